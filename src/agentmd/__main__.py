@@ -1,0 +1,5 @@
+"""`python -m agentmd`."""
+
+from agentmd.cli import run
+
+run()

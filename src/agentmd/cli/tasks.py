@@ -1,0 +1,112 @@
+"""`agentmd add`, `agentmd list`, `agentmd show`."""
+
+from __future__ import annotations
+
+import click
+
+from agentmd import graph, lifecycle, scaffold
+from agentmd.cli.common import emit_json, json_option, open_workspace, report_unreadable
+from agentmd.errors import LocatedError
+from agentmd.model import PRIORITIES
+
+
+@click.command()
+@click.argument("title")
+@click.option("--id", "task_id", help="The task id (file stem); default: from the title.")
+@click.option("--priority", type=click.Choice(PRIORITIES), default="medium", show_default=True)
+@click.option("--depends-on", multiple=True, metavar="ID", help="A task this one waits for.")
+@click.option("--input", "inputs", multiple=True, metavar="PATH", help="A file or glob to read.")
+@click.option("--output", "outputs", multiple=True, metavar="PATH", help="A file or glob it may change.")
+@click.option("--verify", multiple=True, metavar="CMD", help="A command that must pass.")
+def add(title, task_id, priority, depends_on, inputs, outputs, verify) -> int:
+    """Write .agents/tasks/<id>.md and print the id."""
+    ws = open_workspace()
+    new_id = lifecycle.add_task(
+        ws,
+        title,
+        task_id=task_id,
+        priority=priority,
+        depends_on=depends_on,
+        inputs=inputs,
+        outputs=outputs,
+        verify=verify,
+        render=lambda values: scaffold.render_task(ws.agents, values),
+    )
+    click.echo(new_id)
+    return 0
+
+
+@click.command("list")
+@click.option("--status", "statuses", multiple=True, help="Only tasks with this status (repeatable).")
+@click.option("--ready", is_flag=True, help="Only ready tasks, in the order `next` takes them.")
+@json_option
+def list_tasks(statuses, ready, as_json) -> int:
+    """List the tasks."""
+    ws = open_workspace()
+    report_unreadable(ws)
+    plan = graph.analyse(ws.tasks)
+    ready_ids = [c.task.id for c in plan.ready]
+    if ready:
+        tasks = [ws.tasks[tid] for tid in ready_ids]
+    else:
+        tasks = sorted(ws.tasks.values(), key=lambda t: t.id)
+    wanted = {s.lower() for s in statuses}
+    if wanted:
+        tasks = [t for t in tasks if t.status in wanted]
+    ready_set = set(ready_ids)
+    if as_json:
+        emit_json({"tasks": [{**t.summary(), "ready": t.id in ready_set} for t in tasks]})
+        return 0
+    if not tasks:
+        click.echo("no tasks", err=True)
+        return 0
+    width = max(len(t.id) for t in tasks)
+    for t in tasks:
+        mark = "ready" if t.id in ready_set else t.status
+        click.echo(f"{t.id:<{width}}  {mark:<7}  {t.priority:<6}  {t.title}")
+    return 0
+
+
+@click.command()
+@click.argument("task_id", metavar="ID")
+@json_option
+def show(task_id, as_json) -> int:
+    """Show one task: its fields, why it is or is not ready, and its file."""
+    ws = open_workspace()
+    task = ws.task(task_id)
+    if task.broken and task.record.problem:
+        raise LocatedError(task.record.problem)
+    reasons = graph.blockers(task, ws.tasks) if task.status == "todo" else []
+    doc = ws.read(task.path)
+    handoffs = sorted(h.path for h in ws.handoffs if h.task == task.id)
+    if as_json:
+        emit_json(
+            {
+                "task": {
+                    **task.summary(),
+                    "ready": task.status == "todo" and not reasons,
+                    "blockers": reasons,
+                    "handoffs": [f".agents/{p}" for p in handoffs],
+                    "sections": [{"title": s.title, "line": s.line} for s in doc.sections],
+                    "body": doc.body,
+                }
+            }
+        )
+        return 0
+    click.echo(f"{task.id}: {task.title}")
+    click.echo(f"  status:   {task.status}" + (" (ready)" if task.status == "todo" and not reasons else ""))
+    click.echo(f"  priority: {task.priority}")
+    for label, values in (("depends", task.depends_on), ("inputs", task.inputs), ("outputs", task.outputs), ("verify", task.verify)):
+        if values:
+            click.echo(f"  {label + ':':<9} " + ", ".join(values))
+    if task.claimed_by:
+        click.echo(f"  claimed:  by {task.claimed_by} at {task.claimed_at}" + (f", base {task.base[:12]}" if task.base else ""))
+    for reason in reasons:
+        click.echo(f"  blocked:  {reason}")
+    for path in handoffs:
+        click.echo(f"  handoff:  .agents/{path}")
+    click.echo(f"  file:     .agents/{task.path}")
+    click.echo("")
+    click.echo(doc.body.strip())
+    return 0
+

@@ -1,0 +1,195 @@
+"""Surgical edits of front-matter fields: one field's line (or span) changes, every other byte,
+comment, quote style and line ending stays."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from agentmd.frontmatter import (
+    ITEM_RE,
+    TOP_KEY_RE,
+    FieldSpan,
+    FrontMatter,
+    _Fallback,
+    _scalar,
+    field_spans,
+    newline_of,
+    split,
+    split_lines,
+)
+
+# -- editing ---------------------------------------------------------------------------------
+
+
+def render_scalar(value: Any, style: str = "") -> str:
+    """YAML text for a scalar, in the quote style asked for where that is safe."""
+    if value is None:
+        return "null"
+    if value is True or value is False:
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    text = str(value)
+    if style == "'" and text.isprintable():
+        return "'" + text.replace("'", "''") + "'"
+    if style != '"' and text and _plain_ok(text):
+        return text
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _plain_ok(text: str) -> bool:
+    try:
+        return _scalar(text) == text and _scalar(text, flow=True) == text
+    except _Fallback:
+        return False
+
+
+def _value_bounds(line: str) -> tuple[int, int]:
+    """Start and end of the value on a `key: value  # comment` line."""
+    colon = TOP_KEY_RE.match(line)
+    assert colon is not None
+    position = line.index(":", colon.start("key") + len(colon.group("key"))) + 1
+    body_end = len(line.rstrip("\r\n"))
+    while position < body_end and line[position] in " \t":
+        position += 1
+    if position >= body_end or line[position] == "#":
+        return position, position
+    first = line[position]
+    if first in "'\"":
+        index = position + 1
+        while index < body_end:
+            if line[index] == "\\" and first == '"':
+                index += 2
+                continue
+            if line[index] == first:
+                if first == "'" and index + 1 < body_end and line[index + 1] == "'":
+                    index += 2
+                    continue
+                return position, index + 1
+            index += 1
+        return position, body_end
+    if first == "[":
+        close = line.rfind("]", position, body_end)
+        if close >= 0:
+            return position, close + 1
+    comment = line.find(" #", position, body_end)
+    end = body_end if comment < 0 else comment
+    return position, len(line[:end].rstrip(" \t"))
+
+
+class EditError(Exception):
+    """The anchor for an edit is not where it should be; the file is left alone."""
+
+
+class Editor:
+    """Edits fields of one file's front matter in place; `text` holds the result."""
+
+    def __init__(self, text: str, display: str):
+        self.display = display
+        self.text = text
+        self.newline = newline_of(text)
+
+    def _state(self) -> tuple[FrontMatter, list[str], dict[str, FieldSpan]]:
+        fm = split(self.text, self.display)
+        if fm is None:
+            raise EditError(f"{self.display}: has no front matter to edit")
+        spans = {span.key: span for span in field_spans(fm.raw)}
+        return fm, split_lines(fm.raw), spans
+
+    def _replace_lines(self, fm: FrontMatter, lines: list[str], start: int, end: int, new: list[str]) -> None:
+        if lines and not lines[-1].endswith("\n"):
+            lines[-1] += self.newline
+        lines[start:end] = new
+        self.text = self.text[: fm.start] + "".join(lines) + self.text[fm.end :]
+
+    def set(self, key: str, value: Any) -> None:
+        """Set a scalar or list field; only its line (or span) changes, or one line is added."""
+        if isinstance(value, list | tuple):
+            self.set_list(key, list(value))
+            return
+        fm, lines, spans = self._state()
+        span = spans.get(key)
+        if span is None:
+            self._append(fm, lines, f"{key}: {render_scalar(value)}")
+            return
+        line = lines[span.start]
+        start, end = _value_bounds(line)
+        old = line[start:end]
+        single = span.end == span.start + 1
+        if single and old[:1] not in ("[", "{", "|", ">", "&", "*", "!"):
+            style = old[:1] if old[:1] in "'\"" else ""
+            new_value = render_scalar(value, style)
+            if not old and not line[end:].strip():
+                new_line = line[:start].rstrip(" \t") + " " + new_value + line[end:]
+            else:
+                new_line = line[:start] + new_value + line[end:]
+            self._replace_lines(fm, lines, span.start, span.start + 1, [new_line])
+        else:
+            self._replace_lines(
+                fm, lines, span.start, span.end, [f"{key}: {render_scalar(value)}{self.newline}"]
+            )
+
+    def set_list(self, key: str, items: list[Any]) -> None:
+        fm, lines, spans = self._state()
+        span = spans.get(key)
+        flow = "[" + ", ".join(render_scalar(item) for item in items) + "]"
+        if span is None:
+            self._append(fm, lines, f"{key}: {flow}")
+            return
+        line = lines[span.start]
+        start, end = _value_bounds(line)
+        old = line[start:end]
+        block_items = [i for i in range(span.start + 1, span.end) if ITEM_RE.match(lines[i].rstrip("\r\n"))]
+        if old.startswith("[") and old.endswith("]") and span.end == span.start + 1:
+            self._replace_lines(fm, lines, span.start, span.start + 1, [line[:start] + flow + line[end:]])
+        elif not old and block_items and items:
+            indent = ITEM_RE.match(lines[block_items[0]].rstrip("\r\n")).group(1)  # type: ignore[union-attr]
+            new = [f"{indent}- {render_scalar(item)}{self.newline}" for item in items]
+            self._replace_lines(fm, lines, span.start + 1, span.end, new)
+        else:
+            self._replace_lines(fm, lines, span.start, span.end, [f"{key}: {flow}{self.newline}"])
+
+    def append_to_list(self, key: str, item: Any) -> None:
+        """Add one item in the list's own style: `[a, b]` gets `, c`; a block list gets a line."""
+        fm, lines, spans = self._state()
+        span = spans.get(key)
+        if span is None:
+            self._append(fm, lines, f"{key}: [{render_scalar(item)}]")
+            return
+        line = lines[span.start]
+        start, end = _value_bounds(line)
+        old = line[start:end]
+        rendered = render_scalar(item)
+        if old.startswith("[") and old.endswith("]") and span.end == span.start + 1:
+            inner = old[1:-1]
+            if inner.strip():
+                keep = len(inner.rstrip())
+                new_old = "[" + inner[:keep] + ", " + rendered + inner[keep:] + "]"
+            else:
+                new_old = "[" + rendered + "]"
+            self._replace_lines(fm, lines, span.start, span.start + 1, [line[:start] + new_old + line[end:]])
+            return
+        items = [i for i in range(span.start + 1, span.end) if ITEM_RE.match(lines[i].rstrip("\r\n"))]
+        if not old and items:
+            last = items[-1]
+            indent = ITEM_RE.match(lines[last].rstrip("\r\n")).group(1)  # type: ignore[union-attr]
+            insert_at = span.end
+            new_line = f"{indent}- {rendered}{self.newline}"
+            if not lines[insert_at - 1].endswith("\n"):
+                lines[insert_at - 1] += self.newline
+            self._replace_lines(fm, lines, insert_at, insert_at, [new_line])
+            return
+        if not old and span.end == span.start + 1:
+            self._replace_lines(fm, lines, span.start, span.start + 1, [line[:start].rstrip(" \t") + f" [{rendered}]" + line[end:]])
+            return
+        raise EditError(f"{self.display}: field '{key}' is not a list agentmd can extend")
+
+    def delete(self, key: str) -> None:
+        fm, lines, spans = self._state()
+        span = spans.get(key)
+        if span is not None:
+            self._replace_lines(fm, lines, span.start, span.end, [])
+
+    def _append(self, fm: FrontMatter, lines: list[str], line: str) -> None:
+        self._replace_lines(fm, lines, len(lines), len(lines), [line + self.newline])

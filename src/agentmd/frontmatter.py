@@ -1,0 +1,346 @@
+"""Front matter: find it, load it (a fast path for plain `key: value`, YAML otherwise), locate
+its errors with the likely fix, and say on which lines each field stands."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from agentmd.errors import LocatedError, Problem
+
+LINE_RE = re.compile(r"[^\n]*\n|[^\n]+\Z")
+DELIMITER_RE = re.compile(r"---[ \t]*\r?\n?\Z")
+KEY_RE = re.compile(r"([A-Za-z_][A-Za-z0-9_.-]*)[ \t]*:(?:[ \t]+(.*?))?[ \t]*\Z")
+TOP_KEY_RE = re.compile(
+    r"""(?P<key>"[^"\n]*"|'[^'\n]*'|[^\s#'"?:,\[\]{}\-][^:#\n]*?|-[^\s:#][^:#\n]*?)[ \t]*:(?:[ \t]|\r?\n|\Z)"""
+)
+ITEM_RE = re.compile(r"([ \t]*)-(?:[ \t]+(.*?))?[ \t]*\Z")
+
+# PyYAML's YAML 1.1 resolvers for the implicit types the fast path must not misread.
+BOOL_RE = re.compile(
+    r"(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)\Z"
+)
+NULL_RE = re.compile(r"(?:~|null|Null|NULL|)\Z")
+SIMPLE_INT_RE = re.compile(r"[-+]?(?:0|[1-9][0-9]*)\Z")
+NUMBER_RE = re.compile(
+    r"""(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+
+    |[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+
+    |[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?
+    |[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))\Z""",
+    re.X,
+)
+INDICATORS = set("-?:,[]{}#&*!|>'\"%@`=<")
+FLOW_FORBIDDEN = set(",[]{}:")
+
+
+class _Fallback(Exception):
+    """The fast path met something it does not handle: let YAML decide."""
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines with their endings; only "\\n" breaks a line (as git and YAML see it)."""
+    return LINE_RE.findall(text)
+
+
+def newline_of(text: str) -> str:
+    index = text.find("\n")
+    return "\r\n" if index > 0 and text[index - 1] == "\r" else "\n"
+
+
+@dataclass(frozen=True)
+class FrontMatter:
+    raw: str  # the YAML text between the delimiters
+    start: int  # offset of `raw` in the file's text
+    end: int  # offset just past `raw` (where the closing delimiter starts)
+    first_line: int  # 1-based file line of the first YAML line
+    body_start: int  # offset where the body begins
+    body_line: int  # 1-based file line where the body begins
+
+
+def split(text: str, display: str) -> FrontMatter | None:
+    """Find the front matter: a first line `---` (after an optional BOM) up to the next `---`."""
+    offset = 1 if text.startswith("\ufeff") else 0
+    first_end = text.find("\n", offset)
+    if first_end < 0 or not DELIMITER_RE.match(text, offset, first_end + 1):
+        return None
+    start = first_end + 1
+    position = start
+    line_no = 2
+    while position < len(text):
+        line_end = text.find("\n", position)
+        stop = len(text) if line_end < 0 else line_end + 1
+        if DELIMITER_RE.match(text, position, stop):
+            return FrontMatter(text[start:position], start, position, 2, stop, line_no + 1)
+        position = stop
+        line_no += 1
+    raise LocatedError(
+        Problem(
+            display,
+            1,
+            1,
+            "frontmatter-unclosed",
+            "front matter opened with '---' is never closed",
+            "add a line '---' after the last field",
+        )
+    )
+
+
+def load(fm: FrontMatter, display: str) -> dict[str, Any]:
+    """The front matter as a dict; a located error when it is not a YAML mapping."""
+    try:
+        return _fast_load(fm.raw)
+    except _Fallback:
+        pass
+    return _yaml_load(fm, display)
+
+
+# -- the fast path ---------------------------------------------------------------------------
+
+
+def _fast_load(raw: str) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    open_key: str | None = None  # a key whose value is an empty line so far (maybe a block list)
+    item_indent: str | None = None
+    for line in raw.split("\n"):
+        line = line.rstrip("\r")
+        stripped = line.strip(" ")
+        if not stripped or stripped.startswith("#"):
+            continue
+        if "\t" in line:
+            raise _Fallback
+        match = KEY_RE.match(line)
+        if match:
+            key, value = match.group(1), match.group(2)
+            if BOOL_RE.match(key) or NULL_RE.match(key) or NUMBER_RE.match(key):
+                raise _Fallback
+            if value is None or value.startswith("#"):
+                result[key] = None
+                open_key, item_indent = key, None
+            else:
+                result[key] = _flow_list(value) if value.startswith("[") else _scalar(value)
+                open_key = None
+            continue
+        item = ITEM_RE.match(line)
+        if item and open_key is not None:
+            indent, value = item.group(1), item.group(2)
+            if item_indent is None:
+                item_indent = indent
+                result[open_key] = []
+            elif indent != item_indent or value is None:
+                raise _Fallback
+            if value is None or value[0] in "[{":
+                raise _Fallback
+            result[open_key].append(_scalar(value))
+            continue
+        raise _Fallback
+    return result
+
+
+def _strip_comment(value: str) -> str:
+    index = value.find(" #")
+    return value if index < 0 else value[:index].rstrip(" ")
+
+
+def _scalar(value: str, flow: bool = False) -> Any:
+    first = value[0]
+    if first in "'\"":
+        close = value.find(first, 1)
+        if close < 0:
+            raise _Fallback
+        inner, rest = value[1:close], value[close + 1 :]
+        if (first == '"' and "\\" in inner) or (rest and not rest.lstrip(" ").startswith("#")):
+            raise _Fallback
+        if rest and not rest.startswith(" "):
+            raise _Fallback
+        if not inner.isprintable():
+            raise _Fallback
+        return inner
+    if not flow:
+        value = _strip_comment(value)
+    if BOOL_RE.match(value):
+        return value.lower() in ("yes", "true", "on")
+    if NULL_RE.match(value):
+        return None
+    if SIMPLE_INT_RE.match(value):
+        return int(value)
+    if NUMBER_RE.match(value) or value == "<<":
+        raise _Fallback
+    if first in INDICATORS or value.endswith(":") or ": " in value or " #" in value:
+        raise _Fallback
+    if flow and not FLOW_FORBIDDEN.isdisjoint(value):
+        raise _Fallback
+    if not value.isprintable():
+        raise _Fallback
+    return value
+
+
+def _flow_list(value: str) -> list[Any]:
+    close = value.rfind("]")
+    if close < 0 or value[close + 1 :].strip(" ") and not value[close + 1 :].lstrip().startswith("#"):
+        raise _Fallback
+    inner = value[1:close].strip(" ")
+    if not inner:
+        return []
+    items = []
+    for part in inner.split(","):
+        part = part.strip(" ")
+        if not part or part[0] in "'\"" and "," in part:
+            raise _Fallback
+        items.append(_scalar(part, flow=True))
+    return items
+
+
+# -- YAML, and locating its errors ---------------------------------------------------------
+
+
+_LOADER = None
+
+
+def yaml_loader():
+    """PyYAML's C loader where available, with timestamps left as strings (as the fast path)."""
+    global _LOADER
+    if _LOADER is None:
+        import yaml
+
+        base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+        class Loader(base):  # type: ignore[misc,valid-type]
+            pass
+
+        Loader.yaml_implicit_resolvers = {
+            first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+            for first, resolvers in base.yaml_implicit_resolvers.items()
+        }
+        _LOADER = Loader
+    return _LOADER
+
+
+def yaml_load_text(raw: str) -> Any:
+    import yaml
+
+    return yaml.load(raw, Loader=yaml_loader())  # noqa: S506 - a SafeLoader subclass
+
+
+def _yaml_load(fm: FrontMatter, display: str) -> dict[str, Any]:
+    import yaml
+
+    try:
+        data = yaml_load_text(fm.raw)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = fm.first_line + (mark.line if mark else 0)
+        col = (mark.column + 1) if mark else 1
+        lines = fm.raw.split("\n")
+        candidates = [mark.line] if mark else []
+        if exc.context_mark is not None:
+            candidates.append(exc.context_mark.line)
+        if mark:
+            candidates.append(mark.line - 1)
+        hint, at = _hint_for(lines, candidates)
+        if at is not None and at != (mark.line if mark else None):
+            line, col = fm.first_line + at, 1
+        problem = (exc.problem or str(exc)).strip()
+        raise LocatedError(
+            Problem(display, line, col, "yaml", f"front matter is not valid YAML: {problem}", hint)
+        ) from None
+    except yaml.YAMLError as exc:
+        raise LocatedError(
+            Problem(display, fm.first_line, 1, "yaml", f"front matter is not valid YAML: {exc}")
+        ) from None
+    except RecursionError:
+        raise LocatedError(
+            Problem(display, fm.first_line, 1, "yaml", "front matter is nested too deeply")
+        ) from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise LocatedError(
+            Problem(
+                display,
+                fm.first_line,
+                1,
+                "frontmatter-not-mapping",
+                f"front matter is a {type(data).__name__}, not a mapping of fields",
+                "write one 'key: value' per line",
+            )
+        )
+    return {str(key): value for key, value in data.items()}
+
+
+def _hint_for(lines: list[str], candidates: list[int]) -> tuple[str, int | None]:
+    for index in candidates:
+        if not 0 <= index < len(lines):
+            continue
+        line = lines[index].rstrip("\r")
+        indent = line[: len(line) - len(line.lstrip(" \t"))]
+        if "\t" in indent:
+            return "YAML does not allow tabs for indentation: indent with spaces", index
+        fixed = suggest_quote(line)
+        if fixed is not None:
+            value = line.split(":", 1)[1].strip()
+            why = {
+                "@": "a value cannot start with '@'",
+                "`": "a value cannot start with '`'",
+                "*": "'*' starts an alias",
+                "&": "'&' starts an anchor",
+                "!": "'!' starts a tag",
+                "%": "a value cannot start with '%'",
+            }.get(value[:1], "the value contains ': '" if ": " in value else "")
+            prefix = f"{why}: " if why else ""
+            return f"{prefix}quote the value: {fixed.strip()}", index
+    return "", None
+
+
+def suggest_quote(line: str) -> str | None:
+    """`key: value` rewritten with the value double-quoted, when quoting is the likely fix."""
+    match = re.match(r"([ \t]*(?:-[ \t]+)?[A-Za-z_][\w.-]*:[ \t]+)(.+?)([ \t]*)\r?\Z", line)
+    if not match:
+        return None
+    head, value, _ = match.groups()
+    if value[0] in "\"'[{|>#":
+        return None
+    if value[0] in "@`*&!%" or ": " in value or value.endswith(":"):
+        return head + json.dumps(value, ensure_ascii=False) + line[match.end(2) :]
+    return None
+
+
+# -- where each field is, for locating and editing -------------------------------------------
+
+
+@dataclass(frozen=True)
+class FieldSpan:
+    key: str
+    start: int  # index of the key's line among the front matter's lines
+    end: int  # index just past its last line (trailing blank and comment lines excluded)
+
+
+def field_spans(raw: str) -> list[FieldSpan]:
+    """Top-level fields in order of appearance, duplicates included."""
+    lines = split_lines(raw)
+    starts: list[tuple[str, int]] = []
+    for index, line in enumerate(lines):
+        match = TOP_KEY_RE.match(line)
+        if match:
+            key = match.group("key")
+            if key[:1] in "'\"":
+                key = key[1:-1]
+            starts.append((key.strip(), index))
+    spans = []
+    for number, (key, start) in enumerate(starts):
+        end = starts[number + 1][1] if number + 1 < len(starts) else len(lines)
+        while end > start + 1 and _is_filler(lines[end - 1]):
+            end -= 1
+        spans.append(FieldSpan(key, start, end))
+    return spans
+
+
+def _is_filler(line: str) -> bool:
+    stripped = line.strip()
+    return not stripped or (stripped.startswith("#") and not line[:1].isspace())
+
+
+def key_lines(fm: FrontMatter) -> dict[str, int]:
+    """Each field's 1-based file line (the last occurrence, as YAML keeps the last)."""
+    return {span.key: fm.first_line + span.start for span in field_spans(fm.raw)}

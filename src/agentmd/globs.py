@@ -1,0 +1,168 @@
+"""Path globs as agent files write them, and whether two globs can match the same path.
+
+`**` as a whole segment matches any number of folders; `*`, `?` and `[...]` match within one
+segment. A pattern with no `/` matches a file name at any depth (`*.py`), as in .gitignore;
+a trailing `/` means everything below that folder. A plain path is a glob that matches itself.
+"""
+
+from __future__ import annotations
+
+from functools import cache, lru_cache
+
+Token = tuple[str, object]  # ("lit", "a") | ("any", None) | ("star", None) | ("set", (neg, chars))
+
+
+def normalise(pattern: str) -> str:
+    pattern = pattern.strip().replace("\\", "/")
+    while pattern.startswith("./"):
+        pattern = pattern[2:]
+    pattern = pattern.lstrip("/")
+    if pattern.endswith("/"):
+        pattern += "**"
+    return pattern
+
+
+@lru_cache(maxsize=4096)
+def _segments(pattern: str, literal: bool = False) -> tuple[object, ...]:
+    pattern = normalise(pattern)
+    parts = [part for part in pattern.split("/") if part not in ("", ".")]
+    if not literal and len(parts) == 1 and parts[0] != "**":
+        parts = ["**", *parts]
+    return tuple("**" if part == "**" and not literal else _tokens(part, literal) for part in parts)
+
+
+def _tokens(segment: str, literal: bool) -> tuple[Token, ...]:
+    if literal:
+        return tuple(("lit", ch) for ch in segment)
+    tokens: list[Token] = []
+    index = 0
+    while index < len(segment):
+        ch = segment[index]
+        if ch == "*":
+            if not tokens or tokens[-1][0] != "star":
+                tokens.append(("star", None))
+        elif ch == "?":
+            tokens.append(("any", None))
+        elif ch == "[":
+            close = segment.find("]", index + 2)
+            if close < 0:
+                tokens.append(("lit", ch))
+            else:
+                body = segment[index + 1 : close]
+                negate = body[:1] in ("!", "^")
+                tokens.append(("set", (negate, _expand(body[1:] if negate else body))))
+                index = close
+        else:
+            tokens.append(("lit", ch))
+        index += 1
+    return tuple(tokens)
+
+
+def _expand(body: str) -> frozenset[str]:
+    chars = set()
+    index = 0
+    while index < len(body):
+        if index + 2 < len(body) and body[index + 1] == "-":
+            chars.update(chr(c) for c in range(ord(body[index]), ord(body[index + 2]) + 1))
+            index += 3
+        else:
+            chars.add(body[index])
+            index += 1
+    return frozenset(chars)
+
+
+def _char_sets_meet(a: Token, b: Token) -> bool:
+    kind_a, value_a = a
+    kind_b, value_b = b
+    if kind_a == "any" or kind_b == "any":
+        return True
+    if kind_a == "lit" and kind_b == "lit":
+        return value_a == value_b
+    if kind_a == "lit":
+        return _in_set(value_a, value_b)  # type: ignore[arg-type]
+    if kind_b == "lit":
+        return _in_set(value_b, value_a)  # type: ignore[arg-type]
+    (neg_a, chars_a), (neg_b, chars_b) = value_a, value_b  # type: ignore[misc]
+    if neg_a and neg_b:
+        return True
+    if neg_a:
+        return bool(chars_b - chars_a)
+    if neg_b:
+        return bool(chars_a - chars_b)
+    return bool(chars_a & chars_b)
+
+
+def _in_set(ch: str, value: tuple[bool, frozenset[str]]) -> bool:
+    negate, chars = value
+    return (ch in chars) != negate
+
+
+def _segment_meet(a: tuple[Token, ...], b: tuple[Token, ...]) -> bool:
+    @cache
+    def meet(i: int, j: int) -> bool:
+        if i == len(a) and j == len(b):
+            return True
+        if i < len(a) and a[i][0] == "star":
+            if meet(i + 1, j) or (j < len(b) and meet(i, j + 1)):
+                return True
+        if j < len(b) and b[j][0] == "star":
+            if meet(i, j + 1) or (i < len(a) and meet(i + 1, j)):
+                return True
+        if i == len(a) or j == len(b) or a[i][0] == "star" or b[j][0] == "star":
+            return False
+        return _char_sets_meet(a[i], b[j]) and meet(i + 1, j + 1)
+
+    return meet(0, 0)
+
+
+def _paths_meet(a: tuple[object, ...], b: tuple[object, ...]) -> bool:
+    @cache
+    def meet(i: int, j: int) -> bool:
+        if i == len(a) and j == len(b):
+            return True
+        if i < len(a) and a[i] == "**":
+            if meet(i + 1, j) or (j < len(b) and meet(i, j + 1)):
+                return True
+        if j < len(b) and b[j] == "**":
+            if meet(i, j + 1) or (i < len(a) and meet(i + 1, j)):
+                return True
+        if i == len(a) or j == len(b) or a[i] == "**" or b[j] == "**":
+            return False
+        return _segment_meet(a[i], b[j]) and meet(i + 1, j + 1)  # type: ignore[arg-type]
+
+    return meet(0, 0)
+
+
+def matches(path: str, pattern: str) -> bool:
+    """Does the file `path` (relative to the repository root) match `pattern`?"""
+    return _paths_meet(_segments(path, literal=True), _segments(pattern))
+
+
+def overlap(a: str, b: str) -> bool:
+    """Can some path match both globs (either may be a plain path)?"""
+    return _paths_meet(_segments(a), _segments(b))
+
+
+def any_overlap(patterns_a: tuple[str, ...] | list[str], patterns_b: tuple[str, ...] | list[str]) -> tuple[str, str] | None:
+    """The first pair, one from each side, that can match the same path."""
+    for a in patterns_a:
+        for b in patterns_b:
+            if overlap(a, b):
+                return a, b
+    return None
+
+
+def escapes_repo(path: str) -> bool:
+    """An absolute path or one that climbs out with `..`."""
+    raw = path.strip().replace("\\", "/")
+    if raw.startswith("/") or (len(raw) > 1 and raw[1] == ":"):
+        return True
+    depth = 0
+    for part in raw.split("/"):
+        if part == "..":
+            depth -= 1
+            if depth < 0:
+                return True
+        elif part not in ("", "."):
+            depth += 1
+    return False

@@ -1,0 +1,47 @@
+"""The handoff's sections and the other names real handoffs give them."""
+
+from __future__ import annotations
+
+from agentmd.document import Document
+from agentmd.sections import Section, normalise
+
+SECTIONS = (
+    "Summary",
+    "Completed",
+    "Remaining",
+    "Decisions",
+    "Gotchas",
+    "Next action",
+    "Artifacts",
+    "Verification",
+)
+
+# Headings other tools and people use for the same content (matched after normalising).
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "Summary": ("summary", "overview", "tl dr", "tldr", "status", "current state", "current status", "session summary"),
+    "Completed": ("completed", "done", "what was done", "work completed", "accomplished", "changes", "changes made", "progress", "completed work"),
+    "Remaining": ("remaining", "todo", "to do", "remaining work", "open items", "outstanding", "pending", "not done", "blockers"),
+    "Decisions": ("decisions", "key decisions", "decisions made", "design decisions", "technical decisions"),
+    "Gotchas": ("gotchas", "known issues", "issues", "warnings", "caveats", "pitfalls", "lessons learned", "risks", "problems"),
+    "Next action": ("next action", "next actions", "next step", "next steps", "next", "immediate next steps", "recommended next steps"),
+    "Artifacts": ("artifacts", "files changed", "files modified", "changed files", "files", "modified files", "files touched"),
+    "Verification": ("verification", "tests", "testing", "test results", "how to verify", "validation", "checks"),
+}  # fmt: skip
+
+
+def canonical(title: str) -> str | None:
+    key = normalise(title)
+    for name, names in SYNONYMS.items():
+        if key in names:
+            return name
+    return None
+
+
+def sections_of(doc: Document) -> dict[str, Section]:
+    """The handoff's sections by canonical name; the first heading of each kind wins."""
+    found: dict[str, Section] = {}
+    for section in doc.sections:
+        name = canonical(section.title)
+        if name is not None and name not in found:
+            found[name] = section
+    return found

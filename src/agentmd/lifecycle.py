@@ -1,0 +1,197 @@
+"""What happens to a task: added, claimed, done, failed, blocked; each event one log line."""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import os
+import re
+import socket
+import unicodedata
+from collections.abc import Callable
+
+from agentmd import git, graph, sections, textfile
+from agentmd.edit import Editor
+from agentmd.errors import AgentmdError, NothingToDo
+from agentmd.model import PRIORITIES, Task
+from agentmd.workspace import Workspace, check_id
+
+LOG = "memory/log.md"
+
+
+def now() -> dt.datetime:
+    """The clock, in UTC to the second (AGENTMD_NOW pins it, for tests and replays)."""
+    pinned = os.environ.get("AGENTMD_NOW")
+    if pinned:
+        return dt.datetime.fromisoformat(pinned.replace("Z", "+00:00")).astimezone(dt.UTC)
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+def stamp(moment: dt.datetime | None = None) -> str:
+    return (moment or now()).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def default_owner() -> str:
+    return os.environ.get("AGENTMD_AGENT") or f"{getpass.getuser()}@{socket.gethostname()}"
+
+
+def log(ws: Workspace, event: str, task_id: str, detail: str = "") -> None:
+    line = f"- {stamp()} {event} {task_id}" + (f": {detail}" if detail else "")
+    textfile.append_line(ws.agents / LOG, line.replace("\n", " "))
+
+
+# -- adding ----------------------------------------------------------------------------------
+
+
+def slugify(title: str) -> str:
+    text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return slug[:60].rstrip("-") or "task"
+
+
+def add_task(
+    ws: Workspace,
+    title: str,
+    *,
+    task_id: str | None = None,
+    priority: str = "medium",
+    depends_on: tuple[str, ...] = (),
+    inputs: tuple[str, ...] = (),
+    outputs: tuple[str, ...] = (),
+    verify: tuple[str, ...] = (),
+    render: Callable[[dict], str],
+) -> str:
+    """Write tasks/<id>.md and return the id; an id taken already gets -2, -3..."""
+    if not title.strip():
+        raise AgentmdError("a task needs a title")
+    if priority not in PRIORITIES:
+        raise AgentmdError(f"priority must be one of {', '.join(PRIORITIES)}, not '{priority}'")
+    for dep in depends_on:
+        check_id(dep)
+    folder = ws.agents / "tasks"
+    base = check_id(task_id) if task_id else slugify(title)
+    with ws.lock():
+        candidates = [base] if task_id else [base] + [f"{base}-{n}" for n in range(2, 1000)]
+        for candidate in candidates:
+            text = render(
+                {
+                    "title": title,
+                    "priority": priority,
+                    "depends_on": list(depends_on),
+                    "inputs": list(inputs),
+                    "outputs": list(outputs),
+                    "verify": list(verify),
+                    "created": now().date().isoformat(),
+                }
+            )
+            if textfile.create_exclusive(folder / f"{candidate}.md", text):
+                log(ws, "add", candidate, title)
+                return candidate
+    raise AgentmdError(f"a task with id '{base}' exists already", "choose another --id")
+
+
+# -- changing status -------------------------------------------------------------------------
+
+
+def _edit_task(ws: Workspace, task: Task, change: Callable[[Editor], None]) -> None:
+    editor = ws.edit(task.path)
+    change(editor)
+    ws.save(task.path, editor.text)
+
+
+def claim(ws: Workspace, task_id: str, owner: str) -> Task:
+    """Claim one ready task, under the workspace lock so that only one claimant wins."""
+    with ws.lock():
+        ws.refresh()
+        task = ws.task(task_id)
+        if task.status != "todo":
+            raise NothingToDo(f"task '{task_id}' is {task.status}, not todo: it cannot be claimed")
+        reasons = graph.blockers(task, ws.tasks)
+        if reasons:
+            raise NothingToDo(f"task '{task_id}' is not ready: " + "; ".join(reasons))
+        _claim(ws, task, owner)
+    ws.refresh()
+    return ws.task(task_id)
+
+
+def claim_next(ws: Workspace, owner: str, choose: Callable[[list[graph.Candidate]], Task | None]) -> Task | None:
+    """Claim the first ready task that `choose` picks, atomically."""
+    with ws.lock():
+        ws.refresh()
+        plan = graph.analyse(ws.tasks)
+        task = choose(plan.ready)
+        if task is None:
+            return None
+        _claim(ws, task, owner)
+    ws.refresh()
+    return ws.task(task.id)
+
+
+def _claim(ws: Workspace, task: Task, owner: str) -> None:
+    base = git.head(ws.root)
+    lease = ws.settings.lease
+
+    def change(editor: Editor) -> None:
+        editor.set("status", "active")
+        editor.set("claimed_by", owner)
+        editor.set("claimed_at", stamp())
+        if lease:
+            editor.set("lease", lease)
+        if base:
+            editor.set("base", base)
+
+    _edit_task(ws, task, change)
+    log(ws, "claim", task.id, f"by {owner}" + (f" at {base[:12]}" if base else ""))
+
+
+def set_status(ws: Workspace, task_id: str, status: str, event: str, detail: str = "", extra: dict | None = None) -> Task:
+    with ws.lock():
+        ws.refresh()
+        task = ws.task(task_id)
+
+        def change(editor: Editor) -> None:
+            editor.set("status", status)
+            for key, value in (extra or {}).items():
+                editor.set(key, value)
+
+        _edit_task(ws, task, change)
+        log(ws, event, task_id, detail)
+    ws.refresh()
+    return ws.task(task_id)
+
+
+def done(ws: Workspace, task_id: str) -> Task:
+    return set_status(ws, task_id, "done", "done")
+
+
+def block(ws: Workspace, task_id: str, reason: str) -> Task:
+    if not reason.strip():
+        raise AgentmdError("say why with --reason")
+    return set_status(ws, task_id, "blocked", "block", reason, {"blocked_reason": reason})
+
+
+def fail(ws: Workspace, task_id: str, reason: str, by: str = "") -> Task:
+    """Record a failed attempt under ## Attempts; back to todo, or failed after max_attempts."""
+    if not reason.strip():
+        raise AgentmdError("say what went wrong with --reason")
+    with ws.lock():
+        ws.refresh()
+        task = ws.task(task_id)
+        attempt = task.attempts + 1
+        status = "failed" if attempt >= ws.settings.max_attempts else "todo"
+        editor = ws.edit(task.path)
+        doc = ws.read(task.path)
+        assert doc.fm is not None  # ws.edit refused a file without front matter
+        who = f" by {task.claimed_by}" if task.claimed_by else (f" by {by}" if by else "")
+        entry = f"- Attempt {attempt} ({stamp()}{who}): " + reason.strip().replace("\n", "\n  ")
+        editor.text = sections.append_to_section(
+            doc.text, doc.fm.body_start, doc.fm.body_line, "Attempts", entry
+        )
+        editor.set("status", status)
+        editor.set("attempts", attempt)
+        for key in ("claimed_by", "claimed_at", "lease"):
+            editor.delete(key)
+        ws.save(task.path, editor.text)
+        log(ws, "fail", task_id, f"attempt {attempt}, now {status}: {reason.strip()}")
+    ws.refresh()
+    return ws.task(task_id)

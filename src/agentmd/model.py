@@ -1,0 +1,211 @@
+"""Typed views of the files in .agents/: settings, tasks, handoffs, memory notes and rules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from agentmd.errors import Problem
+
+STATUSES = ("todo", "active", "review", "done", "failed", "blocked")
+PRIORITIES = ("high", "medium", "low")
+HANDOFF_STATUSES = ("done", "partial", "blocked", "failed")
+
+TASK_FIELDS = (
+    "title", "status", "priority", "depends_on", "inputs", "outputs", "verify", "created",
+    "tags", "claimed_by", "claimed_at", "lease", "base", "attempts", "blocked_reason",
+    "verified", "owner",
+)  # fmt: skip
+PLAN_DEFAULTS: dict[str, Any] = {
+    "context_window": 200_000,
+    "prompt_budget": 0.6,
+    "rules_budget": 500,
+    "statuses": list(STATUSES),
+    "max_attempts": 3,
+    "lease": "2h",
+}
+
+
+@dataclass(frozen=True)
+class Record:
+    """What the index keeps of one front-mattered file (cached across runs)."""
+
+    path: str  # relative to .agents/, with '/'
+    fields: dict[str, Any]
+    lines: dict[str, int]  # field -> 1-based line
+    body_line: int
+    problem: Problem | None = None  # set when the file could not be read
+
+    @property
+    def stem(self) -> str:
+        name = self.path.rsplit("/", 1)[-1]
+        return name[:-3] if name.endswith(".md") else name
+
+    def line(self, key: str) -> int:
+        return self.lines.get(key, 1)
+
+
+def as_list(value: Any) -> tuple[str, ...]:
+    """A field that should be a list of strings, read leniently: one string is a list of one."""
+    if value is None:
+        return ()
+    if isinstance(value, list | tuple):
+        return tuple(str(item) for item in value if item is not None)
+    return (str(value),)
+
+
+def as_text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+@dataclass(frozen=True)
+class Settings:
+    context_window: int
+    prompt_budget: int  # tokens
+    rules_budget: int
+    statuses: tuple[str, ...]
+    max_attempts: int
+    lease: str
+    title: str
+    goal: str
+    raw: dict[str, Any]
+
+    @classmethod
+    def from_fields(cls, fields: dict[str, Any]) -> Settings:
+        values = {**PLAN_DEFAULTS, **{k: v for k, v in fields.items() if v is not None}}
+
+        def number(key: str) -> float:
+            value = values[key]
+            if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+                return PLAN_DEFAULTS[key]
+            return value
+
+        window = int(number("context_window"))
+        share = number("prompt_budget")
+        budget = int(window * share) if share <= 1 else int(share)
+        statuses = tuple(str(s).lower() for s in as_list(values["statuses"])) or STATUSES
+        statuses = tuple(dict.fromkeys(statuses + tuple(s for s in STATUSES if s not in statuses)))
+        return cls(
+            context_window=window,
+            prompt_budget=budget,
+            rules_budget=int(number("rules_budget")),
+            statuses=statuses,
+            max_attempts=int(number("max_attempts")),
+            lease=as_text(values["lease"]),
+            title=as_text(values.get("title")),
+            goal=as_text(values.get("goal")),
+            raw=values,
+        )
+
+
+@dataclass(frozen=True)
+class Task:
+    id: str
+    path: str
+    title: str
+    status: str  # lower-cased
+    priority: str
+    depends_on: tuple[str, ...]
+    inputs: tuple[str, ...]
+    outputs: tuple[str, ...]
+    verify: tuple[str, ...]
+    created: str
+    claimed_by: str
+    claimed_at: str
+    base: str
+    attempts: int
+    record: Record
+    broken: bool = False  # the file could not be read: never ready, blocks its dependents
+
+    @classmethod
+    def from_record(cls, record: Record) -> Task:
+        f = record.fields
+        attempts = f.get("attempts")
+        return cls(
+            id=record.stem,
+            path=record.path,
+            title=as_text(f.get("title")) or record.stem,
+            status=as_text(f.get("status") or "todo").strip().lower(),
+            priority=as_text(f.get("priority") or "medium").strip().lower(),
+            depends_on=as_list(f.get("depends_on")),
+            inputs=as_list(f.get("inputs")),
+            outputs=as_list(f.get("outputs")),
+            verify=as_list(f.get("verify")),
+            created=as_text(f.get("created")),
+            claimed_by=as_text(f.get("claimed_by")),
+            claimed_at=as_text(f.get("claimed_at")),
+            base=as_text(f.get("base")),
+            attempts=attempts if isinstance(attempts, int) and not isinstance(attempts, bool) else 0,
+            record=record,
+            broken=record.problem is not None,
+        )
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        return self.inputs + self.outputs
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "status": self.status,
+            "priority": self.priority,
+            "depends_on": list(self.depends_on),
+            "inputs": list(self.inputs),
+            "outputs": list(self.outputs),
+            "verify": list(self.verify),
+            "created": self.created or None,
+            "claimed_by": self.claimed_by or None,
+            "claimed_at": self.claimed_at or None,
+            "base": self.base or None,
+            "attempts": self.attempts,
+            "path": f".agents/{self.path}",
+        }
+
+
+@dataclass(frozen=True)
+class Handoff:
+    path: str
+    task: str
+    status: str
+    base: str
+    record: Record
+
+    @classmethod
+    def from_record(cls, record: Record) -> Handoff:
+        f = record.fields
+        return cls(
+            record.path,
+            as_text(f.get("task")),
+            as_text(f.get("status")).lower(),
+            as_text(f.get("base")),
+            record,
+        )
+
+
+@dataclass(frozen=True)
+class Note:
+    """A decision, a gotcha, or a rule: Markdown guidance routed to tasks by globs or tags."""
+
+    kind: str  # decision | gotcha | rule
+    path: str
+    title: str
+    applies_to: tuple[str, ...]
+    tags: tuple[str, ...]
+    always: bool
+    date: str
+    record: Record
+
+    @classmethod
+    def from_record(cls, kind: str, record: Record) -> Note:
+        f = record.fields
+        return cls(
+            kind=kind,
+            path=record.path,
+            title=as_text(f.get("title")) or record.stem,
+            applies_to=as_list(f.get("applies_to")),
+            tags=as_list(f.get("tags")),
+            always=f.get("always") is True,
+            date=as_text(f.get("date") or f.get("created")),
+            record=record,
+        )

@@ -1,0 +1,1 @@
+"""Built-in templates, read with importlib.resources."""

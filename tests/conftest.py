@@ -1,0 +1,121 @@
+"""Shared fixtures: real tmp git repos with a pinned identity, the CLI in-process and as a
+subprocess, and the corpus of real agent files when it is there."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from agentmd.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT.parent / "shared" / "corpus"
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "Test Author",
+    "GIT_AUTHOR_EMAIL": "author@example.com",
+    "GIT_COMMITTER_NAME": "Test Author",
+    "GIT_COMMITTER_EMAIL": "author@example.com",
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "GIT_AUTHOR_DATE": "2026-11-20T10:00:00Z",
+    "GIT_COMMITTER_DATE": "2026-11-20T10:00:00Z",
+}
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(tmp_path_factory, monkeypatch):
+    """No test touches $HOME or the user's git config."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
+    for key, value in GIT_ENV.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("AGENTMD_AGENT", "tester")
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    for key in list(os.environ):
+        if key.startswith("GIT_") and key not in GIT_ENV:
+            monkeypatch.delenv(key, raising=False)
+
+
+def git(repo: Path, *args: str) -> str:
+    result = subprocess.run(
+        ["git", *args], cwd=repo, capture_output=True, text=True, check=True
+    )
+    return result.stdout
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """An empty git repository with one commit."""
+    path = tmp_path / "repo"
+    path.mkdir()
+    git(path, "init", "-q", "-b", "main")
+    git(path, "config", "user.name", "Test Author")
+    git(path, "config", "user.email", "author@example.com")
+    git(path, "config", "commit.gpgsign", "false")
+    (path / "README.md").write_text("# repo\n")
+    git(path, "add", "README.md")
+    git(path, "commit", "-q", "-m", "initial")
+    return path
+
+
+@pytest.fixture
+def example(repo: Path) -> Path:
+    """A repository holding the built-in example plan, committed."""
+    result = cli(repo, "init", "--example")
+    assert result.exit_code == 0, result.output
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "example plan")
+    return repo
+
+
+class Result:
+    def __init__(self, exit_code: int, stdout: str, stderr: str):
+        self.exit_code = exit_code
+        self.stdout = stdout
+        self.stderr = stderr
+        self.output = stdout + stderr
+
+
+def cli(cwd: Path, *args: str, input: str | None = None, env: dict | None = None) -> Result:
+    """Run the CLI in-process, through the same error funnel as the console script."""
+    from agentmd.cli.errors import invoke
+
+    runner = CliRunner()
+    old = Path.cwd()
+    os.chdir(cwd)
+    try:
+        with runner.isolation(input=input, env=env) as (out, err, *_):
+            code = invoke_with_args(invoke, list(args))
+            stdout = out.getvalue().decode()
+            stderr = err.getvalue().decode()
+    finally:
+        os.chdir(old)
+    return Result(code, stdout, stderr)
+
+
+def invoke_with_args(invoke, args: list[str]) -> int:
+    saved = sys.argv
+    sys.argv = ["agentmd", *args]
+    try:
+        return invoke(main)
+    finally:
+        sys.argv = saved
+
+
+def run_agentmd(cwd: Path, *args: str, input: str | None = None, env: dict | None = None, timeout: float = 60):
+    """Run the real console script in a subprocess."""
+    return subprocess.run(
+        [sys.executable, "-m", "agentmd", *args],
+        cwd=cwd,
+        input=input,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=timeout,
+    )
