@@ -44,3 +44,14 @@ class Estimate:
 
 
 ESTIMATE = Estimate()
+
+COUNTERS = ("estimate", "exact")
+
+
+def counter_for(name: str, ws) -> Counter:
+    """The counter a `--tokens` option names; `exact` asks the Anthropic API (imported only then)."""
+    if name == "exact":
+        from agentmd.exact_tokens import ExactCounter
+
+        return ExactCounter.for_workspace(ws)
+    return ESTIMATE

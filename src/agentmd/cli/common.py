@@ -28,3 +28,13 @@ def report_unreadable(ws: Workspace) -> list[Problem]:
 
 def emit_json(data: dict) -> None:
     click.echo(json.dumps({"schema": JSON_SCHEMA, **data}, indent=2, ensure_ascii=False))
+
+
+tokens_option = click.option(
+    "--tokens",
+    "token_counter",
+    type=click.Choice(["estimate", "exact"]),
+    default="estimate",
+    show_default=True,
+    help="How to count tokens: the offline estimate, or exactly through the Anthropic API.",
+)

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import click
 
-from agentmd import graph, lifecycle, prompt
-from agentmd.cli.common import emit_json, json_option, open_workspace, report_unreadable
+from agentmd import graph, lifecycle, prompt, tokens
+from agentmd.cli.common import (
+    emit_json,
+    json_option,
+    open_workspace,
+    report_unreadable,
+    tokens_option,
+)
 from agentmd.errors import NothingToDo
 from agentmd.workspace import Workspace
 
@@ -15,8 +21,11 @@ from agentmd.workspace import Workspace
 @click.option("--claim", "do_claim", is_flag=True, help="Claim the task it prints, atomically.")
 @click.option("--as", "owner", metavar="NAME", help="Who claims (default: $AGENTMD_AGENT or user@host).")
 @click.option("--budget", type=click.IntRange(min=1), metavar="TOKENS", help="Token budget (default: plan.md's).")
+@tokens_option
 @json_option
-def next_task(explain: bool, do_claim: bool, owner: str | None, budget: int | None, as_json: bool) -> int:
+def next_task(
+    explain: bool, do_claim: bool, owner: str | None, budget: int | None, token_counter: str, as_json: bool
+) -> int:
     """Print the prompt for the next ready task.
 
     Ready: status todo and every dependency done. Order: priority, then how many tasks it
@@ -27,6 +36,7 @@ def next_task(explain: bool, do_claim: bool, owner: str | None, budget: int | No
     plan = graph.analyse(ws.tasks)
     if explain:
         return _explain(ws, plan, as_json)
+    counter = tokens.counter_for(token_counter, ws)
     if not plan.ready:
         raise NothingToDo(_nothing_ready(ws, plan))
     if do_claim:
@@ -36,7 +46,7 @@ def next_task(explain: bool, do_claim: bool, owner: str | None, budget: int | No
             # Compile before claiming: a task too large to delegate is never claimed.
             if not ready:
                 return None
-            compiled.append(prompt.compile_prompt(ws, ready[0].task, budget))
+            compiled.append(prompt.compile_prompt(ws, ready[0].task, budget, counter))
             return ready[0].task
 
         task = lifecycle.claim_next(ws, owner or lifecycle.default_owner(), choose)
@@ -44,7 +54,7 @@ def next_task(explain: bool, do_claim: bool, owner: str | None, budget: int | No
             raise NothingToDo(_nothing_ready(ws, graph.analyse(ws.tasks)))
         result = compiled[0]
     else:
-        result = prompt.compile_prompt(ws, plan.ready[0].task, budget)
+        result = prompt.compile_prompt(ws, plan.ready[0].task, budget, counter)
     if as_json:
         emit_json(result.as_json())
     else:
