@@ -14,7 +14,7 @@ HANDOFF_STATUSES = ("done", "partial", "blocked", "failed")
 TASK_FIELDS = (
     "title", "status", "priority", "depends_on", "inputs", "outputs", "verify", "created",
     "tags", "claimed_by", "claimed_at", "lease", "base", "attempts", "blocked_reason",
-    "verified", "owner",
+    "verified", "owner", "awaiting_merge",
 )  # fmt: skip
 PLAN_DEFAULTS: dict[str, Any] = {
     "context_window": 200_000,
@@ -23,6 +23,15 @@ PLAN_DEFAULTS: dict[str, Any] = {
     "statuses": list(STATUSES),
     "max_attempts": 3,
     "lease": "2h",
+    # many agents at once (docs/conventions.md, "Leases, parallel work and the loop")
+    "coupling_window": 500,
+    "coupling_min": 3,
+    "worker": "",
+    "slots": 1,
+    "worker_timeout": "1h",
+    "merge": "auto",
+    "worktrees": ".agents/.cache/worktrees/{id}",
+    "branch": "agentmd/{id}",
 }
 
 

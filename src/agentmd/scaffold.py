@@ -11,7 +11,12 @@ from agentmd import AGENTS_DIR, textfile
 from agentmd.edit import render_scalar
 
 FOLDERS = ("tasks", "handoffs", "memory/decisions", "memory/gotchas", "rules")
-BASE_FILES = {"plan.md": "base/plan.md", "memory/log.md": "base/log.md", ".gitignore": "base/gitignore"}
+BASE_FILES = {
+    "plan.md": "base/plan.md",
+    "memory/log.md": "base/log.md",
+    ".gitignore": "base/gitignore",
+    ".gitattributes": "base/gitattributes",  # memory/log.md merges as a union
+}
 
 
 def template_root() -> Traversable:

@@ -1,11 +1,13 @@
-"""`agentmd claim`, `done`, `fail` and `block`: each changes the task's fields and logs a line."""
+"""`agentmd claim`, `done`, `fail`, `block` and `release`: each changes the task's fields and
+logs a line."""
 
 from __future__ import annotations
 
 import click
 
-from agentmd import lifecycle
+from agentmd import graph, lease, lifecycle, sync
 from agentmd.cli.common import open_workspace
+from agentmd.errors import NothingToDo
 
 as_option = click.option("--as", "owner", metavar="NAME", help="Who claims (default: $AGENTMD_AGENT or user@host).")
 reason_option = click.option("--reason", required=True, help="What happened, for the next attempt.")
@@ -14,10 +16,30 @@ reason_option = click.option("--reason", required=True, help="What happened, for
 @click.command()
 @click.argument("task_id", metavar="ID")
 @as_option
-def claim(task_id: str, owner: str | None) -> int:
-    """Claim a ready task: status active, claimed_by, claimed_at, base = HEAD."""
+@click.option(
+    "--push",
+    is_flag=True,
+    help="Commit the claim (the task file only) and push it; fails if another clone claimed first.",
+)
+def claim(task_id: str, owner: str | None, push: bool) -> int:
+    """Claim a ready task: status active, claimed_by, claimed_at, lease, base = HEAD."""
     ws = open_workspace()
-    task = lifecycle.claim(ws, task_id, owner or lifecycle.default_owner())
+    who = owner or lifecycle.default_owner()
+    if push:
+
+        def choose(fresh):
+            task = fresh.task(task_id)
+            if task.status != "todo":
+                raise NothingToDo(f"task '{task_id}' is {task.status}, not todo: it cannot be claimed")
+            reasons = graph.blockers(task, fresh.tasks)
+            if reasons:
+                raise NothingToDo(f"task '{task_id}' is not ready: " + "; ".join(reasons))
+            return [task]
+
+        task = sync.claim_and_push(ws, who, choose)[0]
+        click.echo(f"claimed {task.id} as {task.claimed_by} (pushed)")
+        return 0
+    task = lifecycle.claim(ws, task_id, who)
     click.echo(f"claimed {task.id} as {task.claimed_by}")
     return 0
 
@@ -51,4 +73,29 @@ def block(task_id: str, reason: str) -> int:
     ws = open_workspace()
     lifecycle.block(ws, task_id, reason)
     click.echo(f"blocked {task_id}")
+    return 0
+
+
+@click.command()
+@click.argument("task_ids", metavar="[ID]...", nargs=-1)
+@click.option("--stale", is_flag=True, help="Release every claim whose lease has expired.")
+@click.option("--reason", default="", help="Why, for the log.")
+def release(task_ids: tuple[str, ...], stale: bool, reason: str) -> int:
+    """Free a claim: the task goes back to todo, without claimed_by, claimed_at and lease.
+
+    Counts no attempt. With --stale, every claim whose lease has expired.
+    """
+    if not task_ids and not stale:
+        raise click.UsageError("name a task to release, or use --stale")
+    ws = open_workspace()
+    ids = list(task_ids)
+    if stale:
+        ids += [c.task.id for c in lease.stale(ws) if c.task.id not in ids]
+        if not ids:
+            click.echo("no stale claims")
+            return 0
+    for task_id in ids:
+        before = ws.task(task_id)
+        lease.release(ws, task_id, reason or ("lease expired" if stale and task_id not in task_ids else ""))
+        click.echo(f"released {task_id}" + (f" (was {before.status}, by {before.claimed_by})" if before.claimed_by else ""))
     return 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from agentmd import graph, lifecycle, prompt, tokens
+from agentmd import graph, lifecycle, parallel, prompt, sync, tokens
 from agentmd.cli.common import (
     emit_json,
     json_option,
@@ -13,6 +13,7 @@ from agentmd.cli.common import (
     tokens_option,
 )
 from agentmd.errors import NothingToDo
+from agentmd.model import Task
 from agentmd.workspace import Workspace
 
 
@@ -21,25 +22,63 @@ from agentmd.workspace import Workspace
 @click.option("--claim", "do_claim", is_flag=True, help="Claim the task it prints, atomically.")
 @click.option("--as", "owner", metavar="NAME", help="Who claims (default: $AGENTMD_AGENT or user@host).")
 @click.option("--budget", type=click.IntRange(min=1), metavar="TOKENS", help="Token budget (default: plan.md's).")
+@click.option(
+    "--parallel",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Up to N ready tasks that can run side by side: outputs that do not overlap, files "
+    "that do not change together in git history, nothing in progress touched.",
+)
+@click.option(
+    "--push",
+    is_flag=True,
+    help="With --claim: commit the claim (the task file only) and push it; if another clone "
+    "pushed first, fetch, rebase and claim the next ready task.",
+)
 @tokens_option
 @json_option
 def next_task(
-    explain: bool, do_claim: bool, owner: str | None, budget: int | None, token_counter: str, as_json: bool
+    explain: bool,
+    do_claim: bool,
+    owner: str | None,
+    budget: int | None,
+    parallel: int | None,
+    push: bool,
+    token_counter: str,
+    as_json: bool,
 ) -> int:
     """Print the prompt for the next ready task.
 
     Ready: status todo and every dependency done. Order: priority, then how many tasks it
     unblocks, then age, then id. Exit 1 when nothing is ready or the task is too large.
     """
+    if push and not do_claim:
+        raise click.UsageError("--push pushes a claim: use it with --claim")
     ws = open_workspace()
     report_unreadable(ws)
+    if parallel is not None:
+        return _parallel(ws, parallel, explain, do_claim, push, owner, budget, token_counter, as_json)
     plan = graph.analyse(ws.tasks)
     if explain:
         return _explain(ws, plan, as_json)
     counter = tokens.counter_for(token_counter, ws)
-    if not plan.ready:
+    if not plan.ready and not push:
         raise NothingToDo(_nothing_ready(ws, plan))
-    if do_claim:
+    if push:
+        compiled_one: list[prompt.Compiled] = []
+
+        def choose_one(fresh: Workspace) -> list[Task]:
+            compiled_one.clear()
+            ready = graph.analyse(fresh.tasks).ready
+            if not ready:
+                return []
+            compiled_one.append(prompt.compile_prompt(fresh, ready[0].task, budget, counter))
+            return [ready[0].task]
+
+        if not sync.claim_and_push(ws, owner or lifecycle.default_owner(), choose_one):
+            raise NothingToDo(_nothing_ready(ws, graph.analyse(ws.tasks)))
+        result = compiled_one[0]
+    elif do_claim:
         compiled: list[prompt.Compiled] = []
 
         def choose(ready: list[graph.Candidate]):
@@ -101,3 +140,86 @@ def _explain(ws: Workspace, plan: graph.Plan, as_json: bool) -> int:
     for cycle in plan.cycles:
         click.echo("cycle: " + " -> ".join([*cycle, cycle[0]]))
     return 0 if plan.ready else 1
+
+
+def _parallel(
+    ws: Workspace,
+    limit: int,
+    explain: bool,
+    do_claim: bool,
+    push: bool,
+    owner: str | None,
+    budget: int | None,
+    token_counter: str,
+    as_json: bool,
+) -> int:
+    if explain:
+        selection = parallel.pick(ws, limit)
+        return _explain_parallel(ws, selection, limit, as_json)
+    counter = tokens.counter_for(token_counter, ws)
+    compiled: dict[str, prompt.Compiled] = {}
+
+    def accept(task: Task) -> str | None:
+        # Compile before claiming: a task too large to delegate is never claimed.
+        try:
+            compiled[task.id] = prompt.compile_prompt(ws, task, budget, counter)
+        except prompt.TooLarge as exc:
+            return exc.message
+        return None
+
+    who = owner or lifecycle.default_owner()
+    if push:
+        held: list[parallel.Held] = []
+
+        def choose(fresh: Workspace) -> list[Task]:
+            compiled.clear()
+            selection = parallel.pick(fresh, limit, accept)
+            held[:] = selection.held
+            return selection.chosen
+
+        chosen = sync.claim_and_push(ws, who, choose)
+    elif do_claim:
+        chosen = parallel.claim_batch(ws, who, limit, accept).chosen
+    else:
+        chosen = parallel.pick(ws, limit, accept).chosen
+    if not chosen:
+        raise NothingToDo(_nothing_ready(ws, graph.analyse(ws.tasks)))
+    results = [compiled[task.id] for task in chosen]
+    if as_json:
+        emit_json({"tasks": [result.as_json() for result in results]})
+        return 0
+    for number, result in enumerate(results, 1):
+        if len(results) > 1:
+            click.echo(f"{'' if number == 1 else chr(10)}==> task {number} of {len(results)}: {result.task.id} <==\n")
+        click.echo(result.prompt, nl=False)
+    return 0
+
+
+def _explain_parallel(ws: Workspace, selection: parallel.Selection, limit: int, as_json: bool) -> int:
+    busy = parallel.busy_tasks(ws.tasks)
+    if as_json:
+        emit_json(
+            {
+                "limit": limit,
+                "chosen": [task.id for task in selection.chosen],
+                "held": [
+                    {"id": h.task.id, "because": h.because or None, "reason": h.reason}
+                    for h in selection.held
+                ],
+                "in_progress": [task.id for task in busy],
+            }
+        )
+        return 0 if selection.chosen else 1
+    if busy:
+        click.echo("in progress: " + ", ".join(f"{t.id} ({t.status})" for t in busy))
+    if selection.chosen:
+        click.echo(f"side by side ({len(selection.chosen)} of at most {limit}):")
+        for number, task in enumerate(selection.chosen, 1):
+            click.echo(f"  {number}. {task.id}  outputs: " + (", ".join(task.outputs) or "none declared"))
+    else:
+        click.echo(_nothing_ready(ws, graph.analyse(ws.tasks)))
+    if selection.held:
+        click.echo(f"held back ({len(selection.held)}):")
+        for held in selection.held:
+            click.echo(f"  {held.render()}")
+    return 0 if selection.chosen else 1

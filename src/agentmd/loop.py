@@ -1,0 +1,542 @@
+"""The loop (`agentmd run`): cycle by cycle, take the first thing that applies: a broken plan
+stops it; workers that exited go to review (or back, or failed); dead or expired claims are
+released; work in review is verified, checked and merged; free slots get ready tasks; else it
+sleeps. All state is in the task files, git, and `.agents/.cache/runs/`: a loop killed at any
+instant and started again finishes what was cut short or undoes it."""
+
+from __future__ import annotations
+
+import dataclasses
+import fcntl
+import os
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from agentmd import AGENTS_DIR, git, lease, lifecycle, parallel, prompt, runs, worktrees
+from agentmd.errors import AgentmdError, NothingToDo
+from agentmd.model import Task
+from agentmd.workspace import CACHE_DIR, Workspace
+
+LOCK_FILE = "run.lock"
+# The worker runs in a subshell so that its own `exit` cannot skip the line that records its
+# status; the status file is what a restarted loop reads for a worker it did not start.
+WRAPPER = (
+    'printf "%s\\n" "$$" > "$AGENTMD_PID_FILE"; '
+    '( eval "$1" ); status=$?; '
+    'printf "%s\\n" "$status" > "$AGENTMD_EXIT_FILE.tmp" && mv -f "$AGENTMD_EXIT_FILE.tmp" "$AGENTMD_EXIT_FILE"; '
+    "exit $status"
+)
+# Paths under .agents/ a worker may add on its branch: its handoff and memory notes.
+WORKER_MAY_WRITE = (f"{AGENTS_DIR}/handoffs/", f"{AGENTS_DIR}/memory/")
+MERGE_MODES = ("auto", "manual")
+
+
+@dataclass(frozen=True)
+class Options:
+    worker: str
+    slots: int = 1
+    timeout: float = 3600.0  # seconds a worker may run
+    merge: str = "auto"
+    owner: str = "agentmd-run"
+    dry_run: bool = False
+    review: bool = False  # also ask agentmd.review.review_for_loop (the model's review)
+
+
+def options_from(ws: Workspace, **given) -> Options:
+    """Command-line values over plan.md's settings over the defaults."""
+    raw = ws.settings.raw
+    worker = given.get("worker") or str(raw.get("worker") or "")
+    slots = given.get("slots") or raw.get("slots") or 1
+    if isinstance(slots, bool) or not isinstance(slots, int) or slots < 1:
+        raise AgentmdError(f"plan.md setting slots: '{slots}' is not a positive whole number", "e.g. slots: 2")
+    timeout_text = given.get("timeout") or str(raw.get("worker_timeout") or "1h")
+    timeout = lease.duration(timeout_text, "worker_timeout")
+    merge = str(given.get("merge") or raw.get("merge") or "auto").lower()
+    if merge not in MERGE_MODES:
+        raise AgentmdError(f"plan.md setting merge: '{merge}' is not one of {', '.join(MERGE_MODES)}", "merge: auto")
+    review = bool(given.get("review")) or raw.get("review") is True
+    return Options(
+        worker=worker,
+        slots=slots,
+        timeout=timeout.total_seconds(),
+        merge=merge,
+        owner=given.get("owner") or lifecycle.default_owner(),
+        dry_run=bool(given.get("dry_run")),
+        review=review,
+    )
+
+
+class LoopBusy(AgentmdError):
+    pass
+
+
+def hold_lock(ws: Workspace) -> int:
+    """One loop per repository: a second one would start every worker twice."""
+    folder = ws.agents / CACHE_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    fd = os.open(folder / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o666)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise LoopBusy(
+            "another 'agentmd run' is running in this repository",
+            "stop it first; 'agentmd status' shows what it is doing",
+        ) from None
+    return fd
+
+
+# -- checks the loop runs (issue 3's checks; the model's review is optional) -----------------
+
+
+def plan_problems(ws: Workspace) -> list:
+    """Errors `agentmd check` reports for the whole plan (warnings, such as stale claims, are
+    the loop's to handle)."""
+    from agentmd.checks import check_workspace
+    from agentmd.tokens import ESTIMATE
+
+    # A task in review keeps its handoff on its branch until the loop merges it; the review
+    # step checks it there, so check's "no handoff" for such a task is not a broken plan.
+    on_branch = {
+        ws.display(t.path)
+        for t in ws.tasks.values()
+        if t.status == "review" and worktrees.find(ws, t.id) is not None
+    }
+    return [
+        p
+        for p in check_workspace(ws, ESTIMATE).problems
+        if p.severity == "error" and not (p.path in on_branch and p.code in ("handoff-missing", "handoff-invalid"))
+    ]
+
+
+def scope_drift(tree: Path, base: str, outputs: tuple[str, ...]) -> list[str]:
+    """Files the branch changed since `base` that are outside the task's outputs."""
+    from agentmd import globs
+
+    changed = git.split_z(git.out(["diff", "--name-only", "--no-renames", "-z", base, "HEAD", "--"], tree))
+    return [
+        path
+        for path in changed
+        if not path.startswith(WORKER_MAY_WRITE) and not any(globs.matches(path, g) for g in outputs)
+    ]
+
+
+class Loop:
+    """One loop process. `say` prints one line per action."""
+
+    def __init__(self, ws: Workspace, options: Options, say: Callable[[str], None]):
+        self.ws = ws
+        self.opt = options
+        self.say = say
+        self.children: dict[int, subprocess.Popen] = {}  # workers this process started, to reap
+        self.stopping = False
+        self.base_branch = git.out(["symbolic-ref", "--quiet", "--short", "HEAD"], ws.root, check=False).strip()
+        self._checked: tuple | None = None  # fingerprint of .agents/ when the plan last passed
+
+    # -- one cycle ----------------------------------------------------------------------------
+
+    def cycle(self) -> str:
+        """'broken', 'acted', 'waiting' (workers running) or 'idle'."""
+        self._reap_children()
+        self.ws.refresh()
+        problems = self._health()
+        if problems:
+            for problem in problems:
+                self.say(problem.render())
+            self.say(f"stop: the plan does not pass 'agentmd check' ({len(problems)} error(s)); fix them and start again")
+            return "broken"
+        steps = (self.step_workers, self.step_release, self.step_review, self.step_start)
+        if self.opt.dry_run:
+            acted = [step() for step in steps]
+            return "acted" if any(acted) else "idle"
+        for step in steps:
+            if self.stopping:
+                return "idle"
+            if step():
+                return "acted"
+        return "waiting" if self._live_runs() else "idle"
+
+    def _health(self) -> list:
+        fingerprint = self._fingerprint()
+        if fingerprint == self._checked:
+            return []
+        problems = plan_problems(self.ws)
+        self._checked = None if problems else fingerprint
+        return problems
+
+    def _fingerprint(self) -> tuple:
+        """What `check` looks at: every file under .agents/ (not the cache), the always-loaded
+        files, and HEAD; equal fingerprints give equal findings, so the check is not repeated."""
+        entries = []
+        for folder, dirs, files in os.walk(self.ws.agents):
+            dirs[:] = sorted(d for d in dirs if d != CACHE_DIR)
+            for name in sorted(files):
+                try:
+                    st = os.stat(os.path.join(folder, name))
+                except OSError:
+                    continue
+                entries.append((folder, name, st.st_mtime_ns, st.st_size, st.st_ino))
+        for name in ("AGENTS.md", "CLAUDE.md"):
+            try:
+                st = (self.ws.root / name).stat()
+                entries.append(("", name, st.st_mtime_ns, st.st_size, st.st_ino))
+            except OSError:
+                pass
+        return (git.head(self.ws.root), tuple(entries))
+
+    def _reap_children(self) -> None:
+        for pid, child in list(self.children.items()):
+            if child.poll() is not None:
+                del self.children[pid]
+
+    def _live_runs(self) -> dict[str, runs.Run]:
+        return {tid: run for tid, run in runs.load(self.ws).items() if run.pid and runs.alive(run)}
+
+    # -- step: workers that exited, hung, died, or never started ------------------------------
+
+    def step_workers(self) -> bool:
+        acted = False
+        for task_id, run in runs.load(self.ws).items():
+            task = self.ws.tasks.get(task_id)
+            if run.pid == 0:
+                run = self._adopt(run)
+            if task is None or task.status != "active":
+                if self.opt.dry_run:
+                    self.say(f"would forget the worker of {task_id}: the task is {task.status if task else 'gone'}")
+                    continue
+                if run.pid and runs.alive(run):
+                    runs.stop(run)
+                runs.drop(self.ws, task_id)
+                self.say(f"drop {task_id}: the task is {task.status if task else 'gone'}, its worker is stopped")
+                acted = True
+                continue
+            if run.pid == 0:
+                acted |= self._release(task, "the loop stopped before its worker started")
+                continue
+            code = runs.exit_code(self.ws, run)
+            if code is None and runs.alive(run):
+                if time.time() > run.deadline:
+                    acted |= self._timed_out(task, run)
+                continue
+            if code is None:
+                acted |= self._release(task, "its worker process died without an exit status")
+            elif code == 0:
+                acted |= self._to_review(task, run)
+            else:
+                log = os.path.relpath(run.log(self.ws), self.ws.root)
+                acted |= self._send_back(
+                    task, f"the worker exited with status {code}; the end of its log ({log}):\n{runs.tail(run.log(self.ws))}"
+                )
+        return acted
+
+    def _adopt(self, run: runs.Run) -> runs.Run:
+        """A start cut short: the wrapper writes its pid first, so a worker that did start is found."""
+        pid_file = run.folder(self.ws) / f"attempt-{run.attempt}.pid"
+        try:
+            pid = int(pid_file.read_text().strip())
+        except (OSError, ValueError):
+            return run
+        return dataclasses.replace(run, pid=pid, started=time.time(), deadline=time.time() + self.opt.timeout)
+
+    def _timed_out(self, task: Task, run: runs.Run) -> bool:
+        if self.opt.dry_run:
+            self.say(f"would stop the worker of {task.id}: it ran past worker_timeout")
+            return True
+        runs.stop(run)
+        self._reap_children()
+        minutes = lease.human(dataclasses_timedelta(self.opt.timeout))
+        log = os.path.relpath(run.log(self.ws), self.ws.root)
+        return self._send_back(
+            task, f"the worker was stopped after worker_timeout ({minutes}); the end of its log ({log}):\n{runs.tail(run.log(self.ws))}"
+        )
+
+    def _to_review(self, task: Task, run: runs.Run) -> bool:
+        if self.opt.dry_run:
+            self.say(f"would move {task.id} to review: its worker exited 0")
+            return True
+        tree = Path(run.worktree)
+        if tree.is_dir():
+            # Work the worker left uncommitted still counts; it lands on the task's branch.
+            if git.out(["status", "--porcelain", "-z"], tree).strip("\0"):
+                git.run(["add", "-A"], tree)
+                git.run(["commit", "-q", "--no-verify", "-m", f"agentmd: work {task.id} left uncommitted"], tree)
+        lifecycle.set_status(self.ws, task.id, "review", "review", "its worker exited 0")
+        runs.drop(self.ws, task.id)
+        self._commit_state(task, f"review {task.id}")
+        self.say(f"review {task.id}: its worker exited 0")
+        return True
+
+    # -- step: claims to release --------------------------------------------------------------
+
+    def step_release(self) -> bool:
+        running = runs.load(self.ws)
+        acted = False
+        for claim in lease.stale(self.ws):
+            if claim.task.id in running:
+                continue  # worker_timeout governs the loop's own workers
+            expired = lease.human(claim.now - claim.expires) if claim.expires else "?"
+            acted |= self._release(claim.task, f"its lease ({lease.lease_text(self.ws, claim.task)}) expired {expired} ago")
+        return acted
+
+    def _release(self, task: Task, why: str) -> bool:
+        if self.opt.dry_run:
+            self.say(f"would release {task.id}: {why}")
+            return True
+        lease.release(self.ws, task.id, why)
+        runs.drop(self.ws, task.id)
+        self._commit_state(task, f"release {task.id}")
+        self.say(f"release {task.id}: {why}")
+        return True
+
+    # -- step: review -------------------------------------------------------------------------
+
+    def step_review(self) -> bool:
+        acted = False
+        for task in sorted(self.ws.tasks.values(), key=lambda t: t.id):
+            if task.status != "review" or self.stopping:
+                continue
+            branch = task.record.fields.get("awaiting_merge")
+            if branch:
+                acted |= self._merged_by_hand(task, str(branch))
+                continue
+            if self.opt.dry_run:
+                self.say(f"would review {task.id}: verify, handoff check, scope" + (", model review" if self.opt.review else ""))
+                acted = True
+                continue
+            acted |= self._review(task)
+        return acted
+
+    def _review(self, task: Task) -> bool:
+        from agentmd.handoffcheck import task_handoff_problems
+        from agentmd.verification import run_verify
+
+        tree = worktrees.find(self.ws, task.id)
+        where = Workspace(tree.path) if tree else self.ws
+        problems: list[str] = []
+        if tree and task.base:
+            drift = scope_drift(tree.path, task.base, task.outputs)
+            if drift:
+                allowed = ", ".join(task.outputs) or "none declared"
+                problems.append(f"scope drift: changed {', '.join(drift)} outside its outputs ({allowed})")
+        outcome = run_verify(where, task, record=False)
+        problems += [f"verify: {line}" for line in outcome.problems()]
+        problems += [p.render() for p in task_handoff_problems(where, task) if p.severity == "error"]
+        if self.opt.review:
+            from agentmd.review import review_for_loop
+
+            problems += [f"review: {line}" for line in review_for_loop(where, task)]
+        if self.stopping:
+            return False  # a signal may have cut the verify commands short: review again later
+        if problems:
+            return self._send_back(task, "review found problems:\n" + "\n".join(f"- {p}" for p in problems))
+        if tree is None:
+            return self._done(task, "verify passed, handoff valid")
+        if self.opt.merge == "manual":
+            lifecycle.set_status(self.ws, task.id, "review", "await-merge", tree.branch, {"awaiting_merge": tree.branch})
+            self._commit_state(task, f"await merge {task.id}")
+            self.say(f"await {task.id}: verify passed, handoff valid; merge branch {tree.branch} by hand (merge: manual)")
+            return True
+        return self._merge(task, tree)
+
+    def _merge(self, task: Task, tree: worktrees.Worktree) -> bool:
+        current = git.out(["symbolic-ref", "--quiet", "--short", "HEAD"], self.ws.root, check=False).strip()
+        if current != self.base_branch:
+            self.say(f"wait {task.id}: {self.base_branch or 'the base branch'} is not checked out here (now {current or 'detached'}), so it cannot be merged")
+            return False
+        result = git.run(
+            ["merge", "--no-ff", "--no-verify", "-m", f"agentmd: merge {tree.branch} ({task.id})", tree.branch],
+            self.ws.root,
+            check=False,
+        )
+        if result.returncode != 0:
+            conflicted = git.split_z(git.out(["diff", "--name-only", "--diff-filter=U", "-z"], self.ws.root))
+            git.run(["merge", "--abort"], self.ws.root, check=False)
+            detail = ", ".join(conflicted) if conflicted else (result.stderr or result.stdout).strip().splitlines()[-1:]
+            return self._send_back(
+                task,
+                f"merge conflict with {self.base_branch} in {detail}; the next attempt starts from the current {self.base_branch}",
+            )
+        return self._done(task, f"verify passed, handoff valid, merged {tree.branch}")
+
+    def _merged_by_hand(self, task: Task, branch: str) -> bool:
+        merged = git.run(["merge-base", "--is-ancestor", branch, "HEAD"], self.ws.root, check=False)
+        if merged.returncode != 0:
+            return False
+        if self.opt.dry_run:
+            self.say(f"would mark {task.id} done: {branch} is merged")
+            return True
+        editor = self.ws.edit(task.path)
+        editor.delete("awaiting_merge")
+        self.ws.save(task.path, editor.text)
+        return self._done(task, f"{branch} was merged by hand")
+
+    def _done(self, task: Task, why: str) -> bool:
+        with self.ws.lock():
+            editor = self.ws.edit(task.path)
+            editor.delete("awaiting_merge")
+            self.ws.save(task.path, editor.text)
+        lifecycle.set_status(self.ws, task.id, "done", "done", why)
+        self._commit_state(task, f"done {task.id}")
+        self.say(f"done {task.id}: {why}")
+        return True
+
+    def _send_back(self, task: Task, reason: str) -> bool:
+        if self.opt.dry_run:
+            self.say(f"would send {task.id} back: {reason.splitlines()[0]}")
+            return True
+        after = lifecycle.fail(self.ws, task.id, reason, by=self.opt.owner)
+        with self.ws.lock():
+            editor = self.ws.edit(after.path)
+            editor.delete("awaiting_merge")
+            self.ws.save(after.path, editor.text)
+        runs.drop(self.ws, task.id)
+        self._commit_state(task, f"attempt {after.attempts} of {task.id} failed")
+        first = reason.splitlines()[0]
+        if after.status == "failed":
+            self.say(f"failed {task.id}: attempt {after.attempts} of {self.ws.settings.max_attempts}: {first}")
+        else:
+            self.say(f"retry {task.id}: attempt {after.attempts} of {self.ws.settings.max_attempts} failed: {first}")
+        return True
+
+    # -- step: start workers ------------------------------------------------------------------
+
+    def step_start(self) -> bool:
+        free = self.opt.slots - len(self._live_runs())
+        if free <= 0:
+            return False
+        compiled: dict[str, prompt.Compiled] = {}
+
+        def accept(task: Task) -> str | None:
+            try:
+                compiled[task.id] = prompt.compile_prompt(self.ws, task)
+            except prompt.TooLarge as exc:
+                return exc.message
+            return None
+
+        selection = parallel.pick(self.ws, free, accept)
+        for held in selection.held:
+            if "too large" in held.reason:
+                self.say(f"skip {held.task.id}: {held.reason}")
+        started = False
+        for task in selection.chosen:
+            if self.stopping:
+                break
+            started |= self._start(task, compiled[task.id])
+        return started
+
+    def _start(self, task: Task, compiled: prompt.Compiled) -> bool:
+        if not self.opt.worker:
+            raise AgentmdError("no worker command: pass --worker CMD or set worker: in plan.md", 'e.g. --worker "claude -p"')
+        attempt = task.attempts + 1
+        path, branch = worktrees.path_for(self.ws, task.id), worktrees.branch_for(self.ws, task.id)
+        if self.opt.dry_run:
+            rel = os.path.relpath(path, self.ws.root)
+            self.say(f"would claim {task.id} (attempt {attempt}) and start the worker in {rel} on {branch}")
+            return True
+        intent = runs.Run(task.id, attempt, self.opt.owner, 0, "", 0.0, 0.0, str(path), branch)
+        runs.save(self.ws, intent)  # before the claim: a loop killed after it knows to undo it
+        try:
+            task = lifecycle.claim(self.ws, task.id, self.opt.owner)
+        except NothingToDo:
+            runs.drop(self.ws, task.id)
+            return False
+        self._commit_state(task, f"claim {task.id}")
+        tree, _ = worktrees.create(self.ws, task, fresh=True)
+        handoff = self._handoff_path(tree.path, task.id)
+        text = compiled.prompt + loop_note(task, tree, handoff)
+        folder = intent.folder(self.ws)
+        folder.mkdir(parents=True, exist_ok=True)
+        for stale_file in (intent.exit_file(self.ws), folder / f"attempt-{attempt}.pid"):
+            stale_file.unlink(missing_ok=True)
+        intent.prompt_file(self.ws).write_text(text, encoding="utf-8")
+        env = {
+            **git.clean_env(),
+            "AGENTMD_TASK": task.id,
+            "AGENTMD_HANDOFF": str(handoff),
+            "AGENTMD_BASE": task.base,
+            "AGENTMD_BRANCH": tree.branch,
+            "AGENTMD_ATTEMPT": str(attempt),
+            "AGENTMD_AGENT": self.opt.owner,
+            "AGENTMD_PROMPT_FILE": str(intent.prompt_file(self.ws)),
+            "AGENTMD_PID_FILE": str(folder / f"attempt-{attempt}.pid"),
+            "AGENTMD_EXIT_FILE": str(intent.exit_file(self.ws)),
+        }
+        with open(intent.prompt_file(self.ws), "rb") as stdin, open(intent.log(self.ws), "wb") as log:
+            child = subprocess.Popen(
+                ["/bin/sh", "-c", WRAPPER, "agentmd-worker", self.opt.worker],
+                cwd=tree.path,
+                stdin=stdin,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=env,
+                start_new_session=True,  # its own process group: a timeout stops all of it, ^C none of it
+            )
+        self.children[child.pid] = child
+        now = time.time()
+        runs.save(
+            self.ws,
+            dataclasses.replace(
+                intent, pid=child.pid, process_start=runs.process_start(child.pid), started=now, deadline=now + self.opt.timeout
+            ),
+        )
+        log = os.path.relpath(intent.log(self.ws), self.ws.root)
+        self.say(f"start {task.id}: attempt {attempt}, worker pid {child.pid} in {os.path.relpath(tree.path, self.ws.root)}, log {log}")
+        return True
+
+    def _handoff_path(self, tree: Path, task_id: str) -> Path:
+        folder = tree / AGENTS_DIR / "handoffs"
+        day = lifecycle.now().date().isoformat()
+        candidate = folder / f"{day}-{task_id}.md"
+        number = 2
+        while candidate.exists():
+            candidate = folder / f"{day}-{task_id}-{number}.md"
+            number += 1
+        return candidate
+
+    def _commit_state(self, task: Task, message: str) -> None:
+        """Keep the task's status on the base branch as commits, so a merge of the task's
+        branch never meets uncommitted bookkeeping."""
+        if not self.base_branch:
+            return
+        current = git.out(["symbolic-ref", "--quiet", "--short", "HEAD"], self.ws.root, check=False).strip()
+        if current != self.base_branch:
+            return
+        agents = self.ws.agents.relative_to(self.ws.root).as_posix()
+        paths = [f"{agents}/{task.path}", f"{agents}/{lifecycle.LOG}"]
+        paths = [p for p in paths if (self.ws.root / p).exists()]
+        git.run(["add", "--", *paths], self.ws.root, check=False)
+        git.run(["commit", "-q", "--no-verify", "--only", "-m", f"agentmd: {message}", "--", *paths], self.ws.root, check=False)
+
+    # -- the whole run ------------------------------------------------------------------------
+
+    def finished(self) -> tuple[bool, bool]:
+        """(nothing ready, active or in review; every task done)."""
+        self.ws.refresh()
+        tasks = self.ws.tasks.values()
+        busy = any(t.status in ("active", "review") and not t.record.fields.get("awaiting_merge") for t in tasks)
+        ready = bool(parallel.graph.analyse(self.ws.tasks).ready)
+        return not busy and not ready and not self._live_runs(), all(t.status == "done" for t in tasks)
+
+
+def dataclasses_timedelta(seconds: float):
+    import datetime as dt
+
+    return dt.timedelta(seconds=seconds)
+
+
+def loop_note(task: Task, tree: worktrees.Worktree, handoff: Path) -> str:
+    rel = handoff.relative_to(tree.path).as_posix()
+    return (
+        "\n---\n## You are running inside `agentmd run`\n\n"
+        f"- Your working directory is a git worktree on branch `{tree.branch}`, started from "
+        f"`{task.base[:12]}`. Commit your work on this branch.\n"
+        f"- Write the handoff to `{rel}` (also in $AGENTMD_HANDOFF), with `base: {task.base}` in "
+        "its front matter, and commit it too.\n"
+        "- Do not run `agentmd done`, `claim` or `fail`, and do not edit `.agents/tasks/` or "
+        "`.agents/plan.md`: the loop keeps the task's status on the base branch. When you exit, "
+        "it runs the verify commands, checks the handoff and your scope, and merges the branch.\n"
+        "- Exit 0 when you are finished; exit non-zero if you could not finish (say why in the handoff).\n"
+    )

@@ -1,0 +1,138 @@
+"""A git worktree and branch per claimed task, at paths plan.md configures; pruning them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from agentmd import git
+from agentmd.errors import AgentmdError
+from agentmd.model import Task
+from agentmd.workspace import Workspace
+
+DEFAULT_PATH = ".agents/.cache/worktrees/{id}"
+DEFAULT_BRANCH = "agentmd/{id}"
+PRUNABLE = ("done", "todo")  # done, or released (a claim freed goes back to todo)
+
+
+@dataclass(frozen=True)
+class Worktree:
+    task_id: str
+    path: Path
+    branch: str
+
+
+def _template(ws: Workspace, key: str, default: str) -> str:
+    value = str(ws.settings.raw.get(key) or default)
+    if "{id}" not in value:
+        raise AgentmdError(
+            f"plan.md setting {key}: '{value}' has no {{id}}",
+            f"each task needs its own: e.g. {key}: {default}",
+        )
+    return value
+
+
+def path_for(ws: Workspace, task_id: str) -> Path:
+    raw = _template(ws, "worktrees", DEFAULT_PATH).replace("{repo}", ws.root.name).replace("{id}", task_id)
+    path = Path(raw).expanduser()
+    return path if path.is_absolute() else ws.root / path
+
+
+def branch_for(ws: Workspace, task_id: str) -> str:
+    return _template(ws, "branch", DEFAULT_BRANCH).replace("{id}", task_id)
+
+
+def task_of_branch(ws: Workspace, branch: str) -> str | None:
+    prefix, _, suffix = _template(ws, "branch", DEFAULT_BRANCH).partition("{id}")
+    if branch.startswith(prefix) and branch.endswith(suffix) and len(branch) > len(prefix) + len(suffix):
+        return branch[len(prefix) : len(branch) - len(suffix)]
+    return None
+
+
+def listed(ws: Workspace) -> dict[Path, str]:
+    """Every worktree of the repository and its branch ('' when detached)."""
+    found: dict[Path, str] = {}
+    path: Path | None = None
+    for item in git.split_z(git.out(["worktree", "list", "--porcelain", "-z"], ws.root)):
+        if item.startswith("worktree "):
+            path = Path(item[len("worktree ") :]).resolve()
+            found[path] = ""
+        elif item.startswith("branch ") and path is not None:
+            found[path] = item[len("branch ") :].removeprefix("refs/heads/")
+    return found
+
+
+def find(ws: Workspace, task_id: str) -> Worktree | None:
+    path = path_for(ws, task_id).resolve()
+    branch = listed(ws).get(path)
+    return Worktree(task_id, path, branch) if branch is not None else None
+
+
+def branch_exists(root: Path, branch: str) -> bool:
+    return git.run(["rev-parse", "--verify", "--quiet", f"refs/heads/{branch}"], root, check=False).returncode == 0
+
+
+def create(ws: Workspace, task: Task, *, fresh: bool = False) -> tuple[Worktree, bool]:
+    """The task's worktree, created on its branch from the task's base (or HEAD) if missing.
+
+    `fresh` starts the branch over from the base (a retry is a fresh session). Returns the
+    worktree and whether it was created now.
+    """
+    existing = find(ws, task.id)
+    if existing is not None and not fresh:
+        return existing, False
+    if existing is not None:
+        remove(ws, existing, force=True)
+    path = path_for(ws, task.id)
+    branch = branch_for(ws, task.id)
+    base = task.base or git.head(ws.root)
+    if base is None:
+        raise AgentmdError("a worktree needs a commit to start from", "commit something first")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    git.run(["worktree", "prune"], ws.root, check=False)  # forget folders deleted by hand
+    if branch_exists(ws.root, branch) and not fresh:
+        git.run(["worktree", "add", "--quiet", str(path), branch], ws.root)
+    else:
+        git.run(["worktree", "add", "--quiet", "-B", branch, str(path), base], ws.root)
+    return Worktree(task.id, path.resolve(), branch), True
+
+
+def remove(ws: Workspace, tree: Worktree, *, force: bool = False) -> str | None:
+    """Remove the worktree; None when removed, else why not (uncommitted changes...)."""
+    args = ["worktree", "remove", *(["--force"] if force else []), str(tree.path)]
+    result = git.run(args, ws.root, check=False)
+    if result.returncode != 0:
+        lines = result.stderr.strip().splitlines()
+        return lines[-1].removeprefix("fatal: ") if lines else "git worktree remove failed"
+    return None
+
+
+@dataclass(frozen=True)
+class Pruned:
+    tree: Worktree
+    status: str
+    refused: str | None  # why it was kept
+    branch_deleted: bool
+
+
+def prune(ws: Workspace, *, force: bool = False, dry_run: bool = False) -> list[Pruned]:
+    """Remove the worktrees of tasks that are done or released; delete their branches when merged."""
+    results = []
+    for path, branch in sorted(listed(ws).items()):
+        task_id = task_of_branch(ws, branch) if branch else None
+        if task_id is None or path == ws.root.resolve():
+            continue
+        task = ws.tasks.get(task_id)
+        if task is None or task.status not in PRUNABLE:
+            continue
+        tree = Worktree(task_id, path, branch)
+        if dry_run:
+            results.append(Pruned(tree, task.status, None, False))
+            continue
+        refused = remove(ws, tree, force=force)
+        deleted = False
+        if refused is None:
+            # -d refuses an unmerged branch: work that never landed is kept for a person.
+            deleted = git.run(["branch", "-q", "-d", branch], ws.root, check=False).returncode == 0
+        results.append(Pruned(tree, task.status, refused, deleted))
+    return results
