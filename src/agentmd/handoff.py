@@ -45,3 +45,14 @@ def sections_of(doc: Document) -> dict[str, Section]:
         if name is not None and name not in found:
             found[name] = section
     return found
+
+# What `handoff new` writes under each heading it cannot fill from git: left as is, it is
+# flagged as unfilled.
+PROMPTS: dict[str, str] = {
+    "Summary": "Two or three sentences: what this session did and where it stopped.",
+    "Completed": "Each item concrete: the file, function or command, and what it does now.",
+    "Remaining": 'Each item actionable, or "None" when the task is done.',
+    "Decisions": "Each decision with its rationale.",
+    "Gotchas": 'Traps the next session should know about, or "None".',
+    "Next action": "The one thing the next session does first.",
+}

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from agentmd import git, graph, sections, textfile
 from agentmd.edit import Editor
-from agentmd.errors import AgentmdError, NothingToDo
+from agentmd.errors import AgentmdError, NothingToDo, Problem
 from agentmd.model import PRIORITIES, Task
 from agentmd.workspace import Workspace, check_id
 
@@ -160,8 +160,42 @@ def set_status(ws: Workspace, task_id: str, status: str, event: str, detail: str
     return ws.task(task_id)
 
 
-def done(ws: Workspace, task_id: str) -> Task:
-    return set_status(ws, task_id, "done", "done")
+class DoneRefused(NothingToDo):
+    """`done` refused: the verify commands did not pass at HEAD, or the handoff is not valid."""
+
+    def __init__(self, task_id: str, problems: list[Problem]):
+        super().__init__(
+            f"refused to mark '{task_id}' done: {len(problems)} problem(s) above",
+            "fix them; --force marks it done anyway and says so in memory/log.md",
+        )
+        self.problems = problems
+
+
+def done_problems(ws: Workspace, task: Task) -> list[Problem]:
+    """What stands between a task and done: its verification at HEAD, and a valid handoff."""
+    from agentmd.handoffcheck import task_handoff_problems
+    from agentmd.verification import recorded_pass
+
+    problems = []
+    why = recorded_pass(ws, task)
+    if why:
+        problems.append(
+            Problem(ws.display(task.path), task.record.line("verify"), 1, "verify-not-passed", why)
+        )
+    problems += [p for p in task_handoff_problems(ws, task) if p.severity == "error"]
+    return problems
+
+
+def done(ws: Workspace, task_id: str, *, force: bool = False) -> Task:
+    """Mark a task done once its verify commands passed at HEAD and its handoff is valid."""
+    task = ws.task(task_id)
+    problems = done_problems(ws, task)
+    if problems and not force:
+        raise DoneRefused(task_id, problems)
+    detail = ""
+    if problems:
+        detail = f"forced past {len(problems)} problem(s): " + "; ".join(p.message for p in problems)
+    return set_status(ws, task_id, "done", "done", detail)
 
 
 def block(ws: Workspace, task_id: str, reason: str) -> Task:

@@ -14,7 +14,7 @@ HANDOFF_STATUSES = ("done", "partial", "blocked", "failed")
 TASK_FIELDS = (
     "title", "status", "priority", "depends_on", "inputs", "outputs", "verify", "created",
     "tags", "claimed_by", "claimed_at", "lease", "base", "attempts", "blocked_reason",
-    "verified", "owner", "awaiting_merge",
+    "verified", "owner", "verified_commit", "verified_at", "verify_exit", "awaiting_merge",
 )  # fmt: skip
 PLAN_DEFAULTS: dict[str, Any] = {
     "context_window": 200_000,

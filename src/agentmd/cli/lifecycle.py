@@ -46,11 +46,22 @@ def claim(task_id: str, owner: str | None, push: bool) -> int:
 
 @click.command()
 @click.argument("task_id", metavar="ID")
-def done(task_id: str) -> int:
-    """Mark a task done."""
+@click.option("--force", is_flag=True, help="Mark it done even if verification or the handoff fails (logged).")
+def done(task_id: str, force: bool) -> int:
+    """Mark a task done: refused unless its verify commands passed at HEAD (agentmd verify)
+    and its latest handoff is valid (agentmd handoff check)."""
     ws = open_workspace()
-    lifecycle.done(ws, task_id)
-    click.echo(f"done {task_id}")
+    try:
+        task = ws.task(task_id)
+        problems = lifecycle.done_problems(ws, task) if force else []
+        lifecycle.done(ws, task_id, force=force)
+    except lifecycle.DoneRefused as exc:
+        for problem in exc.problems:
+            click.echo(problem.render(), err=True)
+        raise
+    for problem in problems:
+        click.echo(f"forced past: {problem.render()}", err=True)
+    click.echo(f"done {task_id}" + (" (forced; logged in memory/log.md)" if problems else ""))
     return 0
 
 

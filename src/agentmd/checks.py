@@ -1,0 +1,354 @@
+"""`agentmd check`: every finding in .agents/ and the always-loaded agent files, or in the paths given."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from agentmd import AGENTS_DIR, document, fieldcheck, frontmatter, git, graph, textfile
+from agentmd.errors import LocatedError, Problem
+from agentmd.handoff import sections_of
+from agentmd.handoffcheck import WorkTree, check_document, latest_handoff
+from agentmd.model import PLAN_DEFAULTS, Settings
+from agentmd.tokens import Counter
+from agentmd.workspace import Workspace
+
+ALWAYS_LOADED = ("AGENTS.md", "CLAUDE.md")
+TEXT_SUFFIXES = (".md", ".mdc", ".markdown", ".yml", ".yaml", ".json", ".txt")
+SKIP_DIRS = {".git", "node_modules", ".venv", "venv", "__pycache__", ".cache", ".tox"}
+HANDOFF_NAME_RE = re.compile(r"hand-?off|handover", re.I)
+PROMPT_SLACK = 4096  # bytes of header and footer text the compiler adds around the parts
+
+
+@dataclass(frozen=True)
+class Report:
+    problems: list[Problem]
+    checked: int  # files looked at
+
+
+# -- the whole workspace ---------------------------------------------------------------------
+
+
+def check_workspace(ws: Workspace, counter: Counter) -> Report:
+    from agentmd.lifecycle import now
+
+    problems = list(ws.problems)
+    index = ws.index
+    settings = ws.settings
+    checked = 0
+    if index.plan is not None and index.plan.problem is None:
+        problems += fieldcheck.check_plan(ws.display("plan.md"), index.plan.fields, index.plan.lines)
+    tasks = ws.tasks
+    moment = now()
+    folded: dict[str, str] = {}
+    for record in index.groups["tasks"]:
+        if record.problem is not None:
+            continue
+        display = ws.display(record.path)
+        if record.body_line == 1 and not record.fields:
+            problems.append(Problem(display, 1, 1, "task-no-frontmatter", "task file has no front matter",
+                                    "start it with '---', 'title: ...', 'status: todo', '---' (agentmd add writes one)"))
+            continue
+        problems += fieldcheck.check_task(display, record.fields, record.lines, settings, ws.root, tasks.__contains__)
+        problems += fieldcheck.lease_expired(display, record.fields, record.lines, settings, moment)
+        other = folded.setdefault(record.stem.casefold(), record.stem)
+        if other != record.stem:
+            problems.append(Problem(display, 1, 1, "duplicate-id",
+                                    f"task id '{record.stem}' differs from '{other}' only in case",
+                                    "on macOS and Windows they are one file: rename one"))
+    for cycle in graph.find_cycles(tasks):
+        first = tasks[cycle[0]]
+        problems.append(Problem(ws.display(first.path), first.record.line("depends_on"), 1, "dependency-cycle",
+                                "dependency cycle: " + " -> ".join([*cycle, cycle[0]]),
+                                "remove one of these dependencies; no task on a cycle can ever be ready"))
+    tree = WorkTree(ws)
+    invalid: dict[str, int] = {}
+    for record in index.groups["handoffs"]:
+        if record.problem is not None:
+            continue
+        try:
+            doc = ws.read(record.path)
+        except LocatedError as exc:
+            problems.append(exc.problem)
+            continue
+        found = check_document(doc, tree)
+        problems += found
+        invalid[record.path] = sum(1 for p in found if p.severity == "error")
+    for task in tasks.values():
+        if task.broken or task.status not in ("review", "done"):
+            continue
+        latest = latest_handoff(ws, task.id)
+        if latest is None:
+            problems.append(Problem(ws.display(task.path), task.record.line("status"), 1, "handoff-missing",
+                                    f"task '{task.id}' is {task.status} but has no handoff",
+                                    f"write one: agentmd handoff new {task.id}"))
+        elif invalid.get(latest.path):
+            problems.append(Problem(ws.display(task.path), task.record.line("status"), 1, "handoff-invalid",
+                                    f"task '{task.id}' is {task.status} but its handoff {ws.display(latest.path)} "
+                                    f"has {invalid[latest.path]} error(s)", "fix the handoff (findings above)"))
+    for group in ("decisions", "gotchas", "rules"):
+        for record in index.groups[group]:
+            if record.problem is None:
+                problems += fieldcheck.check_note(ws.display(record.path), record.fields, record.lines)
+    for rel, text in _agents_texts(ws):
+        checked += 1
+        problems += fieldcheck.conflict_markers(text, ws.display(rel))
+        if rel.startswith(("tasks/", "handoffs/", "rules/", "memory/", "plan.md")) and text.startswith(("---", "\ufeff---")):
+            fm = _split(text, ws.display(rel))
+            if fm is not None:
+                problems += fieldcheck.duplicate_keys(fm, ws.display(rel))
+    always = always_loaded(ws)
+    checked += len(always)
+    problems += budget_problems(ws, always, counter, settings.rules_budget)
+    problems += prompt_problems(ws, counter)
+    return Report(problems, checked)
+
+
+def _split(text: str, display: str) -> frontmatter.FrontMatter | None:
+    try:
+        return frontmatter.split(text, display)
+    except LocatedError:
+        return None
+
+
+def _agents_texts(ws: Workspace):
+    """(path relative to .agents/, text) of every Markdown file there, the cache left out."""
+    for folder, dirs, files in os.walk(ws.agents):
+        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)
+        rel_folder = os.path.relpath(folder, ws.agents)
+        for name in sorted(files):
+            if not name.endswith(".md"):
+                continue
+            rel = name if rel_folder == "." else f"{rel_folder}/{name}".replace(os.sep, "/")
+            try:
+                data = Path(folder, name).read_bytes()
+            except OSError:
+                continue  # the index reports it
+            yield rel, data.decode("utf-8", "replace")
+
+
+# -- budgets ---------------------------------------------------------------------------------
+
+
+def always_loaded(ws: Workspace) -> list[tuple[str, Path]]:
+    """(display, path) of every AGENTS.md and CLAUDE.md in the repository and every always-rule."""
+    found = []
+    listed = git.run(["ls-files", "-z", "-co", "--exclude-standard", "--", *(f"*{n}" for n in ALWAYS_LOADED)],
+                     ws.root, check=False)
+    if listed.returncode == 0:
+        names = [p for p in git.split_z(listed.stdout) if p.rsplit("/", 1)[-1] in ALWAYS_LOADED]
+    else:
+        names = []
+        for folder, dirs, files in os.walk(ws.root):
+            dirs[:] = [d for d in dirs if d not in SKIP_DIRS and d != AGENTS_DIR]
+            rel = os.path.relpath(folder, ws.root)
+            names += [name if rel == "." else f"{rel}/{name}" for name in files if name in ALWAYS_LOADED]
+    found += [(name, ws.root / name) for name in sorted(set(names)) if (ws.root / name).is_file()]
+    found += [(ws.display(rule.path), ws.agents / rule.path) for rule in ws.rules if rule.always]
+    return found
+
+
+def budget_problems(ws: Workspace, files: list[tuple[str, Path]], counter: Counter, budget: int) -> list[Problem]:
+    """An agent working in a folder loads the AGENTS.md/CLAUDE.md there and above, and the
+    always-rules: report the first folder (from the root down) where that goes over budget."""
+    cost: dict[str, int] = {}
+    for display, path in files:
+        try:
+            cost[display] = counter.count(textfile.read_text(path, display))
+        except LocatedError:
+            continue
+    rules = [d for d in cost if d.startswith(AGENTS_DIR + "/")]
+    agent_files = [d for d in cost if d not in rules]
+    folders = sorted({d.rpartition("/")[0] for d in agent_files} | {""}, key=lambda f: (f.count("/"), f))
+    problems = []
+    over_at: list[str] = []
+
+    def chain(folder: str) -> list[str]:
+        return [d for d in agent_files if _under(folder, d.rpartition("/")[0])] + rules
+
+    for folder in folders:
+        if any(_under(folder, parent) for parent in over_at):
+            continue
+        loaded = chain(folder)
+        total = sum(cost[d] for d in loaded)
+        if total <= budget or not loaded:
+            continue
+        over_at.append(folder)
+        here = [d for d in agent_files if d.rpartition("/")[0] == folder] or sorted(loaded, key=lambda d: -cost[d])
+        detail = "; ".join(f"{d} {cost[d]:,}" for d in loaded)
+        where = f"in {folder}/" if folder else "at the repository root"
+        problems.append(Problem(here[0], 1, 1, "always-loaded-budget",
+                                f"an agent working {where} loads {total:,} tokens of always-loaded files, over "
+                                f"the budget of {budget:,} ({detail})",
+                                "move detail into scoped rules (.agents/rules/ with applies_to) or raise "
+                                "rules_budget in .agents/plan.md"))
+    return problems
+
+
+def _under(folder: str, parent: str) -> bool:
+    return parent == "" or folder == parent or folder.startswith(parent + "/")
+
+
+def prompt_problems(ws: Workspace, counter: Counter) -> list[Problem]:
+    """Every ready task's prompt within the prompt budget. A prompt's tokens never exceed the
+    bytes it is made of, so only a task whose parts could exceed the budget is compiled."""
+    from agentmd.prompt import TooLarge, compile_prompt
+
+    budget = ws.settings.prompt_budget
+    plan = graph.analyse(ws.tasks)
+    if not plan.ready:
+        return []
+    shared = _size(ws.agents / "plan.md") + PROMPT_SLACK
+    for group in ("rules", "decisions", "gotchas"):
+        shared += sum(_size(ws.agents / record.path) for record in ws.index.groups[group])
+    problems = []
+    for candidate in plan.ready:
+        task = candidate.task
+        bound = shared + _size(ws.agents / task.path)
+        for dep in task.depends_on:
+            latest = latest_handoff(ws, dep)
+            bound += _size(ws.agents / latest.path) if latest else 0
+        if bound <= budget:
+            continue
+        try:
+            compile_prompt(ws, task, None, counter)
+        except TooLarge as exc:
+            problems.append(Problem(ws.display(task.path), 1, 1, "prompt-too-large", exc.message, exc.hint))
+        except LocatedError:
+            continue  # reported as the file's own finding
+    return problems
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+# -- paths given on the command line ---------------------------------------------------------
+
+
+def expand(paths: list[str]) -> list[Path]:
+    files = []
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            for folder, dirs, names in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)
+                files += [Path(folder, n) for n in sorted(names) if n.endswith(TEXT_SUFFIXES)]
+        else:
+            files.append(path)
+    return files
+
+
+def check_paths(ws: Workspace | None, paths: list[str], counter: Counter) -> Report:
+    settings = ws.settings if ws else Settings.from_fields(dict(PLAN_DEFAULTS))
+    tree = WorkTree(ws) if ws else None
+    problems: list[Problem] = []
+    ids: dict[str, tuple[str, int]] = {}
+    files = expand(paths)
+    for path in files:
+        display = str(path)
+        rel = _agents_rel(ws, path)
+        if rel is not None:
+            display = ws.display(rel)  # type: ignore[union-attr]
+        try:
+            text = textfile.read_text(path, display)
+        except LocatedError as exc:
+            problems.append(exc.problem)
+            continue
+        problems += fieldcheck.conflict_markers(text, display)
+        if path.suffix in (".yml", ".yaml"):
+            problems += _yaml_file(text, display)
+            continue
+        if path.suffix == ".json":
+            problems += _json_file(text, display)
+            continue
+        if path.suffix not in (".md", ".mdc", ".markdown"):
+            continue
+        try:
+            doc = document.parse(text, display)
+        except LocatedError as exc:
+            problems.append(exc.problem)
+            continue
+        if doc.fm is not None:
+            problems += fieldcheck.duplicate_keys(doc.fm, display)
+        problems += _id_clash(doc, display, ids)
+        if path.name in ALWAYS_LOADED:
+            problems += budget_problems(ws, [(display, path)], counter, settings.rules_budget) if ws else []
+        if rel is not None and ws is not None:
+            problems += _agents_file(ws, rel, doc, tree, settings)
+        elif HANDOFF_NAME_RE.search(path.name) or len(sections_of(doc)) >= 3:
+            problems += check_document(doc, tree, lenient=True)  # type: ignore[arg-type]
+    return Report(problems, len(files))
+
+
+def _agents_rel(ws: Workspace | None, path: Path) -> str | None:
+    if ws is None:
+        return None
+    try:
+        return path.resolve().relative_to(ws.agents.resolve()).as_posix()
+    except ValueError:
+        return None
+
+
+def _agents_file(ws: Workspace, rel: str, doc: document.Document, tree, settings: Settings) -> list[Problem]:
+    from agentmd.handoffcheck import task_handoff_problems
+
+    display = doc.display
+    lines = doc.key_lines
+    if rel.startswith("tasks/"):
+        if doc.fm is None:
+            return [Problem(display, 1, 1, "task-no-frontmatter", "task file has no front matter",
+                            "start it with '---', 'title: ...', 'status: todo', '---'")]
+        found = fieldcheck.check_task(display, doc.fields, lines, settings, ws.root, ws.tasks.__contains__)
+        stem = rel[len("tasks/"):-3]
+        task = ws.tasks.get(stem)
+        if task is not None and task.status in ("review", "done"):
+            found += task_handoff_problems(ws, task)
+        return found
+    if rel.startswith("handoffs/"):
+        return check_document(doc, tree)
+    if rel == "plan.md":
+        return fieldcheck.check_plan(display, doc.fields, lines)
+    if rel.startswith(("rules/", "memory/decisions/", "memory/gotchas/")):
+        return fieldcheck.check_note(display, doc.fields, lines)
+    return []
+
+
+def _id_clash(doc: document.Document, display: str, ids: dict[str, tuple[str, int]]) -> list[Problem]:
+    value = doc.fields.get("id")
+    if value is None or isinstance(value, dict | list):
+        return []
+    key = str(value).strip().casefold()
+    line = doc.line_of("id")
+    if key in ids:
+        other, other_line = ids[key]
+        return [Problem(display, line, 1, "duplicate-id", f"id '{value}' is also the id of {other}:{other_line}",
+                        "give each its own id")]
+    ids[key] = (display, line)
+    return []
+
+
+def _yaml_file(text: str, display: str) -> list[Problem]:
+    fm = frontmatter.FrontMatter(text.lstrip("\ufeff"), 0, len(text), 1, len(text), 1)
+    try:
+        frontmatter._yaml_load(fm, display)
+    except LocatedError as exc:
+        if exc.problem.code == "frontmatter-not-mapping":
+            return []
+        return [exc.problem]
+    return []
+
+
+def _json_file(text: str, display: str) -> list[Problem]:
+    try:
+        json.loads(text)
+    except ValueError as exc:
+        line, col = getattr(exc, "lineno", 1), getattr(exc, "colno", 1)
+        return [Problem(display, line, col, "json", f"not valid JSON: {getattr(exc, 'msg', exc)}")]
+    return []

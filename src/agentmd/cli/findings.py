@@ -1,0 +1,51 @@
+"""Printing findings as text, JSON or GitHub workflow annotations; the exit code they mean."""
+
+from __future__ import annotations
+
+import click
+
+from agentmd.cli.common import emit_json
+from agentmd.errors import EXIT_FINDINGS, EXIT_OK, Problem
+
+format_option = click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "github"]),
+    default="text",
+    show_default=True,
+    help="text for people, json (schema 1) for scripts, github for workflow annotations.",
+)
+
+
+def order(problems: list[Problem]) -> list[Problem]:
+    unique = dict.fromkeys(problems)
+    return sorted(unique, key=lambda p: (p.path, p.line, p.col, p.code, p.message))
+
+
+def _escape(text: str, prop: bool = False) -> str:
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return text.replace(":", "%3A").replace(",", "%2C") if prop else text
+
+
+def github(problem: Problem) -> str:
+    kind = "error" if problem.severity == "error" else "warning"
+    props = f"file={_escape(problem.path, True)},line={problem.line},col={problem.col},title={_escape(problem.code, True)}"
+    message = problem.message + (f"\nhint: {problem.hint}" if problem.hint else "")
+    return f"::{kind} {props}::{_escape(message)}"
+
+
+def print_findings(problems: list[Problem], output_format: str, checked: int) -> int:
+    problems = order(problems)
+    errors = sum(1 for p in problems if p.severity == "error")
+    warnings = len(problems) - errors
+    if output_format == "json":
+        emit_json({"findings": [p.as_dict() for p in problems], "errors": errors, "warnings": warnings, "checked": checked})
+    else:
+        for problem in problems:
+            click.echo(github(problem) if output_format == "github" else problem.render())
+        if output_format == "text":
+            if problems:
+                click.echo(f"{errors} error(s), {warnings} warning(s) in {checked} file(s) checked", err=True)
+            else:
+                click.echo(f"ok: {checked} file(s) checked", err=True)
+    return EXIT_FINDINGS if errors else EXIT_OK

@@ -1,0 +1,368 @@
+"""Validating a handoff: complete (every section, filled), concrete (no vague phrases, named paths
+exist) and true (Artifacts is what the diff changed, the task exists, base is an ancestor)."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from agentmd import AGENTS_DIR, document, git
+from agentmd.document import Document
+from agentmd.errors import LocatedError, Problem
+from agentmd.handoff import PROMPTS, SECTIONS, sections_of
+from agentmd.model import HANDOFF_STATUSES, Task
+from agentmd.workspace import Workspace
+
+MAX_SUMMARY_SENTENCES = 4
+NONE_RE = re.compile(r"(?:none|n/?a|nothing|-|nil)\.?\Z", re.I)
+NONE_ALLOWED = ("Gotchas",)  # and Remaining when the handoff's status is done
+VAGUE_RE = re.compile(
+    r"\b(?:some (?:issues|problems|changes|fixes|stuff|tweaks)|various (?:fixes|changes|issues|improvements|things)"
+    r"|misc(?:ellaneous)? (?:fixes|changes)|minor (?:fixes|changes|tweaks)|small fixes|a few (?:things|fixes|changes)"
+    r"|etc\b\.?|and so on|and more|should (?:work|be fine|be ok)|probably works|seems to work"
+    r"|as discussed|as mentioned(?: earlier| before)?|tbd|fixed (?:bugs|stuff|things)|stuff)(?![\w-])",
+    re.I,
+)
+CODE_SPAN_RE = re.compile(r"(`+)(.+?)\1")
+FENCE_RE = re.compile(r"[ ]{0,3}(`{3,}|~{3,})")
+ITEM_RE = re.compile(r"\s*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s+)?(.*)")
+ABBREVIATIONS_RE = re.compile(r"\b(?:e\.g|i\.e|etc|vs|cf)\.", re.I)
+SENTENCE_END_RE = re.compile(r"[.!?](?=\s|\Z)")
+PATH_RE = re.compile(r"[\w.\-/]+")
+EXTENSIONS = frozenset(
+    "py pyi ts tsx js jsx mjs cjs md mdx toml json jsonc yaml yml txt cfg ini sh bash zsh rs go java kt "
+    "c h cc cpp hpp cs rb php swift sql html css scss vue svelte lock env xml csv proto tf mdc".split()
+)
+DEGRADED = (
+    "a handoff that claims files the diff does not touch is the sign of a degraded session: "
+    "compare with `git diff --name-only {base}` and write what was really done"
+)
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What the diff since a handoff's base changed, outside .agents/."""
+
+    files: frozenset[str]
+    deleted: frozenset[str]
+
+
+class Tree(Protocol):
+    """Where a handoff's claims are checked: the working tree, or the index for a commit hook."""
+
+    root: Path
+
+    def existing(self, paths: list[str]) -> set[str]: ...
+
+    def changes(self, base: str) -> Changes | None: ...  # None: base is not a commit here
+
+    def is_ancestor(self, base: str) -> bool: ...
+
+    def task_exists(self, task_id: str) -> bool: ...
+
+    def describe(self, base: str) -> str: ...
+
+
+def parse_name_status(output: str) -> Changes:
+    """`git diff --name-status --no-renames -z` output, .agents/ left out."""
+    items = git.split_z(output)
+    files, deleted = set(), set()
+    for status, path in zip(items[::2], items[1::2], strict=False):
+        if path.startswith(AGENTS_DIR + "/"):
+            continue
+        files.add(path)
+        if status.startswith("D"):
+            deleted.add(path)
+    return Changes(frozenset(files), frozenset(deleted))
+
+
+@dataclass
+class WorkTree:
+    """The working tree as it is: committed work since base, plus what is not committed yet."""
+
+    ws: Workspace
+    _changes: dict[str, Changes | None] = field(default_factory=dict)
+
+    @property
+    def root(self) -> Path:
+        return self.ws.root
+
+    def existing(self, paths: list[str]) -> set[str]:
+        return {path for path in paths if os.path.lexists(self.root / path)}
+
+    def changes(self, base: str) -> Changes | None:
+        if base not in self._changes:
+            self._changes[base] = self._diff(base)
+        return self._changes[base]
+
+    def _diff(self, base: str) -> Changes | None:
+        if git.run(["rev-parse", "--verify", "--quiet", f"{base}^{{commit}}"], self.root, check=False).returncode:
+            return None
+        found = parse_name_status(git.out(["diff", "--name-status", "--no-renames", "-z", base, "--"], self.root))
+        untracked = git.split_z(git.out(["ls-files", "-o", "--exclude-standard", "-z"], self.root))
+        extra = {path for path in untracked if not path.startswith(AGENTS_DIR + "/")}
+        return Changes(found.files | extra, found.deleted)
+
+    def is_ancestor(self, base: str) -> bool:
+        return git.run(["merge-base", "--is-ancestor", base, "HEAD"], self.root, check=False).returncode == 0
+
+    def task_exists(self, task_id: str) -> bool:
+        return task_id in self.ws.tasks
+
+    def describe(self, base: str) -> str:
+        return f"the diff from base {base[:12]} to the working tree"
+
+
+def check_handoff_file(ws: Workspace, rel_or_path: str | Path, *, lenient: bool = False) -> list[Problem]:
+    """Every finding for one handoff: a path relative to .agents/, or any path on disk."""
+    path, display = locate(ws, rel_or_path)
+    try:
+        doc = document.read(path, display)
+    except LocatedError as exc:
+        return [exc.problem]
+    return check_document(doc, WorkTree(ws), lenient=lenient)
+
+
+def locate(ws: Workspace, rel_or_path: str | Path) -> tuple[Path, str]:
+    given = Path(rel_or_path)
+    if given.is_absolute() or (not str(rel_or_path).startswith(("handoffs/", "tasks/")) and given.exists()):
+        full = given.resolve()
+        try:
+            return full, ws.display(full.relative_to(ws.agents.resolve()).as_posix())
+        except ValueError:
+            return full, str(rel_or_path)
+    return ws.agents / given, ws.display(given.as_posix())
+
+
+def latest_handoff(ws: Workspace, task_id: str):
+    mine = [h for h in ws.handoffs if h.task == task_id]
+    return max(mine, key=lambda h: h.path) if mine else None
+
+
+def task_handoff_problems(ws: Workspace, task: Task) -> list[Problem]:
+    """The latest handoff for `task`, validated; no handoff at all is itself a finding."""
+    latest = latest_handoff(ws, task.id)
+    if latest is None:
+        return [
+            Problem(
+                ws.display(task.path),
+                task.record.line("status"),
+                1,
+                "handoff-missing",
+                f"task '{task.id}' is {task.status} but has no handoff",
+                f"write one with 'agentmd handoff new {task.id}', fill it, then 'agentmd handoff check'",
+            )
+        ]
+    return check_handoff_file(ws, latest.path)
+
+
+# -- the checks ------------------------------------------------------------------------------
+
+
+def check_document(doc: Document, tree: Tree, *, lenient: bool = False) -> list[Problem]:
+    severity = "warning" if lenient else "error"
+    problems: list[Problem] = []
+
+    def add(line: int, col: int, code: str, message: str, hint: str = "", level: str = "") -> None:
+        problems.append(Problem(doc.display, line, col, code, message, hint, level or severity))
+
+    fields = doc.fields
+    status = str(fields.get("status") or "").strip().lower()
+    base = str(fields.get("base") or "").strip()
+    if not lenient:
+        _front_matter(doc, tree, add)
+    changes = tree.changes(base) if base and not lenient else None
+    truth_known = changes is not None
+    found = sections_of(doc)
+    _completeness(doc, found, status, changes, add, lenient)
+    _vague(doc, add)
+    if not lenient:  # another repository's paths cannot be checked against this one
+        _paths(doc, found, tree, changes, add, truth_known)
+    if changes is not None and "Artifacts" in found:
+        _artifacts_truth(doc, found["Artifacts"], changes, tree.describe(base), base, add)
+    return problems
+
+
+def _front_matter(doc: Document, tree: Tree, add) -> None:
+    if doc.fm is None:
+        add(1, 1, "handoff-frontmatter-missing", "the handoff has no front matter",
+            "start it with '---', 'task: ID', 'status: done|partial|blocked|failed', 'base: COMMIT', '---'")
+        return
+    fields = doc.fields
+    task_id = str(fields.get("task") or "").strip()
+    if not task_id:
+        add(doc.line_of("task"), 1, "handoff-task-missing", "the handoff names no task", "add 'task: ID'")
+    elif not tree.task_exists(task_id):
+        add(doc.line_of("task"), 1, "handoff-task-unknown", f"task '{task_id}' does not exist",
+            f"the tasks are the files in {AGENTS_DIR}/tasks/; fix the id or restore the task")
+    status = str(fields.get("status") or "").strip()
+    if status.lower() not in HANDOFF_STATUSES:
+        what = f"status '{status}' is not one of" if status else "the handoff has no status: use one of"
+        add(doc.line_of("status"), 1, "handoff-status", f"{what} {', '.join(HANDOFF_STATUSES)}",
+            "status says how the session ended")
+    base = str(fields.get("base") or "").strip()
+    if not base:
+        add(doc.line_of("base"), 1, "handoff-base-missing",
+            "no base commit: Artifacts cannot be compared with the diff, and named paths that are "
+            "missing cannot be told from deleted ones",
+            "add 'base: COMMIT', the commit the session started from (the task's base)", "warning")
+        return
+    if tree.changes(base) is None:
+        add(doc.line_of("base"), 1, "handoff-base-unknown", f"base '{base}' is not a commit in this repository",
+            "use the commit the session started from (the task's 'base' field)")
+    elif not tree.is_ancestor(base):
+        add(doc.line_of("base"), 1, "handoff-base-not-ancestor", f"base {base[:12]} is not an ancestor of HEAD",
+            "the work was rebased or the base is wrong: set base to the commit the work now starts from")
+
+
+def _completeness(doc, found, status, changes, add, lenient) -> None:
+    missing = [name for name in SECTIONS if name not in found]
+    if lenient and len(missing) == len(SECTIONS):
+        add(doc.body_line, 1, "handoff-no-sections", "no handoff sections found (Summary, Completed, Next action, ...)",
+            "a handoff has the sections of the template: agentmd handoff new writes one")
+        return
+    for name in missing:
+        add(doc.body_line, 1, "handoff-section-missing", f"section '{name}' is missing",
+            f"add '## {name}'" + (f": {PROMPTS[name][0].lower()}{PROMPTS[name][1:]}" if name in PROMPTS else ""))
+    for name, section in found.items():
+        text = re.sub(r"<!--.*?-->", "", section.full, flags=re.S).strip()
+        if not text:
+            add(section.line, 1, "handoff-section-empty", f"section '{name}' is empty",
+                PROMPTS.get(name, "fill it"))
+        elif name in PROMPTS and text == PROMPTS[name]:
+            add(section.line + 1, 1, "handoff-section-unfilled", f"section '{name}' still holds the template's prompt",
+                PROMPTS[name])
+        elif NONE_RE.match(text):
+            allowed = name in NONE_ALLOWED or (name == "Remaining" and status == "done") or (
+                name == "Artifacts" and changes is not None and not changes.files
+            )
+            if not allowed:
+                why = "while the status is not done" if name == "Remaining" else "here"
+                add(section.line, 1, "handoff-none", f"'None' is not a true answer for '{name}' {why}",
+                    _NONE_HINTS.get(name, "say what happened, concretely"))
+    summary = found.get("Summary")
+    if summary is not None:
+        plain = ABBREVIATIONS_RE.sub("", CODE_SPAN_RE.sub("code", summary.full))
+        count = len(SENTENCE_END_RE.findall(plain))
+        if count > MAX_SUMMARY_SENTENCES:
+            add(summary.line, 1, "handoff-summary-long",
+                f"the summary has {count} sentences; at most {MAX_SUMMARY_SENTENCES} keep it a summary",
+                "move details to Completed, Decisions or Gotchas")
+
+
+_NONE_HINTS = {
+    "Remaining": "list what is left, each item actionable; 'None' only when the status is done",
+    "Decisions": "write the decisions taken and why; choosing the obvious path is a decision too",
+    "Artifacts": "list the files the diff changed ('None' only when it changed nothing)",
+    "Next action": "name the one thing the next session does first",
+    "Verification": "list the commands run and their results",
+}
+
+
+def _body_lines(doc: Document):
+    """(file line, text with code spans blanked, code spans) for each line outside fenced code."""
+    fence = ""
+    for offset, line in enumerate(doc.body.split("\n")):
+        match = FENCE_RE.match(line)
+        if match:
+            marker = match.group(1)
+            if not fence:
+                fence = marker
+            elif marker[0] == fence[0] and len(marker) >= len(fence):
+                fence = ""
+            continue
+        if fence:
+            continue
+        spans = [(m.start(2), m.group(2)) for m in CODE_SPAN_RE.finditer(line)]
+        blanked = CODE_SPAN_RE.sub(lambda m: " " * len(m.group(0)), line)
+        yield doc.body_line + offset, blanked, spans
+
+
+def _vague(doc: Document, add) -> None:
+    for line_no, text, _ in _body_lines(doc):
+        if text.lstrip().startswith("#"):
+            continue
+        for match in VAGUE_RE.finditer(text):
+            add(line_no, match.start() + 1, "handoff-vague", f"vague: '{match.group(0)}'",
+                "name the file, function, command or error instead")
+
+
+def path_like(token: str) -> str | None:
+    """The repository path a token names, if it looks like one."""
+    token = token.strip().strip("'\"()[]<>,;")
+    token = re.sub(r"(?::\d+(?::\d+)?|#L\d+\S*)\Z", "", token).rstrip(":.")
+    if token.startswith("./"):
+        token = token[2:]
+    if not token or "://" in token or token.startswith(("-", "/", "~", "$", "@", ".")) and not token.startswith(".agents/"):
+        return None
+    if not PATH_RE.fullmatch(token) or not re.search(r"[A-Za-z]", token):
+        return None
+    if "/" in token:
+        return token if all(part for part in token.rstrip("/").split("/")) else None
+    stem, dot, ext = token.rpartition(".")
+    return token if dot and stem and ext.lower() in EXTENSIONS else None
+
+
+def artifact_items(doc: Document, section) -> list[tuple[int, str]]:
+    """(line, path) for each entry under Artifacts: its first code span, else its first word."""
+    items = []
+    for line_no, text, spans in _body_lines(doc):
+        stripped = text.strip()
+        if not section.line < line_no < section.end_line or stripped.startswith("#"):
+            continue
+        if spans:
+            candidate = path_like(spans[0][1])
+        else:
+            match = ITEM_RE.match(text)
+            words = (match.group(1) if match else stripped).split()
+            candidate = path_like(words[0]) if words else None
+        if candidate:
+            items.append((line_no, candidate))
+    return items
+
+
+def _paths(doc, found, tree: Tree, changes: Changes | None, add, truth_known: bool) -> None:
+    named: dict[str, tuple[int, int]] = {}
+    for line_no, _, spans in _body_lines(doc):
+        for start, span in spans:
+            tokens = [span] if " " not in span.strip() else [t for t in span.split() if "/" in t]
+            for token in tokens:
+                path = path_like(token)
+                if path and path not in named:
+                    named[path] = (line_no, start + 1)
+    if "Artifacts" in found:
+        for line_no, path in artifact_items(doc, found["Artifacts"]):
+            named.setdefault(path, (line_no, 1))
+    if not named:
+        return
+    existing = tree.existing([path.rstrip("/") for path in named])
+    for path, (line_no, col) in named.items():
+        if path.rstrip("/") in existing or (changes is not None and path in changes.deleted):
+            continue
+        level = "" if truth_known else "warning"
+        add(line_no, col, "handoff-path-missing", f"'{path}' does not exist"
+            + ("" if truth_known else " (no base to tell whether the work deleted it)"),
+            "fix the path, or say where the file went", level)
+
+
+def _covers(listed: str, path: str) -> bool:
+    return listed == path or (listed.endswith("/") and path.startswith(listed))
+
+
+def _artifacts_truth(doc, section, changes: Changes, diff_name: str, base: str, add) -> None:
+    items = [(line, path) for line, path in artifact_items(doc, section) if not path.startswith(AGENTS_DIR + "/")]
+    listed = [path for _, path in items]
+    missing = sorted(path for path in changes.files if not any(_covers(item, path) for item in listed))
+    if missing:
+        shown = ", ".join(missing[:10]) + (f" and {len(missing) - 10} more" if len(missing) > 10 else "")
+        add(section.line, 1, "handoff-artifacts-missing",
+            f"Artifacts leaves out {len(missing)} file(s) that {diff_name} changed: {shown}",
+            "list every changed file under ## Artifacts ('agentmd handoff new' fills it from git)")
+    for line, path in items:
+        if not any(_covers(path, changed) for changed in changes.files):
+            add(line, 1, "handoff-artifacts-untouched",
+                f"Artifacts lists '{path}', which {diff_name} does not touch",
+                DEGRADED.format(base=base[:12]))
