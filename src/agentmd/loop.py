@@ -92,23 +92,44 @@ def hold_lock(ws: Workspace) -> int:
 # -- checks the loop runs (issue 3's checks; the model's review is optional) -----------------
 
 
+# `check` compares every handoff's Artifacts with the diff from its base to the working tree
+# now; once later tasks have landed, a done task's handoff no longer matches what is in the
+# tree. The loop checked that handoff against its own branch before merging it.
+HISTORY_CODES = ("handoff-artifacts-missing", "handoff-artifacts-untouched")
+
+
 def plan_problems(ws: Workspace) -> list:
     """Errors `agentmd check` reports for the whole plan (warnings, such as stale claims, are
     the loop's to handle)."""
     from agentmd.checks import check_workspace
+    from agentmd.handoffcheck import latest_handoff
     from agentmd.tokens import ESTIMATE
 
+    errors = [p for p in check_workspace(ws, ESTIMATE).problems if p.severity == "error"]
     # A task in review keeps its handoff on its branch until the loop merges it; the review
     # step checks it there, so check's "no handoff" for such a task is not a broken plan.
-    on_branch = {
+    excused = {
         ws.display(t.path)
         for t in ws.tasks.values()
         if t.status == "review" and worktrees.find(ws, t.id) is not None
     }
+    by_file: dict[str, list] = {}
+    for problem in errors:
+        by_file.setdefault(problem.path, []).append(problem)
+    history_only = set()
+    for task in ws.tasks.values():
+        latest = latest_handoff(ws, task.id) if task.status == "done" else None
+        if latest is None:
+            continue
+        found = by_file.get(ws.display(latest.path), [])
+        if found and all(p.code in HISTORY_CODES for p in found):
+            history_only.add(ws.display(latest.path))
+            excused.add(ws.display(task.path))
     return [
         p
-        for p in check_workspace(ws, ESTIMATE).problems
-        if p.severity == "error" and not (p.path in on_branch and p.code in ("handoff-missing", "handoff-invalid"))
+        for p in errors
+        if p.path not in history_only
+        and not (p.path in excused and p.code in ("handoff-missing", "handoff-invalid"))
     ]
 
 
