@@ -256,6 +256,11 @@ class Loop:
     def _adopt(self, run: runs.Run) -> runs.Run:
         """A start cut short: the wrapper writes its pid first, so a worker that did start is found."""
         pid_file = run.folder(self.ws) / f"attempt-{run.attempt}.pid"
+        if run.log(self.ws).exists():
+            # The log is opened just before the worker starts: give its wrapper a moment.
+            end = time.monotonic() + 1.0
+            while not pid_file.exists() and time.monotonic() < end:
+                time.sleep(0.05)
         try:
             pid = int(pid_file.read_text().strip())
         except (OSError, ValueError):

@@ -1,0 +1,265 @@
+"""`agentmd run`: the loop with fake workers, in real git repositories and real processes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import cli, git, run_agentmd
+from loopkit import attempts_section, loop_env, make_plan, status_of, worker
+
+pytestmark = pytest.mark.slow
+
+
+def run(repo: Path, *args: str, timeout: float = 90):
+    return run_agentmd(repo, "run", *args, env=loop_env(), timeout=timeout)
+
+
+def test_a_good_worker_finishes_every_task_and_its_branch_is_merged(repo):
+    make_plan(repo, {"a": [], "b": ["a"], "c": []})
+    result = run(repo, "--worker", worker("good"), "--slots", "2", "--until-done")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert [status_of(repo, t) for t in "abc"] == ["done", "done", "done"]
+    assert (repo / "out" / "a.txt").read_text() == "done a\n"
+    assert (repo / "out" / "b.txt").read_text() == "done b\n"
+    lines = result.stdout.splitlines()
+    assert lines[-1] == "every task is done"
+    assert "done a: verify passed, handoff valid, merged agentmd/a" in lines
+    # b waited for a: it was started only after a was done.
+    assert lines.index("done a: verify passed, handoff valid, merged agentmd/a") < next(
+        n for n, line in enumerate(lines) if line.startswith("start b:")
+    )
+    log = git(repo, "log", "--format=%s")
+    assert "agentmd: merge agentmd/a (a)" in log
+    assert git(repo, "status", "--porcelain", "--untracked-files=no") == ""
+    handoffs = sorted(p.name for p in (repo / ".agents" / "handoffs").glob("*.md"))
+    assert [name.split("-", 3)[3] for name in handoffs] == ["a.md", "b.md", "c.md"]
+
+
+def test_a_vague_handoff_sends_the_task_back_with_the_finding_then_fails_it(repo):
+    make_plan(repo, {"a": []}, max_attempts=2)
+    result = run(repo, "--worker", worker("vague"), "--until-done")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert status_of(repo, "a") == "failed"
+    attempts = attempts_section(repo, "a")
+    assert attempts.count("- Attempt ") == 2
+    assert "- Attempt 1 (" in attempts and "- Attempt 2 (" in attempts
+    assert "review found problems:" in attempts
+    assert "error handoff-vague: vague: 'some issues'" in attempts
+    assert "retry a: attempt 1 of 2 failed: review found problems:" in result.stdout
+    assert "failed a: attempt 2 of 2: review found problems:" in result.stdout
+    assert result.stdout.splitlines()[-1] == "nothing is ready, active or in review"
+    assert not (repo / "out" / "a.txt").exists()  # never merged
+
+
+def test_a_worker_that_touches_files_outside_its_outputs_is_sent_back_for_scope_drift(repo):
+    make_plan(repo, {"a": []})
+    result = run(repo, "--worker", worker("drift"), "--once")
+    assert result.returncode == 0, result.stderr
+    deadline = time.time() + 30
+    while "review a" not in result.stdout and time.time() < deadline:
+        result = run(repo, "--worker", worker("drift"), "--once")
+    assert status_of(repo, "a") == "review"
+    result = run(repo, "--worker", worker("drift"), "--once")
+    assert status_of(repo, "a") == "todo"
+    assert (
+        "- scope drift: changed notes.txt outside its outputs (out/a.txt)" in attempts_section(repo, "a")
+    )
+    assert result.stdout == "retry a: attempt 1 of 3 failed: review found problems:\n"
+
+
+def test_a_worker_that_hangs_is_stopped_after_the_timeout_with_its_log_tail(repo):
+    make_plan(repo, {"a": []}, max_attempts=1)
+    started = time.time()
+    result = run(repo, "--worker", worker("hang"), "--timeout", "2s", "--until-done")
+    assert time.time() - started < 30
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert status_of(repo, "a") == "failed"
+    attempts = attempts_section(repo, "a")
+    assert "the worker was stopped after worker_timeout (2s); the end of its log (.agents/.cache/runs/a/attempt-1.log):" in attempts
+    assert "fake worker hang on a" in attempts
+
+
+def test_a_worker_that_crashes_is_a_failed_attempt_with_its_exit_status_and_log_tail(repo):
+    make_plan(repo, {"a": []})
+    result = run(repo, "--worker", worker("crash"), "--once")
+    deadline = time.time() + 30
+    while status_of(repo, "a") == "active" and time.time() < deadline:
+        time.sleep(0.2)
+        result = run(repo, "--worker", worker("crash"), "--once")
+    assert status_of(repo, "a") == "todo"
+    attempts = attempts_section(repo, "a")
+    assert (
+        "the worker exited with status 3; the end of its log (.agents/.cache/runs/a/attempt-1.log):\n"
+        "  fake worker crash on a\n  Traceback (most recent call last):\n  RuntimeError: boom"
+    ) in attempts
+    assert result.stdout == "retry a: attempt 1 of 3 failed: the worker exited with status 3; the end of its log (.agents/.cache/runs/a/attempt-1.log):\n"
+    assert (repo / ".agents/.cache/runs/a/attempt-1.log").read_text().startswith("fake worker crash on a\n")
+
+
+def test_a_retry_gets_a_fresh_worktree_and_a_prompt_with_the_earlier_problems(repo):
+    make_plan(repo, {"a": []})
+    run(repo, "--worker", worker("crash"), "--once")
+    deadline = time.time() + 30
+    while status_of(repo, "a") != "todo" and time.time() < deadline:
+        time.sleep(0.2)
+        run(repo, "--worker", worker("crash"), "--once")
+    result = run(repo, "--worker", worker("good"), "--until-done")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert status_of(repo, "a") == "done"
+    prompt = (repo / ".agents/.cache/runs/a/attempt-2.prompt.md").read_text()
+    assert "## Earlier attempts" in prompt
+    assert "the worker exited with status 3" in prompt
+    assert "## You are running inside `agentmd run`" in prompt
+
+
+def test_dry_run_says_what_it_would_do_and_changes_nothing(repo):
+    make_plan(repo, {"a": [], "b": ["a"]})
+    before = git(repo, "rev-parse", "HEAD")
+    result = run(repo, "--worker", worker("good"), "--dry-run")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "would claim a (attempt 1) and start the worker in .agents/.cache/worktrees/a on agentmd/a\n"
+    assert status_of(repo, "a") == "todo"
+    assert git(repo, "rev-parse", "HEAD") == before
+    assert not (repo / ".agents/.cache/worktrees/a").exists()
+
+
+def test_the_loop_refuses_a_plan_that_does_not_pass_check(repo):
+    make_plan(repo, {"a": ["b"], "b": ["a"]})
+    result = run(repo, "--worker", worker("good"), "--until-done")
+    assert result.returncode == 1
+    assert "error dependency-cycle: dependency cycle: a -> b -> a" in result.stdout
+    assert result.stdout.splitlines()[-1] == (
+        "stop: the plan does not pass 'agentmd check' (1 error(s)); fix them and start again"
+    )
+
+
+def test_with_manual_merge_the_branch_waits_for_a_person_then_the_task_is_done(repo):
+    make_plan(repo, {"a": []}, extra="merge: manual\n")
+    result = run(repo, "--worker", worker("good"), "--until-done")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "await a: verify passed, handoff valid; merge branch agentmd/a by hand (merge: manual)" in result.stdout
+    assert status_of(repo, "a") == "review"
+    status = cli(repo, "status")
+    assert "awaiting merge (1):\n  a  branch agentmd/a: git merge it, then the loop marks it done\n" in status.stdout
+    git(repo, "merge", "-q", "--no-edit", "agentmd/a")
+    result = run(repo, "--worker", worker("good"), "--once")
+    assert result.stdout == "done a: agentmd/a was merged by hand\n"
+    assert status_of(repo, "a") == "done"
+
+
+def test_a_merge_conflict_sends_the_task_back_with_the_conflicting_file(repo):
+    make_plan(repo, {"a": []})
+    # the base branch gains out/a.txt while the worker writes its own
+    run(repo, "--worker", worker("slow"), "--once")
+    (repo / "out").mkdir()
+    (repo / "out" / "a.txt").write_text("someone else\n")
+    git(repo, "add", "out/a.txt")
+    git(repo, "commit", "-q", "-m", "a person writes out/a.txt")
+    deadline = time.time() + 30
+    while status_of(repo, "a") != "todo" and time.time() < deadline:
+        time.sleep(0.2)
+        run(repo, "--worker", worker("slow"), "--once")
+    assert "merge conflict with main in out/a.txt; the next attempt starts from the current main" in attempts_section(repo, "a")
+    assert git(repo, "status", "--porcelain", "--untracked-files=no") == ""
+
+
+def test_review_flag_calls_the_model_review_and_its_findings_send_the_task_back(repo, monkeypatch):
+    import agentmd
+
+    calls = []
+
+    def fake_review(ws, task):
+        calls.append(task.id)
+        return ["src/x.py:1: the function has no tests"]
+
+    fake = type(sys)("agentmd.review")
+    fake.review_for_loop = fake_review
+    monkeypatch.setitem(sys.modules, "agentmd.review", fake)
+    monkeypatch.setattr(agentmd, "review", fake, raising=False)
+    make_plan(repo, {"a": []}, max_attempts=1)
+    monkeypatch.setenv("PATH", loop_env()["PATH"])
+    result = cli(repo, "run", "--worker", worker("good"), "--review", "--until-done")
+    assert result.exit_code == 1, result.output
+    assert calls == ["a"]
+    assert status_of(repo, "a") == "failed"
+    assert "- review: src/x.py:1: the function has no tests" in attempts_section(repo, "a")
+
+
+def test_sigterm_stops_the_loop_cleanly_and_leaves_the_worker_its_claim(repo):
+    make_plan(repo, {"a": []})
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "agentmd", "run", "--worker", worker("hang")],
+        cwd=repo, env={**os.environ, **loop_env()}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    deadline = time.time() + 30
+    while status_of(repo, "a") != "active" and time.time() < deadline:
+        time.sleep(0.1)
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert out.splitlines()[-1] == "stopped: running workers keep their claims until their leases expire"
+    assert status_of(repo, "a") == "active"
+    pid = int((repo / ".agents/.cache/runs/a/attempt-1.pid").read_text())
+    os.kill(pid, 0)  # the worker still runs
+    os.killpg(pid, signal.SIGKILL)
+
+
+def test_a_second_loop_in_the_same_repository_is_refused(repo):
+    make_plan(repo, {"a": []})
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "agentmd", "run", "--worker", worker("hang")],
+        cwd=repo, env={**os.environ, **loop_env()}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        deadline = time.time() + 30
+        while status_of(repo, "a") != "active" and time.time() < deadline:
+            time.sleep(0.1)
+        result = run(repo, "--worker", worker("good"), "--once")
+        assert result.returncode == 2
+        assert result.stderr == (
+            "agentmd: error: another 'agentmd run' is running in this repository\n"
+            "  hint: stop it first; 'agentmd status' shows what it is doing\n"
+        )
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=30)
+        pid = int((repo / ".agents/.cache/runs/a/attempt-1.pid").read_text())
+        os.killpg(pid, signal.SIGKILL)
+
+
+def test_the_loop_killed_with_sigkill_again_and_again_finishes_the_plan_with_every_task_done_once(repo):
+    ids = ["a", "b", "c", "d", "e"]
+    make_plan(repo, {"a": [], "b": [], "c": ["a"], "d": ["b"], "e": ["c", "d"]})
+    env = {**os.environ, **loop_env(), "FAKE_WORKER_SLEEP": "0.3"}
+    deadline = time.time() + 120
+    kills = 0
+    while time.time() < deadline:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "agentmd", "run", "--worker", worker("slow"), "--slots", "2", "--until-done"],
+            cwd=repo, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        try:
+            code = proc.wait(timeout=0.4 + 0.37 * (kills % 4))
+        except subprocess.TimeoutExpired:
+            proc.kill()  # SIGKILL, wherever it was
+            proc.wait()
+            kills += 1
+            continue
+        if code == 0:
+            break
+    assert kills >= 3
+    assert [status_of(repo, t) for t in ids] == ["done"] * 5
+    log = git(repo, "log", "--format=%s")
+    for task_id in ids:
+        # each task's work landed once, and never ran twice at once
+        assert log.count(f"{task_id}: slow worker") == 1, log
+        assert log.count(f"agentmd: merge agentmd/{task_id} ({task_id})") == 1
+    assert (repo / "out" / "e.txt").read_text() == "done e\n"
