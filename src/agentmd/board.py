@@ -31,7 +31,7 @@ class Board:
                 "owner": c.owner or None,
                 "claimed_at": c.task.claimed_at or None,
                 "age_seconds": int(c.age.total_seconds()) if c.age is not None else None,
-                "lease": lease.human(c.lease) if c.lease is not None else None,
+                "lease": c.written or None,
                 "expires": lifecycle.stamp(c.expires) if c.expires else None,
                 "stale": c.stale,
             }
@@ -97,9 +97,9 @@ def render(board: Board, workers: dict[str, str] | None = None) -> list[str]:
             if claim.lease is None:
                 term = "no lease"
             elif claim.stale and claim.expires:
-                term = f"lease {lease.human(claim.lease)} expired {lease.human(board.now - claim.expires)} ago"
+                term = f"lease {claim.written} expired {lease.human(board.now - claim.expires)} ago"
             elif claim.expires:
-                term = f"lease {lease.human(claim.lease)}, {lease.human(claim.expires - board.now)} left"
+                term = f"lease {claim.written}, {lease.human(claim.expires - board.now)} left"
             else:
                 term = "no lease"
             extra = f"; {workers[claim.task.id]}" if claim.task.id in workers else ""

@@ -67,6 +67,7 @@ class Claim:
     claimed_at: dt.datetime | None
     lease: dt.timedelta | None  # None: no lease (or one that cannot be read)
     now: dt.datetime
+    written: str = ""  # the lease as the file has it
 
     @property
     def age(self) -> dt.timedelta | None:
@@ -89,12 +90,14 @@ def lease_text(ws: Workspace, task: Task) -> str:
 
 
 def claim_of(ws: Workspace, task: Task, moment: dt.datetime | None = None) -> Claim:
+    text = lease_text(ws, task)
     return Claim(
         task,
         task.claimed_by,
         parse_stamp(task.claimed_at) if task.claimed_at else None,
-        parse_duration(lease_text(ws, task)),
+        parse_duration(text),
         moment or lifecycle.now(),
+        text,
     )
 
 
