@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
-from agentmd import graph, lifecycle, parallel, prompt, sync, tokens
+from agentmd import memo
 from agentmd.cli.common import (
     emit_json,
     json_option,
+    json_text,
     open_workspace,
     report_unreadable,
     tokens_option,
 )
 from agentmd.errors import NothingToDo
-from agentmd.model import Task
 from agentmd.workspace import Workspace
+
+if TYPE_CHECKING:
+    from agentmd import graph, parallel
+    from agentmd.model import Task
 
 
 @click.command("next")
@@ -55,30 +61,26 @@ def next_task(
     if push and not do_claim:
         raise click.UsageError("--push pushes a claim: use it with --claim")
     ws = open_workspace()
-    report_unreadable(ws)
     if parallel is not None:
         return _parallel(ws, parallel, explain, do_claim, push, owner, budget, token_counter, as_json)
+    if push:
+        return _claim_pushed(ws, owner, budget, token_counter, as_json)
+    reusable = not do_claim and token_counter == "estimate"
+    memo_key = memo.key("next", budget, as_json)
+    if reusable and (hit := memo.recall(ws, memo_key)) is not None:
+        click.echo(hit[1], nl=False, err=True)
+        click.echo(hit[0], nl=False)
+        return 0
+    from agentmd import graph, prompt, tokens  # not needed when the output is remembered
+
+    problems = report_unreadable(ws)
     plan = graph.analyse(ws.tasks)
     if explain:
         return _explain(ws, plan, as_json)
     counter = tokens.counter_for(token_counter, ws)
-    if not plan.ready and not push:
+    if not plan.ready:
         raise NothingToDo(_nothing_ready(ws, plan))
-    if push:
-        compiled_one: list[prompt.Compiled] = []
-
-        def choose_one(fresh: Workspace) -> list[Task]:
-            compiled_one.clear()
-            ready = graph.analyse(fresh.tasks).ready
-            if not ready:
-                return []
-            compiled_one.append(prompt.compile_prompt(fresh, ready[0].task, budget, counter))
-            return [ready[0].task]
-
-        if not sync.claim_and_push(ws, owner or lifecycle.default_owner(), choose_one):
-            raise NothingToDo(_nothing_ready(ws, graph.analyse(ws.tasks)))
-        result = compiled_one[0]
-    elif do_claim:
+    if do_claim:
         compiled: list[prompt.Compiled] = []
 
         def choose(ready: list[graph.Candidate]):
@@ -88,16 +90,18 @@ def next_task(
             compiled.append(prompt.compile_prompt(ws, ready[0].task, budget, counter))
             return ready[0].task
 
+        from agentmd import lifecycle  # only claims need it (and its imports)
+
         task = lifecycle.claim_next(ws, owner or lifecycle.default_owner(), choose)
         if task is None:
             raise NothingToDo(_nothing_ready(ws, graph.analyse(ws.tasks)))
         result = compiled[0]
     else:
         result = prompt.compile_prompt(ws, plan.ready[0].task, budget, counter)
-    if as_json:
-        emit_json(result.as_json())
-    else:
-        click.echo(result.prompt, nl=False)
+    output = json_text(result.as_json()) if as_json else result.prompt
+    if reusable:
+        memo.remember(ws, memo_key, output, "".join(p.render() + "\n" for p in problems))
+    click.echo(output, nl=False)
     return 0
 
 
@@ -142,6 +146,27 @@ def _explain(ws: Workspace, plan: graph.Plan, as_json: bool) -> int:
     return 0 if plan.ready else 1
 
 
+def _claim_pushed(ws: Workspace, owner: str | None, budget: int | None, token_counter: str, as_json: bool) -> int:
+    from agentmd import graph, lifecycle, prompt, sync, tokens
+
+    report_unreadable(ws)
+    counter = tokens.counter_for(token_counter, ws)
+    compiled: list[prompt.Compiled] = []
+
+    def choose(fresh: Workspace) -> list[Task]:
+        compiled.clear()
+        ready = graph.analyse(fresh.tasks).ready
+        if not ready:
+            return []
+        compiled.append(prompt.compile_prompt(fresh, ready[0].task, budget, counter))
+        return [ready[0].task]
+
+    if not sync.claim_and_push(ws, owner or lifecycle.default_owner(), choose):
+        raise NothingToDo(_nothing_ready(ws, graph.analyse(ws.tasks)))
+    click.echo(json_text(compiled[0].as_json()) if as_json else compiled[0].prompt, nl=False)
+    return 0
+
+
 def _parallel(
     ws: Workspace,
     limit: int,
@@ -153,9 +178,25 @@ def _parallel(
     token_counter: str,
     as_json: bool,
 ) -> int:
+    from agentmd import git
+
+    # The batch depends on the files and on git history (coupling): HEAD is part of the key.
+    reusable = not do_claim and token_counter == "estimate"
+    memo_key = memo.key("next --parallel", limit, budget, as_json, explain, git.head(ws.root))
+    if reusable and (hit := memo.recall(ws, memo_key)) is not None:
+        click.echo(hit[1], nl=False, err=True)
+        click.echo(hit[0], nl=False)
+        return 0  # only successful runs are remembered
+    from agentmd import graph, lifecycle, parallel, prompt, sync, tokens
+
+    problems = report_unreadable(ws)
+    errors = "".join(p.render() + "\n" for p in problems)
     if explain:
-        selection = parallel.pick(ws, limit)
-        return _explain_parallel(ws, selection, limit, as_json)
+        lines, code = _explain_parallel(ws, parallel.pick(ws, limit), limit, as_json)
+        if code == 0:
+            memo.remember(ws, memo_key, lines, errors)
+        click.echo(lines, nl=False)
+        return code
     counter = tokens.counter_for(token_counter, ws)
     compiled: dict[str, prompt.Compiled] = {}
 
@@ -169,13 +210,10 @@ def _parallel(
 
     who = owner or lifecycle.default_owner()
     if push:
-        held: list[parallel.Held] = []
 
         def choose(fresh: Workspace) -> list[Task]:
             compiled.clear()
-            selection = parallel.pick(fresh, limit, accept)
-            held[:] = selection.held
-            return selection.chosen
+            return parallel.pick(fresh, limit, accept).chosen
 
         chosen = sync.claim_and_push(ws, who, choose)
     elif do_claim:
@@ -186,40 +224,43 @@ def _parallel(
         raise NothingToDo(_nothing_ready(ws, graph.analyse(ws.tasks)))
     results = [compiled[task.id] for task in chosen]
     if as_json:
-        emit_json({"tasks": [result.as_json() for result in results]})
-        return 0
-    for number, result in enumerate(results, 1):
-        if len(results) > 1:
-            click.echo(f"{'' if number == 1 else chr(10)}==> task {number} of {len(results)}: {result.task.id} <==\n")
-        click.echo(result.prompt, nl=False)
+        output = json_text({"tasks": [result.as_json() for result in results]})
+    else:
+        parts = []
+        for number, result in enumerate(results, 1):
+            if len(results) > 1:
+                parts.append(f"{'' if number == 1 else chr(10)}==> task {number} of {len(results)}: {result.task.id} <==\n\n")
+            parts.append(result.prompt)
+        output = "".join(parts)
+    if reusable:
+        memo.remember(ws, memo_key, output, errors)
+    click.echo(output, nl=False)
     return 0
 
 
-def _explain_parallel(ws: Workspace, selection: parallel.Selection, limit: int, as_json: bool) -> int:
+def _explain_parallel(ws: Workspace, selection: parallel.Selection, limit: int, as_json: bool) -> tuple[str, int]:
+    from agentmd import graph, parallel
+
     busy = parallel.busy_tasks(ws.tasks)
+    code = 0 if selection.chosen else 1
     if as_json:
-        emit_json(
-            {
-                "limit": limit,
-                "chosen": [task.id for task in selection.chosen],
-                "held": [
-                    {"id": h.task.id, "because": h.because or None, "reason": h.reason}
-                    for h in selection.held
-                ],
-                "in_progress": [task.id for task in busy],
-            }
-        )
-        return 0 if selection.chosen else 1
+        data = {
+            "limit": limit,
+            "chosen": [task.id for task in selection.chosen],
+            "held": [{"id": h.task.id, "because": h.because or None, "reason": h.reason} for h in selection.held],
+            "in_progress": [task.id for task in busy],
+        }
+        return json_text(data), code
+    lines = []
     if busy:
-        click.echo("in progress: " + ", ".join(f"{t.id} ({t.status})" for t in busy))
+        lines.append("in progress: " + ", ".join(f"{t.id} ({t.status})" for t in busy))
     if selection.chosen:
-        click.echo(f"side by side ({len(selection.chosen)} of at most {limit}):")
+        lines.append(f"side by side ({len(selection.chosen)} of at most {limit}):")
         for number, task in enumerate(selection.chosen, 1):
-            click.echo(f"  {number}. {task.id}  outputs: " + (", ".join(task.outputs) or "none declared"))
+            lines.append(f"  {number}. {task.id}  outputs: " + (", ".join(task.outputs) or "none declared"))
     else:
-        click.echo(_nothing_ready(ws, graph.analyse(ws.tasks)))
+        lines.append(_nothing_ready(ws, graph.analyse(ws.tasks)))
     if selection.held:
-        click.echo(f"held back ({len(selection.held)}):")
-        for held in selection.held:
-            click.echo(f"  {held.render()}")
-    return 0 if selection.chosen else 1
+        lines.append(f"held back ({len(selection.held)}):")
+        lines += [f"  {held.render()}" for held in selection.held]
+    return "".join(line + "\n" for line in lines), code
