@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from agentmd import AGENTS_DIR, git, lease, lifecycle, parallel, prompt, runs, worktrees
+from agentmd import AGENTS_DIR, git, lease, lifecycle, parallel, prompt, runs, workspace, worktrees
 from agentmd.errors import AgentmdError, NothingToDo
 from agentmd.model import Task
 from agentmd.workspace import CACHE_DIR, Workspace
@@ -155,14 +155,16 @@ class Loop:
         self.children: dict[int, subprocess.Popen] = {}  # workers this process started, to reap
         self.stopping = False
         self.base_branch = git.out(["symbolic-ref", "--quiet", "--short", "HEAD"], ws.root, check=False).strip()
-        self._checked: tuple | None = None  # fingerprint of .agents/ when the plan last passed
+        self._seen: tuple | None = None  # what the state looked like when last read
+        self._racy = True  # a file changed so recently that its stat key may not show the next change
+        self._checked: tuple | None = None  # what the state looked like when the plan last passed check
 
     # -- one cycle ----------------------------------------------------------------------------
 
     def cycle(self) -> str:
         """'broken', 'acted', 'waiting' (workers running) or 'idle'."""
         self._reap_children()
-        self.ws.refresh()
+        self._observe()
         problems = self._health()
         if problems:
             for problem in problems:
@@ -180,33 +182,32 @@ class Loop:
                 return "acted"
         return "waiting" if self._live_runs() else "idle"
 
-    def _health(self) -> list:
-        fingerprint = self._fingerprint()
-        if fingerprint == self._checked:
-            return []
-        problems = plan_problems(self.ws)
-        self._checked = None if problems else fingerprint
-        return problems
-
-    def _fingerprint(self) -> tuple:
-        """What `check` looks at: every file under .agents/ (not the cache), the always-loaded
-        files, and HEAD; equal fingerprints give equal findings, so the check is not repeated."""
-        entries = []
-        for folder, dirs, files in os.walk(self.ws.agents):
-            dirs[:] = sorted(d for d in dirs if d != CACHE_DIR)
-            for name in sorted(files):
-                try:
-                    st = os.stat(os.path.join(folder, name))
-                except OSError:
-                    continue
-                entries.append((folder, name, st.st_mtime_ns, st.st_size, st.st_ino))
+    def _observe(self) -> None:
+        """Re-read the state only when a file under .agents/ (a stat key), an always-loaded file
+        or HEAD changed. Files changed within the racy window are always re-read."""
+        entries = workspace.scan(self.ws)
+        roots = []
         for name in ("AGENTS.md", "CLAUDE.md"):
             try:
                 st = (self.ws.root / name).stat()
-                entries.append(("", name, st.st_mtime_ns, st.st_size, st.st_ino))
+                roots.append((name, st.st_mtime_ns, st.st_size, st.st_ino))
             except OSError:
                 pass
-        return (git.head(self.ws.root), tuple(entries))
+        seen = (workspace.signature(entries), tuple(roots), git.head(self.ws.root))
+        racy = workspace.newest_mtime(entries) >= time.time_ns() - workspace.RACY_NS
+        if seen != self._seen or racy or self._racy:
+            self.ws.refresh()
+            self.ws.__dict__["scanned"] = entries
+        self._seen, self._racy = seen, racy
+
+    def _health(self) -> list:
+        # The check is slow on a large plan (it reads every file): it runs again only when a
+        # stat key or HEAD changed, the racy window aside (stat keys are in nanoseconds).
+        if self._checked is not None and self._checked == self._seen:
+            return []
+        problems = plan_problems(self.ws)
+        self._checked = None if problems else self._seen
+        return problems
 
     def _reap_children(self) -> None:
         for pid, child in list(self.children.items()):

@@ -102,8 +102,20 @@ def busy_tasks(tasks: dict[str, Task]) -> list[Task]:
 
 def pick(ws: Workspace, limit: int, accept: Callable[[Task], str | None] | None = None) -> Selection:
     """The batch `next --parallel` prints, from the workspace as it is now."""
-    plan = graph.analyse(ws.tasks)
-    return select(plan.ready, busy_tasks(ws.tasks), limit, coupling.load(ws), accept)
+    return select(ready(ws.tasks), busy_tasks(ws.tasks), limit, coupling.load(ws), accept)
+
+
+def ready(tasks: dict[str, Task]) -> list[Candidate]:
+    """`graph.analyse(tasks).ready` without the search for cycles, which a batch does not need
+    (a task on a cycle is never ready) and which costs a tenth of a second at 10,000 tasks."""
+    counts = graph.unblock_counts(tasks)
+    found = [
+        Candidate(task, counts.get(task.id, 0))
+        for task in tasks.values()
+        if task.status == "todo" and not graph.blockers(task, tasks)
+    ]
+    found.sort(key=graph.order_key)
+    return found
 
 
 def claim_batch(
