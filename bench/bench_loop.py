@@ -130,6 +130,7 @@ def main() -> None:
         measure(argv, root, 1)
         rows.append(("`agentmd next --parallel 8` (nothing changed)", f"{size:,}", *measure(argv, root, args.runs)))
         rows.append(("`agentmd next --parallel 8` (one task file changed)", f"{size:,}", *measure(argv, root, args.runs, touch_one)))
+        rows.append(("`agentmd next`, for comparison (one task file changed)", f"{size:,}", *measure([AGENTMD, "next"], root, args.runs, touch_one)))
     big = max(sizes)
     first, later, peak = loop_cycles(plan(big), args.runs)
     print(f"Median of {args.runs} runs; peak RSS. Python {sys.version.split()[0]}, {os.cpu_count()} cores.\n")

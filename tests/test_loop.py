@@ -263,3 +263,31 @@ def test_the_loop_killed_with_sigkill_again_and_again_finishes_the_plan_with_eve
         assert log.count(f"{task_id}: slow worker") == 1, log
         assert log.count(f"agentmd: merge agentmd/{task_id} ({task_id})") == 1
     assert (repo / "out" / "e.txt").read_text() == "done e\n"
+
+
+def test_plan_md_settings_give_the_worker_and_the_slots(repo):
+    make_plan(repo, {"a": [], "b": [], "c": []}, extra=f'worker: "{worker("good")}"\nslots: 2\n')
+    result = run(repo, "--dry-run")
+    assert result.stdout == (
+        "would claim a (attempt 1) and start the worker in .agents/.cache/worktrees/a on agentmd/a\n"
+        "would claim b (attempt 1) and start the worker in .agents/.cache/worktrees/b on agentmd/b\n"
+    )
+    result = run(repo, "--until-done")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert [status_of(repo, t) for t in "abc"] == ["done"] * 3
+
+
+def test_without_a_worker_or_with_a_bad_timeout_the_loop_says_what_to_set(repo):
+    make_plan(repo, {"a": []}, extra="worker_timeout: soon\n")
+    result = cli(repo, "run", "--once")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "agentmd: error: worker_timeout 'soon' is not a duration\n"
+        "  hint: write numbers with units d, h, m, s in that order, e.g. 90s, 30m, 2h, 1d or 1h30m\n"
+    )
+    result = cli(repo, "run", "--once", "--timeout", "5m")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "agentmd: error: no worker command: pass --worker CMD or set worker: in plan.md\n"
+        '  hint: e.g. --worker "claude -p"\n'
+    )

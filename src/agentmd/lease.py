@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 
 from agentmd import lifecycle
-from agentmd.errors import AgentmdError, NothingToDo, Problem
+from agentmd.errors import AgentmdError, NothingToDo
 from agentmd.model import Task
 from agentmd.workspace import Workspace
 
@@ -109,32 +109,6 @@ def claims(ws: Workspace, moment: dt.datetime | None = None) -> list[Claim]:
 
 def stale(ws: Workspace, moment: dt.datetime | None = None) -> list[Claim]:
     return [c for c in claims(ws, moment) if c.stale]
-
-
-def problems(ws: Workspace, moment: dt.datetime | None = None) -> list[Problem]:
-    """Findings for `check`: expired claims, and leases that are not durations."""
-    found = []
-    for claim in claims(ws, moment):
-        task = claim.task
-        display = ws.display(task.path)
-        text = lease_text(ws, task)
-        if text and claim.lease is None:
-            line = task.record.line("lease") if "lease" in task.record.fields else 1
-            found.append(Problem(display, line, 1, "bad-lease", f"lease '{text}' is not a duration", DURATION_HINT))
-        elif claim.stale and claim.expires is not None:
-            found.append(
-                Problem(
-                    display,
-                    task.record.line("claimed_at"),
-                    1,
-                    "stale-claim",
-                    f"claim by {claim.owner or 'nobody'} expired {human(claim.now - claim.expires)} ago "
-                    f"(lease {text})",
-                    f"agentmd release {task.id}",
-                    "warning",
-                )
-            )
-    return found
 
 
 def release(ws: Workspace, task_id: str, reason: str = "", *, only_stale: bool = False) -> Task:

@@ -10,7 +10,7 @@ import click
 
 from agentmd import loop
 from agentmd.cli.common import open_workspace
-from agentmd.errors import EXIT_FINDINGS, EXIT_OK
+from agentmd.errors import EXIT_FINDINGS, EXIT_OK, AgentmdError
 from agentmd.workspace import CACHE_DIR, FOLDERS, Workspace
 
 BUSY_SLEEP = (0.1, 2.0)  # while workers run: start short, double up to the maximum
@@ -47,6 +47,8 @@ def run_loop(worker, slots, timeout, merge, review, owner, once, until_done, dry
     options = loop.options_from(
         ws, worker=worker, slots=slots, timeout=timeout, merge=merge, review=review, owner=owner, dry_run=dry_run
     )
+    if not options.worker and not dry_run:
+        raise AgentmdError("no worker command: pass --worker CMD or set worker: in plan.md", 'e.g. --worker "claude -p"')
     fd = loop.hold_lock(ws)
     try:
         runner = loop.Loop(ws, options, lambda line: click.echo(line))
