@@ -341,7 +341,9 @@ def _yaml_file(text: str, display: str) -> list[Problem]:
     except LocatedError as exc:
         if exc.problem.code == "frontmatter-not-mapping":
             return []
-        return [exc.problem]
+        problem = exc.problem
+        return [Problem(problem.path, problem.line, problem.col, problem.code,
+                        problem.message.replace("front matter is not valid YAML", "not valid YAML"), problem.hint)]
     return []
 
 

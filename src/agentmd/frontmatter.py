@@ -115,7 +115,7 @@ def _fast_load(raw: str) -> dict[str, Any]:
             key, value = match.group(1), match.group(2)
             if BOOL_RE.match(key) or NULL_RE.match(key) or NUMBER_RE.match(key):
                 raise _Fallback
-            if value is None or value.startswith("#"):
+            if not value or value.startswith("#"):  # `key: ` with trailing blanks is `key:`
                 result[key] = None
                 open_key, item_indent = key, None
             else:
