@@ -7,9 +7,9 @@ import os
 
 import pytest
 import yaml
-from conftest import CORPUS, cli, git
 
 from agentmd import frontmatter
+from conftest import CORPUS, cli, git
 
 
 def write(root, rel, text):

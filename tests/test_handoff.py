@@ -4,6 +4,7 @@ untrue, each finding at its line."""
 from __future__ import annotations
 
 import pytest
+
 from conftest import cli, git
 
 GOOD = """\
