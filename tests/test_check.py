@@ -28,7 +28,7 @@ def test_check_passes_on_the_example_plan(example):
     assert result.exit_code == 0, result.output
     assert "error" not in result.stdout
     assert "warning handoff-base-missing" in result.stdout
-    assert result.stderr.endswith("0 error(s), 6 warning(s) in 14 file(s) checked\n")
+    assert result.stderr.endswith("0 error(s), 5 warning(s) in 14 file(s) checked\n")
 
 
 def test_check_outside_a_workspace_says_how_to_start(tmp_path):
