@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
-from agentmd import graph, lifecycle, prompt, tokens
+from agentmd import memo
 from agentmd.cli.common import (
     emit_json,
     json_option,
+    json_text,
     open_workspace,
     report_unreadable,
     tokens_option,
 )
 from agentmd.errors import NothingToDo
 from agentmd.workspace import Workspace
+
+if TYPE_CHECKING:
+    from agentmd import graph
 
 
 @click.command("next")
@@ -32,7 +38,15 @@ def next_task(
     unblocks, then age, then id. Exit 1 when nothing is ready or the task is too large.
     """
     ws = open_workspace()
-    report_unreadable(ws)
+    reusable = not do_claim and token_counter == "estimate"
+    memo_key = memo.key("next", budget, as_json)
+    if reusable and (hit := memo.recall(ws, memo_key)) is not None:
+        click.echo(hit[1], nl=False, err=True)
+        click.echo(hit[0], nl=False)
+        return 0
+    from agentmd import graph, prompt, tokens  # not needed when the output is remembered
+
+    problems = report_unreadable(ws)
     plan = graph.analyse(ws.tasks)
     if explain:
         return _explain(ws, plan, as_json)
@@ -49,16 +63,18 @@ def next_task(
             compiled.append(prompt.compile_prompt(ws, ready[0].task, budget, counter))
             return ready[0].task
 
+        from agentmd import lifecycle  # only claims need it (and its imports)
+
         task = lifecycle.claim_next(ws, owner or lifecycle.default_owner(), choose)
         if task is None:
             raise NothingToDo(_nothing_ready(ws, graph.analyse(ws.tasks)))
         result = compiled[0]
     else:
         result = prompt.compile_prompt(ws, plan.ready[0].task, budget, counter)
-    if as_json:
-        emit_json(result.as_json())
-    else:
-        click.echo(result.prompt, nl=False)
+    output = json_text(result.as_json()) if as_json else result.prompt
+    if reusable:
+        memo.remember(ws, memo_key, output, "".join(p.render() + "\n" for p in problems))
+    click.echo(output, nl=False)
     return 0
 
 
