@@ -97,7 +97,7 @@ def test_verify_records_commit_time_and_exit_codes_and_keeps_every_other_byte(cl
     front_end = before.index("---\n", 4)
     assert after == (
         before[:front_end]
-        + f"verified_commit: {head(claimed)}\nverified_at: \"2026-11-21T08:00:00Z\"\nverify_exit: [0, 4]\n"
+        + f"verified_commit: {head(claimed)}\nverified_at: 2026-11-21T08:00:00Z\nverify_exit: [0, 4]\n"
         + before[front_end:]
     )
     assert cli(claimed, "verify", "tokenizer").exit_code == 1
