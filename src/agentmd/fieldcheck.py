@@ -174,6 +174,7 @@ class PathGuard:
         self.root = str(root) if root is not None else ""
         self.top = os.path.realpath(root) if root is not None else ""
         self._outside: dict[str, str | None] = {}  # folder -> where it really is, when outside
+        self._exists: dict[str, bool] = {}  # a file in a missing folder cannot be a symlink
 
     def _escaped(self, real: str) -> bool:
         return not (real == self.top or real.startswith(self.top + os.sep))
@@ -187,7 +188,10 @@ class PathGuard:
         if folder not in self._outside:
             real = os.path.realpath(f"{self.root}/{folder}")
             self._outside[folder] = real if self._escaped(real) else None
+            self._exists[folder] = os.path.isdir(real)
         real_folder = self._outside[folder]
+        if real_folder is None and not self._exists[folder]:
+            return None
         full = f"{self.root}/{path.strip()}"
         if real_folder is None and os.path.islink(full):
             real = os.path.realpath(full)
