@@ -43,6 +43,7 @@ def check_workspace(ws: Workspace, counter: Counter) -> Report:
         problems += fieldcheck.check_plan(ws.display("plan.md"), index.plan.fields, index.plan.lines)
     tasks = ws.tasks
     moment = now()
+    guard = fieldcheck.PathGuard(ws.root)
     folded: dict[str, str] = {}
     for record in index.groups["tasks"]:
         if record.problem is not None:
@@ -52,7 +53,7 @@ def check_workspace(ws: Workspace, counter: Counter) -> Report:
             problems.append(Problem(display, 1, 1, "task-no-frontmatter", "task file has no front matter",
                                     "start it with '---', 'title: ...', 'status: todo', '---' (agentmd add writes one)"))
             continue
-        problems += fieldcheck.check_task(display, record.fields, record.lines, settings, ws.root, tasks.__contains__)
+        problems += fieldcheck.check_task(display, record.fields, record.lines, settings, guard, tasks.__contains__)
         problems += fieldcheck.lease_expired(display, record.fields, record.lines, settings, moment)
         other = folded.setdefault(record.stem.casefold(), record.stem)
         if other != record.stem:
@@ -93,11 +94,16 @@ def check_workspace(ws: Workspace, counter: Counter) -> Report:
         for record in index.groups[group]:
             if record.problem is None:
                 problems += fieldcheck.check_note(ws.display(record.path), record.fields, record.lines)
-    for rel, text in _agents_texts(ws):
+    records = {r.path: r for group in index.groups.values() for r in group}
+    if index.plan is not None:
+        records["plan.md"] = index.plan
+    for rel, data in _agents_files(ws):
         checked += 1
-        problems += fieldcheck.conflict_markers(text, ws.display(rel))
-        if rel.startswith(("tasks/", "handoffs/", "rules/", "memory/", "plan.md")) and text.startswith(("---", "\ufeff---")):
-            fm = _split(text, ws.display(rel))
+        if b"<<<<<<<" in data or b">>>>>>>" in data:
+            problems += fieldcheck.conflict_markers(data.decode("utf-8", "replace"), ws.display(rel))
+        record = records.get(rel)
+        if record is not None and record.problem is None and _may_repeat_a_key(data, len(record.lines)):
+            fm = _split(data.decode("utf-8", "replace"), ws.display(rel))
             if fm is not None:
                 problems += fieldcheck.duplicate_keys(fm, ws.display(rel))
     always = always_loaded(ws)
@@ -114,20 +120,42 @@ def _split(text: str, display: str) -> frontmatter.FrontMatter | None:
         return None
 
 
-def _agents_texts(ws: Workspace):
-    """(path relative to .agents/, text) of every Markdown file there, the cache left out."""
-    for folder, dirs, files in os.walk(ws.agents):
-        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)
-        rel_folder = os.path.relpath(folder, ws.agents)
-        for name in sorted(files):
-            if not name.endswith(".md"):
-                continue
-            rel = name if rel_folder == "." else f"{rel_folder}/{name}".replace(os.sep, "/")
-            try:
-                data = Path(folder, name).read_bytes()
-            except OSError:
-                continue  # the index reports it
-            yield rel, data.decode("utf-8", "replace")
+def _may_repeat_a_key(data: bytes, keys: int) -> bool:
+    """More lines that start a top-level key than distinct keys: worth a closer look."""
+    end = data.find(b"\n---", 3)
+    if not data.lstrip(b"\xef\xbb\xbf").startswith(b"---") or end < 0:
+        return False
+    starts = sum(1 for line in data[:end].split(b"\n")[1:] if line[:1] not in (b"", b" ", b"\t", b"-", b"#", b"\r"))
+    return starts > keys
+
+
+def _agents_files(ws: Workspace, folder: str = ""):
+    """(path relative to .agents/, bytes) of every Markdown file there, the cache left out."""
+    try:
+        entries = sorted(os.scandir(os.path.join(ws.agents, folder)), key=lambda e: e.name)
+    except OSError:
+        return
+    for entry in entries:
+        rel = f"{folder}/{entry.name}" if folder else entry.name
+        if entry.is_dir(follow_symlinks=False):
+            if entry.name not in SKIP_DIRS:
+                yield from _agents_files(ws, rel)
+            continue
+        if not entry.name.endswith(".md"):
+            continue
+        try:
+            fd = os.open(entry.path, os.O_RDONLY)
+        except OSError:
+            continue  # the index reports it
+        try:
+            chunks = []
+            while chunk := os.read(fd, 1 << 20):
+                chunks.append(chunk)
+        except OSError:
+            continue
+        finally:
+            os.close(fd)
+        yield rel, b"".join(chunks)
 
 
 # -- budgets ---------------------------------------------------------------------------------
@@ -198,19 +226,22 @@ def prompt_problems(ws: Workspace, counter: Counter) -> list[Problem]:
     from agentmd.prompt import TooLarge, compile_prompt
 
     budget = ws.settings.prompt_budget
-    plan = graph.analyse(ws.tasks)
-    if not plan.ready:
+    tasks = ws.tasks
+    ready = [t for t in tasks.values() if t.status == "todo" and not t.broken and not graph.blockers(t, tasks)]
+    if not ready:
         return []
     shared = _size(ws.agents / "plan.md") + PROMPT_SLACK
     for group in ("rules", "decisions", "gotchas"):
         shared += sum(_size(ws.agents / record.path) for record in ws.index.groups[group])
     problems = []
-    for candidate in plan.ready:
-        task = candidate.task
+    latest: dict[str, str] = {}
+    for handoff in ws.handoffs:
+        if handoff.path > latest.get(handoff.task, ""):
+            latest[handoff.task] = handoff.path
+    for task in ready:
         bound = shared + _size(ws.agents / task.path)
         for dep in task.depends_on:
-            latest = latest_handoff(ws, dep)
-            bound += _size(ws.agents / latest.path) if latest else 0
+            bound += _size(ws.agents / latest[dep]) if dep in latest else 0
         if bound <= budget:
             continue
         try:
@@ -305,7 +336,7 @@ def _agents_file(ws: Workspace, rel: str, doc: document.Document, tree, settings
         if doc.fm is None:
             return [Problem(display, 1, 1, "task-no-frontmatter", "task file has no front matter",
                             "start it with '---', 'title: ...', 'status: todo', '---'")]
-        found = fieldcheck.check_task(display, doc.fields, lines, settings, ws.root, ws.tasks.__contains__)
+        found = fieldcheck.check_task(display, doc.fields, lines, settings, fieldcheck.PathGuard(ws.root), ws.tasks.__contains__)
         stem = rel[len("tasks/"):-3]
         task = ws.tasks.get(stem)
         if task is not None and task.status in ("review", "done"):
@@ -341,7 +372,9 @@ def _yaml_file(text: str, display: str) -> list[Problem]:
     except LocatedError as exc:
         if exc.problem.code == "frontmatter-not-mapping":
             return []
-        return [exc.problem]
+        problem = exc.problem
+        return [Problem(problem.path, problem.line, problem.col, problem.code,
+                        problem.message.replace("front matter is not valid YAML", "not valid YAML"), problem.hint)]
     return []
 
 

@@ -72,9 +72,12 @@ def did_you_mean(word: str, choices) -> str | None:
 
 def unknown_keys(fields: dict[str, Any], lines: dict[str, int], display: str, known) -> list[Problem]:
     """A near miss of a known key is an error (it silently does nothing); any other key, a warning."""
+    unknown = fields.keys() - set(known)
+    if not unknown:
+        return []
     problems = []
     for key in fields:
-        if key in known:
+        if key not in unknown:
             continue
         guess = did_you_mean(key, known)
         if guess:
@@ -94,6 +97,8 @@ def _type_name(value: Any) -> str:
 
 def _list_of_text(key: str, value: Any, line: int, display: str) -> list[Problem]:
     if value is None or isinstance(value, str):
+        return []
+    if isinstance(value, list) and all(type(item) is str for item in value):
         return []
     if not isinstance(value, list):
         return [Problem(display, line, 1, "bad-type", f"'{key}' should be a list, not {_type_name(value)}",
@@ -124,7 +129,7 @@ def check_task(
     fields: dict[str, Any],
     lines: dict[str, int],
     settings: Settings,
-    root: Path | None,
+    guard: PathGuard,
     task_exists: Callable[[str], bool] | None = None,
 ) -> list[Problem]:
     problems = unknown_keys(fields, lines, display, TASK_FIELDS)
@@ -150,7 +155,7 @@ def check_task(
                                         "fix the id, or add the task (agentmd add)"))
     for key in PATH_FIELDS:
         for path in _items(fields.get(key)):
-            why = escape_reason(path, root)
+            why = guard.reason(path)
             if why:
                 problems.append(Problem(display, line(key, 1), 1, "path-escapes", f"{key} '{path}' {why}",
                                         "name paths relative to the repository root, inside it"))
@@ -165,18 +170,40 @@ def _items(value: Any) -> list[str]:
     return []
 
 
-def escape_reason(path: str, root: Path | None) -> str | None:
-    if globs.escapes_repo(path):
-        return "is absolute" if path.strip().startswith("/") or path.strip()[1:2] == ":" else "climbs out of the repository with '..'"
-    if root is None or GLOB_CHARS & set(path):
-        return None
-    full = os.path.join(root, path.strip())
-    if os.path.islink(full) or os.path.islink(os.path.dirname(full)):
-        real = os.path.realpath(full)
-        top = os.path.realpath(root)
-        if not (real == top or real.startswith(top + os.sep)):
-            return f"is a symlink that points outside the repository (to {real})"
-    return None
+class PathGuard:
+    """Says whether a task's path leaves the repository; resolves each folder once."""
+
+    def __init__(self, root: Path | None):
+        self.root = str(root) if root is not None else ""
+        self.top = os.path.realpath(root) if root is not None else ""
+        self._outside: dict[str, str | None] = {}  # folder -> where it really is, when outside
+        self._exists: dict[str, bool] = {}  # a file in a missing folder cannot be a symlink
+
+    def _escaped(self, real: str) -> bool:
+        return not (real == self.top or real.startswith(self.top + os.sep))
+
+    def reason(self, path: str) -> str | None:
+        if (path[:1] in ("/", "\\", " ") or ".." in path or path[1:2] == ":") and globs.escapes_repo(path):
+            return "is absolute" if path.strip().startswith("/") or path.strip()[1:2] == ":" else "climbs out of the repository with '..'"
+        if not self.root or GLOB_CHARS & set(path):
+            return None
+        folder, _, name = path.strip().rpartition("/")
+        if folder not in self._outside:
+            real = os.path.realpath(f"{self.root}/{folder}")
+            self._outside[folder] = real if self._escaped(real) else None
+            self._exists[folder] = os.path.isdir(real)
+        real_folder = self._outside[folder]
+        if real_folder is None and not self._exists[folder]:
+            return None
+        full = f"{self.root}/{path.strip()}"
+        if real_folder is None and os.path.islink(full):
+            real = os.path.realpath(full)
+            real_folder = real if self._escaped(real) else None
+            name = ""
+        if real_folder is None:
+            return None
+        where = f"{real_folder}/{name}" if name else real_folder
+        return f"is a symlink that points outside the repository (to {where})"
 
 
 def parse_duration(text: str) -> dt.timedelta | None:

@@ -326,7 +326,11 @@ def artifact_items(doc: Document, section) -> list[tuple[int, str]]:
 
 def _paths(doc, found, tree: Tree, changes: Changes | None, add, truth_known: bool) -> None:
     named: dict[str, tuple[int, int]] = {}
+    # Remaining and Next action name files the work has still to create.
+    future = [found[name] for name in ("Remaining", "Next action") if name in found]
     for line_no, _, spans in _body_lines(doc):
+        if any(section.line <= line_no < section.end_line for section in future):
+            continue
         for start, span in spans:
             tokens = [span] if " " not in span.strip() else [t for t in span.split() if "/" in t]
             for token in tokens:

@@ -128,7 +128,7 @@ def _check_staged(tree: Staged, path: str, settings: Settings) -> list[Problem]:
         if doc.fm is None:
             return problems + [Problem(path, 1, 1, "task-no-frontmatter", "task file has no front matter",
                                        "start it with '---', 'title: ...', 'status: todo', '---'")]
-        problems += fieldcheck.check_task(path, doc.fields, lines, settings, tree.root, tree.task_exists)
+        problems += fieldcheck.check_task(path, doc.fields, lines, settings, fieldcheck.PathGuard(tree.root), tree.task_exists)
         status = str(doc.fields.get("status") or "").strip().lower()
         if status in ("review", "done"):
             problems += _handoff_rule(tree, rel[len("tasks/") : -3], status, path, lines.get("status", 1))

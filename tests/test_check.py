@@ -1,0 +1,243 @@
+"""`agentmd check`: every finding located with a hint, the formats, --fix, and the corpus."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+import yaml
+
+from agentmd import frontmatter
+from conftest import CORPUS, cli, git
+
+
+def write(root, rel, text):
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def task(title="A task", status="todo", extra=""):
+    return f"---\ntitle: {title}\nstatus: {status}\npriority: medium\n{extra}---\n## Goal\n\nDo it.\n"
+
+
+def test_check_passes_on_the_example_plan(example):
+    result = cli(example, "check")
+    assert result.exit_code == 0, result.output
+    assert "error" not in result.stdout
+    assert "warning handoff-base-missing" in result.stdout
+    assert result.stderr.endswith("0 error(s), 5 warning(s) in 14 file(s) checked\n")
+
+
+def test_check_outside_a_workspace_says_how_to_start(tmp_path):
+    result = cli(tmp_path, "check")
+    assert result.exit_code == 2
+    assert "no .agents/ folder" in result.stderr
+
+
+def test_unquoted_at_sign_is_located_with_the_quoting_fix(example):
+    write(example, ".agents/tasks/owner.md", "---\ntitle: Owner\nowner: @alice\nstatus: todo\n---\n")
+    result = cli(example, "check")
+    assert result.exit_code == 1
+    assert (
+        ".agents/tasks/owner.md:3:8: error yaml: front matter is not valid YAML: found character that "
+        "cannot start any token\n  hint: a value cannot start with '@': quote the value: owner: \"@alice\"\n"
+    ) in result.stdout
+
+
+def test_task_findings_each_at_their_line(example):
+    write(example, ".agents/tasks/bad.md", task(status="Doing", extra=(
+        "priorty: high\n"
+        "depends_on: [tokenizer, nosuch]\n"
+        "outputs: [/etc/passwd, ../outside.txt]\n"
+    )))
+    write(example, ".agents/tasks/bare.md", "# Just a heading\n\nNo front matter here.\n")
+    result = cli(example, "check")
+    assert result.exit_code == 1
+    out = result.stdout
+    assert ".agents/tasks/bad.md:3:1: error bad-status: status 'Doing' is not one of todo, active, review, done, failed, blocked\n" in out
+    assert ".agents/tasks/bad.md:5:1: error unknown-key: unknown key 'priorty' (did you mean 'priority'?)\n  hint: rename it to 'priority'\n" in out
+    assert ".agents/tasks/bad.md:6:1: error dangling-dependency: depends on 'nosuch', which is not a task\n" in out
+    assert ".agents/tasks/bad.md:7:1: error path-escapes: outputs '/etc/passwd' is absolute\n" in out
+    assert ".agents/tasks/bad.md:7:1: error path-escapes: outputs '../outside.txt' climbs out of the repository with '..'\n" in out
+    assert ".agents/tasks/bare.md:1:1: error task-no-frontmatter: task file has no front matter\n" in out
+
+
+def test_an_unknown_key_with_no_near_miss_is_only_a_warning(example):
+    write(example, ".agents/tasks/custom.md", task(extra="estimate_hours: 3\n"))
+    result = cli(example, "check")
+    assert result.exit_code == 0, result.output
+    assert ".agents/tasks/custom.md:5:1: warning unknown-key: unknown key 'estimate_hours'\n" in result.stdout
+
+
+def test_wrong_types_and_a_bad_priority(example):
+    write(example, ".agents/tasks/types.md", task(extra="depends_on: 3\nverify: {a: b}\nattempts: many\n").replace(
+        "priority: medium", "priority: urgent"))
+    out = cli(example, "check").stdout
+    assert ".agents/tasks/types.md:4:1: error bad-priority: priority 'urgent' is not one of high, medium, low\n" in out
+    assert ".agents/tasks/types.md:5:1: error bad-type: 'depends_on' should be a list, not a number\n" in out
+    assert ".agents/tasks/types.md:6:1: error bad-type: 'verify' should be a list, not a mapping\n" in out
+    assert ".agents/tasks/types.md:7:1: error bad-type: 'attempts' should be a whole number >= 0\n" in out
+
+
+def test_a_dependency_cycle_is_printed_round(example):
+    write(example, ".agents/tasks/a.md", task(extra="depends_on: [b]\n"))
+    write(example, ".agents/tasks/b.md", task(extra="depends_on: [c]\n"))
+    write(example, ".agents/tasks/c.md", task(extra="depends_on: [a]\n"))
+    out = cli(example, "check").stdout
+    assert ".agents/tasks/a.md:5:1: error dependency-cycle: dependency cycle: a -> b -> c -> a\n" in out
+
+
+def test_conflict_markers_are_found_but_a_heading_underline_is_not(example):
+    write(example, ".agents/memory/decisions/merge.md", (
+        "---\ntitle: Merge\n---\nTitle\n=======\n\n<<<<<<< HEAD\nours\n=======\ntheirs\n>>>>>>> branch\n"
+    ))
+    out = cli(example, "check").stdout
+    found = [line for line in out.splitlines() if "conflict-marker" in line]
+    assert found == [
+        ".agents/memory/decisions/merge.md:7:1: error conflict-marker: git conflict marker '<<<<<<<'",
+        ".agents/memory/decisions/merge.md:9:1: error conflict-marker: git conflict marker '======='",
+        ".agents/memory/decisions/merge.md:11:1: error conflict-marker: git conflict marker '>>>>>>>'",
+    ]
+
+
+def test_a_task_in_review_without_a_handoff_is_an_error(example):
+    path = example / ".agents/tasks/tokenizer.md"
+    path.write_text(path.read_text().replace("status: todo", "status: review"))
+    out = cli(example, "check").stdout
+    assert (
+        ".agents/tasks/tokenizer.md:3:1: error handoff-missing: task 'tokenizer' is review but has no handoff\n"
+        "  hint: write one: agentmd handoff new tokenizer\n"
+    ) in out
+
+
+def test_an_expired_lease_is_a_warning(example, monkeypatch):
+    monkeypatch.setenv("AGENTMD_NOW", "2026-11-20T15:00:00Z")
+    write(example, ".agents/tasks/old.md", task(status="active", extra=(
+        "claimed_by: bob\nclaimed_at: 2026-11-20T10:00:00Z\nlease: 2h\n")))
+    result = cli(example, "check")
+    assert result.exit_code == 0
+    assert (
+        ".agents/tasks/old.md:6:1: warning lease-expired: the claim by bob at 2026-11-20T10:00:00Z expired after 2h\n"
+    ) in result.stdout
+
+
+def test_always_loaded_files_over_budget_show_each_cost_and_the_total(example):
+    write(example, "AGENTS.md", "word " * 600)  # 3,000 characters: 1,000 tokens
+    write(example, "pkg/CLAUDE.md", "x" * 30)
+    plan = example / ".agents/plan.md"
+    plan.write_text(plan.read_text().replace("rules_budget: 500", "rules_budget: 900"))
+    out = cli(example, "check").stdout
+    assert (
+        "AGENTS.md:1:1: error always-loaded-budget: an agent working at the repository root loads "
+        "1,084 tokens of always-loaded files, over the budget of 900 (AGENTS.md 1,000; "
+        ".agents/rules/python-style.md 84)\n"
+    ) in out
+    assert "pkg/CLAUDE.md" not in out  # the root went over already: one finding, not one per folder
+
+
+def test_a_ready_task_too_large_for_the_prompt_budget(example):
+    plan = example / ".agents/plan.md"
+    plan.write_text(plan.read_text().replace("prompt_budget: 0.6", "prompt_budget: 800"))
+    path = example / ".agents/tasks/tokenizer.md"
+    path.write_text(path.read_text() + "\n" + "Very long notes. " * 300)
+    out = cli(example, "check").stdout
+    assert ".agents/tasks/tokenizer.md:1:1: error prompt-too-large: task 'tokenizer' is too large to delegate" in out
+    assert "  hint: decompose it" in out
+
+
+def test_an_output_that_is_a_symlink_out_of_the_repo_is_found(example, tmp_path):
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    os.symlink(outside, example / "linked")
+    write(example, ".agents/tasks/sym.md", task(extra="outputs: [linked/file.py]\n"))
+    out = cli(example, "check").stdout
+    assert f".agents/tasks/sym.md:5:1: error path-escapes: outputs 'linked/file.py' is a symlink that points outside the repository (to {outside}/file.py)\n" in out
+
+
+def test_fix_quotes_the_value_and_lowercases_the_status_and_nothing_else(example):
+    before = "---\ntitle: Owner  # who\nowner: @alice\nstatus: Todo\n---\nBody  \n"
+    path = write(example, ".agents/tasks/owner.md", before)
+    result = cli(example, "check", "--fix")
+    assert result.stdout.startswith(
+        "fixed .agents/tasks/owner.md:3: quoted the value: owner: \"@alice\"\n"
+        "fixed .agents/tasks/owner.md:4: status 'Todo' -> 'todo'\n"
+    )
+    assert path.read_text() == before.replace("@alice", '"@alice"').replace("Todo", "todo")
+    assert result.exit_code == 0, result.output
+
+
+def test_json_and_github_formats(example):
+    write(example, ".agents/tasks/bad.md", task(status="Doing"))
+    data = json.loads(cli(example, "check", "--format", "json").stdout)
+    assert data["schema"] == 1 and data["errors"] == 1
+    assert data["findings"][-1] == {
+        "path": ".agents/tasks/bad.md", "line": 3, "col": 1, "severity": "error", "code": "bad-status",
+        "message": "status 'Doing' is not one of todo, active, review, done, failed, blocked",
+        "hint": "use one of todo, active, review, done, failed, blocked (plan.md's 'statuses' sets the list)",
+    }
+    out = cli(example, "check", "--format", "github").stdout
+    assert out.splitlines()[-1] == (
+        "::error file=.agents/tasks/bad.md,line=3,col=1,title=bad-status::status 'Doing' is not one of todo, "
+        "active, review, done, failed, blocked%0Ahint: use one of todo, active, review, done, failed, blocked "
+        "(plan.md's 'statuses' sets the list)"
+    )
+
+
+def test_check_of_given_paths_checks_only_those(example):
+    write(example, ".agents/tasks/bad.md", task(status="Doing"))
+    write(example, "notes/conf.yml", "a: b\n  c: d\n")
+    result = cli(example, "check", ".agents/tasks/tokenizer.md", "notes")
+    assert result.exit_code == 1
+    assert "bad.md" not in result.stdout
+    assert result.stdout == "notes/conf.yml:2:4: error yaml: not valid YAML: mapping values are not allowed in this context\n"
+
+
+def test_check_runs_a_duplicate_key_finding(example):
+    write(example, ".agents/tasks/dup.md", task(extra="status: done\n"))
+    out = cli(example, "check").stdout
+    assert ".agents/tasks/dup.md:5:1: error duplicate-key: 'status' is set twice (first on line 3); YAML keeps only this one\n" in out
+
+
+def test_the_tokens_option_is_accepted(example):
+    assert cli(example, "check", "--tokens", "estimate").exit_code == 0
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="the corpus is not here (../shared/corpus)")
+def test_every_corpus_file_is_checked_without_a_crash_and_bad_yaml_is_located(example):
+    result = cli(example, "check", str(CORPUS))
+    assert result.exit_code in (0, 1), result.output
+    assert "internal error" not in result.output
+    rejected = 0
+    for path in sorted(CORPUS.rglob("*.md")) + sorted(CORPUS.rglob("*.mdc")):
+        try:
+            fm = frontmatter.split(path.read_text(encoding="utf-8"), str(path))
+        except Exception:  # noqa: BLE001 - unreadable or unclosed: reported otherwise
+            continue
+        if fm is None:
+            continue
+        try:
+            yaml.safe_load(fm.raw)
+        except yaml.YAMLError as exc:
+            rejected += 1
+            line = fm.first_line + exc.problem_mark.line
+            assert f"{path}:{line}:" in result.stdout and " error yaml: " in result.stdout, path
+    assert rejected >= 1
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="the corpus is not here (../shared/corpus)")
+def test_corpus_check_runs_as_a_real_process(example):
+    from conftest import run_agentmd
+
+    result = run_agentmd(example, "check", str(CORPUS), "--format", "json")
+    assert result.returncode in (0, 1)
+    assert "Traceback" not in result.stderr
+    assert json.loads(result.stdout)["checked"] > 100
+
+
+def test_check_counts_files_in_a_repo_without_commits(tmp_path):
+    git(tmp_path, "init", "-q")
+    cli(tmp_path, "init", "--example")
+    assert cli(tmp_path, "check").exit_code == 0

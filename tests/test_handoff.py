@@ -1,0 +1,272 @@
+"""Handoffs: `handoff new` pre-fills from git; `handoff check` finds what is incomplete, vague or
+untrue, each finding at its line."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import cli, git
+
+GOOD = """\
+---
+task: tokenizer
+status: done
+base: {base}
+---
+## Summary
+
+Wrote `words()` in `src/tally/tokenize.py`. It case-folds and keeps inner apostrophes.
+
+## Completed
+
+- `src/tally/tokenize.py`: `words(text)` returns the case-folded words
+
+## Remaining
+
+None
+
+## Decisions
+
+- A regular expression, not a hand-written scanner: `\\w` already covers every script.
+
+## Gotchas
+
+None
+
+## Next action
+
+Start `counter`: write `src/tally/count.py`.
+
+## Artifacts
+
+- src/tally/tokenize.py
+
+## Verification
+
+- `python -m pytest tests/test_tokenize.py -q`: 4 passed
+"""
+
+
+@pytest.fixture
+def worked(example):
+    """The example with task tokenizer claimed, and its work committed."""
+    assert cli(example, "claim", "tokenizer").exit_code == 0
+    git(example, "add", "-A")
+    git(example, "commit", "-q", "-m", "claim tokenizer")
+    (example / "src/tally").mkdir(parents=True)
+    (example / "src/tally/tokenize.py").write_text("def words(text):\n    return text.split()\n")
+    (example / "tests").mkdir()
+    (example / "tests/test_tokenize.py").write_text("def test_words():\n    pass\n")
+    git(example, "add", "-A")
+    git(example, "commit", "-q", "-m", "tokenizer")
+    return example
+
+
+def base_of(repo):
+    text = (repo / ".agents/tasks/tokenizer.md").read_text()
+    return next(line.split(": ", 1)[1] for line in text.splitlines() if line.startswith("base: "))
+
+
+def write_handoff(repo, text, name="2026-11-20-tokenizer.md"):
+    path = repo / ".agents/handoffs" / name
+    path.write_text(text.format(base=base_of(repo)))
+    return f".agents/handoffs/{name}"
+
+
+def check(repo, *args):
+    return cli(repo, "handoff", "check", *args)
+
+
+def test_a_complete_true_handoff_passes(worked):
+    text = GOOD.replace("- src/tally/tokenize.py\n", "- src/tally/tokenize.py\n- tests/test_tokenize.py\n")
+    rel = write_handoff(worked, text)
+    result = check(worked, rel)
+    assert result.stdout == ""
+    assert result.stderr == "ok: 1 file(s) checked\n"
+    assert result.exit_code == 0
+
+
+def test_artifacts_that_the_diff_does_not_touch_are_the_sign_of_a_degraded_session(worked):
+    text = GOOD.replace("- src/tally/tokenize.py\n", "- src/tally/tokenize.py\n- src/tally/cli.py\n- README.md\n")
+    rel = write_handoff(worked, text)
+    result = check(worked, rel)
+    base = base_of(worked)[:12]
+    assert result.exit_code == 1
+    assert result.stdout == (
+        f"{rel}:30:1: error handoff-artifacts-missing: Artifacts leaves out 1 file(s) that the diff from base "
+        f"{base} to the working tree changed: tests/test_tokenize.py\n"
+        "  hint: list every changed file under ## Artifacts ('agentmd handoff new' fills it from git)\n"
+        f"{rel}:33:1: error handoff-artifacts-untouched: Artifacts lists 'src/tally/cli.py', which the diff from "
+        f"base {base} to the working tree does not touch\n"
+        "  hint: a handoff that claims files the diff does not touch is the sign of a degraded session: "
+        f"compare with `git diff --name-only {base}` and write what was really done\n"
+        f"{rel}:33:1: error handoff-path-missing: 'src/tally/cli.py' does not exist\n"
+        "  hint: fix the path, or say where the file went\n"
+        f"{rel}:34:1: error handoff-artifacts-untouched: Artifacts lists 'README.md', which the diff from "
+        f"base {base} to the working tree does not touch\n"
+        "  hint: a handoff that claims files the diff does not touch is the sign of a degraded session: "
+        f"compare with `git diff --name-only {base}` and write what was really done\n"
+    )
+
+
+def test_vague_phrases_are_flagged_where_they_stand(worked):
+    text = GOOD.replace(
+        "- `src/tally/tokenize.py`: `words(text)` returns the case-folded words\n",
+        "- Fixed some issues in the tokenizer, etc.\n- It should work now, as discussed.\n",
+    ).replace("- src/tally/tokenize.py\n", "- src/tally/tokenize.py\n- tests/test_tokenize.py\n")
+    rel = write_handoff(worked, text)
+    result = check(worked, rel)
+    vague = [line for line in result.stdout.splitlines() if "handoff-vague" in line]
+    assert vague == [
+        f"{rel}:12:9: error handoff-vague: vague: 'some issues'",
+        f"{rel}:12:39: error handoff-vague: vague: 'etc.'",
+        f"{rel}:13:6: error handoff-vague: vague: 'should work'",
+        f"{rel}:13:23: error handoff-vague: vague: 'as discussed'",
+    ]
+    assert "  hint: name the file, function, command or error instead" in result.stdout
+
+
+def test_vague_words_inside_code_are_not_flagged(worked):
+    text = GOOD.replace("- src/tally/tokenize.py\n", "- src/tally/tokenize.py\n- tests/test_tokenize.py\n")
+    text = text.replace("## Gotchas\n\nNone\n", "## Gotchas\n\n```text\nsome issues etc.\n```\n\nThe flag `--etc` stays.\n")
+    result = check(worked, write_handoff(worked, text))
+    assert "handoff-vague" not in result.stdout, result.stdout
+
+
+def test_an_incomplete_handoff_names_each_missing_or_empty_section(worked):
+    text = """\
+---
+task: tokenizer
+status: partial
+base: {base}
+---
+## Summary
+
+One. Two. Three. Four. Five sentences is too many.
+
+## Completed
+
+- `src/tally/tokenize.py`: `words(text)`
+
+## Remaining
+
+None
+
+## Next action
+
+## Artifacts
+
+- src/tally/tokenize.py
+- tests/test_tokenize.py
+
+## Verification
+
+None
+"""
+    rel = write_handoff(worked, text)
+    result = check(worked, rel)
+    assert result.exit_code == 1
+    assert result.stdout == (
+        f"{rel}:6:1: error handoff-section-missing: section 'Decisions' is missing\n"
+        "  hint: add '## Decisions': each decision with its rationale.\n"
+        f"{rel}:6:1: error handoff-section-missing: section 'Gotchas' is missing\n"
+        "  hint: add '## Gotchas': traps the next session should know about, or \"None\".\n"
+        f"{rel}:6:1: error handoff-summary-long: the summary has 5 sentences; at most 4 keep it a summary\n"
+        "  hint: move details to Completed, Decisions or Gotchas\n"
+        f"{rel}:14:1: error handoff-none: 'None' is not a true answer for 'Remaining' while the status is not done\n"
+        "  hint: list what is left, each item actionable; 'None' only when the status is done\n"
+        f"{rel}:18:1: error handoff-section-empty: section 'Next action' is empty\n"
+        "  hint: The one thing the next session does first.\n"
+        f"{rel}:25:1: error handoff-none: 'None' is not a true answer for 'Verification' here\n"
+        "  hint: list the commands run and their results\n"
+    )
+
+
+def test_front_matter_truth_unknown_task_and_a_base_that_is_not_an_ancestor(worked):
+    git(worked, "checkout", "-q", "-b", "side", "HEAD~2")
+    (worked / "side.txt").write_text("side\n")
+    git(worked, "add", "side.txt")
+    git(worked, "commit", "-q", "-m", "side")
+    side = git(worked, "rev-parse", "HEAD").strip()
+    git(worked, "checkout", "-q", "main")
+    text = GOOD.replace("task: tokenizer", "task: tokeniser").replace("status: done", "status: finished")
+    path = worked / ".agents/handoffs/2026-11-20-x.md"
+    path.write_text(text.replace("{base}", side))
+    result = check(worked, ".agents/handoffs/2026-11-20-x.md")
+    rel = ".agents/handoffs/2026-11-20-x.md"
+    assert f"{rel}:2:1: error handoff-task-unknown: task 'tokeniser' does not exist\n" in result.stdout
+    assert f"{rel}:3:1: error handoff-status: status 'finished' is not one of done, partial, blocked, failed\n" in result.stdout
+    assert f"{rel}:4:1: error handoff-base-not-ancestor: base {side[:12]} is not an ancestor of HEAD\n" in result.stdout
+
+
+def test_a_named_path_that_the_diff_deleted_is_fine(worked):
+    git(worked, "rm", "-q", "README.md")
+    text = GOOD.replace("- src/tally/tokenize.py\n", "- README.md (deleted)\n- src/tally/tokenize.py\n- tests/test_tokenize.py\n")
+    text = text.replace("## Gotchas\n\nNone\n", "## Gotchas\n\nThe old `README.md` is gone.\n")
+    result = check(worked, write_handoff(worked, text))
+    assert result.exit_code == 0, result.stdout
+
+
+def test_a_foreign_handoff_maps_its_headings_by_synonyms_leniently(worked, tmp_path):
+    foreign = tmp_path / "HANDOFF.md"
+    foreign.write_text(
+        "# Session handoff\n\n## Current State\n\nThe parser works.\n\n## Next Steps\n\n1. Write the CLI.\n\n"
+        "## Known Issues\n\n- Fixed some issues with unicode.\n\n## Files Changed\n\n- src/parser.py\n"
+    )
+    result = check(worked, str(foreign))
+    assert result.exit_code == 0
+    assert result.stdout == (
+        f"{foreign}:1:1: warning handoff-section-missing: section 'Completed' is missing\n"
+        "  hint: add '## Completed': each item concrete: the file, function or command, and what it does now.\n"
+        f"{foreign}:1:1: warning handoff-section-missing: section 'Decisions' is missing\n"
+        "  hint: add '## Decisions': each decision with its rationale.\n"
+        f"{foreign}:1:1: warning handoff-section-missing: section 'Remaining' is missing\n"
+        "  hint: add '## Remaining': each item actionable, or \"None\" when the task is done.\n"
+        f"{foreign}:1:1: warning handoff-section-missing: section 'Verification' is missing\n"
+        "  hint: add '## Verification'\n"
+        f"{foreign}:13:9: warning handoff-vague: vague: 'some issues'\n"
+        "  hint: name the file, function, command or error instead\n"
+    )
+
+
+def test_handoff_new_prefills_task_base_artifacts_and_verification(worked, monkeypatch):
+    monkeypatch.setenv("AGENTMD_NOW", "2026-11-21T09:30:00Z")
+    task = worked / ".agents/tasks/tokenizer.md"
+    task.write_text(task.read_text().replace(
+        "  - python -m pytest tests/test_tokenize.py -q\n", "  - test -f src/tally/tokenize.py\n  - printf 'one\\ntwo\\n'; exit 3\n"))
+    (worked / "src/tally/extra.py").write_text("X = 1\n")  # untracked: still part of the work
+    (worked / "README.md").write_text("# changed\n")  # uncommitted
+    result = cli(worked, "handoff", "new", "tokenizer", "--run")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[:3] == [
+        "created .agents/handoffs/2026-11-21-tokenizer.md",
+        f"  4 artifact(s) from git (base {base_of(worked)[:12]})",
+        "  verify FAILED: exit 0, exit 3",
+    ]
+    text = (worked / ".agents/handoffs/2026-11-21-tokenizer.md").read_text()
+    head = git(worked, "rev-parse", "HEAD").strip()
+    assert text.startswith(f"---\ntask: tokenizer\nstatus: partial\nbase: {base_of(worked)}\n---\n## Summary\n\n")
+    assert "## Artifacts\n\n- README.md\n- src/tally/extra.py\n- src/tally/tokenize.py\n- tests/test_tokenize.py\n" in text
+    assert text.endswith(
+        "## Verification\n\n- `test -f src/tally/tokenize.py`: exit 0\n- `printf 'one\\ntwo\\n'; exit 3`: exit 3\n\n"
+        "  ```text\n  one\n  two\n  ```\n\n"
+        f"Run by `agentmd handoff new --run` at {head[:12]}, 2026-11-21T09:30:00Z.\n"
+    )
+    # the prompts left as written are findings: the draft is not a handoff yet
+    out = check(worked).stdout
+    assert ".agents/handoffs/2026-11-21-tokenizer.md:7:1: error handoff-section-unfilled: section 'Summary' still holds the template's prompt\n" in out
+
+
+def test_a_second_handoff_the_same_day_sorts_after_the_first(worked, monkeypatch):
+    monkeypatch.setenv("AGENTMD_NOW", "2026-11-21T09:30:05Z")
+    assert cli(worked, "handoff", "new", "tokenizer").exit_code == 0
+    second = cli(worked, "handoff", "new", "tokenizer")
+    assert second.stdout.startswith("created .agents/handoffs/2026-11-21T093005-tokenizer.md\n")
+    assert sorted(p.name for p in (worked / ".agents/handoffs").glob("*tokenizer*"))[-1] == "2026-11-21T093005-tokenizer.md"
+
+
+def test_handoff_check_with_no_paths_checks_every_handoff(worked):
+    write_handoff(worked, GOOD)
+    result = check(worked)
+    assert result.exit_code == 1
+    assert result.stderr == "1 error(s), 4 warning(s) in 2 file(s) checked\n"
