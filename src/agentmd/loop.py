@@ -7,6 +7,7 @@ instant and started again finishes what was cut short or undoes it."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import fcntl
 import os
 import subprocess
@@ -15,22 +16,23 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from agentmd import AGENTS_DIR, git, lease, lifecycle, parallel, prompt, runs, workspace, worktrees
+from agentmd import (
+    git,
+    launch,
+    lease,
+    lifecycle,
+    loopchecks,
+    parallel,
+    prompt,
+    runs,
+    workspace,
+    worktrees,
+)
 from agentmd.errors import AgentmdError, NothingToDo
 from agentmd.model import Task
 from agentmd.workspace import CACHE_DIR, Workspace
 
 LOCK_FILE = "run.lock"
-# The worker runs in a subshell so that its own `exit` cannot skip the line that records its
-# status; the status file is what a restarted loop reads for a worker it did not start.
-WRAPPER = (
-    'printf "%s\\n" "$$" > "$AGENTMD_PID_FILE"; '
-    '( eval "$1" ); status=$?; '
-    'printf "%s\\n" "$status" > "$AGENTMD_EXIT_FILE.tmp" && mv -f "$AGENTMD_EXIT_FILE.tmp" "$AGENTMD_EXIT_FILE"; '
-    "exit $status"
-)
-# Paths under .agents/ a worker may add on its branch: its handoff and memory notes.
-WORKER_MAY_WRITE = (f"{AGENTS_DIR}/handoffs/", f"{AGENTS_DIR}/memory/")
 MERGE_MODES = ("auto", "manual")
 
 
@@ -90,59 +92,6 @@ def hold_lock(ws: Workspace) -> int:
 
 
 # -- checks the loop runs (issue 3's checks; the model's review is optional) -----------------
-
-
-# `check` compares every handoff's Artifacts with the diff from its base to the working tree
-# now; once later tasks have landed, a done task's handoff no longer matches what is in the
-# tree. The loop checked that handoff against its own branch before merging it.
-HISTORY_CODES = ("handoff-artifacts-missing", "handoff-artifacts-untouched")
-
-
-def plan_problems(ws: Workspace) -> list:
-    """Errors `agentmd check` reports for the whole plan (warnings, such as stale claims, are
-    the loop's to handle)."""
-    from agentmd.checks import check_workspace
-    from agentmd.handoffcheck import latest_handoff
-    from agentmd.tokens import ESTIMATE
-
-    errors = [p for p in check_workspace(ws, ESTIMATE).problems if p.severity == "error"]
-    # A task in review keeps its handoff on its branch until the loop merges it; the review
-    # step checks it there, so check's "no handoff" for such a task is not a broken plan.
-    excused = {
-        ws.display(t.path)
-        for t in ws.tasks.values()
-        if t.status == "review" and worktrees.find(ws, t.id) is not None
-    }
-    by_file: dict[str, list] = {}
-    for problem in errors:
-        by_file.setdefault(problem.path, []).append(problem)
-    history_only = set()
-    for task in ws.tasks.values():
-        latest = latest_handoff(ws, task.id) if task.status == "done" else None
-        if latest is None:
-            continue
-        found = by_file.get(ws.display(latest.path), [])
-        if found and all(p.code in HISTORY_CODES for p in found):
-            history_only.add(ws.display(latest.path))
-            excused.add(ws.display(task.path))
-    return [
-        p
-        for p in errors
-        if p.path not in history_only
-        and not (p.path in excused and p.code in ("handoff-missing", "handoff-invalid"))
-    ]
-
-
-def scope_drift(tree: Path, base: str, outputs: tuple[str, ...]) -> list[str]:
-    """Files the branch changed since `base` that are outside the task's outputs."""
-    from agentmd import globs
-
-    changed = git.split_z(git.out(["diff", "--name-only", "--no-renames", "-z", base, "HEAD", "--"], tree))
-    return [
-        path
-        for path in changed
-        if not path.startswith(WORKER_MAY_WRITE) and not any(globs.matches(path, g) for g in outputs)
-    ]
 
 
 class Loop:
@@ -205,7 +154,7 @@ class Loop:
         # stat key or HEAD changed, the racy window aside (stat keys are in nanoseconds).
         if self._checked is not None and self._checked == self._seen:
             return []
-        problems = plan_problems(self.ws)
+        problems = loopchecks.plan_problems(self.ws)
         self._checked = None if problems else self._seen
         return problems
 
@@ -274,7 +223,7 @@ class Loop:
             return True
         runs.stop(run)
         self._reap_children()
-        minutes = lease.human(dataclasses_timedelta(self.opt.timeout))
+        minutes = lease.human(dt.timedelta(seconds=self.opt.timeout))
         log = os.path.relpath(run.log(self.ws), self.ws.root)
         return self._send_back(
             task, f"the worker was stopped after worker_timeout ({minutes}); the end of its log ({log}):\n{runs.tail(run.log(self.ws))}"
@@ -337,24 +286,8 @@ class Loop:
         return acted
 
     def _review(self, task: Task) -> bool:
-        from agentmd.handoffcheck import task_handoff_problems
-        from agentmd.verification import run_verify
-
         tree = worktrees.find(self.ws, task.id)
-        where = Workspace(tree.path) if tree else self.ws
-        problems: list[str] = []
-        if tree and task.base:
-            drift = scope_drift(tree.path, task.base, task.outputs)
-            if drift:
-                allowed = ", ".join(task.outputs) or "none declared"
-                problems.append(f"scope drift: changed {', '.join(drift)} outside its outputs ({allowed})")
-        outcome = run_verify(where, task, record=False)
-        problems += [f"verify: {line}" for line in outcome.problems()]
-        problems += [p.render() for p in task_handoff_problems(where, task) if p.severity == "error"]
-        if self.opt.review:
-            from agentmd.review import review_for_loop
-
-            problems += [f"review: {line}" for line in review_for_loop(where, task)]
+        problems = loopchecks.review_problems(self.ws, task, tree, with_model=self.opt.review)
         if self.stopping:
             return False  # a signal may have cut the verify commands short: review again later
         if problems:
@@ -472,35 +405,7 @@ class Loop:
             return False
         self._commit_state(task, f"claim {task.id}")
         tree, _ = worktrees.create(self.ws, task, fresh=True)
-        handoff = self._handoff_path(tree.path, task.id)
-        text = compiled.prompt + loop_note(task, tree, handoff)
-        folder = intent.folder(self.ws)
-        folder.mkdir(parents=True, exist_ok=True)
-        for stale_file in (intent.exit_file(self.ws), folder / f"attempt-{attempt}.pid"):
-            stale_file.unlink(missing_ok=True)
-        intent.prompt_file(self.ws).write_text(text, encoding="utf-8")
-        env = {
-            **git.clean_env(),
-            "AGENTMD_TASK": task.id,
-            "AGENTMD_HANDOFF": str(handoff),
-            "AGENTMD_BASE": task.base,
-            "AGENTMD_BRANCH": tree.branch,
-            "AGENTMD_ATTEMPT": str(attempt),
-            "AGENTMD_AGENT": self.opt.owner,
-            "AGENTMD_PROMPT_FILE": str(intent.prompt_file(self.ws)),
-            "AGENTMD_PID_FILE": str(folder / f"attempt-{attempt}.pid"),
-            "AGENTMD_EXIT_FILE": str(intent.exit_file(self.ws)),
-        }
-        with open(intent.prompt_file(self.ws), "rb") as stdin, open(intent.log(self.ws), "wb") as log:
-            child = subprocess.Popen(
-                ["/bin/sh", "-c", WRAPPER, "agentmd-worker", self.opt.worker],
-                cwd=tree.path,
-                stdin=stdin,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                env=env,
-                start_new_session=True,  # its own process group: a timeout stops all of it, ^C none of it
-            )
+        child = launch.start(self.ws, task, intent, tree, compiled.prompt, self.opt.worker, self.opt.owner)
         self.children[child.pid] = child
         now = time.time()
         runs.save(
@@ -512,16 +417,6 @@ class Loop:
         log = os.path.relpath(intent.log(self.ws), self.ws.root)
         self.say(f"start {task.id}: attempt {attempt}, worker pid {child.pid} in {os.path.relpath(tree.path, self.ws.root)}, log {log}")
         return True
-
-    def _handoff_path(self, tree: Path, task_id: str) -> Path:
-        folder = tree / AGENTS_DIR / "handoffs"
-        day = lifecycle.now().date().isoformat()
-        candidate = folder / f"{day}-{task_id}.md"
-        number = 2
-        while candidate.exists():
-            candidate = folder / f"{day}-{task_id}-{number}.md"
-            number += 1
-        return candidate
 
     def _commit_state(self, task: Task, message: str) -> None:
         """Keep the task's status on the base branch as commits, so a merge of the task's
@@ -544,26 +439,5 @@ class Loop:
         self.ws.refresh()
         tasks = self.ws.tasks.values()
         busy = any(t.status in ("active", "review") and not t.record.fields.get("awaiting_merge") for t in tasks)
-        ready = bool(parallel.graph.analyse(self.ws.tasks).ready)
+        ready = bool(parallel.ready(self.ws.tasks))
         return not busy and not ready and not self._live_runs(), all(t.status == "done" for t in tasks)
-
-
-def dataclasses_timedelta(seconds: float):
-    import datetime as dt
-
-    return dt.timedelta(seconds=seconds)
-
-
-def loop_note(task: Task, tree: worktrees.Worktree, handoff: Path) -> str:
-    rel = handoff.relative_to(tree.path).as_posix()
-    return (
-        "\n---\n## You are running inside `agentmd run`\n\n"
-        f"- Your working directory is a git worktree on branch `{tree.branch}`, started from "
-        f"`{task.base[:12]}`. Commit your work on this branch.\n"
-        f"- Write the handoff to `{rel}` (also in $AGENTMD_HANDOFF), with `base: {task.base}` in "
-        "its front matter, and commit it too.\n"
-        "- Do not run `agentmd done`, `claim` or `fail`, and do not edit `.agents/tasks/` or "
-        "`.agents/plan.md`: the loop keeps the task's status on the base branch. When you exit, "
-        "it runs the verify commands, checks the handoff and your scope, and merges the branch.\n"
-        "- Exit 0 when you are finished; exit non-zero if you could not finish (say why in the handoff).\n"
-    )

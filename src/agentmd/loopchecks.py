@@ -1,0 +1,87 @@
+"""What the loop checks: the whole plan before each cycle (issue 3's `check`), and a task's
+branch in review (scope, verify commands, handoff, and the model's review when asked)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from agentmd import AGENTS_DIR, git, globs, worktrees
+from agentmd.errors import Problem
+from agentmd.model import Task
+from agentmd.workspace import Workspace
+
+# Paths under .agents/ a worker may add on its branch: its handoff and memory notes.
+WORKER_MAY_WRITE = (f"{AGENTS_DIR}/handoffs/", f"{AGENTS_DIR}/memory/")
+
+# `check` compares every handoff's Artifacts with the diff from its base to the working tree
+# now; once later tasks have landed, a done task's handoff no longer matches what is in the
+# tree. The loop checked that handoff against its own branch before merging it.
+HISTORY_CODES = ("handoff-artifacts-missing", "handoff-artifacts-untouched")
+
+
+def plan_problems(ws: Workspace) -> list[Problem]:
+    """Errors `agentmd check` reports for the whole plan (warnings, such as stale claims, are
+    the loop's to handle)."""
+    from agentmd.checks import check_workspace
+    from agentmd.handoffcheck import latest_handoff
+    from agentmd.tokens import ESTIMATE
+
+    errors = [p for p in check_workspace(ws, ESTIMATE).problems if p.severity == "error"]
+    # A task in review keeps its handoff on its branch until the loop merges it; the review
+    # step checks it there, so check's "no handoff" for such a task is not a broken plan.
+    excused = {
+        ws.display(t.path)
+        for t in ws.tasks.values()
+        if t.status == "review" and worktrees.find(ws, t.id) is not None
+    }
+    by_file: dict[str, list] = {}
+    for problem in errors:
+        by_file.setdefault(problem.path, []).append(problem)
+    history_only = set()
+    for task in ws.tasks.values():
+        latest = latest_handoff(ws, task.id) if task.status == "done" else None
+        if latest is None:
+            continue
+        found = by_file.get(ws.display(latest.path), [])
+        if found and all(p.code in HISTORY_CODES for p in found):
+            history_only.add(ws.display(latest.path))
+            excused.add(ws.display(task.path))
+    return [
+        p
+        for p in errors
+        if p.path not in history_only
+        and not (p.path in excused and p.code in ("handoff-missing", "handoff-invalid"))
+    ]
+
+
+def scope_drift(tree: Path, base: str, outputs: tuple[str, ...]) -> list[str]:
+    """Files the branch changed since `base` that are outside the task's outputs."""
+    changed = git.split_z(git.out(["diff", "--name-only", "--no-renames", "-z", base, "HEAD", "--"], tree))
+    return [
+        path
+        for path in changed
+        if not path.startswith(WORKER_MAY_WRITE) and not any(globs.matches(path, g) for g in outputs)
+    ]
+
+
+def review_problems(ws: Workspace, task: Task, tree: worktrees.Worktree | None, *, with_model: bool) -> list[str]:
+    """Every problem with the task's work, one line each (a Problem rendered keeps its hint);
+    in its worktree when it has one, else in the repository itself."""
+    from agentmd.handoffcheck import task_handoff_problems
+    from agentmd.verification import run_verify
+
+    where = Workspace(tree.path) if tree else ws
+    problems: list[str] = []
+    if tree and task.base:
+        drift = scope_drift(tree.path, task.base, task.outputs)
+        if drift:
+            allowed = ", ".join(task.outputs) or "none declared"
+            problems.append(f"scope drift: changed {', '.join(drift)} outside its outputs ({allowed})")
+    outcome = run_verify(where, task, record=False)
+    problems += [f"verify: {line}" for line in outcome.problems()]
+    problems += [p.render() for p in task_handoff_problems(where, task) if p.severity == "error"]
+    if with_model:
+        from agentmd.review import review_for_loop  # the Anthropic API: only with --review
+
+        problems += [f"review: {line}" for line in review_for_loop(where, task)]
+    return problems
