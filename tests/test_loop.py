@@ -209,6 +209,8 @@ def test_sigterm_stops_the_loop_cleanly_and_leaves_the_worker_its_claim(repo):
     assert status_of(repo, "a") == "active"
     pid = int((repo / ".agents/.cache/runs/a/attempt-1.pid").read_text())
     os.kill(pid, 0)  # the worker still runs
+    board = cli(repo, "status").stdout
+    assert f"; worker pid {pid}, attempt 1, log .agents/.cache/runs/a/attempt-1.log\n" in board
     os.killpg(pid, signal.SIGKILL)
 
 
@@ -291,3 +293,40 @@ def test_without_a_worker_or_with_a_bad_timeout_the_loop_says_what_to_set(repo):
         "agentmd: error: no worker command: pass --worker CMD or set worker: in plan.md\n"
         '  hint: e.g. --worker "claude -p"\n'
     )
+
+
+def test_an_idle_loop_wakes_up_when_a_task_file_appears(repo):
+    make_plan(repo, {})
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "agentmd", "run", "--worker", worker("good"), "--max-sleep", "60"],
+        cwd=repo, env={**os.environ, **loop_env()}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        time.sleep(8.5)  # idle sleeps so far: 0.5, 1, 2, 4 s; now one of 8 s
+        (repo / ".agents/tasks/late.md").write_text(TASK_LATE)
+        written = time.time()
+        while status_of_or_none(repo, "late") != "active" and time.time() - written < 20:
+            time.sleep(0.05)
+        assert time.time() - written < 2.5  # woken by the change, not by the end of a sleep
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=30)
+
+
+TASK_LATE = """---
+title: Late task
+status: todo
+outputs: [out/late.txt]
+verify: ["grep -q 'done late' out/late.txt"]
+---
+## Goal
+
+Arrives while the loop sleeps.
+"""
+
+
+def status_of_or_none(repo: Path, task_id: str) -> str | None:
+    try:
+        return status_of(repo, task_id)
+    except (FileNotFoundError, StopIteration):
+        return None

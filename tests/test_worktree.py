@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from conftest import cli, git
@@ -62,6 +63,13 @@ def test_prune_removes_worktrees_of_done_and_released_tasks_and_keeps_the_rest(r
     assert not (repo / ".agents/.cache/worktrees/a").exists()
     assert (repo / ".agents/.cache/worktrees/c").exists()  # still active
     assert "agentmd/a" not in git(repo, "branch", "--list")
+    assert cli(repo, "worktree", "prune", "--dry-run").stdout == "would remove .agents/.cache/worktrees/b (b is todo)\n"
+    data = json.loads(cli(repo, "worktree", "prune", "--json").stdout)
+    assert data["worktrees"] == [
+        {"task": "b", "path": str((repo / ".agents/.cache/worktrees/b").resolve()), "branch": "agentmd/b",
+         "status": "todo", "removed": False, "branch_deleted": False,
+         "refused": "'" + str((repo / ".agents/.cache/worktrees/b").resolve()) + "' contains modified or untracked files, use --force to delete it"}
+    ]
     forced = cli(repo, "worktree", "prune", "--force")
     assert forced.exit_code == 0
     assert forced.stdout == "removed .agents/.cache/worktrees/b (b is todo)\n"
