@@ -33,6 +33,7 @@ from agentmd.model import Task
 from agentmd.workspace import CACHE_DIR, Workspace
 
 LOCK_FILE = "run.lock"
+SETTLE_SECONDS = 10.0  # how long a git command left running by a killed loop may hold the index
 MERGE_MODES = ("auto", "manual")
 
 
@@ -105,6 +106,7 @@ class Loop:
         self.stopping = False
         self.base_branch = git.out(["symbolic-ref", "--quiet", "--short", "HEAD"], ws.root, check=False).strip()
         self._seen: tuple | None = None  # what the state looked like when last read
+        self._settled = False  # a killed loop's git commands are waited for once, at the start
         self._racy = True  # a file changed so recently that its stat key may not show the next change
         self._checked: tuple | None = None  # what the state looked like when the plan last passed check
 
@@ -113,6 +115,9 @@ class Loop:
     def cycle(self) -> str:
         """'broken', 'acted', 'waiting' (workers running) or 'idle'."""
         self._reap_children()
+        if not self._settled and not self.opt.dry_run:
+            self._settle()
+            self._settled = True
         self._observe()
         problems = self._health()
         if problems:
@@ -301,20 +306,59 @@ class Loop:
             return True
         return self._merge(task, tree)
 
+    def _settle(self) -> None:
+        """Wait for a git command that a killed loop left running here (its merge, its commit)
+        to let go of the index; a merge of a task branch left half done is undone."""
+        paths = git.out(
+            ["rev-parse", "--path-format=absolute", "--git-path", "MERGE_HEAD", "--git-path", "index.lock"], self.ws.root
+        ).split("\n")
+        merge_head, lock = Path(paths[0]), Path(paths[1])
+        end = time.monotonic() + SETTLE_SECONDS
+        while lock.exists() and time.monotonic() < end:
+            time.sleep(0.05)
+        self._commit_leftovers()
+        try:
+            commit = merge_head.read_text().split()[0]
+        except (OSError, IndexError):
+            return
+        branches = git.out(["branch", "--points-at", commit, "--format=%(refname:short)"], self.ws.root, check=False).split()
+        ours = [b for b in branches if worktrees.task_of_branch(self.ws, b)]
+        if ours:
+            git.run(["merge", "--abort"], self.ws.root, check=False)
+            self.say(f"undo a merge of {ours[0]} that a stopped loop left half done")
+
+    def _commit_leftovers(self) -> None:
+        """Task files and the log a killed loop changed but did not commit yet."""
+        if not self.base_branch or git.out(["symbolic-ref", "--quiet", "--short", "HEAD"], self.ws.root, check=False).strip() != self.base_branch:
+            return
+        agents = self.ws.agents.relative_to(self.ws.root).as_posix()
+        changed = git.split_z(
+            git.out(["diff", "HEAD", "--name-only", "-z", "--", f"{agents}/tasks/", f"{agents}/{lifecycle.LOG}"], self.ws.root, check=False)
+        )
+        if changed:
+            git.run(["commit", "-q", "--no-verify", "--only", "-m", "agentmd: bookkeeping a stopped loop left uncommitted", "--", *changed], self.ws.root, check=False)
+
     def _merge(self, task: Task, tree: worktrees.Worktree) -> bool:
+        self._settle()
+        if git.run(["diff", "--cached", "--quiet"], self.ws.root, check=False).returncode != 0:
+            self.say(f"wait {task.id}: the index has staged changes, and git merges only into a clean index; commit or unstage them")
+            return False
         current = git.out(["symbolic-ref", "--quiet", "--short", "HEAD"], self.ws.root, check=False).strip()
         if current != self.base_branch:
             self.say(f"wait {task.id}: {self.base_branch or 'the base branch'} is not checked out here (now {current or 'detached'}), so it cannot be merged")
             return False
         result = git.run(
-            ["merge", "--no-ff", "--no-verify", "-m", f"agentmd: merge {tree.branch} ({task.id})", tree.branch],
+            # Quiet: a git command that outlives a killed loop must not die of SIGPIPE on its
+            # summary line with MERGE_HEAD still in place.
+            ["merge", "--quiet", "--no-ff", "--no-verify", "-m", f"agentmd: merge {tree.branch} ({task.id})", tree.branch],
             self.ws.root,
             check=False,
         )
         if result.returncode != 0:
             conflicted = git.split_z(git.out(["diff", "--name-only", "--diff-filter=U", "-z"], self.ws.root))
             git.run(["merge", "--abort"], self.ws.root, check=False)
-            detail = ", ".join(conflicted) if conflicted else (result.stderr or result.stdout).strip().splitlines()[-1:]
+            said = (result.stderr or result.stdout).strip().splitlines()
+            detail = ", ".join(conflicted) if conflicted else (said[-1] if said else f"exit {result.returncode}")
             return self._send_back(
                 task,
                 f"merge conflict with {self.base_branch} in {detail}; the next attempt starts from the current {self.base_branch}",
@@ -429,7 +473,11 @@ class Loop:
         agents = self.ws.agents.relative_to(self.ws.root).as_posix()
         paths = [f"{agents}/{task.path}", f"{agents}/{lifecycle.LOG}"]
         paths = [p for p in paths if (self.ws.root / p).exists()]
-        git.run(["add", "--", *paths], self.ws.root, check=False)
+        # `commit --only` takes tracked files from the working tree: no `git add` that a killed
+        # loop could leave staged (a staged change stops every merge). New files need one.
+        tracked = set(git.split_z(git.out(["ls-files", "-z", "--", *paths], self.ws.root, check=False)))
+        if set(paths) - tracked:
+            git.run(["add", "--", *sorted(set(paths) - tracked)], self.ws.root, check=False)
         git.run(["commit", "-q", "--no-verify", "--only", "-m", f"agentmd: {message}", "--", *paths], self.ws.root, check=False)
 
     # -- the whole run ------------------------------------------------------------------------

@@ -14,8 +14,8 @@ from agentmd.workspace import Workspace
 WORKER_MAY_WRITE = (f"{AGENTS_DIR}/handoffs/", f"{AGENTS_DIR}/memory/")
 
 # `check` compares every handoff's Artifacts with the diff from its base to the working tree
-# now; once later tasks have landed, a done task's handoff no longer matches what is in the
-# tree. The loop checked that handoff against its own branch before merging it.
+# now; once later tasks have landed, a merged task's handoff no longer matches what is in the
+# tree. The loop checks that handoff against the task's own branch before merging it.
 HISTORY_CODES = ("handoff-artifacts-missing", "handoff-artifacts-untouched")
 
 
@@ -34,17 +34,18 @@ def plan_problems(ws: Workspace) -> list[Problem]:
         for t in ws.tasks.values()
         if t.status == "review" and worktrees.find(ws, t.id) is not None
     }
-    by_file: dict[str, list] = {}
+    by_file: dict[str, list[Problem]] = {}
     for problem in errors:
         by_file.setdefault(problem.path, []).append(problem)
     history_only = set()
+    for handoff in ws.handoffs:
+        task = ws.tasks.get(handoff.task)
+        found = by_file.get(ws.display(handoff.path), [])
+        if task is not None and task.status in ("review", "done") and found and all(p.code in HISTORY_CODES for p in found):
+            history_only.add(ws.display(handoff.path))
     for task in ws.tasks.values():
-        latest = latest_handoff(ws, task.id) if task.status == "done" else None
-        if latest is None:
-            continue
-        found = by_file.get(ws.display(latest.path), [])
-        if found and all(p.code in HISTORY_CODES for p in found):
-            history_only.add(ws.display(latest.path))
+        latest = latest_handoff(ws, task.id) if task.status in ("review", "done") else None
+        if latest is not None and ws.display(latest.path) in history_only:
             excused.add(ws.display(task.path))
     return [
         p
@@ -67,7 +68,7 @@ def scope_drift(tree: Path, base: str, outputs: tuple[str, ...]) -> list[str]:
 def review_problems(ws: Workspace, task: Task, tree: worktrees.Worktree | None, *, with_model: bool) -> list[str]:
     """Every problem with the task's work, one line each (a Problem rendered keeps its hint);
     in its worktree when it has one, else in the repository itself."""
-    from agentmd.handoffcheck import task_handoff_problems
+    from agentmd.handoffcheck import check_handoff_file, task_handoff_problems
     from agentmd.verification import run_verify
 
     where = Workspace(tree.path) if tree else ws
@@ -79,9 +80,35 @@ def review_problems(ws: Workspace, task: Task, tree: worktrees.Worktree | None, 
             problems.append(f"scope drift: changed {', '.join(drift)} outside its outputs ({allowed})")
     outcome = run_verify(where, task, record=False)
     problems += [f"verify: {line}" for line in outcome.problems()]
-    problems += [p.render() for p in task_handoff_problems(where, task) if p.severity == "error"]
+    written = handoff_written(tree.path, task) if tree and task.base else None
+    found = check_handoff_file(where, written) if written else task_handoff_problems(where, task)
+    problems += [p.render() for p in found if p.severity == "error"]
     if with_model:
         from agentmd.review import review_for_loop  # the Anthropic API: only with --review
 
         problems += [f"review: {line}" for line in review_for_loop(where, task)]
     return problems
+
+
+def handoff_written(tree: Path, task: Task) -> str | None:
+    """The handoff for `task` this branch added (the newest by name), relative to .agents/:
+    the one this attempt wrote, even when an older one sorts after it."""
+    added = git.split_z(
+        git.out(["diff", "--name-only", "--diff-filter=A", "-z", task.base, "HEAD", "--", f"{AGENTS_DIR}/handoffs/"], tree)
+    )
+    mine = [
+        path[len(AGENTS_DIR) + 1 :]
+        for path in added
+        if path.endswith(".md") and _handoff_task(tree / path) == task.id
+    ]
+    return max(mine) if mine else None
+
+
+def _handoff_task(path: Path) -> str:
+    from agentmd import document
+    from agentmd.errors import LocatedError
+
+    try:
+        return str(document.read(path, str(path)).fields.get("task") or "")
+    except LocatedError:
+        return ""
