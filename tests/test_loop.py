@@ -330,3 +330,20 @@ def status_of_or_none(repo: Path, task_id: str) -> str | None:
         return status_of(repo, task_id)
     except (FileNotFoundError, StopIteration):
         return None
+
+
+def test_the_demo_worker_finishes_the_whole_example_plan_two_at_a_time(example):
+    demo = Path(__file__).resolve().parent.parent / "examples" / "demo_worker.py"
+    result = run(example, "--worker", f"{sys.executable} {demo}", "--slots", "2", "--until-done", timeout=180)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.splitlines()[-1] == "every task is done"
+    ids = ["tokenizer", "counter", "cli", "json-output", "readme-usage"]
+    assert [status_of(example, t) for t in ids] == ["done"] * 5
+    lines = result.stdout.splitlines()
+    # json-output and readme-usage both wait only for cli: they ran side by side
+    starts = [n for n, line in enumerate(lines) if line.startswith(("start json-output:", "start readme-usage:"))]
+    assert len(starts) == 2 and starts[1] == starts[0] + 1
+    tests = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"], cwd=example, capture_output=True, text=True)
+    assert tests.returncode == 0, tests.stdout
+    assert tests.stdout.strip().splitlines()[-1].startswith("9 passed")
+    assert "tally --top" in (example / "README.md").read_text()
