@@ -55,10 +55,14 @@ def next_task(
         result = compiled[0]
     else:
         result = prompt.compile_prompt(ws, plan.ready[0].task, budget, counter)
+    # With exact counts, say how far the estimate was (the prompt's count is cached by now).
+    comparison = counter.compare(result.prompt) if hasattr(counter, "compare") else None
     if as_json:
-        emit_json(result.as_json())
+        emit_json({**result.as_json(), **({"estimate": comparison.as_json()} if comparison else {})})
     else:
         click.echo(result.prompt, nl=False)
+        if comparison:
+            click.echo(f"agentmd: {comparison.exact:,} tokens, exact ({comparison.describe()})", err=True)
     return 0
 
 
