@@ -30,7 +30,7 @@ def test_tokens_exact_shows_the_estimate_beside_each_count(example, fake_api):
         "       46         52   +13.0%  total\n"
     )
     sent = fake_api.calls(COUNT)[0]
-    assert sent.body["model"] == "claude-sonnet-4-5"
+    assert sent.body["model"] == "claude-sonnet-5-5"
     assert sent.body["messages"] == [{"role": "user", "content": "one two three four five six seven eight nine ten " * 3}]
 
 
@@ -55,7 +55,7 @@ def test_the_cache_is_per_model(example, fake_api):
     plan = example / ".agents/plan.md"
     plan.write_text(plan.read_text().replace("---\n", "---\nmodel: claude-haiku-4-5\n", 1))
     assert cli(example, "tokens", "--tokens", "exact", "README.md").exit_code == 0
-    assert [r.body["model"] for r in fake_api.calls(COUNT)] == ["claude-sonnet-4-5", "claude-haiku-4-5"]
+    assert [r.body["model"] for r in fake_api.calls(COUNT)] == ["claude-sonnet-5-5", "claude-haiku-4-5"]
 
 
 def test_next_with_exact_tokens_reports_how_far_the_estimate_was(example, fake_api):

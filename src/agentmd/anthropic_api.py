@@ -13,7 +13,7 @@ from typing import Any
 from agentmd.errors import AgentmdError, LocatedError, Problem
 from agentmd.workspace import Workspace
 
-DEFAULT_MODEL = "claude-sonnet-4-5"
+DEFAULT_MODEL = "claude-sonnet-5-5"
 DEFAULT_TIMEOUT = 300.0  # seconds per request; a decomposition may write thousands of tokens
 DEFAULT_RETRIES = 3
 INSTALL = "pip install 'agentmd-cli[anthropic]'"
