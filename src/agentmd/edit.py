@@ -4,6 +4,7 @@ comment, quote style and line ending stays."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from agentmd.frontmatter import (
@@ -22,7 +23,7 @@ from agentmd.frontmatter import (
 # -- editing ---------------------------------------------------------------------------------
 
 
-def render_scalar(value: Any, style: str = "") -> str:
+def render_scalar(value: Any, style: str = "", flow: bool = False) -> str:
     """YAML text for a scalar, in the quote style asked for where that is safe."""
     if value is None:
         return "null"
@@ -31,16 +32,28 @@ def render_scalar(value: Any, style: str = "") -> str:
     if isinstance(value, int):
         return str(value)
     text = str(value)
-    if style == "'" and text.isprintable():
+    if style == "'" and text.isprintable() and text == text.strip(" "):
         return "'" + text.replace("'", "''") + "'"
-    if style != '"' and text and _plain_ok(text):
+    if style != '"' and text and _plain_ok(text, flow):
         return text
-    return json.dumps(text, ensure_ascii=False)
+    return double_quote(text)
 
 
-def _plain_ok(text: str) -> bool:
+# Characters YAML reads as line breaks or will not accept raw, written as escapes instead.
+_YAML_ESCAPE_RE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]")
+
+
+def double_quote(text: str) -> str:
+    """A YAML double-quoted scalar that loads back as exactly `text`."""
+    quoted = json.dumps(text, ensure_ascii=False)
+    return _YAML_ESCAPE_RE.sub(lambda m: f"\\u{ord(m.group()):04x}", quoted)
+
+
+def _plain_ok(text: str, flow: bool) -> bool:
+    if text != text.strip(" ") or not text.isprintable():
+        return False
     try:
-        return _scalar(text) == text and _scalar(text, flow=True) == text
+        return _scalar(text) == text and (not flow or _scalar(text, flow=True) == text)
     except _Fallback:
         return False
 
@@ -133,7 +146,7 @@ class Editor:
     def set_list(self, key: str, items: list[Any]) -> None:
         fm, lines, spans = self._state()
         span = spans.get(key)
-        flow = "[" + ", ".join(render_scalar(item) for item in items) + "]"
+        flow = "[" + ", ".join(render_scalar(item, flow=True) for item in items) + "]"
         if span is None:
             self._append(fm, lines, f"{key}: {flow}")
             return
@@ -155,12 +168,12 @@ class Editor:
         fm, lines, spans = self._state()
         span = spans.get(key)
         if span is None:
-            self._append(fm, lines, f"{key}: [{render_scalar(item)}]")
+            self._append(fm, lines, f"{key}: [{render_scalar(item, flow=True)}]")
             return
         line = lines[span.start]
         start, end = _value_bounds(line)
         old = line[start:end]
-        rendered = render_scalar(item)
+        rendered = render_scalar(item, flow=True)
         if old.startswith("[") and old.endswith("]") and span.end == span.start + 1:
             inner = old[1:-1]
             if inner.strip():
@@ -175,7 +188,7 @@ class Editor:
             last = items[-1]
             indent = ITEM_RE.match(lines[last].rstrip("\r\n")).group(1)  # type: ignore[union-attr]
             insert_at = span.end
-            new_line = f"{indent}- {rendered}{self.newline}"
+            new_line = f"{indent}- {render_scalar(item)}{self.newline}"
             if not lines[insert_at - 1].endswith("\n"):
                 lines[insert_at - 1] += self.newline
             self._replace_lines(fm, lines, insert_at, insert_at, [new_line])

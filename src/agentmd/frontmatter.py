@@ -115,7 +115,7 @@ def _fast_load(raw: str) -> dict[str, Any]:
             key, value = match.group(1), match.group(2)
             if BOOL_RE.match(key) or NULL_RE.match(key) or NUMBER_RE.match(key):
                 raise _Fallback
-            if value is None or value.startswith("#"):
+            if not value or value.startswith("#"):
                 result[key] = None
                 open_key, item_indent = key, None
             else:
@@ -130,7 +130,7 @@ def _fast_load(raw: str) -> dict[str, Any]:
                 result[open_key] = []
             elif indent != item_indent or value is None:
                 raise _Fallback
-            if value is None or value[0] in "[{":
+            if not value or value[0] in "[{" or value.startswith("#"):
                 raise _Fallback
             result[open_key].append(_scalar(value))
             continue

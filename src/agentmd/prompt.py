@@ -30,6 +30,7 @@ class Item:
     order: int = 0  # within a part: lower is left out first
     required: bool = False
     tokens: int = 0
+    heading: bool = False  # a part's heading: shown only while some item of its part is
 
 
 @dataclass
@@ -97,8 +98,10 @@ def compile_prompt(
             dropped.append(item)
             excess -= item.tokens
     parts: dict[str, int] = {}
+    filled = {item.part for item in kept if not item.heading}
     for item in kept:
-        parts[item.part] = parts.get(item.part, 0) + item.tokens
+        if item.part in filled:
+            parts[item.part] = parts.get(item.part, 0) + item.tokens
     return Compiled(
         task,
         prompt,
@@ -111,7 +114,9 @@ def compile_prompt(
 
 
 def assemble(items: list[Item], dropped: list[Item], budget: int) -> str:
-    text = "\n\n".join(item.text.strip("\n") for item in items if item.text.strip()) + "\n"
+    filled = {item.part for item in items if not item.heading}
+    shown = [item for item in items if item.text.strip() and (not item.heading or item.part in filled)]
+    text = "\n\n".join(item.text.strip("\n") for item in shown) + "\n"
     if dropped:
         names = "; ".join(f"{item.name} (~{item.tokens:,} tokens)" for item in dropped)
         text += (
@@ -239,7 +244,7 @@ def _dependencies(ws: Workspace, task: Task) -> list[Item]:
             body = "\n".join(lines)
         items.append(Item("dependencies", f"handoff of {dep_id}", f"{head}\n\n{body}", order=-order))
     if items:
-        items.insert(0, Item("dependencies", "dependencies heading", "## What the tasks it depends on left you", required=True, order=-1000))
+        items.insert(0, Item("dependencies", "dependencies heading", "## What the tasks it depends on left you", required=True, heading=True))
     return items if len(items) > 1 else []
 
 
@@ -278,7 +283,7 @@ def _rules(ws: Workspace, task: Task) -> list[Item]:
     for order, item in enumerate(sorted((i for i in items if not i.required), key=lambda i: -len(i.text))):
         item.order = order
     if items:
-        items.insert(0, Item("rules", "rules heading", "## Rules that apply", required=True))
+        items.insert(0, Item("rules", "rules heading", "## Rules that apply", required=True, heading=True))
     return items
 
 
@@ -299,7 +304,7 @@ def _memory(ws: Workspace, task: Task) -> list[Item]:
         text = f"### {note.kind.capitalize()}: {note.title} ({when}`.agents/{note.path}`)\n\n{body}"
         items.append(Item("memory", f"{note.kind} {note.path}", text, order=-age))
     if items:
-        items.insert(0, Item("memory", "memory heading", "## Decisions and gotchas that apply (newest first)", required=True))
+        items.insert(0, Item("memory", "memory heading", "## Decisions and gotchas that apply (newest first)", required=True, heading=True))
     return items if len(items) > 1 else []
 
 

@@ -56,7 +56,7 @@ def _walk(folder: Traversable, prefix: str = ""):
 def yaml_list(items: list[str], block_indent: str = "") -> str:
     if not items:
         return "[]"
-    flow = "[" + ", ".join(render_scalar(item) for item in items) + "]"
+    flow = "[" + ", ".join(render_scalar(item, flow=True) for item in items) + "]"
     if len(flow) <= 80 and not block_indent:
         return flow
     return "".join(f"\n{block_indent or '  '}- {render_scalar(item)}" for item in items)

@@ -1,0 +1,151 @@
+"""The splitter, the loader's located errors, and surgical edits on hand-written fixtures."""
+
+from __future__ import annotations
+
+import pytest
+
+from agentmd.document import parse
+from agentmd.edit import Editor
+from agentmd.errors import LocatedError
+from agentmd.frontmatter import load, split
+
+HAND_WRITTEN = (
+    "---\n"
+    "# Written by hand; agentmd must keep this comment.\n"
+    "title: 'Single: quoted'   # trailing comment\n"
+    'status: "todo"\n'
+    "priority: high\n"
+    "depends_on: [a, \"b\"]  # flow list\n"
+    "outputs:\n"
+    "  - src/x.py   # first\n"
+    "  - src/y.py\n"
+    "\n"
+    "verify:\n"
+    "- make test\n"
+    "---\n"
+    "## Goal\n"
+    "\n"
+    "Body text.\n"
+)
+
+
+def edited(text: str, *edits) -> str:
+    editor = Editor(text, "t.md")
+    for method, *args in edits:
+        getattr(editor, method)(*args)
+    return editor.text
+
+
+def test_set_status_keeps_comments_and_quotes():
+    result = edited(HAND_WRITTEN, ("set", "status", "active"))
+    assert result == HAND_WRITTEN.replace('status: "todo"', 'status: "active"')
+
+
+def test_set_single_quoted_title_keeps_its_style_and_comment():
+    result = edited(HAND_WRITTEN, ("set", "title", "It's done"))
+    assert "title: 'It''s done'   # trailing comment\n" in result
+    assert parse(result, "t.md").fields["title"] == "It's done"
+
+
+def test_plain_value_that_needs_quotes_gets_double_quotes():
+    result = edited(HAND_WRITTEN, ("set", "priority", "a: b"))
+    assert 'priority: "a: b"\n' in result
+
+
+def test_new_field_is_one_line_appended_before_the_closing_delimiter():
+    result = edited(HAND_WRITTEN, ("set", "claimed_by", "alice"))
+    assert result == HAND_WRITTEN.replace("- make test\n---\n", "- make test\nclaimed_by: alice\n---\n")
+
+
+def test_flow_list_gets_an_item_in_flow_style():
+    result = edited(HAND_WRITTEN, ("append_to_list", "depends_on", "c"))
+    assert 'depends_on: [a, "b", c]  # flow list\n' in result
+    assert result.count("\n") == HAND_WRITTEN.count("\n")
+
+
+def test_block_list_gets_an_item_as_one_new_line_with_the_same_indent():
+    result = edited(HAND_WRITTEN, ("append_to_list", "outputs", "src/z.py"))
+    assert "  - src/y.py\n  - src/z.py\n\nverify:" in result
+
+
+def test_unindented_block_list_keeps_its_style():
+    result = edited(HAND_WRITTEN, ("append_to_list", "verify", "make lint"))
+    assert "verify:\n- make test\n- make lint\n---\n" in result
+
+
+def test_delete_removes_only_that_field():
+    result = edited(HAND_WRITTEN, ("delete", "priority"))
+    assert result == HAND_WRITTEN.replace("priority: high\n", "")
+
+
+def test_crlf_file_stays_crlf_after_edits():
+    text = HAND_WRITTEN.replace("\n", "\r\n")
+    result = edited(text, ("set", "status", "done"), ("set", "base", "abc123"), ("append_to_list", "outputs", "z"))
+    assert "\n" not in result.replace("\r\n", "")
+    assert parse(result, "t.md").fields["base"] == "abc123"
+
+
+def test_bom_and_no_final_newline_survive_an_edit():
+    text = "\ufeff---\ntitle: x\n---\nbody without newline"
+    result = edited(text, ("set", "title", "y"))
+    assert result == "\ufeff---\ntitle: y\n---\nbody without newline"
+
+
+def test_empty_front_matter_gets_a_field():
+    text = "---\n---\nbody\n"
+    doc = parse(text, "t.md")
+    assert doc.fields == {}
+    assert edited(text, ("set", "status", "todo")) == "---\nstatus: todo\n---\nbody\n"
+
+
+def test_front_matter_without_final_newline_before_delimiter_is_found():
+    doc = parse("---\ntitle: x\n---", "t.md")
+    assert doc.fields == {"title": "x"}
+    assert doc.body == ""
+
+
+def test_yaml_1_1_values_load_as_yaml_does():
+    doc = parse("---\na: yes\nb: 0755\nc: 1.10\nd: 2026-11-22\ne: ~\nf: 'x'\n---\n", "t.md")
+    assert doc.fields == {"a": True, "b": 493, "c": 1.1, "d": "2026-11-22", "e": None, "f": "x"}
+
+
+def test_unclosed_front_matter_is_located():
+    with pytest.raises(LocatedError) as error:
+        parse("---\ntitle: x\nbody\n", "t.md")
+    assert error.value.problem.render().startswith("t.md:1:1: error frontmatter-unclosed:")
+
+
+@pytest.mark.parametrize(
+    ("line", "where", "hint"),
+    [
+        ("title: Fix: the parser", "t.md:3:", 'quote the value: title: "Fix: the parser"'),
+        ("owner: @alice", "t.md:3:8", 'quote the value: owner: "@alice"'),
+        ("glob: *.py", "t.md:3:", 'quote the value: glob: "*.py"'),
+        ("\tstatus: todo", "t.md:3:", "indent with spaces"),
+    ],
+)
+def test_yaml_errors_name_the_line_and_the_likely_fix(line, where, hint):
+    text = f"---\nid: 1\n{line}\n---\n"
+    with pytest.raises(LocatedError) as error:
+        load(split(text, "t.md"), "t.md")
+    rendered = error.value.problem.render()
+    assert rendered.startswith(where), rendered
+    assert hint in rendered
+
+
+def test_a_list_is_not_a_mapping():
+    with pytest.raises(LocatedError) as error:
+        parse("---\n- a\n- b\n---\n", "t.md")
+    assert "frontmatter-not-mapping" in error.value.problem.render()
+
+
+def test_a_dash_line_inside_the_body_is_not_front_matter():
+    doc = parse("# Title\n---\nnot: front matter\n---\n", "t.md")
+    assert doc.fm is None and doc.fields == {}
+
+
+def test_heading_inside_a_fenced_or_indented_code_block_is_not_a_section():
+    body = "## Real\n\n```\n## fenced\n```\n\n    ## indented\n\n## Second\n- [x] done item\n"
+    doc = parse("---\na: 1\n---\n" + body, "t.md")
+    assert [(s.title, s.line) for s in doc.sections] == [("Real", 4), ("Second", 12)]
+    assert [(c.line, c.checked, c.text) for c in doc.sections[1].checkboxes] == [(13, True, "done item")]

@@ -1,0 +1,119 @@
+"""Reading .agents/ as users leave it: broken files are named and skipped, never guessed."""
+
+from __future__ import annotations
+
+import json
+import os
+
+from conftest import cli
+
+TASK = "---\ntitle: {title}\nstatus: {status}\ndepends_on: [{deps}]\n---\n## Goal\n\n{title}.\n"
+
+
+def write_task(repo, task_id, title="T", status="todo", deps=""):
+    path = repo / ".agents" / "tasks" / f"{task_id}.md"
+    path.write_text(TASK.format(title=title, status=status, deps=deps))
+    return path
+
+
+def test_a_task_that_is_not_utf8_is_named_and_its_dependents_are_blocked(repo):
+    cli(repo, "init")
+    (repo / ".agents/tasks/broken.md").write_bytes(b"---\ntitle: caf\xe9\n---\n")
+    write_task(repo, "after", deps="broken")
+    write_task(repo, "free", title="Free")
+    result = cli(repo, "next", "--explain")
+    assert result.exit_code == 0
+    assert ".agents/tasks/broken.md:2:11: error not-utf8: byte 0xe9 is not UTF-8" in result.stderr
+    assert "1. free" in result.stdout
+    assert "after: depends on 'broken', whose file cannot be read" in result.stdout
+    assert "broken: its file cannot be read" in result.stdout
+
+
+def test_broken_yaml_is_reported_with_line_and_fix_and_the_rest_still_lists(repo):
+    cli(repo, "init")
+    (repo / ".agents/tasks/bad.md").write_text("---\ntitle: Fix: parser\nstatus: todo\n---\n")
+    write_task(repo, "good", title="Good")
+    result = cli(repo, "list")
+    assert result.exit_code == 0
+    assert result.stderr.startswith(".agents/tasks/bad.md:2:11: error yaml: ")
+    assert 'hint: the value contains \': \': quote the value: title: "Fix: parser"' in result.stderr
+    assert "good" in result.stdout
+
+
+def test_a_directory_where_a_task_file_should_be_is_named(repo):
+    cli(repo, "init")
+    (repo / ".agents/tasks/folder.md").mkdir()
+    result = cli(repo, "list")
+    assert result.exit_code == 0
+    assert ".agents/tasks/folder.md:1:1: error not-a-file: is a directory where a file was expected" in result.stderr
+
+
+def test_a_huge_file_is_refused_with_its_size(repo):
+    cli(repo, "init")
+    with open(repo / ".agents/tasks/huge.md", "wb") as handle:
+        handle.truncate(50 * 1024 * 1024)
+    result = cli(repo, "list")
+    assert result.exit_code == 0
+    assert ".agents/tasks/huge.md:1:1: error too-large: file is 52,428,800 bytes" in result.stderr
+
+
+def test_a_symlink_out_of_the_repository_is_not_followed(repo, tmp_path):
+    cli(repo, "init")
+    secret = tmp_path / "secret.md"
+    secret.write_text("---\ntitle: secret\n---\n")
+    os.symlink(secret, repo / ".agents/tasks/link.md")
+    result = cli(repo, "list", "--json")
+    assert "symlink-outside" in result.stderr
+    assert json.loads(result.stdout)["tasks"][0]["title"] == "link"
+
+
+def test_hostile_ids_are_refused(repo):
+    cli(repo, "init")
+    for args in (["show", "../../etc/passwd"], ["add", "x", "--id", "../escape"], ["claim", ".hidden"]):
+        result = cli(repo, *args)
+        assert result.exit_code == 2, args
+        assert "is not a valid task id" in result.stderr
+    assert not (repo / ".agents/escape.md").exists()
+
+
+def test_dash_C_acts_as_if_started_there(repo, tmp_path):
+    cli(repo, "init")
+    write_task(repo, "one", title="One")
+    result = cli(tmp_path, "-C", str(repo), "list")
+    assert result.stdout.startswith("one ")
+
+
+def test_the_index_cache_sees_an_edit_with_the_same_size(repo):
+    cli(repo, "init")
+    path = write_task(repo, "a", title="AAAA")
+    assert "AAAA" in cli(repo, "list").stdout
+    path.write_text(path.read_text().replace("AAAA", "BBBB"))
+    assert "BBBB" in cli(repo, "list").stdout
+
+
+def test_the_index_cache_is_json_and_never_code(repo):
+    cli(repo, "init")
+    write_task(repo, "a")
+    cli(repo, "list")
+    data = json.loads((repo / ".agents/.cache/index.json").read_text())
+    assert "tasks/a.md" in data["files"]
+    (repo / ".agents/.cache/index.json").write_bytes(b"\x80\x04 not json")
+    assert cli(repo, "list").exit_code == 0
+
+
+def test_unknown_dependency_blocks_the_task(repo):
+    cli(repo, "init")
+    write_task(repo, "a", deps="ghost")
+    result = cli(repo, "next")
+    assert result.exit_code == 1
+    assert "nothing is ready (1 todo); 1 todo blocked" in result.stderr
+    assert "depends on unknown task 'ghost'" in cli(repo, "next", "--explain").stdout
+
+
+def test_init_never_overwrites(repo):
+    cli(repo, "init")
+    plan = repo / ".agents/plan.md"
+    plan.write_text("---\ntitle: mine\n---\n")
+    result = cli(repo, "init", "--example")
+    assert "kept    .agents/plan.md" in result.stdout
+    assert plan.read_text() == "---\ntitle: mine\n---\n"
