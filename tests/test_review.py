@@ -59,7 +59,7 @@ def test_review_sends_task_handoff_and_diff_and_writes_the_findings_file(worked,
         f"base: {base}\n"
         f"head: {head}\n"
         "model: claude-sonnet-5-5\n"
-        'date: "2026-11-22T09:30:00Z"\n'
+        "date: 2026-11-22T09:30:00Z\n"
         "---\n"
         "## Summary\n\nOne bug.\n\n"
         "## Findings\n\n"
