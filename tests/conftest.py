@@ -93,7 +93,7 @@ def network_guard(monkeypatch):
     def guarded_getaddrinfo(host, *args, **kwargs):
         # A name lookup is traffic too: only names that cannot leave the machine resolve.
         if host not in (None, "localhost", b"localhost"):
-            guard.check((host.decode() if isinstance(host, bytes) else host, 0))
+            guard.check((host.decode() if isinstance(host, bytes) else host, args[0] if args else 0))
         return getaddrinfo(host, *args, **kwargs)
 
     monkeypatch.setattr(socket.socket, "connect", guarded_connect)

@@ -18,6 +18,7 @@ class Reply:
     status: int
     body: bytes
     headers: tuple[tuple[str, str], ...] = ()
+    delay: float = 0.0  # seconds before answering, to make the client time out
 
 
 @dataclass
@@ -120,13 +121,17 @@ class FakeAnthropic:
                         reply = fake.counts.pop(0) if fake.counts else fake.counter(body)
                     else:
                         reply = error(404, f"no route {path}")
-                self.send_response(reply.status)
-                self.send_header("content-type", "application/json")
-                self.send_header("content-length", str(len(reply.body)))
-                for name, value in reply.headers:
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(reply.body)
+                time.sleep(reply.delay)
+                try:
+                    self.send_response(reply.status)
+                    self.send_header("content-type", "application/json")
+                    self.send_header("content-length", str(len(reply.body)))
+                    for name, value in reply.headers:
+                        self.send_header(name, value)
+                    self.end_headers()
+                    self.wfile.write(reply.body)
+                except OSError:
+                    pass  # the client gave up waiting
 
             def log_message(self, *args: Any) -> None:
                 pass

@@ -68,7 +68,11 @@ def require_key() -> str:
 
 def require_sdk() -> None:
     """Fail in one line, without importing it, when the SDK is not installed."""
-    if importlib.util.find_spec("anthropic") is None:
+    try:
+        spec = importlib.util.find_spec("anthropic")
+    except (ImportError, ValueError):  # a broken install is as good as none
+        spec = None
+    if spec is None:
         raise ModelError(f"the anthropic package is not installed; install it with: {INSTALL}")
 
 
@@ -197,7 +201,7 @@ class Client:
         except anthropic.APITimeoutError:
             raise ModelError(
                 f"no answer from the Anthropic API within {self.settings.timeout:g} s "
-                f"(tried {self.settings.retries + 1} times)",
+                f"({_tries(self.settings.retries)})",
                 "raise model_timeout in .agents/plan.md, or try again later",
             ) from None
         except anthropic.APIConnectionError as exc:
@@ -211,7 +215,7 @@ class Client:
     def _status_error(self, exc: Any) -> ModelError:
         status = getattr(exc, "status_code", 0)
         detail = _api_message(exc)
-        tries = f"after {self.settings.retries + 1} tries"
+        tries = _tries(self.settings.retries)
         if status == 401:
             return ModelError(f"the Anthropic API refused the key (401{detail})", f"check {KEY_VARIABLE}")
         if status == 403:
@@ -231,6 +235,10 @@ class Client:
         if status >= 500:
             return ModelError(f"the Anthropic API failed {tries} ({status}{detail})", "try again later")
         return ModelError(f"the Anthropic API refused the request ({status}{detail})")
+
+
+def _tries(retries: int) -> str:
+    return "after 1 try" if retries == 0 else f"after {retries + 1} tries"
 
 
 def _api_message(exc: Any) -> str:
