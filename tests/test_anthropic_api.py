@@ -30,9 +30,7 @@ def test_a_429_is_retried_after_the_wait_retry_after_asks_for(example, fake_api)
 
 
 def test_500_and_529_overloaded_are_retried_until_an_answer_comes(example, fake_api):
-    fake_api.messages = [error(500), error(529), tool_use("write_tasks", {"tasks": []})] + [
-        tool_use("write_tasks", {"tasks": []})
-    ]
+    fake_api.messages = [error(500), error(529)] + [tool_use("write_tasks", {"tasks": []})] * 2
     result = cli(example, "decompose", "anything")
     assert len(fake_api.calls("/v1/messages")) == 4  # 2 retries, then the answer, then the second ask
     assert result.exit_code == 1

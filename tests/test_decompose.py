@@ -8,7 +8,7 @@ import json
 import pytest
 
 from agentmd.decompose import file_list
-from conftest import cli
+from conftest import cli, run_agentmd
 from fake_anthropic import error, malformed, tool_use
 
 NOW = "2026-11-22T09:30:00Z"
@@ -185,3 +185,11 @@ def test_a_long_file_list_folds_deep_folders_into_counts_then_cuts():
     )
     assert file_list(paths, 20) == ("README.md\nsrc/ (50 files)\ntests/ (50 files)", "101 files; folders below 1 level(s) are shown as counts")
     assert file_list(paths, 10) == ("README.md\nsrc/ (50 files)", "1 more entries left out to fit the budget")
+
+
+def test_the_console_script_reaches_the_fake_through_the_environment(plan, fake_api):
+    fake_api.messages = [tool_use("write_tasks", {"tasks": GOOD[:1]})]
+    result = run_agentmd(plan, "decompose", "Read tally files", "--dry-run")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("==> .agents/tasks/reader.md <==\n")
+    assert len(fake_api.calls("/v1/messages")) == 1

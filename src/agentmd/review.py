@@ -5,7 +5,7 @@ blocking ones can become follow-up tasks."""
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from agentmd import AGENTS_DIR, diff_budget, frontmatter, git, lifecycle, prompt, scaffold, textfile
@@ -168,10 +168,9 @@ def review(
     findings.sort(key=lambda f: (SEVERITIES.index(f.severity), f.path, f.line))
     summary = str(answer.get("summary") or "").strip()
     draft = Review(task, "", summary, findings, base, head, client.model, fitted)
-    path = _write(ws, draft)
-    result = Review(task, path, summary, findings, base, head, client.model, fitted)
+    result = replace(draft, path=_write(ws, draft))
     lifecycle.log(
-        ws, "review", task.id, f"{result.verdict}, {len(result.blocking)} blocking of {len(findings)} in {path}"
+        ws, "review", task.id, f"{result.verdict}, {len(result.blocking)} blocking of {len(findings)} in {result.path}"
     )
     return result
 
