@@ -106,3 +106,13 @@ def test_a_missing_file_is_reported_and_the_rest_still_counted(tmp_path):
     assert result.exit_code == 2
     assert result.stdout == "        1  a.md\n"
     assert result.stderr == "nope.md:1:1: error missing: no such file or folder\n"
+
+
+def test_a_folder_counts_every_file_below_it_in_name_order(tmp_path):
+    (tmp_path / "docs/sub").mkdir(parents=True)
+    (tmp_path / "docs/b.md").write_text("b" * 9)
+    (tmp_path / "docs/sub/a.md").write_text("a" * 6)
+    (tmp_path / "docs/.hidden").write_text("h" * 99)
+    result = cli(tmp_path, "tokens", "docs")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "        3  docs/b.md\n        2  docs/sub/a.md\n        5  total\n"

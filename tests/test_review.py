@@ -223,3 +223,40 @@ def test_a_diff_over_budget_summarises_the_largest_hunk_first_then_drops(tmp_pat
     assert tiny.dropped == ["b.py @@ -1,0 +1,300 @@ (+300 -0)", "a.py @@ -1 +1 @@ (+1 -1)"]
     assert tiny.summarised == []
     assert tiny.tokens <= 40
+
+
+def test_a_diff_over_the_budget_is_cut_and_the_cut_is_listed_in_the_request_and_the_file(worked, fake_api):
+    (worked / "src/tally/table.py").write_text("".join(f"ROW_{n} = {n}\n" for n in range(3000)))
+    git(worked, "add", "-A")
+    git(worked, "commit", "-q", "-m", "a big table")
+    fake_api.messages = [tool_use("report_review", {"summary": "ok", "findings": []})]
+    result = cli(worked, "review", "tokenizer", "--budget", "4000")
+    assert result.exit_code == 0, result.output
+    user = fake_api.calls("/v1/messages")[0].body["messages"][0]["content"]
+    assert "@@ -0,0 +1,3000 @@\n[hunk summarised to fit the budget: +3000 -0 lines, ~" in user
+    assert "+def words(text): return text.lower().split()" in user  # the small hunk is whole
+    assert user.endswith("The diff was cut to fit the budget:\n- summarised: src/tally/table.py @@ -0,0 +1,3000 @@ (+3000 -0)")
+    text = (worked / ".agents/reviews/2026-11-22-tokenizer.md").read_text()
+    assert text.endswith("## Left out of the diff\n\n- summarised: src/tally/table.py @@ -0,0 +1,3000 @@ (+3000 -0)\n")
+
+
+def test_head_names_the_end_of_the_change(worked, fake_api):
+    first = git(worked, "rev-parse", "HEAD").strip()
+    (worked / "src/tally/later.py").write_text("x = 1\n")
+    git(worked, "add", "-A")
+    git(worked, "commit", "-q", "-m", "later")
+    fake_api.messages = [tool_use("report_review", {"summary": "ok", "findings": []})]
+    result = cli(worked, "review", "tokenizer", "--head", "HEAD~1", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["review"]["head"] == first
+    assert "later.py" not in fake_api.calls("/v1/messages")[0].body["messages"][0]["content"]
+
+
+def test_a_base_that_is_not_a_commit_is_an_error(worked, fake_api):
+    result = cli(worked, "review", "tokenizer", "--base", "no-such-rev")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "agentmd: error: 'no-such-rev' is not a commit in this repository\n"
+        "  hint: name a commit, tag or branch\n"
+    )
+    assert fake_api.requests == []

@@ -124,9 +124,16 @@ class Review:
 
 
 def review(
-    ws: Workspace, task: Task, *, base: str | None = None, budget: int | None = None, client: Client | None = None
+    ws: Workspace,
+    task: Task,
+    *,
+    base: str | None = None,
+    head: str | None = None,
+    budget: int | None = None,
+    client: Client | None = None,
 ) -> Review:
-    """Ask the model to review the task's change and write the findings file."""
+    """Ask the model to review the change base..head (default: the task's base..HEAD) and write
+    the findings file."""
     client = client or Client.for_workspace(ws)
     base = base or task.base
     if not base:
@@ -135,14 +142,15 @@ def review(
             "pass --base REV: the commit the work started from",
         )
     base = _commit(ws, base)
-    head = git.head(ws.root) or ""
+    head_name = head or "HEAD"
+    head = _commit(ws, head_name)
     diff = git.out(
-        ["diff", "--no-color", "--no-ext-diff", "-M", f"{base}..HEAD", "--", ".", f":(exclude){AGENTS_DIR}"],
+        ["diff", "--no-color", "--no-ext-diff", "-M", f"{base}..{head}", "--", ".", f":(exclude){AGENTS_DIR}"],
         ws.root,
     )
     if not diff.strip():
         raise NothingToDo(
-            f"nothing to review: no change outside {AGENTS_DIR}/ between {base[:12]} and HEAD"
+            f"nothing to review: no change outside {AGENTS_DIR}/ between {base[:12]} and {head_name}"
         )
     system, task_text, handoff_text = _context(ws, task)
     budget = budget or ws.settings.prompt_budget
@@ -175,14 +183,16 @@ def review(
     return result
 
 
-def review_for_loop(ws: Workspace, task: Task) -> list[str]:
+def review_for_loop(ws: Workspace, task: Task, head: str | None = None) -> list[str]:
     """The blocking findings, one `path:line: message` each; empty when the review passes.
 
-    A task with no change outside .agents/ gets one blocking finding saying so (no API call).
-    Raises AgentmdError when the review cannot be done: no key, no SDK, the API failing.
+    The change reviewed is the task's base..`head` (default HEAD; the loop may name the
+    branch of the task's worktree). A task with no change outside .agents/ gets one blocking
+    finding saying so (no API call). Raises AgentmdError when the review cannot be done: no
+    key, no SDK, no base, the API failing.
     """
     try:
-        result = review(ws, task)
+        result = review(ws, task, head=head)
     except NothingToDo as exc:
         return [f"{ws.display(task.path)}:1: {exc.message}"]
     return [f.located() for f in result.blocking]
@@ -234,7 +244,7 @@ def _finding(item: dict) -> Finding:
 def _commit(ws: Workspace, rev: str) -> str:
     result = git.run(["rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"], ws.root, check=False)
     if result.returncode != 0:
-        raise AgentmdError(f"'{rev}' is not a commit in this repository", "pass --base with a commit, tag or branch")
+        raise AgentmdError(f"'{rev}' is not a commit in this repository", "name a commit, tag or branch")
     return result.stdout.strip()
 
 

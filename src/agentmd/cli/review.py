@@ -12,10 +12,11 @@ from agentmd.errors import EXIT_FINDINGS
 @click.command()
 @click.argument("task_id", metavar="ID")
 @click.option("--base", metavar="REV", help="Diff from this commit (default: the task's base field).")
+@click.option("--head", metavar="REV", help="Diff up to this commit (default: HEAD).")
 @click.option("--budget", type=click.IntRange(min=1), metavar="TOKENS", help="Token budget of the request (default: plan.md's prompt budget).")
 @click.option("--file-tasks", is_flag=True, help="Turn each blocking finding into a follow-up task.")
 @json_option
-def review(task_id: str, base: str | None, budget: int | None, file_tasks: bool, as_json: bool) -> int:
+def review(task_id: str, base: str | None, head: str | None, budget: int | None, file_tasks: bool, as_json: bool) -> int:
     """Ask the model (plan.md `model:`) to review a task's change.
 
     Sends the task, its latest handoff and the diff base..HEAD (budgeted: the largest hunks
@@ -25,7 +26,7 @@ def review(task_id: str, base: str | None, budget: int | None, file_tasks: bool,
     """
     ws = open_workspace()
     task = ws.task(task_id)
-    result = reviewing.review(ws, task, base=base, budget=budget)
+    result = reviewing.review(ws, task, base=base, head=head, budget=budget)
     new_tasks = reviewing.file_tasks(ws, result) if file_tasks else []
     if as_json:
         emit_json({"review": result.as_json(), "tasks": new_tasks})
