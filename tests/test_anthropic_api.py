@@ -118,8 +118,8 @@ def imported_modules(cwd, *args: str) -> set[str]:
     return {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines() if line.startswith("import time:")}
 
 
-def test_version_and_next_do_not_import_anthropic(example):
-    for args in (("--version",), ("next",), ("next", "--json")):
+def test_version_next_and_estimated_tokens_do_not_import_anthropic(example):
+    for args in (("--version",), ("next",), ("next", "--json"), ("tokens", "README.md")):
         modules = imported_modules(example, *args)
         assert "agentmd.cli" in modules  # the measurement sees agentmd's own imports
         assert not {m for m in modules if m == "anthropic" or m.startswith("anthropic.")}, args
