@@ -12,6 +12,10 @@ from agentmd.errors import LocatedError, Problem
 
 LINE_RE = re.compile(r"[^\n]*\n|[^\n]+\Z")
 DELIMITER_RE = re.compile(r"---[ \t]*\r?\n?\Z")
+CLOSE_RE = re.compile(r"^---[ \t]*\r?$", re.M)
+# Plain values that can only be strings: the fast path's shortcut past the general rules.
+SAFE_PLAIN_RE = re.compile(r"[A-Za-z_/][A-Za-z0-9_./ -]*\Z")
+SAFE_FLOW_RE = re.compile(r"[A-Za-z0-9_./ ,-]*\Z")
 KEY_RE = re.compile(r"([A-Za-z_][A-Za-z0-9_.-]*)[ \t]*:(?:[ \t]+(.*?))?[ \t]*\Z")
 TOP_KEY_RE = re.compile(
     r"""(?P<key>"[^"\n]*"|'[^'\n]*'|[^\s#'"?:,\[\]{}\-][^:#\n]*?|-[^\s:#][^:#\n]*?)[ \t]*:(?:[ \t]|\r?\n|\Z)"""
@@ -24,6 +28,7 @@ BOOL_RE = re.compile(
 )
 NULL_RE = re.compile(r"(?:~|null|Null|NULL|)\Z")
 SIMPLE_INT_RE = re.compile(r"[-+]?(?:0|[1-9][0-9]*)\Z")
+SIMPLE_FLOAT_RE = re.compile(r"[-+]?[0-9]+\.[0-9]+\Z")
 NUMBER_RE = re.compile(
     r"""(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+
     |[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+
@@ -31,6 +36,13 @@ NUMBER_RE = re.compile(
     |[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))\Z""",
     re.X,
 )
+# The bool and null words of YAML 1.1, as a table (what BOOL_RE and NULL_RE match).
+WORDS: dict[str, bool | None] = {
+    **{w: True for w in ("yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON")},
+    **{w: False for w in ("no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF")},
+    **{w: None for w in ("~", "null", "Null", "NULL", "")},
+}
+NUMERIC_START = frozenset("0123456789+-.")
 INDICATORS = set("-?:,[]{}#&*!|>'\"%@`=<")
 FLOW_FORBIDDEN = set(",[]{}:")
 
@@ -62,48 +74,55 @@ class FrontMatter:
 def split(text: str, display: str) -> FrontMatter | None:
     """Find the front matter: a first line `---` (after an optional BOM) up to the next `---`."""
     offset = 1 if text.startswith("\ufeff") else 0
+    if not text.startswith("---", offset):
+        return None
     first_end = text.find("\n", offset)
     if first_end < 0 or not DELIMITER_RE.match(text, offset, first_end + 1):
         return None
     start = first_end + 1
-    position = start
-    line_no = 2
-    while position < len(text):
-        line_end = text.find("\n", position)
-        stop = len(text) if line_end < 0 else line_end + 1
-        if DELIMITER_RE.match(text, position, stop):
-            return FrontMatter(text[start:position], start, position, 2, stop, line_no + 1)
-        position = stop
-        line_no += 1
-    raise LocatedError(
-        Problem(
-            display,
-            1,
-            1,
-            "frontmatter-unclosed",
-            "front matter opened with '---' is never closed",
-            "add a line '---' after the last field",
+    close = CLOSE_RE.search(text, start)
+    if close is None:
+        raise LocatedError(
+            Problem(
+                display,
+                1,
+                1,
+                "frontmatter-unclosed",
+                "front matter opened with '---' is never closed",
+                "add a line '---' after the last field",
+            )
         )
-    )
+    position = close.start()
+    stop = close.end() + 1 if close.end() < len(text) else close.end()
+    body_line = 3 + text.count("\n", start, position)
+    return FrontMatter(text[start:position], start, position, 2, stop, body_line)
 
 
 def load(fm: FrontMatter, display: str) -> dict[str, Any]:
     """The front matter as a dict; a located error when it is not a YAML mapping."""
+    return load_located(fm, display)[0]
+
+
+def load_located(fm: FrontMatter, display: str) -> tuple[dict[str, Any], dict[str, int]]:
+    """The fields and each field's 1-based file line (the last occurrence, as YAML keeps)."""
+    index: dict[str, int] = {}
     try:
-        return _fast_load(fm.raw)
+        fields = _fast_load(fm.raw, index)
+        return fields, {key: fm.first_line + n for key, n in index.items()}
     except _Fallback:
         pass
-    return _yaml_load(fm, display)
+    return _yaml_load(fm, display), key_lines(fm)
 
 
 # -- the fast path ---------------------------------------------------------------------------
 
 
-def _fast_load(raw: str) -> dict[str, Any]:
+def _fast_load(raw: str, key_index: dict[str, int] | None = None) -> dict[str, Any]:
+    """Plain `key: value` front matter without YAML; `key_index` gets each key's line index."""
     result: dict[str, Any] = {}
     open_key: str | None = None  # a key whose value is an empty line so far (maybe a block list)
     item_indent: str | None = None
-    for line in raw.split("\n"):
+    for number, line in enumerate(raw.split("\n")):
         line = line.rstrip("\r")
         stripped = line.strip(" ")
         if not stripped or stripped.startswith("#"):
@@ -113,8 +132,10 @@ def _fast_load(raw: str) -> dict[str, Any]:
         match = KEY_RE.match(line)
         if match:
             key, value = match.group(1), match.group(2)
-            if BOOL_RE.match(key) or NULL_RE.match(key) or NUMBER_RE.match(key):
+            if key in WORDS:  # `yes:` or `null:` is not a string key in YAML 1.1
                 raise _Fallback
+            if key_index is not None:
+                key_index[key] = number
             if not value or value.startswith("#"):
                 result[key] = None
                 open_key, item_indent = key, None
@@ -144,6 +165,8 @@ def _strip_comment(value: str) -> str:
 
 
 def _scalar(value: str, flow: bool = False) -> Any:
+    if SAFE_PLAIN_RE.match(value) and value not in WORDS:
+        return value
     first = value[0]
     if first in "'\"":
         close = value.find(first, 1)
@@ -159,14 +182,15 @@ def _scalar(value: str, flow: bool = False) -> Any:
         return inner
     if not flow:
         value = _strip_comment(value)
-    if BOOL_RE.match(value):
-        return value.lower() in ("yes", "true", "on")
-    if NULL_RE.match(value):
-        return None
-    if SIMPLE_INT_RE.match(value):
-        return int(value)
-    if NUMBER_RE.match(value) or value == "<<":
-        raise _Fallback
+    if value in WORDS:
+        return WORDS[value]
+    if first in NUMERIC_START:
+        if SIMPLE_INT_RE.match(value):
+            return int(value)
+        if SIMPLE_FLOAT_RE.match(value):
+            return float(value)
+        if NUMBER_RE.match(value):
+            raise _Fallback
     if first in INDICATORS or value.endswith(":") or ": " in value or " #" in value:
         raise _Fallback
     if flow and not FLOW_FORBIDDEN.isdisjoint(value):
@@ -183,6 +207,13 @@ def _flow_list(value: str) -> list[Any]:
     inner = value[1:close].strip(" ")
     if not inner:
         return []
+    if SAFE_FLOW_RE.match(inner):
+        parts = [part.strip(" ") for part in inner.split(",")]
+        if all(parts):
+            return [
+                _scalar(part, flow=True) if part in WORDS or part[0] in NUMERIC_START else part
+                for part in parts
+            ]
     items = []
     for part in inner.split(","):
         part = part.strip(" ")

@@ -78,13 +78,13 @@ def unblock_counts(tasks: dict[str, Task]) -> dict[str, int]:
     """
     ids = [tid for tid, task in tasks.items() if task.status != "done"]
     bit = {tid: 1 << n for n, tid in enumerate(ids)}
+    deps = {tid: [d for d in set(tasks[tid].depends_on) if d in bit] for tid in ids}
     dependents: dict[str, list[str]] = {tid: [] for tid in ids}
     pending = dict.fromkeys(ids, 0)  # dependents not yet computed
-    for tid in ids:
-        for dep in set(tasks[tid].depends_on):
-            if dep in dependents:
-                dependents[dep].append(tid)
-                pending[dep] += 1
+    for tid, parents in deps.items():
+        for dep in parents:
+            dependents[dep].append(tid)
+            pending[dep] += 1
     reach: dict[str, int] = {}
     stack = [tid for tid in ids if pending[tid] == 0]
     while stack:
@@ -93,11 +93,10 @@ def unblock_counts(tasks: dict[str, Task]) -> dict[str, int]:
         for child in dependents[tid]:
             mask |= reach[child] | bit[child]
         reach[tid] = mask
-        for dep in set(tasks[tid].depends_on):
-            if dep in pending:
-                pending[dep] -= 1
-                if pending[dep] == 0:
-                    stack.append(dep)
+        for dep in deps[tid]:
+            pending[dep] -= 1
+            if pending[dep] == 0:
+                stack.append(dep)
     return {tid: mask.bit_count() for tid, mask in reach.items()}
 
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from agentmd.errors import Problem
 
@@ -26,8 +25,7 @@ PLAN_DEFAULTS: dict[str, Any] = {
 }
 
 
-@dataclass(frozen=True)
-class Record:
+class Record(NamedTuple):
     """What the index keeps of one front-mattered file (cached across runs)."""
 
     path: str  # relative to .agents/, with '/'
@@ -49,17 +47,20 @@ def as_list(value: Any) -> tuple[str, ...]:
     """A field that should be a list of strings, read leniently: one string is a list of one."""
     if value is None:
         return ()
-    if isinstance(value, list | tuple):
-        return tuple(str(item) for item in value if item is not None)
+    if type(value) is list:
+        try:
+            "".join(value)  # every item a string: checked in C, the common case
+            return tuple(value)
+        except TypeError:
+            return tuple(str(item) for item in value if item is not None)
     return (str(value),)
 
 
 def as_text(value: Any) -> str:
-    return "" if value is None else str(value)
+    return "" if value is None else value if type(value) is str else str(value)
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
     context_window: int
     prompt_budget: int  # tokens
     rules_budget: int
@@ -98,8 +99,7 @@ class Settings:
         )
 
 
-@dataclass(frozen=True)
-class Task:
+class Task(NamedTuple):
     id: str
     path: str
     title: str
@@ -120,24 +120,28 @@ class Task:
     @classmethod
     def from_record(cls, record: Record) -> Task:
         f = record.fields
-        attempts = f.get("attempts")
+        get = f.get
+        attempts = get("attempts")
+        stem = record.stem
+        status = get("status")
+        priority = get("priority")
         return cls(
-            id=record.stem,
-            path=record.path,
-            title=as_text(f.get("title")) or record.stem,
-            status=as_text(f.get("status") or "todo").strip().lower(),
-            priority=as_text(f.get("priority") or "medium").strip().lower(),
-            depends_on=as_list(f.get("depends_on")),
-            inputs=as_list(f.get("inputs")),
-            outputs=as_list(f.get("outputs")),
-            verify=as_list(f.get("verify")),
-            created=as_text(f.get("created")),
-            claimed_by=as_text(f.get("claimed_by")),
-            claimed_at=as_text(f.get("claimed_at")),
-            base=as_text(f.get("base")),
-            attempts=attempts if isinstance(attempts, int) and not isinstance(attempts, bool) else 0,
-            record=record,
-            broken=record.problem is not None,
+            stem,
+            record.path,
+            as_text(get("title")) or stem,
+            status.strip().lower() if type(status) is str and status else as_text(status or "todo").lower(),
+            priority.strip().lower() if type(priority) is str and priority else as_text(priority or "medium").lower(),
+            as_list(get("depends_on")),
+            as_list(get("inputs")),
+            as_list(get("outputs")),
+            as_list(get("verify")),
+            as_text(get("created")),
+            as_text(get("claimed_by")),
+            as_text(get("claimed_at")),
+            as_text(get("base")),
+            attempts if type(attempts) is int else 0,
+            record,
+            record.problem is not None,
         )
 
     @property
@@ -163,8 +167,7 @@ class Task:
         }
 
 
-@dataclass(frozen=True)
-class Handoff:
+class Handoff(NamedTuple):
     path: str
     task: str
     status: str
@@ -183,8 +186,7 @@ class Handoff:
         )
 
 
-@dataclass(frozen=True)
-class Note:
+class Note(NamedTuple):
     """A decision, a gotcha, or a rule: Markdown guidance routed to tasks by globs or tags."""
 
     kind: str  # decision | gotcha | rule

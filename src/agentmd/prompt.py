@@ -208,7 +208,7 @@ def _task(task: Task, doc: Document) -> str:
         out += [f"- `{path}`" for path in task.inputs]
     if task.outputs:
         out += [""] if task.inputs else []
-        out.append("Change only these files (ask before touching others):")
+        out.append("Change only these files (if another file must change, say why in the handoff):")
         out += [f"- `{path}`" for path in task.outputs]
     else:
         out.append("No outputs are declared: keep the change small and list every file you touch in the handoff.")

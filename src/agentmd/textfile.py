@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -16,13 +17,18 @@ def _fail(display: str, code: str, message: str, hint: str = "", line: int = 1) 
     return LocatedError(Problem(display, line, 1, code, message, hint))
 
 
-def read_text(path: Path, display: str | None = None) -> str:
-    """The file's text, decoded as UTF-8 with the BOM kept; a located error for anything else."""
+def read_text(path: Path | str, display: str | None = None, size: int | None = None) -> str:
+    """The file's text, decoded as UTF-8 with the BOM kept; a located error for anything else.
+
+    `size` is the size a scan just found (which also ruled out a directory): no second stat.
+    """
     display = display or str(path)
     try:
-        if path.is_dir():
-            raise _fail(display, "not-a-file", "is a directory where a file was expected")
-        size = path.stat().st_size
+        if size is None:
+            st = os.stat(path)
+            if stat.S_ISDIR(st.st_mode):
+                raise _fail(display, "not-a-file", "is a directory where a file was expected")
+            size = st.st_size
         if size > MAX_BYTES:
             raise _fail(
                 display,
@@ -30,7 +36,8 @@ def read_text(path: Path, display: str | None = None) -> str:
                 f"file is {size:,} bytes; agentmd reads files of at most {MAX_BYTES:,}",
                 "split it, or move bulky content out of .agents/",
             )
-        data = path.read_bytes()
+        with open(path, "rb") as handle:
+            data = handle.read()
     except LocatedError:
         raise
     except FileNotFoundError:

@@ -5,18 +5,27 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import gc
+import hashlib
 import json
 import os
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from stat import S_ISDIR
+from typing import TYPE_CHECKING, NamedTuple
 
-from agentmd import AGENTS_DIR, __version__, document, frontmatter, textfile
-from agentmd.edit import Editor
+from agentmd import AGENTS_DIR, __version__
 from agentmd.errors import AgentmdError, LocatedError, Problem
 from agentmd.model import Handoff, Note, Record, Settings, Task
+
+if TYPE_CHECKING:
+    from agentmd.document import Document
+    from agentmd.edit import Editor
+
+# The parser and editor are imported where they are used: a run whose output is remembered
+# (memo.py) needs neither, and start-up time is what a commit hook pays on every commit.
 
 CACHE_DIR = ".cache"
 INDEX_FILE = "index.json"
@@ -36,8 +45,7 @@ class NotAWorkspace(AgentmdError):
     pass
 
 
-@dataclass(frozen=True)
-class Index:
+class Index(NamedTuple):
     plan: Record | None
     groups: dict[str, list[Record]]  # folder name -> records, sorted by path
 
@@ -71,11 +79,16 @@ class Workspace:
     # -- reading -----------------------------------------------------------------------------
 
     @cached_property
+    def scanned(self) -> list[Entry]:
+        return scan(self)
+
+    @cached_property
     def index(self) -> Index:
-        return load_index(self)
+        with _no_gc():
+            return load_index(self)
 
     def refresh(self) -> None:
-        for name in ("index", "settings", "tasks", "handoffs", "decisions", "gotchas", "rules"):
+        for name in ("scanned", "index", "settings", "tasks", "handoffs", "decisions", "gotchas", "rules"):
             self.__dict__.pop(name, None)
 
     @cached_property
@@ -85,7 +98,9 @@ class Workspace:
 
     @cached_property
     def tasks(self) -> dict[str, Task]:
-        return {r.stem: Task.from_record(r) for r in self.index.groups["tasks"]}
+        records = self.index.groups["tasks"]
+        with _no_gc():
+            return {r.stem: Task.from_record(r) for r in records}
 
     @cached_property
     def handoffs(self) -> list[Handoff]:
@@ -107,8 +122,10 @@ class Workspace:
     def problems(self) -> list[Problem]:
         return self.index.problems
 
-    def read(self, rel: str) -> document.Document:
+    def read(self, rel: str) -> Document:
         """A file under .agents/, read now and whole (for its body or for an edit)."""
+        from agentmd import document
+
         return document.read(self.agents / rel, self.display(rel))
 
     def task(self, task_id: str) -> Task:
@@ -124,6 +141,8 @@ class Workspace:
     # -- writing -----------------------------------------------------------------------------
 
     def edit(self, rel: str) -> Editor:
+        from agentmd.edit import Editor
+
         doc = self.read(rel)
         if doc.fm is None:
             raise LocatedError(
@@ -132,6 +151,8 @@ class Workspace:
         return Editor(doc.text, doc.display)
 
     def save(self, rel: str, text: str) -> None:
+        from agentmd import textfile
+
         textfile.atomic_write(self.agents / rel, text)
 
     @contextlib.contextmanager
@@ -145,6 +166,18 @@ class Workspace:
             yield
         finally:
             os.close(fd)
+
+
+@contextlib.contextmanager
+def _no_gc() -> Iterator[None]:
+    """Building 10,000 records makes no cycles; the cyclic collector would only walk them."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def check_id(task_id: str) -> str:
@@ -166,6 +199,44 @@ def check_id(task_id: str) -> str:
 # -- the index -------------------------------------------------------------------------------
 
 
+class Entry(NamedTuple):
+    """One file found under .agents/: its stat key, or the problem that stops reading it."""
+
+    rel: str
+    path: str
+    key: tuple[int, int, int] | None  # mtime_ns, size, inode
+    problem: Record | None
+
+
+def scan(ws: Workspace) -> list[Entry]:
+    """Every file the index reads, with its stat key; cheap (no file is opened)."""
+    entries = []
+    plan = ws.agents / "plan.md"
+    try:
+        st = plan.stat()
+        if plan.is_dir():
+            entries.append(Entry("plan.md", str(plan), None, _broken(ws, "plan.md", "not-a-file", "is a directory where a file was expected")))
+        else:
+            entries.append(Entry("plan.md", str(plan), (st.st_mtime_ns, st.st_size, st.st_ino), None))
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        entries.append(Entry("plan.md", str(plan), None, _broken(ws, "plan.md", "unreadable", exc.strerror or str(exc))))
+    for folder in FOLDERS.values():
+        entries.extend(_scan(ws, folder))
+    return entries
+
+
+def signature(entries: list[Entry]) -> str:
+    """A digest of every file's name and stat key: equal digests, same files (see memo.py)."""
+    text = repr([(e.rel, e.key) for e in entries])
+    return hashlib.sha1(text.encode("utf-8", "surrogateescape"), usedforsecurity=False).hexdigest()
+
+
+def newest_mtime(entries: list[Entry]) -> int:
+    return max((e.key[0] for e in entries if e.key), default=0)
+
+
 def load_index(ws: Workspace) -> Index:
     cache_path = ws.agents / CACHE_DIR / INDEX_FILE
     cached, written = _read_cache(cache_path)
@@ -175,80 +246,85 @@ def load_index(ws: Workspace) -> Index:
     started = time.time_ns()
     fresh: dict[str, list] = {}
     changed = False
-
-    def record_for(rel: str, path: Path, entry: os.DirEntry | None) -> Record:
-        nonlocal changed
-        try:
-            st = entry.stat() if entry is not None else path.stat()
-        except OSError as exc:
-            return _broken(ws, rel, "unreadable", exc.strerror or str(exc))
-        key = [st.st_mtime_ns, st.st_size, st.st_ino]
-        hit = cached.get(rel)
-        if hit is not None and hit[0] == key and key[0] < trusted_before:
-            fresh[rel] = hit
-            return _record_from_json(rel, hit[1])
-        record = _parse_record(ws, rel, path)
-        fresh[rel] = [key, _record_to_json(record)]
-        changed = True
-        return record
-
-    plan_path = ws.agents / "plan.md"
-    plan = record_for("plan.md", plan_path, None) if plan_path.exists() else None
-    groups: dict[str, list[Record]] = {}
-    for name, folder in FOLDERS.items():
-        records = []
-        for rel, path, entry, problem in _scan(ws, folder):
-            records.append(problem if problem else record_for(rel, path, entry))
-        groups[name] = sorted(records, key=lambda r: r.path)
+    plan: Record | None = None
+    groups: dict[str, list[Record]] = {name: [] for name in FOLDERS}
+    group_of = {folder: name for name, folder in FOLDERS.items()}
+    for entry in ws.scanned:
+        if entry.problem is not None:
+            record = entry.problem
+        else:
+            key = list(entry.key)  # type: ignore[arg-type]
+            hit = cached.get(entry.rel)
+            if hit is not None and hit[0] == key and key[0] < trusted_before:
+                fresh[entry.rel] = hit
+                record = _record_from_json(entry.rel, hit[1])
+            else:
+                record = _parse_record(ws, entry.rel, entry.path, entry.key[1])
+                fresh[entry.rel] = [key, _record_to_json(record)]
+                changed = True
+        if entry.rel == "plan.md":
+            plan = record
+        else:
+            groups[group_of[entry.rel.rsplit("/", 1)[0]]].append(record)
+    for records in groups.values():
+        records.sort(key=lambda r: r.path)
     if changed or len(fresh) != len(cached):
         _write_cache(cache_path, fresh, started)
     return Index(plan, groups)
 
 
-def _scan(ws: Workspace, folder: str):
+def _scan(ws: Workspace, folder: str) -> list[Entry]:
     base = ws.agents / folder
     try:
-        entries = list(os.scandir(base))
+        dir_entries = list(os.scandir(base))
     except FileNotFoundError:
-        return
+        return []
     except NotADirectoryError:
-        yield folder, base, None, _broken(ws, folder, "not-a-folder", "should be a folder")
-        return
-    root = str(ws.root.resolve())
-    for entry in entries:
-        if not entry.name.endswith(".md") or entry.name.startswith("."):
+        return [Entry(folder, str(base), None, _broken(ws, folder, "not-a-folder", "should be a folder"))]
+    except OSError as exc:
+        return [Entry(folder, str(base), None, _broken(ws, folder, "unreadable", exc.strerror or str(exc)))]
+    root = None
+    found = []
+    for item in dir_entries:
+        name = item.name
+        if not name.endswith(".md") or name.startswith("."):
             continue
-        rel = f"{folder}/{entry.name}"
-        if entry.is_symlink():
-            target = os.path.realpath(entry.path)
+        rel = f"{folder}/{name}"
+        if item.is_symlink():
+            root = root or str(ws.root.resolve())
+            target = os.path.realpath(item.path)
             if not (target == root or target.startswith(root + os.sep)):
-                yield rel, Path(entry.path), None, _broken(
-                    ws, rel, "symlink-outside", "is a symlink that points outside the repository"
-                )
+                found.append(Entry(rel, item.path, None, _broken(ws, rel, "symlink-outside", "is a symlink that points outside the repository")))
                 continue
-        if entry.is_dir():
-            yield rel, Path(entry.path), None, _broken(
-                ws, rel, "not-a-file", "is a directory where a file was expected"
-            )
+        try:
+            st = item.stat()
+        except OSError as exc:
+            found.append(Entry(rel, item.path, None, _broken(ws, rel, "unreadable", exc.strerror or str(exc))))
             continue
-        yield rel, Path(entry.path), entry, None
+        if S_ISDIR(st.st_mode):
+            found.append(Entry(rel, item.path, None, _broken(ws, rel, "not-a-file", "is a directory where a file was expected")))
+            continue
+        found.append(Entry(rel, item.path, (st.st_mtime_ns, st.st_size, st.st_ino), None))
+    return found
 
 
 def _broken(ws: Workspace, rel: str, code: str, message: str, hint: str = "") -> Record:
     return Record(rel, {}, {}, 1, Problem(ws.display(rel), 1, 1, code, message, hint))
 
 
-def _parse_record(ws: Workspace, rel: str, path: Path) -> Record:
+def _parse_record(ws: Workspace, rel: str, path: str, size: int | None = None) -> Record:
+    from agentmd import frontmatter, textfile
+
     display = ws.display(rel)
     try:
-        text = textfile.read_text(path, display)
+        text = textfile.read_text(path, display, size)
         fm = frontmatter.split(text, display)
         if fm is None:
             return Record(rel, {}, {}, 1, None)
-        fields = frontmatter.load(fm, display)
+        fields, lines = frontmatter.load_located(fm, display)
     except LocatedError as exc:
         return Record(rel, {}, {}, 1, exc.problem)
-    return Record(rel, fields, frontmatter.key_lines(fm), fm.body_line, None)
+    return Record(rel, fields, lines, fm.body_line, None)
 
 
 def _record_to_json(record: Record) -> list:

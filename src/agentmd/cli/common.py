@@ -26,8 +26,12 @@ def report_unreadable(ws: Workspace) -> list[Problem]:
     return problems
 
 
+def json_text(data: dict) -> str:
+    return json.dumps({"schema": JSON_SCHEMA, **data}, indent=2, ensure_ascii=False) + "\n"
+
+
 def emit_json(data: dict) -> None:
-    click.echo(json.dumps({"schema": JSON_SCHEMA, **data}, indent=2, ensure_ascii=False))
+    click.echo(json_text(data), nl=False)
 
 
 tokens_option = click.option(

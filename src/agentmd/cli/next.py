@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
-from agentmd import graph, lifecycle, prompt, tokens
+from agentmd import memo
 from agentmd.cli.common import (
     emit_json,
     json_option,
+    json_text,
     open_workspace,
     report_unreadable,
     tokens_option,
 )
 from agentmd.errors import NothingToDo
 from agentmd.workspace import Workspace
+
+if TYPE_CHECKING:
+    from agentmd import graph
 
 
 @click.command("next")
@@ -32,7 +38,15 @@ def next_task(
     unblocks, then age, then id. Exit 1 when nothing is ready or the task is too large.
     """
     ws = open_workspace()
-    report_unreadable(ws)
+    reusable = not do_claim and token_counter == "estimate"
+    memo_key = memo.key("next", budget, as_json)
+    if reusable and (hit := memo.recall(ws, memo_key)) is not None:
+        click.echo(hit[1], nl=False, err=True)
+        click.echo(hit[0], nl=False)
+        return 0
+    from agentmd import graph, prompt, tokens  # not needed when the output is remembered
+
+    problems = report_unreadable(ws)
     plan = graph.analyse(ws.tasks)
     if explain:
         return _explain(ws, plan, as_json)
@@ -49,6 +63,8 @@ def next_task(
             compiled.append(prompt.compile_prompt(ws, ready[0].task, budget, counter))
             return ready[0].task
 
+        from agentmd import lifecycle  # only claims need it (and its imports)
+
         task = lifecycle.claim_next(ws, owner or lifecycle.default_owner(), choose)
         if task is None:
             raise NothingToDo(_nothing_ready(ws, graph.analyse(ws.tasks)))
@@ -57,12 +73,13 @@ def next_task(
         result = prompt.compile_prompt(ws, plan.ready[0].task, budget, counter)
     # With exact counts, say how far the estimate was (the prompt's count is cached by now).
     comparison = counter.compare(result.prompt) if hasattr(counter, "compare") else None
-    if as_json:
-        emit_json({**result.as_json(), **({"estimate": comparison.as_json()} if comparison else {})})
-    else:
-        click.echo(result.prompt, nl=False)
-        if comparison:
-            click.echo(f"agentmd: {comparison.exact:,} tokens, exact ({comparison.describe()})", err=True)
+    data = {**result.as_json(), **({"estimate": comparison.as_json()} if comparison else {})}
+    output = json_text(data) if as_json else result.prompt
+    if reusable:
+        memo.remember(ws, memo_key, output, "".join(p.render() + "\n" for p in problems))
+    click.echo(output, nl=False)
+    if comparison and not as_json:
+        click.echo(f"agentmd: {comparison.exact:,} tokens, exact ({comparison.describe()})", err=True)
     return 0
 
 

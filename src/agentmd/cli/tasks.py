@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from agentmd import graph, lifecycle, scaffold
-from agentmd.cli.common import emit_json, json_option, open_workspace, report_unreadable
+from agentmd import graph, lifecycle, memo, scaffold
+from agentmd.cli.common import emit_json, json_option, json_text, open_workspace, report_unreadable
 from agentmd.errors import LocatedError
 from agentmd.model import PRIORITIES
 
@@ -43,7 +43,20 @@ def add(title, task_id, priority, depends_on, inputs, outputs, verify) -> int:
 def list_tasks(statuses, ready, as_json) -> int:
     """List the tasks."""
     ws = open_workspace()
-    report_unreadable(ws)
+    memo_key = memo.key("list", sorted(statuses), ready, as_json)
+    hit = memo.recall(ws, memo_key)
+    if hit is not None:
+        click.echo(hit[1], nl=False, err=True)
+        click.echo(hit[0], nl=False)
+        return 0
+    problems = report_unreadable(ws)
+    output = _list_output(ws, statuses, ready, as_json)
+    memo.remember(ws, memo_key, output, "".join(p.render() + "\n" for p in problems))
+    click.echo(output, nl=False)
+    return 0
+
+
+def _list_output(ws, statuses, ready: bool, as_json: bool) -> str:
     plan = graph.analyse(ws.tasks)
     ready_ids = [c.task.id for c in plan.ready]
     if ready:
@@ -55,16 +68,13 @@ def list_tasks(statuses, ready, as_json) -> int:
         tasks = [t for t in tasks if t.status in wanted]
     ready_set = set(ready_ids)
     if as_json:
-        emit_json({"tasks": [{**t.summary(), "ready": t.id in ready_set} for t in tasks]})
-        return 0
-    if not tasks:
-        click.echo("no tasks", err=True)
-        return 0
-    width = max(len(t.id) for t in tasks)
+        return json_text({"tasks": [{**t.summary(), "ready": t.id in ready_set} for t in tasks]})
+    width = max((len(t.id) for t in tasks), default=0)
+    lines = []
     for t in tasks:
         mark = "ready" if t.id in ready_set else t.status
-        click.echo(f"{t.id:<{width}}  {mark:<7}  {t.priority:<6}  {t.title}")
-    return 0
+        lines.append(f"{t.id:<{width}}  {mark:<7}  {t.priority:<6}  {t.title}\n")
+    return "".join(lines)
 
 
 @click.command()

@@ -1,0 +1,60 @@
+"""Outputs of read-only commands, reused while no file under .agents/ has changed.
+
+The key is a digest of every file's name, mtime, size and inode (`workspace.signature`), so a
+run that finds nothing changed only scans the folder and prints. Entries are trusted only when
+every file is older than the memo by the racy-clean margin, as the index cache does.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+
+from agentmd.workspace import CACHE_DIR, CACHE_FORMAT, RACY_NS, Workspace, newest_mtime, signature
+
+MEMO_FILE = "memo.json"
+MAX_ENTRIES = 16
+
+
+def key(*parts: object) -> str:
+    return json.dumps(parts, separators=(",", ":"))
+
+
+def recall(ws: Workspace, memo_key: str) -> tuple[str, str] | None:
+    """The (stdout, stderr) a run with the same key printed, when no file has changed since."""
+    try:
+        data = json.loads((ws.agents / CACHE_DIR / MEMO_FILE).read_bytes())
+        if data["format"] != CACHE_FORMAT or data["signature"] != signature(ws.scanned):
+            return None
+        if newest_mtime(ws.scanned) >= data["written"] - RACY_NS:
+            return None
+        value = data["entries"].get(memo_key)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if isinstance(value, list) and len(value) == 2 and all(isinstance(v, str) for v in value):
+        return value[0], value[1]
+    return None
+
+
+def remember(ws: Workspace, memo_key: str, output: str, errors: str) -> None:
+    path = ws.agents / CACHE_DIR / MEMO_FILE
+    sig = signature(ws.scanned)
+    entries: dict[str, list[str]] = {}
+    try:
+        data = json.loads(path.read_bytes())
+        if data.get("format") == CACHE_FORMAT and data.get("signature") == sig:
+            entries = dict(data["entries"])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        pass
+    entries[memo_key] = [output, errors]
+    while len(entries) > MAX_ENTRIES:
+        entries.pop(next(iter(entries)))
+    payload = {"format": CACHE_FORMAT, "signature": sig, "written": time.time_ns(), "entries": entries}
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(payload), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        pass
