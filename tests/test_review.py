@@ -7,7 +7,7 @@ import json
 import pytest
 
 from agentmd import diff_budget
-from agentmd.review import review_for_loop
+from agentmd.review import check_file, review_for_loop
 from agentmd.workspace import Workspace
 from conftest import cli, git
 from fake_anthropic import error, tool_use
@@ -260,3 +260,29 @@ def test_a_base_that_is_not_a_commit_is_an_error(worked, fake_api):
         "  hint: name a commit, tag or branch\n"
     )
     assert fake_api.requests == []
+
+
+def test_a_written_findings_file_checks_clean(worked, fake_api):
+    fake_api.messages = [tool_use("report_review", {"summary": "One bug.", "findings": [BLOCKING]})]
+    assert cli(worked, "review", "tokenizer").exit_code == 1
+    ws = Workspace.find(worked)
+    assert check_file(ws, "reviews/2026-11-22-tokenizer.md") == []
+
+
+def test_a_hand_broken_findings_file_has_located_problems(example):
+    folder = example / ".agents/reviews"
+    folder.mkdir()
+    (folder / "2026-11-22-x.md").write_text(
+        "---\ntask: ghost\nverdict: pass\nblocking: 2\nfindings: 1\nbase: not-a-hash\nreviewer: me\n---\n## Summary\n"
+    )
+    problems = check_file(Workspace.find(example), "reviews/2026-11-22-x.md")
+    assert [p.render() for p in problems] == [
+        ".agents/reviews/2026-11-22-x.md:7:1: error unknown-key: unknown key 'reviewer' in a findings file\n"
+        "  hint: known keys: task, verdict, blocking, findings, base, head, model, date",
+        ".agents/reviews/2026-11-22-x.md:1:1: error missing-key: a findings file needs 'head'",
+        ".agents/reviews/2026-11-22-x.md:2:1: warning dangling-task: no task 'ghost' in .agents/tasks/",
+        ".agents/reviews/2026-11-22-x.md:4:1: error bad-value: more blocking findings than findings",
+        ".agents/reviews/2026-11-22-x.md:3:1: error bad-value: verdict pass does not match 2 blocking finding(s)\n"
+        "  hint: changes_requested when blocking > 0, else pass",
+        ".agents/reviews/2026-11-22-x.md:6:1: error bad-value: base must be a commit hash, not 'not-a-hash'",
+    ]

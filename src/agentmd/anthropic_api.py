@@ -17,6 +17,7 @@ DEFAULT_MODEL = "claude-sonnet-5-5"
 DEFAULT_TIMEOUT = 300.0  # seconds per request; a decomposition may write thousands of tokens
 DEFAULT_RETRIES = 3
 INSTALL = "pip install 'agentmd-cli[anthropic]'"
+PLAN_FIELDS = ("model", "model_timeout", "model_retries")  # the plan.md settings read here
 KEY_VARIABLE = "ANTHROPIC_API_KEY"
 CACHE = {"type": "ephemeral"}
 

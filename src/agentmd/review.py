@@ -5,6 +5,7 @@ blocking ones can become follow-up tasks."""
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
@@ -19,8 +20,11 @@ from agentmd.workspace import Workspace
 FOLDER = "reviews"
 SEVERITIES = ("blocking", "minor", "nit")
 VERDICTS = ("pass", "changes_requested")
+FIELDS = ("task", "verdict", "blocking", "findings", "base", "head", "model", "date")  # of a findings file
+REQUIRED = ("task", "verdict", "blocking", "findings", "base", "head")
 MAX_TOKENS = 8192
 TOOL_NAME = "report_review"
+HEX_RE = re.compile(r"[0-9a-f]{4,64}")
 
 INSTRUCTIONS = """\
 You are a senior engineer reviewing another engineer's finished task before it is marked done.
@@ -309,6 +313,50 @@ def _write(ws: Workspace, result: Review) -> str:
         if textfile.create_exclusive(ws.agents / rel, text):
             return rel
     raise AgentmdError(f"too many reviews named {FOLDER}/{stem}-*.md")
+
+
+def check_file(ws: Workspace, rel: str) -> list[Problem]:
+    """Every problem in the front matter of one findings file (`reviews/<name>.md`), located at
+    its field, for `agentmd check`. A file that does not parse raises LocatedError."""
+    doc = ws.read(rel)
+    display = ws.display(rel)
+    if doc.fm is None:
+        return [Problem(display, 1, 1, "frontmatter-missing", "a findings file starts with front matter",
+                        "agentmd review writes these files; restore it from git")]  # fmt: skip
+    fields = doc.fields
+    problems: list[Problem] = []
+
+    def at(key: str, code: str, message: str, hint: str = "", severity: str = "error") -> None:
+        problems.append(Problem(display, doc.line_of(key), 1, code, message, hint, severity))
+
+    for key in fields:
+        if key not in FIELDS:
+            at(key, "unknown-key", f"unknown key '{key}' in a findings file", f"known keys: {', '.join(FIELDS)}")
+    for key in REQUIRED:
+        if fields.get(key) in (None, ""):
+            at(key, "missing-key", f"a findings file needs '{key}'")
+    task, verdict = fields.get("task"), fields.get("verdict")
+    if isinstance(task, str) and task and task not in ws.tasks:
+        at("task", "dangling-task", f"no task '{task}' in {AGENTS_DIR}/tasks/", severity="warning")
+    if verdict is not None and verdict not in VERDICTS:
+        at("verdict", "bad-value", f"verdict must be one of {', '.join(VERDICTS)}, not {verdict!r}")
+    counts = {}
+    for key in ("blocking", "findings"):
+        value = fields.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+            at(key, "bad-value", f"{key} must be a count (0 or more), not {value!r}")
+        elif value is not None:
+            counts[key] = value
+    if counts.get("blocking", 0) > counts.get("findings", counts.get("blocking", 0)):
+        at("blocking", "bad-value", "more blocking findings than findings")
+    if verdict in VERDICTS and "blocking" in counts and (verdict == "pass") != (counts["blocking"] == 0):
+        at("verdict", "bad-value", f"verdict {verdict} does not match {counts['blocking']} blocking finding(s)",
+           "changes_requested when blocking > 0, else pass")  # fmt: skip
+    for key in ("base", "head"):
+        value = fields.get(key)
+        if value not in (None, "") and not (isinstance(value, str) and HEX_RE.fullmatch(value)):
+            at(key, "bad-value", f"{key} must be a commit hash, not {value!r}")
+    return problems
 
 
 # -- follow-up tasks -------------------------------------------------------------------------
