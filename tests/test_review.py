@@ -200,7 +200,7 @@ def test_a_failing_api_leaves_no_findings_file(worked, fake_api):
     assert not (worked / ".agents/reviews").exists()
 
 
-def test_review_without_a_key_says_so_before_reading_anything(worked):
+def test_review_without_a_key_says_so_in_one_line(worked):
     result = cli(worked, "review", "tokenizer")
     assert result.exit_code == 2
     assert result.stderr == (

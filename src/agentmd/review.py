@@ -149,7 +149,7 @@ def review(
     head_name = head or "HEAD"
     head = _commit(ws, head_name)
     diff = git.out(
-        ["diff", "--no-color", "--no-ext-diff", "-M", f"{base}..{head}", "--", ".", f":(exclude){AGENTS_DIR}"],
+        ["diff", "--no-color", "--no-ext-diff", "-M", "--relative", f"{base}..{head}", "--", ".", f":(exclude){AGENTS_DIR}"],
         ws.root,
     )
     if not diff.strip():
