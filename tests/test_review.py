@@ -7,7 +7,8 @@ import json
 import pytest
 
 from agentmd import diff_budget
-from agentmd.review import check_file, review_for_loop
+from agentmd.findings_file import check_file
+from agentmd.review import review_for_loop
 from agentmd.workspace import Workspace
 from conftest import cli, git
 from fake_anthropic import error, tool_use
