@@ -52,7 +52,7 @@ def test_decompose_writes_valid_tasks_that_next_can_compile(plan, fake_api):
         "depends_on: [reader, tokenizer]\n"
         "inputs: [src/tally/__init__.py]\n"
         "outputs: [src/tally/writer.py, tests/test_writer.py]\n"
-        "verify: \n"
+        "verify:\n"
         "  - python -m pytest tests/test_writer.py -q\n"
         "created: 2026-11-22\n"
         "---\n"

@@ -143,7 +143,7 @@ def test_file_tasks_turns_each_blocking_finding_into_a_task(worked, fake_api):
         "depends_on: []\n"
         "inputs: [src/tally/tokenize.py]\n"
         "outputs: [src/tally/tokenize.py]\n"
-        "verify: \n"  # the core task template's own trailing space
+        "verify:\n"
         "  - python -m pytest tests/test_tokenize.py -q\n"
         "created: 2026-11-22\n"
         "---\n"
