@@ -241,3 +241,9 @@ def test_check_counts_files_in_a_repo_without_commits(tmp_path):
     git(tmp_path, "init", "-q")
     cli(tmp_path, "init", "--example")
     assert cli(tmp_path, "check").exit_code == 0
+
+
+def test_conflict_markers_in_an_agents_md_anywhere_are_found(example):
+    write(example, "pkg/AGENTS.md", "# Rules\n<<<<<<< HEAD\nuse tabs\n=======\nuse spaces\n>>>>>>> other\n")
+    out = cli(example, "check").stdout
+    assert "pkg/AGENTS.md:2:1: error conflict-marker: git conflict marker '<<<<<<<'\n" in out

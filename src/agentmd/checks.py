@@ -108,6 +108,12 @@ def check_workspace(ws: Workspace, counter: Counter) -> Report:
                 problems += fieldcheck.duplicate_keys(fm, ws.display(rel))
     always = always_loaded(ws)
     checked += len(always)
+    for display, path in always:
+        if not display.startswith(AGENTS_DIR + "/"):
+            try:
+                problems += fieldcheck.conflict_markers(textfile.read_text(path, display), display)
+            except LocatedError as exc:
+                problems.append(exc.problem)
     problems += budget_problems(ws, always, counter, settings.rules_budget)
     problems += prompt_problems(ws, counter)
     return Report(problems, checked)

@@ -5,16 +5,19 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from agentmd import AGENTS_DIR, document, git
 from agentmd.document import Document
 from agentmd.errors import LocatedError, Problem
 from agentmd.handoff import PROMPTS, SECTIONS, sections_of
-from agentmd.model import HANDOFF_STATUSES, Task
-from agentmd.workspace import Workspace
+from agentmd.model import HANDOFF_STATUSES
+
+if TYPE_CHECKING:  # the commit hook imports this module, and needs no workspace
+    from agentmd.model import Task
+    from agentmd.workspace import Workspace
 
 MAX_SUMMARY_SENTENCES = 4
 NONE_RE = re.compile(r"(?:none|n/?a|nothing|-|nil)\.?\Z", re.I)
@@ -50,20 +53,22 @@ class Changes:
     deleted: frozenset[str]
 
 
-class Tree(Protocol):
-    """Where a handoff's claims are checked: the working tree, or the index for a commit hook."""
+if TYPE_CHECKING:
 
-    root: Path
+    class Tree(Protocol):
+        """Where a handoff's claims are checked: the working tree, or the index for a commit hook."""
 
-    def existing(self, paths: list[str]) -> set[str]: ...
+        root: Path
 
-    def changes(self, base: str) -> Changes | None: ...  # None: base is not a commit here
+        def existing(self, paths: list[str]) -> set[str]: ...
 
-    def is_ancestor(self, base: str) -> bool: ...
+        def changes(self, base: str) -> Changes | None: ...  # None: base is not a commit here
 
-    def task_exists(self, task_id: str) -> bool: ...
+        def is_ancestor(self, base: str) -> bool: ...
 
-    def describe(self, base: str) -> str: ...
+        def task_exists(self, task_id: str) -> bool: ...
+
+        def describe(self, base: str) -> str: ...
 
 
 def parse_name_status(output: str) -> Changes:
@@ -79,12 +84,12 @@ def parse_name_status(output: str) -> Changes:
     return Changes(frozenset(files), frozenset(deleted))
 
 
-@dataclass
 class WorkTree:
     """The working tree as it is: committed work since base, plus what is not committed yet."""
 
-    ws: Workspace
-    _changes: dict[str, Changes | None] = field(default_factory=dict)
+    def __init__(self, ws: Workspace):
+        self.ws = ws
+        self._changes: dict[str, Changes | None] = {}
 
     @property
     def root(self) -> Path:
