@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import cli, git
+from conftest import CORPUS, cli, git
 
 GOOD = """\
 ---
@@ -270,3 +270,13 @@ def test_handoff_check_with_no_paths_checks_every_handoff(worked):
     result = check(worked)
     assert result.exit_code == 1
     assert result.stderr == "1 error(s), 4 warning(s) in 2 file(s) checked\n"
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="the corpus is not here (../shared/corpus)")
+def test_every_handoff_in_the_corpus_is_read_leniently_without_a_crash(worked):
+    files = sorted(str(p) for p in (CORPUS / "handoffs").iterdir() if p.suffix == ".md")
+    result = check(worked, *files)
+    assert result.exit_code == 0, result.output  # foreign files: warnings only
+    assert "internal error" not in result.output
+    assert result.stderr.endswith(f"in {len(files)} file(s) checked\n")
+    assert ": error " not in result.stdout

@@ -106,7 +106,7 @@ class WorkTree:
     def _diff(self, base: str) -> Changes | None:
         if git.run(["rev-parse", "--verify", "--quiet", f"{base}^{{commit}}"], self.root, check=False).returncode:
             return None
-        found = parse_name_status(git.out(["diff", "--name-status", "--no-renames", "-z", base, "--"], self.root))
+        found = parse_name_status(git.out(["diff", "--relative", "--name-status", "--no-renames", "-z", base, "--"], self.root))
         untracked = git.split_z(git.out(["ls-files", "-o", "--exclude-standard", "-z"], self.root))
         extra = {path for path in untracked if not path.startswith(AGENTS_DIR + "/")}
         return Changes(found.files | extra, found.deleted)
