@@ -3,7 +3,9 @@ subprocess, and the corpus of real agent files when it is there."""
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -26,6 +28,12 @@ GIT_ENV = {
 }
 
 
+ANTHROPIC_ENV = ("ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_PROFILE", "ANTHROPIC_CONFIG_DIR", "ANTHROPIC_CUSTOM_HEADERS")
+PROXY_ENV = tuple(
+    name for base in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY") for name in (base, base.lower())
+)
+
+
 @pytest.fixture(autouse=True)
 def isolated_env(tmp_path_factory, monkeypatch):
     """No test touches $HOME or the user's git config."""
@@ -37,9 +45,75 @@ def isolated_env(tmp_path_factory, monkeypatch):
         monkeypatch.setenv(key, value)
     monkeypatch.setenv("AGENTMD_AGENT", "tester")
     monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    for key in ANTHROPIC_ENV + PROXY_ENV:
+        monkeypatch.delenv(key, raising=False)
+    # Even a subprocess that finds a key can reach nothing: this port has no listener.
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", "http://127.0.0.1:9")
     for key in list(os.environ):
         if key.startswith("GIT_") and key not in GIT_ENV:
             monkeypatch.delenv(key, raising=False)
+
+
+class NetworkGuard:
+    """Every socket connection to an address other than loopback fails, and fails the test."""
+
+    def __init__(self):
+        self.attempts: list[object] = []
+
+    def allowed(self, address: object) -> bool:
+        if not isinstance(address, tuple):
+            return True  # AF_UNIX and friends: not the network
+        host = str(address[0]).split("%")[0]
+        if host == "localhost":
+            return True
+        try:
+            return ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            return False
+
+    def check(self, address: object) -> None:
+        if not self.allowed(address):
+            self.attempts.append(address)
+            raise ConnectionRefusedError(f"tests may not reach the network: {address}")
+
+
+@pytest.fixture(autouse=True)
+def network_guard(monkeypatch):
+    guard = NetworkGuard()
+    connect, connect_ex, getaddrinfo = socket.socket.connect, socket.socket.connect_ex, socket.getaddrinfo
+
+    def guarded_connect(sock, address):
+        guard.check(address)
+        return connect(sock, address)
+
+    def guarded_connect_ex(sock, address):
+        guard.check(address)
+        return connect_ex(sock, address)
+
+    def guarded_getaddrinfo(host, *args, **kwargs):
+        # A name lookup is traffic too: only names that cannot leave the machine resolve.
+        if host not in (None, "localhost", b"localhost"):
+            guard.check((host.decode() if isinstance(host, bytes) else host, args[0] if args else 0))
+        return getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded_connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", guarded_connect_ex)
+    monkeypatch.setattr(socket, "getaddrinfo", guarded_getaddrinfo)
+    yield guard
+    if guard.attempts:
+        pytest.fail(f"the test tried to reach the network: {guard.attempts}")
+
+
+@pytest.fixture
+def fake_api(monkeypatch):
+    """The local fake Anthropic API, reached through ANTHROPIC_BASE_URL, with a key set."""
+    from fake_anthropic import FakeAnthropic
+
+    fake = FakeAnthropic().start()
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", fake.url)
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test")
+    yield fake
+    fake.stop()
 
 
 def git(repo: Path, *args: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import string
 from importlib import resources
 from importlib.abc import Traversable
@@ -63,8 +64,7 @@ def yaml_list(items: list[str], block_indent: str = "") -> str:
 
 
 def render_task(agents: Path, values: dict) -> str:
-    text = string.Template(template_text(agents, "task.md"))
-    return text.safe_substitute(
+    text = string.Template(template_text(agents, "task.md")).safe_substitute(
         title=render_scalar(values["title"]),
         priority=values["priority"],
         depends_on=yaml_list(values["depends_on"]),
@@ -73,3 +73,5 @@ def render_task(agents: Path, values: dict) -> str:
         verify=yaml_list(values["verify"], "  "),
         created=values["created"],
     )
+    # A block list follows `key:` on the next lines: no space is left at the end of that line.
+    return re.sub(r"^([A-Za-z_]\w*): \n", r"\1:\n", text, flags=re.M)

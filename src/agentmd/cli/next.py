@@ -71,10 +71,15 @@ def next_task(
         result = compiled[0]
     else:
         result = prompt.compile_prompt(ws, plan.ready[0].task, budget, counter)
-    output = json_text(result.as_json()) if as_json else result.prompt
+    # With exact counts, say how far the estimate was (the prompt's count is cached by now).
+    comparison = counter.compare(result.prompt) if hasattr(counter, "compare") else None
+    data = {**result.as_json(), **({"estimate": comparison.as_json()} if comparison else {})}
+    output = json_text(data) if as_json else result.prompt
     if reusable:
         memo.remember(ws, memo_key, output, "".join(p.render() + "\n" for p in problems))
     click.echo(output, nl=False)
+    if comparison and not as_json:
+        click.echo(f"agentmd: {comparison.exact:,} tokens, exact ({comparison.describe()})", err=True)
     return 0
 
 
