@@ -106,6 +106,7 @@ def check_workspace(ws: Workspace, counter: Counter) -> Report:
             fm = _split(data.decode("utf-8", "replace"), ws.display(rel))
             if fm is not None:
                 problems += fieldcheck.duplicate_keys(fm, ws.display(rel))
+    problems += review_problems(ws)
     always = always_loaded(ws)
     checked += len(always)
     for display, path in always:
@@ -117,6 +118,28 @@ def check_workspace(ws: Workspace, counter: Counter) -> Report:
     problems += budget_problems(ws, always, counter, settings.rules_budget)
     problems += prompt_problems(ws, counter)
     return Report(problems, checked)
+
+
+def review_problems(ws: Workspace) -> list[Problem]:
+    """The findings files `agentmd review` writes (reviews/*.md), checked by their own module."""
+    from agentmd import findings_file
+
+    folder = ws.agents / findings_file.FOLDER
+    if not folder.is_dir():
+        return []
+    problems: list[Problem] = []
+    for path in sorted(folder.glob("*.md")):
+        problems += _review_file(ws, f"{findings_file.FOLDER}/{path.name}")
+    return problems
+
+
+def _review_file(ws: Workspace, rel: str) -> list[Problem]:
+    from agentmd import findings_file
+
+    try:
+        return findings_file.check_file(ws, rel)
+    except LocatedError as exc:
+        return [exc.problem]
 
 
 def _split(text: str, display: str) -> frontmatter.FrontMatter | None:
@@ -354,6 +377,8 @@ def _agents_file(ws: Workspace, rel: str, doc: document.Document, tree, settings
         return fieldcheck.check_plan(display, doc.fields, lines)
     if rel.startswith(("rules/", "memory/decisions/", "memory/gotchas/")):
         return fieldcheck.check_note(display, doc.fields, lines)
+    if rel.startswith("reviews/"):
+        return _review_file(ws, rel)
     return []
 
 

@@ -248,7 +248,9 @@ def lease_expired(display: str, fields: dict[str, Any], lines: dict[str, int], s
 
 
 def check_plan(display: str, fields: dict[str, Any], lines: dict[str, int]) -> list[Problem]:
-    problems = unknown_keys(fields, lines, display, PLAN_FIELDS)
+    from agentmd.anthropic_api import PLAN_FIELDS as MODEL_FIELDS
+
+    problems = unknown_keys(fields, lines, display, PLAN_FIELDS + MODEL_FIELDS)
     for key in ("context_window", "rules_budget", "max_attempts"):
         value = fields.get(key)
         if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value <= 0):
