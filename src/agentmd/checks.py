@@ -97,7 +97,7 @@ def check_workspace(ws: Workspace, counter: Counter) -> Report:
     records = {r.path: r for group in index.groups.values() for r in group}
     if index.plan is not None:
         records["plan.md"] = index.plan
-    for rel, data in _agents_files(ws):
+    for rel, data in agents_files(ws):
         checked += 1
         if b"<<<<<<<" in data or b">>>>>>>" in data:
             problems += fieldcheck.conflict_markers(data.decode("utf-8", "replace"), ws.display(rel))
@@ -158,7 +158,7 @@ def _may_repeat_a_key(data: bytes, keys: int) -> bool:
     return starts > keys
 
 
-def _agents_files(ws: Workspace, folder: str = ""):
+def agents_files(ws: Workspace, folder: str = ""):
     """(path relative to .agents/, bytes) of every Markdown file there, the cache left out."""
     try:
         entries = sorted(os.scandir(os.path.join(ws.agents, folder)), key=lambda e: e.name)
@@ -168,7 +168,7 @@ def _agents_files(ws: Workspace, folder: str = ""):
         rel = f"{folder}/{entry.name}" if folder else entry.name
         if entry.is_dir(follow_symlinks=False):
             if entry.name not in SKIP_DIRS:
-                yield from _agents_files(ws, rel)
+                yield from agents_files(ws, rel)
             continue
         if not entry.name.endswith(".md"):
             continue
@@ -313,7 +313,7 @@ def check_paths(ws: Workspace | None, paths: list[str], counter: Counter) -> Rep
     files = expand(paths)
     for path in files:
         display = str(path)
-        rel = _agents_rel(ws, path)
+        rel = agents_rel(ws, path)
         if rel is not None:
             display = ws.display(rel)  # type: ignore[union-attr]
         try:
@@ -347,7 +347,7 @@ def check_paths(ws: Workspace | None, paths: list[str], counter: Counter) -> Rep
     return Report(problems, len(files))
 
 
-def _agents_rel(ws: Workspace | None, path: Path) -> str | None:
+def agents_rel(ws: Workspace | None, path: Path) -> str | None:
     if ws is None:
         return None
     try:
