@@ -280,3 +280,30 @@ def test_every_handoff_in_the_corpus_is_read_leniently_without_a_crash(worked):
     assert "internal error" not in result.output
     assert result.stderr.endswith(f"in {len(files)} file(s) checked\n")
     assert ": error " not in result.stdout
+
+
+def test_a_committed_handoff_is_held_to_its_own_commit_as_work_goes_on(worked):
+    text = GOOD.replace("- src/tally/tokenize.py\n", "- src/tally/tokenize.py\n- tests/test_tokenize.py\n")
+    write_handoff(worked, text)
+    git(worked, "add", "-A")
+    git(worked, "commit", "-q", "-m", "handoff")
+    (worked / "src/tally/count.py").write_text("def top(text, n):\n    return []\n")  # the next task's work
+    git(worked, "add", "-A")
+    git(worked, "commit", "-q", "-m", "counter")
+    result = check(worked, ".agents/handoffs/2026-11-20-tokenizer.md")
+    assert result.exit_code == 0, result.stdout
+    memo = (worked / ".agents/.cache/handoff-truth.json").read_text()
+    assert f"diff {base_of(worked)} {git(worked, 'rev-parse', 'HEAD~1').strip()}" in memo
+    assert check(worked, ".agents/handoffs/2026-11-20-tokenizer.md").exit_code == 0  # from the cache
+
+
+def test_a_committed_handoff_that_claims_untouched_files_is_still_found(worked):
+    rel = write_handoff(worked, GOOD.replace("- src/tally/tokenize.py\n", "- src/tally/tokenize.py\n- tests/test_tokenize.py\n- README.md\n"))
+    git(worked, "add", "-A")
+    git(worked, "commit", "-q", "-m", "handoff")
+    commit = git(worked, "rev-parse", "HEAD").strip()
+    out = check(worked, rel).stdout
+    assert (
+        f"{rel}:34:1: error handoff-artifacts-untouched: Artifacts lists 'README.md', which the diff from base "
+        f"{base_of(worked)[:12]} to commit {commit[:12]} (the last to touch this handoff) does not touch\n"
+    ) in out

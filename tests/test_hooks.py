@@ -315,3 +315,19 @@ def test_the_pre_commit_framework_runs_the_hook_by_its_id(example):
     git(example, "add", ".agents")
     accepted = commit(example, "-m", "fine", env=env)
     assert accepted.returncode == 0, accepted.stdout + accepted.stderr
+
+
+def test_a_task_staged_as_done_after_its_handoff_was_committed_is_accepted(hooked):
+    (hooked / "src/tally").mkdir(parents=True)
+    (hooked / "src/tally/tokenize.py").write_text("def words(text):\n    return text.split()\n")
+    (hooked / ".agents/handoffs/2026-11-21-tokenizer.md").write_text(HANDOFF.format(base=base_of(hooked)))
+    git(hooked, "add", "-A")
+    assert commit(hooked, "-m", "work and handoff").returncode == 0
+    (hooked / "notes.txt").write_text("later\n")
+    git(hooked, "add", "notes.txt")
+    assert commit(hooked, "-m", "later work").returncode == 0
+    task = hooked / ".agents/tasks/tokenizer.md"
+    task.write_text(task.read_text().replace("status: active", "status: done"))
+    git(hooked, "add", ".agents/tasks/tokenizer.md")
+    result = commit(hooked, "-m", "tokenizer done")
+    assert result.returncode == 0, result.stderr

@@ -106,6 +106,7 @@ def check_workspace(ws: Workspace, counter: Counter) -> Report:
             fm = _split(data.decode("utf-8", "replace"), ws.display(rel))
             if fm is not None:
                 problems += fieldcheck.duplicate_keys(fm, ws.display(rel))
+    tree.save()
     problems += review_problems(ws)
     always = always_loaded(ws)
     checked += len(always)

@@ -3,6 +3,7 @@ exist) and true (Artifacts is what the diff changed, the task exists, base is an
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ EXTENSIONS = frozenset(
     "py pyi ts tsx js jsx mjs cjs md mdx toml json jsonc yaml yml txt cfg ini sh bash zsh rs go java kt "
     "c h cc cpp hpp cs rb php swift sql html css scss vue svelte lock env xml csv proto tf mdc".split()
 )
+MEMO = ".cache/handoff-truth.json"  # under .agents/: facts about commits, which do not change
 DEGRADED = (
     "a handoff that claims files the diff does not touch is the sign of a degraded session: "
     "compare with `git diff --name-only {base}` and write what was really done"
@@ -56,19 +58,25 @@ class Changes:
 if TYPE_CHECKING:
 
     class Tree(Protocol):
-        """Where a handoff's claims are checked: the working tree, or the index for a commit hook."""
+        """Where a handoff's claims are checked: the working tree, or the index for a commit hook.
+
+        `end` is where the session ended: the last commit that touched a committed handoff, or
+        None for what is not committed yet (the working tree, or the index in a commit hook).
+        """
 
         root: Path
 
         def existing(self, paths: list[str]) -> set[str]: ...
 
-        def changes(self, base: str) -> Changes | None: ...  # None: base is not a commit here
+        def end_of(self, display: str) -> str | None: ...
 
-        def is_ancestor(self, base: str) -> bool: ...
+        def changes(self, base: str, end: str | None) -> Changes | None: ...  # None: base is not a commit
+
+        def is_ancestor(self, base: str, end: str | None) -> bool: ...
 
         def task_exists(self, task_id: str) -> bool: ...
 
-        def describe(self, base: str) -> str: ...
+        def describe(self, base: str, end: str | None) -> str: ...
 
 
 def parse_name_status(output: str) -> Changes:
@@ -85,11 +93,17 @@ def parse_name_status(output: str) -> Changes:
 
 
 class WorkTree:
-    """The working tree as it is: committed work since base, plus what is not committed yet."""
+    """The working tree as it is. A handoff not committed yet is held to the diff from its base
+    to the working tree (committed, uncommitted and untracked work); a committed one to the diff
+    from its base to the last commit that touched it, which does not change as work goes on.
+    What git answers about commits is kept in .agents/.cache/ (it cannot change)."""
 
     def __init__(self, ws: Workspace):
         self.ws = ws
-        self._changes: dict[str, Changes | None] = {}
+        self._changes: dict[tuple[str, str | None], Changes | None] = {}
+        self._ends: dict[str, str] | None = None
+        self._memo: dict[str, list] | None = None
+        self._memo_changed = False
 
     @property
     def root(self) -> Path:
@@ -98,37 +112,111 @@ class WorkTree:
     def existing(self, paths: list[str]) -> set[str]:
         return {path for path in paths if os.path.lexists(self.root / path)}
 
-    def changes(self, base: str) -> Changes | None:
-        if base not in self._changes:
-            self._changes[base] = self._diff(base)
-        return self._changes[base]
+    def end_of(self, display: str) -> str | None:
+        if self._ends is None:
+            self._ends = self._last_commits()
+        return self._ends.get(display)
 
-    def _diff(self, base: str) -> Changes | None:
-        if git.run(["rev-parse", "--verify", "--quiet", f"{base}^{{commit}}"], self.root, check=False).returncode:
-            return None
-        found = parse_name_status(git.out(["diff", "--relative", "--name-status", "--no-renames", "-z", base, "--"], self.root))
-        untracked = git.split_z(git.out(["ls-files", "-o", "--exclude-standard", "-z"], self.root))
-        extra = {path for path in untracked if not path.startswith(AGENTS_DIR + "/")}
-        return Changes(found.files | extra, found.deleted)
+    def _last_commits(self) -> dict[str, str]:
+        """Each committed handoff that is unchanged in the working tree -> the last commit that touched it."""
+        folder = f"{AGENTS_DIR}/handoffs/"
+        log = git.run(["log", "--relative", "--format=>%H", "--name-only", "--no-renames", "--", folder], self.root, check=False)
+        if log.returncode != 0:
+            return {}
+        ends: dict[str, str] = {}
+        commit = ""
+        for line in log.stdout.splitlines():
+            if line.startswith(">"):
+                commit = line[1:]
+            elif line and line not in ends:
+                ends[line] = commit
+        dirty = git.run(["status", "--porcelain", "-z", "--no-renames", "--untracked-files=all", "--", folder], self.root, check=False)
+        for entry in git.split_z(dirty.stdout):
+            ends.pop(entry[3:], None)
+        return ends
 
-    def is_ancestor(self, base: str) -> bool:
-        return git.run(["merge-base", "--is-ancestor", base, "HEAD"], self.root, check=False).returncode == 0
+    def _remembered(self) -> dict[str, list]:
+        if self._memo is None:
+            try:
+                data = json.loads((self.ws.agents / MEMO).read_bytes())
+                self._memo = data if isinstance(data, dict) else {}
+            except (OSError, ValueError):
+                self._memo = {}
+        return self._memo
+
+    def save(self) -> None:
+        """Keep what git said about commits for the next run (best effort: a cache)."""
+        if not self._memo_changed or self._memo is None:
+            return
+        path = self.ws.agents / MEMO
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(self._memo, separators=(",", ":")), encoding="utf-8")
+            os.replace(tmp, path)
+        except OSError:
+            pass
+
+    def changes(self, base: str, end: str | None = None) -> Changes | None:
+        if (base, end) not in self._changes:
+            self._changes[base, end] = self._diff(base, end)
+        return self._changes[base, end]
+
+    def _diff(self, base: str, end: str | None) -> Changes | None:
+        if end is not None:
+            key = f"diff {base} {end}"
+            hit = self._remembered().get(key)
+            if isinstance(hit, list) and len(hit) == 2:
+                return None if hit[0] is None else Changes(frozenset(hit[0]), frozenset(hit[1]))
+        if base.startswith("-") or git.run(["rev-parse", "--verify", "--quiet", f"{base}^{{commit}}"], self.root, check=False).returncode:
+            found = None
+        elif end is not None:
+            out = git.out(["diff", "--relative", "--name-status", "--no-renames", "-z", base, end, "--"], self.root)
+            found = parse_name_status(out)
+        else:
+            out = git.out(["diff", "--relative", "--name-status", "--no-renames", "-z", base, "--"], self.root)
+            tracked = parse_name_status(out)
+            untracked = git.split_z(git.out(["ls-files", "-o", "--exclude-standard", "-z"], self.root))
+            extra = {path for path in untracked if not path.startswith(AGENTS_DIR + "/")}
+            found = Changes(tracked.files | extra, tracked.deleted)
+        if end is not None and found is not None:  # a base that is not a commit may arrive later: not kept
+            self._remembered()[f"diff {base} {end}"] = [sorted(found.files), sorted(found.deleted)]
+            self._memo_changed = True
+        return found
+
+    def is_ancestor(self, base: str, end: str | None = None) -> bool:
+        key = f"ancestor {base} {end}"
+        if end is not None and isinstance(self._remembered().get(key), bool):
+            return self._remembered()[key]
+        answer = git.run(["merge-base", "--is-ancestor", base, end or "HEAD"], self.root, check=False).returncode == 0
+        if end is not None:
+            self._remembered()[key] = answer
+            self._memo_changed = True
+        return answer
 
     def task_exists(self, task_id: str) -> bool:
         return task_id in self.ws.tasks
 
-    def describe(self, base: str) -> str:
-        return f"the diff from base {base[:12]} to the working tree"
+    def describe(self, base: str, end: str | None = None) -> str:
+        target = f"commit {end[:12]} (the last to touch this handoff)" if end else "the working tree"
+        return f"the diff from base {base[:12]} to {target}"
 
 
-def check_handoff_file(ws: Workspace, rel_or_path: str | Path, *, lenient: bool = False) -> list[Problem]:
-    """Every finding for one handoff: a path relative to .agents/, or any path on disk."""
+def check_handoff_file(
+    ws: Workspace, rel_or_path: str | Path, *, lenient: bool = False, tree: WorkTree | None = None
+) -> list[Problem]:
+    """Every finding for one handoff: a path relative to .agents/, or any path on disk. Pass one
+    `tree` to check many: it asks git about the history once."""
     path, display = locate(ws, rel_or_path)
     try:
         doc = document.read(path, display)
     except LocatedError as exc:
         return [exc.problem]
-    return check_document(doc, WorkTree(ws), lenient=lenient)
+    own = tree or WorkTree(ws)
+    problems = check_document(doc, own, lenient=lenient)
+    if tree is None:
+        own.save()
+    return problems
 
 
 def locate(ws: Workspace, rel_or_path: str | Path) -> tuple[Path, str]:
@@ -178,8 +266,9 @@ def check_document(doc: Document, tree: Tree, *, lenient: bool = False) -> list[
     status = str(fields.get("status") or "").strip().lower()
     base = str(fields.get("base") or "").strip()
     if not lenient:
-        _front_matter(doc, tree, add)
-    changes = tree.changes(base) if base and not lenient else None
+        _front_matter(doc, tree, add, end_of=tree.end_of(doc.display) if doc.fields.get("base") else None)
+    end = tree.end_of(doc.display) if base and not lenient else None
+    changes = tree.changes(base, end) if base and not lenient else None
     truth_known = changes is not None
     found = sections_of(doc)
     _completeness(doc, found, status, changes, add, lenient)
@@ -187,11 +276,12 @@ def check_document(doc: Document, tree: Tree, *, lenient: bool = False) -> list[
     if not lenient:  # another repository's paths cannot be checked against this one
         _paths(doc, found, tree, changes, add, truth_known)
     if changes is not None and "Artifacts" in found:
-        _artifacts_truth(doc, found["Artifacts"], changes, tree.describe(base), base, add)
+        span = f"{base[:12]} {end[:12]}" if end else base[:12]
+        _artifacts_truth(doc, found["Artifacts"], changes, tree.describe(base, end), span, add)
     return problems
 
 
-def _front_matter(doc: Document, tree: Tree, add) -> None:
+def _front_matter(doc: Document, tree: Tree, add, end_of: str | None) -> None:
     if doc.fm is None:
         add(1, 1, "handoff-frontmatter-missing", "the handoff has no front matter",
             "start it with '---', 'task: ID', 'status: done|partial|blocked|failed', 'base: COMMIT', '---'")
@@ -215,11 +305,12 @@ def _front_matter(doc: Document, tree: Tree, add) -> None:
             "missing cannot be told from deleted ones",
             "add 'base: COMMIT', the commit the session started from (the task's base)", "warning")
         return
-    if tree.changes(base) is None:
+    if tree.changes(base, end_of) is None:
         add(doc.line_of("base"), 1, "handoff-base-unknown", f"base '{base}' is not a commit in this repository",
             "use the commit the session started from (the task's 'base' field)")
-    elif not tree.is_ancestor(base):
-        add(doc.line_of("base"), 1, "handoff-base-not-ancestor", f"base {base[:12]} is not an ancestor of HEAD",
+    elif not tree.is_ancestor(base, end_of):
+        where = f"commit {end_of[:12]} (the last to touch this handoff)" if end_of else "HEAD"
+        add(doc.line_of("base"), 1, "handoff-base-not-ancestor", f"base {base[:12]} is not an ancestor of {where}",
             "the work was rebased or the base is wrong: set base to the commit the work now starts from")
 
 
@@ -361,7 +452,7 @@ def _covers(listed: str, path: str) -> bool:
     return listed == path or (listed.endswith("/") and path.startswith(listed))
 
 
-def _artifacts_truth(doc, section, changes: Changes, diff_name: str, base: str, add) -> None:
+def _artifacts_truth(doc, section, changes: Changes, diff_name: str, span: str, add) -> None:
     items = [(line, path) for line, path in artifact_items(doc, section) if not path.startswith(AGENTS_DIR + "/")]
     listed = [path for _, path in items]
     missing = sorted(path for path in changes.files if not any(_covers(item, path) for item in listed))
@@ -374,4 +465,4 @@ def _artifacts_truth(doc, section, changes: Changes, diff_name: str, base: str, 
         if not any(_covers(path, changed) for changed in changes.files):
             add(line, 1, "handoff-artifacts-untouched",
                 f"Artifacts lists '{path}', which {diff_name} does not touch",
-                DEGRADED.format(base=base[:12]))
+                DEGRADED.format(base=span))

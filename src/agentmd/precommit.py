@@ -38,9 +38,10 @@ class Staged:
         self.root = root
         self.env = env
         self._blobs: dict[str, str | None] = {}
-        self._changes: dict[str, Changes | None] = {}
+        self.staged: set[str] = set()
+        self._changes: dict[tuple[str, str | None], Changes | None] = {}
         self._checked: dict[str, list[Problem]] = {}
-        self._ancestor: dict[str, bool] = {}
+        self._ancestor: dict[tuple[str, str | None], bool] = {}
         self._handoffs: list[str] | None = None
 
     def git(self, *args: str, check: bool = True, input: str | None = None):
@@ -90,21 +91,27 @@ class Staged:
             self._handoffs = [f for f in self.listed(HANDOFFS) if f.endswith(".md")]
         return self._handoffs
 
-    def changes(self, base: str) -> Changes | None:
-        if base not in self._changes:
+    def end_of(self, display: str) -> str | None:
+        """A staged handoff ends with this commit; a committed one, with the last commit that touched it."""
+        if display in self.staged:
+            return None
+        return self.git("log", "-1", "--format=%H", "--", display, check=False).stdout.strip() or None
+
+    def changes(self, base: str, end: str | None = None) -> Changes | None:
+        if (base, end) not in self._changes:
             found = None
             if not base.startswith("-"):
-                result = self.git("diff", "--cached", "--name-status", "--no-renames", "-z", f"{base}^{{commit}}", "--",
-                                  check=False)
+                target = ["--cached", f"{base}^{{commit}}"] if end is None else [f"{base}^{{commit}}", end]
+                result = self.git("diff", "--name-status", "--no-renames", "-z", *target, "--", check=False)
                 found = parse_name_status(result.stdout) if result.returncode == 0 else None
-            self._changes[base] = found
-        return self._changes[base]
+            self._changes[base, end] = found
+        return self._changes[base, end]
 
-    def is_ancestor(self, base: str) -> bool:
-        if base not in self._ancestor:
-            result = self.git("merge-base", "--is-ancestor", base, "HEAD", check=False)
-            self._ancestor[base] = result.returncode == 0
-        return self._ancestor[base]
+    def is_ancestor(self, base: str, end: str | None = None) -> bool:
+        if (base, end) not in self._ancestor:
+            result = self.git("merge-base", "--is-ancestor", base, end or "HEAD", check=False)
+            self._ancestor[base, end] = result.returncode == 0
+        return self._ancestor[base, end]
 
     def exist_as_tasks(self, ids: list[str]) -> None:
         """Learn in one call which of these task files are staged or committed."""
@@ -113,7 +120,9 @@ class Staged:
     def task_exists(self, task_id: str) -> bool:
         return self.show(f"{PREFIX}tasks/{task_id}.md") is not None
 
-    def describe(self, base: str) -> str:
+    def describe(self, base: str, end: str | None = None) -> str:
+        if end:
+            return f"the diff from base {base[:12]} to commit {end[:12]} (the last to touch this handoff)"
         return f"the staged diff from base {base[:12]}"
 
 
@@ -126,6 +135,7 @@ def staged_problems(cwd: Path) -> list[Problem]:
     staged = [n for n in names if n.startswith(PREFIX) and n.endswith(".md") and not n.startswith(SKIPPED)]
     if not staged:
         return []
+    tree.staged = set(staged)
     tree.read([PREFIX + "plan.md", *staged])
     settings = _settings(tree)
     problems: list[Problem] = []
