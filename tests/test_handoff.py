@@ -307,3 +307,11 @@ def test_a_committed_handoff_that_claims_untouched_files_is_still_found(worked):
         f"{rel}:34:1: error handoff-artifacts-untouched: Artifacts lists 'README.md', which the diff from base "
         f"{base_of(worked)[:12]} to commit {commit[:12]} (the last to touch this handoff) does not touch\n"
     ) in out
+
+
+def test_handoff_check_of_a_file_outside_any_workspace_is_lenient(tmp_path):
+    note = tmp_path / "SESSION.md"
+    note.write_text("## Summary\n\nDid various fixes.\n")
+    result = check(tmp_path, str(note))
+    assert result.exit_code == 0
+    assert f"{note}:3:5: warning handoff-vague: vague: 'various fixes'\n" in result.stdout

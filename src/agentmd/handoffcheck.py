@@ -219,6 +219,15 @@ def check_handoff_file(
     return problems
 
 
+def check_foreign_file(path: str | Path) -> list[Problem]:
+    """A handoff outside any workspace, read leniently: structure and wording only."""
+    try:
+        doc = document.read(Path(path), str(path))
+    except LocatedError as exc:
+        return [exc.problem]
+    return check_document(doc, None, lenient=True)  # type: ignore[arg-type]  # lenient never asks the tree
+
+
 def locate(ws: Workspace, rel_or_path: str | Path) -> tuple[Path, str]:
     given = Path(rel_or_path)
     if given.is_absolute() or (not str(rel_or_path).startswith(("handoffs/", "tasks/")) and given.exists()):

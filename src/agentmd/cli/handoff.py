@@ -45,9 +45,17 @@ def check(paths: tuple[str, ...], lenient: bool, output_format: str) -> int:
     Completeness, concreteness (vague phrases, paths that do not exist) and truth (Artifacts
     against the diff since base, the task exists, base is an ancestor of HEAD). Exit 1 on any error.
     """
-    from agentmd.handoffcheck import WorkTree, check_handoff_file, locate
+    from agentmd.handoffcheck import WorkTree, check_handoff_file, check_foreign_file, locate
+    from agentmd.workspace import NotAWorkspace
 
-    ws = open_workspace()
+    try:
+        ws = open_workspace()
+    except NotAWorkspace:
+        if not paths:
+            raise
+        # Outside a workspace there is no task and no base to hold a file to: lenient only.
+        problems = [p for path in paths for p in check_foreign_file(path)]
+        return print_findings(problems, output_format, checked=len(paths))
     tree = WorkTree(ws)
     targets = list(paths) or [h.record.path for h in ws.handoffs]
     problems = [p for p in ws.problems if p.path.startswith(ws.display("handoffs/"))] if not paths else []
