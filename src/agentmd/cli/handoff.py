@@ -45,7 +45,7 @@ def check(paths: tuple[str, ...], lenient: bool, output_format: str) -> int:
     Completeness, concreteness (vague phrases, paths that do not exist) and truth (Artifacts
     against the diff since base, the task exists, base is an ancestor of HEAD). Exit 1 on any error.
     """
-    from agentmd.handoffcheck import WorkTree, check_handoff_file, check_foreign_file, locate
+    from agentmd.handoffcheck import WorkTree, check_foreign_file, check_handoff_file, locate
     from agentmd.workspace import NotAWorkspace
 
     try:
