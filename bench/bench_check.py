@@ -108,7 +108,9 @@ def prepare(n: int) -> Path:
 
 
 def git_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    # As installed: Python keeps compiled bytecode (a shell that sets PYTHONDONTWRITEBYTECODE
+    # would make every run compile agentmd from source, which no installation does).
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_") and k != "PYTHONDONTWRITEBYTECODE"}
     env.update(GIT_AUTHOR_NAME="bench", GIT_AUTHOR_EMAIL="bench@example.com",
                GIT_COMMITTER_NAME="bench", GIT_COMMITTER_EMAIL="bench@example.com")
     return env
