@@ -13,7 +13,8 @@ from pathlib import Path
 
 from agentmd import AGENTS_DIR, document, fieldcheck, git
 from agentmd.errors import AgentmdError, LocatedError, Problem
-from agentmd.handoffcheck import Changes, check_document, parse_name_status
+from agentmd.handoff_diff import Changes, parse_name_status
+from agentmd.handoffcheck import check_document
 from agentmd.model import Settings
 
 PREFIX = AGENTS_DIR + "/"
