@@ -315,3 +315,19 @@ def test_handoff_check_of_a_file_outside_any_workspace_is_lenient(tmp_path):
     result = check(tmp_path, str(note))
     assert result.exit_code == 0
     assert f"{note}:3:5: warning handoff-vague: vague: 'various fixes'\n" in result.stdout
+
+
+def test_in_a_shallow_clone_a_base_out_of_reach_is_a_warning(worked, tmp_path):
+    text = GOOD.replace("- src/tally/tokenize.py\n", "- src/tally/tokenize.py\n- tests/test_tokenize.py\n")
+    rel = write_handoff(worked, text)
+    git(worked, "add", "-A")
+    git(worked, "commit", "-q", "-m", "handoff")
+    clone = tmp_path / "shallow"
+    git(tmp_path, "clone", "-q", "--depth", "1", f"file://{worked}", str(clone))
+    result = check(clone, rel)
+    assert result.exit_code == 0, result.stdout
+    assert result.stdout.startswith(
+        f"{rel}:4:1: warning handoff-base-unknown: base '{base_of(worked)}' is not in this shallow clone: "
+        "the truth checks cannot run\n"
+        "  hint: fetch the history (git fetch --unshallow; in GitHub Actions, fetch-depth: 0)\n"
+    )

@@ -46,6 +46,8 @@ if TYPE_CHECKING:
 
         def task_exists(self, task_id: str) -> bool: ...
 
+        def shallow(self) -> bool: ...  # a shallow clone lacks old commits: a missing base is no proof
+
         def describe(self, base: str, end: str | None) -> str: ...
 
 
@@ -167,6 +169,14 @@ class WorkTree:
     def task_exists(self, task_id: str) -> bool:
         return task_id in self.ws.tasks
 
+    def shallow(self) -> bool:
+        return is_shallow(self.root)
+
     def describe(self, base: str, end: str | None = None) -> str:
         target = f"commit {end[:12]} (the last to touch this handoff)" if end else "the working tree"
         return f"the diff from base {base[:12]} to {target}"
+
+
+def is_shallow(root: Path, env: dict[str, str] | None = None) -> bool:
+    result = git.run(["rev-parse", "--is-shallow-repository"], root, check=False, env=env)
+    return result.stdout.strip() == "true"

@@ -158,6 +158,11 @@ def _front_matter(doc: Document, tree: Tree, add, end_of: str | None) -> None:
             "add 'base: COMMIT', the commit the session started from (the task's base)", "warning")
         return
     if tree.changes(base, end_of) is None:
+        if tree.shallow():
+            add(doc.line_of("base"), 1, "handoff-base-unknown",
+                f"base '{base}' is not in this shallow clone: the truth checks cannot run",
+                "fetch the history (git fetch --unshallow; in GitHub Actions, fetch-depth: 0)", "warning")
+            return
         add(doc.line_of("base"), 1, "handoff-base-unknown", f"base '{base}' is not a commit in this repository",
             "use the commit the session started from (the task's 'base' field)")
     elif not tree.is_ancestor(base, end_of):

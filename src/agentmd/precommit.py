@@ -13,7 +13,7 @@ from pathlib import Path
 
 from agentmd import AGENTS_DIR, document, fieldcheck, git
 from agentmd.errors import AgentmdError, LocatedError, Problem
-from agentmd.handoff_diff import Changes, parse_name_status
+from agentmd.handoff_diff import Changes, is_shallow, parse_name_status
 from agentmd.handoffcheck import check_document
 from agentmd.model import Settings
 
@@ -120,6 +120,9 @@ class Staged:
 
     def task_exists(self, task_id: str) -> bool:
         return self.show(f"{PREFIX}tasks/{task_id}.md") is not None
+
+    def shallow(self) -> bool:
+        return is_shallow(self.root, self.env)
 
     def describe(self, base: str, end: str | None = None) -> str:
         if end:
