@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import Any, NamedTuple
 
 from agentmd.frontmatter import (
     ITEM_RE,
@@ -91,6 +91,30 @@ def _value_bounds(line: str) -> tuple[int, int]:
     return position, len(line[:end].rstrip(" \t"))
 
 
+class _Field(NamedTuple):
+    """Where one field stands: its span, its key line, and its value's bounds on that line."""
+
+    fm: FrontMatter
+    lines: list[str]
+    span: FieldSpan | None
+    line: str
+    start: int
+    end: int
+    old: str  # the value's text on the key line
+    items: list[int]  # indexes of its block-list item lines
+
+    @property
+    def single(self) -> bool:
+        return self.span is not None and self.span.end == self.span.start + 1
+
+    @property
+    def is_flow(self) -> bool:
+        return self.single and self.old.startswith("[") and self.old.endswith("]")
+
+    def item_indent(self) -> str:
+        return ITEM_RE.match(self.lines[self.items[-1]].rstrip("\r\n")).group(1)  # type: ignore[union-attr]
+
+
 class EditError(Exception):
     """The anchor for an edit is not where it should be; the file is left alone."""
 
@@ -110,93 +134,76 @@ class Editor:
         spans = {span.key: span for span in field_spans(fm.raw)}
         return fm, split_lines(fm.raw), spans
 
+    def _locate(self, key: str) -> _Field:
+        fm, lines, spans = self._state()
+        span = spans.get(key)
+        if span is None:
+            return _Field(fm, lines, None, "", 0, 0, "", [])
+        line = lines[span.start]
+        start, end = _value_bounds(line)
+        items = [i for i in range(span.start + 1, span.end) if ITEM_RE.match(lines[i].rstrip("\r\n"))]
+        return _Field(fm, lines, span, line, start, end, line[start:end], items)
+
     def _replace_lines(self, fm: FrontMatter, lines: list[str], start: int, end: int, new: list[str]) -> None:
         if lines and not lines[-1].endswith("\n"):
             lines[-1] += self.newline
         lines[start:end] = new
         self.text = self.text[: fm.start] + "".join(lines) + self.text[fm.end :]
 
+    def _replace_value(self, f: _Field, value_text: str) -> None:
+        """The field's one line with its value replaced; the key, spacing and comment stay."""
+        assert f.span is not None
+        if not f.old and not f.line[f.end :].strip():
+            new_line = f.line[: f.start].rstrip(" \t") + " " + value_text + f.line[f.end :]
+        else:
+            new_line = f.line[: f.start] + value_text + f.line[f.end :]
+        self._replace_lines(f.fm, f.lines, f.span.start, f.span.start + 1, [new_line])
+
     def set(self, key: str, value: Any) -> None:
         """Set a scalar or list field; only its line (or span) changes, or one line is added."""
         if isinstance(value, list | tuple):
             self.set_list(key, list(value))
             return
-        fm, lines, spans = self._state()
-        span = spans.get(key)
-        if span is None:
-            self._append(fm, lines, f"{key}: {render_scalar(value)}")
-            return
-        line = lines[span.start]
-        start, end = _value_bounds(line)
-        old = line[start:end]
-        single = span.end == span.start + 1
-        if single and old[:1] not in ("[", "{", "|", ">", "&", "*", "!"):
-            style = old[:1] if old[:1] in "'\"" else ""
-            new_value = render_scalar(value, style)
-            if not old and not line[end:].strip():
-                new_line = line[:start].rstrip(" \t") + " " + new_value + line[end:]
-            else:
-                new_line = line[:start] + new_value + line[end:]
-            self._replace_lines(fm, lines, span.start, span.start + 1, [new_line])
+        f = self._locate(key)
+        if f.span is None:
+            self._append(f.fm, f.lines, f"{key}: {render_scalar(value)}")
+        elif f.single and f.old[:1] not in ("[", "{", "|", ">", "&", "*", "!"):
+            self._replace_value(f, render_scalar(value, f.old[:1] if f.old[:1] in "'\"" else ""))
         else:
-            self._replace_lines(
-                fm, lines, span.start, span.end, [f"{key}: {render_scalar(value)}{self.newline}"]
-            )
+            new = [f"{key}: {render_scalar(value)}{self.newline}"]
+            self._replace_lines(f.fm, f.lines, f.span.start, f.span.end, new)
 
     def set_list(self, key: str, items: list[Any]) -> None:
-        fm, lines, spans = self._state()
-        span = spans.get(key)
+        f = self._locate(key)
         flow = "[" + ", ".join(render_scalar(item, flow=True) for item in items) + "]"
-        if span is None:
-            self._append(fm, lines, f"{key}: {flow}")
-            return
-        line = lines[span.start]
-        start, end = _value_bounds(line)
-        old = line[start:end]
-        block_items = [i for i in range(span.start + 1, span.end) if ITEM_RE.match(lines[i].rstrip("\r\n"))]
-        if old.startswith("[") and old.endswith("]") and span.end == span.start + 1:
-            self._replace_lines(fm, lines, span.start, span.start + 1, [line[:start] + flow + line[end:]])
-        elif not old and block_items and items:
-            indent = ITEM_RE.match(lines[block_items[0]].rstrip("\r\n")).group(1)  # type: ignore[union-attr]
+        if f.span is None:
+            self._append(f.fm, f.lines, f"{key}: {flow}")
+        elif f.is_flow:
+            self._replace_value(f, flow)
+        elif not f.old and f.items and items:
+            indent = f.item_indent()
             new = [f"{indent}- {render_scalar(item)}{self.newline}" for item in items]
-            self._replace_lines(fm, lines, span.start + 1, span.end, new)
+            self._replace_lines(f.fm, f.lines, f.span.start + 1, f.span.end, new)
         else:
-            self._replace_lines(fm, lines, span.start, span.end, [f"{key}: {flow}{self.newline}"])
+            self._replace_lines(f.fm, f.lines, f.span.start, f.span.end, [f"{key}: {flow}{self.newline}"])
 
     def append_to_list(self, key: str, item: Any) -> None:
         """Add one item in the list's own style: `[a, b]` gets `, c`; a block list gets a line."""
-        fm, lines, spans = self._state()
-        span = spans.get(key)
-        if span is None:
-            self._append(fm, lines, f"{key}: [{render_scalar(item, flow=True)}]")
-            return
-        line = lines[span.start]
-        start, end = _value_bounds(line)
-        old = line[start:end]
+        f = self._locate(key)
         rendered = render_scalar(item, flow=True)
-        if old.startswith("[") and old.endswith("]") and span.end == span.start + 1:
-            inner = old[1:-1]
-            if inner.strip():
-                keep = len(inner.rstrip())
-                new_old = "[" + inner[:keep] + ", " + rendered + inner[keep:] + "]"
-            else:
-                new_old = "[" + rendered + "]"
-            self._replace_lines(fm, lines, span.start, span.start + 1, [line[:start] + new_old + line[end:]])
-            return
-        items = [i for i in range(span.start + 1, span.end) if ITEM_RE.match(lines[i].rstrip("\r\n"))]
-        if not old and items:
-            last = items[-1]
-            indent = ITEM_RE.match(lines[last].rstrip("\r\n")).group(1)  # type: ignore[union-attr]
-            insert_at = span.end
-            new_line = f"{indent}- {render_scalar(item)}{self.newline}"
-            if not lines[insert_at - 1].endswith("\n"):
-                lines[insert_at - 1] += self.newline
-            self._replace_lines(fm, lines, insert_at, insert_at, [new_line])
-            return
-        if not old and span.end == span.start + 1:
-            self._replace_lines(fm, lines, span.start, span.start + 1, [line[:start].rstrip(" \t") + f" [{rendered}]" + line[end:]])
-            return
-        raise EditError(f"{self.display}: field '{key}' is not a list agentmd can extend")
+        if f.span is None:
+            self._append(f.fm, f.lines, f"{key}: [{rendered}]")
+        elif f.is_flow:
+            inner = f.old[1:-1]
+            keep = len(inner.rstrip())
+            self._replace_value(f, f"[{inner[:keep]}, {rendered}{inner[keep:]}]" if keep else f"[{rendered}]")
+        elif not f.old and f.items:
+            new_line = f"{f.item_indent()}- {render_scalar(item)}{self.newline}"
+            self._replace_lines(f.fm, f.lines, f.span.end, f.span.end, [new_line])
+        elif not f.old and f.single:
+            self._replace_value(f, f"[{rendered}]")
+        else:
+            raise EditError(f"{self.display}: field '{key}' is not a list agentmd can extend")
 
     def delete(self, key: str) -> None:
         fm, lines, spans = self._state()
