@@ -247,6 +247,8 @@ def check_paths(ws: Workspace | None, paths: list[str], counter: Counter) -> Rep
             problems += _agents_file(ws, rel, doc, tree, settings)
         elif HANDOFF_NAME_RE.search(path.name) or len(sections_of(doc)) >= 3:
             problems += check_document(doc, tree, lenient=True)  # type: ignore[arg-type]
+    if tree is not None:
+        tree.save()
     return Report(problems, len(files))
 
 
