@@ -241,3 +241,24 @@ def test_check_counts_files_in_a_repo_without_commits(tmp_path):
     git(tmp_path, "init", "-q")
     cli(tmp_path, "init", "--example")
     assert cli(tmp_path, "check").exit_code == 0
+
+
+def test_conflict_markers_in_an_agents_md_anywhere_are_found(example):
+    write(example, "pkg/AGENTS.md", "# Rules\n<<<<<<< HEAD\nuse tabs\n=======\nuse spaces\n>>>>>>> other\n")
+    out = cli(example, "check").stdout
+    assert "pkg/AGENTS.md:2:1: error conflict-marker: git conflict marker '<<<<<<<'\n" in out
+
+
+def test_a_findings_file_from_agentmd_review_is_checked(example):
+    write(example, ".agents/reviews/2026-11-22-tokenizer.md", (
+        "---\ntask: tokenizer\nverdict: maybe\nblocking: 0\nfindings: 0\nbase: abcdef1\nhead: abcdef2\n---\n## Summary\n"
+    ))
+    result = cli(example, "check")
+    assert result.exit_code == 1
+    assert ".agents/reviews/2026-11-22-tokenizer.md:3:1: error bad-value: verdict must be one of pass, changes_requested, not 'maybe'\n" in result.stdout
+
+
+def test_the_model_settings_are_known_plan_keys(example):
+    plan = example / ".agents/plan.md"
+    plan.write_text(plan.read_text().replace("lease: 2h\n", "lease: 2h\nmodel: claude-sonnet-4-5\n"))
+    assert "unknown-key" not in cli(example, "check").stdout

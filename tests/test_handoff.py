@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import cli, git
+from conftest import CORPUS, cli, git
 
 GOOD = """\
 ---
@@ -270,3 +270,64 @@ def test_handoff_check_with_no_paths_checks_every_handoff(worked):
     result = check(worked)
     assert result.exit_code == 1
     assert result.stderr == "1 error(s), 4 warning(s) in 2 file(s) checked\n"
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="the corpus is not here (../shared/corpus)")
+def test_every_handoff_in_the_corpus_is_read_leniently_without_a_crash(worked):
+    files = sorted(str(p) for p in (CORPUS / "handoffs").iterdir() if p.suffix == ".md")
+    result = check(worked, *files)
+    assert result.exit_code == 0, result.output  # foreign files: warnings only
+    assert "internal error" not in result.output
+    assert result.stderr.endswith(f"in {len(files)} file(s) checked\n")
+    assert ": error " not in result.stdout
+
+
+def test_a_committed_handoff_is_held_to_its_own_commit_as_work_goes_on(worked):
+    text = GOOD.replace("- src/tally/tokenize.py\n", "- src/tally/tokenize.py\n- tests/test_tokenize.py\n")
+    write_handoff(worked, text)
+    git(worked, "add", "-A")
+    git(worked, "commit", "-q", "-m", "handoff")
+    (worked / "src/tally/count.py").write_text("def top(text, n):\n    return []\n")  # the next task's work
+    git(worked, "add", "-A")
+    git(worked, "commit", "-q", "-m", "counter")
+    result = check(worked, ".agents/handoffs/2026-11-20-tokenizer.md")
+    assert result.exit_code == 0, result.stdout
+    memo = (worked / ".agents/.cache/handoff-truth.json").read_text()
+    assert f"diff {base_of(worked)} {git(worked, 'rev-parse', 'HEAD~1').strip()}" in memo
+    assert check(worked, ".agents/handoffs/2026-11-20-tokenizer.md").exit_code == 0  # from the cache
+
+
+def test_a_committed_handoff_that_claims_untouched_files_is_still_found(worked):
+    rel = write_handoff(worked, GOOD.replace("- src/tally/tokenize.py\n", "- src/tally/tokenize.py\n- tests/test_tokenize.py\n- README.md\n"))
+    git(worked, "add", "-A")
+    git(worked, "commit", "-q", "-m", "handoff")
+    commit = git(worked, "rev-parse", "HEAD").strip()
+    out = check(worked, rel).stdout
+    assert (
+        f"{rel}:34:1: error handoff-artifacts-untouched: Artifacts lists 'README.md', which the diff from base "
+        f"{base_of(worked)[:12]} to commit {commit[:12]} (the last to touch this handoff) does not touch\n"
+    ) in out
+
+
+def test_handoff_check_of_a_file_outside_any_workspace_is_lenient(tmp_path):
+    note = tmp_path / "SESSION.md"
+    note.write_text("## Summary\n\nDid various fixes.\n")
+    result = check(tmp_path, str(note))
+    assert result.exit_code == 0
+    assert f"{note}:3:5: warning handoff-vague: vague: 'various fixes'\n" in result.stdout
+
+
+def test_in_a_shallow_clone_a_base_out_of_reach_is_a_warning(worked, tmp_path):
+    text = GOOD.replace("- src/tally/tokenize.py\n", "- src/tally/tokenize.py\n- tests/test_tokenize.py\n")
+    rel = write_handoff(worked, text)
+    git(worked, "add", "-A")
+    git(worked, "commit", "-q", "-m", "handoff")
+    clone = tmp_path / "shallow"
+    git(tmp_path, "clone", "-q", "--depth", "1", f"file://{worked}", str(clone))
+    result = check(clone, rel)
+    assert result.exit_code == 0, result.stdout
+    assert result.stdout.startswith(
+        f"{rel}:4:1: warning handoff-base-unknown: base '{base_of(worked)}' is not in this shallow clone: "
+        "the truth checks cannot run\n"
+        "  hint: fetch the history (git fetch --unshallow; in GitHub Actions, fetch-depth: 0)\n"
+    )

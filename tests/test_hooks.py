@@ -315,3 +315,38 @@ def test_the_pre_commit_framework_runs_the_hook_by_its_id(example):
     git(example, "add", ".agents")
     accepted = commit(example, "-m", "fine", env=env)
     assert accepted.returncode == 0, accepted.stdout + accepted.stderr
+
+
+def test_a_task_staged_as_done_after_its_handoff_was_committed_is_accepted(hooked):
+    (hooked / "src/tally").mkdir(parents=True)
+    (hooked / "src/tally/tokenize.py").write_text("def words(text):\n    return text.split()\n")
+    (hooked / ".agents/handoffs/2026-11-21-tokenizer.md").write_text(HANDOFF.format(base=base_of(hooked)))
+    git(hooked, "add", "-A")
+    assert commit(hooked, "-m", "work and handoff").returncode == 0
+    (hooked / "notes.txt").write_text("later\n")
+    git(hooked, "add", "notes.txt")
+    assert commit(hooked, "-m", "later work").returncode == 0
+    task = hooked / ".agents/tasks/tokenizer.md"
+    task.write_text(task.read_text().replace("status: active", "status: done"))
+    git(hooked, "add", ".agents/tasks/tokenizer.md")
+    result = commit(hooked, "-m", "tokenizer done")
+    assert result.returncode == 0, result.stderr
+
+
+def test_install_outside_a_git_repository_says_so(tmp_path):
+    result = cli(tmp_path, "hooks", "install")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "agentmd: error: not inside a git repository\n"
+        "  hint: run it in the repository whose commits it should check\n"
+    )
+
+
+def test_install_refuses_to_overwrite_a_foreign_hook_when_the_previous_slot_is_taken(example):
+    hooks = example / ".git/hooks"
+    (hooks / "pre-commit").write_text("#!/bin/sh\nexit 0\n")
+    (hooks / "pre-commit.agentmd-previous").write_text("#!/bin/sh\nexit 1\n")
+    result = cli(example, "hooks", "install")
+    assert result.exit_code == 2
+    assert "is not agentmd's, and pre-commit.agentmd-previous is taken already" in result.stderr
+    assert (hooks / "pre-commit").read_text() == "#!/bin/sh\nexit 0\n"

@@ -8,7 +8,14 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from agentmd import AGENTS_DIR, document, fieldcheck, frontmatter, git, graph, textfile
+from agentmd import AGENTS_DIR, document, fieldcheck, frontmatter, graph, textfile
+from agentmd.budgets import (
+    ALWAYS_LOADED,
+    SKIP_DIRS,
+    always_loaded,
+    budget_problems,
+    prompt_problems,
+)
 from agentmd.errors import LocatedError, Problem
 from agentmd.handoff import sections_of
 from agentmd.handoffcheck import WorkTree, check_document, latest_handoff
@@ -16,11 +23,8 @@ from agentmd.model import PLAN_DEFAULTS, Settings
 from agentmd.tokens import Counter
 from agentmd.workspace import Workspace
 
-ALWAYS_LOADED = ("AGENTS.md", "CLAUDE.md")
 TEXT_SUFFIXES = (".md", ".mdc", ".markdown", ".yml", ".yaml", ".json", ".txt")
-SKIP_DIRS = {".git", "node_modules", ".venv", "venv", "__pycache__", ".cache", ".tox"}
 HANDOFF_NAME_RE = re.compile(r"hand-?off|handover", re.I)
-PROMPT_SLACK = 4096  # bytes of header and footer text the compiler adds around the parts
 
 
 @dataclass(frozen=True)
@@ -97,7 +101,7 @@ def check_workspace(ws: Workspace, counter: Counter) -> Report:
     records = {r.path: r for group in index.groups.values() for r in group}
     if index.plan is not None:
         records["plan.md"] = index.plan
-    for rel, data in _agents_files(ws):
+    for rel, data in agents_files(ws):
         checked += 1
         if b"<<<<<<<" in data or b">>>>>>>" in data:
             problems += fieldcheck.conflict_markers(data.decode("utf-8", "replace"), ws.display(rel))
@@ -106,11 +110,41 @@ def check_workspace(ws: Workspace, counter: Counter) -> Report:
             fm = _split(data.decode("utf-8", "replace"), ws.display(rel))
             if fm is not None:
                 problems += fieldcheck.duplicate_keys(fm, ws.display(rel))
+    tree.save()
+    problems += review_problems(ws)
     always = always_loaded(ws)
     checked += len(always)
+    for display, path in always:
+        if not display.startswith(AGENTS_DIR + "/"):
+            try:
+                problems += fieldcheck.conflict_markers(textfile.read_text(path, display), display)
+            except LocatedError as exc:
+                problems.append(exc.problem)
     problems += budget_problems(ws, always, counter, settings.rules_budget)
     problems += prompt_problems(ws, counter)
     return Report(problems, checked)
+
+
+def review_problems(ws: Workspace) -> list[Problem]:
+    """The findings files `agentmd review` writes (reviews/*.md), checked by their own module."""
+    from agentmd import findings_file
+
+    folder = ws.agents / findings_file.FOLDER
+    if not folder.is_dir():
+        return []
+    problems: list[Problem] = []
+    for path in sorted(folder.glob("*.md")):
+        problems += _review_file(ws, f"{findings_file.FOLDER}/{path.name}")
+    return problems
+
+
+def _review_file(ws: Workspace, rel: str) -> list[Problem]:
+    from agentmd import findings_file
+
+    try:
+        return findings_file.check_file(ws, rel)
+    except LocatedError as exc:
+        return [exc.problem]
 
 
 def _split(text: str, display: str) -> frontmatter.FrontMatter | None:
@@ -129,7 +163,7 @@ def _may_repeat_a_key(data: bytes, keys: int) -> bool:
     return starts > keys
 
 
-def _agents_files(ws: Workspace, folder: str = ""):
+def agents_files(ws: Workspace, folder: str = ""):
     """(path relative to .agents/, bytes) of every Markdown file there, the cache left out."""
     try:
         entries = sorted(os.scandir(os.path.join(ws.agents, folder)), key=lambda e: e.name)
@@ -139,7 +173,7 @@ def _agents_files(ws: Workspace, folder: str = ""):
         rel = f"{folder}/{entry.name}" if folder else entry.name
         if entry.is_dir(follow_symlinks=False):
             if entry.name not in SKIP_DIRS:
-                yield from _agents_files(ws, rel)
+                yield from agents_files(ws, rel)
             continue
         if not entry.name.endswith(".md"):
             continue
@@ -156,108 +190,6 @@ def _agents_files(ws: Workspace, folder: str = ""):
         finally:
             os.close(fd)
         yield rel, b"".join(chunks)
-
-
-# -- budgets ---------------------------------------------------------------------------------
-
-
-def always_loaded(ws: Workspace) -> list[tuple[str, Path]]:
-    """(display, path) of every AGENTS.md and CLAUDE.md in the repository and every always-rule."""
-    found = []
-    listed = git.run(["ls-files", "-z", "-co", "--exclude-standard", "--", *(f"*{n}" for n in ALWAYS_LOADED)],
-                     ws.root, check=False)
-    if listed.returncode == 0:
-        names = [p for p in git.split_z(listed.stdout) if p.rsplit("/", 1)[-1] in ALWAYS_LOADED]
-    else:
-        names = []
-        for folder, dirs, files in os.walk(ws.root):
-            dirs[:] = [d for d in dirs if d not in SKIP_DIRS and d != AGENTS_DIR]
-            rel = os.path.relpath(folder, ws.root)
-            names += [name if rel == "." else f"{rel}/{name}" for name in files if name in ALWAYS_LOADED]
-    found += [(name, ws.root / name) for name in sorted(set(names)) if (ws.root / name).is_file()]
-    found += [(ws.display(rule.path), ws.agents / rule.path) for rule in ws.rules if rule.always]
-    return found
-
-
-def budget_problems(ws: Workspace, files: list[tuple[str, Path]], counter: Counter, budget: int) -> list[Problem]:
-    """An agent working in a folder loads the AGENTS.md/CLAUDE.md there and above, and the
-    always-rules: report the first folder (from the root down) where that goes over budget."""
-    cost: dict[str, int] = {}
-    for display, path in files:
-        try:
-            cost[display] = counter.count(textfile.read_text(path, display))
-        except LocatedError:
-            continue
-    rules = [d for d in cost if d.startswith(AGENTS_DIR + "/")]
-    agent_files = [d for d in cost if d not in rules]
-    folders = sorted({d.rpartition("/")[0] for d in agent_files} | {""}, key=lambda f: (f.count("/"), f))
-    problems = []
-    over_at: list[str] = []
-
-    def chain(folder: str) -> list[str]:
-        return [d for d in agent_files if _under(folder, d.rpartition("/")[0])] + rules
-
-    for folder in folders:
-        if any(_under(folder, parent) for parent in over_at):
-            continue
-        loaded = chain(folder)
-        total = sum(cost[d] for d in loaded)
-        if total <= budget or not loaded:
-            continue
-        over_at.append(folder)
-        here = [d for d in agent_files if d.rpartition("/")[0] == folder] or sorted(loaded, key=lambda d: -cost[d])
-        detail = "; ".join(f"{d} {cost[d]:,}" for d in loaded)
-        where = f"in {folder}/" if folder else "at the repository root"
-        problems.append(Problem(here[0], 1, 1, "always-loaded-budget",
-                                f"an agent working {where} loads {total:,} tokens of always-loaded files, over "
-                                f"the budget of {budget:,} ({detail})",
-                                "move detail into scoped rules (.agents/rules/ with applies_to) or raise "
-                                "rules_budget in .agents/plan.md"))
-    return problems
-
-
-def _under(folder: str, parent: str) -> bool:
-    return parent == "" or folder == parent or folder.startswith(parent + "/")
-
-
-def prompt_problems(ws: Workspace, counter: Counter) -> list[Problem]:
-    """Every ready task's prompt within the prompt budget. A prompt's tokens never exceed the
-    bytes it is made of, so only a task whose parts could exceed the budget is compiled."""
-    from agentmd.prompt import TooLarge, compile_prompt
-
-    budget = ws.settings.prompt_budget
-    tasks = ws.tasks
-    ready = [t for t in tasks.values() if t.status == "todo" and not t.broken and not graph.blockers(t, tasks)]
-    if not ready:
-        return []
-    shared = _size(ws.agents / "plan.md") + PROMPT_SLACK
-    for group in ("rules", "decisions", "gotchas"):
-        shared += sum(_size(ws.agents / record.path) for record in ws.index.groups[group])
-    problems = []
-    latest: dict[str, str] = {}
-    for handoff in ws.handoffs:
-        if handoff.path > latest.get(handoff.task, ""):
-            latest[handoff.task] = handoff.path
-    for task in ready:
-        bound = shared + _size(ws.agents / task.path)
-        for dep in task.depends_on:
-            bound += _size(ws.agents / latest[dep]) if dep in latest else 0
-        if bound <= budget:
-            continue
-        try:
-            compile_prompt(ws, task, None, counter)
-        except TooLarge as exc:
-            problems.append(Problem(ws.display(task.path), 1, 1, "prompt-too-large", exc.message, exc.hint))
-        except LocatedError:
-            continue  # reported as the file's own finding
-    return problems
-
-
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0
 
 
 # -- paths given on the command line ---------------------------------------------------------
@@ -284,7 +216,7 @@ def check_paths(ws: Workspace | None, paths: list[str], counter: Counter) -> Rep
     files = expand(paths)
     for path in files:
         display = str(path)
-        rel = _agents_rel(ws, path)
+        rel = agents_rel(ws, path)
         if rel is not None:
             display = ws.display(rel)  # type: ignore[union-attr]
         try:
@@ -315,10 +247,12 @@ def check_paths(ws: Workspace | None, paths: list[str], counter: Counter) -> Rep
             problems += _agents_file(ws, rel, doc, tree, settings)
         elif HANDOFF_NAME_RE.search(path.name) or len(sections_of(doc)) >= 3:
             problems += check_document(doc, tree, lenient=True)  # type: ignore[arg-type]
+    if tree is not None:
+        tree.save()
     return Report(problems, len(files))
 
 
-def _agents_rel(ws: Workspace | None, path: Path) -> str | None:
+def agents_rel(ws: Workspace | None, path: Path) -> str | None:
     if ws is None:
         return None
     try:
@@ -348,6 +282,8 @@ def _agents_file(ws: Workspace, rel: str, doc: document.Document, tree, settings
         return fieldcheck.check_plan(display, doc.fields, lines)
     if rel.startswith(("rules/", "memory/decisions/", "memory/gotchas/")):
         return fieldcheck.check_note(display, doc.fields, lines)
+    if rel.startswith("reviews/"):
+        return _review_file(ws, rel)
     return []
 
 

@@ -3,18 +3,18 @@ plan or a note (unknown keys with "did you mean", wrong types, values outside th
 
 from __future__ import annotations
 
-import datetime as dt
-import difflib
 import os
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from agentmd import globs
 from agentmd.errors import Problem
 from agentmd.frontmatter import FrontMatter, field_spans
 from agentmd.model import PRIORITIES, TASK_FIELDS, Settings
+
+if TYPE_CHECKING:
+    import datetime as dt
 
 CONFLICT_RE = re.compile(r"^(<{7}|={7}|>{7})(?: |\r?$)", re.M)
 LIST_FIELDS = ("depends_on", "inputs", "outputs", "verify", "tags")
@@ -27,7 +27,8 @@ PLAN_FIELDS = (
     "branch", "review",
 )  # fmt: skip
 DURATION_RE = re.compile(r"\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*(?:(\d+)\s*s)?\s*\Z", re.I)
-GLOB_CHARS = set("*?[")
+GLOB_CHARS = frozenset("*?[")
+TASK_KEYS = frozenset(TASK_FIELDS)
 
 
 def conflict_markers(text: str, display: str) -> list[Problem]:
@@ -66,6 +67,8 @@ def duplicate_keys(fm: FrontMatter, display: str) -> list[Problem]:
 
 
 def did_you_mean(word: str, choices) -> str | None:
+    import difflib  # only when a key or value is wrong
+
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.75)
     return close[0] if close else None
 
@@ -132,18 +135,23 @@ def check_task(
     guard: PathGuard,
     task_exists: Callable[[str], bool] | None = None,
 ) -> list[Problem]:
-    problems = unknown_keys(fields, lines, display, TASK_FIELDS)
+    # Called for each of 10,000 tasks by a full check: the common, clean case returns early.
+    problems = unknown_keys(fields, lines, display, TASK_FIELDS) if not fields.keys() <= TASK_KEYS else []
     line = lines.get
     title = fields.get("title")
     if title is not None and not isinstance(title, str | int | float):
         problems.append(Problem(display, line("title", 1), 1, "bad-type", f"'title' should be text, not {_type_name(title)}",
                                 "quote it"))
-    if fields.get("status") is not None:
-        problems += choice("status", fields["status"], settings.statuses, line("status", 1), display)
-    if fields.get("priority") is not None:
-        problems += choice("priority", fields["priority"], PRIORITIES, line("priority", 1), display)
+    status = fields.get("status")
+    if status is not None and status not in settings.statuses:
+        problems += choice("status", status, settings.statuses, line("status", 1), display)
+    priority = fields.get("priority")
+    if priority is not None and priority not in PRIORITIES:
+        problems += choice("priority", priority, PRIORITIES, line("priority", 1), display)
     for key in LIST_FIELDS:
-        problems += _list_of_text(key, fields.get(key), line(key, 1), display)
+        value = fields.get(key)
+        if value is not None and not (type(value) is list and all(type(item) is str for item in value)):
+            problems += _list_of_text(key, value, line(key, 1), display)
     attempts = fields.get("attempts")
     if attempts is not None and (isinstance(attempts, bool) or not isinstance(attempts, int) or attempts < 0):
         problems.append(Problem(display, line("attempts", 1), 1, "bad-type", "'attempts' should be a whole number >= 0"))
@@ -183,9 +191,9 @@ class PathGuard:
         return not (real == self.top or real.startswith(self.top + os.sep))
 
     def reason(self, path: str) -> str | None:
-        if (path[:1] in ("/", "\\", " ") or ".." in path or path[1:2] == ":") and globs.escapes_repo(path):
+        if (path[:1] in ("/", "\\", " ") or ".." in path or path[1:2] == ":") and _escapes(path):
             return "is absolute" if path.strip().startswith("/") or path.strip()[1:2] == ":" else "climbs out of the repository with '..'"
-        if not self.root or GLOB_CHARS & set(path):
+        if not self.root or not GLOB_CHARS.isdisjoint(path):
             return None
         folder, _, name = path.strip().rpartition("/")
         if folder not in self._outside:
@@ -206,7 +214,15 @@ class PathGuard:
         return f"is a symlink that points outside the repository (to {where})"
 
 
+def _escapes(path: str) -> bool:
+    from agentmd import globs
+
+    return globs.escapes_repo(path)
+
+
 def parse_duration(text: str) -> dt.timedelta | None:
+    import datetime as dt
+
     match = DURATION_RE.match(str(text))
     if not match or not any(match.groups()):
         return None
@@ -217,6 +233,7 @@ def parse_duration(text: str) -> dt.timedelta | None:
 def lease_expired(display: str, fields: dict[str, Any], lines: dict[str, int], settings: Settings, now: dt.datetime) -> list[Problem]:
     if str(fields.get("status") or "").strip().lower() != "active" or not fields.get("claimed_at"):
         return []
+    import datetime as dt
     lease = parse_duration(fields.get("lease") or settings.lease)
     try:
         claimed = dt.datetime.fromisoformat(str(fields["claimed_at"]).replace("Z", "+00:00"))
@@ -234,7 +251,9 @@ def lease_expired(display: str, fields: dict[str, Any], lines: dict[str, int], s
 
 
 def check_plan(display: str, fields: dict[str, Any], lines: dict[str, int]) -> list[Problem]:
-    problems = unknown_keys(fields, lines, display, PLAN_FIELDS)
+    from agentmd.anthropic_api import PLAN_FIELDS as MODEL_FIELDS
+
+    problems = unknown_keys(fields, lines, display, PLAN_FIELDS + MODEL_FIELDS)
     for key in ("context_window", "rules_budget", "max_attempts"):
         value = fields.get(key)
         if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value <= 0):

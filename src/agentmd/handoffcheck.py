@@ -3,18 +3,21 @@ exist) and true (Artifacts is what the diff changed, the task exists, base is an
 
 from __future__ import annotations
 
-import os
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING
 
-from agentmd import AGENTS_DIR, document, git
+from agentmd import AGENTS_DIR, document
 from agentmd.document import Document
 from agentmd.errors import LocatedError, Problem
 from agentmd.handoff import PROMPTS, SECTIONS, sections_of
-from agentmd.model import HANDOFF_STATUSES, Task
-from agentmd.workspace import Workspace
+from agentmd.handoff_diff import Changes, WorkTree, parse_name_status  # noqa: F401 - part of this module's API
+from agentmd.model import HANDOFF_STATUSES
+
+if TYPE_CHECKING:  # the commit hook imports this module, and needs no workspace
+    from agentmd.handoff_diff import Tree
+    from agentmd.model import Task
+    from agentmd.workspace import Workspace
 
 MAX_SUMMARY_SENTENCES = 4
 NONE_RE = re.compile(r"(?:none|n/?a|nothing|-|nil)\.?\Z", re.I)
@@ -42,88 +45,30 @@ DEGRADED = (
 )
 
 
-@dataclass(frozen=True)
-class Changes:
-    """What the diff since a handoff's base changed, outside .agents/."""
-
-    files: frozenset[str]
-    deleted: frozenset[str]
-
-
-class Tree(Protocol):
-    """Where a handoff's claims are checked: the working tree, or the index for a commit hook."""
-
-    root: Path
-
-    def existing(self, paths: list[str]) -> set[str]: ...
-
-    def changes(self, base: str) -> Changes | None: ...  # None: base is not a commit here
-
-    def is_ancestor(self, base: str) -> bool: ...
-
-    def task_exists(self, task_id: str) -> bool: ...
-
-    def describe(self, base: str) -> str: ...
-
-
-def parse_name_status(output: str) -> Changes:
-    """`git diff --name-status --no-renames -z` output, .agents/ left out."""
-    items = git.split_z(output)
-    files, deleted = set(), set()
-    for status, path in zip(items[::2], items[1::2], strict=False):
-        if path.startswith(AGENTS_DIR + "/"):
-            continue
-        files.add(path)
-        if status.startswith("D"):
-            deleted.add(path)
-    return Changes(frozenset(files), frozenset(deleted))
-
-
-@dataclass
-class WorkTree:
-    """The working tree as it is: committed work since base, plus what is not committed yet."""
-
-    ws: Workspace
-    _changes: dict[str, Changes | None] = field(default_factory=dict)
-
-    @property
-    def root(self) -> Path:
-        return self.ws.root
-
-    def existing(self, paths: list[str]) -> set[str]:
-        return {path for path in paths if os.path.lexists(self.root / path)}
-
-    def changes(self, base: str) -> Changes | None:
-        if base not in self._changes:
-            self._changes[base] = self._diff(base)
-        return self._changes[base]
-
-    def _diff(self, base: str) -> Changes | None:
-        if git.run(["rev-parse", "--verify", "--quiet", f"{base}^{{commit}}"], self.root, check=False).returncode:
-            return None
-        found = parse_name_status(git.out(["diff", "--name-status", "--no-renames", "-z", base, "--"], self.root))
-        untracked = git.split_z(git.out(["ls-files", "-o", "--exclude-standard", "-z"], self.root))
-        extra = {path for path in untracked if not path.startswith(AGENTS_DIR + "/")}
-        return Changes(found.files | extra, found.deleted)
-
-    def is_ancestor(self, base: str) -> bool:
-        return git.run(["merge-base", "--is-ancestor", base, "HEAD"], self.root, check=False).returncode == 0
-
-    def task_exists(self, task_id: str) -> bool:
-        return task_id in self.ws.tasks
-
-    def describe(self, base: str) -> str:
-        return f"the diff from base {base[:12]} to the working tree"
-
-
-def check_handoff_file(ws: Workspace, rel_or_path: str | Path, *, lenient: bool = False) -> list[Problem]:
-    """Every finding for one handoff: a path relative to .agents/, or any path on disk."""
+def check_handoff_file(
+    ws: Workspace, rel_or_path: str | Path, *, lenient: bool = False, tree: WorkTree | None = None
+) -> list[Problem]:
+    """Every finding for one handoff: a path relative to .agents/, or any path on disk. Pass one
+    `tree` to check many: it asks git about the history once."""
     path, display = locate(ws, rel_or_path)
     try:
         doc = document.read(path, display)
     except LocatedError as exc:
         return [exc.problem]
-    return check_document(doc, WorkTree(ws), lenient=lenient)
+    own = tree or WorkTree(ws)
+    problems = check_document(doc, own, lenient=lenient)
+    if tree is None:
+        own.save()
+    return problems
+
+
+def check_foreign_file(path: str | Path) -> list[Problem]:
+    """A handoff outside any workspace, read leniently: structure and wording only."""
+    try:
+        doc = document.read(Path(path), str(path))
+    except LocatedError as exc:
+        return [exc.problem]
+    return check_document(doc, None, lenient=True)  # type: ignore[arg-type]  # lenient never asks the tree
 
 
 def locate(ws: Workspace, rel_or_path: str | Path) -> tuple[Path, str]:
@@ -173,8 +118,9 @@ def check_document(doc: Document, tree: Tree, *, lenient: bool = False) -> list[
     status = str(fields.get("status") or "").strip().lower()
     base = str(fields.get("base") or "").strip()
     if not lenient:
-        _front_matter(doc, tree, add)
-    changes = tree.changes(base) if base and not lenient else None
+        _front_matter(doc, tree, add, end_of=tree.end_of(doc.display) if doc.fields.get("base") else None)
+    end = tree.end_of(doc.display) if base and not lenient else None
+    changes = tree.changes(base, end) if base and not lenient else None
     truth_known = changes is not None
     found = sections_of(doc)
     _completeness(doc, found, status, changes, add, lenient)
@@ -182,11 +128,12 @@ def check_document(doc: Document, tree: Tree, *, lenient: bool = False) -> list[
     if not lenient:  # another repository's paths cannot be checked against this one
         _paths(doc, found, tree, changes, add, truth_known)
     if changes is not None and "Artifacts" in found:
-        _artifacts_truth(doc, found["Artifacts"], changes, tree.describe(base), base, add)
+        span = f"{base[:12]} {end[:12]}" if end else base[:12]
+        _artifacts_truth(doc, found["Artifacts"], changes, tree.describe(base, end), span, add)
     return problems
 
 
-def _front_matter(doc: Document, tree: Tree, add) -> None:
+def _front_matter(doc: Document, tree: Tree, add, end_of: str | None) -> None:
     if doc.fm is None:
         add(1, 1, "handoff-frontmatter-missing", "the handoff has no front matter",
             "start it with '---', 'task: ID', 'status: done|partial|blocked|failed', 'base: COMMIT', '---'")
@@ -210,11 +157,17 @@ def _front_matter(doc: Document, tree: Tree, add) -> None:
             "missing cannot be told from deleted ones",
             "add 'base: COMMIT', the commit the session started from (the task's base)", "warning")
         return
-    if tree.changes(base) is None:
+    if tree.changes(base, end_of) is None:
+        if tree.shallow():
+            add(doc.line_of("base"), 1, "handoff-base-unknown",
+                f"base '{base}' is not in this shallow clone: the truth checks cannot run",
+                "fetch the history (git fetch --unshallow; in GitHub Actions, fetch-depth: 0)", "warning")
+            return
         add(doc.line_of("base"), 1, "handoff-base-unknown", f"base '{base}' is not a commit in this repository",
             "use the commit the session started from (the task's 'base' field)")
-    elif not tree.is_ancestor(base):
-        add(doc.line_of("base"), 1, "handoff-base-not-ancestor", f"base {base[:12]} is not an ancestor of HEAD",
+    elif not tree.is_ancestor(base, end_of):
+        where = f"commit {end_of[:12]} (the last to touch this handoff)" if end_of else "HEAD"
+        add(doc.line_of("base"), 1, "handoff-base-not-ancestor", f"base {base[:12]} is not an ancestor of {where}",
             "the work was rebased or the base is wrong: set base to the commit the work now starts from")
 
 
@@ -356,7 +309,7 @@ def _covers(listed: str, path: str) -> bool:
     return listed == path or (listed.endswith("/") and path.startswith(listed))
 
 
-def _artifacts_truth(doc, section, changes: Changes, diff_name: str, base: str, add) -> None:
+def _artifacts_truth(doc, section, changes: Changes, diff_name: str, span: str, add) -> None:
     items = [(line, path) for line, path in artifact_items(doc, section) if not path.startswith(AGENTS_DIR + "/")]
     listed = [path for _, path in items]
     missing = sorted(path for path in changes.files if not any(_covers(item, path) for item in listed))
@@ -369,4 +322,4 @@ def _artifacts_truth(doc, section, changes: Changes, diff_name: str, base: str, 
         if not any(_covers(path, changed) for changed in changes.files):
             add(line, 1, "handoff-artifacts-untouched",
                 f"Artifacts lists '{path}', which {diff_name} does not touch",
-                DEGRADED.format(base=base[:12]))
+                DEGRADED.format(base=span))

@@ -67,15 +67,16 @@ def _verification(task: Task, outcome: VerifyOutcome | None) -> str:
     if not task.verify:
         return "No verify command is declared: say how the work was checked, and with what result."
     if outcome is not None:
-        lines = []
+        blocks = []
         for result in outcome.results:
-            lines.append(f"- `{result.command}`: exit {result.exit_code}" + (" (timed out)" if result.timed_out else ""))
+            block = f"- `{result.command}`: exit {result.exit_code}" + (" (timed out)" if result.timed_out else "")
             if result.tail.strip():
-                tail = result.tail.strip().splitlines()[-5:]
-                lines += ["", "  ```text", *(f"  {line}" for line in tail), "  ```", ""]
+                tail = "\n".join(f"  {line}" for line in result.tail.strip().splitlines()[-5:])
+                block += f"\n\n  ```text\n{tail}\n  ```\n"
+            blocks.append(block)
         commit = f" at {outcome.commit[:12]}" if outcome.commit else ""
-        lines.append(f"\nRun by `agentmd handoff new --run`{commit}, {outcome.at}.")
-        return "\n".join(line for line in lines).replace("\n\n\n", "\n\n").strip()
+        body = "\n".join(blocks).rstrip("\n")
+        return f"{body}\n\nRun by `agentmd handoff new --run`{commit}, {outcome.at}."
     fields = task.record.fields
     exits = fields.get("verify_exit")
     if isinstance(exits, list) and len(exits) == len(task.verify) and fields.get("verified_at"):

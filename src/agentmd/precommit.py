@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from agentmd import AGENTS_DIR, document, fieldcheck, git
 from agentmd.errors import AgentmdError, LocatedError, Problem
-from agentmd.handoffcheck import Changes, check_document, parse_name_status
+from agentmd.handoff_diff import Changes, is_shallow, parse_name_status
+from agentmd.handoffcheck import check_document
 from agentmd.model import Settings
 
 PREFIX = AGENTS_DIR + "/"
 SKIPPED = (PREFIX + ".cache/", PREFIX + "templates/")
+HANDOFFS = PREFIX + "handoffs/"
 
 
 def hook_env() -> dict[str, str]:
@@ -31,58 +32,115 @@ def hook_env() -> dict[str, str]:
     return env
 
 
-@dataclass
 class Staged:
     """The index as the commit will record it (a `Tree` for the handoff checks)."""
 
-    root: Path
-    env: dict[str, str]
-    _tasks: set[str] | None = None
-    _changes: dict[str, Changes | None] = field(default_factory=dict)
+    def __init__(self, root: Path, env: dict[str, str]):
+        self.root = root
+        self.env = env
+        self._blobs: dict[str, str | None] = {}
+        self.staged: set[str] = set()
+        self._changes: dict[tuple[str, str | None], Changes | None] = {}
+        self._checked: dict[str, list[Problem]] = {}
+        self._ancestor: dict[tuple[str, str | None], bool] = {}
+        self._handoffs: list[str] | None = None
 
-    def git(self, *args: str, check: bool = True):
-        return git.run(list(args), self.root, check=check, env=self.env)
+    def git(self, *args: str, check: bool = True, input: str | None = None):
+        return git.run(list(args), self.root, check=check, env=self.env, input=input)
+
+    def read(self, paths: list[str]) -> None:
+        """Staged contents of `paths`, all in one `git cat-file --batch`."""
+        wanted = [p for p in dict.fromkeys(paths) if p not in self._blobs and "\n" not in p]
+        if not wanted:
+            return
+        out = self.git("cat-file", "--batch", input="".join(f":{p}\n" for p in wanted)).stdout
+        data = out.encode("utf-8", "surrogateescape")
+        position = 0
+        for path in wanted:
+            end = data.index(b"\n", position)
+            header = data[position:end].split(b" ")
+            position = end + 1
+            if len(header) != 3 or header[1] != b"blob":
+                self._blobs[path] = None
+                continue
+            size = int(header[2])
+            self._blobs[path] = data[position : position + size].decode("utf-8", "surrogateescape")
+            position += size + 1
 
     def show(self, path: str) -> str | None:
-        result = self.git("cat-file", "blob", f":{path}", check=False)
-        return result.stdout if result.returncode == 0 else None
+        self.read([path])
+        return self._blobs.get(path)
+
+    def check(self, path: str, doc: document.Document) -> list[Problem]:
+        if path not in self._checked:
+            self._checked[path] = check_document(doc, self)
+        return self._checked[path]
 
     def listed(self, *paths: str) -> list[str]:
         return git.split_z(self.git("--literal-pathspecs", "ls-files", "-z", "--", *paths).stdout)
 
     def existing(self, paths: list[str]) -> set[str]:
-        files = self.listed(*paths)
+        # The handoff rule needs the list of handoffs next: one ls-files answers both.
+        extra = (HANDOFFS,) if self._handoffs is None else ()
+        files = self.listed(*paths, *extra)
+        if extra:
+            self._handoffs = [f for f in files if f.startswith(HANDOFFS) and f.endswith(".md")]
         return {p for p in paths if any(f == p or f.startswith(p.rstrip("/") + "/") for f in files)}
 
-    def changes(self, base: str) -> Changes | None:
-        if base not in self._changes:
-            if self.git("rev-parse", "--verify", "--quiet", f"{base}^{{commit}}", check=False).returncode:
-                self._changes[base] = None
-            else:
-                out = self.git("diff", "--cached", "--name-status", "--no-renames", "-z", base, "--").stdout
-                self._changes[base] = parse_name_status(out)
-        return self._changes[base]
+    def handoffs(self) -> list[str]:
+        if self._handoffs is None:
+            self._handoffs = [f for f in self.listed(HANDOFFS) if f.endswith(".md")]
+        return self._handoffs
 
-    def is_ancestor(self, base: str) -> bool:
-        return self.git("merge-base", "--is-ancestor", base, "HEAD", check=False).returncode == 0
+    def end_of(self, display: str) -> str | None:
+        """A staged handoff ends with this commit; a committed one, with the last commit that touched it."""
+        if display in self.staged:
+            return None
+        return self.git("log", "-1", "--format=%H", "--", display, check=False).stdout.strip() or None
+
+    def changes(self, base: str, end: str | None = None) -> Changes | None:
+        if (base, end) not in self._changes:
+            found = None
+            if not base.startswith("-"):
+                target = ["--cached", f"{base}^{{commit}}"] if end is None else [f"{base}^{{commit}}", end]
+                result = self.git("diff", "--name-status", "--no-renames", "-z", *target, "--", check=False)
+                found = parse_name_status(result.stdout) if result.returncode == 0 else None
+            self._changes[base, end] = found
+        return self._changes[base, end]
+
+    def is_ancestor(self, base: str, end: str | None = None) -> bool:
+        if (base, end) not in self._ancestor:
+            result = self.git("merge-base", "--is-ancestor", base, end or "HEAD", check=False)
+            self._ancestor[base, end] = result.returncode == 0
+        return self._ancestor[base, end]
+
+    def exist_as_tasks(self, ids: list[str]) -> None:
+        """Learn in one call which of these task files are staged or committed."""
+        self.read([f"{PREFIX}tasks/{task_id}.md" for task_id in ids])
 
     def task_exists(self, task_id: str) -> bool:
-        if self._tasks is None:
-            self._tasks = {p[len(PREFIX) + 6 : -3] for p in self.listed(PREFIX + "tasks/") if p.endswith(".md")}
-        return task_id in self._tasks
+        return self.show(f"{PREFIX}tasks/{task_id}.md") is not None
 
-    def describe(self, base: str) -> str:
+    def shallow(self) -> bool:
+        return is_shallow(self.root, self.env)
+
+    def describe(self, base: str, end: str | None = None) -> str:
+        if end:
+            return f"the diff from base {base[:12]} to commit {end[:12]} (the last to touch this handoff)"
         return f"the staged diff from base {base[:12]}"
 
 
 def staged_problems(cwd: Path) -> list[Problem]:
     env = hook_env()
-    top = git.run(["rev-parse", "--show-toplevel"], cwd, env=env).stdout.strip()
-    tree = Staged(Path(top), env)
+    # git runs a hook at the top of the working tree; elsewhere, ask where that is.
+    top = cwd if (cwd / ".git").exists() else Path(git.run(["rev-parse", "--show-toplevel"], cwd, env=env).stdout.strip())
+    tree = Staged(top, env)
     names = git.split_z(tree.git("diff", "--cached", "--name-only", "-z", "--diff-filter=d").stdout)
     staged = [n for n in names if n.startswith(PREFIX) and n.endswith(".md") and not n.startswith(SKIPPED)]
     if not staged:
         return []
+    tree.staged = set(staged)
+    tree.read([PREFIX + "plan.md", *staged])
     settings = _settings(tree)
     problems: list[Problem] = []
     for path in staged:
@@ -128,12 +186,14 @@ def _check_staged(tree: Staged, path: str, settings: Settings) -> list[Problem]:
         if doc.fm is None:
             return problems + [Problem(path, 1, 1, "task-no-frontmatter", "task file has no front matter",
                                        "start it with '---', 'title: ...', 'status: todo', '---'")]
+        deps = doc.fields.get("depends_on")
+        tree.exist_as_tasks([str(d) for d in deps] if isinstance(deps, list) else [str(deps)] if deps else [])
         problems += fieldcheck.check_task(path, doc.fields, lines, settings, fieldcheck.PathGuard(tree.root), tree.task_exists)
         status = str(doc.fields.get("status") or "").strip().lower()
         if status in ("review", "done"):
             problems += _handoff_rule(tree, rel[len("tasks/") : -3], status, path, lines.get("status", 1))
     elif rel.startswith("handoffs/"):
-        problems += check_document(doc, tree)
+        problems += tree.check(path, doc)
     elif rel == "plan.md":
         problems += fieldcheck.check_plan(path, doc.fields, lines)
     elif rel.startswith(("rules/", "memory/decisions/", "memory/gotchas/")):
@@ -142,7 +202,7 @@ def _check_staged(tree: Staged, path: str, settings: Settings) -> list[Problem]:
 
 
 def _handoff_rule(tree: Staged, task_id: str, status: str, path: str, line: int) -> list[Problem]:
-    handoffs = [p for p in tree.listed(PREFIX + "handoffs/") if p.endswith(".md")]
+    handoffs = tree.handoffs()
     by_name = [p for p in handoffs if p.endswith(f"-{task_id}.md") or p.endswith(f"/{task_id}.md")]
     latest = _latest(tree, by_name, task_id) or _latest(tree, [p for p in handoffs if p not in by_name], task_id)
     if latest is None:
@@ -150,7 +210,7 @@ def _handoff_rule(tree: Staged, task_id: str, status: str, path: str, line: int)
                         f"task '{task_id}' is staged as {status} but no handoff for it is staged or committed",
                         f"write one (agentmd handoff new {task_id}), fill it, and git add it")]
     handoff_path, doc = latest
-    errors = [p for p in check_document(doc, tree) if p.severity == "error"]
+    errors = [p for p in tree.check(handoff_path, doc) if p.severity == "error"]
     if not errors:
         return []
     return [Problem(path, line, 1, "handoff-invalid",
@@ -159,6 +219,7 @@ def _handoff_rule(tree: Staged, task_id: str, status: str, path: str, line: int)
 
 
 def _latest(tree: Staged, paths: list[str], task_id: str) -> tuple[str, document.Document] | None:
+    tree.read(paths)
     for path in sorted(paths, reverse=True):
         doc = _read(tree, path)
         if isinstance(doc, document.Document) and str(doc.fields.get("task") or "").strip() == task_id:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import stat
-import tempfile
 from pathlib import Path
 
 from agentmd.errors import LocatedError, Problem
@@ -70,6 +69,8 @@ def atomic_write(path: Path, text: str) -> None:
 
     A process killed at any instant leaves either the old file or the new one.
     """
+    import tempfile  # not at the top: the commit hook reads files and never writes one
+
     folder = path.parent
     folder.mkdir(parents=True, exist_ok=True)
     data = text.encode("utf-8")
@@ -100,6 +101,8 @@ def atomic_write(path: Path, text: str) -> None:
 
 def create_exclusive(path: Path, text: str) -> bool:
     """Write a new file atomically unless one exists already; True when written."""
+    import tempfile
+
     if path.exists():
         return False
     folder = path.parent

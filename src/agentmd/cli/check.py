@@ -53,10 +53,10 @@ def _fix(ws: Workspace | None, paths: list[str]) -> list[str]:
         files = [p for p in checks.expand(paths) if p.suffix == ".md"]
     else:
         assert ws is not None
-        files = [ws.agents / rel for rel, _ in checks._agents_files(ws)]
+        files = [ws.agents / rel for rel, _ in checks.agents_files(ws)]
     done = []
     for path in files:
-        rel = checks._agents_rel(ws, path)
+        rel = checks.agents_rel(ws, path)
         display = ws.display(rel) if ws is not None and rel is not None else str(path)
         is_task = rel is not None and rel.startswith("tasks/")
         done += [fix.render() for fix in fixes.fix_file(path, display, settings, is_task)]

@@ -45,12 +45,22 @@ def check(paths: tuple[str, ...], lenient: bool, output_format: str) -> int:
     Completeness, concreteness (vague phrases, paths that do not exist) and truth (Artifacts
     against the diff since base, the task exists, base is an ancestor of HEAD). Exit 1 on any error.
     """
-    from agentmd.handoffcheck import check_handoff_file, locate
+    from agentmd.handoffcheck import WorkTree, check_foreign_file, check_handoff_file, locate
+    from agentmd.workspace import NotAWorkspace
 
-    ws = open_workspace()
+    try:
+        ws = open_workspace()
+    except NotAWorkspace:
+        if not paths:
+            raise
+        # Outside a workspace there is no task and no base to hold a file to: lenient only.
+        problems = [p for path in paths for p in check_foreign_file(path)]
+        return print_findings(problems, output_format, checked=len(paths))
+    tree = WorkTree(ws)
     targets = list(paths) or [h.record.path for h in ws.handoffs]
     problems = [p for p in ws.problems if p.path.startswith(ws.display("handoffs/"))] if not paths else []
     for target in targets:
         own = not paths or locate(ws, target)[1].startswith(ws.display("handoffs/"))
-        problems += check_handoff_file(ws, target, lenient=lenient or not own)
+        problems += check_handoff_file(ws, target, lenient=lenient or not own, tree=tree)
+    tree.save()
     return print_findings(problems, output_format, checked=len(targets))

@@ -1,0 +1,50 @@
+"""`check --fix` quoting: the fixed file parses to the value that was meant, and only that line changes."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from agentmd import frontmatter
+from agentmd.fixes import fix_text
+from agentmd.model import PLAN_DEFAULTS, Settings
+from conftest import cli
+
+SETTINGS = Settings.from_fields(dict(PLAN_DEFAULTS))
+WORDS = st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7E, blacklist_characters="\"\\#'"), min_size=1, max_size=20)
+TROUBLE = st.one_of(
+    st.builds(lambda a, b: f"{a.strip() or 'x'}: {b.strip() or 'y'}", WORDS, WORDS),
+    st.builds(lambda a: "@" + (a.strip() or "x"), WORDS),
+    st.builds(lambda a: "*" + (a.strip() or "x"), WORDS),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(TROUBLE)
+def test_a_quoted_fix_parses_to_the_value_meant_and_changes_one_line(value):
+    text = f"---\ntitle: {value}\nstatus: todo\n---\nBody\n"
+    fixed, fixes = fix_text(text, "t.md", SETTINGS, is_task=True)
+    fm = frontmatter.split(fixed, "t.md")
+    try:
+        frontmatter.load(frontmatter.split(text, "t.md"), "t.md")
+        assert fixes == []  # it parsed already: nothing to fix
+        return
+    except Exception:  # noqa: BLE001 - the case under test: YAML rejects the line
+        pass
+    if not fixes:  # quoting is not the fix for it (a flow list or block scalar opens): left alone
+        assert fixed == text and value[0] in "[{|>"
+        return
+    assert frontmatter.load(fm, "t.md")["title"] == value
+    before, after = text.split("\n"), fixed.split("\n")
+    assert [n for n, (a, b) in enumerate(zip(before, after, strict=True)) if a != b] == [1]
+    assert [fix.line for fix in fixes] == [2]
+
+
+def test_fix_leaves_a_file_it_cannot_fix_byte_identical(example):
+    path = example / ".agents/tasks/odd.md"
+    text = "---\ntitle: [unclosed\nstatus: todo\n---\n"
+    path.write_text(text)
+    result = cli(example, "check", "--fix")
+    assert "fixed .agents/tasks/odd.md" not in result.output
+    assert path.read_text() == text
+    assert result.exit_code == 1
