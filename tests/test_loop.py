@@ -171,23 +171,18 @@ def test_a_merge_conflict_sends_the_task_back_with_the_conflicting_file(repo):
 
 
 def test_review_flag_calls_the_model_review_and_its_findings_send_the_task_back(repo, monkeypatch):
-    import agentmd
-
     calls = []
 
     def fake_review(ws, task):
-        calls.append(task.id)
+        calls.append((task.id, ws.root.name))
         return ["src/x.py:1: the function has no tests"]
 
-    fake = type(sys)("agentmd.review")
-    fake.review_for_loop = fake_review
-    monkeypatch.setitem(sys.modules, "agentmd.review", fake)
-    monkeypatch.setattr(agentmd, "review", fake, raising=False)
+    monkeypatch.setattr("agentmd.review.review_for_loop", fake_review)
     make_plan(repo, {"a": []}, max_attempts=1)
     monkeypatch.setenv("PATH", loop_env()["PATH"])
     result = cli(repo, "run", "--worker", worker("good"), "--review", "--until-done")
     assert result.exit_code == 1, result.output
-    assert calls == ["a"]
+    assert calls == [("a", "a")]  # in the task's worktree
     assert status_of(repo, "a") == "failed"
     assert "- review: src/x.py:1: the function has no tests" in attempts_section(repo, "a")
 
@@ -347,3 +342,11 @@ def test_the_demo_worker_finishes_the_whole_example_plan_two_at_a_time(example):
     assert tests.returncode == 0, tests.stdout
     assert tests.stdout.strip().splitlines()[-1].startswith("9 passed")
     assert "tally --top" in (example / "README.md").read_text()
+
+
+def test_review_without_a_key_stops_the_loop_with_the_error_and_the_task_stays_in_review(repo):
+    make_plan(repo, {"a": []})
+    result = run(repo, "--worker", worker("good"), "--review", "--until-done")
+    assert result.returncode == 2
+    assert result.stderr.startswith("agentmd: error: ANTHROPIC_API_KEY is not set")
+    assert status_of(repo, "a") == "review"
