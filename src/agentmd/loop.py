@@ -92,9 +92,6 @@ def hold_lock(ws: Workspace) -> int:
     return fd
 
 
-# -- checks the loop runs (issue 3's checks; the model's review is optional) -----------------
-
-
 class Loop:
     """One loop process. `say` prints one line per action."""
 
