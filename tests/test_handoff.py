@@ -331,3 +331,34 @@ def test_in_a_shallow_clone_a_base_out_of_reach_is_a_warning(worked, tmp_path):
         "the truth checks cannot run\n"
         "  hint: fetch the history (git fetch --unshallow; in GitHub Actions, fetch-depth: 0)\n"
     )
+
+
+def test_a_check_remembers_readings_by_content_and_sees_every_edit(worked):
+    text = GOOD.replace("- src/tally/tokenize.py\n", "- src/tally/tokenize.py\n- tests/test_tokenize.py\n")
+    rel = write_handoff(worked, text)
+    assert cli(worked, "check").exit_code == 0
+    readings = worked / ".agents/.cache/handoff-readings.json"
+    assert readings.is_file()
+    path = worked / rel
+    path.write_text(path.read_text().replace("It case-folds", "It case-folds, etc."))  # the same second
+    out = cli(worked, "check").stdout
+    assert f"{rel}:8:60: error handoff-vague: vague: 'etc.'" in out
+    readings.write_bytes(b"\x00 not json")
+    assert "handoff-vague" in cli(worked, "check").stdout  # a broken cache costs time, never a finding
+
+
+def test_the_latest_handoff_is_the_last_written_by_its_name(worked):
+    """`-2` follows the first of a day, `-10` follows `-2`, a timed name follows both."""
+    from agentmd.handoff import order_key
+
+    names = ["2026-11-22-x-10.md", "2026-11-22T101500-x.md", "2026-11-22-x.md", "2026-11-21T235959-x.md", "2026-11-22-x-2.md"]
+    assert sorted(names, key=order_key) == [
+        "2026-11-21T235959-x.md", "2026-11-22-x.md", "2026-11-22-x-2.md", "2026-11-22-x-10.md", "2026-11-22T101500-x.md",
+    ]
+    text = GOOD.replace("- src/tally/tokenize.py\n", "- src/tally/tokenize.py\n- tests/test_tokenize.py\n")
+    write_handoff(worked, text, name="2026-11-20-tokenizer.md")
+    write_handoff(worked, text.replace("hand-written scanner", "hand-written one"), name="2026-11-20-tokenizer-2.md")
+    assert cli(worked, "done", "tokenizer", "--force").exit_code == 0
+    prompt = cli(worked, "next").stdout
+    assert "From `.agents/handoffs/2026-11-20-tokenizer-2.md`:" in prompt
+    assert "not a hand-written one" in prompt

@@ -117,3 +117,38 @@ def test_init_never_overwrites(repo):
     result = cli(repo, "init", "--example")
     assert "kept    .agents/plan.md" in result.stdout
     assert plan.read_text() == "---\ntitle: mine\n---\n"
+
+
+def test_a_refresh_in_the_same_process_sees_an_edit_made_the_same_instant(repo):
+    """The loop keeps one Workspace: records it read are reused only for files that have not
+    changed since, the racy window included."""
+    from agentmd.workspace import Workspace
+
+    cli(repo, "init")
+    for name in ("a", "b"):
+        write_task(repo, name, title=name.upper() * 4)
+    ws = Workspace(repo)
+    first = ws.tasks["b"].record
+    assert ws.tasks["a"].title == "AAAA"
+    path = repo / ".agents/tasks/a.md"
+    path.write_text(path.read_text().replace("AAAA", "CCCC"))  # same size, same second
+    ws.refresh()
+    assert ws.tasks["a"].title == "CCCC"
+    assert ws.tasks["b"].record == first
+    path.unlink()
+    ws.refresh()
+    assert "a" not in ws.tasks
+
+
+def test_a_few_changed_files_do_not_rewrite_the_index_cache(repo):
+    cli(repo, "init")
+    for number in range(3):
+        write_task(repo, f"t{number}", title=f"T{number}")
+    cli(repo, "list")
+    cache = repo / ".agents/.cache/index.json"
+    before = cache.read_bytes()
+    path = repo / ".agents/tasks/t1.md"
+    path.write_text(path.read_text().replace("title: T1", "title: changed"))
+    assert "changed" in cli(repo, "list").stdout
+    assert cache.read_bytes() == before  # parsed again, cheaper than rewriting 10,000 entries
+    assert "changed" in cli(repo, "list").stdout

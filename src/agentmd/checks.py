@@ -18,7 +18,7 @@ from agentmd.budgets import (
 )
 from agentmd.errors import LocatedError, Problem
 from agentmd.handoff import sections_of
-from agentmd.handoffcheck import WorkTree, check_document, latest_handoff
+from agentmd.handoffcheck import READINGS, Readings, WorkTree, check_document, judge
 from agentmd.model import PLAN_DEFAULTS, Settings
 from agentmd.tokens import Counter
 from agentmd.workspace import Workspace
@@ -70,22 +70,27 @@ def check_workspace(ws: Workspace, counter: Counter) -> Report:
                                 "dependency cycle: " + " -> ".join([*cycle, cycle[0]]),
                                 "remove one of these dependencies; no task on a cycle can ever be ready"))
     tree = WorkTree(ws)
+    readings = Readings(ws.agents / READINGS)
     invalid: dict[str, int] = {}
     for record in index.groups["handoffs"]:
         if record.problem is not None:
             continue
-        try:
-            doc = ws.read(record.path)
-        except LocatedError as exc:
-            problems.append(exc.problem)
-            continue
-        found = check_document(doc, tree)
+        display = ws.display(record.path)
+        reading = readings.recall(display, record.digest)
+        if reading is None:
+            try:
+                doc = ws.read(record.path)
+            except LocatedError as exc:
+                problems.append(exc.problem)
+                continue
+            reading = readings.get(doc, lenient=False)
+        found = judge(display, record.fields, record.lines, reading, tree)
         problems += found
         invalid[record.path] = sum(1 for p in found if p.severity == "error")
     for task in tasks.values():
         if task.broken or task.status not in ("review", "done"):
             continue
-        latest = latest_handoff(ws, task.id)
+        latest = ws.latest_handoffs.get(task.id)
         if latest is None:
             problems.append(Problem(ws.display(task.path), task.record.line("status"), 1, "handoff-missing",
                                     f"task '{task.id}' is {task.status} but has no handoff",
@@ -101,16 +106,20 @@ def check_workspace(ws: Workspace, counter: Counter) -> Report:
     records = {r.path: r for group in index.groups.values() for r in group}
     if index.plan is not None:
         records["plan.md"] = index.plan
-    for rel, data in agents_files(ws):
+    for rel in agents_files(ws):
         checked += 1
+        record = records.get(rel)
+        if record is not None and not record.suspect:
+            continue  # the index read it: no conflict marker, no key set twice
+        data = _read_bytes(ws.agents / rel)
         if b"<<<<<<<" in data or b">>>>>>>" in data:
             problems += fieldcheck.conflict_markers(data.decode("utf-8", "replace"), ws.display(rel))
-        record = records.get(rel)
-        if record is not None and record.problem is None and _may_repeat_a_key(data, len(record.lines)):
+        if record is not None and record.problem is None:
             fm = _split(data.decode("utf-8", "replace"), ws.display(rel))
             if fm is not None:
                 problems += fieldcheck.duplicate_keys(fm, ws.display(rel))
     tree.save()
+    readings.save(prune=True)
     problems += review_problems(ws)
     always = always_loaded(ws)
     checked += len(always)
@@ -154,17 +163,8 @@ def _split(text: str, display: str) -> frontmatter.FrontMatter | None:
         return None
 
 
-def _may_repeat_a_key(data: bytes, keys: int) -> bool:
-    """More lines that start a top-level key than distinct keys: worth a closer look."""
-    end = data.find(b"\n---", 3)
-    if not data.lstrip(b"\xef\xbb\xbf").startswith(b"---") or end < 0:
-        return False
-    starts = sum(1 for line in data[:end].split(b"\n")[1:] if line[:1] not in (b"", b" ", b"\t", b"-", b"#", b"\r"))
-    return starts > keys
-
-
 def agents_files(ws: Workspace, folder: str = ""):
-    """(path relative to .agents/, bytes) of every Markdown file there, the cache left out."""
+    """Each Markdown file under .agents/ (its path relative to it), the cache left out."""
     try:
         entries = sorted(os.scandir(os.path.join(ws.agents, folder)), key=lambda e: e.name)
     except OSError:
@@ -174,22 +174,15 @@ def agents_files(ws: Workspace, folder: str = ""):
         if entry.is_dir(follow_symlinks=False):
             if entry.name not in SKIP_DIRS:
                 yield from agents_files(ws, rel)
-            continue
-        if not entry.name.endswith(".md"):
-            continue
-        try:
-            fd = os.open(entry.path, os.O_RDONLY)
-        except OSError:
-            continue  # the index reports it
-        try:
-            chunks = []
-            while chunk := os.read(fd, 1 << 20):
-                chunks.append(chunk)
-        except OSError:
-            continue
-        finally:
-            os.close(fd)
-        yield rel, b"".join(chunks)
+        elif entry.name.endswith(".md"):
+            yield rel
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return b""  # the index reports it
 
 
 # -- paths given on the command line ---------------------------------------------------------
@@ -211,6 +204,7 @@ def expand(paths: list[str]) -> list[Path]:
 def check_paths(ws: Workspace | None, paths: list[str], counter: Counter) -> Report:
     settings = ws.settings if ws else Settings.from_fields(dict(PLAN_DEFAULTS))
     tree = WorkTree(ws) if ws else None
+    readings = Readings(ws.agents / READINGS if ws else None)
     problems: list[Problem] = []
     ids: dict[str, tuple[str, int]] = {}
     files = expand(paths)
@@ -244,11 +238,12 @@ def check_paths(ws: Workspace | None, paths: list[str], counter: Counter) -> Rep
         if path.name in ALWAYS_LOADED:
             problems += budget_problems(ws, [(display, path)], counter, settings.rules_budget) if ws else []
         if rel is not None and ws is not None:
-            problems += _agents_file(ws, rel, doc, tree, settings)
+            problems += _agents_file(ws, rel, doc, tree, readings, settings)
         elif HANDOFF_NAME_RE.search(path.name) or len(sections_of(doc)) >= 3:
-            problems += check_document(doc, tree, lenient=True)  # type: ignore[arg-type]
+            problems += check_document(doc, tree, lenient=True, readings=readings)  # type: ignore[arg-type]
     if tree is not None:
         tree.save()
+    readings.save()
     return Report(problems, len(files))
 
 
@@ -261,7 +256,7 @@ def agents_rel(ws: Workspace | None, path: Path) -> str | None:
         return None
 
 
-def _agents_file(ws: Workspace, rel: str, doc: document.Document, tree, settings: Settings) -> list[Problem]:
+def _agents_file(ws: Workspace, rel: str, doc: document.Document, tree, readings, settings: Settings) -> list[Problem]:
     from agentmd.handoffcheck import task_handoff_problems
 
     display = doc.display
@@ -277,7 +272,7 @@ def _agents_file(ws: Workspace, rel: str, doc: document.Document, tree, settings
             found += task_handoff_problems(ws, task)
         return found
     if rel.startswith("handoffs/"):
-        return check_document(doc, tree)
+        return check_document(doc, tree, readings=readings)
     if rel == "plan.md":
         return fieldcheck.check_plan(display, doc.fields, lines)
     if rel.startswith(("rules/", "memory/decisions/", "memory/gotchas/")):

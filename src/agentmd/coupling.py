@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
-import os
 from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
 
-from agentmd import AGENTS_DIR, git, globs
+from agentmd import AGENTS_DIR, cachefile, git, globs
 from agentmd.model import Settings
 from agentmd.workspace import CACHE_DIR, Workspace
 
@@ -103,21 +101,11 @@ def count_pairs(sets: list[list[str]], min_count: int) -> dict[str, dict[str, in
 
 
 def _read(path: Path, key: str) -> dict[str, dict[str, int]] | None:
-    try:
-        data = json.loads(path.read_bytes())
-    except (OSError, ValueError):
-        return None
-    if not isinstance(data, dict) or data.get("key") != key or not isinstance(data.get("partners"), dict):
+    data = cachefile.read(path)
+    if data.get("key") != key or not isinstance(data.get("partners"), dict):
         return None
     return data["partners"]
 
 
 def _write(path: Path, key: str, partners: dict[str, dict[str, int]]) -> None:
-    """Best effort, like the index: a cache that cannot be written only costs speed."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({"key": key, "partners": partners}), encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError:
-        pass
+    cachefile.write(path, {"key": key, "partners": partners})

@@ -4,11 +4,10 @@
 from __future__ import annotations
 
 import hashlib
-import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from agentmd import cachefile
 from agentmd.anthropic_api import Client
 from agentmd.tokens import ESTIMATE
 from agentmd.workspace import CACHE_DIR, Workspace
@@ -82,11 +81,8 @@ class ExactCounter:
 
 
 def _load(path: Path, model: str) -> dict[str, int]:
-    try:
-        data = json.loads(path.read_bytes())
-    except (OSError, ValueError):
-        return {}
-    if not isinstance(data, dict) or data.get("format") != CACHE_FORMAT:
+    data = cachefile.read(path)
+    if data.get("format") != CACHE_FORMAT:
         return {}
     counts = data.get("models", {}).get(model) if isinstance(data.get("models"), dict) else None
     if not isinstance(counts, dict):
@@ -96,11 +92,8 @@ def _load(path: Path, model: str) -> dict[str, int]:
 
 def _save(path: Path, model: str, new: dict[str, int]) -> None:
     """Best effort, merged with what other processes wrote meanwhile: a lost cache costs requests."""
-    try:
-        data = json.loads(path.read_bytes())
-        if not isinstance(data, dict) or data.get("format") != CACHE_FORMAT or not isinstance(data.get("models"), dict):
-            raise ValueError
-    except (OSError, ValueError):
+    data = cachefile.read(path)
+    if data.get("format") != CACHE_FORMAT or not isinstance(data.get("models"), dict):
         data = {"format": CACHE_FORMAT, "models": {}}
     counts = data["models"].get(model)
     counts = counts if isinstance(counts, dict) else {}
@@ -108,10 +101,4 @@ def _save(path: Path, model: str, new: dict[str, int]) -> None:
     if len(counts) > MAX_ENTRIES:
         counts = dict(list(counts.items())[-MAX_ENTRIES:])
     data["models"][model] = counts
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError:
-        pass
+    cachefile.write(path, data)

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from typing import TYPE_CHECKING
+
 from agentmd.document import Document
 from agentmd.sections import Section, normalise
+
+if TYPE_CHECKING:
+    from agentmd.model import Handoff
 
 SECTIONS = (
     "Summary",
@@ -45,6 +51,22 @@ def sections_of(doc: Document) -> dict[str, Section]:
         if name is not None and name not in found:
             found[name] = section
     return found
+
+def order_key(path: str) -> tuple:
+    """Sorts handoff file names by when they were written: numbers by value, so that
+    `2026-11-22-x-10.md` follows `2026-11-22-x-2.md`, and `2026-11-22-x.md` comes first of its
+    day (a second handoff the same day is `<date>T<hhmmss>-<id>.md` or `<date>-<id>-2.md`)."""
+    stem = path.rsplit("/", 1)[-1].removesuffix(".md")
+    return tuple((0, int(part)) if part.isdigit() else (1, part) for part in re.split(r"(\d+)", stem) if part)
+
+
+def latest_by_task(handoffs: list[Handoff]) -> dict[str, Handoff]:
+    """Each task's latest handoff."""
+    latest: dict[str, Handoff] = {}
+    for handoff in sorted(handoffs, key=lambda h: order_key(h.path)):
+        latest[handoff.task] = handoff
+    return latest
+
 
 # What `handoff new` writes under each heading it cannot fill from git: left as is, it is
 # flagged as unfilled.

@@ -3,18 +3,18 @@ ended, for the working tree (`WorkTree`); the commit hook has its own view of th
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from agentmd import AGENTS_DIR, git
+from agentmd import AGENTS_DIR, cachefile, git
 
 if TYPE_CHECKING:
     from agentmd.workspace import Workspace
 
 MEMO = ".cache/handoff-truth.json"  # under .agents/: facts about commits, which do not change
+MEMO_FORMAT = 1
 
 
 @dataclass(frozen=True)
@@ -109,25 +109,13 @@ class WorkTree:
 
     def _remembered(self) -> dict[str, list]:
         if self._memo is None:
-            try:
-                data = json.loads((self.ws.agents / MEMO).read_bytes())
-                self._memo = data if isinstance(data, dict) else {}
-            except (OSError, ValueError):
-                self._memo = {}
+            self._memo = cachefile.load(self.ws.agents / MEMO, MEMO_FORMAT)
         return self._memo
 
     def save(self) -> None:
         """Keep what git said about commits for the next run (best effort: a cache)."""
-        if not self._memo_changed or self._memo is None:
-            return
-        path = self.ws.agents / MEMO
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-            tmp.write_text(json.dumps(self._memo, separators=(",", ":")), encoding="utf-8")
-            os.replace(tmp, path)
-        except OSError:
-            pass
+        if self._memo_changed and self._memo is not None:
+            cachefile.save(self.ws.agents / MEMO, MEMO_FORMAT, self._memo)
 
     def changes(self, base: str, end: str | None = None) -> Changes | None:
         if (base, end) not in self._changes:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
-from agentmd import AGENTS_DIR, document
+from agentmd import AGENTS_DIR, cachefile, document, textfile
 from agentmd.document import Document
 from agentmd.errors import LocatedError, Problem
 from agentmd.handoff import PROMPTS, SECTIONS, sections_of
@@ -19,6 +19,8 @@ if TYPE_CHECKING:  # the commit hook imports this module, and needs no workspace
     from agentmd.model import Task
     from agentmd.workspace import Workspace
 
+READINGS = ".cache/handoff-readings.json"  # under .agents/
+READING_FORMAT = 1  # bump when what a reading holds, or how it is found, changes
 MAX_SUMMARY_SENTENCES = 4
 NONE_RE = re.compile(r"(?:none|n/?a|nothing|-|nil)\.?\Z", re.I)
 NONE_ALLOWED = ("Gotchas",)  # and Remaining when the handoff's status is done
@@ -82,14 +84,9 @@ def locate(ws: Workspace, rel_or_path: str | Path) -> tuple[Path, str]:
     return ws.agents / given, ws.display(given.as_posix())
 
 
-def latest_handoff(ws: Workspace, task_id: str):
-    mine = [h for h in ws.handoffs if h.task == task_id]
-    return max(mine, key=lambda h: h.path) if mine else None
-
-
 def task_handoff_problems(ws: Workspace, task: Task) -> list[Problem]:
     """The latest handoff for `task`, validated; no handoff at all is itself a finding."""
-    latest = latest_handoff(ws, task.id)
+    latest = ws.latest_handoffs.get(task.id)
     if latest is None:
         return [
             Problem(
@@ -107,76 +104,179 @@ def task_handoff_problems(ws: Workspace, task: Task) -> list[Problem]:
 # -- the checks ------------------------------------------------------------------------------
 
 
-def check_document(doc: Document, tree: Tree, *, lenient: bool = False) -> list[Problem]:
+class Reading(NamedTuple):
+    """What a handoff's text says, whatever the repository holds. Working it out (Markdown
+    structure, wording, the paths it names) is the slow part of a check, so `Readings` keeps it
+    by content between runs; what git and the disk say is asked afresh each time."""
+
+    problems: tuple[Problem, ...]  # completeness and wording
+    artifacts_none: int  # line of an Artifacts section that says "None" (true only if the diff is empty), else 0
+    artifacts_line: int  # line of the Artifacts heading, 0 without one
+    artifacts: tuple[tuple[int, str], ...]  # (line, path) of each entry under Artifacts
+    named: tuple[tuple[str, int, int], ...]  # (path, line, col) of each path it names
+
+
+def check_document(doc: Document, tree: Tree, *, lenient: bool = False, readings: Readings | None = None) -> list[Problem]:
+    reading = (readings or Readings(None)).get(doc, lenient)
+    return judge(doc.display, doc.fields, doc.key_lines, reading, None if lenient else tree)
+
+
+def judge(display: str, fields: dict, lines: dict[str, int], reading: Reading, tree: Tree | None) -> list[Problem]:
+    """The reading's findings, and what git and the disk say of its claims; without a `tree`
+    (a file from another repository, read leniently) the claims are left unchecked."""
+    problems = list(reading.problems)
+
+    def add(line: int, col: int, code: str, message: str, hint: str = "", level: str = "") -> None:
+        problems.append(Problem(display, line, col, code, message, hint, level or ("error" if tree else "warning")))
+
+    if tree is None:
+        if reading.artifacts_none:
+            add(*_none_artifacts(reading.artifacts_none))
+        return problems
+    task_id = str(fields.get("task") or "").strip()
+    if task_id and not tree.task_exists(task_id):
+        add(lines.get("task", 1), 1, "handoff-task-unknown", f"task '{task_id}' does not exist",
+            f"the tasks are the files in {AGENTS_DIR}/tasks/; fix the id or restore the task")
+    base = str(fields.get("base") or "").strip()
+    end = tree.end_of(display) if base else None
+    changes = tree.changes(base, end) if base else None
+    if base:
+        _base(base, end, changes, lines.get("base", 1), tree, add)
+    if reading.artifacts_none and (changes is None or changes.files):
+        add(*_none_artifacts(reading.artifacts_none))
+    _paths(reading.named, tree, changes, add)
+    if changes is not None and reading.artifacts_line:
+        span = f"{base[:12]} {end[:12]}" if end else base[:12]
+        _artifacts_truth(reading, changes, tree.describe(base, end), span, add)
+    return problems
+
+
+def read_handoff(doc: Document, lenient: bool) -> Reading:
     severity = "warning" if lenient else "error"
     problems: list[Problem] = []
 
     def add(line: int, col: int, code: str, message: str, hint: str = "", level: str = "") -> None:
         problems.append(Problem(doc.display, line, col, code, message, hint, level or severity))
 
-    fields = doc.fields
-    status = str(fields.get("status") or "").strip().lower()
-    base = str(fields.get("base") or "").strip()
     if not lenient:
-        _front_matter(doc, tree, add, end_of=tree.end_of(doc.display) if doc.fields.get("base") else None)
-    end = tree.end_of(doc.display) if base and not lenient else None
-    changes = tree.changes(base, end) if base and not lenient else None
-    truth_known = changes is not None
+        _front_matter(doc, add)
     found = sections_of(doc)
-    _completeness(doc, found, status, changes, add, lenient)
-    _vague(doc, add)
-    if not lenient:  # another repository's paths cannot be checked against this one
-        _paths(doc, found, tree, changes, add, truth_known)
-    if changes is not None and "Artifacts" in found:
-        span = f"{base[:12]} {end[:12]}" if end else base[:12]
-        _artifacts_truth(doc, found["Artifacts"], changes, tree.describe(base, end), span, add)
-    return problems
+    lines = list(_body_lines(doc))
+    status = str(doc.fields.get("status") or "").strip().lower()
+    artifacts_none = _completeness(doc, found, status, add, lenient)
+    _vague(lines, add)
+    artifacts = artifact_items(lines, found["Artifacts"]) if "Artifacts" in found else []
+    named = [] if lenient else _named_paths(lines, found, artifacts)
+    artifacts_line = found["Artifacts"].line if "Artifacts" in found else 0
+    return Reading(tuple(problems), artifacts_none, artifacts_line, tuple(artifacts), tuple(named))
 
 
-def _front_matter(doc: Document, tree: Tree, add, end_of: str | None) -> None:
+class Readings:
+    """Readings of handoffs by content (text, path and mode), kept in .agents/.cache/ between
+    runs when `path` is given: a cache, so losing it costs time, never a finding."""
+
+    def __init__(self, path: Path | None):
+        self.path = path
+        self._entries: dict[str, list] | None = None
+        self._used: dict[str, list] = {}
+
+    def get(self, doc: Document, lenient: bool) -> Reading:
+        reading = self.recall(doc.display, textfile.digest(doc.text), lenient)
+        if reading is None:
+            reading = read_handoff(doc, lenient)
+            self._used[_key(doc.display, textfile.digest(doc.text), lenient)] = _encode(reading)
+        return reading
+
+    def recall(self, display: str, digest: str, lenient: bool = False) -> Reading | None:
+        """The reading of the text with this digest at this path, if one was kept."""
+        if self._entries is None:
+            self._entries = cachefile.load(self.path, READING_FORMAT) if self.path else {}
+        key = _key(display, digest, lenient)
+        hit = self._entries.get(key)
+        if hit is None:
+            return None
+        try:
+            reading = _decode(display, hit)
+        except (TypeError, ValueError):
+            return None
+        self._used[key] = hit
+        return reading
+
+    def save(self, *, prune: bool = False) -> None:
+        """Keep what this run read for the next; `prune` when this run read every handoff there
+        is, so that readings of old contents go."""
+        if self.path is None or self._entries is None:
+            return
+        if not prune and self._used.keys() <= self._entries.keys():
+            return
+        kept = {} if prune else dict(self._entries)
+        kept.update(self._used)
+        cachefile.save(self.path, READING_FORMAT, kept)
+
+
+def _key(display: str, digest: str, lenient: bool) -> str:
+    return f"{int(lenient)} {digest} {display}"
+
+
+def _encode(reading: Reading) -> list:
+    problems = [[p.line, p.col, p.code, p.message, p.hint, p.severity] for p in reading.problems]
+    return [problems, reading.artifacts_none, reading.artifacts_line, reading.artifacts, reading.named]
+
+
+def _decode(display: str, data: list) -> Reading:
+    problems, artifacts_none, artifacts_line, artifacts, named = data
+    return Reading(
+        tuple(Problem(display, *p) for p in problems),
+        int(artifacts_none),
+        int(artifacts_line),
+        tuple((int(line), str(path)) for line, path in artifacts),
+        tuple((str(path), int(line), int(col)) for path, line, col in named),
+    )
+
+
+def _front_matter(doc: Document, add) -> None:
     if doc.fm is None:
         add(1, 1, "handoff-frontmatter-missing", "the handoff has no front matter",
             "start it with '---', 'task: ID', 'status: done|partial|blocked|failed', 'base: COMMIT', '---'")
         return
     fields = doc.fields
-    task_id = str(fields.get("task") or "").strip()
-    if not task_id:
+    if not str(fields.get("task") or "").strip():
         add(doc.line_of("task"), 1, "handoff-task-missing", "the handoff names no task", "add 'task: ID'")
-    elif not tree.task_exists(task_id):
-        add(doc.line_of("task"), 1, "handoff-task-unknown", f"task '{task_id}' does not exist",
-            f"the tasks are the files in {AGENTS_DIR}/tasks/; fix the id or restore the task")
     status = str(fields.get("status") or "").strip()
     if status.lower() not in HANDOFF_STATUSES:
         what = f"status '{status}' is not one of" if status else "the handoff has no status: use one of"
         add(doc.line_of("status"), 1, "handoff-status", f"{what} {', '.join(HANDOFF_STATUSES)}",
             "status says how the session ended")
-    base = str(fields.get("base") or "").strip()
-    if not base:
+    if not str(fields.get("base") or "").strip():
         add(doc.line_of("base"), 1, "handoff-base-missing",
             "no base commit: Artifacts cannot be compared with the diff, and named paths that are "
             "missing cannot be told from deleted ones",
             "add 'base: COMMIT', the commit the session started from (the task's base)", "warning")
-        return
-    if tree.changes(base, end_of) is None:
+
+
+def _base(base: str, end: str | None, changes: Changes | None, line: int, tree: Tree, add) -> None:
+    if changes is None:
         if tree.shallow():
-            add(doc.line_of("base"), 1, "handoff-base-unknown",
-                f"base '{base}' is not in this shallow clone: the truth checks cannot run",
+            add(line, 1, "handoff-base-unknown", f"base '{base}' is not in this shallow clone: the truth checks cannot run",
                 "fetch the history (git fetch --unshallow; in GitHub Actions, fetch-depth: 0)", "warning")
             return
-        add(doc.line_of("base"), 1, "handoff-base-unknown", f"base '{base}' is not a commit in this repository",
+        add(line, 1, "handoff-base-unknown", f"base '{base}' is not a commit in this repository",
             "use the commit the session started from (the task's 'base' field)")
-    elif not tree.is_ancestor(base, end_of):
-        where = f"commit {end_of[:12]} (the last to touch this handoff)" if end_of else "HEAD"
-        add(doc.line_of("base"), 1, "handoff-base-not-ancestor", f"base {base[:12]} is not an ancestor of {where}",
+    elif not tree.is_ancestor(base, end):
+        where = f"commit {end[:12]} (the last to touch this handoff)" if end else "HEAD"
+        add(line, 1, "handoff-base-not-ancestor", f"base {base[:12]} is not an ancestor of {where}",
             "the work was rebased or the base is wrong: set base to the commit the work now starts from")
 
 
-def _completeness(doc, found, status, changes, add, lenient) -> None:
+def _completeness(doc, found, status, add, lenient) -> int:
+    """Adds what is missing, empty or unfilled; returns the line of an Artifacts section that
+    says "None", which only the diff can tell true or not (0 when there is none)."""
+    artifacts_none = 0
     missing = [name for name in SECTIONS if name not in found]
     if lenient and len(missing) == len(SECTIONS):
         add(doc.body_line, 1, "handoff-no-sections", "no handoff sections found (Summary, Completed, Next action, ...)",
             "a handoff has the sections of the template: agentmd handoff new writes one")
-        return
+        return 0
     for name in missing:
         add(doc.body_line, 1, "handoff-section-missing", f"section '{name}' is missing",
             f"add '## {name}'" + (f": {PROMPTS[name][0].lower()}{PROMPTS[name][1:]}" if name in PROMPTS else ""))
@@ -189,10 +289,9 @@ def _completeness(doc, found, status, changes, add, lenient) -> None:
             add(section.line + 1, 1, "handoff-section-unfilled", f"section '{name}' still holds the template's prompt",
                 PROMPTS[name])
         elif NONE_RE.match(text):
-            allowed = name in NONE_ALLOWED or (name == "Remaining" and status == "done") or (
-                name == "Artifacts" and changes is not None and not changes.files
-            )
-            if not allowed:
+            if name == "Artifacts":
+                artifacts_none = section.line
+            elif not (name in NONE_ALLOWED or (name == "Remaining" and status == "done")):
                 why = "while the status is not done" if name == "Remaining" else "here"
                 add(section.line, 1, "handoff-none", f"'None' is not a true answer for '{name}' {why}",
                     _NONE_HINTS.get(name, "say what happened, concretely"))
@@ -204,6 +303,11 @@ def _completeness(doc, found, status, changes, add, lenient) -> None:
             add(summary.line, 1, "handoff-summary-long",
                 f"the summary has {count} sentences; at most {MAX_SUMMARY_SENTENCES} keep it a summary",
                 "move details to Completed, Decisions or Gotchas")
+    return artifacts_none
+
+
+def _none_artifacts(line: int) -> tuple[int, int, str, str, str]:
+    return (line, 1, "handoff-none", "'None' is not a true answer for 'Artifacts' here", _NONE_HINTS["Artifacts"])
 
 
 _NONE_HINTS = {
@@ -234,8 +338,8 @@ def _body_lines(doc: Document):
         yield doc.body_line + offset, blanked, spans
 
 
-def _vague(doc: Document, add) -> None:
-    for line_no, text, _ in _body_lines(doc):
+def _vague(lines, add) -> None:
+    for line_no, text, _ in lines:
         if text.lstrip().startswith("#"):
             continue
         for match in VAGUE_RE.finditer(text):
@@ -259,10 +363,11 @@ def path_like(token: str) -> str | None:
     return token if dot and stem and ext.lower() in EXTENSIONS else None
 
 
-def artifact_items(doc: Document, section) -> list[tuple[int, str]]:
-    """(line, path) for each entry under Artifacts: its first code span, else its first word."""
+def artifact_items(lines, section) -> list[tuple[int, str]]:
+    """(line, path) for each entry under Artifacts: its first code span, else its first word;
+    `lines` are the handoff's `_body_lines`."""
     items = []
-    for line_no, text, spans in _body_lines(doc):
+    for line_no, text, spans in lines:
         stripped = text.strip()
         if not section.line < line_no < section.end_line or stripped.startswith("#"):
             continue
@@ -277,11 +382,12 @@ def artifact_items(doc: Document, section) -> list[tuple[int, str]]:
     return items
 
 
-def _paths(doc, found, tree: Tree, changes: Changes | None, add, truth_known: bool) -> None:
+def _named_paths(lines, found, artifacts) -> list[tuple[str, int, int]]:
+    """(path, line, col) of each path named in code spans or under Artifacts, first mention
+    only; Remaining and Next action are left out: they name files the work has still to create."""
     named: dict[str, tuple[int, int]] = {}
-    # Remaining and Next action name files the work has still to create.
     future = [found[name] for name in ("Remaining", "Next action") if name in found]
-    for line_no, _, spans in _body_lines(doc):
+    for line_no, _, spans in lines:
         if any(section.line <= line_no < section.end_line for section in future):
             continue
         for start, span in spans:
@@ -290,32 +396,35 @@ def _paths(doc, found, tree: Tree, changes: Changes | None, add, truth_known: bo
                 path = path_like(token)
                 if path and path not in named:
                     named[path] = (line_no, start + 1)
-    if "Artifacts" in found:
-        for line_no, path in artifact_items(doc, found["Artifacts"]):
-            named.setdefault(path, (line_no, 1))
+    for line_no, path in artifacts:
+        named.setdefault(path, (line_no, 1))
+    return [(path, line, col) for path, (line, col) in named.items()]
+
+
+def _paths(named, tree: Tree, changes: Changes | None, add) -> None:
     if not named:
         return
-    existing = tree.existing([path.rstrip("/") for path in named])
-    for path, (line_no, col) in named.items():
+    existing = tree.existing([path.rstrip("/") for path, _, _ in named])
+    for path, line_no, col in named:
         if path.rstrip("/") in existing or (changes is not None and path in changes.deleted):
             continue
-        level = "" if truth_known else "warning"
+        known = changes is not None
         add(line_no, col, "handoff-path-missing", f"'{path}' does not exist"
-            + ("" if truth_known else " (no base to tell whether the work deleted it)"),
-            "fix the path, or say where the file went", level)
+            + ("" if known else " (no base to tell whether the work deleted it)"),
+            "fix the path, or say where the file went", "" if known else "warning")
 
 
 def _covers(listed: str, path: str) -> bool:
     return listed == path or (listed.endswith("/") and path.startswith(listed))
 
 
-def _artifacts_truth(doc, section, changes: Changes, diff_name: str, span: str, add) -> None:
-    items = [(line, path) for line, path in artifact_items(doc, section) if not path.startswith(AGENTS_DIR + "/")]
+def _artifacts_truth(reading: Reading, changes: Changes, diff_name: str, span: str, add) -> None:
+    items = [(line, path) for line, path in reading.artifacts if not path.startswith(AGENTS_DIR + "/")]
     listed = [path for _, path in items]
     missing = sorted(path for path in changes.files if not any(_covers(item, path) for item in listed))
     if missing:
         shown = ", ".join(missing[:10]) + (f" and {len(missing) - 10} more" if len(missing) > 10 else "")
-        add(section.line, 1, "handoff-artifacts-missing",
+        add(reading.artifacts_line, 1, "handoff-artifacts-missing",
             f"Artifacts leaves out {len(missing)} file(s) that {diff_name} changed: {shown}",
             "list every changed file under ## Artifacts ('agentmd handoff new' fills it from git)")
     for line, path in items:

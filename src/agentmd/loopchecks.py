@@ -23,7 +23,6 @@ def plan_problems(ws: Workspace) -> list[Problem]:
     """Errors `agentmd check` reports for the whole plan (warnings, such as stale claims, are
     the loop's to handle)."""
     from agentmd.checks import check_workspace
-    from agentmd.handoffcheck import latest_handoff
     from agentmd.tokens import ESTIMATE
 
     errors = [p for p in check_workspace(ws, ESTIMATE).problems if p.severity == "error"]
@@ -44,7 +43,7 @@ def plan_problems(ws: Workspace) -> list[Problem]:
         if task is not None and task.status in ("review", "done") and found and all(p.code in HISTORY_CODES for p in found):
             history_only.add(ws.display(handoff.path))
     for task in ws.tasks.values():
-        latest = latest_handoff(ws, task.id) if task.status in ("review", "done") else None
+        latest = ws.latest_handoffs.get(task.id) if task.status in ("review", "done") else None
         if latest is not None and ws.display(latest.path) in history_only:
             excused.add(ws.display(task.path))
     return [

@@ -8,9 +8,9 @@ every file is older than the memo by the racy-clean margin, as the index cache d
 from __future__ import annotations
 
 import json
-import os
 import time
 
+from agentmd import cachefile
 from agentmd.workspace import CACHE_DIR, CACHE_FORMAT, RACY_NS, Workspace, newest_mtime, signature
 
 MEMO_FILE = "memo.json"
@@ -40,21 +40,11 @@ def recall(ws: Workspace, memo_key: str) -> tuple[str, str] | None:
 def remember(ws: Workspace, memo_key: str, output: str, errors: str) -> None:
     path = ws.agents / CACHE_DIR / MEMO_FILE
     sig = signature(ws.scanned)
-    entries: dict[str, list[str]] = {}
-    try:
-        data = json.loads(path.read_bytes())
-        if data.get("format") == CACHE_FORMAT and data.get("signature") == sig:
-            entries = dict(data["entries"])
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        pass
+    data = cachefile.read(path)
+    same = data.get("format") == CACHE_FORMAT and data.get("signature") == sig and isinstance(data.get("entries"), dict)
+    entries: dict[str, list[str]] = dict(data["entries"]) if same else {}
     entries[memo_key] = [output, errors]
     while len(entries) > MAX_ENTRIES:
         entries.pop(next(iter(entries)))
     payload = {"format": CACHE_FORMAT, "signature": sig, "written": time.time_ns(), "entries": entries}
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(payload), encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError:
-        pass
+    cachefile.write(path, payload)

@@ -42,6 +42,8 @@ class Record(NamedTuple):
     lines: dict[str, int]  # field -> 1-based line
     body_line: int
     problem: Problem | None = None  # set when the file could not be read
+    suspect: bool = False  # conflict markers, or a key that may be set twice: `check` reads it again
+    digest: str = ""  # of a handoff's text (textfile.digest): its cached reading is found by it
 
     @property
     def stem(self) -> str:

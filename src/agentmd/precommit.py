@@ -13,6 +13,7 @@ from pathlib import Path
 
 from agentmd import AGENTS_DIR, document, fieldcheck, git
 from agentmd.errors import AgentmdError, LocatedError, Problem
+from agentmd.handoff import order_key
 from agentmd.handoff_diff import Changes, is_shallow, parse_name_status
 from agentmd.handoffcheck import check_document
 from agentmd.model import Settings
@@ -220,7 +221,7 @@ def _handoff_rule(tree: Staged, task_id: str, status: str, path: str, line: int)
 
 def _latest(tree: Staged, paths: list[str], task_id: str) -> tuple[str, document.Document] | None:
     tree.read(paths)
-    for path in sorted(paths, reverse=True):
+    for path in sorted(paths, key=order_key, reverse=True):
         doc = _read(tree, path)
         if isinstance(doc, document.Document) and str(doc.fields.get("task") or "").strip() == task_id:
             return path, doc

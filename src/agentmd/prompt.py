@@ -215,18 +215,13 @@ def _task(task: Task, doc: Document) -> str:
     return "\n".join(out)
 
 
-def _latest_handoff(ws: Workspace, task_id: str):
-    mine = [h for h in ws.handoffs if h.task == task_id]
-    return max(mine, key=lambda h: h.path) if mine else None
-
-
 def _dependencies(ws: Workspace, task: Task) -> list[Item]:
     items = []
     for order, dep_id in enumerate(task.depends_on):
         dep = ws.tasks.get(dep_id)
         if dep is None:
             continue
-        latest = _latest_handoff(ws, dep_id)
+        latest = ws.latest_handoffs.get(dep_id)
         head = f"### `{dep_id}`: {dep.title}"
         if latest is None:
             body = "No handoff was written for it."

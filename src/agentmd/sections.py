@@ -19,7 +19,9 @@ def _parser():
     if _PARSER is None:
         from markdown_it import MarkdownIt
 
-        _PARSER = MarkdownIt("commonmark")
+        # Block structure only: headings' and list items' raw text is all that is read, so
+        # inline parsing (half the time) is left out.
+        _PARSER = MarkdownIt("commonmark").disable(["inline", "text_join"])
     return _PARSER
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import stat
 from pathlib import Path
@@ -10,6 +11,11 @@ from agentmd.errors import LocatedError, Problem
 
 MAX_BYTES = 8 * 1024 * 1024  # an agent file larger than this is a mistake, not a plan
 BOM = "\ufeff"
+
+
+def digest(text: str) -> str:
+    """A short digest of a text, for caches keyed by content."""
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
 def _fail(display: str, code: str, message: str, hint: str = "", line: int = 1) -> LocatedError:

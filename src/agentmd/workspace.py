@@ -37,7 +37,8 @@ FOLDERS = {
     "gotchas": "memory/gotchas",
     "rules": "rules",
 }
-CACHE_FORMAT = f"agentmd {__version__} index 1"
+CACHE_FORMAT = f"agentmd {__version__} index 3"
+REWRITE_AFTER = 32  # files parsed again (or gone) before the index cache is rewritten
 RACY_NS = 2_000_000_000
 
 
@@ -61,6 +62,10 @@ class Workspace:
     def __init__(self, root: Path):
         self.root = root  # the repository root: the folder that holds .agents/
         self.agents = root / AGENTS_DIR
+        # What this process last read of each file, for the next `refresh` (see load_index).
+        self._known: dict[str, tuple[tuple, Record]] = {}
+        self._known_at = 0
+        self._unsaved = 0  # files parsed since the index cache was last written
 
     @classmethod
     def find(cls, start: Path) -> Workspace:
@@ -88,7 +93,7 @@ class Workspace:
             return load_index(self)
 
     def refresh(self) -> None:
-        for name in ("scanned", "index", "settings", "tasks", "handoffs", "decisions", "gotchas", "rules"):
+        for name in ("scanned", "index", "settings", "tasks", "handoffs", "latest_handoffs", "decisions", "gotchas", "rules"):
             self.__dict__.pop(name, None)
 
     @cached_property
@@ -105,6 +110,13 @@ class Workspace:
     @cached_property
     def handoffs(self) -> list[Handoff]:
         return [Handoff.from_record(r) for r in self.index.groups["handoffs"] if not r.problem]
+
+    @cached_property
+    def latest_handoffs(self) -> dict[str, Handoff]:
+        """Each task's latest handoff (by file name: see handoff.order_key)."""
+        from agentmd.handoff import latest_by_task
+
+        return latest_by_task(self.handoffs)
 
     @cached_property
     def decisions(self) -> list[Note]:
@@ -170,12 +182,15 @@ class Workspace:
 
 @contextlib.contextmanager
 def _no_gc() -> Iterator[None]:
-    """Building 10,000 records makes no cycles; the cyclic collector would only walk them."""
+    """Building 10,000 records makes no cycles; the cyclic collector would only walk them, while
+    they are built and again in the next full collection, so they are frozen out of its sight
+    (reference counting still frees them)."""
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        gc.freeze()
         if enabled:
             gc.enable()
 
@@ -238,14 +253,17 @@ def newest_mtime(entries: list[Entry]) -> int:
 
 
 def load_index(ws: Workspace) -> Index:
+    """Every file's record: from this process's last reading of an unchanged file, else from the
+    cache in .agents/.cache/, else parsed now."""
     cache_path = ws.agents / CACHE_DIR / INDEX_FILE
-    cached, written = _read_cache(cache_path)
-    # As git's racy-clean rule: a file changed in the same second the cache was written may
-    # have changed again without its mtime moving; such entries are parsed again.
-    trusted_before = written - RACY_NS
+    # As git's racy-clean rule: a file changed in the same second as it was last read may have
+    # changed again without its mtime moving; such files are parsed again.
+    known, known_before = ws._known, ws._known_at - RACY_NS
+    cached, written = _read_cache(cache_path) if not known else ({}, 0)
+    cached_before = written - RACY_NS
     started = time.time_ns()
-    fresh: dict[str, list] = {}
-    changed = False
+    records: dict[str, tuple[tuple, Record]] = {}
+    parsed = 0
     plan: Record | None = None
     groups: dict[str, list[Record]] = {name: [] for name in FOLDERS}
     group_of = {folder: name for name, folder in FOLDERS.items()}
@@ -253,23 +271,30 @@ def load_index(ws: Workspace) -> Index:
         if entry.problem is not None:
             record = entry.problem
         else:
-            key = list(entry.key)  # type: ignore[arg-type]
-            hit = cached.get(entry.rel)
-            if hit is not None and hit[0] == key and key[0] < trusted_before:
-                fresh[entry.rel] = hit
+            key = entry.key
+            mine = known.get(entry.rel)
+            hit = cached.get(entry.rel) if mine is None else None
+            if mine is not None and mine[0] == key and key[0] < known_before:
+                record = mine[1]
+            elif hit is not None and hit[0] == list(key) and key[0] < cached_before:
                 record = _record_from_json(entry.rel, hit[1])
             else:
-                record = _parse_record(ws, entry.rel, entry.path, entry.key[1])
-                fresh[entry.rel] = [key, _record_to_json(record)]
-                changed = True
+                record = _parse_record(ws, entry.rel, entry.path, key[1])
+                parsed += 1
+            records[entry.rel] = (key, record)
         if entry.rel == "plan.md":
             plan = record
         else:
             groups[group_of[entry.rel.rsplit("/", 1)[0]]].append(record)
-    for records in groups.values():
-        records.sort(key=lambda r: r.path)
-    if changed or len(fresh) != len(cached):
-        _write_cache(cache_path, fresh, started)
+    for group in groups.values():
+        group.sort(key=lambda r: r.path)
+    # Rewriting the whole cache for a few changed files costs more than parsing them again
+    # next time (10,000 entries take tens of milliseconds to write; a file, tens of microseconds).
+    ws._unsaved += parsed + len((known or cached).keys() - records.keys())
+    if ws._unsaved > max(REWRITE_AFTER, len(records) // 64) or (ws._unsaved and not known and not cached):
+        _write_cache(cache_path, {rel: [list(key), _record_to_json(r)] for rel, (key, r) in records.items()}, started)
+        ws._unsaved = 0
+    ws._known, ws._known_at = records, started
     return Index(plan, groups)
 
 
@@ -318,31 +343,42 @@ def _parse_record(ws: Workspace, rel: str, path: str, size: int | None = None) -
     display = ws.display(rel)
     try:
         text = textfile.read_text(path, display, size)
+    except LocatedError as exc:
+        return Record(rel, {}, {}, 1, exc.problem, True)
+    conflicted = "<<<<<<<" in text or ">>>>>>>" in text
+    digest = textfile.digest(text) if rel.startswith("handoffs/") else ""
+    try:
         fm = frontmatter.split(text, display)
         if fm is None:
-            return Record(rel, {}, {}, 1, None)
+            return Record(rel, {}, {}, 1, None, conflicted, digest)
         fields, lines = frontmatter.load_located(fm, display)
     except LocatedError as exc:
-        return Record(rel, {}, {}, 1, exc.problem)
-    return Record(rel, fields, lines, fm.body_line, None)
+        return Record(rel, {}, {}, 1, exc.problem, conflicted)
+    suspect = conflicted or _may_repeat_a_key(fm.raw, len(lines))
+    return Record(rel, fields, lines, fm.body_line, None, suspect, digest)
+
+
+def _may_repeat_a_key(raw: str, keys: int) -> bool:
+    """More lines that start a top-level key than distinct keys: worth a closer look."""
+    starts = sum(1 for line in raw.split("\n") if line[:1] not in ("", " ", "\t", "-", "#", "\r"))
+    return starts > keys
 
 
 def _record_to_json(record: Record) -> list:
     problem = record.problem.as_dict() if record.problem else None
-    return [record.fields, record.lines, record.body_line, problem]
+    return [record.fields, record.lines, record.body_line, problem, record.suspect, record.digest]
 
 
 def _record_from_json(rel: str, data: list) -> Record:
-    fields, lines, body_line, problem = data
-    return Record(rel, fields, lines, body_line, Problem(**problem) if problem else None)
+    fields, lines, body_line, problem, suspect, digest = data
+    return Record(rel, fields, lines, body_line, Problem(**problem) if problem else None, suspect, digest)
 
 
 def _read_cache(path: Path) -> tuple[dict[str, list], int]:
-    try:
-        data = json.loads(path.read_bytes())
-    except (OSError, ValueError):
-        return {}, 0
-    if not isinstance(data, dict) or data.get("format") != CACHE_FORMAT:
+    from agentmd import cachefile
+
+    data = cachefile.read(path)
+    if data.get("format") != CACHE_FORMAT:
         return {}, 0
     files, written = data.get("files"), data.get("written")
     if not isinstance(files, dict) or not isinstance(written, int):

@@ -53,7 +53,7 @@ def _fix(ws: Workspace | None, paths: list[str]) -> list[str]:
         files = [p for p in checks.expand(paths) if p.suffix == ".md"]
     else:
         assert ws is not None
-        files = [ws.agents / rel for rel, _ in checks.agents_files(ws)]
+        files = [ws.agents / rel for rel in checks.agents_files(ws)]
     done = []
     for path in files:
         rel = checks.agents_rel(ws, path)

@@ -1,0 +1,46 @@
+"""The JSON files under .agents/.cache/ that only save time: read as empty when missing, broken
+or written by another version of agentmd; written best effort (temp file, rename) and never
+half-written. Losing one costs a recomputation, never a result."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from agentmd import __version__
+
+
+def read(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def write(path: Path, data: dict) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        pass
+
+
+def load(path: Path, kind: int) -> dict:
+    """The entries `save` kept at `path` in format `kind` by this version of agentmd, else {}."""
+    data = read(path)
+    entries = data.get("entries")
+    if data.get("format") != _stamp(kind) or not isinstance(entries, dict):
+        return {}
+    return entries
+
+
+def save(path: Path, kind: int, entries: dict) -> None:
+    write(path, {"format": _stamp(kind), "entries": entries})
+
+
+def _stamp(kind: int) -> str:
+    return f"agentmd {__version__} {kind}"
