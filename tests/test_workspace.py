@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 
+import pytest
+
 from conftest import cli
 
 TASK = "---\ntitle: {title}\nstatus: {status}\ndepends_on: [{deps}]\n---\n## Goal\n\n{title}.\n"
@@ -38,6 +40,33 @@ def test_broken_yaml_is_reported_with_line_and_fix_and_the_rest_still_lists(repo
     assert result.stderr.startswith(".agents/tasks/bad.md:2:11: error yaml: ")
     assert 'hint: the value contains \': \': quote the value: title: "Fix: parser"' in result.stderr
     assert "good" in result.stdout
+
+
+def test_claim_names_a_task_file_that_is_not_utf8_and_claims_the_other(example):
+    (example / ".agents/tasks/broken.md").write_bytes(b"---\ntitle: caf\xe9\n---\n")
+    result = cli(example, "claim", "tokenizer")
+    assert result.exit_code == 0
+    assert result.stdout == "claimed tokenizer as tester\n"
+    assert result.stderr.startswith(".agents/tasks/broken.md:2:11: error not-utf8: byte 0xe9 is not UTF-8\n")
+    assert "status: active\n" in (example / ".agents/tasks/tokenizer.md").read_text()
+
+
+@pytest.mark.parametrize(
+    ("args", "stdout"),
+    [
+        (["block", "cli", "--reason", "waiting"], "blocked cli\n"),
+        (["fail", "tokenizer", "--reason", "tests fail"], "tokenizer: attempt 1 failed, now todo\n"),
+        (["release", "tokenizer"], "released tokenizer (was active, by tester)\n"),
+        (["done", "tokenizer", "--force"], "done tokenizer (forced; logged in memory/log.md)\n"),
+    ],
+)
+def test_lifecycle_commands_name_a_broken_task_file_and_do_their_job(example, args, stdout):
+    assert cli(example, "claim", "tokenizer").exit_code == 0
+    (example / ".agents/tasks/bad.md").write_text("---\ntitle: Fix: parser\nstatus: todo\n---\n")
+    result = cli(example, *args)
+    assert result.exit_code == 0, result.output
+    assert result.stdout == stdout
+    assert result.stderr.startswith(".agents/tasks/bad.md:2:11: error yaml: ")
 
 
 def test_a_directory_where_a_task_file_should_be_is_named(repo):

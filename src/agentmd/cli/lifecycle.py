@@ -1,12 +1,12 @@
 """`agentmd claim`, `done`, `fail`, `block` and `release`: each changes the task's fields and
-logs a line."""
+logs a line. Each names the files it cannot read on stderr and goes on with the rest."""
 
 from __future__ import annotations
 
 import click
 
 from agentmd import graph, lease, lifecycle, sync
-from agentmd.cli.common import open_workspace
+from agentmd.cli.common import open_workspace, report_unreadable
 from agentmd.errors import NothingToDo
 
 as_option = click.option("--as", "owner", metavar="NAME", help="Who claims (default: $AGENTMD_AGENT or user@host).")
@@ -24,6 +24,7 @@ reason_option = click.option("--reason", required=True, help="What happened, for
 def claim(task_id: str, owner: str | None, push: bool) -> int:
     """Claim a ready task: status active, claimed_by, claimed_at, lease, base = HEAD."""
     ws = open_workspace()
+    report_unreadable(ws)
     who = owner or lifecycle.default_owner()
     if push:
 
@@ -51,6 +52,7 @@ def done(task_id: str, force: bool) -> int:
     """Mark a task done: refused unless its verify commands passed at HEAD (agentmd verify)
     and its latest handoff is valid (agentmd handoff check)."""
     ws = open_workspace()
+    report_unreadable(ws)
     try:
         task = ws.task(task_id)
         problems = lifecycle.done_problems(ws, task) if force else []
@@ -71,6 +73,7 @@ def done(task_id: str, force: bool) -> int:
 def fail(task_id: str, reason: str) -> int:
     """Record a failed attempt under ## Attempts; back to todo, or failed after max_attempts."""
     ws = open_workspace()
+    report_unreadable(ws)
     task = lifecycle.fail(ws, task_id, reason)
     click.echo(f"{task.id}: attempt {task.attempts} failed, now {task.status}")
     return 0
@@ -82,6 +85,7 @@ def fail(task_id: str, reason: str) -> int:
 def block(task_id: str, reason: str) -> int:
     """Mark a task blocked, with the reason."""
     ws = open_workspace()
+    report_unreadable(ws)
     lifecycle.block(ws, task_id, reason)
     click.echo(f"blocked {task_id}")
     return 0
@@ -99,6 +103,7 @@ def release(task_ids: tuple[str, ...], stale: bool, reason: str) -> int:
     if not task_ids and not stale:
         raise click.UsageError("name a task to release, or use --stale")
     ws = open_workspace()
+    report_unreadable(ws)
     ids = list(task_ids)
     if stale:
         ids += [c.task.id for c in lease.stale(ws) if c.task.id not in ids]
