@@ -344,9 +344,28 @@ def test_the_demo_worker_finishes_the_whole_example_plan_two_at_a_time(example):
     assert "tally --top" in (example / "README.md").read_text()
 
 
-def test_review_without_a_key_stops_the_loop_with_the_error_and_the_task_stays_in_review(repo):
-    make_plan(repo, {"a": []})
-    result = run(repo, "--worker", worker("good"), "--review", "--until-done")
+@pytest.mark.parametrize(
+    ("env", "cause", "hint"),
+    [
+        ({}, "ANTHROPIC_API_KEY is not set: this command asks the Anthropic API and needs a key", ""),
+        (
+            {"ANTHROPIC_API_KEY": "sk-ant-test", "ANTHROPIC_BASE_URL": "http://127.0.0.1:9"},
+            "cannot reach the Anthropic API at http://127.0.0.1:9: ",
+            "check the network, and ANTHROPIC_BASE_URL if it is set; ",
+        ),
+    ],
+    ids=["no key", "unreachable"],
+)
+def test_a_review_that_cannot_be_done_stops_the_loop_in_one_located_line_and_the_task_stays_in_review(repo, env, cause, hint):
+    make_plan(repo, {"a": []}, extra="model_retries: 0\n")
+    result = run_agentmd(repo, "run", "--worker", worker("good"), "--review", "--until-done", env={**loop_env(), **env}, timeout=90)
     assert result.returncode == 2
-    assert result.stderr.startswith("agentmd: error: ANTHROPIC_API_KEY is not set")
+    assert result.stdout.splitlines()[-1] == "review a: its worker exited 0"
+    error, hint_line = result.stderr.splitlines()
+    assert error.startswith(f".agents/tasks/a.md:3:1: error review-unavailable: the model's review of 'a' cannot be done: {cause}")
+    assert hint_line == f"  hint: {hint}the task stays in review: start the loop again once it can be done, or without --review"
     assert status_of(repo, "a") == "review"
+    assert git(repo, "status", "--porcelain") == ""
+    again = run(repo, "--worker", worker("good"), "--until-done")
+    assert again.stdout.splitlines()[0] == "done a: verify passed, handoff valid, merged agentmd/a"
+    assert status_of(repo, "a") == "done"

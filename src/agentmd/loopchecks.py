@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from agentmd import AGENTS_DIR, git, globs, worktrees
-from agentmd.errors import Problem
+from agentmd.errors import AgentmdError, LocatedError, Problem
 from agentmd.model import Task
 from agentmd.workspace import Workspace
 
@@ -84,10 +84,31 @@ def review_problems(ws: Workspace, task: Task, tree: worktrees.Worktree | None, 
     found = check_handoff_file(where, written) if written else task_handoff_problems(where, task)
     problems += [p.render() for p in found if p.severity == "error"]
     if with_model:
-        from agentmd.review import review_for_loop  # the Anthropic API: only with --review
-
-        problems += [f"review: {line}" for line in review_for_loop(where, task)]
+        problems += [f"review: {line}" for line in model_review(ws, task, where)]
     return problems
+
+
+def model_review(ws: Workspace, task: Task, where: Workspace) -> list[str]:
+    """The model's blocking findings on the task's work in `where`. When the review cannot be
+    done, a LocatedError at the task: the loop stops there and the task stays in review."""
+    from agentmd.review import review_for_loop  # the Anthropic API: only with --review
+
+    try:
+        return review_for_loop(where, task)
+    except LocatedError:
+        raise  # already located: a bad model setting in plan.md
+    except AgentmdError as exc:
+        again = "the task stays in review: start the loop again once it can be done, or without --review"
+        raise LocatedError(
+            Problem(
+                ws.display(task.path),
+                task.record.line("status"),
+                1,
+                "review-unavailable",
+                f"the model's review of '{task.id}' cannot be done: {exc.message}",
+                f"{exc.hint}; {again}" if exc.hint else again,
+            )
+        ) from None
 
 
 def handoff_written(tree: Path, task: Task) -> str | None:
