@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import cli, git, run_agentmd
+from fake_anthropic import tool_use
 from loopkit import attempts_section, loop_env, make_plan, status_of, worker
 
 pytestmark = pytest.mark.slow
@@ -173,8 +174,8 @@ def test_a_merge_conflict_sends_the_task_back_with_the_conflicting_file(repo):
 def test_review_flag_calls_the_model_review_and_its_findings_send_the_task_back(repo, monkeypatch):
     calls = []
 
-    def fake_review(ws, task):
-        calls.append((task.id, ws.root.name))
+    def fake_review(ws, task, records):
+        calls.append((task.id, ws.root.name, records.root.name))
         return ["src/x.py:1: the function has no tests"]
 
     monkeypatch.setattr("agentmd.review.review_for_loop", fake_review)
@@ -182,7 +183,7 @@ def test_review_flag_calls_the_model_review_and_its_findings_send_the_task_back(
     monkeypatch.setenv("PATH", loop_env()["PATH"])
     result = cli(repo, "run", "--worker", worker("good"), "--review", "--until-done")
     assert result.exit_code == 1, result.output
-    assert calls == [("a", "a")]  # in the task's worktree
+    assert calls == [("a", "a", "repo")]  # in the task's worktree, recorded in the repository
     assert status_of(repo, "a") == "failed"
     assert "- review: src/x.py:1: the function has no tests" in attempts_section(repo, "a")
 
@@ -369,3 +370,22 @@ def test_a_review_that_cannot_be_done_stops_the_loop_in_one_located_line_and_the
     again = run(repo, "--worker", worker("good"), "--until-done")
     assert again.stdout.splitlines()[0] == "done a: verify passed, handoff valid, merged agentmd/a"
     assert status_of(repo, "a") == "done"
+
+
+def test_a_model_review_in_the_worktree_is_kept_in_the_repository_and_the_worktree_prunes(repo, fake_api):
+    finding = {"severity": "minor", "path": "out/a.txt", "line": 1, "message": "the line has no newline check"}
+    fake_api.messages = [tool_use("report_review", {"summary": "Good enough.", "findings": [finding]})]
+    make_plan(repo, {"a": []})
+    result = run(repo, "--worker", worker("good"), "--review", "--until-done")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert status_of(repo, "a") == "done"
+    (findings,) = (repo / ".agents" / "reviews").glob("*-a.md")
+    assert "- minor `out/a.txt:1`: the line has no newline check\n" in findings.read_text()
+    assert git(repo, "ls-files", ".agents/reviews") == f".agents/reviews/{findings.name}\n"
+    assert f"review a: pass, 0 blocking of 1 in reviews/{findings.name}\n" in (repo / ".agents/memory/log.md").read_text()
+    assert git(repo, "status", "--porcelain") == ""
+    checked = cli(repo, "check")
+    assert checked.exit_code == 0, checked.output
+    pruned = cli(repo, "worktree", "prune")
+    assert pruned.stdout == "removed .agents/.cache/worktrees/a (a is done)\n"
+    assert pruned.exit_code == 0

@@ -89,12 +89,13 @@ def review_problems(ws: Workspace, task: Task, tree: worktrees.Worktree | None, 
 
 
 def model_review(ws: Workspace, task: Task, where: Workspace) -> list[str]:
-    """The model's blocking findings on the task's work in `where`. When the review cannot be
-    done, a LocatedError at the task: the loop stops there and the task stays in review."""
+    """The model's blocking findings on the task's work in `where`, recorded in `ws` (a worktree
+    is removed once its task is done). When the review cannot be done, a LocatedError at the
+    task: the loop stops there and the task stays in review for the next run."""
     from agentmd.review import review_for_loop  # the Anthropic API: only with --review
 
     try:
-        return review_for_loop(where, task)
+        return review_for_loop(where, task, records=ws)
     except LocatedError:
         raise  # already located: a bad model setting in plan.md
     except AgentmdError as exc:
