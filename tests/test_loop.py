@@ -343,6 +343,13 @@ def test_the_demo_worker_finishes_the_whole_example_plan_two_at_a_time(example):
     assert tests.returncode == 0, tests.stdout
     assert tests.stdout.strip().splitlines()[-1].startswith("9 passed")
     assert "tally --top" in (example / "README.md").read_text()
+    checked = cli(example, "check")
+    assert checked.exit_code == 0, checked.output
+    assert checked.stderr.startswith("0 error(s), ")
+    # Only the example's own seed handoff warns (it has no base); the five the loop merged are clean.
+    findings = [line for line in checked.stdout.splitlines() if not line.startswith("  hint: ")]
+    assert {line.split(":")[0] for line in findings} == {".agents/handoffs/2026-11-16-package-skeleton.md"}
+    assert all(": warning " in line for line in findings)
 
 
 @pytest.mark.parametrize(
