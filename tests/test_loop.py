@@ -141,6 +141,22 @@ def test_the_loop_refuses_a_plan_that_does_not_pass_check(repo):
     )
 
 
+def test_a_done_task_whose_handoff_claims_an_untouched_file_stops_the_loop_as_check_does(repo):
+    make_plan(repo, {"a": []})
+    assert run(repo, "--worker", worker("good"), "--until-done").returncode == 0
+    (handoff,) = (repo / ".agents" / "handoffs").glob("*-a.md")
+    handoff.write_text(handoff.read_text().replace("- out/a.txt\n", "- out/a.txt\n- README.md\n"))
+    git(repo, "commit", "-q", "-am", "a's handoff claims README.md too")
+    finding = f".agents/handoffs/{handoff.name}:33:1: error handoff-artifacts-untouched: Artifacts lists 'README.md'"
+    checked = cli(repo, "check")
+    assert checked.exit_code == 1
+    assert finding in checked.stdout
+    result = run(repo, "--worker", worker("good"), "--once")
+    assert result.returncode == 1
+    assert finding in result.stdout
+    assert result.stdout.splitlines()[-1].startswith("stop: the plan does not pass 'agentmd check'")
+
+
 def test_with_manual_merge_the_branch_waits_for_a_person_then_the_task_is_done(repo):
     make_plan(repo, {"a": []}, extra="merge: manual\n")
     result = run(repo, "--worker", worker("good"), "--until-done")

@@ -13,17 +13,11 @@ from agentmd.workspace import Workspace
 # Paths under .agents/ a worker may add on its branch: its handoff and memory notes.
 WORKER_MAY_WRITE = (f"{AGENTS_DIR}/handoffs/", f"{AGENTS_DIR}/memory/")
 
-# `check` compares every handoff's Artifacts with the diff from its base to the working tree
-# now; once later tasks have landed, a merged task's handoff no longer matches what is in the
-# tree. The loop checks that handoff against the task's own branch before merging it.
-HISTORY_CODES = ("handoff-artifacts-missing", "handoff-artifacts-untouched")
-
 
 def plan_problems(ws: Workspace) -> list[Problem]:
     """Errors `agentmd check` reports for the whole plan (warnings, such as stale claims, are
     the loop's to handle)."""
     from agentmd.checks import check_workspace
-    from agentmd.handoffcheck import latest_handoff
     from agentmd.tokens import ESTIMATE
 
     errors = [p for p in check_workspace(ws, ESTIMATE).problems if p.severity == "error"]
@@ -34,25 +28,7 @@ def plan_problems(ws: Workspace) -> list[Problem]:
         for t in ws.tasks.values()
         if t.status == "review" and worktrees.find(ws, t.id) is not None
     }
-    by_file: dict[str, list[Problem]] = {}
-    for problem in errors:
-        by_file.setdefault(problem.path, []).append(problem)
-    history_only = set()
-    for handoff in ws.handoffs:
-        task = ws.tasks.get(handoff.task)
-        found = by_file.get(ws.display(handoff.path), [])
-        if task is not None and task.status in ("review", "done") and found and all(p.code in HISTORY_CODES for p in found):
-            history_only.add(ws.display(handoff.path))
-    for task in ws.tasks.values():
-        latest = latest_handoff(ws, task.id) if task.status in ("review", "done") else None
-        if latest is not None and ws.display(latest.path) in history_only:
-            excused.add(ws.display(task.path))
-    return [
-        p
-        for p in errors
-        if p.path not in history_only
-        and not (p.path in excused and p.code in ("handoff-missing", "handoff-invalid"))
-    ]
+    return [p for p in errors if not (p.path in excused and p.code in ("handoff-missing", "handoff-invalid"))]
 
 
 def scope_drift(tree: Path, base: str, outputs: tuple[str, ...]) -> list[str]:
