@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 
 import pytest
 
@@ -67,6 +68,39 @@ def test_lifecycle_commands_name_a_broken_task_file_and_do_their_job(example, ar
     assert result.exit_code == 0, result.output
     assert result.stdout == stdout
     assert result.stderr.startswith(".agents/tasks/bad.md:2:11: error yaml: ")
+
+
+def _log_is_a_folder(repo):
+    (repo / ".agents/memory/log.md").unlink()
+    (repo / ".agents/memory/log.md").mkdir()
+
+
+def _file_instead_of(folder):
+    def sabotage(repo):
+        shutil.rmtree(repo / folder, ignore_errors=True)
+        (repo / folder).write_text("")
+
+    return sabotage
+
+
+IN_THE_WAY = "1:1: error not-a-folder: a file is where a directory was expected (this path or one above it)\n  hint: move the file aside\n"
+
+
+@pytest.mark.parametrize(
+    ("sabotage", "args", "stderr"),
+    [
+        (_log_is_a_folder, ["claim", "tokenizer"], ".agents/memory/log.md:1:1: error not-a-file: is a directory where a file was expected\n  hint: move it aside\n"),
+        (_file_instead_of(".agents/tasks"), ["add", "New thing"], ".agents/tasks:" + IN_THE_WAY),
+        (_file_instead_of(".agents/.cache"), ["claim", "tokenizer"], ".agents/.cache:" + IN_THE_WAY),
+        (_file_instead_of(".git/hooks"), ["hooks", "install"], ".git/hooks:" + IN_THE_WAY),
+    ],
+    ids=["log.md is a folder", "tasks/ is a file", ".cache/ is a file", ".git/hooks is a file"],
+)
+def test_a_file_or_folder_in_the_way_of_a_write_is_located_and_exits_2(example, sabotage, args, stderr):
+    sabotage(example)
+    result = cli(example, *args)
+    assert result.exit_code == 2
+    assert result.stderr == stderr
 
 
 def test_a_directory_where_a_task_file_should_be_is_named(repo):
