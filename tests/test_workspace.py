@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 
-from conftest import cli
+from conftest import cli, git
 
 TASK = "---\ntitle: {title}\nstatus: {status}\ndepends_on: [{deps}]\n---\n## Goal\n\n{title}.\n"
 
@@ -68,6 +68,33 @@ def test_lifecycle_commands_name_a_broken_task_file_and_do_their_job(example, ar
     assert result.exit_code == 0, result.output
     assert result.stdout == stdout
     assert result.stderr.startswith(".agents/tasks/bad.md:2:11: error yaml: ")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["show", "tokenizer"],
+        ["verify", "tokenizer"],
+        ["claim", "tokenizer"],
+        ["done", "tokenizer"],
+        ["fail", "tokenizer", "--reason", "x"],
+        ["block", "tokenizer", "--reason", "x"],
+        ["release", "tokenizer"],
+        ["handoff", "new", "tokenizer"],
+        ["worktree", "tokenizer"],
+        ["review", "tokenizer"],
+    ],
+    ids=lambda args: " ".join(args[:2]),
+)
+def test_a_command_on_a_task_whose_file_cannot_be_read_says_so_once_and_changes_nothing(example, args):
+    path = example / ".agents/tasks/tokenizer.md"
+    path.write_bytes(b"---\ntitle: caf\xe9\nstatus: active\n---\n")
+    result = cli(example, *args)
+    assert result.exit_code == 2
+    assert result.stderr == ".agents/tasks/tokenizer.md:2:11: error not-utf8: byte 0xe9 is not UTF-8\n  hint: save the file as UTF-8\n"
+    assert result.stdout == ""
+    assert path.read_bytes() == b"---\ntitle: caf\xe9\nstatus: active\n---\n"
+    assert git(example, "status", "--porcelain") == " M .agents/tasks/tokenizer.md\n"
 
 
 def _log_is_a_folder(repo):

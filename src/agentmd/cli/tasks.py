@@ -5,8 +5,14 @@ from __future__ import annotations
 import click
 
 from agentmd import graph, lifecycle, memo, scaffold
-from agentmd.cli.common import emit_json, json_option, json_text, open_workspace, report_unreadable
-from agentmd.errors import LocatedError
+from agentmd.cli.common import (
+    emit_json,
+    json_option,
+    json_text,
+    named_task,
+    open_workspace,
+    report_unreadable,
+)
 from agentmd.model import PRIORITIES
 
 
@@ -83,9 +89,7 @@ def _list_output(ws, statuses, ready: bool, as_json: bool) -> str:
 def show(task_id, as_json) -> int:
     """Show one task: its fields, why it is or is not ready, and its file."""
     ws = open_workspace()
-    task = ws.task(task_id)
-    if task.broken and task.record.problem:
-        raise LocatedError(task.record.problem)
+    task = named_task(ws, task_id)
     reasons = graph.blockers(task, ws.tasks) if task.status == "todo" else []
     doc = ws.read(task.path)
     handoffs = sorted(h.path for h in ws.handoffs if h.task == task.id)
