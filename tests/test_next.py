@@ -133,6 +133,7 @@ def test_block_records_the_reason(example):
     cli(example, "block", "cli", "--reason", "waiting for the API design")
     text = (example / ".agents/tasks/cli.md").read_text()
     assert "status: blocked\n" in text and "blocked_reason: waiting for the API design\n" in text
+    assert "--reason TEXT  What it waits for (kept as blocked_reason).  [required]\n" in cli(example, "block", "--help").stdout
 
 
 def test_add_writes_a_task_with_a_unique_slug(repo):

@@ -12,7 +12,6 @@ from agentmd.errors import NothingToDo
 from agentmd.workspace import Workspace
 
 as_option = click.option("--as", "owner", metavar="NAME", help="Who claims (default: $AGENTMD_AGENT or user@host).")
-reason_option = click.option("--reason", required=True, help="What happened, for the next attempt.")
 
 
 def _open(*task_ids: str) -> Workspace:
@@ -78,7 +77,7 @@ def done(task_id: str, force: bool) -> int:
 
 @click.command()
 @click.argument("task_id", metavar="ID")
-@reason_option
+@click.option("--reason", required=True, help="What went wrong, for the next attempt (under ## Attempts).")
 def fail(task_id: str, reason: str) -> int:
     """Record a failed attempt under ## Attempts; back to todo, or failed after max_attempts."""
     ws = _open(task_id)
@@ -89,7 +88,7 @@ def fail(task_id: str, reason: str) -> int:
 
 @click.command()
 @click.argument("task_id", metavar="ID")
-@reason_option
+@click.option("--reason", required=True, help="What it waits for (kept as blocked_reason).")
 def block(task_id: str, reason: str) -> int:
     """Mark a task blocked, with the reason."""
     ws = _open(task_id)

@@ -19,7 +19,7 @@ from agentmd.model import PRIORITIES
 @click.command()
 @click.argument("title")
 @click.option("--id", "task_id", help="The task id (file stem); default: from the title.")
-@click.option("--priority", type=click.Choice(PRIORITIES), default="medium", show_default=True)
+@click.option("--priority", type=click.Choice(PRIORITIES), default="medium", show_default=True, help="Which ready task `next` takes first.")
 @click.option("--depends-on", multiple=True, metavar="ID", help="A task this one waits for.")
 @click.option("--input", "inputs", multiple=True, metavar="PATH", help="A file or glob to read.")
 @click.option("--output", "outputs", multiple=True, metavar="PATH", help="A file or glob it may change.")
@@ -43,7 +43,7 @@ def add(title, task_id, priority, depends_on, inputs, outputs, verify) -> int:
 
 
 @click.command("list")
-@click.option("--status", "statuses", multiple=True, help="Only tasks with this status (repeatable).")
+@click.option("--status", "statuses", multiple=True, metavar="STATUS", help="Only tasks with this status, e.g. todo or review (repeatable).")
 @click.option("--ready", is_flag=True, help="Only ready tasks, in the order `next` takes them.")
 @json_option
 def list_tasks(statuses, ready, as_json) -> int:
