@@ -34,3 +34,15 @@ def test_every_command_has_a_docs_page(name):
     page = DOCS / f"{name}.md"
     assert page.is_file(), f"docs/commands/{name}.md is missing"
     assert f"agentmd {name}" in page.read_text()
+
+
+@pytest.mark.parametrize(("name", "command"), commands(), ids=lambda value: value if isinstance(value, str) else "")
+def test_every_option_says_what_it_is_for_with_a_readable_metavar(name, command):
+    ctx = click.Context(command)
+    for option in command.params:
+        if not isinstance(option, click.Option) or option.hidden:
+            continue
+        assert (option.help or "").strip(), f"agentmd {name} {option.opts[0]} has no help text"
+        if not option.is_flag:
+            metavar = option.make_metavar(ctx)
+            assert "RANGE" not in metavar, f"agentmd {name} {option.opts[0]} shows click's type name {metavar!r}: give it a metavar"

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import cli, git, run_agentmd
+from fake_anthropic import tool_use
 from loopkit import attempts_section, loop_env, make_plan, status_of, worker
 
 pytestmark = pytest.mark.slow
@@ -140,6 +141,22 @@ def test_the_loop_refuses_a_plan_that_does_not_pass_check(repo):
     )
 
 
+def test_a_done_task_whose_handoff_claims_an_untouched_file_stops_the_loop_as_check_does(repo):
+    make_plan(repo, {"a": []})
+    assert run(repo, "--worker", worker("good"), "--until-done").returncode == 0
+    (handoff,) = (repo / ".agents" / "handoffs").glob("*-a.md")
+    handoff.write_text(handoff.read_text().replace("- out/a.txt\n", "- out/a.txt\n- README.md\n"))
+    git(repo, "commit", "-q", "-am", "a's handoff claims README.md too")
+    finding = f".agents/handoffs/{handoff.name}:33:1: error handoff-artifacts-untouched: Artifacts lists 'README.md'"
+    checked = cli(repo, "check")
+    assert checked.exit_code == 1
+    assert finding in checked.stdout
+    result = run(repo, "--worker", worker("good"), "--once")
+    assert result.returncode == 1
+    assert finding in result.stdout
+    assert result.stdout.splitlines()[-1].startswith("stop: the plan does not pass 'agentmd check'")
+
+
 def test_with_manual_merge_the_branch_waits_for_a_person_then_the_task_is_done(repo):
     make_plan(repo, {"a": []}, extra="merge: manual\n")
     result = run(repo, "--worker", worker("good"), "--until-done")
@@ -173,8 +190,8 @@ def test_a_merge_conflict_sends_the_task_back_with_the_conflicting_file(repo):
 def test_review_flag_calls_the_model_review_and_its_findings_send_the_task_back(repo, monkeypatch):
     calls = []
 
-    def fake_review(ws, task):
-        calls.append((task.id, ws.root.name))
+    def fake_review(ws, task, records):
+        calls.append((task.id, ws.root.name, records.root.name))
         return ["src/x.py:1: the function has no tests"]
 
     monkeypatch.setattr("agentmd.review.review_for_loop", fake_review)
@@ -182,7 +199,7 @@ def test_review_flag_calls_the_model_review_and_its_findings_send_the_task_back(
     monkeypatch.setenv("PATH", loop_env()["PATH"])
     result = cli(repo, "run", "--worker", worker("good"), "--review", "--until-done")
     assert result.exit_code == 1, result.output
-    assert calls == [("a", "a")]  # in the task's worktree
+    assert calls == [("a", "a", "repo")]  # in the task's worktree, recorded in the repository
     assert status_of(repo, "a") == "failed"
     assert "- review: src/x.py:1: the function has no tests" in attempts_section(repo, "a")
 
@@ -342,11 +359,56 @@ def test_the_demo_worker_finishes_the_whole_example_plan_two_at_a_time(example):
     assert tests.returncode == 0, tests.stdout
     assert tests.stdout.strip().splitlines()[-1].startswith("9 passed")
     assert "tally --top" in (example / "README.md").read_text()
+    checked = cli(example, "check")
+    assert checked.exit_code == 0, checked.output
+    assert checked.stderr.startswith("0 error(s), ")
+    # Only the example's own seed handoff warns (it has no base); the five the loop merged are clean.
+    findings = [line for line in checked.stdout.splitlines() if not line.startswith("  hint: ")]
+    assert {line.split(":")[0] for line in findings} == {".agents/handoffs/2026-11-16-package-skeleton.md"}
+    assert all(": warning " in line for line in findings)
 
 
-def test_review_without_a_key_stops_the_loop_with_the_error_and_the_task_stays_in_review(repo):
+@pytest.mark.parametrize(
+    ("env", "cause", "hint"),
+    [
+        ({}, "ANTHROPIC_API_KEY is not set: this command asks the Anthropic API and needs a key", ""),
+        (
+            {"ANTHROPIC_API_KEY": "sk-ant-test", "ANTHROPIC_BASE_URL": "http://127.0.0.1:9"},
+            "cannot reach the Anthropic API at http://127.0.0.1:9: ",
+            "check the network, and ANTHROPIC_BASE_URL if it is set; ",
+        ),
+    ],
+    ids=["no key", "unreachable"],
+)
+def test_a_review_that_cannot_be_done_stops_the_loop_in_one_located_line_and_the_task_stays_in_review(repo, env, cause, hint):
+    make_plan(repo, {"a": []}, extra="model_retries: 0\n")
+    result = run_agentmd(repo, "run", "--worker", worker("good"), "--review", "--until-done", env={**loop_env(), **env}, timeout=90)
+    assert result.returncode == 2
+    assert result.stdout.splitlines()[-1] == "review a: its worker exited 0"
+    error, hint_line = result.stderr.splitlines()
+    assert error.startswith(f".agents/tasks/a.md:3:1: error review-unavailable: the model's review of 'a' cannot be done: {cause}")
+    assert hint_line == f"  hint: {hint}the task stays in review: start the loop again once it can be done, or without --review"
+    assert status_of(repo, "a") == "review"
+    assert git(repo, "status", "--porcelain") == ""
+    again = run(repo, "--worker", worker("good"), "--until-done")
+    assert again.stdout.splitlines()[0] == "done a: verify passed, handoff valid, merged agentmd/a"
+    assert status_of(repo, "a") == "done"
+
+
+def test_a_model_review_in_the_worktree_is_kept_in_the_repository_and_the_worktree_prunes(repo, fake_api):
+    finding = {"severity": "minor", "path": "out/a.txt", "line": 1, "message": "the line has no newline check"}
+    fake_api.messages = [tool_use("report_review", {"summary": "Good enough.", "findings": [finding]})]
     make_plan(repo, {"a": []})
     result = run(repo, "--worker", worker("good"), "--review", "--until-done")
-    assert result.returncode == 2
-    assert result.stderr.startswith("agentmd: error: ANTHROPIC_API_KEY is not set")
-    assert status_of(repo, "a") == "review"
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert status_of(repo, "a") == "done"
+    (findings,) = (repo / ".agents" / "reviews").glob("*-a.md")
+    assert "- minor `out/a.txt:1`: the line has no newline check\n" in findings.read_text()
+    assert git(repo, "ls-files", ".agents/reviews") == f".agents/reviews/{findings.name}\n"
+    assert f"review a: pass, 0 blocking of 1 in reviews/{findings.name}\n" in (repo / ".agents/memory/log.md").read_text()
+    assert git(repo, "status", "--porcelain") == ""
+    checked = cli(repo, "check")
+    assert checked.exit_code == 0, checked.output
+    pruned = cli(repo, "worktree", "prune")
+    assert pruned.stdout == "removed .agents/.cache/worktrees/a (a is done)\n"
+    assert pruned.exit_code == 0

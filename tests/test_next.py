@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from agentmd import lifecycle
+from agentmd.workspace import Workspace
 from conftest import cli, git
 
 GOLDEN = Path(__file__).parent / "golden" / "example-next.md"
@@ -99,6 +101,20 @@ def test_claim_records_who_when_and_base(example):
     assert cli(example, "next").exit_code == 1
 
 
+def test_claim_task_is_the_one_claim_writer_sync_and_parallel_share(example, monkeypatch):
+    monkeypatch.setenv("AGENTMD_NOW", "2026-11-22T10:00:00Z")
+    head = git(example, "rev-parse", "HEAD").strip()
+    path = example / ".agents/tasks/tokenizer.md"
+    before = path.read_text()
+    ws = Workspace(example)
+    with ws.lock():
+        lifecycle.claim_task(ws, ws.task("tokenizer"), "carol")
+    claim = f"claimed_by: carol\nclaimed_at: 2026-11-22T10:00:00Z\nlease: 2h\nbase: {head}\n---\n"
+    assert path.read_text() == before.replace("status: todo", "status: active").replace("---\n## Goal", claim + "## Goal", 1)
+    log = (example / ".agents/memory/log.md").read_text()
+    assert log.endswith(f"- 2026-11-22T10:00:00Z claim tokenizer: by carol at {head[:12]}\n")
+
+
 def test_fail_records_attempts_and_the_retry_prompt_includes_them(example):
     env = {"AGENTMD_NOW": "2026-11-22T10:00:00Z"}
     cli(example, "claim", "tokenizer", "--as", "bob", env=env)
@@ -117,6 +133,7 @@ def test_block_records_the_reason(example):
     cli(example, "block", "cli", "--reason", "waiting for the API design")
     text = (example / ".agents/tasks/cli.md").read_text()
     assert "status: blocked\n" in text and "blocked_reason: waiting for the API design\n" in text
+    assert "--reason TEXT  What it waits for (kept as blocked_reason).  [required]\n" in cli(example, "block", "--help").stdout
 
 
 def test_add_writes_a_task_with_a_unique_slug(repo):

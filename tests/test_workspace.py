@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 
-from conftest import cli
+import pytest
+
+from conftest import cli, git
 
 TASK = "---\ntitle: {title}\nstatus: {status}\ndepends_on: [{deps}]\n---\n## Goal\n\n{title}.\n"
 
@@ -38,6 +41,93 @@ def test_broken_yaml_is_reported_with_line_and_fix_and_the_rest_still_lists(repo
     assert result.stderr.startswith(".agents/tasks/bad.md:2:11: error yaml: ")
     assert 'hint: the value contains \': \': quote the value: title: "Fix: parser"' in result.stderr
     assert "good" in result.stdout
+
+
+def test_claim_names_a_task_file_that_is_not_utf8_and_claims_the_other(example):
+    (example / ".agents/tasks/broken.md").write_bytes(b"---\ntitle: caf\xe9\n---\n")
+    result = cli(example, "claim", "tokenizer")
+    assert result.exit_code == 0
+    assert result.stdout == "claimed tokenizer as tester\n"
+    assert result.stderr.startswith(".agents/tasks/broken.md:2:11: error not-utf8: byte 0xe9 is not UTF-8\n")
+    assert "status: active\n" in (example / ".agents/tasks/tokenizer.md").read_text()
+
+
+@pytest.mark.parametrize(
+    ("args", "stdout"),
+    [
+        (["block", "cli", "--reason", "waiting"], "blocked cli\n"),
+        (["fail", "tokenizer", "--reason", "tests fail"], "tokenizer: attempt 1 failed, now todo\n"),
+        (["release", "tokenizer"], "released tokenizer (was active, by tester)\n"),
+        (["done", "tokenizer", "--force"], "done tokenizer (forced; logged in memory/log.md)\n"),
+    ],
+)
+def test_lifecycle_commands_name_a_broken_task_file_and_do_their_job(example, args, stdout):
+    assert cli(example, "claim", "tokenizer").exit_code == 0
+    (example / ".agents/tasks/bad.md").write_text("---\ntitle: Fix: parser\nstatus: todo\n---\n")
+    result = cli(example, *args)
+    assert result.exit_code == 0, result.output
+    assert result.stdout == stdout
+    assert result.stderr.startswith(".agents/tasks/bad.md:2:11: error yaml: ")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["show", "tokenizer"],
+        ["verify", "tokenizer"],
+        ["claim", "tokenizer"],
+        ["done", "tokenizer"],
+        ["fail", "tokenizer", "--reason", "x"],
+        ["block", "tokenizer", "--reason", "x"],
+        ["release", "tokenizer"],
+        ["handoff", "new", "tokenizer"],
+        ["worktree", "tokenizer"],
+        ["review", "tokenizer"],
+    ],
+    ids=lambda args: " ".join(args[:2]),
+)
+def test_a_command_on_a_task_whose_file_cannot_be_read_says_so_once_and_changes_nothing(example, args):
+    path = example / ".agents/tasks/tokenizer.md"
+    path.write_bytes(b"---\ntitle: caf\xe9\nstatus: active\n---\n")
+    result = cli(example, *args)
+    assert result.exit_code == 2
+    assert result.stderr == ".agents/tasks/tokenizer.md:2:11: error not-utf8: byte 0xe9 is not UTF-8\n  hint: save the file as UTF-8\n"
+    assert result.stdout == ""
+    assert path.read_bytes() == b"---\ntitle: caf\xe9\nstatus: active\n---\n"
+    assert git(example, "status", "--porcelain") == " M .agents/tasks/tokenizer.md\n"
+
+
+def _log_is_a_folder(repo):
+    (repo / ".agents/memory/log.md").unlink()
+    (repo / ".agents/memory/log.md").mkdir()
+
+
+def _file_instead_of(folder):
+    def sabotage(repo):
+        shutil.rmtree(repo / folder, ignore_errors=True)
+        (repo / folder).write_text("")
+
+    return sabotage
+
+
+IN_THE_WAY = "1:1: error not-a-folder: a file is where a directory was expected (this path or one above it)\n  hint: move the file aside\n"
+
+
+@pytest.mark.parametrize(
+    ("sabotage", "args", "stderr"),
+    [
+        (_log_is_a_folder, ["claim", "tokenizer"], ".agents/memory/log.md:1:1: error not-a-file: is a directory where a file was expected\n  hint: move it aside\n"),
+        (_file_instead_of(".agents/tasks"), ["add", "New thing"], ".agents/tasks:" + IN_THE_WAY),
+        (_file_instead_of(".agents/.cache"), ["claim", "tokenizer"], ".agents/.cache:" + IN_THE_WAY),
+        (_file_instead_of(".git/hooks"), ["hooks", "install"], ".git/hooks:" + IN_THE_WAY),
+    ],
+    ids=["log.md is a folder", "tasks/ is a file", ".cache/ is a file", ".git/hooks is a file"],
+)
+def test_a_file_or_folder_in_the_way_of_a_write_is_located_and_exits_2(example, sabotage, args, stderr):
+    sabotage(example)
+    result = cli(example, *args)
+    assert result.exit_code == 2
+    assert result.stderr == stderr
 
 
 def test_a_directory_where_a_task_file_should_be_is_named(repo):

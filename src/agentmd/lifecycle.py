@@ -109,7 +109,7 @@ def claim(ws: Workspace, task_id: str, owner: str) -> Task:
         reasons = graph.blockers(task, ws.tasks)
         if reasons:
             raise NothingToDo(f"task '{task_id}' is not ready: " + "; ".join(reasons))
-        _claim(ws, task, owner)
+        claim_task(ws, task, owner)
     ws.refresh()
     return ws.task(task_id)
 
@@ -122,12 +122,13 @@ def claim_next(ws: Workspace, owner: str, choose: Callable[[list[graph.Candidate
         task = choose(plan.ready)
         if task is None:
             return None
-        _claim(ws, task, owner)
+        claim_task(ws, task, owner)
     ws.refresh()
     return ws.task(task.id)
 
 
-def _claim(ws: Workspace, task: Task, owner: str) -> None:
+def claim_task(ws: Workspace, task: Task, owner: str) -> None:
+    """Write the claim into the task's file and log it; the caller holds the lock."""
     base = git.head(ws.root)
     lease = ws.settings.lease
 

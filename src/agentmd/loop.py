@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from agentmd import (
+    findings_file,
     git,
     launch,
     lease,
@@ -289,7 +290,12 @@ class Loop:
 
     def _review(self, task: Task) -> bool:
         tree = worktrees.find(self.ws, task.id)
+        before = self._findings_files()
         problems = loopchecks.review_problems(self.ws, task, tree, with_model=self.opt.review)
+        written = sorted(self._findings_files() - before)
+        if written:
+            # The model's findings file and its log line, committed before a merge can meet them.
+            self._commit_state(task, f"model review of {task.id}", written)
         if self.stopping:
             return False  # a signal may have cut the verify commands short: review again later
         if problems:
@@ -302,6 +308,16 @@ class Loop:
             self.say(f"await {task.id}: verify passed, handoff valid; merge branch {tree.branch} by hand (merge: manual)")
             return True
         return self._merge(task, tree)
+
+    def _findings_files(self) -> set[str]:
+        """The files in .agents/reviews/, relative to the repository root."""
+        folder = self.ws.agents / findings_file.FOLDER
+        try:
+            names = os.listdir(folder)
+        except OSError:
+            return set()
+        agents = self.ws.agents.relative_to(self.ws.root).as_posix()
+        return {f"{agents}/{findings_file.FOLDER}/{name}" for name in names}
 
     def _settle(self) -> None:
         """Wait for a git command that a killed loop left running here (its merge, its commit)
@@ -459,16 +475,16 @@ class Loop:
         self.say(f"start {task.id}: attempt {attempt}, worker pid {child.pid} in {os.path.relpath(tree.path, self.ws.root)}, log {log}")
         return True
 
-    def _commit_state(self, task: Task, message: str) -> None:
+    def _commit_state(self, task: Task, message: str, extra: list[str] | None = None) -> None:
         """Keep the task's status on the base branch as commits, so a merge of the task's
-        branch never meets uncommitted bookkeeping."""
+        branch never meets uncommitted bookkeeping. `extra`: more paths under the root."""
         if not self.base_branch:
             return
         current = git.out(["symbolic-ref", "--quiet", "--short", "HEAD"], self.ws.root, check=False).strip()
         if current != self.base_branch:
             return
         agents = self.ws.agents.relative_to(self.ws.root).as_posix()
-        paths = [f"{agents}/{task.path}", f"{agents}/{lifecycle.LOG}"]
+        paths = [f"{agents}/{task.path}", f"{agents}/{lifecycle.LOG}", *(extra or [])]
         paths = [p for p in paths if (self.ws.root / p).exists()]
         # `commit --only` takes tracked files from the working tree: no `git add` that a killed
         # loop could leave staged (a staged change stops every merge). New files need one.

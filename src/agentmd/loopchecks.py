@@ -6,17 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from agentmd import AGENTS_DIR, git, globs, worktrees
-from agentmd.errors import Problem
+from agentmd.errors import AgentmdError, LocatedError, Problem
 from agentmd.model import Task
 from agentmd.workspace import Workspace
 
 # Paths under .agents/ a worker may add on its branch: its handoff and memory notes.
 WORKER_MAY_WRITE = (f"{AGENTS_DIR}/handoffs/", f"{AGENTS_DIR}/memory/")
-
-# `check` compares every handoff's Artifacts with the diff from its base to the working tree
-# now; once later tasks have landed, a merged task's handoff no longer matches what is in the
-# tree. The loop checks that handoff against the task's own branch before merging it.
-HISTORY_CODES = ("handoff-artifacts-missing", "handoff-artifacts-untouched")
 
 
 def plan_problems(ws: Workspace) -> list[Problem]:
@@ -33,25 +28,7 @@ def plan_problems(ws: Workspace) -> list[Problem]:
         for t in ws.tasks.values()
         if t.status == "review" and worktrees.find(ws, t.id) is not None
     }
-    by_file: dict[str, list[Problem]] = {}
-    for problem in errors:
-        by_file.setdefault(problem.path, []).append(problem)
-    history_only = set()
-    for handoff in ws.handoffs:
-        task = ws.tasks.get(handoff.task)
-        found = by_file.get(ws.display(handoff.path), [])
-        if task is not None and task.status in ("review", "done") and found and all(p.code in HISTORY_CODES for p in found):
-            history_only.add(ws.display(handoff.path))
-    for task in ws.tasks.values():
-        latest = ws.latest_handoffs.get(task.id) if task.status in ("review", "done") else None
-        if latest is not None and ws.display(latest.path) in history_only:
-            excused.add(ws.display(task.path))
-    return [
-        p
-        for p in errors
-        if p.path not in history_only
-        and not (p.path in excused and p.code in ("handoff-missing", "handoff-invalid"))
-    ]
+    return [p for p in errors if not (p.path in excused and p.code in ("handoff-missing", "handoff-invalid"))]
 
 
 def scope_drift(tree: Path, base: str, outputs: tuple[str, ...]) -> list[str]:
@@ -83,10 +60,32 @@ def review_problems(ws: Workspace, task: Task, tree: worktrees.Worktree | None, 
     found = check_handoff_file(where, written) if written else task_handoff_problems(where, task)
     problems += [p.render() for p in found if p.severity == "error"]
     if with_model:
-        from agentmd.review import review_for_loop  # the Anthropic API: only with --review
-
-        problems += [f"review: {line}" for line in review_for_loop(where, task)]
+        problems += [f"review: {line}" for line in model_review(ws, task, where)]
     return problems
+
+
+def model_review(ws: Workspace, task: Task, where: Workspace) -> list[str]:
+    """The model's blocking findings on the task's work in `where`, recorded in `ws` (a worktree
+    is removed once its task is done). When the review cannot be done, a LocatedError at the
+    task: the loop stops there and the task stays in review for the next run."""
+    from agentmd.review import review_for_loop  # the Anthropic API: only with --review
+
+    try:
+        return review_for_loop(where, task, records=ws)
+    except LocatedError:
+        raise  # already located: a bad model setting in plan.md
+    except AgentmdError as exc:
+        again = "the task stays in review: start the loop again once it can be done, or without --review"
+        raise LocatedError(
+            Problem(
+                ws.display(task.path),
+                task.record.line("status"),
+                1,
+                "review-unavailable",
+                f"the model's review of '{task.id}' cannot be done: {exc.message}",
+                f"{exc.hint}; {again}" if exc.hint else again,
+            )
+        ) from None
 
 
 def handoff_written(tree: Path, task: Task) -> str | None:

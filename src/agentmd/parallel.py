@@ -126,6 +126,6 @@ def claim_batch(
         ws.refresh()
         selection = pick(ws, limit, accept)
         for task in selection.chosen:
-            lifecycle._claim(ws, task, owner)
+            lifecycle.claim_task(ws, task, owner)
     ws.refresh()
     return Selection([ws.task(t.id) for t in selection.chosen], selection.held)

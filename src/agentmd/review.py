@@ -137,9 +137,11 @@ def review(
     head: str | None = None,
     budget: int | None = None,
     client: Client | None = None,
+    records: Workspace | None = None,
 ) -> Review:
     """Ask the model to review the change base..head (default: the task's base..HEAD) and write
-    the findings file."""
+    the findings file and the log line in `records` (default `ws`: the loop reviews in a task's
+    worktree and keeps the record in the repository, where the worktree's removal spares it)."""
     client = client or Client.for_workspace(ws)
     base = base or task.base
     if not base:
@@ -182,23 +184,27 @@ def review(
     findings.sort(key=lambda f: (SEVERITIES.index(f.severity), f.path, f.line))
     summary = str(answer.get("summary") or "").strip()
     draft = Review(task, "", summary, findings, base, head, client.model, fitted)
-    result = replace(draft, path=findings_file.write(ws, draft))
+    records = records or ws
+    result = replace(draft, path=findings_file.write(records, draft))
     lifecycle.log(
-        ws, "review", task.id, f"{result.verdict}, {len(result.blocking)} blocking of {len(findings)} in {result.path}"
+        records, "review", task.id, f"{result.verdict}, {len(result.blocking)} blocking of {len(findings)} in {result.path}"
     )
     return result
 
 
-def review_for_loop(ws: Workspace, task: Task, head: str | None = None) -> list[str]:
+def review_for_loop(
+    ws: Workspace, task: Task, head: str | None = None, records: Workspace | None = None
+) -> list[str]:
     """The blocking findings, one `path:line: message` each; empty when the review passes.
 
     The change reviewed is the task's base..`head` (default HEAD; the loop may name the
-    branch of the task's worktree). A task with no change outside .agents/ gets one blocking
-    finding saying so (no API call). Raises AgentmdError when the review cannot be done: no
-    key, no SDK, no base, the API failing.
+    branch of the task's worktree); the findings file and log line go to `records` (default
+    `ws`). A task with no change outside .agents/ gets one blocking finding saying so (no API
+    call). Raises AgentmdError when the review cannot be done: no key, no SDK, no base, the API
+    failing.
     """
     try:
-        result = review(ws, task, head=head)
+        result = review(ws, task, head=head, records=records)
     except NothingToDo as exc:
         return [f"{ws.display(task.path)}:1: {exc.message}"]
     return [f.located() for f in result.blocking]

@@ -69,7 +69,7 @@ def claim_and_push(
             ws.refresh()
             picked = choose(ws)
             for task in picked:
-                lifecycle._claim(ws, task, owner)
+                lifecycle.claim_task(ws, task, owner)
         ws.refresh()
         if not picked:
             return []

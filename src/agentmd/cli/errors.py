@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import os
 import sys
 import tempfile
@@ -10,7 +11,7 @@ import traceback
 
 import click
 
-from agentmd.errors import EXIT_USAGE, AgentmdError, LocatedError
+from agentmd.errors import EXIT_USAGE, AgentmdError, LocatedError, Problem
 
 
 def invoke(group: click.Group) -> int:
@@ -37,9 +38,44 @@ def invoke(group: click.Group) -> int:
     except BrokenPipeError:
         _silence_stdout()
         return 1
+    except OSError as exc:  # a file or folder in the way, permissions, a full disk
+        problem = os_problem(exc)
+        if problem is None:
+            click.echo(f"agentmd: error: {exc.strerror or exc}", err=True)
+        else:
+            click.echo(problem.render(), err=True)
+        return EXIT_USAGE
     except Exception as exc:  # noqa: BLE001 - the last resort: one line and a log file
         return _crash(exc)
     return result if isinstance(result, int) else 0
+
+
+HINTS = {
+    errno.EACCES: "check the permissions of the file and its folder",
+    errno.EPERM: "check the permissions of the file and its folder",
+    errno.ENOSPC: "free some disk space",
+    errno.EDQUOT: "free some disk space (a quota is full)",
+    errno.EROFS: "the file system is mounted read-only",
+}
+
+
+def os_problem(exc: OSError) -> Problem | None:
+    """An OSError as a located finding at the path it names; None when it names none."""
+    # os.replace and os.link name the source first; what went wrong is at the destination.
+    raw = exc.filename2 if exc.filename2 is not None else exc.filename
+    if raw is None:
+        return None
+    path = os.fsdecode(raw)
+    rel = os.path.relpath(path)
+    display = rel if not rel.startswith("..") else path
+    if exc.errno == errno.EISDIR:
+        return Problem(display, 1, 1, "not-a-file", "is a directory where a file was expected", "move it aside")
+    if exc.errno == errno.ENOTDIR or (exc.errno == errno.EEXIST and not os.path.isdir(path)):
+        return Problem(
+            display, 1, 1, "not-a-folder", "a file is where a directory was expected (this path or one above it)",
+            "move the file aside",
+        )  # fmt: skip
+    return Problem(display, 1, 1, "io-error", exc.strerror or str(exc), HINTS.get(exc.errno or 0, ""))
 
 
 def _crash(exc: Exception) -> int:

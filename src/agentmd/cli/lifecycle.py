@@ -1,16 +1,26 @@
 """`agentmd claim`, `done`, `fail`, `block` and `release`: each changes the task's fields and
-logs a line."""
+logs a line. Each refuses a named task whose file cannot be read, and names the other files it
+cannot read on stderr and goes on with the rest."""
 
 from __future__ import annotations
 
 import click
 
 from agentmd import graph, lease, lifecycle, sync
-from agentmd.cli.common import open_workspace
+from agentmd.cli.common import named_task, open_workspace, report_unreadable
 from agentmd.errors import NothingToDo
+from agentmd.workspace import Workspace
 
 as_option = click.option("--as", "owner", metavar="NAME", help="Who claims (default: $AGENTMD_AGENT or user@host).")
-reason_option = click.option("--reason", required=True, help="What happened, for the next attempt.")
+
+
+def _open(*task_ids: str) -> Workspace:
+    """The workspace, once each named task's file could be read; the other broken files named."""
+    ws = open_workspace()
+    for task_id in task_ids:
+        named_task(ws, task_id)
+    report_unreadable(ws)
+    return ws
 
 
 @click.command()
@@ -23,7 +33,7 @@ reason_option = click.option("--reason", required=True, help="What happened, for
 )
 def claim(task_id: str, owner: str | None, push: bool) -> int:
     """Claim a ready task: status active, claimed_by, claimed_at, lease, base = HEAD."""
-    ws = open_workspace()
+    ws = _open(task_id)
     who = owner or lifecycle.default_owner()
     if push:
 
@@ -50,7 +60,7 @@ def claim(task_id: str, owner: str | None, push: bool) -> int:
 def done(task_id: str, force: bool) -> int:
     """Mark a task done: refused unless its verify commands passed at HEAD (agentmd verify)
     and its latest handoff is valid (agentmd handoff check)."""
-    ws = open_workspace()
+    ws = _open(task_id)
     try:
         task = ws.task(task_id)
         problems = lifecycle.done_problems(ws, task) if force else []
@@ -67,10 +77,10 @@ def done(task_id: str, force: bool) -> int:
 
 @click.command()
 @click.argument("task_id", metavar="ID")
-@reason_option
+@click.option("--reason", required=True, help="What went wrong, for the next attempt (under ## Attempts).")
 def fail(task_id: str, reason: str) -> int:
     """Record a failed attempt under ## Attempts; back to todo, or failed after max_attempts."""
-    ws = open_workspace()
+    ws = _open(task_id)
     task = lifecycle.fail(ws, task_id, reason)
     click.echo(f"{task.id}: attempt {task.attempts} failed, now {task.status}")
     return 0
@@ -78,10 +88,10 @@ def fail(task_id: str, reason: str) -> int:
 
 @click.command()
 @click.argument("task_id", metavar="ID")
-@reason_option
+@click.option("--reason", required=True, help="What it waits for (kept as blocked_reason).")
 def block(task_id: str, reason: str) -> int:
     """Mark a task blocked, with the reason."""
-    ws = open_workspace()
+    ws = _open(task_id)
     lifecycle.block(ws, task_id, reason)
     click.echo(f"blocked {task_id}")
     return 0
@@ -98,7 +108,7 @@ def release(task_ids: tuple[str, ...], stale: bool, reason: str) -> int:
     """
     if not task_ids and not stale:
         raise click.UsageError("name a task to release, or use --stale")
-    ws = open_workspace()
+    ws = _open(*task_ids)
     ids = list(task_ids)
     if stale:
         ids += [c.task.id for c in lease.stale(ws) if c.task.id not in ids]

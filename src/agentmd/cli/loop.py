@@ -19,7 +19,7 @@ DEBOUNCE = 0.2  # seconds of quiet after a change under .agents/ before the next
 
 @click.command("run")
 @click.option("--worker", metavar="CMD", help="The worker command (default: plan.md's worker): prompt on stdin, the task's worktree as cwd.")
-@click.option("--slots", type=click.IntRange(min=1), help="Workers at once (default: plan.md's slots, else 1).")
+@click.option("--slots", type=click.IntRange(min=1), metavar="N", help="Workers at once (default: plan.md's slots, else 1).")
 @click.option("--timeout", "timeout", metavar="DURATION", help="Stop a worker after this long (default: plan.md's worker_timeout, else 1h).")
 @click.option("--merge", type=click.Choice(loop.MERGE_MODES), help="Merge a reviewed branch (auto) or leave it for a person (manual). Default: plan.md's merge, else auto.")
 @click.option("--review", is_flag=True, help="Also have the model review each task in review (needs ANTHROPIC_API_KEY).")

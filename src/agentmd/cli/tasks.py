@@ -5,15 +5,21 @@ from __future__ import annotations
 import click
 
 from agentmd import graph, lifecycle, memo, scaffold
-from agentmd.cli.common import emit_json, json_option, json_text, open_workspace, report_unreadable
-from agentmd.errors import LocatedError
+from agentmd.cli.common import (
+    emit_json,
+    json_option,
+    json_text,
+    named_task,
+    open_workspace,
+    report_unreadable,
+)
 from agentmd.model import PRIORITIES
 
 
 @click.command()
 @click.argument("title")
 @click.option("--id", "task_id", help="The task id (file stem); default: from the title.")
-@click.option("--priority", type=click.Choice(PRIORITIES), default="medium", show_default=True)
+@click.option("--priority", type=click.Choice(PRIORITIES), default="medium", show_default=True, help="Which ready task `next` takes first.")
 @click.option("--depends-on", multiple=True, metavar="ID", help="A task this one waits for.")
 @click.option("--input", "inputs", multiple=True, metavar="PATH", help="A file or glob to read.")
 @click.option("--output", "outputs", multiple=True, metavar="PATH", help="A file or glob it may change.")
@@ -37,7 +43,7 @@ def add(title, task_id, priority, depends_on, inputs, outputs, verify) -> int:
 
 
 @click.command("list")
-@click.option("--status", "statuses", multiple=True, help="Only tasks with this status (repeatable).")
+@click.option("--status", "statuses", multiple=True, metavar="STATUS", help="Only tasks with this status, e.g. todo or review (repeatable).")
 @click.option("--ready", is_flag=True, help="Only ready tasks, in the order `next` takes them.")
 @json_option
 def list_tasks(statuses, ready, as_json) -> int:
@@ -83,9 +89,7 @@ def _list_output(ws, statuses, ready: bool, as_json: bool) -> str:
 def show(task_id, as_json) -> int:
     """Show one task: its fields, why it is or is not ready, and its file."""
     ws = open_workspace()
-    task = ws.task(task_id)
-    if task.broken and task.record.problem:
-        raise LocatedError(task.record.problem)
+    task = named_task(ws, task_id)
     reasons = graph.blockers(task, ws.tasks) if task.status == "todo" else []
     doc = ws.read(task.path)
     handoffs = sorted(h.path for h in ws.handoffs if h.task == task.id)
