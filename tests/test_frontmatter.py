@@ -149,3 +149,12 @@ def test_heading_inside_a_fenced_or_indented_code_block_is_not_a_section():
     doc = parse("---\na: 1\n---\n" + body, "t.md")
     assert [(s.title, s.line) for s in doc.sections] == [("Real", 4), ("Second", 12)]
     assert [(c.line, c.checked, c.text) for c in doc.sections[1].checkboxes] == [(13, True, "done item")]
+
+
+@pytest.mark.parametrize("key", ["no", "yes", "on", "off", "true", "null", "1", "0.5"])
+def test_a_key_is_its_text_on_the_fast_path_and_through_yaml(key):
+    """YAML 1.1 reads `no:` as the key false; a field name is text, whichever path reads it."""
+    fast = f"---\n{key}: x\n---\n"
+    through_yaml = f"---\n{key}: x\nnested: {{a: [1, 2]}}\n---\n"  # a flow mapping needs YAML
+    assert load(split(fast, "t.md"), "t.md") == {key: "x"}
+    assert load(split(through_yaml, "t.md"), "t.md") == {key: "x", "nested": {"a": [1, 2]}}

@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 
-from conftest import cli, git
+from conftest import cli, git, run_agentmd
 
 TASK = "---\ntitle: {title}\nstatus: {status}\ndepends_on: [{deps}]\n---\n## Goal\n\n{title}.\n"
 
@@ -242,3 +242,22 @@ def test_a_few_changed_files_do_not_rewrite_the_index_cache(repo):
     assert "changed" in cli(repo, "list").stdout
     assert cache.read_bytes() == before  # parsed again, cheaper than rewriting 10,000 entries
     assert "changed" in cli(repo, "list").stdout
+
+
+def test_a_pipe_where_a_file_belongs_is_named_and_never_waited_on(repo):
+    """Reading or appending to a FIFO would block forever: each is a located error instead."""
+    cli(repo, "init")
+    write_task(repo, "a")
+    os.mkfifo(repo / ".agents/tasks/pipe.md")
+    os.mkfifo(repo / "notes.md")
+    listed = run_agentmd(repo, "list", timeout=20)
+    assert listed.returncode == 0 and listed.stdout.startswith("a ")
+    assert ".agents/tasks/pipe.md:1:1: error not-a-file: is not a regular file" in listed.stderr
+    checked = run_agentmd(repo, "check", "notes.md", timeout=20)
+    assert checked.returncode == 1
+    assert "notes.md:1:1: error not-a-file: is not a regular file" in checked.stdout
+    (repo / ".agents/memory/log.md").unlink()
+    os.mkfifo(repo / ".agents/memory/log.md")
+    claimed = run_agentmd(repo, "claim", "a", timeout=20)
+    assert claimed.returncode == 2
+    assert ".agents/memory/log.md:1:1: error not-a-file: is not a regular file" in claimed.stderr

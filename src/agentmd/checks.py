@@ -111,7 +111,12 @@ def check_workspace(ws: Workspace, counter: Counter) -> Report:
         record = records.get(rel)
         if record is not None and not record.suspect:
             continue  # the index read it: no conflict marker, no key set twice
-        data = _read_bytes(ws.agents / rel)
+        try:
+            data = textfile.read_bytes(ws.agents / rel, ws.display(rel))
+        except LocatedError as exc:
+            if record is None:  # the index names the files it could not read
+                problems.append(exc.problem)
+            continue
         if b"<<<<<<<" in data or b">>>>>>>" in data:
             problems += fieldcheck.conflict_markers(data.decode("utf-8", "replace"), ws.display(rel))
         if record is not None and record.problem is None:
@@ -176,13 +181,6 @@ def agents_files(ws: Workspace, folder: str = ""):
                 yield from agents_files(ws, rel)
         elif entry.name.endswith(".md"):
             yield rel
-
-
-def _read_bytes(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError:
-        return b""  # the index reports it
 
 
 # -- paths given on the command line ---------------------------------------------------------

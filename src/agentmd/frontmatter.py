@@ -227,6 +227,7 @@ def _flow_list(value: str) -> list[Any]:
 
 
 _LOADER = None
+TYPED_KEYS = frozenset(f"tag:yaml.org,2002:{name}" for name in ("bool", "null", "int", "float"))
 
 
 def yaml_loader():
@@ -238,7 +239,13 @@ def yaml_loader():
         base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
         class Loader(base):  # type: ignore[misc,valid-type]
-            pass
+            def construct_mapping(self, node, deep=False):
+                # A key is its text: `no:` is the field "no", not YAML 1.1's false, as the
+                # fast path reads it.
+                for key_node, _ in node.value:
+                    if isinstance(key_node, yaml.ScalarNode) and key_node.tag in TYPED_KEYS:
+                        key_node.tag = "tag:yaml.org,2002:str"
+                return super().construct_mapping(node, deep)
 
         Loader.yaml_implicit_resolvers = {
             first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]

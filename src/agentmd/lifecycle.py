@@ -37,7 +37,7 @@ def default_owner() -> str:
 
 def log(ws: Workspace, event: str, task_id: str, detail: str = "") -> None:
     line = f"- {stamp()} {event} {task_id}" + (f": {detail}" if detail else "")
-    textfile.append_line(ws.agents / LOG, line.replace("\n", " "))
+    textfile.append_line(ws.agents / LOG, line.replace("\n", " "), ws.display(LOG))
 
 
 # -- adding ----------------------------------------------------------------------------------

@@ -22,34 +22,43 @@ def _fail(display: str, code: str, message: str, hint: str = "", line: int = 1) 
     return LocatedError(Problem(display, line, 1, code, message, hint))
 
 
-def read_text(path: Path | str, display: str | None = None, size: int | None = None) -> str:
-    """The file's text, decoded as UTF-8 with the BOM kept; a located error for anything else.
+def read_text(path: Path | str, display: str | None = None) -> str:
+    """The file's text, decoded as UTF-8 with the BOM kept; a located error for anything else."""
+    display = display or str(path)
+    return decode(read_bytes(path, display), display)
 
-    `size` is the size a scan just found (which also ruled out a directory): no second stat.
-    """
+
+def read_bytes(path: Path | str, display: str | None = None) -> bytes:
+    """The bytes of a regular file of at most MAX_BYTES; a located error for anything else (a
+    folder, a pipe, which would block forever, a device, a file too large)."""
     display = display or str(path)
     try:
-        if size is None:
-            st = os.stat(path)
-            if stat.S_ISDIR(st.st_mode):
-                raise _fail(display, "not-a-file", "is a directory where a file was expected")
-            size = st.st_size
-        if size > MAX_BYTES:
-            raise _fail(
-                display,
-                "too-large",
-                f"file is {size:,} bytes; agentmd reads files of at most {MAX_BYTES:,}",
-                "split it, or move bulky content out of .agents/",
-            )
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except LocatedError:
-        raise
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except FileNotFoundError:
         raise _fail(display, "missing", "no such file") from None
     except OSError as exc:
         raise _fail(display, "unreadable", exc.strerror or str(exc)) from None
-    return decode(data, display)
+    try:
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise _fail(display, "not-a-file", "is a directory where a file was expected")
+        if not stat.S_ISREG(st.st_mode):
+            raise _fail(display, "not-a-file", "is not a regular file (a pipe, socket or device)")
+        if st.st_size > MAX_BYTES:
+            raise _fail(
+                display,
+                "too-large",
+                f"file is {st.st_size:,} bytes; agentmd reads files of at most {MAX_BYTES:,}",
+                "split it, or move bulky content out of .agents/",
+            )
+        chunks = []
+        while chunk := os.read(fd, 1 << 20):
+            chunks.append(chunk)
+        return b"".join(chunks)
+    except OSError as exc:
+        raise _fail(display, "unreadable", exc.strerror or str(exc)) from None
+    finally:
+        os.close(fd)
 
 
 def decode(data: bytes, display: str) -> str:
@@ -132,34 +141,22 @@ def create_exclusive(path: Path, text: str) -> bool:
     return True
 
 
-def append_line(path: Path, line: str) -> None:
+def append_line(path: Path, line: str, display: str | None = None) -> None:
     """Append one line with a single write (O_APPEND), matching the file's line ending."""
-    newline = "\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Non-blocking: a pipe where the file should be must not hang the command.
+    fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_NONBLOCK, 0o666)
     try:
-        with open(path, "rb") as handle:
-            head = handle.read(4096)
-        if b"\r\n" in head:
-            newline = "\r\n"
-        needs_break = bool(head) and not _ends_with_newline(path)
-    except FileNotFoundError:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        needs_break = False
-    data = ((newline if needs_break else "") + line + newline).encode("utf-8")
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
-    try:
-        os.write(fd, data)
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise _fail(display or str(path), "not-a-file", "is not a regular file (a pipe, socket or device)")
+        head = os.pread(fd, 4096, 0)
+        newline = "\r\n" if b"\r\n" in head else "\n"
+        needs_break = st.st_size > 0 and os.pread(fd, 1, st.st_size - 1) != b"\n"
+        os.write(fd, ((newline if needs_break else "") + line + newline).encode("utf-8"))
         os.fsync(fd)
     finally:
         os.close(fd)
-
-
-def _ends_with_newline(path: Path) -> bool:
-    with open(path, "rb") as handle:
-        handle.seek(0, os.SEEK_END)
-        if handle.tell() == 0:
-            return True
-        handle.seek(-1, os.SEEK_END)
-        return handle.read(1) == b"\n"
 
 
 def _umask() -> int:

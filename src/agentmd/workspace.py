@@ -13,7 +13,7 @@ import time
 from collections.abc import Iterator
 from functools import cached_property
 from pathlib import Path
-from stat import S_ISDIR
+from stat import S_ISDIR, S_ISREG
 from typing import TYPE_CHECKING, NamedTuple
 
 from agentmd import AGENTS_DIR, __version__
@@ -229,8 +229,8 @@ def scan(ws: Workspace) -> list[Entry]:
     plan = ws.agents / "plan.md"
     try:
         st = plan.stat()
-        if plan.is_dir():
-            entries.append(Entry("plan.md", str(plan), None, _broken(ws, "plan.md", "not-a-file", "is a directory where a file was expected")))
+        if not S_ISREG(st.st_mode):
+            entries.append(Entry("plan.md", str(plan), None, _broken(ws, "plan.md", "not-a-file", _not_a_file(st.st_mode))))
         else:
             entries.append(Entry("plan.md", str(plan), (st.st_mtime_ns, st.st_size, st.st_ino), None))
     except FileNotFoundError:
@@ -279,7 +279,7 @@ def load_index(ws: Workspace) -> Index:
             elif hit is not None and hit[0] == list(key) and key[0] < cached_before:
                 record = _record_from_json(entry.rel, hit[1])
             else:
-                record = _parse_record(ws, entry.rel, entry.path, key[1])
+                record = _parse_record(ws, entry.rel, entry.path)
                 parsed += 1
             records[entry.rel] = (key, record)
         if entry.rel == "plan.md":
@@ -326,23 +326,27 @@ def _scan(ws: Workspace, folder: str) -> list[Entry]:
         except OSError as exc:
             found.append(Entry(rel, item.path, None, _broken(ws, rel, "unreadable", exc.strerror or str(exc))))
             continue
-        if S_ISDIR(st.st_mode):
-            found.append(Entry(rel, item.path, None, _broken(ws, rel, "not-a-file", "is a directory where a file was expected")))
+        if not S_ISREG(st.st_mode):
+            found.append(Entry(rel, item.path, None, _broken(ws, rel, "not-a-file", _not_a_file(st.st_mode))))
             continue
         found.append(Entry(rel, item.path, (st.st_mtime_ns, st.st_size, st.st_ino), None))
     return found
+
+
+def _not_a_file(mode: int) -> str:
+    return "is a directory where a file was expected" if S_ISDIR(mode) else "is not a regular file (a pipe, socket or device)"
 
 
 def _broken(ws: Workspace, rel: str, code: str, message: str, hint: str = "") -> Record:
     return Record(rel, {}, {}, 1, Problem(ws.display(rel), 1, 1, code, message, hint))
 
 
-def _parse_record(ws: Workspace, rel: str, path: str, size: int | None = None) -> Record:
+def _parse_record(ws: Workspace, rel: str, path: str) -> Record:
     from agentmd import frontmatter, textfile
 
     display = ws.display(rel)
     try:
-        text = textfile.read_text(path, display, size)
+        text = textfile.read_text(path, display)
     except LocatedError as exc:
         return Record(rel, {}, {}, 1, exc.problem, True)
     conflicted = "<<<<<<<" in text or ">>>>>>>" in text
