@@ -1,88 +1,229 @@
-"""Benchmark the core commands on plans of 100, 1,000 and 10,000 tasks.
+"""The benchmark: agentmd's commands on plans of 100, 1,000 and 10,000 tasks, beside the floor.
 
-Prints a Markdown table (paste it into the README): median wall time and peak memory of each
-command, beside the floor `python -c "import click, yaml"`, the least any such Python CLI pays.
+    python bench/run.py [--sizes 100,1000,10000] [--runs 7] [--only core,check,loop]
 
-    python bench/run.py [--sizes 100,1000,10000] [--runs 7]
+Prints one Markdown table for the README: each command's median wall time, the floor's median
+measured turn about with it (`python -c "import click, yaml"`, the least any such Python CLI
+pays), the ratio, the peak memory, and the target the issues hold it to. Groups: core
+(`--version`, `next`, `list --json`), check (the pre-commit hook, `check`), loop
+(`next --parallel 8`, one cycle of `agentmd run`). Exits non-zero when a command exits with a
+code it should not, or when the plan does not pass `agentmd check`.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
-import shutil
 import statistics
 import subprocess
 import sys
-import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
-sys.path.insert(0, str(Path(__file__).parent))
-from plans import make_plan  # noqa: E402
+from harness import Measurement, call, child_env, measure, settle, touch
+from plans import cached_plan, handoff
 
-WORK = Path(__file__).parent / ".work"
-BIN = Path(sys.executable).parent
-AGENTMD = str(BIN / "agentmd")
-
-
-def measure(argv: list[str], cwd: Path, runs: int, before=None) -> tuple[float, float]:
-    """Median wall seconds and the largest peak RSS (MB) over `runs` runs."""
-    times, peaks = [], []
-    for _ in range(runs):
-        if before:
-            before()
-        started = time.perf_counter()
-        proc = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        _, status, usage = os.wait4(proc.pid, 0)
-        elapsed = time.perf_counter() - started
-        code = os.waitstatus_to_exitcode(status)
-        if code not in (0, 1):
-            raise SystemExit(f"{' '.join(argv)} exited {code}: {proc.stderr.read().decode()}")
-        times.append(elapsed)
-        peaks.append(usage.ru_maxrss / 1024)
-    return statistics.median(times), max(peaks)
+BENCH = Path(__file__).resolve().parent
+WORK = BENCH / ".work"
+AGENTMD = str(Path(sys.executable).parent / "agentmd")
+GROUPS = ("core", "check", "loop")
 
 
-def plan(size: int) -> Path:
-    root = WORK / f"plan-{size}"
-    if not (root / ".agents" / "tasks").is_dir() or len(os.listdir(root / ".agents" / "tasks")) != size:
-        shutil.rmtree(root, ignore_errors=True)
-        root.mkdir(parents=True)
-        make_plan(root, size)
+class Target(NamedTuple):
+    """What the issues hold a row to; every limit given must hold."""
+
+    x_floor: float | None = None
+    seconds: float | None = None
+    mb: float | None = None
+
+    def __str__(self) -> str:
+        parts = []
+        if self.x_floor is not None:
+            parts.append(f"≤ {self.x_floor:g}× floor")
+        if self.seconds is not None:
+            parts.append(f"< {self.seconds:g} s")
+        if self.mb is not None:
+            parts.append(f"< {self.mb:g} MB")
+        return ", ".join(parts)
+
+    def met(self, row: Row) -> bool:
+        return (
+            (self.x_floor is None or (row.floor_seconds is not None and row.seconds <= self.x_floor * row.floor_seconds))
+            and (self.seconds is None or row.seconds < self.seconds)
+            and (self.mb is None or row.peak_mb < self.mb)
+        )
+
+
+class Row(NamedTuple):
+    command: str
+    tasks: int | None
+    seconds: float
+    peak_mb: float
+    floor_seconds: float | None  # None: timed in-process, where the floor means nothing
+    target: Target | None = None
+
+
+# The table's rows in order, with their targets; a command's sizes follow each other.
+VERSION = "`agentmd --version`"
+NEXT_IDLE = "`agentmd next` (nothing changed since the last run)"
+NEXT_ONE = "`agentmd next` (one task file changed)"
+NEXT_COLD = "`agentmd next` (cold: every task file's mtime changed)"
+LIST = "`agentmd list --json` (nothing changed)"
+PARALLEL_IDLE = "`agentmd next --parallel 8` (nothing changed)"
+PARALLEL_ONE = "`agentmd next --parallel 8` (one task file changed)"
+HOOK = "pre-commit hook: one task file and its handoff staged"
+CHECK = "`agentmd check` (the whole plan)"
+CYCLE_FIRST = "one loop cycle in-process (`run --dry-run`, 8 slots): the first of a process"
+CYCLE_ONE = "one loop cycle in-process: after one task file changed"
+CYCLE_IDLE = "one loop cycle in-process: after nothing changed"
+TARGETS: dict[str, Target | None] = {
+    VERSION: Target(x_floor=1.3),
+    NEXT_IDLE: Target(x_floor=2.5, mb=100),
+    NEXT_ONE: Target(seconds=1, mb=100),  # a cold run's limit: one changed file is less work
+    NEXT_COLD: Target(seconds=1, mb=100),
+    LIST: None,
+    PARALLEL_IDLE: Target(x_floor=3),
+    PARALLEL_ONE: Target(x_floor=3),
+    HOOK: Target(x_floor=2),
+    CHECK: Target(seconds=1),
+    CYCLE_FIRST: None,  # it checks the whole plan: `agentmd check`'s row holds that
+    CYCLE_ONE: Target(seconds=0.5),
+    CYCLE_IDLE: Target(seconds=0.5),
+}
+ORDER = list(TARGETS)
+
+
+def row(command: str, tasks: int | None, m: Measurement) -> Row:
+    return Row(command, tasks, m.seconds, m.peak_mb, m.floor_seconds, TARGETS[command])
+
+
+def prepare(size: int, env: dict[str, str]) -> Path:
+    """The plan of `size` tasks, and proof that it passes `agentmd check`: a benchmark of a plan
+    with thousands of findings would measure the wrong thing."""
+    root = cached_plan(WORK, size, env)
+    settle(root / ".agents")
+    result = subprocess.run([AGENTMD, "check"], cwd=root, env=env, capture_output=True, text=True)
+    if result.returncode != 0:
+        found = (result.stdout + result.stderr).splitlines()
+        raise SystemExit(f"the bench plan {root} does not pass agentmd check:\n" + "\n".join(found[:20]))
     return root
 
 
+def refresh_git_index(root: Path, env: dict[str, str]) -> None:
+    # New mtimes make git's index stat-dirty: later git calls would hash every file again,
+    # which a repository in use (a `git status` now and then) does not.
+    call(["git", "update-index", "-q", "--refresh"], root, env)
+
+
+def core_rows(root: Path, size: int, env: dict[str, str], runs: int) -> list[Row]:
+    tasks = sorted((root / ".agents" / "tasks").iterdir())
+    argv = [AGENTMD, "next"]
+    rows = [
+        row(NEXT_IDLE, size, measure(argv, root, env, runs)),
+        row(NEXT_ONE, size, measure(argv, root, env, runs, lambda: touch(tasks[-1:]))),
+        row(NEXT_COLD, size, measure(argv, root, env, runs, lambda: touch(tasks))),
+    ]
+    refresh_git_index(root, env)
+    rows.append(row(LIST, size, measure([AGENTMD, "list", "--json"], root, env, runs)))
+    return rows
+
+
+def check_rows(root: Path, size: int, env: dict[str, str], runs: int) -> list[Row]:
+    rows = [row(CHECK, size, measure([AGENTMD, "check"], root, env, runs))]
+    call([AGENTMD, "hooks", "install"], root, env)
+    stage_task_and_handoff(root, env)
+    try:  # the hook as git runs it, on a commit of one task file and its handoff
+        rows.append(row(HOOK, size, measure([str(root / ".git" / "hooks" / "pre-commit")], root, env, runs)))
+    finally:
+        call(["git", "reset", "-q", "--hard"], root, env)
+        call(["git", "clean", "-q", "-fd", "--", ".agents/handoffs"], root, env)
+    return rows
+
+
+def stage_task_and_handoff(root: Path, env: dict[str, str]) -> None:
+    """Stage a note on the first task (done) and a new handoff for it, from the plan's first commit."""
+    base = call(["git", "rev-list", "--max-parents=0", "HEAD"], root, env).strip()
+    task = root / ".agents" / "tasks" / "t00000.md"
+    task.write_text(task.read_text() + "\n## Notes\n\nReviewed again; nothing to change.\n")
+    (root / ".agents" / "handoffs" / "2026-12-01-t00000.md").write_text(handoff(0, base))
+    call(["git", "add", ".agents/tasks/t00000.md", ".agents/handoffs/2026-12-01-t00000.md"], root, env)
+
+
+def loop_rows(root: Path, size: int, env: dict[str, str], runs: int) -> list[Row]:
+    tasks = sorted((root / ".agents" / "tasks").iterdir())
+    argv = [AGENTMD, "next", "--parallel", "8"]
+    rows = [
+        row(PARALLEL_IDLE, size, measure(argv, root, env, runs)),
+        row(PARALLEL_ONE, size, measure(argv, root, env, runs, lambda: touch(tasks[-1:]))),
+    ]
+    refresh_git_index(root, env)
+    # One process per run: the first cycle of a process happens once in it.
+    cycles = [json.loads(call([sys.executable, str(BENCH / "loop_cycle.py"), str(root)], root, env)) for _ in range(runs)]
+    refresh_git_index(root, env)
+
+    def median(key: str) -> float:
+        return statistics.median(c[key] for c in cycles)
+
+    first_peak, peak = max(c["first_peak_mb"] for c in cycles), max(c["peak_mb"] for c in cycles)
+    for command, key, mb in ((CYCLE_FIRST, "first", first_peak), (CYCLE_ONE, "changed", peak), (CYCLE_IDLE, "unchanged", peak)):
+        rows.append(Row(command, size, median(key), mb, None, TARGETS[command]))
+    return rows
+
+
+def table(rows: list[Row], runs: int, load: float) -> str:
+    lines = [
+        f"Python {sys.version.split()[0]}, {os.cpu_count()} cores, median of {runs} run{'s' * (runs != 1)} "
+        f"(load {load:.2f} at start). "
+        'Floor: `python -c "import click, yaml"`, run turn about with each command. '
+        "Peak memory: the process's peak RSS.",
+        "",
+        "| command | tasks | median wall time | floor | × floor | peak memory | target | met |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |",
+    ]
+    for r in sorted(rows, key=lambda r: (ORDER.index(r.command), r.tasks or 0)):
+        floor = "–" if r.floor_seconds is None else f"{r.floor_seconds * 1000:,.0f} ms"
+        ratio = "–" if r.floor_seconds is None else f"{r.seconds / r.floor_seconds:.2f}"
+        met = "" if r.target is None else ("yes" if r.target.met(r) else "**no**")
+        lines.append(
+            f"| {r.command} | {'–' if r.tasks is None else f'{r.tasks:,}'} | {r.seconds * 1000:,.0f} ms | {floor} "
+            f"| {ratio} | {r.peak_mb:,.0f} MB | {r.target or ''} | {met} |"
+        )
+    return "\n".join(lines)
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--sizes", default="100,1000,10000")
-    parser.add_argument("--runs", type=int, default=7)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="100,1000,10000", help="plan sizes, in tasks (default: %(default)s)")
+    parser.add_argument("--runs", type=int, default=7, help="timed runs of each command (default: %(default)s)")
+    parser.add_argument("--only", default=",".join(GROUPS), help="groups to run (default: %(default)s)")
     args = parser.parse_args()
-    sizes = [int(s) for s in args.sizes.split(",")]
+    sizes = [int(size) for size in args.sizes.split(",")]
+    only = set(args.only.split(","))
+    if only - set(GROUPS) or args.runs < 1:
+        parser.error(f"--only takes some of {','.join(GROUPS)}; --runs at least 1")
+    if not os.access(AGENTMD, os.X_OK):
+        raise SystemExit(f"no {AGENTMD}: run this with the Python agentmd is installed in (.venv/bin/python)")
 
-    floor_t, floor_m = measure([sys.executable, "-c", "import click, yaml"], WORK.parent, args.runs)
-    rows = [("`python -c \"import click, yaml\"` (floor)", "-", floor_t, floor_m)]
-    version_t, version_m = measure([AGENTMD, "--version"], WORK.parent, args.runs)
-    rows.append(("`agentmd --version`", "-", version_t, version_m))
+    env = child_env()
+    WORK.mkdir(exist_ok=True)
+    load = os.getloadavg()[0]
+    rows: list[Row] = []
+    if "core" in only:
+        rows.append(row(VERSION, None, measure([AGENTMD, "--version"], WORK, env, args.runs)))
+    groups: list[tuple[str, Callable[[Path, int, dict[str, str], int], list[Row]]]] = [
+        ("core", core_rows), ("check", check_rows), ("loop", loop_rows),
+    ]  # fmt: skip
     for size in sizes:
-        root = plan(size)
-        tasks = sorted((root / ".agents" / "tasks").iterdir())
-
-        def cold() -> None:
-            # Every file changed: a new mtime on each, so no cached entry or output is trusted.
-            stamp = time.time_ns()
-            for path in tasks:
-                os.utime(path, ns=(stamp, stamp))
-
-        measure([AGENTMD, "next"], root, 1)  # warm the cache
-        rows.append(("`agentmd next` (nothing changed)", f"{size:,}", *measure([AGENTMD, "next"], root, args.runs)))
-        rows.append(("`agentmd next` (cold: every file changed)", f"{size:,}", *measure([AGENTMD, "next"], root, args.runs, cold)))
-        rows.append(("`agentmd list --json`", f"{size:,}", *measure([AGENTMD, "list", "--json"], root, args.runs)))
-
-    print(f"Median of {args.runs} runs; peak RSS of the process. Python {sys.version.split()[0]}, {os.cpu_count()} cores.\n")
-    print("| command | tasks | median | × floor | peak memory |")
-    print("| --- | ---: | ---: | ---: | ---: |")
-    for name, size, seconds, peak in rows:
-        print(f"| {name} | {size} | {seconds * 1000:.0f} ms | {seconds / floor_t:.2f} | {peak:.0f} MB |")
+        print(f"{size:,} tasks: preparing the plan", file=sys.stderr)
+        root = prepare(size, env)
+        for name, rows_of in groups:
+            if name in only:
+                print(f"{size:,} tasks: {name}", file=sys.stderr)
+                settle(root / ".agents")  # the hook's scenario, reset, leaves a file just written
+                rows += rows_of(root, size, env, args.runs)
+    print(table(rows, args.runs, load))
 
 
 if __name__ == "__main__":

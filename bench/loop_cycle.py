@@ -1,0 +1,54 @@
+"""Loop cycles timed in-process, run by bench/run.py as a child so that its peak memory is the
+loop's own: `python bench/loop_cycle.py PLAN_ROOT` prints JSON.
+
+The loop is a long-running process, so a cycle is timed inside one (`Loop.cycle()` with
+--dry-run: every step runs, reads the state and decides; nothing is claimed and no worker
+starts). Three cycles: the first of the process, which also checks the whole plan; one after a
+task file changed, which checks it again; one after nothing changed.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+
+from harness import touch
+
+from agentmd import loop
+from agentmd.workspace import Workspace
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e6
+
+
+def main(root: Path) -> None:
+    said: list[str] = []
+    runner = loop.Loop(Workspace(root), loop.Options(worker="true", slots=8, dry_run=True), said.append)
+
+    def timed() -> float:
+        started = time.perf_counter()
+        outcome = runner.cycle()
+        elapsed = time.perf_counter() - started
+        if outcome == "broken":
+            raise SystemExit("the loop stopped: the bench plan does not pass check\n" + "\n".join(said[-10:]))
+        return elapsed
+
+    first = timed()
+    first_peak = peak_mb()
+    touch([max((root / ".agents" / "tasks").iterdir())])
+    changed = timed()
+    unchanged = timed()
+    if not any(line.startswith("would claim") for line in said):
+        raise SystemExit("the loop claimed nothing, even in a dry run:\n" + "\n".join(said[-10:]))
+    print(json.dumps({
+        "first": first, "first_peak_mb": first_peak,
+        "changed": changed, "unchanged": unchanged, "peak_mb": peak_mb(),
+    }))  # fmt: skip
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]))
