@@ -262,3 +262,41 @@ def test_the_model_settings_are_known_plan_keys(example):
     plan = example / ".agents/plan.md"
     plan.write_text(plan.read_text().replace("lease: 2h\n", "lease: 2h\nmodel: claude-sonnet-4-5\n"))
     assert "unknown-key" not in cli(example, "check").stdout
+
+
+def test_a_process_that_checks_again_sees_each_change(example):
+    """The loop checks the plan in one process, again after each change: unchanged tasks'
+    findings are reused, yet an edited task, a deleted dependency or a new status list count."""
+    import time
+
+    from agentmd.checks import check_workspace
+    from agentmd.tokens import ESTIMATE
+    from agentmd.workspace import Workspace
+
+    def aged(path, seconds):  # out of the racy window, so that the index trusts what it read
+        stamp = time.time_ns() - seconds * 1_000_000_000
+        os.utime(path, ns=(stamp, stamp))
+
+    def edit(path, old, new):
+        path.write_text(path.read_text().replace(old, new))
+        aged(path, 10)
+
+    for path in (example / ".agents").rglob("*.md"):
+        aged(path, 100)
+    ws = Workspace(example)
+
+    def codes():
+        ws.refresh()
+        return sorted({(p.path, p.code) for p in check_workspace(ws, ESTIMATE).problems if p.severity == "error"})
+
+    assert codes() == []
+    reused = ws.tasks["cli"].record
+    edit(example / ".agents/tasks/counter.md", "priority: medium", "priority: urgent")
+    assert codes() == [(".agents/tasks/counter.md", "bad-priority")]
+    assert ws.tasks["cli"].record is reused
+    (example / ".agents/tasks/tokenizer.md").unlink()  # counter depends on it
+    assert (".agents/tasks/counter.md", "dangling-dependency") in codes()
+    edit(example / ".agents/tasks/cli.md", "status: todo", "status: parked")
+    assert (".agents/tasks/cli.md", "bad-status") in codes()
+    edit(example / ".agents/plan.md", "blocked]", "blocked, parked]")
+    assert (".agents/tasks/cli.md", "bad-status") not in codes()  # cli.md itself did not change

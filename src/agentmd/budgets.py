@@ -85,18 +85,16 @@ def prompt_problems(ws: Workspace, counter: Counter) -> list[Problem]:
     ready = [t for t in tasks.values() if t.status == "todo" and not t.broken and not graph.blockers(t, tasks)]
     if not ready:
         return []
-    shared = _size(ws.agents / "plan.md") + PROMPT_SLACK
+    size = {entry.rel: entry.key[1] for entry in ws.scanned if entry.key}.get  # the scan's stat
+    shared = size("plan.md", 0) + PROMPT_SLACK
     for group in ("rules", "decisions", "gotchas"):
-        shared += sum(_size(ws.agents / record.path) for record in ws.index.groups[group])
+        shared += sum(size(record.path, 0) for record in ws.index.groups[group])
     problems = []
-    latest: dict[str, str] = {}
-    for handoff in ws.handoffs:
-        if handoff.path > latest.get(handoff.task, ""):
-            latest[handoff.task] = handoff.path
+    latest = ws.latest_handoffs
     for task in ready:
-        bound = shared + _size(ws.agents / task.path)
+        bound = shared + size(task.path, 0)
         for dep in task.depends_on:
-            bound += _size(ws.agents / latest[dep]) if dep in latest else 0
+            bound += size(latest[dep].path, 0) if dep in latest else 0
         if bound <= budget:
             continue
         try:
@@ -106,10 +104,3 @@ def prompt_problems(ws: Workspace, counter: Counter) -> list[Problem]:
         except LocatedError:
             continue  # reported as the file's own finding
     return problems
-
-
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0

@@ -49,6 +49,11 @@ def check_workspace(ws: Workspace, counter: Counter) -> Report:
     moment = now()
     guard = fieldcheck.PathGuard(ws.root)
     folded: dict[str, str] = {}
+    # A process that checks again (the loop) reuses each unchanged task's findings: the index
+    # hands back the same record object for a file that did not change.
+    context = (settings, frozenset(tasks))
+    memo = ws.task_findings if ws.task_findings_context == context else {}
+    fresh: dict[str, tuple] = {}
     for record in index.groups["tasks"]:
         if record.problem is not None:
             continue
@@ -57,13 +62,20 @@ def check_workspace(ws: Workspace, counter: Counter) -> Report:
             problems.append(Problem(display, 1, 1, "task-no-frontmatter", "task file has no front matter",
                                     "start it with '---', 'title: ...', 'status: todo', '---' (agentmd add writes one)"))
             continue
-        problems += fieldcheck.check_task(display, record.fields, record.lines, settings, guard, tasks.__contains__)
+        hit = memo.get(record.path)
+        if hit is not None and hit[0] is record:
+            found = hit[1]
+        else:
+            found = fieldcheck.check_task(display, record.fields, record.lines, settings, guard, tasks.__contains__)
+        fresh[record.path] = (record, found)
+        problems += found
         problems += fieldcheck.lease_expired(display, record.fields, record.lines, settings, moment)
         other = folded.setdefault(record.stem.casefold(), record.stem)
         if other != record.stem:
             problems.append(Problem(display, 1, 1, "duplicate-id",
                                     f"task id '{record.stem}' differs from '{other}' only in case",
                                     "on macOS and Windows they are one file: rename one"))
+    ws.task_findings, ws.task_findings_context = fresh, context
     for cycle in graph.find_cycles(tasks):
         first = tasks[cycle[0]]
         problems.append(Problem(ws.display(first.path), first.record.line("depends_on"), 1, "dependency-cycle",

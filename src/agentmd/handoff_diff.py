@@ -82,7 +82,8 @@ class WorkTree:
         return self.ws.root
 
     def existing(self, paths: list[str]) -> set[str]:
-        return {path for path in paths if os.path.lexists(self.root / path)}
+        root = str(self.root)
+        return {path for path in paths if os.path.lexists(f"{root}/{path}")}
 
     def end_of(self, display: str) -> str | None:
         if self._ends is None:

@@ -66,6 +66,9 @@ class Workspace:
         self._known: dict[str, tuple[tuple, Record]] = {}
         self._known_at = 0
         self._unsaved = 0  # files parsed since the index cache was last written
+        # checks.check_workspace's findings per task file, for a process that checks again
+        self.task_findings: dict[str, tuple] = {}
+        self.task_findings_context: tuple | None = None
 
     @classmethod
     def find(cls, start: Path) -> Workspace:
