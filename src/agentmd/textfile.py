@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import stat
 from pathlib import Path
@@ -15,6 +14,8 @@ BOM = "\ufeff"
 
 def digest(text: str) -> str:
     """A short digest of a text, for caches keyed by content."""
+    import hashlib  # loads OpenSSL: a few milliseconds the commit hook need not pay
+
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
