@@ -193,3 +193,51 @@ def run_agentmd(cwd: Path, *args: str, input: str | None = None, env: dict | Non
         env={**os.environ, **(env or {})},
         timeout=timeout,
     )
+
+
+# A complete, true handoff for the example's tokenizer task, once its work is committed
+# (format it with the task's base).
+TOKENIZER_HANDOFF = """\
+---
+task: tokenizer
+status: done
+base: {base}
+---
+## Summary
+
+Wrote `words()` in `src/tally/tokenize.py`.
+
+## Completed
+
+- `src/tally/tokenize.py`: `words(text)` splits on whitespace
+
+## Remaining
+
+None
+
+## Decisions
+
+- `str.split()` for now: nothing asks for more yet.
+
+## Gotchas
+
+None
+
+## Next action
+
+Start `counter`.
+
+## Artifacts
+
+- src/tally/tokenize.py
+
+## Verification
+
+- `test -f src/tally/tokenize.py`: exit 0
+"""
+
+
+def base_of(repo: Path) -> str:
+    """The base the example's tokenizer task was claimed at."""
+    text = (repo / ".agents/tasks/tokenizer.md").read_text()
+    return next(line.split(": ", 1)[1] for line in text.splitlines() if line.startswith("base: "))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import CORPUS, cli, git
+from conftest import CORPUS, base_of, cli, git
 
 GOOD = """\
 ---
@@ -60,11 +60,6 @@ def worked(example):
     git(example, "add", "-A")
     git(example, "commit", "-q", "-m", "tokenizer")
     return example
-
-
-def base_of(repo):
-    text = (repo / ".agents/tasks/tokenizer.md").read_text()
-    return next(line.split(": ", 1)[1] for line in text.splitlines() if line.startswith("base: "))
 
 
 def write_handoff(repo, text, name="2026-11-20-tokenizer.md"):

@@ -12,47 +12,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import ROOT, cli, git
+from conftest import ROOT, base_of, cli, git
+from conftest import TOKENIZER_HANDOFF as HANDOFF
 
 BROKEN_TASK = "---\ntitle: Broken: it has a colon\nstatus: todo\n---\n"
-HANDOFF = """\
----
-task: tokenizer
-status: done
-base: {base}
----
-## Summary
-
-Wrote `words()` in `src/tally/tokenize.py`.
-
-## Completed
-
-- `src/tally/tokenize.py`: `words(text)` splits on whitespace
-
-## Remaining
-
-None
-
-## Decisions
-
-- `str.split()` for now: nothing asks for more yet.
-
-## Gotchas
-
-None
-
-## Next action
-
-Start `counter`.
-
-## Artifacts
-
-- src/tally/tokenize.py
-
-## Verification
-
-- `test -f src/tally/tokenize.py`: exit 0
-"""
 
 
 def commit(repo: Path, *args: str, input: str | None = None, env: dict | None = None):
@@ -66,11 +29,6 @@ def install(repo: Path, *args: str) -> str:
     result = cli(repo, "hooks", "install", *args)
     assert result.exit_code == 0, result.output
     return result.stdout
-
-
-def base_of(repo: Path) -> str:
-    text = (repo / ".agents/tasks/tokenizer.md").read_text()
-    return next(line.split(": ", 1)[1] for line in text.splitlines() if line.startswith("base: "))
 
 
 @pytest.fixture

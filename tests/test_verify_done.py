@@ -9,46 +9,8 @@ import pytest
 
 from agentmd.verification import run_verify
 from agentmd.workspace import Workspace
-from conftest import cli, git
-
-HANDOFF = """\
----
-task: tokenizer
-status: done
-base: {base}
----
-## Summary
-
-Wrote `words()` in `src/tally/tokenize.py`.
-
-## Completed
-
-- `src/tally/tokenize.py`: `words(text)` splits on whitespace
-
-## Remaining
-
-None
-
-## Decisions
-
-- `str.split()` for now: the tests ask for nothing more yet.
-
-## Gotchas
-
-None
-
-## Next action
-
-Start `counter`.
-
-## Artifacts
-
-- src/tally/tokenize.py
-
-## Verification
-
-- `test -f src/tally/tokenize.py`: exit 0
-"""
+from conftest import TOKENIZER_HANDOFF as HANDOFF
+from conftest import base_of, cli, git
 
 
 def set_verify(repo, *commands):
@@ -74,11 +36,6 @@ def claimed(example, monkeypatch):
 
 def head(repo):
     return git(repo, "rev-parse", "HEAD").strip()
-
-
-def base_of(repo):
-    text = (repo / ".agents/tasks/tokenizer.md").read_text()
-    return next(line.split(": ", 1)[1] for line in text.splitlines() if line.startswith("base: "))
 
 
 def test_verify_records_commit_time_and_exit_codes_and_keeps_every_other_byte(claimed):

@@ -103,15 +103,20 @@ def claim(ws: Workspace, task_id: str, owner: str) -> Task:
     """Claim one ready task, under the workspace lock so that only one claimant wins."""
     with ws.lock():
         ws.refresh()
-        task = ws.task(task_id)
-        if task.status != "todo":
-            raise NothingToDo(f"task '{task_id}' is {task.status}, not todo: it cannot be claimed")
-        reasons = graph.blockers(task, ws.tasks)
-        if reasons:
-            raise NothingToDo(f"task '{task_id}' is not ready: " + "; ".join(reasons))
-        claim_task(ws, task, owner)
+        claim_task(ws, claimable(ws, task_id), owner)
     ws.refresh()
     return ws.task(task_id)
+
+
+def claimable(ws: Workspace, task_id: str) -> Task:
+    """The task, if it is ready to be claimed; NothingToDo saying why not."""
+    task = ws.task(task_id)
+    if task.status != "todo":
+        raise NothingToDo(f"task '{task_id}' is {task.status}, not todo: it cannot be claimed")
+    reasons = graph.blockers(task, ws.tasks)
+    if reasons:
+        raise NothingToDo(f"task '{task_id}' is not ready: " + "; ".join(reasons))
+    return task
 
 
 def claim_next(ws: Workspace, owner: str, choose: Callable[[list[graph.Candidate]], Task | None]) -> Task | None:

@@ -247,8 +247,15 @@ def scan(ws: Workspace) -> list[Entry]:
 
 def signature(entries: list[Entry]) -> str:
     """A digest of every file's name and stat key: equal digests, same files (see memo.py)."""
-    text = repr([(e.rel, e.key) for e in entries])
-    return hashlib.sha1(text.encode("utf-8", "surrogateescape"), usedforsecurity=False).hexdigest()
+    from array import array
+
+    names = "\0".join(e.rel if e.key else f"{e.rel}!{e.problem.problem.code}" for e in entries)  # type: ignore[union-attr]
+    mtimes = array("q", [e.key[0] if e.key else 0 for e in entries])
+    sizes_inodes = array("Q", [n for e in entries for n in (e.key[1:] if e.key else (0, 0))])
+    digest = hashlib.sha1(names.encode("utf-8", "surrogateescape"), usedforsecurity=False)
+    digest.update(mtimes.tobytes())
+    digest.update(sizes_inodes.tobytes())
+    return digest.hexdigest()
 
 
 def newest_mtime(entries: list[Entry]) -> int:
@@ -313,11 +320,13 @@ def _scan(ws: Workspace, folder: str) -> list[Entry]:
         return [Entry(folder, str(base), None, _broken(ws, folder, "unreadable", exc.strerror or str(exc)))]
     root = None
     found = []
+    add = found.append
+    prefix = folder + "/"
     for item in dir_entries:
         name = item.name
-        if not name.endswith(".md") or name.startswith("."):
+        if name[-3:] != ".md" or name[0] == ".":
             continue
-        rel = f"{folder}/{name}"
+        rel = prefix + name
         if item.is_symlink():
             root = root or str(ws.root.resolve())
             target = os.path.realpath(item.path)
@@ -332,7 +341,7 @@ def _scan(ws: Workspace, folder: str) -> list[Entry]:
         if not S_ISREG(st.st_mode):
             found.append(Entry(rel, item.path, None, _broken(ws, rel, "not-a-file", _not_a_file(st.st_mode))))
             continue
-        found.append(Entry(rel, item.path, (st.st_mtime_ns, st.st_size, st.st_ino), None))
+        add(Entry(rel, item.path, (st.st_mtime_ns, st.st_size, st.st_ino), None))
     return found
 
 

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import errno
 import os
 import sys
-import tempfile
-import traceback
 
 import click
 
@@ -79,6 +76,10 @@ def os_problem(exc: OSError) -> Problem | None:
 
 
 def _crash(exc: Exception) -> int:
+    import datetime as dt  # only for a crash: every command would pay for them at start
+    import tempfile
+    import traceback
+
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     fd, path = tempfile.mkstemp(prefix=f"agentmd-crash-{stamp}-", suffix=".log")
     with os.fdopen(fd, "w", encoding="utf-8") as handle:

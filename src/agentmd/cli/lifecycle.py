@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import click
 
-from agentmd import graph, lease, lifecycle, sync
+from agentmd import lease, lifecycle, sync
 from agentmd.cli.common import named_task, open_workspace, report_unreadable
-from agentmd.errors import NothingToDo
 from agentmd.workspace import Workspace
 
 as_option = click.option("--as", "owner", metavar="NAME", help="Who claims (default: $AGENTMD_AGENT or user@host).")
@@ -36,17 +35,7 @@ def claim(task_id: str, owner: str | None, push: bool) -> int:
     ws = _open(task_id)
     who = owner or lifecycle.default_owner()
     if push:
-
-        def choose(fresh):
-            task = fresh.task(task_id)
-            if task.status != "todo":
-                raise NothingToDo(f"task '{task_id}' is {task.status}, not todo: it cannot be claimed")
-            reasons = graph.blockers(task, fresh.tasks)
-            if reasons:
-                raise NothingToDo(f"task '{task_id}' is not ready: " + "; ".join(reasons))
-            return [task]
-
-        task = sync.claim_and_push(ws, who, choose)[0]
+        task = sync.claim_and_push(ws, who, lambda fresh: [lifecycle.claimable(fresh, task_id)])[0]
         click.echo(f"claimed {task.id} as {task.claimed_by} (pushed)")
         return 0
     task = lifecycle.claim(ws, task_id, who)
