@@ -323,13 +323,18 @@ def _finish(task: Task) -> str:
         [
             "## When you finish",
             "",
-            "1. Make the verify commands pass." if task.verify else "1. Check your work.",
+            (
+                f"1. Make the verify commands pass, then record it: `agentmd verify {task.id}` "
+                "(after your last commit: `done` accepts a pass at the current commit only)."
+                if task.verify
+                else "1. Check your work."
+            ),
             f"2. Write the handoff: `agentmd handoff new {task.id}` creates "
             f"`.agents/handoffs/<date>-{task.id}.md`. Fill every section (Summary, Completed, "
             "Remaining, Decisions, Gotchas, Next action, Artifacts, Verification) with concrete "
             "file paths, functions and commands; Artifacts lists exactly the files you changed.",
             "3. Check it: `agentmd handoff check`.",
-            f"4. Mark the task done: `agentmd done {task.id}`. If you cannot finish, "
+            f"4. Mark the task done: `agentmd done {task.id}` (refused, with the reason, until steps 1-3 hold). If you cannot finish, "
             f"`agentmd fail {task.id} --reason \"...\"` says why for the next attempt.",
         ]
     )
