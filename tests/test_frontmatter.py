@@ -158,3 +158,9 @@ def test_a_key_is_its_text_on_the_fast_path_and_through_yaml(key):
     through_yaml = f"---\n{key}: x\nnested: {{a: [1, 2]}}\n---\n"  # a flow mapping needs YAML
     assert load(split(fast, "t.md"), "t.md") == {key: "x"}
     assert load(split(through_yaml, "t.md"), "t.md") == {key: "x", "nested": {"a": [1, 2]}}
+
+
+def test_found_by_hypothesis_setting_a_field_named_no_keeps_its_name():
+    """The property test's case: `no: "0"` set again went through YAML, which read the key as false."""
+    text = edited('---\nno: "0"\n---\n', ("set", "no", "0"))
+    assert parse(text, "t.md").fields == {"no": "0"}

@@ -18,7 +18,8 @@ from agentmd.budgets import (
 )
 from agentmd.errors import LocatedError, Problem
 from agentmd.handoff import sections_of
-from agentmd.handoffcheck import READINGS, Readings, WorkTree, check_document, judge
+from agentmd.handoffcheck import WorkTree, check_document, judge
+from agentmd.handoffreading import READINGS, Readings
 from agentmd.model import PLAN_DEFAULTS, Settings
 from agentmd.tokens import Counter
 from agentmd.workspace import Workspace
