@@ -300,3 +300,37 @@ def test_a_process_that_checks_again_sees_each_change(example):
     assert (".agents/tasks/cli.md", "bad-status") in codes()
     edit(example / ".agents/plan.md", "blocked]", "blocked, parked]")
     assert (".agents/tasks/cli.md", "bad-status") not in codes()  # cli.md itself did not change
+
+
+def test_a_task_still_holding_the_templates_text_is_named_by_check_and_next(example):
+    from agentmd.model import TASK_GOAL_PROMPT
+    from agentmd.scaffold import template_root
+
+    assert TASK_GOAL_PROMPT in template_root().joinpath("task.md").read_text()
+    assert cli(example, "block", "tokenizer", "--reason", "waiting for a decision").exit_code == 0
+    assert cli(example, "add", "Polish the output", "--priority", "high").exit_code == 0
+    warnings = (
+        ".agents/tasks/polish-the-output.md:11:1: warning task-unfilled: section 'Goal' still holds the template's text\n"
+        "  hint: write what this task needs: an agent given it gets exactly this\n"
+        ".agents/tasks/polish-the-output.md:15:1: warning task-unfilled: section 'Acceptance criteria' still holds the template's text\n"
+        "  hint: write what this task needs: an agent given it gets exactly this\n"
+    )
+    result = cli(example, "check")
+    assert result.exit_code == 0 and warnings in result.stdout
+    for _ in range(2):  # the second run prints what the first remembered
+        result = cli(example, "next")
+        assert result.stdout.startswith("# Polish the output") and result.stderr == warnings
+    path = example / ".agents/tasks/polish-the-output.md"
+    path.write_text(path.read_text().replace(TASK_GOAL_PROMPT, "Align the columns of the table."))
+    assert "section 'Goal'" not in cli(example, "check").stdout
+    assert "section 'Acceptance criteria'" in cli(example, "next").stderr
+
+
+def test_a_projects_own_task_template_is_what_counts_as_unfilled(example):
+    write(example, ".agents/templates/task.md", "---\ntitle: $title\nstatus: todo\n---\n## Why\n\nSay why.\n")
+    assert cli(example, "block", "tokenizer", "--reason", "waiting for a decision").exit_code == 0
+    assert cli(example, "add", "Polish the output", "--priority", "high").exit_code == 0
+    assert cli(example, "next").stderr == (
+        ".agents/tasks/polish-the-output.md:5:1: warning task-unfilled: section 'Why' still holds the template's text\n"
+        "  hint: write what this task needs: an agent given it gets exactly this\n"
+    )

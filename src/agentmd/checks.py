@@ -133,9 +133,13 @@ def check_workspace(ws: Workspace, counter: Counter) -> Report:
         if b"<<<<<<<" in data or b">>>>>>>" in data:
             problems += fieldcheck.conflict_markers(data.decode("utf-8", "replace"), ws.display(rel))
         if record is not None and record.problem is None:
-            fm = _split(data.decode("utf-8", "replace"), ws.display(rel))
+            text = data.decode("utf-8", "replace")
+            fm = _split(text, ws.display(rel))
             if fm is not None:
                 problems += fieldcheck.duplicate_keys(fm, ws.display(rel))
+            task = tasks.get(record.stem) if rel.startswith("tasks/") else None
+            if task is not None and task.status == "todo" and fm is not None:
+                problems += _unfilled(ws, rel, text, fm)
     tree.save()
     readings.save(prune=True)
     problems += review_problems(ws)
@@ -172,6 +176,12 @@ def _review_file(ws: Workspace, rel: str) -> list[Problem]:
         return findings_file.check_file(ws, rel)
     except LocatedError as exc:
         return [exc.problem]
+
+
+def _unfilled(ws: Workspace, rel: str, text: str, fm: frontmatter.FrontMatter) -> list[Problem]:
+    from agentmd.scaffold import unfilled
+
+    return unfilled(ws.agents, document.Document(ws.display(rel), text, fm))
 
 
 def _split(text: str, display: str) -> frontmatter.FrontMatter | None:

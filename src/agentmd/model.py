@@ -34,6 +34,11 @@ PLAN_DEFAULTS: dict[str, Any] = {
 }
 
 
+# The built-in task template's Goal, left as written: the index marks a task file holding it so
+# that `check` reads it again (scaffold.unfilled says which sections are still the template's).
+TASK_GOAL_PROMPT = "What must be true when this task is done, and why it matters."
+
+
 class Record(NamedTuple):
     """What the index keeps of one front-mattered file (cached across runs)."""
 

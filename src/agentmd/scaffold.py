@@ -8,8 +8,10 @@ from importlib import resources
 from importlib.abc import Traversable
 from pathlib import Path
 
-from agentmd import AGENTS_DIR, textfile
+from agentmd import AGENTS_DIR, frontmatter, sections, textfile
+from agentmd.document import Document
 from agentmd.edit import render_scalar
+from agentmd.errors import Problem
 
 FOLDERS = ("tasks", "handoffs", "memory/decisions", "memory/gotchas", "rules")
 BASE_FILES = {
@@ -30,6 +32,20 @@ def template_text(agents: Path, name: str) -> str:
     if override.is_file():
         return textfile.read_text(override, f"{AGENTS_DIR}/templates/{name}")
     return template_root().joinpath(name).read_text(encoding="utf-8")
+
+
+def unfilled(agents: Path, doc: Document) -> list[Problem]:
+    """The sections of a task file that still hold what the task template (the project's, or
+    the built-in one) wrote there: the agent given that task would get no goal."""
+    template = template_text(agents, "task.md")
+    fm = frontmatter.split(template, "task.md")
+    prompts = {s.key(): s.full for s in sections.parse(template[fm.body_start :] if fm else template) if s.full}
+    return [
+        Problem(doc.display, section.line, 1, "task-unfilled", f"section '{section.title}' still holds the template's text",
+                "write what this task needs: an agent given it gets exactly this", "warning")
+        for section in doc.sections
+        if prompts.get(section.key()) == section.full
+    ]
 
 
 def init(root: Path, example: bool = False) -> list[tuple[str, bool]]:

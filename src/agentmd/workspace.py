@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from agentmd import AGENTS_DIR, __version__
 from agentmd.errors import AgentmdError, LocatedError, Problem
-from agentmd.model import Handoff, Note, Record, Settings, Task
+from agentmd.model import TASK_GOAL_PROMPT, Handoff, Note, Record, Settings, Task
 
 if TYPE_CHECKING:
     from agentmd.document import Document
@@ -37,7 +37,7 @@ FOLDERS = {
     "gotchas": "memory/gotchas",
     "rules": "rules",
 }
-CACHE_FORMAT = f"agentmd {__version__} index 3"
+CACHE_FORMAT = f"agentmd {__version__} index 4"
 REWRITE_AFTER = 32  # files parsed again (or gone) before the index cache is rewritten
 RACY_NS = 2_000_000_000
 
@@ -361,7 +361,7 @@ def _parse_record(ws: Workspace, rel: str, path: str) -> Record:
         text = textfile.read_text(path, display)
     except LocatedError as exc:
         return Record(rel, {}, {}, 1, exc.problem, True)
-    conflicted = "<<<<<<<" in text or ">>>>>>>" in text
+    conflicted = "<<<<<<<" in text or ">>>>>>>" in text or (rel.startswith("tasks/") and TASK_GOAL_PROMPT in text)
     digest = textfile.digest(text) if rel.startswith("handoffs/") else ""
     try:
         fm = frontmatter.split(text, display)

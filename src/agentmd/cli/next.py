@@ -15,7 +15,7 @@ from agentmd.cli.common import (
     report_unreadable,
     tokens_option,
 )
-from agentmd.errors import NothingToDo
+from agentmd.errors import LocatedError, NothingToDo, Problem
 from agentmd.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -98,6 +98,7 @@ def next_task(
         result = compiled[0]
     else:
         result = prompt.compile_prompt(ws, plan.ready[0].task, budget, counter)
+    problems += _unfilled(ws, result.task)
     # With exact counts, say how far the estimate was (the prompt's count is cached by now).
     comparison = counter.compare(result.prompt) if hasattr(counter, "compare") else None
     data = {**result.as_json(), **({"estimate": comparison.as_json()} if comparison else {})}
@@ -108,6 +109,19 @@ def next_task(
     if comparison and not as_json:
         click.echo(f"agentmd: {comparison.exact:,} tokens, exact ({comparison.describe()})", err=True)
     return 0
+
+
+def _unfilled(ws: Workspace, task: Task) -> list[Problem]:
+    """The task's sections that still hold the template's text, named on stderr."""
+    from agentmd.scaffold import unfilled
+
+    try:
+        found = unfilled(ws.agents, ws.read(task.path))
+    except LocatedError:
+        return []  # compile_prompt read it a moment ago; a file that changed since is not our finding
+    for problem in found:
+        click.echo(problem.render(), err=True)
+    return found
 
 
 def _nothing_ready(ws: Workspace, plan: graph.Plan) -> str:
