@@ -146,6 +146,23 @@ def test_add_writes_a_task_with_a_unique_slug(repo):
     assert shown["ready"] is True
 
 
+def test_add_refuses_a_path_out_of_the_repository_and_warns_of_an_unknown_dependency(repo):
+    cli(repo, "init")
+    result = cli(repo, "add", "Leak", "--output", "/etc/passwd")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "agentmd: error: --output '/etc/passwd' is absolute\n"
+        "  hint: name paths relative to the repository root, inside it\n"
+    )
+    assert cli(repo, "add", "Climb", "--input", "../secrets.txt").exit_code == 2
+    assert not list((repo / ".agents/tasks").glob("*.md"))
+    result = cli(repo, "add", "Later", "--depends-on", "not-yet")
+    assert result.exit_code == 0 and result.stdout == "later\n"
+    assert result.stderr == (
+        "agentmd: warning: 'later' depends on 'not-yet', which is not a task (yet): it stays blocked until there is one\n"
+    )
+
+
 def test_nothing_to_do_exits_1(repo):
     cli(repo, "init")
     result = cli(repo, "next")
@@ -153,14 +170,19 @@ def test_nothing_to_do_exits_1(repo):
     assert "there are no tasks" in result.stderr
 
 
-def test_a_crash_prints_one_line_and_a_log_path(example, monkeypatch):
+def test_a_crash_prints_one_line_and_a_log_path(example, monkeypatch, tmp_path):
+    import tempfile
+
     from agentmd import graph
 
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # the log goes to the temp folder
     monkeypatch.setattr(graph, "analyse", lambda tasks: 1 / 0)
     result = cli(example, "next")
     assert result.exit_code == 2
     assert result.stderr.startswith("agentmd: internal error: ZeroDivisionError: division by zero (details in ")
     assert "Traceback" not in result.output
+    (log,) = tmp_path.glob("agentmd-crash-*.log")
+    assert "ZeroDivisionError" in log.read_text() and f"(details in {log}; please report it)" in result.stderr
 
 
 def test_a_part_whose_items_were_all_left_out_loses_its_heading_too(example):

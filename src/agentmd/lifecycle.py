@@ -68,6 +68,14 @@ def add_task(
         raise AgentmdError(f"priority must be one of {', '.join(PRIORITIES)}, not '{priority}'")
     for dep in depends_on:
         check_id(dep)
+    from agentmd.fieldcheck import PathGuard
+
+    guard = PathGuard(ws.root)
+    for option, paths in (("--input", inputs), ("--output", outputs)):
+        for path in paths:
+            why = guard.reason(path)
+            if why:
+                raise AgentmdError(f"{option} '{path}' {why}", "name paths relative to the repository root, inside it")
     folder = ws.agents / "tasks"
     base = check_id(task_id) if task_id else slugify(title)
     with ws.lock():
