@@ -261,3 +261,17 @@ def test_a_pipe_where_a_file_belongs_is_named_and_never_waited_on(repo):
     claimed = run_agentmd(repo, "claim", "a", timeout=20)
     assert claimed.returncode == 2
     assert ".agents/memory/log.md:1:1: error not-a-file: is not a regular file" in claimed.stderr
+
+
+def test_a_log_that_cannot_take_its_line_stops_the_change_before_anything_is_written(repo):
+    cli(repo, "init")
+    write_task(repo, "a")
+    before = (repo / ".agents/tasks/a.md").read_bytes()
+    (repo / ".agents/memory/log.md").unlink()
+    (repo / ".agents/memory/log.md").mkdir()
+    for args in (("claim", "a"), ("add", "B"), ("block", "a", "--reason", "r"), ("fail", "a", "--reason", "r")):
+        result = cli(repo, *args)
+        assert result.exit_code == 2, args
+        assert result.stderr.startswith(".agents/memory/log.md:1:1: error not-a-file: is a directory where a file was expected"), args
+    assert (repo / ".agents/tasks/a.md").read_bytes() == before
+    assert sorted(p.name for p in (repo / ".agents/tasks").glob("*.md")) == ["a.md"]

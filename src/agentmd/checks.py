@@ -320,7 +320,7 @@ def _id_clash(doc: document.Document, display: str, ids: dict[str, tuple[str, in
 def _yaml_file(text: str, display: str) -> list[Problem]:
     fm = frontmatter.FrontMatter(text.lstrip("\ufeff"), 0, len(text), 1, len(text), 1)
     try:
-        frontmatter._yaml_load(fm, display)
+        frontmatter.load_yaml(fm, display)
     except LocatedError as exc:
         if exc.problem.code == "frontmatter-not-mapping":
             return []

@@ -111,7 +111,7 @@ def load_located(fm: FrontMatter, display: str) -> tuple[dict[str, Any], dict[st
         return fields, {key: fm.first_line + n for key, n in index.items()}
     except _Fallback:
         pass
-    return _yaml_load(fm, display), key_lines(fm)
+    return load_yaml(fm, display), key_lines(fm)
 
 
 # -- the fast path ---------------------------------------------------------------------------
@@ -261,7 +261,8 @@ def yaml_load_text(raw: str) -> Any:
     return yaml.load(raw, Loader=yaml_loader())  # noqa: S506 - a SafeLoader subclass
 
 
-def _yaml_load(fm: FrontMatter, display: str) -> dict[str, Any]:
+def load_yaml(fm: FrontMatter, display: str) -> dict[str, Any]:
+    """The YAML between the delimiters (or of a whole .yml file), errors located with a hint."""
     import yaml
 
     try:

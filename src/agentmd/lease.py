@@ -113,7 +113,7 @@ def stale(ws: Workspace, moment: dt.datetime | None = None) -> list[Claim]:
 
 def release(ws: Workspace, task_id: str, reason: str = "", *, only_stale: bool = False) -> Task:
     """Free a claim: back to todo without the claim's fields; counts no attempt."""
-    with ws.lock():
+    with lifecycle.changing(ws):
         ws.refresh()
         task = ws.task(task_id)
         if task.status not in HELD:

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import getpass
 import os
 import re
 import socket
+import stat
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from agentmd import git, graph, sections, textfile
 from agentmd.edit import Editor
-from agentmd.errors import AgentmdError, NothingToDo, Problem
+from agentmd.errors import AgentmdError, LocatedError, NothingToDo, Problem
 from agentmd.model import PRIORITIES, Task
 from agentmd.workspace import Workspace, check_id
 
@@ -33,6 +35,21 @@ def stamp(moment: dt.datetime | None = None) -> str:
 
 def default_owner() -> str:
     return os.environ.get("AGENTMD_AGENT") or f"{getpass.getuser()}@{socket.gethostname()}"
+
+
+@contextlib.contextmanager
+def changing(ws: Workspace) -> Iterator[None]:
+    """The workspace lock for a change that ends with a line in the log, refused before anything
+    is written when the log could not take that line."""
+    with ws.lock():
+        try:
+            mode = os.stat(ws.agents / LOG).st_mode
+        except FileNotFoundError:
+            mode = stat.S_IFREG  # append_line creates it
+        if not stat.S_ISREG(mode):
+            what = "is a directory where a file was expected" if stat.S_ISDIR(mode) else "is not a regular file (a pipe, socket or device)"
+            raise LocatedError(Problem(ws.display(LOG), 1, 1, "not-a-file", what, "move it aside"))
+        yield
 
 
 def log(ws: Workspace, event: str, task_id: str, detail: str = "") -> None:
@@ -78,7 +95,7 @@ def add_task(
                 raise AgentmdError(f"{option} '{path}' {why}", "name paths relative to the repository root, inside it")
     folder = ws.agents / "tasks"
     base = check_id(task_id) if task_id else slugify(title)
-    with ws.lock():
+    with changing(ws):
         candidates = [base] if task_id else [base] + [f"{base}-{n}" for n in range(2, 1000)]
         for candidate in candidates:
             text = render(
@@ -109,7 +126,7 @@ def _edit_task(ws: Workspace, task: Task, change: Callable[[Editor], None]) -> N
 
 def claim(ws: Workspace, task_id: str, owner: str) -> Task:
     """Claim one ready task, under the workspace lock so that only one claimant wins."""
-    with ws.lock():
+    with changing(ws):
         ws.refresh()
         claim_task(ws, claimable(ws, task_id), owner)
     ws.refresh()
@@ -129,7 +146,7 @@ def claimable(ws: Workspace, task_id: str) -> Task:
 
 def claim_next(ws: Workspace, owner: str, choose: Callable[[list[graph.Candidate]], Task | None]) -> Task | None:
     """Claim the first ready task that `choose` picks, atomically."""
-    with ws.lock():
+    with changing(ws):
         ws.refresh()
         plan = graph.analyse(ws.tasks)
         task = choose(plan.ready)
@@ -159,7 +176,7 @@ def claim_task(ws: Workspace, task: Task, owner: str) -> None:
 
 
 def set_status(ws: Workspace, task_id: str, status: str, event: str, detail: str = "", extra: dict | None = None) -> Task:
-    with ws.lock():
+    with changing(ws):
         ws.refresh()
         task = ws.task(task_id)
 
@@ -222,7 +239,7 @@ def fail(ws: Workspace, task_id: str, reason: str, by: str = "") -> Task:
     """Record a failed attempt under ## Attempts; back to todo, or failed after max_attempts."""
     if not reason.strip():
         raise AgentmdError("say what went wrong with --reason")
-    with ws.lock():
+    with changing(ws):
         ws.refresh()
         task = ws.task(task_id)
         attempt = task.attempts + 1

@@ -122,7 +122,7 @@ def claim_batch(
     ws: Workspace, owner: str, limit: int, accept: Callable[[Task], str | None] | None = None
 ) -> Selection:
     """Pick and claim a batch under the workspace lock: of racing processes each task goes once."""
-    with ws.lock():
+    with lifecycle.changing(ws):
         ws.refresh()
         selection = pick(ws, limit, accept)
         for task in selection.chosen:

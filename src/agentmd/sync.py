@@ -65,7 +65,7 @@ def claim_and_push(
     remote, branch = upstream(ws.root)
     for _round in range(MAX_ROUNDS):
         catch_up(ws.root, remote, branch)
-        with ws.lock():
+        with lifecycle.changing(ws):
             ws.refresh()
             picked = choose(ws)
             for task in picked:
