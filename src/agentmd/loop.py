@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import fcntl
+import gc
 import os
 import subprocess
 import time
@@ -133,6 +134,13 @@ class Loop:
             if step():
                 return "acted"
         return "waiting" if self._live_runs() else "idle"
+
+    def rest(self) -> None:
+        """Before the loop sleeps: reading the plan froze what it built out of the cyclic
+        collector's sight (workspace._no_gc); a process that lives on gives it back and collects
+        while nothing waits on it, so nothing is kept forever and no cycle pays for it."""
+        gc.unfreeze()
+        gc.collect()
 
     def _observe(self) -> None:
         """Re-read the state only when a file under .agents/ (a stat key), an always-loaded file

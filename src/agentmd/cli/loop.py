@@ -89,6 +89,7 @@ def _run(ws: Workspace, runner: loop.Loop, once: bool, until_done: bool, max_sle
                 continue
             low, high = BUSY_SLEEP if outcome == "waiting" else (0.5, max_sleep)
             delay = min(high, max(low, delay * 2))
+            runner.rest()
             if wake.wait(delay) and not runner.stopping:
                 wake.wait(DEBOUNCE)  # let a burst of writes settle
             wake.clear()
