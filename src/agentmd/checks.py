@@ -119,6 +119,7 @@ def check_workspace(ws: Workspace, counter: Counter) -> Report:
     records = {r.path: r for group in index.groups.values() for r in group}
     if index.plan is not None:
         records["plan.md"] = index.plan
+    prompts: dict[str, str] | None = None  # the task template's, read once when a task needs them
     for rel in agents_files(ws):
         checked += 1
         record = records.get(rel)
@@ -139,7 +140,10 @@ def check_workspace(ws: Workspace, counter: Counter) -> Report:
                 problems += fieldcheck.duplicate_keys(fm, ws.display(rel))
             task = tasks.get(record.stem) if rel.startswith("tasks/") else None
             if task is not None and task.status == "todo" and fm is not None:
-                problems += _unfilled(ws, rel, text, fm)
+                from agentmd.scaffold import template_prompts, unfilled
+
+                prompts = prompts if prompts is not None else template_prompts(ws.agents)
+                problems += unfilled(prompts, document.Document(ws.display(rel), text, fm))
     tree.save()
     readings.save(prune=True)
     problems += review_problems(ws)
@@ -176,12 +180,6 @@ def _review_file(ws: Workspace, rel: str) -> list[Problem]:
         return findings_file.check_file(ws, rel)
     except LocatedError as exc:
         return [exc.problem]
-
-
-def _unfilled(ws: Workspace, rel: str, text: str, fm: frontmatter.FrontMatter) -> list[Problem]:
-    from agentmd.scaffold import unfilled
-
-    return unfilled(ws.agents, document.Document(ws.display(rel), text, fm))
 
 
 def _split(text: str, display: str) -> frontmatter.FrontMatter | None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from agentmd import git, scaffold, textfile
 from agentmd.edit import render_scalar
-from agentmd.errors import AgentmdError, LocatedError
+from agentmd.errors import AgentmdError
 from agentmd.handoffcheck import WorkTree
 from agentmd.lifecycle import now
 from agentmd.model import HANDOFF_STATUSES, Task
@@ -30,9 +30,7 @@ def default_status(task: Task) -> str:
 def new_handoff(ws: Workspace, task_id: str, *, status: str | None = None, run: bool = False) -> Draft:
     """Write handoffs/<date>-<id>.md (a later one the same day: <date>T<time>-<id>.md, so that
     the newest sorts last)."""
-    task = ws.task(task_id)
-    if task.broken and task.record.problem is not None:
-        raise LocatedError(task.record.problem)  # its fields are unknown: nothing to draft from
+    task = ws.readable_task(task_id)  # a task whose fields are unknown: nothing to draft from
     status = status or default_status(task)
     if status not in HANDOFF_STATUSES:
         raise AgentmdError(f"status must be one of {', '.join(HANDOFF_STATUSES)}, not '{status}'")

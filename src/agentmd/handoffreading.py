@@ -79,10 +79,11 @@ class Readings:
         self._used: dict[str, list] = {}
 
     def get(self, doc: Document, lenient: bool) -> Reading:
-        reading = self.recall(doc.display, textfile.digest(doc.text), lenient)
+        digest = textfile.digest(doc.text)
+        reading = self.recall(doc.display, digest, lenient)
         if reading is None:
             reading = read_handoff(doc, lenient)
-            self._used[_key(doc.display, textfile.digest(doc.text), lenient)] = _encode(reading)
+            self._used[_key(doc.display, digest, lenient)] = _encode(reading)
         return reading
 
     def recall(self, display: str, digest: str, lenient: bool = False) -> Reading | None:

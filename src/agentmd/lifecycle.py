@@ -8,13 +8,12 @@ import getpass
 import os
 import re
 import socket
-import stat
 import unicodedata
 from collections.abc import Callable, Iterator
 
 from agentmd import git, graph, sections, textfile
 from agentmd.edit import Editor
-from agentmd.errors import AgentmdError, LocatedError, NothingToDo, Problem
+from agentmd.errors import AgentmdError, NothingToDo, Problem
 from agentmd.model import PRIORITIES, Task
 from agentmd.workspace import Workspace, check_id
 
@@ -42,13 +41,7 @@ def changing(ws: Workspace) -> Iterator[None]:
     """The workspace lock for a change that ends with a line in the log, refused before anything
     is written when the log could not take that line."""
     with ws.lock():
-        try:
-            mode = os.stat(ws.agents / LOG).st_mode
-        except FileNotFoundError:
-            mode = stat.S_IFREG  # append_line creates it
-        if not stat.S_ISREG(mode):
-            what = "is a directory where a file was expected" if stat.S_ISDIR(mode) else "is not a regular file (a pipe, socket or device)"
-            raise LocatedError(Problem(ws.display(LOG), 1, 1, "not-a-file", what, "move it aside"))
+        textfile.require_file(ws.agents / LOG, ws.display(LOG))
         yield
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from agentmd import AGENTS_DIR, git, globs, worktrees
 from agentmd.errors import AgentmdError, LocatedError, Problem
+from agentmd.handoff import order_key
 from agentmd.model import Task
 from agentmd.workspace import Workspace
 
@@ -99,7 +100,7 @@ def handoff_written(tree: Path, task: Task) -> str | None:
         for path in added
         if path.endswith(".md") and _handoff_task(tree / path) == task.id
     ]
-    return max(mine) if mine else None
+    return max(mine, key=order_key) if mine else None
 
 
 def _handoff_task(path: Path) -> str:

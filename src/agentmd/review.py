@@ -266,9 +266,8 @@ def _context(ws: Workspace, task: Task) -> tuple[list[str], str, str]:
     plan = "\n\n".join(i.text for i in items if i.part in ("plan", "constraints"))
     rules = "\n\n".join(i.text for i in items if i.part == "rules")
     task_text = next(i.text for i in items if i.part == "task").replace("## Your task:", "## The task under review:", 1)
-    handoffs = sorted((h for h in ws.handoffs if h.task == task.id), key=lambda h: h.path)
-    if handoffs:
-        latest = handoffs[-1]
+    latest = ws.latest_handoffs.get(task.id)
+    if latest is not None:
         handoff_text = f"## The handoff the engineer wrote (`{AGENTS_DIR}/{latest.path}`)\n\n{ws.read(latest.path).body.strip()}"
     else:
         handoff_text = "## The handoff the engineer wrote\n\nNone was written."

@@ -34,12 +34,17 @@ def template_text(agents: Path, name: str) -> str:
     return template_root().joinpath(name).read_text(encoding="utf-8")
 
 
-def unfilled(agents: Path, doc: Document) -> list[Problem]:
-    """The sections of a task file that still hold what the task template (the project's, or
-    the built-in one) wrote there: the agent given that task would get no goal."""
+def template_prompts(agents: Path) -> dict[str, str]:
+    """What the task template in effect (the project's, or the built-in one) writes under each
+    heading: section key -> text."""
     template = template_text(agents, "task.md")
     fm = frontmatter.split(template, "task.md")
-    prompts = {s.key(): s.full for s in sections.parse(template[fm.body_start :] if fm else template) if s.full}
+    return {s.key(): s.full for s in sections.parse(template[fm.body_start :] if fm else template) if s.full}
+
+
+def unfilled(prompts: dict[str, str], doc: Document) -> list[Problem]:
+    """The sections of a task file that still hold the template's text (`template_prompts`):
+    the agent given that task would get no goal."""
     return [
         Problem(doc.display, section.line, 1, "task-unfilled", f"section '{section.title}' still holds the template's text",
                 "write what this task needs: an agent given it gets exactly this", "warning")

@@ -19,6 +19,22 @@ def digest(text: str) -> str:
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
+def not_a_file(mode: int) -> str:
+    """What a path that should be a regular file is instead."""
+    return "is a directory where a file was expected" if stat.S_ISDIR(mode) else "is not a regular file (a pipe, socket or device)"
+
+
+def require_file(path: Path | str, display: str) -> None:
+    """A located error when `path` exists and is not a regular file; nothing when it is one or
+    is missing (a writer creates it)."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return
+    if not stat.S_ISREG(mode):
+        raise _fail(display, "not-a-file", not_a_file(mode), "move it aside")
+
+
 def _fail(display: str, code: str, message: str, hint: str = "", line: int = 1) -> LocatedError:
     return LocatedError(Problem(display, line, 1, code, message, hint))
 
@@ -41,10 +57,8 @@ def read_bytes(path: Path | str, display: str | None = None) -> bytes:
         raise _fail(display, "unreadable", exc.strerror or str(exc)) from None
     try:
         st = os.fstat(fd)
-        if stat.S_ISDIR(st.st_mode):
-            raise _fail(display, "not-a-file", "is a directory where a file was expected")
         if not stat.S_ISREG(st.st_mode):
-            raise _fail(display, "not-a-file", "is not a regular file (a pipe, socket or device)")
+            raise _fail(display, "not-a-file", not_a_file(st.st_mode))
         if st.st_size > MAX_BYTES:
             raise _fail(
                 display,
@@ -150,7 +164,7 @@ def append_line(path: Path, line: str, display: str | None = None) -> None:
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
-            raise _fail(display or str(path), "not-a-file", "is not a regular file (a pipe, socket or device)")
+            raise _fail(display or str(path), "not-a-file", not_a_file(st.st_mode))
         head = os.pread(fd, 4096, 0)
         newline = "\r\n" if b"\r\n" in head else "\n"
         needs_break = st.st_size > 0 and os.pread(fd, 1, st.st_size - 1) != b"\n"

@@ -13,10 +13,10 @@ import time
 from collections.abc import Iterator
 from functools import cached_property
 from pathlib import Path
-from stat import S_ISDIR, S_ISREG
+from stat import S_ISREG
 from typing import TYPE_CHECKING, NamedTuple
 
-from agentmd import AGENTS_DIR, __version__
+from agentmd import AGENTS_DIR, __version__, textfile
 from agentmd.errors import AgentmdError, LocatedError, Problem
 from agentmd.model import TASK_GOAL_PROMPT, Handoff, Note, Record, Settings, Task
 
@@ -153,6 +153,14 @@ class Workspace:
             )
         return task
 
+    def readable_task(self, task_id: str) -> Task:
+        """The task a user named, or its file's located problem when that file cannot be read:
+        a task whose fields are unknown is neither acted on nor shown as a todo."""
+        task = self.task(task_id)
+        if task.broken and task.record.problem is not None:
+            raise LocatedError(task.record.problem)
+        return task
+
     # -- writing -----------------------------------------------------------------------------
 
     def edit(self, rel: str) -> Editor:
@@ -166,8 +174,6 @@ class Workspace:
         return Editor(doc.text, doc.display)
 
     def save(self, rel: str, text: str) -> None:
-        from agentmd import textfile
-
         textfile.atomic_write(self.agents / rel, text)
 
     @contextlib.contextmanager
@@ -233,7 +239,7 @@ def scan(ws: Workspace) -> list[Entry]:
     try:
         st = plan.stat()
         if not S_ISREG(st.st_mode):
-            entries.append(Entry("plan.md", str(plan), None, _broken(ws, "plan.md", "not-a-file", _not_a_file(st.st_mode))))
+            entries.append(Entry("plan.md", str(plan), None, _broken(ws, "plan.md", "not-a-file", textfile.not_a_file(st.st_mode))))
         else:
             entries.append(Entry("plan.md", str(plan), (st.st_mtime_ns, st.st_size, st.st_ino), None))
     except FileNotFoundError:
@@ -339,14 +345,10 @@ def _scan(ws: Workspace, folder: str) -> list[Entry]:
             found.append(Entry(rel, item.path, None, _broken(ws, rel, "unreadable", exc.strerror or str(exc))))
             continue
         if not S_ISREG(st.st_mode):
-            found.append(Entry(rel, item.path, None, _broken(ws, rel, "not-a-file", _not_a_file(st.st_mode))))
+            found.append(Entry(rel, item.path, None, _broken(ws, rel, "not-a-file", textfile.not_a_file(st.st_mode))))
             continue
         add(Entry(rel, item.path, (st.st_mtime_ns, st.st_size, st.st_ino), None))
     return found
-
-
-def _not_a_file(mode: int) -> str:
-    return "is a directory where a file was expected" if S_ISDIR(mode) else "is not a regular file (a pipe, socket or device)"
 
 
 def _broken(ws: Workspace, rel: str, code: str, message: str, hint: str = "") -> Record:
@@ -354,23 +356,24 @@ def _broken(ws: Workspace, rel: str, code: str, message: str, hint: str = "") ->
 
 
 def _parse_record(ws: Workspace, rel: str, path: str) -> Record:
-    from agentmd import frontmatter, textfile
+    from agentmd import frontmatter
 
     display = ws.display(rel)
     try:
         text = textfile.read_text(path, display)
     except LocatedError as exc:
         return Record(rel, {}, {}, 1, exc.problem, True)
-    conflicted = "<<<<<<<" in text or ">>>>>>>" in text or (rel.startswith("tasks/") and TASK_GOAL_PROMPT in text)
+    # What `check` reads again: conflict markers, or a task still holding the template's Goal.
+    suspect = "<<<<<<<" in text or ">>>>>>>" in text or (rel.startswith("tasks/") and TASK_GOAL_PROMPT in text)
     digest = textfile.digest(text) if rel.startswith("handoffs/") else ""
     try:
         fm = frontmatter.split(text, display)
         if fm is None:
-            return Record(rel, {}, {}, 1, None, conflicted, digest)
+            return Record(rel, {}, {}, 1, None, suspect, digest)
         fields, lines = frontmatter.load_located(fm, display)
     except LocatedError as exc:
-        return Record(rel, {}, {}, 1, exc.problem, conflicted)
-    suspect = conflicted or _may_repeat_a_key(fm.raw, len(lines))
+        return Record(rel, {}, {}, 1, exc.problem, suspect)
+    suspect = suspect or _may_repeat_a_key(fm.raw, len(lines))
     return Record(rel, fields, lines, fm.body_line, None, suspect, digest)
 
 

@@ -8,8 +8,7 @@ from pathlib import Path
 import click
 
 from agentmd import JSON_SCHEMA
-from agentmd.errors import LocatedError, Problem
-from agentmd.model import Task
+from agentmd.errors import Problem
 from agentmd.workspace import Workspace
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON (schema 1).")
@@ -17,15 +16,6 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON (
 
 def open_workspace() -> Workspace:
     return Workspace.find(Path.cwd())
-
-
-def named_task(ws: Workspace, task_id: str) -> Task:
-    """The task named on the command line, or its file's located problem when that file cannot
-    be read: a task whose fields are unknown is neither acted on nor shown as a todo."""
-    task = ws.task(task_id)
-    if task.broken and task.record.problem is not None:
-        raise LocatedError(task.record.problem)
-    return task
 
 
 def report_unreadable(ws: Workspace) -> list[Problem]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import click
 
 from agentmd import lease, lifecycle, sync
-from agentmd.cli.common import named_task, open_workspace, report_unreadable
+from agentmd.cli.common import open_workspace, report_unreadable
 from agentmd.workspace import Workspace
 
 as_option = click.option("--as", "owner", metavar="NAME", help="Who claims (default: $AGENTMD_AGENT or user@host).")
@@ -17,7 +17,7 @@ def _open(*task_ids: str) -> Workspace:
     """The workspace, once each named task's file could be read; the other broken files named."""
     ws = open_workspace()
     for task_id in task_ids:
-        named_task(ws, task_id)
+        ws.readable_task(task_id)
     report_unreadable(ws)
     return ws
 

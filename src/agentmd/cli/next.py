@@ -113,10 +113,10 @@ def next_task(
 
 def _unfilled(ws: Workspace, task: Task) -> list[Problem]:
     """The task's sections that still hold the template's text, named on stderr."""
-    from agentmd.scaffold import unfilled
+    from agentmd.scaffold import template_prompts, unfilled
 
     try:
-        found = unfilled(ws.agents, ws.read(task.path))
+        found = unfilled(template_prompts(ws.agents), ws.read(task.path))
     except LocatedError:
         return []  # compile_prompt read it a moment ago; a file that changed since is not our finding
     for problem in found:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from agentmd import review as reviewing
-from agentmd.cli.common import emit_json, json_option, named_task, open_workspace
+from agentmd.cli.common import emit_json, json_option, open_workspace
 from agentmd.errors import EXIT_FINDINGS
 
 
@@ -25,7 +25,7 @@ def review(task_id: str, base: str | None, head: str | None, budget: int | None,
     1 when a finding blocks (or there is no change to review), 2 when the review cannot be done.
     """
     ws = open_workspace()
-    task = named_task(ws, task_id)
+    task = ws.readable_task(task_id)
     result = reviewing.review(ws, task, base=base, head=head, budget=budget)
     new_tasks = reviewing.file_tasks(ws, result) if file_tasks else []
     if as_json:

@@ -9,10 +9,10 @@ from agentmd.cli.common import (
     emit_json,
     json_option,
     json_text,
-    named_task,
     open_workspace,
     report_unreadable,
 )
+from agentmd.handoff import order_key
 from agentmd.model import PRIORITIES
 
 
@@ -92,10 +92,10 @@ def _list_output(ws, statuses, ready: bool, as_json: bool) -> str:
 def show(task_id, as_json) -> int:
     """Show one task: its fields, why it is or is not ready, and its file."""
     ws = open_workspace()
-    task = named_task(ws, task_id)
+    task = ws.readable_task(task_id)
     reasons = graph.blockers(task, ws.tasks) if task.status == "todo" else []
     doc = ws.read(task.path)
-    handoffs = sorted(h.path for h in ws.handoffs if h.task == task.id)
+    handoffs = sorted((h.path for h in ws.handoffs if h.task == task.id), key=order_key)
     if as_json:
         emit_json(
             {

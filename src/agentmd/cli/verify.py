@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from agentmd.cli.common import emit_json, json_option, named_task, open_workspace
+from agentmd.cli.common import emit_json, json_option, open_workspace
 from agentmd.errors import AgentmdError
 from agentmd.verification import run_verify
 
@@ -17,7 +17,7 @@ def verify(task_id: str, no_record: bool, as_json: bool) -> int:
     """Run the task's verify commands at the repository root, every one of them, and record
     verified_commit, verified_at and verify_exit in the task. Exit 1 if any command fails."""
     ws = open_workspace()
-    task = named_task(ws, task_id)
+    task = ws.readable_task(task_id)
     if not task.verify:
         raise AgentmdError(
             f"task '{task_id}' declares no verify commands",

@@ -7,7 +7,7 @@ import os
 import click
 
 from agentmd import worktrees
-from agentmd.cli.common import emit_json, json_option, named_task, open_workspace
+from agentmd.cli.common import emit_json, json_option, open_workspace
 from agentmd.errors import AgentmdError
 
 
@@ -38,7 +38,7 @@ def worktree() -> None:
 def create(task_id: str) -> int:
     """Create the worktree of a claimed task on its branch, from the task's base commit."""
     ws = open_workspace()
-    task = named_task(ws, task_id)
+    task = ws.readable_task(task_id)
     if task.status not in ("active", "review"):
         raise AgentmdError(
             f"task '{task_id}' is {task.status}: a worktree is for a claimed task",
