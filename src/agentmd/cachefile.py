@@ -20,10 +20,15 @@ def read(path: Path) -> dict:
 
 
 def write(path: Path, data: dict) -> None:
+    write_text(path, json.dumps(data, separators=(",", ":")))
+
+
+def write_text(path: Path, payload: str) -> None:
+    """`payload`, already encoded, as the whole file (temp file, rename); nothing on failure."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
+        tmp.write_text(payload, encoding="utf-8")
         os.replace(tmp, path)
     except OSError:
         pass

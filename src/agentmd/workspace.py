@@ -16,7 +16,7 @@ from pathlib import Path
 from stat import S_ISREG
 from typing import TYPE_CHECKING, NamedTuple
 
-from agentmd import AGENTS_DIR, __version__, textfile
+from agentmd import AGENTS_DIR, __version__, cachefile, textfile
 from agentmd.errors import AgentmdError, LocatedError, Problem
 from agentmd.model import TASK_GOAL_PROMPT, Handoff, Note, Record, Settings, Task
 
@@ -394,8 +394,6 @@ def _record_from_json(rel: str, data: list) -> Record:
 
 
 def _read_cache(path: Path) -> tuple[dict[str, list], int]:
-    from agentmd import cachefile
-
     data = cachefile.read(path)
     if data.get("format") != CACHE_FORMAT:
         return {}, 0
@@ -422,10 +420,4 @@ def _write_cache(path: Path, files: dict[str, list], written: int) -> None:
         payload = json.dumps(
             {"format": CACHE_FORMAT, "written": written, "files": safe}, separators=(",", ":")
         )
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(payload, encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError:
-        pass
+    cachefile.write_text(path, payload)
