@@ -44,7 +44,11 @@ def child_env() -> dict[str, str]:
     """The environment of every command run: as installed, Python keeps compiled bytecode (a
     shell that sets PYTHONDONTWRITEBYTECODE would make each run compile agentmd from source);
     no inherited GIT_* variable points git elsewhere; commits have a fixed author."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_") and k != "PYTHONDONTWRITEBYTECODE"}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("GIT_") and k != "PYTHONDONTWRITEBYTECODE"
+    }
     env.update(
         GIT_AUTHOR_NAME="bench",
         GIT_AUTHOR_EMAIL="bench@example.com",
@@ -71,7 +75,11 @@ def run(argv: Iterable[str], cwd: Path, env: dict[str, str], expect: int = 0) ->
 
 
 def measure(
-    argv: Iterable[str], cwd: Path, env: dict[str, str], runs: int, before: Callable[[], None] | None = None
+    argv: Iterable[str],
+    cwd: Path,
+    env: dict[str, str],
+    runs: int,
+    before: Callable[[], None] | None = None,
 ) -> Measurement:
     """`runs` runs of the command, each followed by one of the floor, so that a busy machine
     slows both alike. One untimed run of each first: caches warm, bytecode written. `before`

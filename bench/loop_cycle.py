@@ -27,14 +27,18 @@ def peak_mb() -> float:
 
 def main(root: Path) -> None:
     said: list[str] = []
-    runner = loop.Loop(Workspace(root), loop.Options(worker="true", slots=8, dry_run=True), said.append)
+    runner = loop.Loop(
+        Workspace(root), loop.Options(worker="true", slots=8, dry_run=True), said.append
+    )
 
     def timed() -> float:
         started = time.perf_counter()
         outcome = runner.cycle()
         elapsed = time.perf_counter() - started
         if outcome == "broken":
-            raise SystemExit("the loop stopped: the bench plan does not pass check\n" + "\n".join(said[-10:]))
+            raise SystemExit(
+                "the loop stopped: the bench plan does not pass check\n" + "\n".join(said[-10:])
+            )
         return elapsed
 
     first = timed()

@@ -63,13 +63,15 @@ def make_plan(root: Path, n_tasks: int, env: dict[str, str], seed: int = 7) -> P
     (agents / "memory/log.md").write_text("# Log\n\n")
     for area in AREAS:
         (agents / "rules" / f"{area}.md").write_text(
-            f"---\ntitle: {area} rules\napplies_to: [\"src/{area}/**\"]\n---\n- Keep {area} pure.\n"
+            f'---\ntitle: {area} rules\napplies_to: ["src/{area}/**"]\n---\n- Keep {area} pure.\n'
         )
         (agents / "memory/decisions" / f"{area}.md").write_text(
-            f"---\ntitle: {area} decision\ndate: 2026-01-01\napplies_to: [\"src/{area}/**\"]\n---\n"
+            f'---\ntitle: {area} decision\ndate: 2026-01-01\napplies_to: ["src/{area}/**"]\n---\n'
             f"We chose the simple design for {area}.\n"
         )
-    (agents / "rules" / "always.md").write_text("---\ntitle: Always\nalways: true\n---\n- Be concise.\n")
+    (agents / "rules" / "always.md").write_text(
+        "---\ntitle: Always\nalways: true\n---\n- Be concise.\n"
+    )
 
     done = int(n_tasks * DONE_SHARE)
     tasks = [TaskSpec.draw(n, rng) for n in range(n_tasks)]

@@ -50,7 +50,13 @@ class Target(NamedTuple):
 
     def met(self, row: Row) -> bool:
         return (
-            (self.x_floor is None or (row.floor_seconds is not None and row.seconds <= self.x_floor * row.floor_seconds))
+            (
+                self.x_floor is None
+                or (
+                    row.floor_seconds is not None
+                    and row.seconds <= self.x_floor * row.floor_seconds
+                )
+            )
             and (self.seconds is None or row.seconds < self.seconds)
             and (self.mb is None or row.peak_mb < self.mb)
         )
@@ -107,7 +113,9 @@ def prepare(size: int, env: dict[str, str]) -> Path:
     result = subprocess.run([AGENTMD, "check"], cwd=root, env=env, capture_output=True, text=True)
     if result.returncode != 0:
         found = (result.stdout + result.stderr).splitlines()
-        raise SystemExit(f"the bench plan {root} does not pass agentmd check:\n" + "\n".join(found[:20]))
+        raise SystemExit(
+            f"the bench plan {root} does not pass agentmd check:\n" + "\n".join(found[:20])
+        )
     return root
 
 
@@ -135,7 +143,9 @@ def check_rows(root: Path, size: int, env: dict[str, str], runs: int) -> list[Ro
     call([AGENTMD, "hooks", "install"], root, env)
     stage_task_and_handoff(root, env)
     try:  # the hook as git runs it, on a commit of one task file and its handoff
-        rows.append(row(HOOK, size, measure([str(root / ".git" / "hooks" / "pre-commit")], root, env, runs)))
+        rows.append(
+            row(HOOK, size, measure([str(root / ".git" / "hooks" / "pre-commit")], root, env, runs))
+        )
     finally:
         call(["git", "reset", "-q", "--hard"], root, env)
         call(["git", "clean", "-q", "-fd", "--", ".agents/handoffs"], root, env)
@@ -148,7 +158,11 @@ def stage_task_and_handoff(root: Path, env: dict[str, str]) -> None:
     task = root / ".agents" / "tasks" / "t00000.md"
     task.write_text(task.read_text() + "\n## Notes\n\nReviewed again; nothing to change.\n")
     (root / ".agents" / "handoffs" / "2026-12-01-t00000.md").write_text(handoff(0, base))
-    call(["git", "add", ".agents/tasks/t00000.md", ".agents/handoffs/2026-12-01-t00000.md"], root, env)
+    call(
+        ["git", "add", ".agents/tasks/t00000.md", ".agents/handoffs/2026-12-01-t00000.md"],
+        root,
+        env,
+    )
 
 
 def loop_rows(root: Path, size: int, env: dict[str, str], runs: int) -> list[Row]:
@@ -160,14 +174,21 @@ def loop_rows(root: Path, size: int, env: dict[str, str], runs: int) -> list[Row
     ]
     refresh_git_index(root, env)
     # One process per run: the first cycle of a process happens once in it.
-    cycles = [json.loads(call([sys.executable, str(BENCH / "loop_cycle.py"), str(root)], root, env)) for _ in range(runs)]
+    cycles = [
+        json.loads(call([sys.executable, str(BENCH / "loop_cycle.py"), str(root)], root, env))
+        for _ in range(runs)
+    ]
     refresh_git_index(root, env)
 
     def median(key: str) -> float:
         return statistics.median(c[key] for c in cycles)
 
     first_peak, peak = max(c["first_peak_mb"] for c in cycles), max(c["peak_mb"] for c in cycles)
-    for command, key, mb in ((CYCLE_FIRST, "first", first_peak), (CYCLE_ONE, "changed", peak), (CYCLE_IDLE, "unchanged", peak)):
+    for command, key, mb in (
+        (CYCLE_FIRST, "first", first_peak),
+        (CYCLE_ONE, "changed", peak),
+        (CYCLE_IDLE, "unchanged", peak),
+    ):
         rows.append(Row(command, size, median(key), mb, None, TARGETS[command]))
     return rows
 
@@ -195,16 +216,24 @@ def table(rows: list[Row], runs: int, load: float) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", default="100,1000,10000", help="plan sizes, in tasks (default: %(default)s)")
-    parser.add_argument("--runs", type=int, default=7, help="timed runs of each command (default: %(default)s)")
-    parser.add_argument("--only", default=",".join(GROUPS), help="groups to run (default: %(default)s)")
+    parser.add_argument(
+        "--sizes", default="100,1000,10000", help="plan sizes, in tasks (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--runs", type=int, default=7, help="timed runs of each command (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--only", default=",".join(GROUPS), help="groups to run (default: %(default)s)"
+    )
     args = parser.parse_args()
     sizes = [int(size) for size in args.sizes.split(",")]
     only = set(args.only.split(","))
     if only - set(GROUPS) or args.runs < 1:
         parser.error(f"--only takes some of {','.join(GROUPS)}; --runs at least 1")
     if not os.access(AGENTMD, os.X_OK):
-        raise SystemExit(f"no {AGENTMD}: run this with the Python agentmd is installed in (.venv/bin/python)")
+        raise SystemExit(
+            f"no {AGENTMD}: run this with the Python agentmd is installed in (.venv/bin/python)"
+        )
 
     env = child_env()
     WORK.mkdir(exist_ok=True)

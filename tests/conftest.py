@@ -28,9 +28,16 @@ GIT_ENV = {
 }
 
 
-ANTHROPIC_ENV = ("ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_PROFILE", "ANTHROPIC_CONFIG_DIR", "ANTHROPIC_CUSTOM_HEADERS")
+ANTHROPIC_ENV = (
+    "ANTHROPIC_AUTH_TOKEN",
+    "ANTHROPIC_PROFILE",
+    "ANTHROPIC_CONFIG_DIR",
+    "ANTHROPIC_CUSTOM_HEADERS",
+)
 PROXY_ENV = tuple(
-    name for base in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY") for name in (base, base.lower())
+    name
+    for base in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
+    for name in (base, base.lower())
 )
 
 
@@ -80,7 +87,11 @@ class NetworkGuard:
 @pytest.fixture(autouse=True)
 def network_guard(monkeypatch):
     guard = NetworkGuard()
-    connect, connect_ex, getaddrinfo = socket.socket.connect, socket.socket.connect_ex, socket.getaddrinfo
+    connect, connect_ex, getaddrinfo = (
+        socket.socket.connect,
+        socket.socket.connect_ex,
+        socket.getaddrinfo,
+    )
 
     def guarded_connect(sock, address):
         guard.check(address)
@@ -93,7 +104,9 @@ def network_guard(monkeypatch):
     def guarded_getaddrinfo(host, *args, **kwargs):
         # A name lookup is traffic too: only names that cannot leave the machine resolve.
         if host not in (None, "localhost", b"localhost"):
-            guard.check((host.decode() if isinstance(host, bytes) else host, args[0] if args else 0))
+            guard.check(
+                (host.decode() if isinstance(host, bytes) else host, args[0] if args else 0)
+            )
         return getaddrinfo(host, *args, **kwargs)
 
     monkeypatch.setattr(socket.socket, "connect", guarded_connect)
@@ -117,9 +130,7 @@ def fake_api(monkeypatch):
 
 
 def git(repo: Path, *args: str) -> str:
-    result = subprocess.run(
-        ["git", *args], cwd=repo, capture_output=True, text=True, check=True
-    )
+    result = subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=True)
     return result.stdout
 
 
@@ -182,7 +193,9 @@ def invoke_with_args(invoke, args: list[str]) -> int:
         sys.argv = saved
 
 
-def run_agentmd(cwd: Path, *args: str, input: str | None = None, env: dict | None = None, timeout: float = 60):
+def run_agentmd(
+    cwd: Path, *args: str, input: str | None = None, env: dict | None = None, timeout: float = 60
+):
     """Run the real console script in a subprocess."""
     return subprocess.run(
         [sys.executable, "-m", "agentmd", *args],

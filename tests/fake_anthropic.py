@@ -69,9 +69,17 @@ ERROR_TYPES = {
 }
 
 
-def error(status: int, message: str = "", retry_after: str | None = None, retry_after_ms: str | None = "5") -> Reply:
+def error(
+    status: int, message: str = "", retry_after: str | None = None, retry_after_ms: str | None = "5"
+) -> Reply:
     """An API error as the real API sends it; retryable ones carry a tiny wait so tests stay fast."""
-    body = {"type": "error", "error": {"type": ERROR_TYPES.get(status, "api_error"), "message": message or f"fake {status}"}}
+    body = {
+        "type": "error",
+        "error": {
+            "type": ERROR_TYPES.get(status, "api_error"),
+            "message": message or f"fake {status}",
+        },
+    }
     headers = []
     if retry_after is not None:
         headers.append(("retry-after", retry_after))
@@ -114,9 +122,20 @@ class FakeAnthropic:
                     body = raw.decode(errors="replace")
                 path = self.path.split("?")[0]
                 with lock:
-                    fake.requests.append(Request(path, {k.lower(): v for k, v in self.headers.items()}, body, time.monotonic()))
+                    fake.requests.append(
+                        Request(
+                            path,
+                            {k.lower(): v for k, v in self.headers.items()},
+                            body,
+                            time.monotonic(),
+                        )
+                    )
                     if path == "/v1/messages":
-                        reply = fake.messages.pop(0) if fake.messages else error(500, "the fake has no scripted answer left")
+                        reply = (
+                            fake.messages.pop(0)
+                            if fake.messages
+                            else error(500, "the fake has no scripted answer left")
+                        )
                     elif path == "/v1/messages/count_tokens":
                         reply = fake.counts.pop(0) if fake.counts else fake.counter(body)
                     else:

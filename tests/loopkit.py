@@ -40,13 +40,17 @@ def worker(mode: str) -> str:
     return f"{sys.executable} {WORKER} {mode}"
 
 
-def make_plan(repo: Path, tasks: dict[str, list[str]], max_attempts: int = 3, extra: str = "") -> Path:
+def make_plan(
+    repo: Path, tasks: dict[str, list[str]], max_attempts: int = 3, extra: str = ""
+) -> Path:
     """`tasks` maps an id to its dependencies; everything is committed on main."""
     assert cli(repo, "init").exit_code == 0
     agents = repo / ".agents"
     (agents / "plan.md").write_text(PLAN.format(max_attempts=max_attempts, extra=extra))
     for task_id, deps in tasks.items():
-        (agents / "tasks" / f"{task_id}.md").write_text(TASK.format(id=task_id, deps=", ".join(deps)))
+        (agents / "tasks" / f"{task_id}.md").write_text(
+            TASK.format(id=task_id, deps=", ".join(deps))
+        )
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "plan")
     return repo
@@ -59,7 +63,9 @@ def loop_env() -> dict[str, str]:
 
 def status_of(repo: Path, task_id: str) -> str:
     text = (repo / ".agents" / "tasks" / f"{task_id}.md").read_text()
-    return next(line.split(":", 1)[1].strip() for line in text.splitlines() if line.startswith("status:"))
+    return next(
+        line.split(":", 1)[1].strip() for line in text.splitlines() if line.startswith("status:")
+    )
 
 
 def attempts_section(repo: Path, task_id: str) -> str:

@@ -32,7 +32,9 @@ def test_a_429_is_retried_after_the_wait_retry_after_asks_for(example, fake_api)
 def test_500_and_529_overloaded_are_retried_until_an_answer_comes(example, fake_api):
     fake_api.messages = [error(500), error(529)] + [tool_use("write_tasks", {"tasks": []})] * 2
     result = cli(example, "decompose", "anything")
-    assert len(fake_api.calls("/v1/messages")) == 4  # 2 retries, then the answer, then the second ask
+    assert (
+        len(fake_api.calls("/v1/messages")) == 4
+    )  # 2 retries, then the answer, then the second ask
     assert result.exit_code == 1
     assert "  - tasks must be a non-empty list of tasks\n" in result.stderr
 
@@ -64,7 +66,10 @@ def test_a_server_that_does_not_answer_in_time_is_a_timeout(example, fake_api):
 def test_the_key_and_the_api_version_are_sent(example, fake_api):
     assert cli(example, "tokens", "--tokens", "exact", "README.md").exit_code == 0
     headers = fake_api.calls(COUNT)[0].headers
-    assert "sk-ant-test" in (headers.get("x-api-key", ""), headers.get("authorization", "").removeprefix("Bearer "))
+    assert "sk-ant-test" in (
+        headers.get("x-api-key", ""),
+        headers.get("authorization", "").removeprefix("Bearer "),
+    )
     assert headers.get("anthropic-version")
 
 
@@ -73,8 +78,12 @@ def test_an_unreachable_endpoint_is_one_clear_error(example, monkeypatch):
     set_plan(example, "model_retries: 0\n")
     result = cli(example, "tokens", "--tokens", "exact", "README.md")  # ANTHROPIC_BASE_URL: port 9
     assert result.exit_code == 2
-    assert result.stderr.startswith("agentmd: error: cannot reach the Anthropic API at http://127.0.0.1:9")
-    assert result.stderr.endswith("  hint: check the network, and ANTHROPIC_BASE_URL if it is set\n")
+    assert result.stderr.startswith(
+        "agentmd: error: cannot reach the Anthropic API at http://127.0.0.1:9"
+    )
+    assert result.stderr.endswith(
+        "  hint: check the network, and ANTHROPIC_BASE_URL if it is set\n"
+    )
 
 
 def test_without_the_sdk_the_command_says_how_to_install_it(example, tmp_path):
@@ -90,7 +99,12 @@ def test_without_the_sdk_the_command_says_how_to_install_it(example, tmp_path):
         "sys.meta_path.insert(0, Hide())\n"
     )
     result = run_agentmd(
-        example, "tokens", "--tokens", "exact", "README.md", env={"ANTHROPIC_API_KEY": "sk", "PYTHONPATH": str(hide)}
+        example,
+        "tokens",
+        "--tokens",
+        "exact",
+        "README.md",
+        env={"ANTHROPIC_API_KEY": "sk", "PYTHONPATH": str(hide)},
     )
     assert result.returncode == 2
     assert result.stderr == (
@@ -106,16 +120,27 @@ def test_the_network_guard_refuses_any_address_but_loopback(network_guard):
     with socket.socket() as sock, pytest.raises(ConnectionRefusedError):
         sock.connect(("198.51.100.7", 80))
     # create_connection resolves the address first: the guard refuses it there
-    assert network_guard.attempts == [("192.0.2.1", 443), ("api.anthropic.com", 443), ("198.51.100.7", 80)]
+    assert network_guard.attempts == [
+        ("192.0.2.1", 443),
+        ("api.anthropic.com", 443),
+        ("198.51.100.7", 80),
+    ]
     network_guard.attempts.clear()  # seen; the guard would otherwise fail this test
 
 
 def imported_modules(cwd, *args: str) -> set[str]:
     result = subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "agentmd", *args], cwd=cwd, capture_output=True, text=True
+        [sys.executable, "-X", "importtime", "-m", "agentmd", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stderr[-2000:]
-    return {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines() if line.startswith("import time:")}
+    return {
+        line.rsplit("|", 1)[-1].strip()
+        for line in result.stderr.splitlines()
+        if line.startswith("import time:")
+    }
 
 
 def test_version_next_and_estimated_tokens_do_not_import_anthropic(example):

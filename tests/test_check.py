@@ -20,7 +20,9 @@ def write(root, rel, text):
 
 
 def task(title="A task", status="todo", extra=""):
-    return f"---\ntitle: {title}\nstatus: {status}\npriority: medium\n{extra}---\n## Goal\n\nDo it.\n"
+    return (
+        f"---\ntitle: {title}\nstatus: {status}\npriority: medium\n{extra}---\n## Goal\n\nDo it.\n"
+    )
 
 
 def test_check_passes_on_the_example_plan(example):
@@ -38,7 +40,9 @@ def test_check_outside_a_workspace_says_how_to_start(tmp_path):
 
 
 def test_unquoted_at_sign_is_located_with_the_quoting_fix(example):
-    write(example, ".agents/tasks/owner.md", "---\ntitle: Owner\nowner: @alice\nstatus: todo\n---\n")
+    write(
+        example, ".agents/tasks/owner.md", "---\ntitle: Owner\nowner: @alice\nstatus: todo\n---\n"
+    )
     result = cli(example, "check")
     assert result.exit_code == 1
     assert (
@@ -48,38 +52,82 @@ def test_unquoted_at_sign_is_located_with_the_quoting_fix(example):
 
 
 def test_task_findings_each_at_their_line(example):
-    write(example, ".agents/tasks/bad.md", task(status="Doing", extra=(
-        "priorty: high\n"
-        "depends_on: [tokenizer, nosuch]\n"
-        "outputs: [/etc/passwd, ../outside.txt]\n"
-    )))
+    write(
+        example,
+        ".agents/tasks/bad.md",
+        task(
+            status="Doing",
+            extra=(
+                "priorty: high\n"
+                "depends_on: [tokenizer, nosuch]\n"
+                "outputs: [/etc/passwd, ../outside.txt]\n"
+            ),
+        ),
+    )
     write(example, ".agents/tasks/bare.md", "# Just a heading\n\nNo front matter here.\n")
     result = cli(example, "check")
     assert result.exit_code == 1
     out = result.stdout
-    assert ".agents/tasks/bad.md:3:1: error bad-status: status 'Doing' is not one of todo, active, review, done, failed, blocked\n" in out
-    assert ".agents/tasks/bad.md:5:1: error unknown-key: unknown key 'priorty' (did you mean 'priority'?)\n  hint: rename it to 'priority'\n" in out
-    assert ".agents/tasks/bad.md:6:1: error dangling-dependency: depends on 'nosuch', which is not a task\n" in out
-    assert ".agents/tasks/bad.md:7:1: error path-escapes: outputs '/etc/passwd' is absolute\n" in out
-    assert ".agents/tasks/bad.md:7:1: error path-escapes: outputs '../outside.txt' climbs out of the repository with '..'\n" in out
-    assert ".agents/tasks/bare.md:1:1: error task-no-frontmatter: task file has no front matter\n" in out
+    assert (
+        ".agents/tasks/bad.md:3:1: error bad-status: status 'Doing' is not one of todo, active, review, done, failed, blocked\n"
+        in out
+    )
+    assert (
+        ".agents/tasks/bad.md:5:1: error unknown-key: unknown key 'priorty' (did you mean 'priority'?)\n  hint: rename it to 'priority'\n"
+        in out
+    )
+    assert (
+        ".agents/tasks/bad.md:6:1: error dangling-dependency: depends on 'nosuch', which is not a task\n"
+        in out
+    )
+    assert (
+        ".agents/tasks/bad.md:7:1: error path-escapes: outputs '/etc/passwd' is absolute\n" in out
+    )
+    assert (
+        ".agents/tasks/bad.md:7:1: error path-escapes: outputs '../outside.txt' climbs out of the repository with '..'\n"
+        in out
+    )
+    assert (
+        ".agents/tasks/bare.md:1:1: error task-no-frontmatter: task file has no front matter\n"
+        in out
+    )
 
 
 def test_an_unknown_key_with_no_near_miss_is_only_a_warning(example):
     write(example, ".agents/tasks/custom.md", task(extra="estimate_hours: 3\n"))
     result = cli(example, "check")
     assert result.exit_code == 0, result.output
-    assert ".agents/tasks/custom.md:5:1: warning unknown-key: unknown key 'estimate_hours'\n" in result.stdout
+    assert (
+        ".agents/tasks/custom.md:5:1: warning unknown-key: unknown key 'estimate_hours'\n"
+        in result.stdout
+    )
 
 
 def test_wrong_types_and_a_bad_priority(example):
-    write(example, ".agents/tasks/types.md", task(extra="depends_on: 3\nverify: {a: b}\nattempts: many\n").replace(
-        "priority: medium", "priority: urgent"))
+    write(
+        example,
+        ".agents/tasks/types.md",
+        task(extra="depends_on: 3\nverify: {a: b}\nattempts: many\n").replace(
+            "priority: medium", "priority: urgent"
+        ),
+    )
     out = cli(example, "check").stdout
-    assert ".agents/tasks/types.md:4:1: error bad-priority: priority 'urgent' is not one of high, medium, low\n" in out
-    assert ".agents/tasks/types.md:5:1: error bad-type: 'depends_on' should be a list, not a number\n" in out
-    assert ".agents/tasks/types.md:6:1: error bad-type: 'verify' should be a list, not a mapping\n" in out
-    assert ".agents/tasks/types.md:7:1: error bad-type: 'attempts' should be a whole number >= 0\n" in out
+    assert (
+        ".agents/tasks/types.md:4:1: error bad-priority: priority 'urgent' is not one of high, medium, low\n"
+        in out
+    )
+    assert (
+        ".agents/tasks/types.md:5:1: error bad-type: 'depends_on' should be a list, not a number\n"
+        in out
+    )
+    assert (
+        ".agents/tasks/types.md:6:1: error bad-type: 'verify' should be a list, not a mapping\n"
+        in out
+    )
+    assert (
+        ".agents/tasks/types.md:7:1: error bad-type: 'attempts' should be a whole number >= 0\n"
+        in out
+    )
 
 
 def test_a_dependency_cycle_is_printed_round(example):
@@ -87,13 +135,20 @@ def test_a_dependency_cycle_is_printed_round(example):
     write(example, ".agents/tasks/b.md", task(extra="depends_on: [c]\n"))
     write(example, ".agents/tasks/c.md", task(extra="depends_on: [a]\n"))
     out = cli(example, "check").stdout
-    assert ".agents/tasks/a.md:5:1: error dependency-cycle: dependency cycle: a -> b -> c -> a\n" in out
+    assert (
+        ".agents/tasks/a.md:5:1: error dependency-cycle: dependency cycle: a -> b -> c -> a\n"
+        in out
+    )
 
 
 def test_conflict_markers_are_found_but_a_heading_underline_is_not(example):
-    write(example, ".agents/memory/decisions/merge.md", (
-        "---\ntitle: Merge\n---\nTitle\n=======\n\n<<<<<<< HEAD\nours\n=======\ntheirs\n>>>>>>> branch\n"
-    ))
+    write(
+        example,
+        ".agents/memory/decisions/merge.md",
+        (
+            "---\ntitle: Merge\n---\nTitle\n=======\n\n<<<<<<< HEAD\nours\n=======\ntheirs\n>>>>>>> branch\n"
+        ),
+    )
     out = cli(example, "check").stdout
     found = [line for line in out.splitlines() if "conflict-marker" in line]
     assert found == [
@@ -115,8 +170,14 @@ def test_a_task_in_review_without_a_handoff_is_an_error(example):
 
 def test_an_expired_lease_is_a_warning(example, monkeypatch):
     monkeypatch.setenv("AGENTMD_NOW", "2026-11-20T15:00:00Z")
-    write(example, ".agents/tasks/old.md", task(status="active", extra=(
-        "claimed_by: bob\nclaimed_at: 2026-11-20T10:00:00Z\nlease: 2h\n")))
+    write(
+        example,
+        ".agents/tasks/old.md",
+        task(
+            status="active",
+            extra=("claimed_by: bob\nclaimed_at: 2026-11-20T10:00:00Z\nlease: 2h\n"),
+        ),
+    )
     result = cli(example, "check")
     assert result.exit_code == 0
     assert (
@@ -144,7 +205,10 @@ def test_a_ready_task_too_large_for_the_prompt_budget(example):
     path = example / ".agents/tasks/tokenizer.md"
     path.write_text(path.read_text() + "\n" + "Very long notes. " * 300)
     out = cli(example, "check").stdout
-    assert ".agents/tasks/tokenizer.md:1:1: error prompt-too-large: task 'tokenizer' is too large to delegate" in out
+    assert (
+        ".agents/tasks/tokenizer.md:1:1: error prompt-too-large: task 'tokenizer' is too large to delegate"
+        in out
+    )
     assert "  hint: decompose it" in out
 
 
@@ -154,7 +218,10 @@ def test_an_output_that_is_a_symlink_out_of_the_repo_is_found(example, tmp_path)
     os.symlink(outside, example / "linked")
     write(example, ".agents/tasks/sym.md", task(extra="outputs: [linked/file.py]\n"))
     out = cli(example, "check").stdout
-    assert f".agents/tasks/sym.md:5:1: error path-escapes: outputs 'linked/file.py' is a symlink that points outside the repository (to {outside}/file.py)\n" in out
+    assert (
+        f".agents/tasks/sym.md:5:1: error path-escapes: outputs 'linked/file.py' is a symlink that points outside the repository (to {outside}/file.py)\n"
+        in out
+    )
 
 
 def test_fix_quotes_the_value_and_lowercases_the_status_and_nothing_else(example):
@@ -162,7 +229,7 @@ def test_fix_quotes_the_value_and_lowercases_the_status_and_nothing_else(example
     path = write(example, ".agents/tasks/owner.md", before)
     result = cli(example, "check", "--fix")
     assert result.stdout.startswith(
-        "fixed .agents/tasks/owner.md:3: quoted the value: owner: \"@alice\"\n"
+        'fixed .agents/tasks/owner.md:3: quoted the value: owner: "@alice"\n'
         "fixed .agents/tasks/owner.md:4: status 'Todo' -> 'todo'\n"
     )
     assert path.read_text() == before.replace("@alice", '"@alice"').replace("Todo", "todo")
@@ -174,7 +241,11 @@ def test_json_and_github_formats(example):
     data = json.loads(cli(example, "check", "--format", "json").stdout)
     assert data["schema"] == 1 and data["errors"] == 1
     assert data["findings"][-1] == {
-        "path": ".agents/tasks/bad.md", "line": 3, "col": 1, "severity": "error", "code": "bad-status",
+        "path": ".agents/tasks/bad.md",
+        "line": 3,
+        "col": 1,
+        "severity": "error",
+        "code": "bad-status",
         "message": "status 'Doing' is not one of todo, active, review, done, failed, blocked",
         "hint": "use one of todo, active, review, done, failed, blocked (plan.md's 'statuses' sets the list)",
     }
@@ -192,13 +263,19 @@ def test_check_of_given_paths_checks_only_those(example):
     result = cli(example, "check", ".agents/tasks/tokenizer.md", "notes")
     assert result.exit_code == 1
     assert "bad.md" not in result.stdout
-    assert result.stdout == "notes/conf.yml:2:4: error yaml: not valid YAML: mapping values are not allowed in this context\n"
+    assert (
+        result.stdout
+        == "notes/conf.yml:2:4: error yaml: not valid YAML: mapping values are not allowed in this context\n"
+    )
 
 
 def test_check_runs_a_duplicate_key_finding(example):
     write(example, ".agents/tasks/dup.md", task(extra="status: done\n"))
     out = cli(example, "check").stdout
-    assert ".agents/tasks/dup.md:5:1: error duplicate-key: 'status' is set twice (first on line 3); YAML keeps only this one\n" in out
+    assert (
+        ".agents/tasks/dup.md:5:1: error duplicate-key: 'status' is set twice (first on line 3); YAML keeps only this one\n"
+        in out
+    )
 
 
 def test_the_tokens_option_is_accepted(example):
@@ -244,23 +321,36 @@ def test_check_counts_files_in_a_repo_without_commits(tmp_path):
 
 
 def test_conflict_markers_in_an_agents_md_anywhere_are_found(example):
-    write(example, "pkg/AGENTS.md", "# Rules\n<<<<<<< HEAD\nuse tabs\n=======\nuse spaces\n>>>>>>> other\n")
+    write(
+        example,
+        "pkg/AGENTS.md",
+        "# Rules\n<<<<<<< HEAD\nuse tabs\n=======\nuse spaces\n>>>>>>> other\n",
+    )
     out = cli(example, "check").stdout
     assert "pkg/AGENTS.md:2:1: error conflict-marker: git conflict marker '<<<<<<<'\n" in out
 
 
 def test_a_findings_file_from_agentmd_review_is_checked(example):
-    write(example, ".agents/reviews/2026-11-22-tokenizer.md", (
-        "---\ntask: tokenizer\nverdict: maybe\nblocking: 0\nfindings: 0\nbase: abcdef1\nhead: abcdef2\n---\n## Summary\n"
-    ))
+    write(
+        example,
+        ".agents/reviews/2026-11-22-tokenizer.md",
+        (
+            "---\ntask: tokenizer\nverdict: maybe\nblocking: 0\nfindings: 0\nbase: abcdef1\nhead: abcdef2\n---\n## Summary\n"
+        ),
+    )
     result = cli(example, "check")
     assert result.exit_code == 1
-    assert ".agents/reviews/2026-11-22-tokenizer.md:3:1: error bad-value: verdict must be one of pass, changes_requested, not 'maybe'\n" in result.stdout
+    assert (
+        ".agents/reviews/2026-11-22-tokenizer.md:3:1: error bad-value: verdict must be one of pass, changes_requested, not 'maybe'\n"
+        in result.stdout
+    )
 
 
 def test_the_model_settings_are_known_plan_keys(example):
     plan = example / ".agents/plan.md"
-    plan.write_text(plan.read_text().replace("lease: 2h\n", "lease: 2h\nmodel: claude-sonnet-4-5\n"))
+    plan.write_text(
+        plan.read_text().replace("lease: 2h\n", "lease: 2h\nmodel: claude-sonnet-4-5\n")
+    )
     assert "unknown-key" not in cli(example, "check").stdout
 
 
@@ -287,7 +377,13 @@ def test_a_process_that_checks_again_sees_each_change(example):
 
     def codes():
         ws.refresh()
-        return sorted({(p.path, p.code) for p in check_workspace(ws, ESTIMATE).problems if p.severity == "error"})
+        return sorted(
+            {
+                (p.path, p.code)
+                for p in check_workspace(ws, ESTIMATE).problems
+                if p.severity == "error"
+            }
+        )
 
     assert codes() == []
     reused = ws.tasks["cli"].record
@@ -327,7 +423,11 @@ def test_a_task_still_holding_the_templates_text_is_named_by_check_and_next(exam
 
 
 def test_a_projects_own_task_template_is_what_counts_as_unfilled(example):
-    write(example, ".agents/templates/task.md", "---\ntitle: $title\nstatus: todo\n---\n## Why\n\nSay why.\n")
+    write(
+        example,
+        ".agents/templates/task.md",
+        "---\ntitle: $title\nstatus: todo\n---\n## Why\n\nSay why.\n",
+    )
     assert cli(example, "block", "tokenizer", "--reason", "waiting for a decision").exit_code == 0
     assert cli(example, "add", "Polish the output", "--priority", "high").exit_code == 0
     assert cli(example, "next").stderr == (

@@ -36,9 +36,13 @@ print("\\n".join(claimed))
 def test_eight_processes_claim_two_hundred_tasks_each_exactly_once(repo):
     cli(repo, "init")
     for n in range(200):
-        (repo / f".agents/tasks/t{n:03d}.md").write_text(f"---\ntitle: Task {n}\nstatus: todo\n---\n")
+        (repo / f".agents/tasks/t{n:03d}.md").write_text(
+            f"---\ntitle: Task {n}\nstatus: todo\n---\n"
+        )
     procs = [
-        subprocess.Popen([sys.executable, "-c", CLAIMER, str(repo), f"w{n}"], stdout=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, "-c", CLAIMER, str(repo), f"w{n}"], stdout=subprocess.PIPE, text=True
+        )
         for n in range(8)
     ]
     claims = {}
@@ -71,7 +75,9 @@ with Workspace(Path(sys.argv[1])).lock():
 def test_a_lock_left_by_a_killed_process_is_recovered(repo):
     cli(repo, "init")
     cli(repo, "add", "Only task", "--id", "only")
-    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(repo)], stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(repo)], stdout=subprocess.PIPE, text=True
+    )
     assert holder.stdout.readline() == "locked\n"
     holder.send_signal(signal.SIGKILL)
     holder.wait(timeout=10)
@@ -103,7 +109,9 @@ def test_a_writer_killed_mid_write_never_leaves_a_truncated_file(tmp_path):
     path.write_text("A" * 3_000_000 + "\n")
     valid = {"A" * 3_000_000 + "\n", "B" * 2_000_000 + "\n"}
     for delay in (0.01, 0.03, 0.05, 0.08, 0.13, 0.21, 0.34, 0.02, 0.07, 0.11):
-        writer = subprocess.Popen([sys.executable, "-c", WRITER, str(path)], stdout=subprocess.PIPE, text=True)
+        writer = subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(path)], stdout=subprocess.PIPE, text=True
+        )
         assert writer.stdout.readline() == "ready\n"
         time.sleep(delay)
         os.kill(writer.pid, signal.SIGKILL)
@@ -144,7 +152,9 @@ def test_readers_never_see_a_partial_file_while_claims_run(repo):
     cli(repo, "init")
     for n in range(30):
         (repo / f".agents/tasks/t{n:02d}.md").write_text(f"---\ntitle: Task {n}\n---\n")
-    claimer = subprocess.Popen([sys.executable, "-c", CLAIMER, str(repo), "w"], stdout=subprocess.PIPE, text=True)
+    claimer = subprocess.Popen(
+        [sys.executable, "-c", CLAIMER, str(repo), "w"], stdout=subprocess.PIPE, text=True
+    )
     while claimer.poll() is None:
         result = cli(repo, "list", "--json")
         assert result.exit_code == 0 and result.stderr == "", result.stderr

@@ -19,8 +19,14 @@ from agentmd.frontmatter import (
 from agentmd.textfile import decode
 from conftest import CORPUS
 
-FILES = sorted(p for p in CORPUS.rglob("*") if p.is_file() and p.name != "MANIFEST.tsv") if CORPUS.is_dir() else []
-pytestmark = pytest.mark.skipif(not FILES, reason=f"no corpus at {CORPUS} (a user's clone has no ../shared)")
+FILES = (
+    sorted(p for p in CORPUS.rglob("*") if p.is_file() and p.name != "MANIFEST.tsv")
+    if CORPUS.is_dir()
+    else []
+)
+pytestmark = pytest.mark.skipif(
+    not FILES, reason=f"no corpus at {CORPUS} (a user's clone has no ../shared)"
+)
 
 
 def front_mattered():

@@ -29,7 +29,10 @@ def task(task_id: str, **changes) -> dict:
     return {**data, **changes}
 
 
-GOOD = [task("reader", priority="high"), task("writer", depends_on=["reader", "tokenizer"], notes="Mind the BOM.")]
+GOOD = [
+    task("reader", priority="high"),
+    task("writer", depends_on=["reader", "tokenizer"], notes="Mind the BOM."),
+]
 
 
 @pytest.fixture
@@ -43,7 +46,10 @@ def test_decompose_writes_valid_tasks_that_next_can_compile(plan, fake_api):
     result = cli(plan, "decompose", "Read and write tally files")
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert [line.split(" (")[0] for line in lines] == ["wrote .agents/tasks/reader.md", "wrote .agents/tasks/writer.md"]
+    assert [line.split(" (")[0] for line in lines] == [
+        "wrote .agents/tasks/reader.md",
+        "wrote .agents/tasks/writer.md",
+    ]
     assert (plan / ".agents/tasks/writer.md").read_text() == (
         "---\n"
         "title: Write writer\n"
@@ -69,7 +75,10 @@ def test_decompose_writes_valid_tasks_that_next_can_compile(plan, fake_api):
     assert "## The repository's files\n\nREADME.md" in system
     assert "- tokenizer (todo): Split text into words" in system
     assert request.body["system"][-1]["cache_control"] == {"type": "ephemeral"}
-    assert request.body["messages"][0]["content"] == "Decompose this intent into tasks:\n\nRead and write tally files"
+    assert (
+        request.body["messages"][0]["content"]
+        == "Decompose this intent into tasks:\n\nRead and write tally files"
+    )
 
 
 def test_an_invalid_answer_is_sent_back_once_and_the_second_is_written(plan, fake_api):
@@ -80,7 +89,10 @@ def test_an_invalid_answer_is_sent_back_once_and_the_second_is_written(plan, fak
         task("Bad/id"),
         task("leaky", outputs=["../outside.py"], verify=[]),
     ]
-    fake_api.messages = [tool_use("write_tasks", {"tasks": bad}), tool_use("write_tasks", {"tasks": GOOD}, "toolu_02")]
+    fake_api.messages = [
+        tool_use("write_tasks", {"tasks": bad}),
+        tool_use("write_tasks", {"tasks": GOOD}, "toolu_02"),
+    ]
     result = cli(plan, "decompose", "Read and write tally files")
     assert result.exit_code == 0, result.output
     first, second = fake_api.calls("/v1/messages")
@@ -97,9 +109,13 @@ def test_an_invalid_answer_is_sent_back_once_and_the_second_is_written(plan, fak
     )
     assert second.body["messages"][1] == {
         "role": "assistant",
-        "content": [{"type": "tool_use", "id": "toolu_01", "name": "write_tasks", "input": {"tasks": bad}}],
+        "content": [
+            {"type": "tool_use", "id": "toolu_01", "name": "write_tasks", "input": {"tasks": bad}}
+        ],
     }
-    assert (plan / ".agents/tasks/reader.md").is_file() and (plan / ".agents/tasks/writer.md").is_file()
+    assert (plan / ".agents/tasks/reader.md").is_file() and (
+        plan / ".agents/tasks/writer.md"
+    ).is_file()
 
 
 def test_two_invalid_answers_write_nothing_and_exit_1(plan, fake_api):
@@ -154,12 +170,20 @@ def test_intent_and_from_together_are_a_usage_error(plan):
     ("reply", "message"),
     [
         (error(401), "the Anthropic API refused the key (401 authentication_error: fake 401)"),
-        (error(403), "the key may not use model 'claude-sonnet-5-5' here (403 permission_error: fake 403)"),
-        (error(404), "not found (404 not_found_error: fake 404): is 'claude-sonnet-5-5' a model id?"),
+        (
+            error(403),
+            "the key may not use model 'claude-sonnet-5-5' here (403 permission_error: fake 403)",
+        ),
+        (
+            error(404),
+            "not found (404 not_found_error: fake 404): is 'claude-sonnet-5-5' a model id?",
+        ),
         (malformed(), "the Anthropic API sent an answer that cannot be read: "),
     ],
 )
-def test_a_refused_or_unreadable_call_is_one_clear_error_and_writes_nothing(plan, fake_api, reply, message):
+def test_a_refused_or_unreadable_call_is_one_clear_error_and_writes_nothing(
+    plan, fake_api, reply, message
+):
     fake_api.messages = [reply]
     result = cli(plan, "decompose", "Read tally files")
     assert result.exit_code == 2
@@ -177,14 +201,24 @@ def test_decompose_without_a_key_says_so_in_one_line(plan):
 
 
 def test_a_long_file_list_folds_deep_folders_into_counts_then_cuts():
-    paths = ["README.md"] + [f"src/pkg/mod{n}.py" for n in range(50)] + [f"tests/test_{n}.py" for n in range(50)]
+    paths = (
+        ["README.md"]
+        + [f"src/pkg/mod{n}.py" for n in range(50)]
+        + [f"tests/test_{n}.py" for n in range(50)]
+    )
     assert file_list(paths, 10_000) == ("\n".join(paths), "")
     assert file_list(paths, 300) == (
         "README.md\nsrc/pkg/ (50 files)\n" + "\n".join(f"tests/test_{n}.py" for n in range(50)),
         "101 files; folders below 2 level(s) are shown as counts",
     )
-    assert file_list(paths, 20) == ("README.md\nsrc/ (50 files)\ntests/ (50 files)", "101 files; folders below 1 level(s) are shown as counts")
-    assert file_list(paths, 10) == ("README.md\nsrc/ (50 files)", "1 more entries left out to fit the budget")
+    assert file_list(paths, 20) == (
+        "README.md\nsrc/ (50 files)\ntests/ (50 files)",
+        "101 files; folders below 1 level(s) are shown as counts",
+    )
+    assert file_list(paths, 10) == (
+        "README.md\nsrc/ (50 files)",
+        "1 more entries left out to fit the budget",
+    )
 
 
 def test_the_console_script_reaches_the_fake_through_the_environment(plan, fake_api):

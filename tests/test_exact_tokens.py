@@ -31,7 +31,9 @@ def test_tokens_exact_shows_the_estimate_beside_each_count(example, fake_api):
     )
     sent = fake_api.calls(COUNT)[0]
     assert sent.body["model"] == "claude-sonnet-5-5"
-    assert sent.body["messages"] == [{"role": "user", "content": "one two three four five six seven eight nine ten " * 3}]
+    assert sent.body["messages"] == [
+        {"role": "user", "content": "one two three four five six seven eight nine ten " * 3}
+    ]
 
 
 def test_exact_counts_are_cached_so_a_second_run_makes_no_request(example, fake_api):
@@ -51,7 +53,10 @@ def test_the_cache_is_per_model(example, fake_api):
     plan = example / ".agents/plan.md"
     plan.write_text(plan.read_text().replace("---\n", "---\nmodel: claude-haiku-4-5\n", 1))
     assert cli(example, "tokens", "--tokens", "exact", "README.md").exit_code == 0
-    assert [r.body["model"] for r in fake_api.calls(COUNT)] == ["claude-sonnet-5-5", "claude-haiku-4-5"]
+    assert [r.body["model"] for r in fake_api.calls(COUNT)] == [
+        "claude-sonnet-5-5",
+        "claude-haiku-4-5",
+    ]
 
 
 def test_next_with_exact_tokens_reports_how_far_the_estimate_was(example, fake_api):
@@ -66,7 +71,9 @@ def test_next_with_exact_tokens_reports_how_far_the_estimate_was(example, fake_a
     again = cli(example, "next", "--tokens", "exact")
     assert again.exit_code == 0, again.output
     assert again.stdout == data["prompt"]
-    assert again.stderr.startswith(f"agentmd: {estimate['exact']:,} tokens, exact (estimate {estimate['estimate']:,}: ")
+    assert again.stderr.startswith(
+        f"agentmd: {estimate['exact']:,} tokens, exact (estimate {estimate['estimate']:,}: "
+    )
     assert len(fake_api.calls(COUNT)) == requests  # everything came from the cache
 
 
@@ -96,7 +103,9 @@ def test_a_bad_model_setting_is_a_located_error(example, fake_api):
     plan.write_text(plan.read_text().replace("---\n", "---\nmodel: [a, b]\n", 1))
     result = cli(example, "tokens", "--tokens", "exact", "README.md")
     assert result.exit_code == 2
-    assert result.stderr.startswith(".agents/plan.md:2:1: error bad-value: model must be a model id")
+    assert result.stderr.startswith(
+        ".agents/plan.md:2:1: error bad-value: model must be a model id"
+    )
     assert fake_api.requests == []
 
 

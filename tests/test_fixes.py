@@ -11,7 +11,11 @@ from agentmd.model import PLAN_DEFAULTS, Settings
 from conftest import cli
 
 SETTINGS = Settings.from_fields(dict(PLAN_DEFAULTS))
-WORDS = st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7E, blacklist_characters="\"\\#'"), min_size=1, max_size=20)
+WORDS = st.text(
+    alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7E, blacklist_characters="\"\\#'"),
+    min_size=1,
+    max_size=20,
+)
 TROUBLE = st.one_of(
     st.builds(lambda a, b: f"{a.strip() or 'x'}: {b.strip() or 'y'}", WORDS, WORDS),
     st.builds(lambda a: "@" + (a.strip() or "x"), WORDS),

@@ -15,7 +15,7 @@ HAND_WRITTEN = (
     "title: 'Single: quoted'   # trailing comment\n"
     'status: "todo"\n'
     "priority: high\n"
-    "depends_on: [a, \"b\"]  # flow list\n"
+    'depends_on: [a, "b"]  # flow list\n'
     "outputs:\n"
     "  - src/x.py   # first\n"
     "  - src/y.py\n"
@@ -54,7 +54,9 @@ def test_plain_value_that_needs_quotes_gets_double_quotes():
 
 def test_new_field_is_one_line_appended_before_the_closing_delimiter():
     result = edited(HAND_WRITTEN, ("set", "claimed_by", "alice"))
-    assert result == HAND_WRITTEN.replace("- make test\n---\n", "- make test\nclaimed_by: alice\n---\n")
+    assert result == HAND_WRITTEN.replace(
+        "- make test\n---\n", "- make test\nclaimed_by: alice\n---\n"
+    )
 
 
 def test_flow_list_gets_an_item_in_flow_style():
@@ -80,7 +82,12 @@ def test_delete_removes_only_that_field():
 
 def test_crlf_file_stays_crlf_after_edits():
     text = HAND_WRITTEN.replace("\n", "\r\n")
-    result = edited(text, ("set", "status", "done"), ("set", "base", "abc123"), ("append_to_list", "outputs", "z"))
+    result = edited(
+        text,
+        ("set", "status", "done"),
+        ("set", "base", "abc123"),
+        ("append_to_list", "outputs", "z"),
+    )
     assert "\n" not in result.replace("\r\n", "")
     assert parse(result, "t.md").fields["base"] == "abc123"
 
@@ -148,7 +155,9 @@ def test_heading_inside_a_fenced_or_indented_code_block_is_not_a_section():
     body = "## Real\n\n```\n## fenced\n```\n\n    ## indented\n\n## Second\n- [x] done item\n"
     doc = parse("---\na: 1\n---\n" + body, "t.md")
     assert [(s.title, s.line) for s in doc.sections] == [("Real", 4), ("Second", 12)]
-    assert [(c.line, c.checked, c.text) for c in doc.sections[1].checkboxes] == [(13, True, "done item")]
+    assert [(c.line, c.checked, c.text) for c in doc.sections[1].checkboxes] == [
+        (13, True, "done item")
+    ]
 
 
 @pytest.mark.parametrize("key", ["no", "yes", "on", "off", "true", "null", "1", "0.5"])

@@ -13,12 +13,57 @@ from agentmd.frontmatter import _Fallback, _fast_load, field_spans, split, split
 
 KEYS = st.from_regex(r"[a-z][a-z0-9_]{0,8}", fullmatch=True)
 TOKENS = st.sampled_from(
-    ["a", "yes", "No", "on", "~", "null", "0", "12", "-3", "0755", "1.5", "1_000", "0x1f", "2026-11-22",
-     "@x", "*x", "&x", "!x", "%x", "`x`", "a: b", "a:b", "a #c", "#c", "'q'", '"q"', "'it''s'", '"a\\"b"',
-     "[a, b]", "[]", "[a", "{a: 1}", "|", ">", "-", "- x", "x,y", "é", "日本", "\t", "  ", ":", "<<", "="]
+    [
+        "a",
+        "yes",
+        "No",
+        "on",
+        "~",
+        "null",
+        "0",
+        "12",
+        "-3",
+        "0755",
+        "1.5",
+        "1_000",
+        "0x1f",
+        "2026-11-22",
+        "@x",
+        "*x",
+        "&x",
+        "!x",
+        "%x",
+        "`x`",
+        "a: b",
+        "a:b",
+        "a #c",
+        "#c",
+        "'q'",
+        '"q"',
+        "'it''s'",
+        '"a\\"b"',
+        "[a, b]",
+        "[]",
+        "[a",
+        "{a: 1}",
+        "|",
+        ">",
+        "-",
+        "- x",
+        "x,y",
+        "é",
+        "日本",
+        "\t",
+        "  ",
+        ":",
+        "<<",
+        "=",
+    ]
 )
 LINE = st.one_of(
-    st.builds(lambda k, v: f"{k}: {v}", KEYS, st.lists(TOKENS, min_size=1, max_size=3).map(" ".join)),
+    st.builds(
+        lambda k, v: f"{k}: {v}", KEYS, st.lists(TOKENS, min_size=1, max_size=3).map(" ".join)
+    ),
     st.builds(lambda k: f"{k}:", KEYS),
     st.builds(lambda v, ind: f"{ind}- {v}", TOKENS, st.sampled_from(["", "  ", "    "])),
     st.sampled_from(["# comment", "", "  # indented comment", "  nested: 1"]),
@@ -100,7 +145,9 @@ def documents(draw):
             items = draw(st.lists(st.from_regex(r"[a-z./]{1,6}", fullmatch=True), max_size=3))
             lines.append(f"{key}: [{', '.join(items)}]")
         elif shape == "block":
-            items = draw(st.lists(st.from_regex(r"[a-z./]{1,6}", fullmatch=True), min_size=1, max_size=3))
+            items = draw(
+                st.lists(st.from_regex(r"[a-z./]{1,6}", fullmatch=True), min_size=1, max_size=3)
+            )
             indent = draw(st.sampled_from(["", "  "]))
             lines.append(f"{key}:")
             lines.extend(f"{indent}- {item}" for item in items)
@@ -118,7 +165,9 @@ def test_setting_one_field_changes_that_field_and_nothing_else(doc_keys, data):
     text, keys = doc_keys
     before = parse(text, "t.md")
     key = data.draw(st.sampled_from([*keys, "added_field"]))
-    value = data.draw(st.one_of(PLAIN_VALUES, st.lists(st.from_regex(r"[a-z]{1,5}", fullmatch=True), max_size=3)))
+    value = data.draw(
+        st.one_of(PLAIN_VALUES, st.lists(st.from_regex(r"[a-z]{1,5}", fullmatch=True), max_size=3))
+    )
     editor = Editor(text, "t.md")
     editor.set(key, value)
     after = parse(editor.text, "t.md")

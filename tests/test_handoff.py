@@ -73,7 +73,9 @@ def check(repo, *args):
 
 
 def test_a_complete_true_handoff_passes(worked):
-    text = GOOD.replace("- src/tally/tokenize.py\n", "- src/tally/tokenize.py\n- tests/test_tokenize.py\n")
+    text = GOOD.replace(
+        "- src/tally/tokenize.py\n", "- src/tally/tokenize.py\n- tests/test_tokenize.py\n"
+    )
     rel = write_handoff(worked, text)
     result = check(worked, rel)
     assert result.stdout == ""
@@ -82,7 +84,9 @@ def test_a_complete_true_handoff_passes(worked):
 
 
 def test_artifacts_that_the_diff_does_not_touch_are_the_sign_of_a_degraded_session(worked):
-    text = GOOD.replace("- src/tally/tokenize.py\n", "- src/tally/tokenize.py\n- src/tally/cli.py\n- README.md\n")
+    text = GOOD.replace(
+        "- src/tally/tokenize.py\n", "- src/tally/tokenize.py\n- src/tally/cli.py\n- README.md\n"
+    )
     rel = write_handoff(worked, text)
     result = check(worked, rel)
     base = base_of(worked)[:12]
@@ -122,8 +126,13 @@ def test_vague_phrases_are_flagged_where_they_stand(worked):
 
 
 def test_vague_words_inside_code_are_not_flagged(worked):
-    text = GOOD.replace("- src/tally/tokenize.py\n", "- src/tally/tokenize.py\n- tests/test_tokenize.py\n")
-    text = text.replace("## Gotchas\n\nNone\n", "## Gotchas\n\n```text\nsome issues etc.\n```\n\nThe flag `--etc` stays.\n")
+    text = GOOD.replace(
+        "- src/tally/tokenize.py\n", "- src/tally/tokenize.py\n- tests/test_tokenize.py\n"
+    )
+    text = text.replace(
+        "## Gotchas\n\nNone\n",
+        "## Gotchas\n\n```text\nsome issues etc.\n```\n\nThe flag `--etc` stays.\n",
+    )
     result = check(worked, write_handoff(worked, text))
     assert "handoff-vague" not in result.stdout, result.stdout
 
@@ -184,19 +193,32 @@ def test_front_matter_truth_unknown_task_and_a_base_that_is_not_an_ancestor(work
     git(worked, "commit", "-q", "-m", "side")
     side = git(worked, "rev-parse", "HEAD").strip()
     git(worked, "checkout", "-q", "main")
-    text = GOOD.replace("task: tokenizer", "task: tokeniser").replace("status: done", "status: finished")
+    text = GOOD.replace("task: tokenizer", "task: tokeniser").replace(
+        "status: done", "status: finished"
+    )
     path = worked / ".agents/handoffs/2026-11-20-x.md"
     path.write_text(text.replace("{base}", side))
     result = check(worked, ".agents/handoffs/2026-11-20-x.md")
     rel = ".agents/handoffs/2026-11-20-x.md"
-    assert f"{rel}:2:1: error handoff-task-unknown: task 'tokeniser' does not exist\n" in result.stdout
-    assert f"{rel}:3:1: error handoff-status: status 'finished' is not one of done, partial, blocked, failed\n" in result.stdout
-    assert f"{rel}:4:1: error handoff-base-not-ancestor: base {side[:12]} is not an ancestor of HEAD\n" in result.stdout
+    assert (
+        f"{rel}:2:1: error handoff-task-unknown: task 'tokeniser' does not exist\n" in result.stdout
+    )
+    assert (
+        f"{rel}:3:1: error handoff-status: status 'finished' is not one of done, partial, blocked, failed\n"
+        in result.stdout
+    )
+    assert (
+        f"{rel}:4:1: error handoff-base-not-ancestor: base {side[:12]} is not an ancestor of HEAD\n"
+        in result.stdout
+    )
 
 
 def test_a_named_path_that_the_diff_deleted_is_fine(worked):
     git(worked, "rm", "-q", "README.md")
-    text = GOOD.replace("- src/tally/tokenize.py\n", "- README.md (deleted)\n- src/tally/tokenize.py\n- tests/test_tokenize.py\n")
+    text = GOOD.replace(
+        "- src/tally/tokenize.py\n",
+        "- README.md (deleted)\n- src/tally/tokenize.py\n- tests/test_tokenize.py\n",
+    )
     text = text.replace("## Gotchas\n\nNone\n", "## Gotchas\n\nThe old `README.md` is gone.\n")
     result = check(worked, write_handoff(worked, text))
     assert result.exit_code == 0, result.stdout
@@ -227,8 +249,12 @@ def test_a_foreign_handoff_maps_its_headings_by_synonyms_leniently(worked, tmp_p
 def test_handoff_new_prefills_task_base_artifacts_and_verification(worked, monkeypatch):
     monkeypatch.setenv("AGENTMD_NOW", "2026-11-21T09:30:00Z")
     task = worked / ".agents/tasks/tokenizer.md"
-    task.write_text(task.read_text().replace(
-        "  - python -m pytest tests/test_tokenize.py -q\n", "  - test -f src/tally/tokenize.py\n  - printf 'one\\ntwo\\n'; exit 3\n"))
+    task.write_text(
+        task.read_text().replace(
+            "  - python -m pytest tests/test_tokenize.py -q\n",
+            "  - test -f src/tally/tokenize.py\n  - printf 'one\\ntwo\\n'; exit 3\n",
+        )
+    )
     (worked / "src/tally/extra.py").write_text("X = 1\n")  # untracked: still part of the work
     (worked / "README.md").write_text("# changed\n")  # uncommitted
     result = cli(worked, "handoff", "new", "tokenizer", "--run")
@@ -240,8 +266,13 @@ def test_handoff_new_prefills_task_base_artifacts_and_verification(worked, monke
     ]
     text = (worked / ".agents/handoffs/2026-11-21-tokenizer.md").read_text()
     head = git(worked, "rev-parse", "HEAD").strip()
-    assert text.startswith(f"---\ntask: tokenizer\nstatus: partial\nbase: {base_of(worked)}\n---\n## Summary\n\n")
-    assert "## Artifacts\n\n- README.md\n- src/tally/extra.py\n- src/tally/tokenize.py\n- tests/test_tokenize.py\n" in text
+    assert text.startswith(
+        f"---\ntask: tokenizer\nstatus: partial\nbase: {base_of(worked)}\n---\n## Summary\n\n"
+    )
+    assert (
+        "## Artifacts\n\n- README.md\n- src/tally/extra.py\n- src/tally/tokenize.py\n- tests/test_tokenize.py\n"
+        in text
+    )
     assert text.endswith(
         "## Verification\n\n- `test -f src/tally/tokenize.py`: exit 0\n- `printf 'one\\ntwo\\n'; exit 3`: exit 3\n\n"
         "  ```text\n  one\n  two\n  ```\n\n"
@@ -249,7 +280,10 @@ def test_handoff_new_prefills_task_base_artifacts_and_verification(worked, monke
     )
     # the prompts left as written are findings: the draft is not a handoff yet
     out = check(worked).stdout
-    assert ".agents/handoffs/2026-11-21-tokenizer.md:7:1: error handoff-section-unfilled: section 'Summary' still holds the template's prompt\n" in out
+    assert (
+        ".agents/handoffs/2026-11-21-tokenizer.md:7:1: error handoff-section-unfilled: section 'Summary' still holds the template's prompt\n"
+        in out
+    )
 
 
 def test_a_second_handoff_the_same_day_sorts_after_the_first(worked, monkeypatch):
@@ -257,7 +291,10 @@ def test_a_second_handoff_the_same_day_sorts_after_the_first(worked, monkeypatch
     assert cli(worked, "handoff", "new", "tokenizer").exit_code == 0
     second = cli(worked, "handoff", "new", "tokenizer")
     assert second.stdout.startswith("created .agents/handoffs/2026-11-21T093005-tokenizer.md\n")
-    assert sorted(p.name for p in (worked / ".agents/handoffs").glob("*tokenizer*"))[-1] == "2026-11-21T093005-tokenizer.md"
+    assert (
+        sorted(p.name for p in (worked / ".agents/handoffs").glob("*tokenizer*"))[-1]
+        == "2026-11-21T093005-tokenizer.md"
+    )
 
 
 def test_handoff_check_with_no_paths_checks_every_handoff(worked):
@@ -278,22 +315,34 @@ def test_every_handoff_in_the_corpus_is_read_leniently_without_a_crash(worked):
 
 
 def test_a_committed_handoff_is_held_to_its_own_commit_as_work_goes_on(worked):
-    text = GOOD.replace("- src/tally/tokenize.py\n", "- src/tally/tokenize.py\n- tests/test_tokenize.py\n")
+    text = GOOD.replace(
+        "- src/tally/tokenize.py\n", "- src/tally/tokenize.py\n- tests/test_tokenize.py\n"
+    )
     write_handoff(worked, text)
     git(worked, "add", "-A")
     git(worked, "commit", "-q", "-m", "handoff")
-    (worked / "src/tally/count.py").write_text("def top(text, n):\n    return []\n")  # the next task's work
+    (worked / "src/tally/count.py").write_text(
+        "def top(text, n):\n    return []\n"
+    )  # the next task's work
     git(worked, "add", "-A")
     git(worked, "commit", "-q", "-m", "counter")
     result = check(worked, ".agents/handoffs/2026-11-20-tokenizer.md")
     assert result.exit_code == 0, result.stdout
     memo = (worked / ".agents/.cache/handoff-truth.json").read_text()
     assert f"diff {base_of(worked)} {git(worked, 'rev-parse', 'HEAD~1').strip()}" in memo
-    assert check(worked, ".agents/handoffs/2026-11-20-tokenizer.md").exit_code == 0  # from the cache
+    assert (
+        check(worked, ".agents/handoffs/2026-11-20-tokenizer.md").exit_code == 0
+    )  # from the cache
 
 
 def test_a_committed_handoff_that_claims_untouched_files_is_still_found(worked):
-    rel = write_handoff(worked, GOOD.replace("- src/tally/tokenize.py\n", "- src/tally/tokenize.py\n- tests/test_tokenize.py\n- README.md\n"))
+    rel = write_handoff(
+        worked,
+        GOOD.replace(
+            "- src/tally/tokenize.py\n",
+            "- src/tally/tokenize.py\n- tests/test_tokenize.py\n- README.md\n",
+        ),
+    )
     git(worked, "add", "-A")
     git(worked, "commit", "-q", "-m", "handoff")
     commit = git(worked, "rev-parse", "HEAD").strip()
@@ -313,7 +362,9 @@ def test_handoff_check_of_a_file_outside_any_workspace_is_lenient(tmp_path):
 
 
 def test_in_a_shallow_clone_a_base_out_of_reach_is_a_warning(worked, tmp_path):
-    text = GOOD.replace("- src/tally/tokenize.py\n", "- src/tally/tokenize.py\n- tests/test_tokenize.py\n")
+    text = GOOD.replace(
+        "- src/tally/tokenize.py\n", "- src/tally/tokenize.py\n- tests/test_tokenize.py\n"
+    )
     rel = write_handoff(worked, text)
     git(worked, "add", "-A")
     git(worked, "commit", "-q", "-m", "handoff")
@@ -329,30 +380,52 @@ def test_in_a_shallow_clone_a_base_out_of_reach_is_a_warning(worked, tmp_path):
 
 
 def test_a_check_remembers_readings_by_content_and_sees_every_edit(worked):
-    text = GOOD.replace("- src/tally/tokenize.py\n", "- src/tally/tokenize.py\n- tests/test_tokenize.py\n")
+    text = GOOD.replace(
+        "- src/tally/tokenize.py\n", "- src/tally/tokenize.py\n- tests/test_tokenize.py\n"
+    )
     rel = write_handoff(worked, text)
     assert cli(worked, "check").exit_code == 0
     readings = worked / ".agents/.cache/handoff-readings.json"
     assert readings.is_file()
     path = worked / rel
-    path.write_text(path.read_text().replace("It case-folds", "It case-folds, etc."))  # the same second
+    path.write_text(
+        path.read_text().replace("It case-folds", "It case-folds, etc.")
+    )  # the same second
     out = cli(worked, "check").stdout
     assert f"{rel}:8:60: error handoff-vague: vague: 'etc.'" in out
     readings.write_bytes(b"\x00 not json")
-    assert "handoff-vague" in cli(worked, "check").stdout  # a broken cache costs time, never a finding
+    assert (
+        "handoff-vague" in cli(worked, "check").stdout
+    )  # a broken cache costs time, never a finding
 
 
 def test_the_latest_handoff_is_the_last_written_by_its_name(worked):
     """`-2` follows the first of a day, `-10` follows `-2`, a timed name follows both."""
     from agentmd.handoff import order_key
 
-    names = ["2026-11-22-x-10.md", "2026-11-22T101500-x.md", "2026-11-22-x.md", "2026-11-21T235959-x.md", "2026-11-22-x-2.md"]
-    assert sorted(names, key=order_key) == [
-        "2026-11-21T235959-x.md", "2026-11-22-x.md", "2026-11-22-x-2.md", "2026-11-22-x-10.md", "2026-11-22T101500-x.md",
+    names = [
+        "2026-11-22-x-10.md",
+        "2026-11-22T101500-x.md",
+        "2026-11-22-x.md",
+        "2026-11-21T235959-x.md",
+        "2026-11-22-x-2.md",
     ]
-    text = GOOD.replace("- src/tally/tokenize.py\n", "- src/tally/tokenize.py\n- tests/test_tokenize.py\n")
+    assert sorted(names, key=order_key) == [
+        "2026-11-21T235959-x.md",
+        "2026-11-22-x.md",
+        "2026-11-22-x-2.md",
+        "2026-11-22-x-10.md",
+        "2026-11-22T101500-x.md",
+    ]
+    text = GOOD.replace(
+        "- src/tally/tokenize.py\n", "- src/tally/tokenize.py\n- tests/test_tokenize.py\n"
+    )
     write_handoff(worked, text, name="2026-11-20-tokenizer.md")
-    write_handoff(worked, text.replace("hand-written scanner", "hand-written one"), name="2026-11-20-tokenizer-2.md")
+    write_handoff(
+        worked,
+        text.replace("hand-written scanner", "hand-written one"),
+        name="2026-11-20-tokenizer-2.md",
+    )
     assert cli(worked, "done", "tokenizer", "--force").exit_code == 0
     prompt = cli(worked, "next").stdout
     assert "From `.agents/handoffs/2026-11-20-tokenizer-2.md`:" in prompt

@@ -20,7 +20,11 @@ BROKEN_TASK = "---\ntitle: Broken: it has a colon\nstatus: todo\n---\n"
 
 def commit(repo: Path, *args: str, input: str | None = None, env: dict | None = None):
     return subprocess.run(
-        ["git", "commit", "-q", *args], cwd=repo, capture_output=True, text=True, input=input,
+        ["git", "commit", "-q", *args],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        input=input,
         env={**os.environ, **(env or {})},
     )
 
@@ -44,7 +48,9 @@ def hooked(example):
 def finish_tokenizer(repo: Path, handoff: str) -> None:
     (repo / "src/tally").mkdir(parents=True, exist_ok=True)
     (repo / "src/tally/tokenize.py").write_text("def words(text):\n    return text.split()\n")
-    (repo / ".agents/handoffs/2026-11-21-tokenizer.md").write_text(handoff.format(base=base_of(repo)))
+    (repo / ".agents/handoffs/2026-11-21-tokenizer.md").write_text(
+        handoff.format(base=base_of(repo))
+    )
     task = repo / ".agents/tasks/tokenizer.md"
     task.write_text(task.read_text().replace("status: active", "status: done"))
     git(repo, "add", "-A")
@@ -93,7 +99,12 @@ def test_a_task_staged_as_done_without_any_handoff_is_refused(hooked):
 
 
 def test_a_handoff_that_claims_untouched_files_is_refused(hooked):
-    finish_tokenizer(hooked, HANDOFF.replace("- src/tally/tokenize.py\n", "- src/tally/tokenize.py\n- src/tally/cli.py\n"))
+    finish_tokenizer(
+        hooked,
+        HANDOFF.replace(
+            "- src/tally/tokenize.py\n", "- src/tally/tokenize.py\n- src/tally/cli.py\n"
+        ),
+    )
     refused = commit(hooked, "-m", "done")
     assert refused.returncode == 1
     assert (
@@ -120,11 +131,14 @@ def test_the_hook_checks_the_staged_file_not_the_working_tree(hooked):
 
 def test_a_foreign_hook_keeps_running_after_install_and_is_back_after_uninstall(example):
     foreign = example / ".git/hooks/pre-commit"
-    original = "#!/bin/sh\necho foreign >> \"$(git rev-parse --show-toplevel)/foreign.log\"\nexit 0\n"
+    original = '#!/bin/sh\necho foreign >> "$(git rev-parse --show-toplevel)/foreign.log"\nexit 0\n'
     foreign.write_text(original)
     foreign.chmod(0o755)
     out = install(example)
-    assert out.splitlines()[0] == f"moved the existing pre-commit hook to {foreign}.agentmd-previous; it still runs, first"
+    assert (
+        out.splitlines()[0]
+        == f"moved the existing pre-commit hook to {foreign}.agentmd-previous; it still runs, first"
+    )
     (example / ".agents/tasks/broken.md").write_text(BROKEN_TASK)
     git(example, "add", "-A")
     assert commit(example, "-m", "broken").returncode == 1
@@ -134,7 +148,10 @@ def test_a_foreign_hook_keeps_running_after_install_and_is_back_after_uninstall(
     assert commit(example, "-m", "fine").returncode == 0
     assert (example / "foreign.log").read_text() == "foreign\nforeign\n"
     result = cli(example, "hooks", "uninstall")
-    assert result.stdout == "removed agentmd's pre-commit hook and restored the one that was there before\n"
+    assert (
+        result.stdout
+        == "removed agentmd's pre-commit hook and restored the one that was there before\n"
+    )
     assert foreign.read_text() == original
     assert os.access(foreign, os.X_OK)
     assert not (example / ".git/hooks/pre-commit.agentmd-previous").exists()
@@ -158,7 +175,10 @@ def test_uninstall_leaves_a_hook_that_is_not_ours_alone(example):
     result = cli(example, "hooks", "uninstall")
     assert result.stdout == f"left {foreign} alone: it is not agentmd's\n"
     assert foreign.read_text() == "#!/bin/sh\nexit 0\n"
-    assert cli(example, "hooks", "uninstall", "--hook", "commit-msg").stdout == "no agentmd hook was installed\n"
+    assert (
+        cli(example, "hooks", "uninstall", "--hook", "commit-msg").stdout
+        == "no agentmd hook was installed\n"
+    )
 
 
 def test_core_hooks_path_is_honoured_and_explained(example):
@@ -213,7 +233,10 @@ def test_a_partial_commit_with_git_commit_p_is_checked_as_staged(hooked):
     task = hooked / ".agents/tasks/tokenizer.md"
     text = task.read_text()
     # two hunks far apart: a broken title (first) and a harmless note at the end (second)
-    task.write_text(text.replace("title: Split text into words", "title: Split: text into words") + "\nMore notes.\n")
+    task.write_text(
+        text.replace("title: Split text into words", "title: Split: text into words")
+        + "\nMore notes.\n"
+    )
     taken_second = commit(hooked, "-p", "-m", "note only", input="n\ny\n")
     assert taken_second.returncode == 0, taken_second.stderr
     assert "More notes." in git(hooked, "show", "HEAD:.agents/tasks/tokenizer.md")
@@ -232,7 +255,10 @@ def test_git_commit_with_paths_checks_the_temporary_index_git_builds(hooked):
 
 
 def test_the_commit_msg_hook_checks_the_same(example):
-    assert install(example, "--hook", "commit-msg") == f"installed commit-msg hook: {example}/.git/hooks/commit-msg\n"
+    assert (
+        install(example, "--hook", "commit-msg")
+        == f"installed commit-msg hook: {example}/.git/hooks/commit-msg\n"
+    )
     (example / ".agents/tasks/broken.md").write_text(BROKEN_TASK)
     git(example, "add", ".agents")
     refused = commit(example, "-m", "broken")
@@ -259,10 +285,19 @@ def test_the_pre_commit_framework_runs_the_hook_by_its_id(example):
     git(example, "add", ".pre-commit-config.yaml")
     git(example, "commit", "-q", "-m", "pre-commit config")
     bin_dir = str(Path(sys.executable).parent)
-    env = {"PATH": bin_dir + os.pathsep + os.environ["PATH"], "PRE_COMMIT_HOME": str(example.parent / "pc-home")}
+    env = {
+        "PATH": bin_dir + os.pathsep + os.environ["PATH"],
+        "PRE_COMMIT_HOME": str(example.parent / "pc-home"),
+    }
     pre_commit = shutil.which("pre-commit", path=env["PATH"])
     assert pre_commit, "pre-commit is in the dev extra"
-    subprocess.run([pre_commit, "install"], cwd=example, check=True, capture_output=True, env={**os.environ, **env})
+    subprocess.run(
+        [pre_commit, "install"],
+        cwd=example,
+        check=True,
+        capture_output=True,
+        env={**os.environ, **env},
+    )
     (example / ".agents/tasks/broken.md").write_text(BROKEN_TASK)
     git(example, "add", ".agents")
     refused = commit(example, "-m", "broken", env=env)
@@ -278,7 +313,9 @@ def test_the_pre_commit_framework_runs_the_hook_by_its_id(example):
 def test_a_task_staged_as_done_after_its_handoff_was_committed_is_accepted(hooked):
     (hooked / "src/tally").mkdir(parents=True)
     (hooked / "src/tally/tokenize.py").write_text("def words(text):\n    return text.split()\n")
-    (hooked / ".agents/handoffs/2026-11-21-tokenizer.md").write_text(HANDOFF.format(base=base_of(hooked)))
+    (hooked / ".agents/handoffs/2026-11-21-tokenizer.md").write_text(
+        HANDOFF.format(base=base_of(hooked))
+    )
     git(hooked, "add", "-A")
     assert commit(hooked, "-m", "work and handoff").returncode == 0
     (hooked / "notes.txt").write_text("later\n")

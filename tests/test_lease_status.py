@@ -15,7 +15,15 @@ CLAIMED = {"AGENTMD_NOW": "2026-11-20T10:00:00Z"}
 
 @pytest.mark.parametrize(
     ("text", "seconds"),
-    [("30m", 1800), ("2h", 7200), ("1d", 86400), ("1h30m", 5400), ("90s", 90), ("1d2h3m4s", 93784), (" 2 h ", 7200)],
+    [
+        ("30m", 1800),
+        ("2h", 7200),
+        ("1d", 86400),
+        ("1h30m", 5400),
+        ("90s", 90),
+        ("1d2h3m4s", 93784),
+        (" 2 h ", 7200),
+    ],
 )
 def test_durations_are_days_hours_minutes_seconds(text, seconds):
     assert parse_duration(text) == dt.timedelta(seconds=seconds)
@@ -47,12 +55,21 @@ def test_an_expired_claim_shows_as_stale_and_check_reports_it(example):
     later = {"AGENTMD_NOW": "2026-11-20T13:10:00Z"}
     result = cli(example, "status", env=later)
     assert "  tokenizer  by alice, 3h10m ago, lease 2h expired 1h10m ago\n" in result.stdout
-    assert result.stdout.endswith("stale claims (1):\n  tokenizer  by alice: agentmd release tokenizer\n")
+    assert result.stdout.endswith(
+        "stale claims (1):\n  tokenizer  by alice: agentmd release tokenizer\n"
+    )
     data = json.loads(cli(example, "status", "--json", env=later).stdout)
     assert data["stale"] == ["tokenizer"]
     assert data["active"] == [
-        {"id": "tokenizer", "owner": "alice", "claimed_at": "2026-11-20T10:00:00Z", "age_seconds": 11400,
-         "lease": "2h", "expires": "2026-11-20T12:00:00Z", "stale": True}
+        {
+            "id": "tokenizer",
+            "owner": "alice",
+            "claimed_at": "2026-11-20T10:00:00Z",
+            "age_seconds": 11400,
+            "lease": "2h",
+            "expires": "2026-11-20T12:00:00Z",
+            "stale": True,
+        }
     ]
     check = cli(example, "check", env=later)
     assert "warning lease-expired" in check.stdout
@@ -61,11 +78,22 @@ def test_an_expired_claim_shows_as_stale_and_check_reports_it(example):
 def test_release_frees_the_claim_back_to_todo_and_logs_it(example):
     assert cli(example, "claim", "tokenizer", "--as", "alice", env=CLAIMED).exit_code == 0
     before = (example / ".agents/tasks/tokenizer.md").read_text()
-    result = cli(example, "release", "tokenizer", "--reason", "alice left", env={"AGENTMD_NOW": "2026-11-20T11:00:00Z"})
+    result = cli(
+        example,
+        "release",
+        "tokenizer",
+        "--reason",
+        "alice left",
+        env={"AGENTMD_NOW": "2026-11-20T11:00:00Z"},
+    )
     assert result.exit_code == 0
     assert result.stdout == "released tokenizer (was active, by alice)\n"
     after = (example / ".agents/tasks/tokenizer.md").read_text()
-    kept = [line for line in before.splitlines() if not line.startswith(("claimed_by:", "claimed_at:", "lease:", "status:"))]
+    kept = [
+        line
+        for line in before.splitlines()
+        if not line.startswith(("claimed_by:", "claimed_at:", "lease:", "status:"))
+    ]
     assert [line for line in after.splitlines() if not line.startswith("status:")] == kept
     assert "status: todo\n" in after
     log = (example / ".agents/memory/log.md").read_text()

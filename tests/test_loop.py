@@ -69,8 +69,8 @@ def test_a_worker_that_touches_files_outside_its_outputs_is_sent_back_for_scope_
     assert status_of(repo, "a") == "review"
     result = run(repo, "--worker", worker("drift"), "--once")
     assert status_of(repo, "a") == "todo"
-    assert (
-        "- scope drift: changed notes.txt outside its outputs (out/a.txt)" in attempts_section(repo, "a")
+    assert "- scope drift: changed notes.txt outside its outputs (out/a.txt)" in attempts_section(
+        repo, "a"
     )
     assert result.stdout == "retry a: attempt 1 of 3 failed: review found problems:\n"
 
@@ -83,7 +83,10 @@ def test_a_worker_that_hangs_is_stopped_after_the_timeout_with_its_log_tail(repo
     assert result.returncode == 1, result.stdout + result.stderr
     assert status_of(repo, "a") == "failed"
     attempts = attempts_section(repo, "a")
-    assert "the worker was stopped after worker_timeout (2s); the end of its log (.agents/.cache/runs/a/attempt-1.log):" in attempts
+    assert (
+        "the worker was stopped after worker_timeout (2s); the end of its log (.agents/.cache/runs/a/attempt-1.log):"
+        in attempts
+    )
     assert "fake worker hang on a" in attempts
 
 
@@ -100,8 +103,15 @@ def test_a_worker_that_crashes_is_a_failed_attempt_with_its_exit_status_and_log_
         "the worker exited with status 3; the end of its log (.agents/.cache/runs/a/attempt-1.log):\n"
         "  fake worker crash on a\n  Traceback (most recent call last):\n  RuntimeError: boom"
     ) in attempts
-    assert result.stdout == "retry a: attempt 1 of 3 failed: the worker exited with status 3; the end of its log (.agents/.cache/runs/a/attempt-1.log):\n"
-    assert (repo / ".agents/.cache/runs/a/attempt-1.log").read_text().startswith("fake worker crash on a\n")
+    assert (
+        result.stdout
+        == "retry a: attempt 1 of 3 failed: the worker exited with status 3; the end of its log (.agents/.cache/runs/a/attempt-1.log):\n"
+    )
+    assert (
+        (repo / ".agents/.cache/runs/a/attempt-1.log")
+        .read_text()
+        .startswith("fake worker crash on a\n")
+    )
 
 
 def test_a_retry_gets_a_fresh_worktree_and_a_prompt_with_the_earlier_problems(repo):
@@ -125,7 +135,10 @@ def test_dry_run_says_what_it_would_do_and_changes_nothing(repo):
     before = git(repo, "rev-parse", "HEAD")
     result = run(repo, "--worker", worker("good"), "--dry-run")
     assert result.returncode == 0, result.stderr
-    assert result.stdout == "would claim a (attempt 1) and start the worker in .agents/.cache/worktrees/a on agentmd/a\n"
+    assert (
+        result.stdout
+        == "would claim a (attempt 1) and start the worker in .agents/.cache/worktrees/a on agentmd/a\n"
+    )
     assert status_of(repo, "a") == "todo"
     assert git(repo, "rev-parse", "HEAD") == before
     assert not (repo / ".agents/.cache/worktrees/a").exists()
@@ -161,10 +174,16 @@ def test_with_manual_merge_the_branch_waits_for_a_person_then_the_task_is_done(r
     make_plan(repo, {"a": []}, extra="merge: manual\n")
     result = run(repo, "--worker", worker("good"), "--until-done")
     assert result.returncode == 1, result.stdout + result.stderr
-    assert "await a: verify passed, handoff valid; merge branch agentmd/a by hand (merge: manual)" in result.stdout
+    assert (
+        "await a: verify passed, handoff valid; merge branch agentmd/a by hand (merge: manual)"
+        in result.stdout
+    )
     assert status_of(repo, "a") == "review"
     status = cli(repo, "status")
-    assert "awaiting merge (1):\n  a  branch agentmd/a: git merge it, then the loop marks it done\n" in status.stdout
+    assert (
+        "awaiting merge (1):\n  a  branch agentmd/a: git merge it, then the loop marks it done\n"
+        in status.stdout
+    )
     git(repo, "merge", "-q", "--no-edit", "agentmd/a")
     result = run(repo, "--worker", worker("good"), "--once")
     assert result.stdout == "done a: agentmd/a was merged by hand\n"
@@ -183,7 +202,10 @@ def test_a_merge_conflict_sends_the_task_back_with_the_conflicting_file(repo):
     while status_of(repo, "a") != "todo" and time.time() < deadline:
         time.sleep(0.2)
         run(repo, "--worker", worker("slow"), "--once")
-    assert "merge conflict with main in out/a.txt; the next attempt starts from the current main" in attempts_section(repo, "a")
+    assert (
+        "merge conflict with main in out/a.txt; the next attempt starts from the current main"
+        in attempts_section(repo, "a")
+    )
     assert git(repo, "status", "--porcelain", "--untracked-files=no") == ""
 
 
@@ -208,7 +230,11 @@ def test_sigterm_stops_the_loop_cleanly_and_leaves_the_worker_its_claim(repo):
     make_plan(repo, {"a": []})
     proc = subprocess.Popen(
         [sys.executable, "-m", "agentmd", "run", "--worker", worker("hang")],
-        cwd=repo, env={**os.environ, **loop_env()}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=repo,
+        env={**os.environ, **loop_env()},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     deadline = time.time() + 30
     while status_of(repo, "a") != "active" and time.time() < deadline:
@@ -217,7 +243,10 @@ def test_sigterm_stops_the_loop_cleanly_and_leaves_the_worker_its_claim(repo):
     proc.send_signal(signal.SIGTERM)
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
-    assert out.splitlines()[-1] == "stopped: running workers keep their claims until their leases expire"
+    assert (
+        out.splitlines()[-1]
+        == "stopped: running workers keep their claims until their leases expire"
+    )
     assert status_of(repo, "a") == "active"
     pid = int((repo / ".agents/.cache/runs/a/attempt-1.pid").read_text())
     os.kill(pid, 0)  # the worker still runs
@@ -230,7 +259,11 @@ def test_a_second_loop_in_the_same_repository_is_refused(repo):
     make_plan(repo, {"a": []})
     proc = subprocess.Popen(
         [sys.executable, "-m", "agentmd", "run", "--worker", worker("hang")],
-        cwd=repo, env={**os.environ, **loop_env()}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=repo,
+        env={**os.environ, **loop_env()},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         deadline = time.time() + 30
@@ -249,16 +282,33 @@ def test_a_second_loop_in_the_same_repository_is_refused(repo):
         os.killpg(pid, signal.SIGKILL)
 
 
-def test_the_loop_killed_with_sigkill_again_and_again_finishes_the_plan_with_every_task_done_once(repo):
+def test_the_loop_killed_with_sigkill_again_and_again_finishes_the_plan_with_every_task_done_once(
+    repo,
+):
     ids = ["a", "b", "c", "d", "e", "f", "g"]
-    make_plan(repo, {"a": [], "b": [], "c": ["a"], "d": ["b"], "e": ["c", "d"], "f": ["e"], "g": ["e"]})
+    make_plan(
+        repo, {"a": [], "b": [], "c": ["a"], "d": ["b"], "e": ["c", "d"], "f": ["e"], "g": ["e"]}
+    )
     env = {**os.environ, **loop_env(), "FAKE_WORKER_SLEEP": "0.5"}
     deadline = time.time() + 120
     kills = 0
     while time.time() < deadline:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "agentmd", "run", "--worker", worker("slow"), "--slots", "2", "--until-done"],
-            cwd=repo, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                sys.executable,
+                "-m",
+                "agentmd",
+                "run",
+                "--worker",
+                worker("slow"),
+                "--slots",
+                "2",
+                "--until-done",
+            ],
+            cwd=repo,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         try:
             code = proc.wait(timeout=0.4 + 0.37 * (kills % 4))
@@ -311,7 +361,11 @@ def test_an_idle_loop_wakes_up_when_a_task_file_appears(repo):
     make_plan(repo, {})
     proc = subprocess.Popen(
         [sys.executable, "-m", "agentmd", "run", "--worker", worker("good"), "--max-sleep", "60"],
-        cwd=repo, env={**os.environ, **loop_env()}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=repo,
+        env={**os.environ, **loop_env()},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         time.sleep(8.5)  # idle sleeps so far: 0.5, 1, 2, 4 s; now one of 8 s
@@ -346,16 +400,27 @@ def status_of_or_none(repo: Path, task_id: str) -> str | None:
 
 def test_the_demo_worker_finishes_the_whole_example_plan_two_at_a_time(example):
     demo = Path(__file__).resolve().parent.parent / "examples" / "demo_worker.py"
-    result = run(example, "--worker", f"{sys.executable} {demo}", "--slots", "2", "--until-done", timeout=180)
+    result = run(
+        example, "--worker", f"{sys.executable} {demo}", "--slots", "2", "--until-done", timeout=180
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.splitlines()[-1] == "every task is done"
     ids = ["tokenizer", "counter", "cli", "json-output", "readme-usage"]
     assert [status_of(example, t) for t in ids] == ["done"] * 5
     lines = result.stdout.splitlines()
     # json-output and readme-usage both wait only for cli: they ran side by side
-    starts = [n for n, line in enumerate(lines) if line.startswith(("start json-output:", "start readme-usage:"))]
+    starts = [
+        n
+        for n, line in enumerate(lines)
+        if line.startswith(("start json-output:", "start readme-usage:"))
+    ]
     assert len(starts) == 2 and starts[1] == starts[0] + 1
-    tests = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"], cwd=example, capture_output=True, text=True)
+    tests = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
+        cwd=example,
+        capture_output=True,
+        text=True,
+    )
     assert tests.returncode == 0, tests.stdout
     assert tests.stdout.strip().splitlines()[-1].startswith("9 passed")
     assert "tally --top" in (example / "README.md").read_text()
@@ -364,14 +429,20 @@ def test_the_demo_worker_finishes_the_whole_example_plan_two_at_a_time(example):
     assert checked.stderr.startswith("0 error(s), ")
     # Only the example's own seed handoff warns (it has no base); the five the loop merged are clean.
     findings = [line for line in checked.stdout.splitlines() if not line.startswith("  hint: ")]
-    assert {line.split(":")[0] for line in findings} == {".agents/handoffs/2026-11-16-package-skeleton.md"}
+    assert {line.split(":")[0] for line in findings} == {
+        ".agents/handoffs/2026-11-16-package-skeleton.md"
+    }
     assert all(": warning " in line for line in findings)
 
 
 @pytest.mark.parametrize(
     ("env", "cause", "hint"),
     [
-        ({}, "ANTHROPIC_API_KEY is not set: this command asks the Anthropic API and needs a key", ""),
+        (
+            {},
+            "ANTHROPIC_API_KEY is not set: this command asks the Anthropic API and needs a key",
+            "",
+        ),
         (
             {"ANTHROPIC_API_KEY": "sk-ant-test", "ANTHROPIC_BASE_URL": "http://127.0.0.1:9"},
             "cannot reach the Anthropic API at http://127.0.0.1:9: ",
@@ -380,14 +451,30 @@ def test_the_demo_worker_finishes_the_whole_example_plan_two_at_a_time(example):
     ],
     ids=["no key", "unreachable"],
 )
-def test_a_review_that_cannot_be_done_stops_the_loop_in_one_located_line_and_the_task_stays_in_review(repo, env, cause, hint):
+def test_a_review_that_cannot_be_done_stops_the_loop_in_one_located_line_and_the_task_stays_in_review(
+    repo, env, cause, hint
+):
     make_plan(repo, {"a": []}, extra="model_retries: 0\n")
-    result = run_agentmd(repo, "run", "--worker", worker("good"), "--review", "--until-done", env={**loop_env(), **env}, timeout=90)
+    result = run_agentmd(
+        repo,
+        "run",
+        "--worker",
+        worker("good"),
+        "--review",
+        "--until-done",
+        env={**loop_env(), **env},
+        timeout=90,
+    )
     assert result.returncode == 2
     assert result.stdout.splitlines()[-1] == "review a: its worker exited 0"
     error, hint_line = result.stderr.splitlines()
-    assert error.startswith(f".agents/tasks/a.md:3:1: error review-unavailable: the model's review of 'a' cannot be done: {cause}")
-    assert hint_line == f"  hint: {hint}the task stays in review: start the loop again once it can be done, or without --review"
+    assert error.startswith(
+        f".agents/tasks/a.md:3:1: error review-unavailable: the model's review of 'a' cannot be done: {cause}"
+    )
+    assert (
+        hint_line
+        == f"  hint: {hint}the task stays in review: start the loop again once it can be done, or without --review"
+    )
     assert status_of(repo, "a") == "review"
     assert git(repo, "status", "--porcelain") == ""
     again = run(repo, "--worker", worker("good"), "--until-done")
@@ -395,9 +482,18 @@ def test_a_review_that_cannot_be_done_stops_the_loop_in_one_located_line_and_the
     assert status_of(repo, "a") == "done"
 
 
-def test_a_model_review_in_the_worktree_is_kept_in_the_repository_and_the_worktree_prunes(repo, fake_api):
-    finding = {"severity": "minor", "path": "out/a.txt", "line": 1, "message": "the line has no newline check"}
-    fake_api.messages = [tool_use("report_review", {"summary": "Good enough.", "findings": [finding]})]
+def test_a_model_review_in_the_worktree_is_kept_in_the_repository_and_the_worktree_prunes(
+    repo, fake_api
+):
+    finding = {
+        "severity": "minor",
+        "path": "out/a.txt",
+        "line": 1,
+        "message": "the line has no newline check",
+    }
+    fake_api.messages = [
+        tool_use("report_review", {"summary": "Good enough.", "findings": [finding]})
+    ]
     make_plan(repo, {"a": []})
     result = run(repo, "--worker", worker("good"), "--review", "--until-done")
     assert result.returncode == 0, result.stdout + result.stderr
@@ -405,7 +501,10 @@ def test_a_model_review_in_the_worktree_is_kept_in_the_repository_and_the_worktr
     (findings,) = (repo / ".agents" / "reviews").glob("*-a.md")
     assert "- minor `out/a.txt:1`: the line has no newline check\n" in findings.read_text()
     assert git(repo, "ls-files", ".agents/reviews") == f".agents/reviews/{findings.name}\n"
-    assert f"review a: pass, 0 blocking of 1 in reviews/{findings.name}\n" in (repo / ".agents/memory/log.md").read_text()
+    assert (
+        f"review a: pass, 0 blocking of 1 in reviews/{findings.name}\n"
+        in (repo / ".agents/memory/log.md").read_text()
+    )
     assert git(repo, "status", "--porcelain") == ""
     checked = cli(repo, "check")
     assert checked.exit_code == 0, checked.output

@@ -39,7 +39,7 @@ def test_parts_come_in_the_documented_order(example):
 
 def test_a_rule_scoped_to_other_files_is_left_out(example):
     rule = example / ".agents/rules/docs.md"
-    rule.write_text("---\ntitle: Docs rule\napplies_to: [\"docs/**\"]\n---\nWrite docs.\n")
+    rule.write_text('---\ntitle: Docs rule\napplies_to: ["docs/**"]\n---\nWrite docs.\n')
     assert "Docs rule" not in cli(example, "next").stdout
 
 
@@ -56,7 +56,9 @@ def test_order_is_priority_then_unblocks_then_age_then_id(repo):
     result = cli(repo, "next", "--explain", "--json")
     ranked = [entry["id"] for entry in json.loads(result.stdout)["ready"]]
     assert ranked == ["root", "another", "leaf", "low"]
-    assert json.loads(result.stdout)["blocked"] == [{"id": "child", "reasons": ["depends on 'root' (todo)"]}]
+    assert json.loads(result.stdout)["blocked"] == [
+        {"id": "child", "reasons": ["depends on 'root' (todo)"]}
+    ]
 
 
 def test_json_gives_the_task_the_prompt_and_each_part(example):
@@ -65,7 +67,14 @@ def test_json_gives_the_task_the_prompt_and_each_part(example):
     assert data["task"]["id"] == "tokenizer"
     assert data["prompt"] == GOLDEN.read_text()
     assert [part["name"] for part in data["parts"]] == [
-        "header", "plan", "constraints", "task", "dependencies", "rules", "memory", "finish"
+        "header",
+        "plan",
+        "constraints",
+        "task",
+        "dependencies",
+        "rules",
+        "memory",
+        "finish",
     ]
     assert data["dropped"] == []
     assert data["tokens"] <= data["budget"] == 120000
@@ -91,11 +100,16 @@ def test_a_task_that_cannot_fit_is_refused_as_too_large(example):
 
 def test_claim_records_who_when_and_base(example):
     head = git(example, "rev-parse", "HEAD").strip()
-    result = cli(example, "next", "--claim", "--as", "alice", env={"AGENTMD_NOW": "2026-11-22T10:00:00Z"})
+    result = cli(
+        example, "next", "--claim", "--as", "alice", env={"AGENTMD_NOW": "2026-11-22T10:00:00Z"}
+    )
     assert result.exit_code == 0
     text = (example / ".agents/tasks/tokenizer.md").read_text()
     assert "status: active\n" in text
-    assert "claimed_by: alice\nclaimed_at: 2026-11-22T10:00:00Z\nlease: 2h\n" f"base: {head}\n---\n" in text
+    assert (
+        "claimed_by: alice\nclaimed_at: 2026-11-22T10:00:00Z\nlease: 2h\n"
+        f"base: {head}\n---\n" in text
+    )
     log = (example / ".agents/memory/log.md").read_text()
     assert log.endswith(f"- 2026-11-22T10:00:00Z claim tokenizer: by alice at {head[:12]}\n")
     assert cli(example, "next").exit_code == 1
@@ -110,7 +124,9 @@ def test_claim_task_is_the_one_claim_writer_sync_and_parallel_share(example, mon
     with ws.lock():
         lifecycle.claim_task(ws, ws.task("tokenizer"), "carol")
     claim = f"claimed_by: carol\nclaimed_at: 2026-11-22T10:00:00Z\nlease: 2h\nbase: {head}\n---\n"
-    assert path.read_text() == before.replace("status: todo", "status: active").replace("---\n## Goal", claim + "## Goal", 1)
+    assert path.read_text() == before.replace("status: todo", "status: active").replace(
+        "---\n## Goal", claim + "## Goal", 1
+    )
     log = (example / ".agents/memory/log.md").read_text()
     assert log.endswith(f"- 2026-11-22T10:00:00Z claim tokenizer: by carol at {head[:12]}\n")
 
@@ -121,25 +137,35 @@ def test_fail_records_attempts_and_the_retry_prompt_includes_them(example):
     result = cli(example, "fail", "tokenizer", "--reason", "tests for apostrophes fail", env=env)
     assert result.stdout == "tokenizer: attempt 1 failed, now todo\n"
     text = (example / ".agents/tasks/tokenizer.md").read_text()
-    assert text.endswith("## Attempts\n\n- Attempt 1 (2026-11-22T10:00:00Z by bob): tests for apostrophes fail\n")
+    assert text.endswith(
+        "## Attempts\n\n- Attempt 1 (2026-11-22T10:00:00Z by bob): tests for apostrophes fail\n"
+    )
     assert "claimed_by" not in text and "attempts: 1\n" in text
     prompt = cli(example, "next").stdout
     assert "## Earlier attempts" in prompt and "tests for apostrophes fail" in prompt
     cli(example, "fail", "tokenizer", "--reason", "second")
-    assert cli(example, "fail", "tokenizer", "--reason", "third").stdout == "tokenizer: attempt 3 failed, now failed\n"
+    assert (
+        cli(example, "fail", "tokenizer", "--reason", "third").stdout
+        == "tokenizer: attempt 3 failed, now failed\n"
+    )
 
 
 def test_block_records_the_reason(example):
     cli(example, "block", "cli", "--reason", "waiting for the API design")
     text = (example / ".agents/tasks/cli.md").read_text()
     assert "status: blocked\n" in text and "blocked_reason: waiting for the API design\n" in text
-    assert "--reason TEXT  What it waits for (kept as blocked_reason).  [required]\n" in cli(example, "block", "--help").stdout
+    assert (
+        "--reason TEXT  What it waits for (kept as blocked_reason).  [required]\n"
+        in cli(example, "block", "--help").stdout
+    )
 
 
 def test_add_writes_a_task_with_a_unique_slug(repo):
     cli(repo, "init")
     assert cli(repo, "add", "Write the JWT util!").stdout == "write-the-jwt-util\n"
-    result = cli(repo, "add", "Write the JWT util!", "--verify", "npm test -- jwt", "--output", "src/a: b.ts")
+    result = cli(
+        repo, "add", "Write the JWT util!", "--verify", "npm test -- jwt", "--output", "src/a: b.ts"
+    )
     assert result.stdout == "write-the-jwt-util-2\n"
     shown = json.loads(cli(repo, "show", "write-the-jwt-util-2", "--json").stdout)["task"]
     assert shown["verify"] == ["npm test -- jwt"] and shown["outputs"] == ["src/a: b.ts"]
@@ -179,16 +205,23 @@ def test_a_crash_prints_one_line_and_a_log_path(example, monkeypatch, tmp_path):
     monkeypatch.setattr(graph, "analyse", lambda tasks: 1 / 0)
     result = cli(example, "next")
     assert result.exit_code == 2
-    assert result.stderr.startswith("agentmd: internal error: ZeroDivisionError: division by zero (details in ")
+    assert result.stderr.startswith(
+        "agentmd: internal error: ZeroDivisionError: division by zero (details in "
+    )
     assert "Traceback" not in result.output
     (log,) = tmp_path.glob("agentmd-crash-*.log")
-    assert "ZeroDivisionError" in log.read_text() and f"(details in {log}; please report it)" in result.stderr
+    assert (
+        "ZeroDivisionError" in log.read_text()
+        and f"(details in {log}; please report it)" in result.stderr
+    )
 
 
 def test_a_part_whose_items_were_all_left_out_loses_its_heading_too(example):
     full = json.loads(cli(example, "next", "--json").stdout)
     memory = next(p["tokens"] for p in full["parts"] if p["name"] == "memory")
-    data = json.loads(cli(example, "next", "--json", "--budget", str(full["tokens"] - memory + 60)).stdout)
+    data = json.loads(
+        cli(example, "next", "--json", "--budget", str(full["tokens"] - memory + 60)).stdout
+    )
     assert len(data["dropped"]) >= 2
     assert "## Decisions and gotchas" not in data["prompt"]
     assert "memory" not in [p["name"] for p in data["parts"]]

@@ -33,7 +33,9 @@ def write_plan(repo: Path, outputs: dict[str, str], extra_plan: str = "") -> Non
         plan = repo / ".agents" / "plan.md"
         plan.write_text(plan.read_text().replace("lease: 2h\n", f"lease: 2h\n{extra_plan}"))
     for day, (task_id, outs) in enumerate(outputs.items(), 1):
-        (repo / ".agents" / "tasks" / f"{task_id}.md").write_text(TASK.format(id=task_id, outputs=outs, day=day))
+        (repo / ".agents" / "tasks" / f"{task_id}.md").write_text(
+            TASK.format(id=task_id, outputs=outs, day=day)
+        )
 
 
 def change_together(repo: Path, paths: list[str], times: int) -> None:
@@ -85,7 +87,11 @@ def test_a_task_in_progress_holds_back_the_candidates_that_collide_with_it(repo)
         "chosen": ["a", "e"],
         "held": [
             {"id": "b", "because": "a", "reason": "outputs src/app/*.py and src/app/a.py overlap"},
-            {"id": "d", "because": "c", "reason": "src/lib/d.py and src/lib/c.py changed together in 3 of the last 500 commits"},
+            {
+                "id": "d",
+                "because": "c",
+                "reason": "src/lib/d.py and src/lib/c.py changed together in 3 of the last 500 commits",
+            },
         ],
         "in_progress": ["c"],
     }
@@ -97,7 +103,9 @@ def test_coupling_settings_in_plan_md_change_what_counts_as_coupled(repo):
     plan.write_text(plan.read_text().replace("lease: 2h\n", "lease: 2h\ncoupling_min: 4\n"))
     result = cli(repo, "next", "--parallel", "5", "--explain", "--json")
     assert json.loads(result.stdout)["chosen"] == ["a", "c", "d", "e"]
-    plan.write_text(plan.read_text().replace("coupling_min: 4\n", "coupling_min: 2\ncoupling_window: 2\n"))
+    plan.write_text(
+        plan.read_text().replace("coupling_min: 4\n", "coupling_min: 2\ncoupling_window: 2\n")
+    )
     result = cli(repo, "next", "--parallel", "5", "--explain", "--json")
     # the last two commits changed src/app/a.py and docs/e.md together: now those are coupled
     assert json.loads(result.stdout)["held"][-1] == {
@@ -114,7 +122,15 @@ def test_json_gives_each_task_with_its_prompt(repo):
     assert list(data) == ["schema", "tasks"]
     assert [t["task"]["id"] for t in data["tasks"]] == ["a", "c"]
     assert data["tasks"][0]["prompt"].startswith("# Task a\n")
-    assert set(data["tasks"][0]) == {"task", "prompt", "tokens", "budget", "counter", "parts", "dropped"}
+    assert set(data["tasks"][0]) == {
+        "task",
+        "prompt",
+        "tokens",
+        "budget",
+        "counter",
+        "parts",
+        "dropped",
+    }
 
 
 def test_text_output_prints_each_prompt_under_a_header(repo):
@@ -130,7 +146,11 @@ def test_claim_claims_the_whole_batch_and_the_next_batch_avoids_it(repo):
     assert [t["task"]["id"] for t in json.loads(result.stdout)["tasks"]] == ["a", "c", "e"]
     statuses = {t: cli(repo, "show", t, "--json") for t in "abcde"}
     assert {t: json.loads(r.stdout)["task"]["status"] for t, r in statuses.items()} == {
-        "a": "active", "b": "todo", "c": "active", "d": "todo", "e": "active",
+        "a": "active",
+        "b": "todo",
+        "c": "active",
+        "d": "todo",
+        "e": "active",
     }
     again = cli(repo, "next", "--parallel", "5")
     assert again.exit_code == 1
@@ -175,7 +195,10 @@ def make_task(task_id: str, outputs: list[str], status: str = "todo") -> Task:
 
 
 tasks_strategy = st.lists(
-    st.tuples(st.lists(st.sampled_from(GLOBS), max_size=3), st.sampled_from(["todo", "todo", "todo", "active"])),
+    st.tuples(
+        st.lists(st.sampled_from(GLOBS), max_size=3),
+        st.sampled_from(["todo", "todo", "todo", "active"]),
+    ),
     min_size=1,
     max_size=12,
 )
@@ -188,7 +211,9 @@ def coupled_files(history: coupling.Coupling, outputs: tuple[str, ...]) -> set[s
 
 @settings(max_examples=300, deadline=None)
 @given(tasks_strategy, pairs_strategy, st.integers(min_value=1, max_value=8))
-def test_parallel_never_returns_two_tasks_with_overlapping_outputs_or_coupled_files(specs, pairs, limit):
+def test_parallel_never_returns_two_tasks_with_overlapping_outputs_or_coupled_files(
+    specs, pairs, limit
+):
     tasks = [make_task(f"t{n}", outs, status) for n, (outs, status) in enumerate(specs)]
     partners: dict[str, dict[str, int]] = {}
     for a, b in pairs:
@@ -207,10 +232,23 @@ def test_parallel_never_returns_two_tasks_with_overlapping_outputs_or_coupled_fi
             for x in first.outputs:
                 for y in second.outputs:
                     assert not globs.overlap(x, y), (first.id, second.id, x, y)
-            mine, theirs = coupled_files(history, first.outputs), coupled_files(history, second.outputs)
+            mine, theirs = (
+                coupled_files(history, first.outputs),
+                coupled_files(history, second.outputs),
+            )
             assert not any(b in theirs for a in mine for b in partners[a]), (first.id, second.id)
     # and it is not empty-handed when something could run: the first ready task that collides
     # with nothing in progress is always taken
-    free = [c.task for c in ready if all(parallel.conflict(parallel._Scope(c.task, history), parallel._Scope(b, history), history) is None for b in busy)]
+    free = [
+        c.task
+        for c in ready
+        if all(
+            parallel.conflict(
+                parallel._Scope(c.task, history), parallel._Scope(b, history), history
+            )
+            is None
+            for b in busy
+        )
+    ]
     if free:
         assert chosen and chosen[0] == free[0]

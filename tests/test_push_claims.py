@@ -39,7 +39,11 @@ def remote_with_plan(tmp_path: Path, repo: Path, ids: list[str]) -> Path:
 def clone(tmp_path: Path, bare: Path, name: str) -> Path:
     path = tmp_path / name
     git(tmp_path, "clone", "-q", str(bare), str(path))
-    for key, value in (("user.name", name), ("user.email", f"{name}@example.com"), ("commit.gpgsign", "false")):
+    for key, value in (
+        ("user.name", name),
+        ("user.email", f"{name}@example.com"),
+        ("commit.gpgsign", "false"),
+    ):
         git(path, "config", key, value)
     return path
 
@@ -49,7 +53,11 @@ def claimed_in_remote(tmp_path: Path, bare: Path, ids: list[str]) -> dict[str, s
     owners = {}
     for task_id in ids:
         text = (check / ".agents" / "tasks" / f"{task_id}.md").read_text()
-        fields = dict(line.split(": ", 1) for line in text.split("---")[1].strip().splitlines() if ": " in line)
+        fields = dict(
+            line.split(": ", 1)
+            for line in text.split("---")[1].strip().splitlines()
+            if ": " in line
+        )
         if fields["status"] == "active":
             owners[task_id] = fields["claimed_by"]
     return owners
@@ -94,7 +102,9 @@ def test_clones_racing_with_push_claim_each_task_exactly_once(tmp_path, repo):
     assert owners == {task: name for name, tasks in claimed.items() for task in tasks}
 
 
-def test_claim_push_commits_only_the_task_file_and_refuses_a_task_another_clone_took(tmp_path, repo):
+def test_claim_push_commits_only_the_task_file_and_refuses_a_task_another_clone_took(
+    tmp_path, repo
+):
     bare = remote_with_plan(tmp_path, repo, ["t0", "t1"])
     alice, bob = clone(tmp_path, bare, "alice"), clone(tmp_path, bare, "bob")
     result = cli(alice, "claim", "t0", "--push", "--as", "alice")

@@ -21,7 +21,12 @@ BLOCKING = {
     "message": "lower() is used where the task asks for casefold()",
     "suggestion": "use text.casefold()",
 }
-NIT = {"severity": "nit", "path": "src/tally/tokenize.py", "line": 1, "message": "the import is unused"}
+NIT = {
+    "severity": "nit",
+    "path": "src/tally/tokenize.py",
+    "line": 1,
+    "message": "the import is unused",
+}
 
 
 @pytest.fixture
@@ -30,7 +35,9 @@ def worked(example, monkeypatch):
     monkeypatch.setenv("AGENTMD_NOW", NOW)
     assert cli(example, "claim", "tokenizer").exit_code == 0
     (example / "src/tally").mkdir(parents=True)
-    (example / "src/tally/tokenize.py").write_text("import re\ndef words(text): return text.lower().split()\n")
+    (example / "src/tally/tokenize.py").write_text(
+        "import re\ndef words(text): return text.lower().split()\n"
+    )
     (example / ".agents/handoffs/2026-11-22-tokenizer.md").write_text(
         "---\ntask: tokenizer\nstatus: done\n---\n## Summary\n\nWrote words().\n"
     )
@@ -40,7 +47,9 @@ def worked(example, monkeypatch):
 
 
 def test_review_sends_task_handoff_and_diff_and_writes_the_findings_file(worked, fake_api):
-    fake_api.messages = [tool_use("report_review", {"summary": "One bug.", "findings": [NIT, BLOCKING]})]
+    fake_api.messages = [
+        tool_use("report_review", {"summary": "One bug.", "findings": [NIT, BLOCKING]})
+    ]
     result = cli(worked, "review", "tokenizer")
     assert result.exit_code == 1, result.output
     assert result.stdout == (
@@ -79,7 +88,10 @@ def test_review_sends_task_handoff_and_diff_and_writes_the_findings_file(worked,
     assert "+def words(text): return text.lower().split()" in user
     assert ".agents/" not in user.split("## The change")[1]  # the diff leaves .agents/ out
     log = (worked / ".agents/memory/log.md").read_text()
-    assert f"- {NOW} review tokenizer: changes_requested, 1 blocking of 2 in reviews/2026-11-22-tokenizer.md\n" in log
+    assert (
+        f"- {NOW} review tokenizer: changes_requested, 1 blocking of 2 in reviews/2026-11-22-tokenizer.md\n"
+        in log
+    )
 
 
 def test_review_with_no_findings_passes_and_says_so(worked, fake_api):
@@ -130,7 +142,9 @@ def test_two_unusable_answers_write_nothing_and_exit_2(worked, fake_api):
 
 
 def test_file_tasks_turns_each_blocking_finding_into_a_task(worked, fake_api):
-    fake_api.messages = [tool_use("report_review", {"summary": "One bug.", "findings": [BLOCKING, NIT]})]
+    fake_api.messages = [
+        tool_use("report_review", {"summary": "One bug.", "findings": [BLOCKING, NIT]})
+    ]
     result = cli(worked, "review", "tokenizer", "--file-tasks")
     assert result.exit_code == 1, result.output
     new_id = "fix-review-finding-lower-is-used-where-the-task-asks-for-cas"
@@ -211,7 +225,10 @@ def test_review_without_a_key_says_so_in_one_line(worked):
 
 def test_a_diff_over_budget_summarises_the_largest_hunk_first_then_drops(tmp_path):
     small = "diff --git a/a.py b/a.py\n--- a/a.py\n+++ b/a.py\n@@ -1 +1 @@\n-x\n+y\n"
-    big = "diff --git a/b.py b/b.py\n--- a/b.py\n+++ b/b.py\n@@ -1,0 +1,300 @@\n" + "+line of code\n" * 300
+    big = (
+        "diff --git a/b.py b/b.py\n--- a/b.py\n+++ b/b.py\n@@ -1,0 +1,300 @@\n"
+        + "+line of code\n" * 300
+    )
     whole = diff_budget.fit(small + big, 10_000)
     assert whole.complete and whole.text == small + big
     cut = diff_budget.fit(small + big, 200)
@@ -226,7 +243,9 @@ def test_a_diff_over_budget_summarises_the_largest_hunk_first_then_drops(tmp_pat
     assert tiny.tokens <= 40
 
 
-def test_a_diff_over_the_budget_is_cut_and_the_cut_is_listed_in_the_request_and_the_file(worked, fake_api):
+def test_a_diff_over_the_budget_is_cut_and_the_cut_is_listed_in_the_request_and_the_file(
+    worked, fake_api
+):
     (worked / "src/tally/table.py").write_text("".join(f"ROW_{n} = {n}\n" for n in range(3000)))
     git(worked, "add", "-A")
     git(worked, "commit", "-q", "-m", "a big table")
@@ -236,9 +255,13 @@ def test_a_diff_over_the_budget_is_cut_and_the_cut_is_listed_in_the_request_and_
     user = fake_api.calls("/v1/messages")[0].body["messages"][0]["content"]
     assert "@@ -0,0 +1,3000 @@\n[hunk summarised to fit the budget: +3000 -0 lines, ~" in user
     assert "+def words(text): return text.lower().split()" in user  # the small hunk is whole
-    assert user.endswith("The diff was cut to fit the budget:\n- summarised: src/tally/table.py @@ -0,0 +1,3000 @@ (+3000 -0)")
+    assert user.endswith(
+        "The diff was cut to fit the budget:\n- summarised: src/tally/table.py @@ -0,0 +1,3000 @@ (+3000 -0)"
+    )
     text = (worked / ".agents/reviews/2026-11-22-tokenizer.md").read_text()
-    assert text.endswith("## Left out of the diff\n\n- summarised: src/tally/table.py @@ -0,0 +1,3000 @@ (+3000 -0)\n")
+    assert text.endswith(
+        "## Left out of the diff\n\n- summarised: src/tally/table.py @@ -0,0 +1,3000 @@ (+3000 -0)\n"
+    )
 
 
 def test_head_names_the_end_of_the_change(worked, fake_api):

@@ -16,7 +16,9 @@ from conftest import base_of, cli, git
 def set_verify(repo, *commands):
     path = repo / ".agents/tasks/tokenizer.md"
     lines = "".join(f"  - {c}\n" for c in commands)
-    path.write_text(re.sub(r"verify:\n(?:  - .*\n)+", lambda _: "verify:\n" + lines, path.read_text()))
+    path.write_text(
+        re.sub(r"verify:\n(?:  - .*\n)+", lambda _: "verify:\n" + lines, path.read_text())
+    )
     return path
 
 
@@ -67,7 +69,10 @@ def test_run_verify_gives_a_frozen_outcome_with_one_problem_line_per_failure(cla
     outcome = run_verify(ws, ws.task("tokenizer"), record=False)
     assert not outcome.passed
     assert outcome.commit == head(claimed)
-    assert [(r.command, r.exit_code) for r in outcome.results] == [("exit 0", 0), ("printf 'a\\nlast words\\n'; exit 2", 2)]
+    assert [(r.command, r.exit_code) for r in outcome.results] == [
+        ("exit 0", 0),
+        ("printf 'a\\nlast words\\n'; exit 2", 2),
+    ]
     assert outcome.problems() == ["`printf 'a\\nlast words\\n'; exit 2` exited 2: last words"]
     assert "verified_at" not in (claimed / ".agents/tasks/tokenizer.md").read_text()
 
@@ -97,7 +102,9 @@ def test_done_refuses_without_a_verify_pass_or_a_handoff(claimed):
 
 def test_done_accepts_after_a_pass_at_head_and_a_valid_handoff(claimed):
     assert cli(claimed, "verify", "tokenizer").exit_code == 0
-    (claimed / ".agents/handoffs/2026-11-21-tokenizer.md").write_text(HANDOFF.format(base=base_of(claimed)))
+    (claimed / ".agents/handoffs/2026-11-21-tokenizer.md").write_text(
+        HANDOFF.format(base=base_of(claimed))
+    )
     result = cli(claimed, "done", "tokenizer")
     assert result.exit_code == 0, result.output
     assert result.stdout == "done tokenizer\n"
@@ -107,7 +114,9 @@ def test_done_accepts_after_a_pass_at_head_and_a_valid_handoff(claimed):
 def test_done_refuses_a_pass_recorded_at_an_older_commit(claimed):
     assert cli(claimed, "verify", "tokenizer").exit_code == 0
     old = head(claimed)
-    (claimed / ".agents/handoffs/2026-11-21-tokenizer.md").write_text(HANDOFF.format(base=base_of(claimed)))
+    (claimed / ".agents/handoffs/2026-11-21-tokenizer.md").write_text(
+        HANDOFF.format(base=base_of(claimed))
+    )
     (claimed / "src/tally/tokenize.py").write_text("def words(text):\n    return []\n")
     git(claimed, "commit", "-qam", "later change")
     result = cli(claimed, "done", "tokenizer")

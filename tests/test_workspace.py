@@ -39,7 +39,7 @@ def test_broken_yaml_is_reported_with_line_and_fix_and_the_rest_still_lists(repo
     result = cli(repo, "list")
     assert result.exit_code == 0
     assert result.stderr.startswith(".agents/tasks/bad.md:2:11: error yaml: ")
-    assert 'hint: the value contains \': \': quote the value: title: "Fix: parser"' in result.stderr
+    assert "hint: the value contains ': ': quote the value: title: \"Fix: parser\"" in result.stderr
     assert "good" in result.stdout
 
 
@@ -48,7 +48,9 @@ def test_claim_names_a_task_file_that_is_not_utf8_and_claims_the_other(example):
     result = cli(example, "claim", "tokenizer")
     assert result.exit_code == 0
     assert result.stdout == "claimed tokenizer as tester\n"
-    assert result.stderr.startswith(".agents/tasks/broken.md:2:11: error not-utf8: byte 0xe9 is not UTF-8\n")
+    assert result.stderr.startswith(
+        ".agents/tasks/broken.md:2:11: error not-utf8: byte 0xe9 is not UTF-8\n"
+    )
     assert "status: active\n" in (example / ".agents/tasks/tokenizer.md").read_text()
 
 
@@ -56,7 +58,10 @@ def test_claim_names_a_task_file_that_is_not_utf8_and_claims_the_other(example):
     ("args", "stdout"),
     [
         (["block", "cli", "--reason", "waiting"], "blocked cli\n"),
-        (["fail", "tokenizer", "--reason", "tests fail"], "tokenizer: attempt 1 failed, now todo\n"),
+        (
+            ["fail", "tokenizer", "--reason", "tests fail"],
+            "tokenizer: attempt 1 failed, now todo\n",
+        ),
         (["release", "tokenizer"], "released tokenizer (was active, by tester)\n"),
         (["done", "tokenizer", "--force"], "done tokenizer (forced; logged in memory/log.md)\n"),
     ],
@@ -86,12 +91,17 @@ def test_lifecycle_commands_name_a_broken_task_file_and_do_their_job(example, ar
     ],
     ids=lambda args: " ".join(args[:2]),
 )
-def test_a_command_on_a_task_whose_file_cannot_be_read_says_so_once_and_changes_nothing(example, args):
+def test_a_command_on_a_task_whose_file_cannot_be_read_says_so_once_and_changes_nothing(
+    example, args
+):
     path = example / ".agents/tasks/tokenizer.md"
     path.write_bytes(b"---\ntitle: caf\xe9\nstatus: active\n---\n")
     result = cli(example, *args)
     assert result.exit_code == 2
-    assert result.stderr == ".agents/tasks/tokenizer.md:2:11: error not-utf8: byte 0xe9 is not UTF-8\n  hint: save the file as UTF-8\n"
+    assert (
+        result.stderr
+        == ".agents/tasks/tokenizer.md:2:11: error not-utf8: byte 0xe9 is not UTF-8\n  hint: save the file as UTF-8\n"
+    )
     assert result.stdout == ""
     assert path.read_bytes() == b"---\ntitle: caf\xe9\nstatus: active\n---\n"
     assert git(example, "status", "--porcelain") == " M .agents/tasks/tokenizer.md\n"
@@ -116,14 +126,24 @@ IN_THE_WAY = "1:1: error not-a-folder: a file is where a directory was expected 
 @pytest.mark.parametrize(
     ("sabotage", "args", "stderr"),
     [
-        (_log_is_a_folder, ["claim", "tokenizer"], ".agents/memory/log.md:1:1: error not-a-file: is a directory where a file was expected\n  hint: move it aside\n"),
+        (
+            _log_is_a_folder,
+            ["claim", "tokenizer"],
+            ".agents/memory/log.md:1:1: error not-a-file: is a directory where a file was expected\n  hint: move it aside\n",
+        ),
         (_file_instead_of(".agents/tasks"), ["add", "New thing"], ".agents/tasks:" + IN_THE_WAY),
-        (_file_instead_of(".agents/.cache"), ["claim", "tokenizer"], ".agents/.cache:" + IN_THE_WAY),
+        (
+            _file_instead_of(".agents/.cache"),
+            ["claim", "tokenizer"],
+            ".agents/.cache:" + IN_THE_WAY,
+        ),
         (_file_instead_of(".git/hooks"), ["hooks", "install"], ".git/hooks:" + IN_THE_WAY),
     ],
     ids=["log.md is a folder", "tasks/ is a file", ".cache/ is a file", ".git/hooks is a file"],
 )
-def test_a_file_or_folder_in_the_way_of_a_write_is_located_and_exits_2(example, sabotage, args, stderr):
+def test_a_file_or_folder_in_the_way_of_a_write_is_located_and_exits_2(
+    example, sabotage, args, stderr
+):
     sabotage(example)
     result = cli(example, *args)
     assert result.exit_code == 2
@@ -135,7 +155,10 @@ def test_a_directory_where_a_task_file_should_be_is_named(repo):
     (repo / ".agents/tasks/folder.md").mkdir()
     result = cli(repo, "list")
     assert result.exit_code == 0
-    assert ".agents/tasks/folder.md:1:1: error not-a-file: is a directory where a file was expected" in result.stderr
+    assert (
+        ".agents/tasks/folder.md:1:1: error not-a-file: is a directory where a file was expected"
+        in result.stderr
+    )
 
 
 def test_a_huge_file_is_refused_with_its_size(repo):
@@ -159,7 +182,11 @@ def test_a_symlink_out_of_the_repository_is_not_followed(repo, tmp_path):
 
 def test_hostile_ids_are_refused(repo):
     cli(repo, "init")
-    for args in (["show", "../../etc/passwd"], ["add", "x", "--id", "../escape"], ["claim", ".hidden"]):
+    for args in (
+        ["show", "../../etc/passwd"],
+        ["add", "x", "--id", "../escape"],
+        ["claim", ".hidden"],
+    ):
         result = cli(repo, *args)
         assert result.exit_code == 2, args
         assert "is not a valid task id" in result.stderr
@@ -269,9 +296,16 @@ def test_a_log_that_cannot_take_its_line_stops_the_change_before_anything_is_wri
     before = (repo / ".agents/tasks/a.md").read_bytes()
     (repo / ".agents/memory/log.md").unlink()
     (repo / ".agents/memory/log.md").mkdir()
-    for args in (("claim", "a"), ("add", "B"), ("block", "a", "--reason", "r"), ("fail", "a", "--reason", "r")):
+    for args in (
+        ("claim", "a"),
+        ("add", "B"),
+        ("block", "a", "--reason", "r"),
+        ("fail", "a", "--reason", "r"),
+    ):
         result = cli(repo, *args)
         assert result.exit_code == 2, args
-        assert result.stderr.startswith(".agents/memory/log.md:1:1: error not-a-file: is a directory where a file was expected"), args
+        assert result.stderr.startswith(
+            ".agents/memory/log.md:1:1: error not-a-file: is a directory where a file was expected"
+        ), args
     assert (repo / ".agents/tasks/a.md").read_bytes() == before
     assert sorted(p.name for p in (repo / ".agents/tasks").glob("*.md")) == ["a.md"]

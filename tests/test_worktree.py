@@ -14,17 +14,28 @@ def test_worktree_creates_a_branch_and_folder_for_a_claimed_task_once(example):
     assert result.exit_code == 0, result.output
     path = example / ".agents/.cache/worktrees/tokenizer"
     assert result.stdout == f"{path.resolve()}\n"
-    assert result.stderr == "created .agents/.cache/worktrees/tokenizer on branch agentmd/tokenizer\n"
+    assert (
+        result.stderr == "created .agents/.cache/worktrees/tokenizer on branch agentmd/tokenizer\n"
+    )
     assert (path / ".agents/tasks/tokenizer.md").is_file()
     assert git(path, "branch", "--show-current") == "agentmd/tokenizer\n"
     again = cli(example, "worktree", "tokenizer")
-    assert again.stderr == "exists  .agents/.cache/worktrees/tokenizer on branch agentmd/tokenizer\n"
-    assert git(example, "status", "--porcelain") == " M .agents/memory/log.md\n M .agents/tasks/tokenizer.md\n"
+    assert (
+        again.stderr == "exists  .agents/.cache/worktrees/tokenizer on branch agentmd/tokenizer\n"
+    )
+    assert (
+        git(example, "status", "--porcelain")
+        == " M .agents/memory/log.md\n M .agents/tasks/tokenizer.md\n"
+    )
 
 
 def test_worktree_paths_and_branches_come_from_plan_md(example, tmp_path):
     plan = example / ".agents/plan.md"
-    plan.write_text(plan.read_text().replace("lease: 2h\n", f"lease: 2h\nworktrees: {tmp_path}/trees/{{id}}\nbranch: work/{{id}}-x\n"))
+    plan.write_text(
+        plan.read_text().replace(
+            "lease: 2h\n", f"lease: 2h\nworktrees: {tmp_path}/trees/{{id}}\nbranch: work/{{id}}-x\n"
+        )
+    )
     assert cli(example, "claim", "tokenizer").exit_code == 0
     result = cli(example, "worktree", "create", "tokenizer")
     assert result.stdout == f"{(tmp_path / 'trees/tokenizer').resolve()}\n"
@@ -63,12 +74,23 @@ def test_prune_removes_worktrees_of_done_and_released_tasks_and_keeps_the_rest(r
     assert not (repo / ".agents/.cache/worktrees/a").exists()
     assert (repo / ".agents/.cache/worktrees/c").exists()  # still active
     assert "agentmd/a" not in git(repo, "branch", "--list")
-    assert cli(repo, "worktree", "prune", "--dry-run").stdout == "would remove .agents/.cache/worktrees/b (b is todo)\n"
+    assert (
+        cli(repo, "worktree", "prune", "--dry-run").stdout
+        == "would remove .agents/.cache/worktrees/b (b is todo)\n"
+    )
     data = json.loads(cli(repo, "worktree", "prune", "--json").stdout)
     assert data["worktrees"] == [
-        {"task": "b", "path": str((repo / ".agents/.cache/worktrees/b").resolve()), "branch": "agentmd/b",
-         "status": "todo", "removed": False, "branch_deleted": False,
-         "refused": "'" + str((repo / ".agents/.cache/worktrees/b").resolve()) + "' contains modified or untracked files, use --force to delete it"}
+        {
+            "task": "b",
+            "path": str((repo / ".agents/.cache/worktrees/b").resolve()),
+            "branch": "agentmd/b",
+            "status": "todo",
+            "removed": False,
+            "branch_deleted": False,
+            "refused": "'"
+            + str((repo / ".agents/.cache/worktrees/b").resolve())
+            + "' contains modified or untracked files, use --force to delete it",
+        }
     ]
     forced = cli(repo, "worktree", "prune", "--force")
     assert forced.exit_code == 0
@@ -85,12 +107,16 @@ def test_init_makes_the_log_merge_as_a_union_so_branches_that_add_work_merge_cle
     git(repo, "commit", "-q", "-m", "init")
     git(repo, "switch", "-q", "-c", "other")
     assert cli(repo, "add", "Second branch task").exit_code == 0
-    Path(repo / ".agents/memory/decisions/use-x.md").write_text("---\ntitle: Use x\n---\nBecause.\n")
+    Path(repo / ".agents/memory/decisions/use-x.md").write_text(
+        "---\ntitle: Use x\n---\nBecause.\n"
+    )
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "other work")
     git(repo, "switch", "-q", "main")
     assert cli(repo, "add", "First branch task").exit_code == 0
-    Path(repo / ".agents/handoffs/2026-11-20-first.md").write_text("---\ntask: first-branch-task\n---\n")
+    Path(repo / ".agents/handoffs/2026-11-20-first.md").write_text(
+        "---\ntask: first-branch-task\n---\n"
+    )
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "main work")
     git(repo, "merge", "-q", "--no-edit", "other")  # raises on a conflict

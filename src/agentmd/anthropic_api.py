@@ -63,7 +63,9 @@ def settings_for(ws: Workspace) -> ModelSettings:
 def require_key() -> str:
     key = os.environ.get(KEY_VARIABLE, "").strip()
     if not key:
-        raise ModelError(f"{KEY_VARIABLE} is not set: this command asks the Anthropic API and needs a key")
+        raise ModelError(
+            f"{KEY_VARIABLE} is not set: this command asks the Anthropic API and needs a key"
+        )
     return key
 
 
@@ -166,7 +168,9 @@ class Client:
             ]
         return answer, problems
 
-    def _tool_call(self, system: list[dict], messages: list[dict], tool: dict, max_tokens: int) -> dict:
+    def _tool_call(
+        self, system: list[dict], messages: list[dict], tool: dict, max_tokens: int
+    ) -> dict:
         kwargs: dict[str, Any] = {
             "model": self.model,
             "max_tokens": max_tokens,
@@ -178,7 +182,10 @@ class Client:
             kwargs["system"] = system
         message = self._call(lambda sdk: sdk.messages.create(**kwargs))
         for block in getattr(message, "content", None) or []:
-            if getattr(block, "type", None) == "tool_use" and getattr(block, "name", None) == tool["name"]:
+            if (
+                getattr(block, "type", None) == "tool_use"
+                and getattr(block, "name", None) == tool["name"]
+            ):
                 return {
                     "type": "tool_use",
                     "id": str(block.id),
@@ -211,14 +218,18 @@ class Client:
                 "check the network, and ANTHROPIC_BASE_URL if it is set",
             ) from None
         except (anthropic.APIResponseValidationError, ValueError) as exc:
-            raise ModelError(f"the Anthropic API sent an answer that cannot be read: {_short(exc)}") from None
+            raise ModelError(
+                f"the Anthropic API sent an answer that cannot be read: {_short(exc)}"
+            ) from None
 
     def _status_error(self, exc: Any) -> ModelError:
         status = getattr(exc, "status_code", 0)
         detail = _api_message(exc)
         tries = _tries(self.settings.retries)
         if status == 401:
-            return ModelError(f"the Anthropic API refused the key (401{detail})", f"check {KEY_VARIABLE}")
+            return ModelError(
+                f"the Anthropic API refused the key (401{detail})", f"check {KEY_VARIABLE}"
+            )
         if status == 403:
             return ModelError(
                 f"the key may not use model '{self.model}' here (403{detail})",
@@ -230,11 +241,17 @@ class Client:
                 "set `model:` in .agents/plan.md to a current model; check ANTHROPIC_BASE_URL if it is set",
             )
         if status == 429:
-            return ModelError(f"rate limited by the Anthropic API {tries} (429{detail})", "try again later")
+            return ModelError(
+                f"rate limited by the Anthropic API {tries} (429{detail})", "try again later"
+            )
         if status == 529:
-            return ModelError(f"the Anthropic API is overloaded {tries} (529{detail})", "try again later")
+            return ModelError(
+                f"the Anthropic API is overloaded {tries} (529{detail})", "try again later"
+            )
         if status >= 500:
-            return ModelError(f"the Anthropic API failed {tries} ({status}{detail})", "try again later")
+            return ModelError(
+                f"the Anthropic API failed {tries} ({status}{detail})", "try again later"
+            )
         return ModelError(f"the Anthropic API refused the request ({status}{detail})")
 
 
@@ -258,6 +275,10 @@ def _cause(exc: BaseException) -> str:
 
 
 def _short(value: Any, limit: int = 200) -> str:
-    text = value if isinstance(value, str) else (str(value) if isinstance(value, Exception) else json.dumps(value, default=str))
+    text = (
+        value
+        if isinstance(value, str)
+        else (str(value) if isinstance(value, Exception) else json.dumps(value, default=str))
+    )
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -43,7 +43,8 @@ class Board:
             "active": [claim(c) for c in self.active],
             "review": [t.id for t in self.review if t not in self.awaiting_merge],
             "awaiting_merge": [
-                {"id": t.id, "branch": str(t.record.fields.get("awaiting_merge"))} for t in self.awaiting_merge
+                {"id": t.id, "branch": str(t.record.fields.get("awaiting_merge"))}
+                for t in self.awaiting_merge
             ],
             "blocked": [{"id": tid, "reasons": why} for tid, why in sorted(self.blocked.items())],
             "stale": [c.task.id for c in self.stale],
@@ -93,7 +94,11 @@ def render(board: Board, workers: dict[str, str] | None = None) -> list[str]:
     if board.active:
         lines.append(f"active ({len(board.active)}):")
         for claim in board.active:
-            age = f"{lease.human(claim.age)} ago" if claim.age is not None else "claimed at an unknown time"
+            age = (
+                f"{lease.human(claim.age)} ago"
+                if claim.age is not None
+                else "claimed at an unknown time"
+            )
             if claim.lease is None:
                 term = "no lease"
             elif claim.stale and claim.expires:
@@ -110,7 +115,9 @@ def render(board: Board, workers: dict[str, str] | None = None) -> list[str]:
     if board.awaiting_merge:
         lines.append(f"awaiting merge ({len(board.awaiting_merge)}):")
         for task in board.awaiting_merge:
-            lines.append(f"  {task.id}  branch {task.record.fields.get('awaiting_merge')}: git merge it, then the loop marks it done")
+            lines.append(
+                f"  {task.id}  branch {task.record.fields.get('awaiting_merge')}: git merge it, then the loop marks it done"
+            )
     if board.blocked:
         lines.append(f"blocked ({len(board.blocked)}):")
         for tid, why in sorted(board.blocked.items()):
@@ -118,7 +125,9 @@ def render(board: Board, workers: dict[str, str] | None = None) -> list[str]:
     if board.stale:
         lines.append(f"stale claims ({len(board.stale)}):")
         for claim in board.stale:
-            lines.append(f"  {claim.task.id}  by {claim.owner or 'nobody'}: agentmd release {claim.task.id}")
+            lines.append(
+                f"  {claim.task.id}  by {claim.owner or 'nobody'}: agentmd release {claim.task.id}"
+            )
     for cycle in board.cycles:
         lines.append("cycle: " + " -> ".join([*cycle, cycle[0]]))
     return lines

@@ -45,7 +45,9 @@ def check_workspace(ws: Workspace, counter: Counter) -> Report:
     settings = ws.settings
     checked = 0
     if index.plan is not None and index.plan.problem is None:
-        problems += fieldcheck.check_plan(ws.display("plan.md"), index.plan.fields, index.plan.lines)
+        problems += fieldcheck.check_plan(
+            ws.display("plan.md"), index.plan.fields, index.plan.lines
+        )
     tasks = ws.tasks
     moment = now()
     guard = fieldcheck.PathGuard(ws.root)
@@ -60,28 +62,52 @@ def check_workspace(ws: Workspace, counter: Counter) -> Report:
             continue
         display = ws.display(record.path)
         if record.body_line == 1 and not record.fields:
-            problems.append(Problem(display, 1, 1, "task-no-frontmatter", "task file has no front matter",
-                                    "start it with '---', 'title: ...', 'status: todo', '---' (agentmd add writes one)"))
+            problems.append(
+                Problem(
+                    display,
+                    1,
+                    1,
+                    "task-no-frontmatter",
+                    "task file has no front matter",
+                    "start it with '---', 'title: ...', 'status: todo', '---' (agentmd add writes one)",
+                )
+            )
             continue
         hit = memo.get(record.path)
         if hit is not None and hit[0] is record:
             found = hit[1]
         else:
-            found = fieldcheck.check_task(display, record.fields, record.lines, settings, guard, tasks.__contains__)
+            found = fieldcheck.check_task(
+                display, record.fields, record.lines, settings, guard, tasks.__contains__
+            )
         fresh[record.path] = (record, found)
         problems += found
         problems += fieldcheck.lease_expired(display, record.fields, record.lines, settings, moment)
         other = folded.setdefault(record.stem.casefold(), record.stem)
         if other != record.stem:
-            problems.append(Problem(display, 1, 1, "duplicate-id",
-                                    f"task id '{record.stem}' differs from '{other}' only in case",
-                                    "on macOS and Windows they are one file: rename one"))
+            problems.append(
+                Problem(
+                    display,
+                    1,
+                    1,
+                    "duplicate-id",
+                    f"task id '{record.stem}' differs from '{other}' only in case",
+                    "on macOS and Windows they are one file: rename one",
+                )
+            )
     ws.task_findings, ws.task_findings_context = fresh, context
     for cycle in graph.find_cycles(tasks):
         first = tasks[cycle[0]]
-        problems.append(Problem(ws.display(first.path), first.record.line("depends_on"), 1, "dependency-cycle",
-                                "dependency cycle: " + " -> ".join([*cycle, cycle[0]]),
-                                "remove one of these dependencies; no task on a cycle can ever be ready"))
+        problems.append(
+            Problem(
+                ws.display(first.path),
+                first.record.line("depends_on"),
+                1,
+                "dependency-cycle",
+                "dependency cycle: " + " -> ".join([*cycle, cycle[0]]),
+                "remove one of these dependencies; no task on a cycle can ever be ready",
+            )
+        )
     tree = WorkTree(ws)
     readings = Readings(ws.agents / READINGS)
     invalid: dict[str, int] = {}
@@ -105,17 +131,34 @@ def check_workspace(ws: Workspace, counter: Counter) -> Report:
             continue
         latest = ws.latest_handoffs.get(task.id)
         if latest is None:
-            problems.append(Problem(ws.display(task.path), task.record.line("status"), 1, "handoff-missing",
-                                    f"task '{task.id}' is {task.status} but has no handoff",
-                                    f"write one: agentmd handoff new {task.id}"))
+            problems.append(
+                Problem(
+                    ws.display(task.path),
+                    task.record.line("status"),
+                    1,
+                    "handoff-missing",
+                    f"task '{task.id}' is {task.status} but has no handoff",
+                    f"write one: agentmd handoff new {task.id}",
+                )
+            )
         elif invalid.get(latest.path):
-            problems.append(Problem(ws.display(task.path), task.record.line("status"), 1, "handoff-invalid",
-                                    f"task '{task.id}' is {task.status} but its handoff {ws.display(latest.path)} "
-                                    f"has {invalid[latest.path]} error(s)", "fix the handoff (findings above)"))
+            problems.append(
+                Problem(
+                    ws.display(task.path),
+                    task.record.line("status"),
+                    1,
+                    "handoff-invalid",
+                    f"task '{task.id}' is {task.status} but its handoff {ws.display(latest.path)} "
+                    f"has {invalid[latest.path]} error(s)",
+                    "fix the handoff (findings above)",
+                )
+            )
     for group in ("decisions", "gotchas", "rules"):
         for record in index.groups[group]:
             if record.problem is None:
-                problems += fieldcheck.check_note(ws.display(record.path), record.fields, record.lines)
+                problems += fieldcheck.check_note(
+                    ws.display(record.path), record.fields, record.lines
+                )
     records = {r.path: r for group in index.groups.values() for r in group}
     if index.plan is not None:
         records["plan.md"] = index.plan
@@ -132,7 +175,9 @@ def check_workspace(ws: Workspace, counter: Counter) -> Report:
                 problems.append(exc.problem)
             continue
         if b"<<<<<<<" in data or b">>>>>>>" in data:
-            problems += fieldcheck.conflict_markers(data.decode("utf-8", "replace"), ws.display(rel))
+            problems += fieldcheck.conflict_markers(
+                data.decode("utf-8", "replace"), ws.display(rel)
+            )
         if record is not None and record.problem is None:
             text = data.decode("utf-8", "replace")
             fm = _split(text, ws.display(rel))
@@ -255,7 +300,9 @@ def check_paths(ws: Workspace | None, paths: list[str], counter: Counter) -> Rep
             problems += fieldcheck.duplicate_keys(doc.fm, display)
         problems += _id_clash(doc, display, ids)
         if path.name in ALWAYS_LOADED:
-            problems += budget_problems(ws, [(display, path)], counter, settings.rules_budget) if ws else []
+            problems += (
+                budget_problems(ws, [(display, path)], counter, settings.rules_budget) if ws else []
+            )
         if rel is not None and ws is not None:
             problems += _agents_file(ws, rel, doc, tree, readings, settings)
         elif HANDOFF_NAME_RE.search(path.name) or len(sections_of(doc)) >= 3:
@@ -275,17 +322,34 @@ def agents_rel(ws: Workspace | None, path: Path) -> str | None:
         return None
 
 
-def _agents_file(ws: Workspace, rel: str, doc: document.Document, tree, readings, settings: Settings) -> list[Problem]:
+def _agents_file(
+    ws: Workspace, rel: str, doc: document.Document, tree, readings, settings: Settings
+) -> list[Problem]:
     from agentmd.handoffcheck import task_handoff_problems
 
     display = doc.display
     lines = doc.key_lines
     if rel.startswith("tasks/"):
         if doc.fm is None:
-            return [Problem(display, 1, 1, "task-no-frontmatter", "task file has no front matter",
-                            "start it with '---', 'title: ...', 'status: todo', '---'")]
-        found = fieldcheck.check_task(display, doc.fields, lines, settings, fieldcheck.PathGuard(ws.root), ws.tasks.__contains__)
-        stem = rel[len("tasks/"):-3]
+            return [
+                Problem(
+                    display,
+                    1,
+                    1,
+                    "task-no-frontmatter",
+                    "task file has no front matter",
+                    "start it with '---', 'title: ...', 'status: todo', '---'",
+                )
+            ]
+        found = fieldcheck.check_task(
+            display,
+            doc.fields,
+            lines,
+            settings,
+            fieldcheck.PathGuard(ws.root),
+            ws.tasks.__contains__,
+        )
+        stem = rel[len("tasks/") : -3]
         task = ws.tasks.get(stem)
         if task is not None and task.status in ("review", "done"):
             found += task_handoff_problems(ws, task)
@@ -301,7 +365,9 @@ def _agents_file(ws: Workspace, rel: str, doc: document.Document, tree, readings
     return []
 
 
-def _id_clash(doc: document.Document, display: str, ids: dict[str, tuple[str, int]]) -> list[Problem]:
+def _id_clash(
+    doc: document.Document, display: str, ids: dict[str, tuple[str, int]]
+) -> list[Problem]:
     value = doc.fields.get("id")
     if value is None or isinstance(value, dict | list):
         return []
@@ -309,8 +375,16 @@ def _id_clash(doc: document.Document, display: str, ids: dict[str, tuple[str, in
     line = doc.line_of("id")
     if key in ids:
         other, other_line = ids[key]
-        return [Problem(display, line, 1, "duplicate-id", f"id '{value}' is also the id of {other}:{other_line}",
-                        "give each its own id")]
+        return [
+            Problem(
+                display,
+                line,
+                1,
+                "duplicate-id",
+                f"id '{value}' is also the id of {other}:{other_line}",
+                "give each its own id",
+            )
+        ]
     ids[key] = (display, line)
     return []
 
@@ -323,8 +397,16 @@ def _yaml_file(text: str, display: str) -> list[Problem]:
         if exc.problem.code == "frontmatter-not-mapping":
             return []
         problem = exc.problem
-        return [Problem(problem.path, problem.line, problem.col, problem.code,
-                        problem.message.replace("front matter is not valid YAML", "not valid YAML"), problem.hint)]
+        return [
+            Problem(
+                problem.path,
+                problem.line,
+                problem.col,
+                problem.code,
+                problem.message.replace("front matter is not valid YAML", "not valid YAML"),
+                problem.hint,
+            )
+        ]
     return []
 
 

@@ -46,7 +46,11 @@ def settings_of(settings: Settings) -> tuple[int, int]:
 
     def whole(key: str, default: int, low: int) -> int:
         value = raw.get(key, default)
-        return value if isinstance(value, int) and not isinstance(value, bool) and value >= low else default
+        return (
+            value
+            if isinstance(value, int) and not isinstance(value, bool) and value >= low
+            else default
+        )
 
     return whole("coupling_window", DEFAULT_WINDOW, 0), whole("coupling_min", DEFAULT_MIN, 1)
 

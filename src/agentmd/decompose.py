@@ -57,7 +57,17 @@ TASK_SCHEMA = {
         "acceptance": {"type": "array", "items": {"type": "string"}},
         "notes": {"type": "string"},
     },
-    "required": ["id", "title", "priority", "depends_on", "inputs", "outputs", "verify", "goal", "acceptance"],
+    "required": [
+        "id",
+        "title",
+        "priority",
+        "depends_on",
+        "inputs",
+        "outputs",
+        "verify",
+        "goal",
+        "acceptance",
+    ],
 }
 TOOL = {
     "name": TOOL_NAME,
@@ -86,7 +96,9 @@ class InvalidPlan(AgentmdError):
     exit_code = 1
 
 
-def decompose(ws: Workspace, intent: str, *, budget: int | None = None, client: Client | None = None) -> list[Proposed]:
+def decompose(
+    ws: Workspace, intent: str, *, budget: int | None = None, client: Client | None = None
+) -> list[Proposed]:
     """Ask for tasks and check them; ask once more with the problems; raise if still invalid."""
     if not intent.strip():
         raise AgentmdError("the intent is empty", "say what should be built, or pass --from FILE")
@@ -123,7 +135,9 @@ def validate(ws: Workspace, data: dict, budget: int) -> tuple[list[Proposed], li
     if not isinstance(items, list) or not items:
         return [], ["tasks must be a non-empty list of tasks"]
     problems: list[str] = []
-    ids = {item["id"] for item in items if isinstance(item, dict) and isinstance(item.get("id"), str)}
+    ids = {
+        item["id"] for item in items if isinstance(item, dict) and isinstance(item.get("id"), str)
+    }
     built: dict[str, tuple[Task, str]] = {}
     seen: set[str] = set()
     for n, item in enumerate(items, 1):
@@ -137,7 +151,9 @@ def validate(ws: Workspace, data: dict, budget: int) -> tuple[list[Proposed], li
     tasks = {task_id: task for task_id, (task, _) in built.items()}
     # Cycles among every answer whose id and dependencies can be read, even one with other problems.
     edges = {
-        item["id"]: Task.from_record(Record(f"tasks/{item['id']}.md", {"depends_on": item["depends_on"]}, {}, 1))
+        item["id"]: Task.from_record(
+            Record(f"tasks/{item['id']}.md", {"depends_on": item["depends_on"]}, {}, 1)
+        )
         for item in items
         if isinstance(item, dict) and item.get("id") in ids and _strings(item.get("depends_on"))
     }
@@ -176,7 +192,9 @@ def _check_item(ws: Workspace, item: dict, where: str, ids: set[str], seen: set[
         if not isinstance(item.get(key), str) or not item[key].strip():
             problems.append(f"{where}: {key} must be a non-empty string")
     if item.get("priority") not in PRIORITIES:
-        problems.append(f"{where}: priority must be one of {', '.join(PRIORITIES)}, not {item.get('priority')!r}")
+        problems.append(
+            f"{where}: priority must be one of {', '.join(PRIORITIES)}, not {item.get('priority')!r}"
+        )
     if not isinstance(item.get("notes", ""), str):
         problems.append(f"{where}: notes must be a string")
     for key in LISTS:
@@ -190,7 +208,9 @@ def _check_item(ws: Workspace, item: dict, where: str, ids: set[str], seen: set[
         return problems
     for dep in item["depends_on"]:
         if dep not in ids and dep not in ws.tasks:
-            problems.append(f"{where}: depends on '{dep}', which is neither in the answer nor in the plan")
+            problems.append(
+                f"{where}: depends on '{dep}', which is neither in the answer nor in the plan"
+            )
     for key in ("inputs", "outputs"):
         for path in item[key]:
             if globs.escapes_repo(path):
@@ -257,8 +277,12 @@ def _context(ws: Workspace, budget: int) -> list[str]:
     rules_text = "## Rules every task follows\n\n" + "\n\n".join(rules) if rules else ""
     listing, note = file_list(_tracked(ws.root), budget // FILE_LIST_SHARE)
     files = f"## The repository's files\n\n{listing}" + (f"\n\n({note})" if note else "")
-    existing = [f"- {t.id} ({t.status}): {t.title}" for t in sorted(ws.tasks.values(), key=lambda t: t.id)]
-    tasks = "## Existing tasks (ids you may depend on, and may not reuse)\n\n" + ("\n".join(existing) or "None.")
+    existing = [
+        f"- {t.id} ({t.status}): {t.title}" for t in sorted(ws.tasks.values(), key=lambda t: t.id)
+    ]
+    tasks = "## Existing tasks (ids you may depend on, and may not reuse)\n\n" + (
+        "\n".join(existing) or "None."
+    )
     return [INSTRUCTIONS.format(budget=budget), plan, rules_text, files, tasks]
 
 
@@ -277,7 +301,10 @@ def file_list(paths: list[str], budget: int) -> tuple[str, str]:
     for levels in range(deepest - 1, -1, -1):
         text = "\n".join(_fold(paths, levels))
         if ESTIMATE.count(text) <= budget:
-            return text, f"{len(paths):,} files; folders below {levels + 1} level(s) are shown as counts"
+            return (
+                text,
+                f"{len(paths):,} files; folders below {levels + 1} level(s) are shown as counts",
+            )
     lines = _fold(paths, 0)
     kept: list[str] = []
     used = 0
@@ -305,7 +332,9 @@ def write(ws: Workspace, proposed: list[Proposed]) -> list[str]:
     """Write every task file or none: a name taken meanwhile undoes the ones written."""
     taken = [p.path for p in proposed if (ws.root / p.path).exists()]
     if taken:
-        raise AgentmdError(f"{', '.join(taken)} exist(s) already; nothing was written", "run decompose again")
+        raise AgentmdError(
+            f"{', '.join(taken)} exist(s) already; nothing was written", "run decompose again"
+        )
     written: list[Path] = []
     try:
         for p in proposed:

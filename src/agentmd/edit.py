@@ -141,10 +141,14 @@ class Editor:
             return _Field(fm, lines, None, "", 0, 0, "", [])
         line = lines[span.start]
         start, end = _value_bounds(line)
-        items = [i for i in range(span.start + 1, span.end) if ITEM_RE.match(lines[i].rstrip("\r\n"))]
+        items = [
+            i for i in range(span.start + 1, span.end) if ITEM_RE.match(lines[i].rstrip("\r\n"))
+        ]
         return _Field(fm, lines, span, line, start, end, line[start:end], items)
 
-    def _replace_lines(self, fm: FrontMatter, lines: list[str], start: int, end: int, new: list[str]) -> None:
+    def _replace_lines(
+        self, fm: FrontMatter, lines: list[str], start: int, end: int, new: list[str]
+    ) -> None:
         if lines and not lines[-1].endswith("\n"):
             lines[-1] += self.newline
         lines[start:end] = new
@@ -185,7 +189,9 @@ class Editor:
             new = [f"{indent}- {render_scalar(item)}{self.newline}" for item in items]
             self._replace_lines(f.fm, f.lines, f.span.start + 1, f.span.end, new)
         else:
-            self._replace_lines(f.fm, f.lines, f.span.start, f.span.end, [f"{key}: {flow}{self.newline}"])
+            self._replace_lines(
+                f.fm, f.lines, f.span.start, f.span.end, [f"{key}: {flow}{self.newline}"]
+            )
 
     def append_to_list(self, key: str, item: Any) -> None:
         """Add one item in the list's own style: `[a, b]` gets `, c`; a block list gets a line."""
@@ -196,7 +202,9 @@ class Editor:
         elif f.is_flow:
             inner = f.old[1:-1]
             keep = len(inner.rstrip())
-            self._replace_value(f, f"[{inner[:keep]}, {rendered}{inner[keep:]}]" if keep else f"[{rendered}]")
+            self._replace_value(
+                f, f"[{inner[:keep]}, {rendered}{inner[keep:]}]" if keep else f"[{rendered}]"
+            )
         elif not f.old and f.items:
             new_line = f"{f.item_indent()}- {render_scalar(item)}{self.newline}"
             self._replace_lines(f.fm, f.lines, f.span.end, f.span.end, [new_line])

@@ -40,7 +40,12 @@ class Comparison:
         return f"estimate {self.estimate:,}: {abs(self.percent):.1f}% {side}"
 
     def as_json(self) -> dict:
-        return {"exact": self.exact, "estimate": self.estimate, "off": self.off, "off_percent": round(self.percent, 1)}
+        return {
+            "exact": self.exact,
+            "estimate": self.estimate,
+            "off": self.off,
+            "off_percent": round(self.percent, 1),
+        }
 
 
 class ExactCounter:

@@ -26,7 +26,9 @@ PLAN_FIELDS = (
     "coupling_window", "coupling_min", "worker", "slots", "worker_timeout", "merge", "worktrees",
     "branch", "review",
 )  # fmt: skip
-DURATION_RE = re.compile(r"\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*(?:(\d+)\s*s)?\s*\Z", re.I)
+DURATION_RE = re.compile(
+    r"\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*(?:(\d+)\s*s)?\s*\Z", re.I
+)
 GLOB_CHARS = frozenset("*?[")
 TASK_KEYS = frozenset(TASK_FIELDS)
 
@@ -44,8 +46,14 @@ def conflict_markers(text: str, display: str) -> list[Problem]:
         inside = marker == "<" or (inside and marker == "=")
         line = text.count("\n", 0, match.start()) + 1
         problems.append(
-            Problem(display, line, 1, "conflict-marker", f"git conflict marker '{match.group(1)}'",
-                    "resolve the merge: keep the right lines and delete the markers")
+            Problem(
+                display,
+                line,
+                1,
+                "conflict-marker",
+                f"git conflict marker '{match.group(1)}'",
+                "resolve the merge: keep the right lines and delete the markers",
+            )
         )
     return problems
 
@@ -57,9 +65,14 @@ def duplicate_keys(fm: FrontMatter, display: str) -> list[Problem]:
         line = fm.first_line + span.start
         if span.key in seen:
             problems.append(
-                Problem(display, line, 1, "duplicate-key",
-                        f"'{span.key}' is set twice (first on line {seen[span.key]}); YAML keeps only this one",
-                        "delete one of them")
+                Problem(
+                    display,
+                    line,
+                    1,
+                    "duplicate-key",
+                    f"'{span.key}' is set twice (first on line {seen[span.key]}); YAML keeps only this one",
+                    "delete one of them",
+                )
             )
         else:
             seen[span.key] = line
@@ -73,7 +86,9 @@ def did_you_mean(word: str, choices) -> str | None:
     return close[0] if close else None
 
 
-def unknown_keys(fields: dict[str, Any], lines: dict[str, int], display: str, known) -> list[Problem]:
+def unknown_keys(
+    fields: dict[str, Any], lines: dict[str, int], display: str, known
+) -> list[Problem]:
     """A near miss of a known key is an error (it silently does nothing); any other key, a warning."""
     unknown = fields.keys() - set(known)
     if not unknown:
@@ -84,18 +99,39 @@ def unknown_keys(fields: dict[str, Any], lines: dict[str, int], display: str, kn
             continue
         guess = did_you_mean(key, known)
         if guess:
-            problems.append(Problem(display, lines.get(key, 1), 1, "unknown-key",
-                                    f"unknown key '{key}' (did you mean '{guess}'?)", f"rename it to '{guess}'"))
+            problems.append(
+                Problem(
+                    display,
+                    lines.get(key, 1),
+                    1,
+                    "unknown-key",
+                    f"unknown key '{key}' (did you mean '{guess}'?)",
+                    f"rename it to '{guess}'",
+                )
+            )
         else:
-            problems.append(Problem(display, lines.get(key, 1), 1, "unknown-key", f"unknown key '{key}'",
-                                    f"agentmd ignores it; known keys: {', '.join(known)}", "warning"))
+            problems.append(
+                Problem(
+                    display,
+                    lines.get(key, 1),
+                    1,
+                    "unknown-key",
+                    f"unknown key '{key}'",
+                    f"agentmd ignores it; known keys: {', '.join(known)}",
+                    "warning",
+                )
+            )
     return problems
 
 
 def _type_name(value: Any) -> str:
-    return {dict: "a mapping", list: "a list", bool: "a boolean", int: "a number", float: "a number"}.get(
-        type(value), "text" if isinstance(value, str) else type(value).__name__
-    )
+    return {
+        dict: "a mapping",
+        list: "a list",
+        bool: "a boolean",
+        int: "a number",
+        float: "a number",
+    }.get(type(value), "text" if isinstance(value, str) else type(value).__name__)
 
 
 def _list_of_text(key: str, value: Any, line: int, display: str) -> list[Problem]:
@@ -104,12 +140,30 @@ def _list_of_text(key: str, value: Any, line: int, display: str) -> list[Problem
     if isinstance(value, list) and all(type(item) is str for item in value):
         return []
     if not isinstance(value, list):
-        return [Problem(display, line, 1, "bad-type", f"'{key}' should be a list, not {_type_name(value)}",
-                        f"write {key}: [a, b], or one '- item' per line")]
-    bad = [item for item in value if not isinstance(item, str | int | float) or isinstance(item, bool)]
+        return [
+            Problem(
+                display,
+                line,
+                1,
+                "bad-type",
+                f"'{key}' should be a list, not {_type_name(value)}",
+                f"write {key}: [a, b], or one '- item' per line",
+            )
+        ]
+    bad = [
+        item for item in value if not isinstance(item, str | int | float) or isinstance(item, bool)
+    ]
     if bad:
-        return [Problem(display, line, 1, "bad-type", f"'{key}' holds {_type_name(bad[0])} where text was expected",
-                        "quote an item that contains ': ', or write it on one line")]
+        return [
+            Problem(
+                display,
+                line,
+                1,
+                "bad-type",
+                f"'{key}' holds {_type_name(bad[0])} where text was expected",
+                "quote an item that contains ': ', or write it on one line",
+            )
+        ]
     return []
 
 
@@ -119,12 +173,29 @@ def choice(key: str, value: Any, allowed, line: int, display: str) -> list[Probl
     if text in allowed:
         return []
     if text.lower() in allowed:
-        return [Problem(display, line, 1, f"{key}-case", f"{key} '{text}' should be written '{text.lower()}'",
-                        "agentmd check --fix rewrites it")]
+        return [
+            Problem(
+                display,
+                line,
+                1,
+                f"{key}-case",
+                f"{key} '{text}' should be written '{text.lower()}'",
+                "agentmd check --fix rewrites it",
+            )
+        ]
     guess = did_you_mean(text.lower(), allowed)
     also = f" (did you mean '{guess}'?)" if guess else ""
-    return [Problem(display, line, 1, f"bad-{key}", f"{key} '{text}' is not one of {', '.join(allowed)}{also}",
-                    f"use one of {', '.join(allowed)}" + (" (plan.md's 'statuses' sets the list)" if key == "status" else ""))]
+    return [
+        Problem(
+            display,
+            line,
+            1,
+            f"bad-{key}",
+            f"{key} '{text}' is not one of {', '.join(allowed)}{also}",
+            f"use one of {', '.join(allowed)}"
+            + (" (plan.md's 'statuses' sets the list)" if key == "status" else ""),
+        )
+    ]
 
 
 def check_task(
@@ -136,12 +207,22 @@ def check_task(
     task_exists: Callable[[str], bool] | None = None,
 ) -> list[Problem]:
     # Called for each of 10,000 tasks by a full check: the common, clean case returns early.
-    problems = unknown_keys(fields, lines, display, TASK_FIELDS) if not fields.keys() <= TASK_KEYS else []
+    problems = (
+        unknown_keys(fields, lines, display, TASK_FIELDS) if not fields.keys() <= TASK_KEYS else []
+    )
     line = lines.get
     title = fields.get("title")
     if title is not None and not isinstance(title, str | int | float):
-        problems.append(Problem(display, line("title", 1), 1, "bad-type", f"'title' should be text, not {_type_name(title)}",
-                                "quote it"))
+        problems.append(
+            Problem(
+                display,
+                line("title", 1),
+                1,
+                "bad-type",
+                f"'title' should be text, not {_type_name(title)}",
+                "quote it",
+            )
+        )
     status = fields.get("status")
     if status is not None and status not in settings.statuses:
         problems += choice("status", status, settings.statuses, line("status", 1), display)
@@ -150,23 +231,50 @@ def check_task(
         problems += choice("priority", priority, PRIORITIES, line("priority", 1), display)
     for key in LIST_FIELDS:
         value = fields.get(key)
-        if value is not None and not (type(value) is list and all(type(item) is str for item in value)):
+        if value is not None and not (
+            type(value) is list and all(type(item) is str for item in value)
+        ):
             problems += _list_of_text(key, value, line(key, 1), display)
     attempts = fields.get("attempts")
-    if attempts is not None and (isinstance(attempts, bool) or not isinstance(attempts, int) or attempts < 0):
-        problems.append(Problem(display, line("attempts", 1), 1, "bad-type", "'attempts' should be a whole number >= 0"))
+    if attempts is not None and (
+        isinstance(attempts, bool) or not isinstance(attempts, int) or attempts < 0
+    ):
+        problems.append(
+            Problem(
+                display,
+                line("attempts", 1),
+                1,
+                "bad-type",
+                "'attempts' should be a whole number >= 0",
+            )
+        )
     if task_exists is not None:
         for dep in _items(fields.get("depends_on")):
             if not task_exists(dep):
-                problems.append(Problem(display, line("depends_on", 1), 1, "dangling-dependency",
-                                        f"depends on '{dep}', which is not a task",
-                                        "fix the id, or add the task (agentmd add)"))
+                problems.append(
+                    Problem(
+                        display,
+                        line("depends_on", 1),
+                        1,
+                        "dangling-dependency",
+                        f"depends on '{dep}', which is not a task",
+                        "fix the id, or add the task (agentmd add)",
+                    )
+                )
     for key in PATH_FIELDS:
         for path in _items(fields.get(key)):
             why = guard.reason(path)
             if why:
-                problems.append(Problem(display, line(key, 1), 1, "path-escapes", f"{key} '{path}' {why}",
-                                        "name paths relative to the repository root, inside it"))
+                problems.append(
+                    Problem(
+                        display,
+                        line(key, 1),
+                        1,
+                        "path-escapes",
+                        f"{key} '{path}' {why}",
+                        "name paths relative to the repository root, inside it",
+                    )
+                )
     return problems
 
 
@@ -174,7 +282,11 @@ def _items(value: Any) -> list[str]:
     if isinstance(value, str):
         return [value]
     if isinstance(value, list):
-        return [str(item) for item in value if isinstance(item, str | int | float) and not isinstance(item, bool)]
+        return [
+            str(item)
+            for item in value
+            if isinstance(item, str | int | float) and not isinstance(item, bool)
+        ]
     return []
 
 
@@ -192,7 +304,11 @@ class PathGuard:
 
     def reason(self, path: str) -> str | None:
         if (path[:1] in ("/", "\\", " ") or ".." in path or path[1:2] == ":") and _escapes(path):
-            return "is absolute" if path.strip().startswith("/") or path.strip()[1:2] == ":" else "climbs out of the repository with '..'"
+            return (
+                "is absolute"
+                if path.strip().startswith("/") or path.strip()[1:2] == ":"
+                else "climbs out of the repository with '..'"
+            )
         if not self.root or not GLOB_CHARS.isdisjoint(path):
             return None
         folder, _, name = path.strip().rpartition("/")
@@ -230,24 +346,47 @@ def parse_duration(text: str) -> dt.timedelta | None:
     return dt.timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
 
 
-def lease_expired(display: str, fields: dict[str, Any], lines: dict[str, int], settings: Settings, now: dt.datetime) -> list[Problem]:
+def lease_expired(
+    display: str,
+    fields: dict[str, Any],
+    lines: dict[str, int],
+    settings: Settings,
+    now: dt.datetime,
+) -> list[Problem]:
     if str(fields.get("status") or "").strip().lower() != "active" or not fields.get("claimed_at"):
         return []
     import datetime as dt
+
     lease = parse_duration(fields.get("lease") or settings.lease)
     try:
         claimed = dt.datetime.fromisoformat(str(fields["claimed_at"]).replace("Z", "+00:00"))
     except ValueError:
-        return [Problem(display, lines.get("claimed_at", 1), 1, "bad-type", "'claimed_at' is not a date and time",
-                        "write it as 2026-11-20T10:00:00Z")]
+        return [
+            Problem(
+                display,
+                lines.get("claimed_at", 1),
+                1,
+                "bad-type",
+                "'claimed_at' is not a date and time",
+                "write it as 2026-11-20T10:00:00Z",
+            )
+        ]
     if claimed.tzinfo is None:
         claimed = claimed.replace(tzinfo=dt.UTC)
     if lease is None or claimed + lease > now:
         return []
     who = fields.get("claimed_by") or "someone"
-    return [Problem(display, lines.get("claimed_at", 1), 1, "lease-expired",
-                    f"the claim by {who} at {fields['claimed_at']} expired after {fields.get('lease') or settings.lease}",
-                    "the agent may be gone: 'agentmd release' frees the task, 'agentmd claim' renews it", "warning")]
+    return [
+        Problem(
+            display,
+            lines.get("claimed_at", 1),
+            1,
+            "lease-expired",
+            f"the claim by {who} at {fields['claimed_at']} expired after {fields.get('lease') or settings.lease}",
+            "the agent may be gone: 'agentmd release' frees the task, 'agentmd claim' renews it",
+            "warning",
+        )
+    ]
 
 
 def check_plan(display: str, fields: dict[str, Any], lines: dict[str, int]) -> list[Problem]:
@@ -256,18 +395,51 @@ def check_plan(display: str, fields: dict[str, Any], lines: dict[str, int]) -> l
     problems = unknown_keys(fields, lines, display, PLAN_FIELDS + MODEL_FIELDS)
     for key in ("context_window", "rules_budget", "max_attempts"):
         value = fields.get(key)
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value <= 0):
-            problems.append(Problem(display, lines.get(key, 1), 1, "bad-type", f"'{key}' should be a whole number > 0"))
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int) or value <= 0
+        ):
+            problems.append(
+                Problem(
+                    display,
+                    lines.get(key, 1),
+                    1,
+                    "bad-type",
+                    f"'{key}' should be a whole number > 0",
+                )
+            )
     for key in ("prompt_budget", "verify_timeout"):
         value = fields.get(key)
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float) or value <= 0):
-            hint = "a share of context_window (0.6) or a number of tokens" if key == "prompt_budget" else "seconds"
-            problems.append(Problem(display, lines.get(key, 1), 1, "bad-type", f"'{key}' should be a number > 0", hint))
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int | float) or value <= 0
+        ):
+            hint = (
+                "a share of context_window (0.6) or a number of tokens"
+                if key == "prompt_budget"
+                else "seconds"
+            )
+            problems.append(
+                Problem(
+                    display,
+                    lines.get(key, 1),
+                    1,
+                    "bad-type",
+                    f"'{key}' should be a number > 0",
+                    hint,
+                )
+            )
     problems += _list_of_text("statuses", fields.get("statuses"), lines.get("statuses", 1), display)
     lease = fields.get("lease")
     if lease is not None and parse_duration(lease) is None:
-        problems.append(Problem(display, lines.get("lease", 1), 1, "bad-lease", f"lease '{lease}' is not a duration",
-                                "write it as 2h, 30m, 1d or 1h30m"))
+        problems.append(
+            Problem(
+                display,
+                lines.get("lease", 1),
+                1,
+                "bad-lease",
+                f"lease '{lease}' is not a duration",
+                "write it as 2h, 30m, 1d or 1h30m",
+            )
+        )
     return problems
 
 
@@ -277,5 +449,13 @@ def check_note(display: str, fields: dict[str, Any], lines: dict[str, int]) -> l
         problems += _list_of_text(key, fields.get(key), lines.get(key, 1), display)
     always = fields.get("always")
     if always is not None and not isinstance(always, bool):
-        problems.append(Problem(display, lines.get("always", 1), 1, "bad-type", f"'always' should be true or false, not '{always}'"))
+        problems.append(
+            Problem(
+                display,
+                lines.get("always", 1),
+                1,
+                "bad-type",
+                f"'always' should be true or false, not '{always}'",
+            )
+        )
     return problems

@@ -34,7 +34,13 @@ def render(result: Review) -> str:
         ("model", result.model),
         ("date", lifecycle.stamp()),
     ]
-    out = ["---", *(f"{key}: {render_scalar(value)}" for key, value in fields), "---", "## Summary", ""]
+    out = [
+        "---",
+        *(f"{key}: {render_scalar(value)}" for key, value in fields),
+        "---",
+        "## Summary",
+        "",
+    ]
     out += [result.summary or "No summary given.", "", "## Findings", ""]
     for f in result.findings:
         out.append(f"- {f.severity} `{f.path}:{f.line}`: {f.message}")
@@ -76,7 +82,12 @@ def check_file(ws: Workspace, rel: str) -> list[Problem]:
 
     for key in fields:
         if key not in FIELDS:
-            at(key, "unknown-key", f"unknown key '{key}' in a findings file", f"known keys: {', '.join(FIELDS)}")
+            at(
+                key,
+                "unknown-key",
+                f"unknown key '{key}' in a findings file",
+                f"known keys: {', '.join(FIELDS)}",
+            )
     for key in REQUIRED:
         if fields.get(key) in (None, ""):
             at(key, "missing-key", f"a findings file needs '{key}'")
@@ -88,13 +99,19 @@ def check_file(ws: Workspace, rel: str) -> list[Problem]:
     counts = {}
     for key in ("blocking", "findings"):
         value = fields.get(key)
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int) or value < 0
+        ):
             at(key, "bad-value", f"{key} must be a count (0 or more), not {value!r}")
         elif value is not None:
             counts[key] = value
     if counts.get("blocking", 0) > counts.get("findings", counts.get("blocking", 0)):
         at("blocking", "bad-value", "more blocking findings than findings")
-    if verdict in VERDICTS and "blocking" in counts and (verdict == "pass") != (counts["blocking"] == 0):
+    if (
+        verdict in VERDICTS
+        and "blocking" in counts
+        and (verdict == "pass") != (counts["blocking"] == 0)
+    ):
         at("verdict", "bad-value", f"verdict {verdict} does not match {counts['blocking']} blocking finding(s)",
            "changes_requested when blocking > 0, else pass")  # fmt: skip
     for key in ("base", "head"):

@@ -40,7 +40,7 @@ def fix_text(text: str, display: str, settings: Settings, is_task: bool) -> tupl
             index = exc.problem.line - 1
             if not 0 <= index < len(lines):
                 return text, fixes
-            ending = lines[index][len(lines[index].rstrip("\r\n")):]
+            ending = lines[index][len(lines[index].rstrip("\r\n")) :]
             fixed = frontmatter.suggest_quote(lines[index].rstrip("\r\n"))
             if fixed is None:
                 return text, fixes
@@ -55,9 +55,15 @@ def fix_text(text: str, display: str, settings: Settings, is_task: bool) -> tupl
     lines_of = frontmatter.key_lines(fm)
     for key, allowed in (("status", settings.statuses), ("priority", PRIORITIES)):
         value = fields.get(key)
-        if isinstance(value, str) and value.strip() not in allowed and value.strip().lower() in allowed:
+        if (
+            isinstance(value, str)
+            and value.strip() not in allowed
+            and value.strip().lower() in allowed
+        ):
             editor.set(key, value.strip().lower())
-            fixes.append(Fix(display, lines_of.get(key, 1), f"{key} '{value}' -> '{value.strip().lower()}'"))
+            fixes.append(
+                Fix(display, lines_of.get(key, 1), f"{key} '{value}' -> '{value.strip().lower()}'")
+            )
     return editor.text, fixes
 
 

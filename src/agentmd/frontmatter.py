@@ -202,7 +202,11 @@ def _scalar(value: str, flow: bool = False) -> Any:
 
 def _flow_list(value: str) -> list[Any]:
     close = value.rfind("]")
-    if close < 0 or value[close + 1 :].strip(" ") and not value[close + 1 :].lstrip().startswith("#"):
+    if (
+        close < 0
+        or value[close + 1 :].strip(" ")
+        and not value[close + 1 :].lstrip().startswith("#")
+    ):
         raise _Fallback
     inner = value[1:close].strip(" ")
     if not inner:

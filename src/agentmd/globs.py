@@ -143,7 +143,9 @@ def overlap(a: str, b: str) -> bool:
     return _paths_meet(_segments(a), _segments(b))
 
 
-def any_overlap(patterns_a: tuple[str, ...] | list[str], patterns_b: tuple[str, ...] | list[str]) -> tuple[str, str] | None:
+def any_overlap(
+    patterns_a: tuple[str, ...] | list[str], patterns_b: tuple[str, ...] | list[str]
+) -> tuple[str, str] | None:
     """The first pair, one from each side, that can match the same path."""
     for a in patterns_a:
         for b in patterns_b:

@@ -125,7 +125,9 @@ def find_cycles(tasks: dict[str, Task]) -> list[list[str]]:
                     counter += 1
                     stack.append(child)
                     on_stack.add(child)
-                    work.append((child, iter(sorted(d for d in tasks[child].depends_on if d in tasks))))
+                    work.append(
+                        (child, iter(sorted(d for d in tasks[child].depends_on if d in tasks)))
+                    )
                     advanced = True
                     break
                 if child in on_stack:

@@ -52,12 +52,15 @@ def sections_of(doc: Document) -> dict[str, Section]:
             found[name] = section
     return found
 
+
 def order_key(path: str) -> tuple:
     """Sorts handoff file names by when they were written: numbers by value, so that
     `2026-11-22-x-10.md` follows `2026-11-22-x-2.md`, and `2026-11-22-x.md` comes first of its
     day (a second handoff the same day is `<date>T<hhmmss>-<id>.md` or `<date>-<id>-2.md`)."""
     stem = path.rsplit("/", 1)[-1].removesuffix(".md")
-    return tuple((0, int(part)) if part.isdigit() else (1, part) for part in re.split(r"(\d+)", stem) if part)
+    return tuple(
+        (0, int(part)) if part.isdigit() else (1, part) for part in re.split(r"(\d+)", stem) if part
+    )
 
 
 def latest_by_task(handoffs: list[Handoff]) -> dict[str, Handoff]:

@@ -40,13 +40,17 @@ if TYPE_CHECKING:
 
         def end_of(self, display: str) -> str | None: ...
 
-        def changes(self, base: str, end: str | None) -> Changes | None: ...  # None: base is not a commit
+        def changes(
+            self, base: str, end: str | None
+        ) -> Changes | None: ...  # None: base is not a commit
 
         def is_ancestor(self, base: str, end: str | None) -> bool: ...
 
         def task_exists(self, task_id: str) -> bool: ...
 
-        def shallow(self) -> bool: ...  # a shallow clone lacks old commits: a missing base is no proof
+        def shallow(
+            self,
+        ) -> bool: ...  # a shallow clone lacks old commits: a missing base is no proof
 
         def describe(self, base: str, end: str | None) -> str: ...
 
@@ -93,7 +97,11 @@ class WorkTree:
     def _last_commits(self) -> dict[str, str]:
         """Each committed handoff that is unchanged in the working tree -> the last commit that touched it."""
         folder = f"{AGENTS_DIR}/handoffs/"
-        log = git.run(["log", "--relative", "--format=>%H", "--name-only", "--no-renames", "--", folder], self.root, check=False)
+        log = git.run(
+            ["log", "--relative", "--format=>%H", "--name-only", "--no-renames", "--", folder],
+            self.root,
+            check=False,
+        )
         if log.returncode != 0:
             return {}
         ends: dict[str, str] = {}
@@ -103,7 +111,11 @@ class WorkTree:
                 commit = line[1:]
             elif line and line not in ends:
                 ends[line] = commit
-        dirty = git.run(["status", "--porcelain", "-z", "--no-renames", "--untracked-files=all", "--", folder], self.root, check=False)
+        dirty = git.run(
+            ["status", "--porcelain", "-z", "--no-renames", "--untracked-files=all", "--", folder],
+            self.root,
+            check=False,
+        )
         for entry in git.split_z(dirty.stdout):
             ends.pop(entry[3:], None)
         return ends
@@ -129,18 +141,32 @@ class WorkTree:
             hit = self._remembered().get(key)
             if isinstance(hit, list) and len(hit) == 2:
                 return None if hit[0] is None else Changes(frozenset(hit[0]), frozenset(hit[1]))
-        if base.startswith("-") or git.run(["rev-parse", "--verify", "--quiet", f"{base}^{{commit}}"], self.root, check=False).returncode:
+        if (
+            base.startswith("-")
+            or git.run(
+                ["rev-parse", "--verify", "--quiet", f"{base}^{{commit}}"], self.root, check=False
+            ).returncode
+        ):
             found = None
         elif end is not None:
-            out = git.out(["diff", "--relative", "--name-status", "--no-renames", "-z", base, end, "--"], self.root)
+            out = git.out(
+                ["diff", "--relative", "--name-status", "--no-renames", "-z", base, end, "--"],
+                self.root,
+            )
             found = parse_name_status(out)
         else:
-            out = git.out(["diff", "--relative", "--name-status", "--no-renames", "-z", base, "--"], self.root)
+            out = git.out(
+                ["diff", "--relative", "--name-status", "--no-renames", "-z", base, "--"], self.root
+            )
             tracked = parse_name_status(out)
-            untracked = git.split_z(git.out(["ls-files", "-o", "--exclude-standard", "-z"], self.root))
+            untracked = git.split_z(
+                git.out(["ls-files", "-o", "--exclude-standard", "-z"], self.root)
+            )
             extra = {path for path in untracked if not path.startswith(AGENTS_DIR + "/")}
             found = Changes(tracked.files | extra, tracked.deleted)
-        if end is not None and found is not None:  # a base that is not a commit may arrive later: not kept
+        if (
+            end is not None and found is not None
+        ):  # a base that is not a commit may arrive later: not kept
             self._remembered()[f"diff {base} {end}"] = [sorted(found.files), sorted(found.deleted)]
             self._memo_changed = True
         return found
@@ -149,7 +175,12 @@ class WorkTree:
         key = f"ancestor {base} {end}"
         if end is not None and isinstance(self._remembered().get(key), bool):
             return self._remembered()[key]
-        answer = git.run(["merge-base", "--is-ancestor", base, end or "HEAD"], self.root, check=False).returncode == 0
+        answer = (
+            git.run(
+                ["merge-base", "--is-ancestor", base, end or "HEAD"], self.root, check=False
+            ).returncode
+            == 0
+        )
         if end is not None:
             self._remembered()[key] = answer
             self._memo_changed = True
@@ -162,7 +193,9 @@ class WorkTree:
         return is_shallow(self.root)
 
     def describe(self, base: str, end: str | None = None) -> str:
-        target = f"commit {end[:12]} (the last to touch this handoff)" if end else "the working tree"
+        target = (
+            f"commit {end[:12]} (the last to touch this handoff)" if end else "the working tree"
+        )
         return f"the diff from base {base[:12]} to {target}"
 
 

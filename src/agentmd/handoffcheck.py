@@ -51,7 +51,9 @@ def check_foreign_file(path: str | Path) -> list[Problem]:
 
 def locate(ws: Workspace, rel_or_path: str | Path) -> tuple[Path, str]:
     given = Path(rel_or_path)
-    if given.is_absolute() or (not str(rel_or_path).startswith(("handoffs/", "tasks/")) and given.exists()):
+    if given.is_absolute() or (
+        not str(rel_or_path).startswith(("handoffs/", "tasks/")) and given.exists()
+    ):
         full = given.resolve()
         try:
             return full, ws.display(full.relative_to(ws.agents.resolve()).as_posix())
@@ -80,18 +82,26 @@ def task_handoff_problems(ws: Workspace, task: Task) -> list[Problem]:
 # -- the checks ------------------------------------------------------------------------------
 
 
-def check_document(doc: Document, tree: Tree, *, lenient: bool = False, readings: Readings | None = None) -> list[Problem]:
+def check_document(
+    doc: Document, tree: Tree, *, lenient: bool = False, readings: Readings | None = None
+) -> list[Problem]:
     reading = (readings or Readings(None)).get(doc, lenient)
     return judge(doc.display, doc.fields, doc.key_lines, reading, None if lenient else tree)
 
 
-def judge(display: str, fields: dict, lines: dict[str, int], reading: Reading, tree: Tree | None) -> list[Problem]:
+def judge(
+    display: str, fields: dict, lines: dict[str, int], reading: Reading, tree: Tree | None
+) -> list[Problem]:
     """The reading's findings, and what git and the disk say of its claims; without a `tree`
     (a file from another repository, read leniently) the claims are left unchecked."""
     problems = list(reading.problems)
 
     def add(line: int, col: int, code: str, message: str, hint: str = "", level: str = "") -> None:
-        problems.append(Problem(display, line, col, code, message, hint, level or ("error" if tree else "warning")))
+        problems.append(
+            Problem(
+                display, line, col, code, message, hint, level or ("error" if tree else "warning")
+            )
+        )
 
     if tree is None:
         if reading.artifacts_none:
@@ -99,8 +109,13 @@ def judge(display: str, fields: dict, lines: dict[str, int], reading: Reading, t
         return problems
     task_id = str(fields.get("task") or "").strip()
     if task_id and not tree.task_exists(task_id):
-        add(lines.get("task", 1), 1, "handoff-task-unknown", f"task '{task_id}' does not exist",
-            f"the tasks are the files in {AGENTS_DIR}/tasks/; fix the id or restore the task")
+        add(
+            lines.get("task", 1),
+            1,
+            "handoff-task-unknown",
+            f"task '{task_id}' does not exist",
+            f"the tasks are the files in {AGENTS_DIR}/tasks/; fix the id or restore the task",
+        )
     base = str(fields.get("base") or "").strip()
     end = tree.end_of(display) if base else None
     changes = tree.changes(base, end) if base else None
@@ -118,15 +133,31 @@ def judge(display: str, fields: dict, lines: dict[str, int], reading: Reading, t
 def _base(base: str, end: str | None, changes: Changes | None, line: int, tree: Tree, add) -> None:
     if changes is None:
         if tree.shallow():
-            add(line, 1, "handoff-base-unknown", f"base '{base}' is not in this shallow clone: the truth checks cannot run",
-                "fetch the history (git fetch --unshallow; in GitHub Actions, fetch-depth: 0)", "warning")
+            add(
+                line,
+                1,
+                "handoff-base-unknown",
+                f"base '{base}' is not in this shallow clone: the truth checks cannot run",
+                "fetch the history (git fetch --unshallow; in GitHub Actions, fetch-depth: 0)",
+                "warning",
+            )
             return
-        add(line, 1, "handoff-base-unknown", f"base '{base}' is not a commit in this repository",
-            "use the commit the session started from (the task's 'base' field)")
+        add(
+            line,
+            1,
+            "handoff-base-unknown",
+            f"base '{base}' is not a commit in this repository",
+            "use the commit the session started from (the task's 'base' field)",
+        )
     elif not tree.is_ancestor(base, end):
         where = f"commit {end[:12]} (the last to touch this handoff)" if end else "HEAD"
-        add(line, 1, "handoff-base-not-ancestor", f"base {base[:12]} is not an ancestor of {where}",
-            "the work was rebased or the base is wrong: set base to the commit the work now starts from")
+        add(
+            line,
+            1,
+            "handoff-base-not-ancestor",
+            f"base {base[:12]} is not an ancestor of {where}",
+            "the work was rebased or the base is wrong: set base to the commit the work now starts from",
+        )
 
 
 def _paths(named, tree: Tree, changes: Changes | None, add) -> None:
@@ -137,9 +168,15 @@ def _paths(named, tree: Tree, changes: Changes | None, add) -> None:
         if path.rstrip("/") in existing or (changes is not None and path in changes.deleted):
             continue
         known = changes is not None
-        add(line_no, col, "handoff-path-missing", f"'{path}' does not exist"
+        add(
+            line_no,
+            col,
+            "handoff-path-missing",
+            f"'{path}' does not exist"
             + ("" if known else " (no base to tell whether the work deleted it)"),
-            "fix the path, or say where the file went", "" if known else "warning")
+            "fix the path, or say where the file went",
+            "" if known else "warning",
+        )
 
 
 def _covers(listed: str, path: str) -> bool:
@@ -147,16 +184,30 @@ def _covers(listed: str, path: str) -> bool:
 
 
 def _artifacts_truth(reading: Reading, changes: Changes, diff_name: str, span: str, add) -> None:
-    items = [(line, path) for line, path in reading.artifacts if not path.startswith(AGENTS_DIR + "/")]
+    items = [
+        (line, path) for line, path in reading.artifacts if not path.startswith(AGENTS_DIR + "/")
+    ]
     listed = [path for _, path in items]
-    missing = sorted(path for path in changes.files if not any(_covers(item, path) for item in listed))
+    missing = sorted(
+        path for path in changes.files if not any(_covers(item, path) for item in listed)
+    )
     if missing:
-        shown = ", ".join(missing[:10]) + (f" and {len(missing) - 10} more" if len(missing) > 10 else "")
-        add(reading.artifacts_line, 1, "handoff-artifacts-missing",
+        shown = ", ".join(missing[:10]) + (
+            f" and {len(missing) - 10} more" if len(missing) > 10 else ""
+        )
+        add(
+            reading.artifacts_line,
+            1,
+            "handoff-artifacts-missing",
             f"Artifacts leaves out {len(missing)} file(s) that {diff_name} changed: {shown}",
-            "list every changed file under ## Artifacts ('agentmd handoff new' fills it from git)")
+            "list every changed file under ## Artifacts ('agentmd handoff new' fills it from git)",
+        )
     for line, path in items:
         if not any(_covers(path, changed) for changed in changes.files):
-            add(line, 1, "handoff-artifacts-untouched",
+            add(
+                line,
+                1,
+                "handoff-artifacts-untouched",
                 f"Artifacts lists '{path}', which {diff_name} does not touch",
-                DEGRADED.format(base=span))
+                DEGRADED.format(base=span),
+            )

@@ -27,7 +27,9 @@ def default_status(task: Task) -> str:
     return "done" if task.status in ("review", "done") else "partial"
 
 
-def new_handoff(ws: Workspace, task_id: str, *, status: str | None = None, run: bool = False) -> Draft:
+def new_handoff(
+    ws: Workspace, task_id: str, *, status: str | None = None, run: bool = False
+) -> Draft:
     """Write handoffs/<date>-<id>.md (a later one the same day: <date>T<time>-<id>.md, so that
     the newest sorts last)."""
     task = ws.readable_task(task_id)  # a task whose fields are unknown: nothing to draft from
@@ -48,13 +50,17 @@ def new_handoff(ws: Workspace, task_id: str, *, status: str | None = None, run: 
         verification=_verification(task, outcome),
     )
     moment = now()
-    names = [f"handoffs/{moment.date().isoformat()}-{task.id}.md",
-             f"handoffs/{moment.strftime('%Y-%m-%dT%H%M%S')}-{task.id}.md"]
+    names = [
+        f"handoffs/{moment.date().isoformat()}-{task.id}.md",
+        f"handoffs/{moment.strftime('%Y-%m-%dT%H%M%S')}-{task.id}.md",
+    ]
     for rel in names:
         if textfile.create_exclusive(ws.agents / rel, text):
             ws.refresh()
             return Draft(rel, base, artifacts, outcome)
-    raise AgentmdError(f"{ws.display(names[-1])} exists already", "wait a second, or edit the handoff there is")
+    raise AgentmdError(
+        f"{ws.display(names[-1])} exists already", "wait a second, or edit the handoff there is"
+    )
 
 
 def _artifacts(files: tuple[str, ...], deleted: frozenset[str]) -> str:
@@ -69,7 +75,9 @@ def _verification(task: Task, outcome: VerifyOutcome | None) -> str:
     if outcome is not None:
         blocks = []
         for result in outcome.results:
-            block = f"- `{result.command}`: exit {result.exit_code}" + (" (timed out)" if result.timed_out else "")
+            block = f"- `{result.command}`: exit {result.exit_code}" + (
+                " (timed out)" if result.timed_out else ""
+            )
             if result.tail.strip():
                 tail = "\n".join(f"  {line}" for line in result.tail.strip().splitlines()[-5:])
                 block += f"\n\n  ```text\n{tail}\n  ```\n"
@@ -82,5 +90,7 @@ def _verification(task: Task, outcome: VerifyOutcome | None) -> str:
     if isinstance(exits, list) and len(exits) == len(task.verify) and fields.get("verified_at"):
         commit = str(fields.get("verified_commit") or "")[:12]
         when = f" (agentmd verify{' at ' + commit if commit else ''}, {fields.get('verified_at')})"
-        return "\n".join(f"- `{cmd}`: exit {code}{when}" for cmd, code in zip(task.verify, exits, strict=False))
+        return "\n".join(
+            f"- `{cmd}`: exit {code}{when}" for cmd, code in zip(task.verify, exits, strict=False)
+        )
     return "\n".join(f"- `{cmd}`: not run yet (agentmd verify {task.id})" for cmd in task.verify)

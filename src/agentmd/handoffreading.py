@@ -119,7 +119,13 @@ def _key(display: str, digest: str, lenient: bool) -> str:
 
 def _encode(reading: Reading) -> list:
     problems = [[p.line, p.col, p.code, p.message, p.hint, p.severity] for p in reading.problems]
-    return [problems, reading.artifacts_none, reading.artifacts_line, reading.artifacts, reading.named]
+    return [
+        problems,
+        reading.artifacts_none,
+        reading.artifacts_line,
+        reading.artifacts,
+        reading.named,
+    ]
 
 
 def _decode(display: str, data: list) -> Reading:
@@ -135,22 +141,47 @@ def _decode(display: str, data: list) -> Reading:
 
 def _front_matter(doc: Document, add) -> None:
     if doc.fm is None:
-        add(1, 1, "handoff-frontmatter-missing", "the handoff has no front matter",
-            "start it with '---', 'task: ID', 'status: done|partial|blocked|failed', 'base: COMMIT', '---'")
+        add(
+            1,
+            1,
+            "handoff-frontmatter-missing",
+            "the handoff has no front matter",
+            "start it with '---', 'task: ID', 'status: done|partial|blocked|failed', 'base: COMMIT', '---'",
+        )
         return
     fields = doc.fields
     if not str(fields.get("task") or "").strip():
-        add(doc.line_of("task"), 1, "handoff-task-missing", "the handoff names no task", "add 'task: ID'")
+        add(
+            doc.line_of("task"),
+            1,
+            "handoff-task-missing",
+            "the handoff names no task",
+            "add 'task: ID'",
+        )
     status = str(fields.get("status") or "").strip()
     if status.lower() not in HANDOFF_STATUSES:
-        what = f"status '{status}' is not one of" if status else "the handoff has no status: use one of"
-        add(doc.line_of("status"), 1, "handoff-status", f"{what} {', '.join(HANDOFF_STATUSES)}",
-            "status says how the session ended")
+        what = (
+            f"status '{status}' is not one of"
+            if status
+            else "the handoff has no status: use one of"
+        )
+        add(
+            doc.line_of("status"),
+            1,
+            "handoff-status",
+            f"{what} {', '.join(HANDOFF_STATUSES)}",
+            "status says how the session ended",
+        )
     if not str(fields.get("base") or "").strip():
-        add(doc.line_of("base"), 1, "handoff-base-missing",
+        add(
+            doc.line_of("base"),
+            1,
+            "handoff-base-missing",
             "no base commit: Artifacts cannot be compared with the diff, and named paths that are "
             "missing cannot be told from deleted ones",
-            "add 'base: COMMIT', the commit the session started from (the task's base)", "warning")
+            "add 'base: COMMIT', the commit the session started from (the task's base)",
+            "warning",
+        )
 
 
 def _completeness(doc, found, status, add, lenient) -> int:
@@ -159,40 +190,76 @@ def _completeness(doc, found, status, add, lenient) -> int:
     artifacts_none = 0
     missing = [name for name in SECTIONS if name not in found]
     if lenient and len(missing) == len(SECTIONS):
-        add(doc.body_line, 1, "handoff-no-sections", "no handoff sections found (Summary, Completed, Next action, ...)",
-            "a handoff has the sections of the template: agentmd handoff new writes one")
+        add(
+            doc.body_line,
+            1,
+            "handoff-no-sections",
+            "no handoff sections found (Summary, Completed, Next action, ...)",
+            "a handoff has the sections of the template: agentmd handoff new writes one",
+        )
         return 0
     for name in missing:
-        add(doc.body_line, 1, "handoff-section-missing", f"section '{name}' is missing",
-            f"add '## {name}'" + (f": {PROMPTS[name][0].lower()}{PROMPTS[name][1:]}" if name in PROMPTS else ""))
+        add(
+            doc.body_line,
+            1,
+            "handoff-section-missing",
+            f"section '{name}' is missing",
+            f"add '## {name}'"
+            + (f": {PROMPTS[name][0].lower()}{PROMPTS[name][1:]}" if name in PROMPTS else ""),
+        )
     for name, section in found.items():
         text = re.sub(r"<!--.*?-->", "", section.full, flags=re.S).strip()
         if not text:
-            add(section.line, 1, "handoff-section-empty", f"section '{name}' is empty",
-                PROMPTS.get(name, "fill it"))
+            add(
+                section.line,
+                1,
+                "handoff-section-empty",
+                f"section '{name}' is empty",
+                PROMPTS.get(name, "fill it"),
+            )
         elif name in PROMPTS and text == PROMPTS[name]:
-            add(section.line + 1, 1, "handoff-section-unfilled", f"section '{name}' still holds the template's prompt",
-                PROMPTS[name])
+            add(
+                section.line + 1,
+                1,
+                "handoff-section-unfilled",
+                f"section '{name}' still holds the template's prompt",
+                PROMPTS[name],
+            )
         elif NONE_RE.match(text):
             if name == "Artifacts":
                 artifacts_none = section.line
             elif not (name in NONE_ALLOWED or (name == "Remaining" and status == "done")):
                 why = "while the status is not done" if name == "Remaining" else "here"
-                add(section.line, 1, "handoff-none", f"'None' is not a true answer for '{name}' {why}",
-                    _NONE_HINTS.get(name, "say what happened, concretely"))
+                add(
+                    section.line,
+                    1,
+                    "handoff-none",
+                    f"'None' is not a true answer for '{name}' {why}",
+                    _NONE_HINTS.get(name, "say what happened, concretely"),
+                )
     summary = found.get("Summary")
     if summary is not None:
         plain = ABBREVIATIONS_RE.sub("", CODE_SPAN_RE.sub("code", summary.full))
         count = len(SENTENCE_END_RE.findall(plain))
         if count > MAX_SUMMARY_SENTENCES:
-            add(summary.line, 1, "handoff-summary-long",
+            add(
+                summary.line,
+                1,
+                "handoff-summary-long",
                 f"the summary has {count} sentences; at most {MAX_SUMMARY_SENTENCES} keep it a summary",
-                "move details to Completed, Decisions or Gotchas")
+                "move details to Completed, Decisions or Gotchas",
+            )
     return artifacts_none
 
 
 def none_artifacts(line: int) -> tuple[int, int, str, str, str]:
-    return (line, 1, "handoff-none", "'None' is not a true answer for 'Artifacts' here", _NONE_HINTS["Artifacts"])
+    return (
+        line,
+        1,
+        "handoff-none",
+        "'None' is not a true answer for 'Artifacts' here",
+        _NONE_HINTS["Artifacts"],
+    )
 
 
 _NONE_HINTS = {
@@ -228,8 +295,13 @@ def _vague(lines, add) -> None:
         if text.lstrip().startswith("#"):
             continue
         for match in VAGUE_RE.finditer(text):
-            add(line_no, match.start() + 1, "handoff-vague", f"vague: '{match.group(0)}'",
-                "name the file, function, command or error instead")
+            add(
+                line_no,
+                match.start() + 1,
+                "handoff-vague",
+                f"vague: '{match.group(0)}'",
+                "name the file, function, command or error instead",
+            )
 
 
 def path_like(token: str) -> str | None:
@@ -238,7 +310,12 @@ def path_like(token: str) -> str | None:
     token = re.sub(r"(?::\d+(?::\d+)?|#L\d+\S*)\Z", "", token).rstrip(":.")
     if token.startswith("./"):
         token = token[2:]
-    if not token or "://" in token or token.startswith(("-", "/", "~", "$", "@", ".")) and not token.startswith(".agents/"):
+    if (
+        not token
+        or "://" in token
+        or token.startswith(("-", "/", "~", "$", "@", "."))
+        and not token.startswith(".agents/")
+    ):
         return None
     if not PATH_RE.fullmatch(token) or not re.search(r"[A-Za-z]", token):
         return None

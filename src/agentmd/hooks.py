@@ -29,13 +29,17 @@ class HooksDir:
         resolved = self.path.resolve()
         top = root.resolve()
         if not (resolved == top or str(resolved).startswith(str(top) + os.sep)):
-            note += (" (outside this repository: every repository that uses that folder runs them; "
-                     "they do nothing where no .agents/ file is staged)")
+            note += (
+                " (outside this repository: every repository that uses that folder runs them; "
+                "they do nothing where no .agents/ file is staged)"
+            )
         return note
 
 
 def hooks_dir(root: Path) -> HooksDir:
-    configured = git.run(["config", "--get", "core.hooksPath"], root, check=False).stdout.strip() or None
+    configured = (
+        git.run(["config", "--get", "core.hooksPath"], root, check=False).stdout.strip() or None
+    )
     where = git.out(["rev-parse", "--git-path", "hooks"], root).strip()
     return HooksDir((root / os.path.expanduser(where)).absolute(), configured)
 
@@ -94,7 +98,9 @@ def uninstall(root: Path, hooks: tuple[str, ...] = HOOKS) -> list[str]:
         os.unlink(target)
         if os.path.lexists(previous):
             os.replace(previous, target)
-            notes.append(f"removed agentmd's {hook} hook and restored the one that was there before")
+            notes.append(
+                f"removed agentmd's {hook} hook and restored the one that was there before"
+            )
         else:
             notes.append(f"removed agentmd's {hook} hook: {target}")
     return notes or ["no agentmd hook was installed"]

@@ -21,7 +21,13 @@ WRAPPER = (
 
 
 def start(
-    ws: Workspace, task: Task, run: runs.Run, tree: worktrees.Worktree, prompt: str, command: str, owner: str
+    ws: Workspace,
+    task: Task,
+    run: runs.Run,
+    tree: worktrees.Worktree,
+    prompt: str,
+    command: str,
+    owner: str,
 ) -> subprocess.Popen:
     """Start `command` in the task's worktree, the prompt on its stdin, its output in the log."""
     handoff = handoff_path(tree.path, task.id)

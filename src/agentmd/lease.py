@@ -12,7 +12,9 @@ from agentmd.model import Task
 from agentmd.workspace import Workspace
 
 # Days, hours, minutes, seconds, in that order, each optional: 2h, 30m, 1d, 1h30m, 90s.
-DURATION_RE = re.compile(r"\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*(?:(\d+)\s*s)?\s*\Z", re.I)
+DURATION_RE = re.compile(
+    r"\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*(?:(\d+)\s*s)?\s*\Z", re.I
+)
 DURATION_HINT = "write numbers with units d, h, m, s in that order, e.g. 90s, 30m, 2h, 1d or 1h30m"
 CLAIM_FIELDS = ("claimed_by", "claimed_at", "lease")
 HELD = ("active", "review")  # statuses that hold a claim
@@ -104,7 +106,11 @@ def claim_of(ws: Workspace, task: Task, moment: dt.datetime | None = None) -> Cl
 def claims(ws: Workspace, moment: dt.datetime | None = None) -> list[Claim]:
     """Every active task's claim, by id."""
     moment = moment or lifecycle.now()
-    return [claim_of(ws, t, moment) for t in sorted(ws.tasks.values(), key=lambda t: t.id) if t.status == "active"]
+    return [
+        claim_of(ws, t, moment)
+        for t in sorted(ws.tasks.values(), key=lambda t: t.id)
+        if t.status == "active"
+    ]
 
 
 def stale(ws: Workspace, moment: dt.datetime | None = None) -> list[Claim]:

@@ -85,7 +85,10 @@ def add_task(
         for path in paths:
             why = guard.reason(path)
             if why:
-                raise AgentmdError(f"{option} '{path}' {why}", "name paths relative to the repository root, inside it")
+                raise AgentmdError(
+                    f"{option} '{path}' {why}",
+                    "name paths relative to the repository root, inside it",
+                )
     folder = ws.agents / "tasks"
     base = check_id(task_id) if task_id else slugify(title)
     with changing(ws):
@@ -137,7 +140,9 @@ def claimable(ws: Workspace, task_id: str) -> Task:
     return task
 
 
-def claim_next(ws: Workspace, owner: str, choose: Callable[[list[graph.Candidate]], Task | None]) -> Task | None:
+def claim_next(
+    ws: Workspace, owner: str, choose: Callable[[list[graph.Candidate]], Task | None]
+) -> Task | None:
     """Claim the first ready task that `choose` picks, atomically."""
     with changing(ws):
         ws.refresh()
@@ -168,7 +173,14 @@ def claim_task(ws: Workspace, task: Task, owner: str) -> None:
     log(ws, "claim", task.id, f"by {owner}" + (f" at {base[:12]}" if base else ""))
 
 
-def set_status(ws: Workspace, task_id: str, status: str, event: str, detail: str = "", extra: dict | None = None) -> Task:
+def set_status(
+    ws: Workspace,
+    task_id: str,
+    status: str,
+    event: str,
+    detail: str = "",
+    extra: dict | None = None,
+) -> Task:
     with changing(ws):
         ws.refresh()
         task = ws.task(task_id)
@@ -218,7 +230,9 @@ def done(ws: Workspace, task_id: str, *, force: bool = False) -> Task:
         raise DoneRefused(task_id, problems)
     detail = ""
     if problems:
-        detail = f"forced past {len(problems)} problem(s): " + "; ".join(p.message for p in problems)
+        detail = f"forced past {len(problems)} problem(s): " + "; ".join(
+            p.message for p in problems
+        )
     return set_status(ws, task_id, "done", "done", detail)
 
 

@@ -56,12 +56,17 @@ def options_from(ws: Workspace, **given) -> Options:
     worker = given.get("worker") or str(raw.get("worker") or "")
     slots = given.get("slots") or raw.get("slots") or 1
     if isinstance(slots, bool) or not isinstance(slots, int) or slots < 1:
-        raise AgentmdError(f"plan.md setting slots: '{slots}' is not a positive whole number", "e.g. slots: 2")
+        raise AgentmdError(
+            f"plan.md setting slots: '{slots}' is not a positive whole number", "e.g. slots: 2"
+        )
     timeout_text = given.get("timeout") or str(raw.get("worker_timeout") or "1h")
     timeout = lease.duration(timeout_text, "worker_timeout")
     merge = str(given.get("merge") or raw.get("merge") or "auto").lower()
     if merge not in MERGE_MODES:
-        raise AgentmdError(f"plan.md setting merge: '{merge}' is not one of {', '.join(MERGE_MODES)}", "merge: auto")
+        raise AgentmdError(
+            f"plan.md setting merge: '{merge}' is not one of {', '.join(MERGE_MODES)}",
+            "merge: auto",
+        )
     review = bool(given.get("review")) or raw.get("review") is True
     return Options(
         worker=worker,
@@ -103,11 +108,17 @@ class Loop:
         self.say = say
         self.children: dict[int, subprocess.Popen] = {}  # workers this process started, to reap
         self.stopping = False
-        self.base_branch = git.out(["symbolic-ref", "--quiet", "--short", "HEAD"], ws.root, check=False).strip()
+        self.base_branch = git.out(
+            ["symbolic-ref", "--quiet", "--short", "HEAD"], ws.root, check=False
+        ).strip()
         self._seen: tuple | None = None  # what the state looked like when last read
         self._settled = False  # a killed loop's git commands are waited for once, at the start
-        self._racy = True  # a file changed so recently that its stat key may not show the next change
-        self._checked: tuple | None = None  # what the state looked like when the plan last passed check
+        self._racy = (
+            True  # a file changed so recently that its stat key may not show the next change
+        )
+        self._checked: tuple | None = (
+            None  # what the state looked like when the plan last passed check
+        )
 
     # -- one cycle ----------------------------------------------------------------------------
 
@@ -122,7 +133,9 @@ class Loop:
         if problems:
             for problem in problems:
                 self.say(problem.render())
-            self.say(f"stop: the plan does not pass 'agentmd check' ({len(problems)} error(s)); fix them and start again")
+            self.say(
+                f"stop: the plan does not pass 'agentmd check' ({len(problems)} error(s)); fix them and start again"
+            )
             return "broken"
         steps = (self.step_workers, self.step_release, self.step_review, self.step_start)
         if self.opt.dry_run:
@@ -187,12 +200,16 @@ class Loop:
                 run = self._adopt(run)
             if task is None or task.status != "active":
                 if self.opt.dry_run:
-                    self.say(f"would forget the worker of {task_id}: the task is {task.status if task else 'gone'}")
+                    self.say(
+                        f"would forget the worker of {task_id}: the task is {task.status if task else 'gone'}"
+                    )
                     continue
                 if run.pid and runs.alive(run):
                     runs.stop(run)
                 runs.drop(self.ws, task_id)
-                self.say(f"drop {task_id}: the task is {task.status if task else 'gone'}, its worker is stopped")
+                self.say(
+                    f"drop {task_id}: the task is {task.status if task else 'gone'}, its worker is stopped"
+                )
                 acted = True
                 continue
             if run.pid == 0:
@@ -210,7 +227,8 @@ class Loop:
             else:
                 log = os.path.relpath(run.log(self.ws), self.ws.root)
                 acted |= self._send_back(
-                    task, f"the worker exited with status {code}; the end of its log ({log}):\n{runs.tail(run.log(self.ws))}"
+                    task,
+                    f"the worker exited with status {code}; the end of its log ({log}):\n{runs.tail(run.log(self.ws))}",
                 )
         return acted
 
@@ -226,7 +244,9 @@ class Loop:
             pid = int(pid_file.read_text().strip())
         except (OSError, ValueError):
             return run
-        return dataclasses.replace(run, pid=pid, started=time.time(), deadline=time.time() + self.opt.timeout)
+        return dataclasses.replace(
+            run, pid=pid, started=time.time(), deadline=time.time() + self.opt.timeout
+        )
 
     def _timed_out(self, task: Task, run: runs.Run) -> bool:
         if self.opt.dry_run:
@@ -237,7 +257,8 @@ class Loop:
         minutes = lease.human(dt.timedelta(seconds=self.opt.timeout))
         log = os.path.relpath(run.log(self.ws), self.ws.root)
         return self._send_back(
-            task, f"the worker was stopped after worker_timeout ({minutes}); the end of its log ({log}):\n{runs.tail(run.log(self.ws))}"
+            task,
+            f"the worker was stopped after worker_timeout ({minutes}); the end of its log ({log}):\n{runs.tail(run.log(self.ws))}",
         )
 
     def _to_review(self, task: Task, run: runs.Run) -> bool:
@@ -249,7 +270,16 @@ class Loop:
             # Work the worker left uncommitted still counts; it lands on the task's branch.
             if git.out(["status", "--porcelain", "-z"], tree).strip("\0"):
                 git.run(["add", "-A"], tree)
-                git.run(["commit", "-q", "--no-verify", "-m", f"agentmd: work {task.id} left uncommitted"], tree)
+                git.run(
+                    [
+                        "commit",
+                        "-q",
+                        "--no-verify",
+                        "-m",
+                        f"agentmd: work {task.id} left uncommitted",
+                    ],
+                    tree,
+                )
         lifecycle.set_status(self.ws, task.id, "review", "review", "its worker exited 0")
         runs.drop(self.ws, task.id)
         self._commit_state(task, f"review {task.id}")
@@ -265,7 +295,10 @@ class Loop:
             if claim.task.id in running:
                 continue  # worker_timeout governs the loop's own workers
             expired = lease.human(claim.now - claim.expires) if claim.expires else "?"
-            acted |= self._release(claim.task, f"its lease ({lease.lease_text(self.ws, claim.task)}) expired {expired} ago")
+            acted |= self._release(
+                claim.task,
+                f"its lease ({lease.lease_text(self.ws, claim.task)}) expired {expired} ago",
+            )
         return acted
 
     def _release(self, task: Task, why: str) -> bool:
@@ -290,7 +323,10 @@ class Loop:
                 acted |= self._merged_by_hand(task, str(branch))
                 continue
             if self.opt.dry_run:
-                self.say(f"would review {task.id}: verify, handoff check, scope" + (", model review" if self.opt.review else ""))
+                self.say(
+                    f"would review {task.id}: verify, handoff check, scope"
+                    + (", model review" if self.opt.review else "")
+                )
                 acted = True
                 continue
             acted |= self._review(task)
@@ -307,13 +343,24 @@ class Loop:
         if self.stopping:
             return False  # a signal may have cut the verify commands short: review again later
         if problems:
-            return self._send_back(task, "review found problems:\n" + "\n".join(f"- {p}" for p in problems))
+            return self._send_back(
+                task, "review found problems:\n" + "\n".join(f"- {p}" for p in problems)
+            )
         if tree is None:
             return self._done(task, "verify passed, handoff valid")
         if self.opt.merge == "manual":
-            lifecycle.set_status(self.ws, task.id, "review", "await-merge", tree.branch, {"awaiting_merge": tree.branch})
+            lifecycle.set_status(
+                self.ws,
+                task.id,
+                "review",
+                "await-merge",
+                tree.branch,
+                {"awaiting_merge": tree.branch},
+            )
             self._commit_state(task, f"await merge {task.id}")
-            self.say(f"await {task.id}: verify passed, handoff valid; merge branch {tree.branch} by hand (merge: manual)")
+            self.say(
+                f"await {task.id}: verify passed, handoff valid; merge branch {tree.branch} by hand (merge: manual)"
+            )
             return True
         return self._merge(task, tree)
 
@@ -331,7 +378,15 @@ class Loop:
         """Wait for a git command that a killed loop left running here (its merge, its commit)
         to let go of the index; a merge of a task branch left half done is undone."""
         paths = git.out(
-            ["rev-parse", "--path-format=absolute", "--git-path", "MERGE_HEAD", "--git-path", "index.lock"], self.ws.root
+            [
+                "rev-parse",
+                "--path-format=absolute",
+                "--git-path",
+                "MERGE_HEAD",
+                "--git-path",
+                "index.lock",
+            ],
+            self.ws.root,
         ).split("\n")
         merge_head, lock = Path(paths[0]), Path(paths[1])
         end = time.monotonic() + SETTLE_SECONDS
@@ -342,7 +397,11 @@ class Loop:
             commit = merge_head.read_text().split()[0]
         except (OSError, IndexError):
             return
-        branches = git.out(["branch", "--points-at", commit, "--format=%(refname:short)"], self.ws.root, check=False).split()
+        branches = git.out(
+            ["branch", "--points-at", commit, "--format=%(refname:short)"],
+            self.ws.root,
+            check=False,
+        ).split()
         ours = [b for b in branches if worktrees.task_of_branch(self.ws, b)]
         if ours:
             git.run(["merge", "--abort"], self.ws.root, check=False)
@@ -350,36 +409,87 @@ class Loop:
 
     def _commit_leftovers(self) -> None:
         """Task files and the log a killed loop changed but did not commit yet."""
-        if not self.base_branch or git.out(["symbolic-ref", "--quiet", "--short", "HEAD"], self.ws.root, check=False).strip() != self.base_branch:
+        if (
+            not self.base_branch
+            or git.out(
+                ["symbolic-ref", "--quiet", "--short", "HEAD"], self.ws.root, check=False
+            ).strip()
+            != self.base_branch
+        ):
             return
         agents = self.ws.agents.relative_to(self.ws.root).as_posix()
         changed = git.split_z(
-            git.out(["diff", "HEAD", "--name-only", "-z", "--", f"{agents}/tasks/", f"{agents}/{lifecycle.LOG}"], self.ws.root, check=False)
+            git.out(
+                [
+                    "diff",
+                    "HEAD",
+                    "--name-only",
+                    "-z",
+                    "--",
+                    f"{agents}/tasks/",
+                    f"{agents}/{lifecycle.LOG}",
+                ],
+                self.ws.root,
+                check=False,
+            )
         )
         if changed:
-            git.run(["commit", "-q", "--no-verify", "--only", "-m", "agentmd: bookkeeping a stopped loop left uncommitted", "--", *changed], self.ws.root, check=False)
+            git.run(
+                [
+                    "commit",
+                    "-q",
+                    "--no-verify",
+                    "--only",
+                    "-m",
+                    "agentmd: bookkeeping a stopped loop left uncommitted",
+                    "--",
+                    *changed,
+                ],
+                self.ws.root,
+                check=False,
+            )
 
     def _merge(self, task: Task, tree: worktrees.Worktree) -> bool:
         self._settle()
         if git.run(["diff", "--cached", "--quiet"], self.ws.root, check=False).returncode != 0:
-            self.say(f"wait {task.id}: the index has staged changes, and git merges only into a clean index; commit or unstage them")
+            self.say(
+                f"wait {task.id}: the index has staged changes, and git merges only into a clean index; commit or unstage them"
+            )
             return False
-        current = git.out(["symbolic-ref", "--quiet", "--short", "HEAD"], self.ws.root, check=False).strip()
+        current = git.out(
+            ["symbolic-ref", "--quiet", "--short", "HEAD"], self.ws.root, check=False
+        ).strip()
         if current != self.base_branch:
-            self.say(f"wait {task.id}: {self.base_branch or 'the base branch'} is not checked out here (now {current or 'detached'}), so it cannot be merged")
+            self.say(
+                f"wait {task.id}: {self.base_branch or 'the base branch'} is not checked out here (now {current or 'detached'}), so it cannot be merged"
+            )
             return False
         result = git.run(
             # Quiet: a git command that outlives a killed loop must not die of SIGPIPE on its
             # summary line with MERGE_HEAD still in place.
-            ["merge", "--quiet", "--no-ff", "--no-verify", "-m", f"agentmd: merge {tree.branch} ({task.id})", tree.branch],
+            [
+                "merge",
+                "--quiet",
+                "--no-ff",
+                "--no-verify",
+                "-m",
+                f"agentmd: merge {tree.branch} ({task.id})",
+                tree.branch,
+            ],
             self.ws.root,
             check=False,
         )
         if result.returncode != 0:
-            conflicted = git.split_z(git.out(["diff", "--name-only", "--diff-filter=U", "-z"], self.ws.root))
+            conflicted = git.split_z(
+                git.out(["diff", "--name-only", "--diff-filter=U", "-z"], self.ws.root)
+            )
             git.run(["merge", "--abort"], self.ws.root, check=False)
             said = (result.stderr or result.stdout).strip().splitlines()
-            detail = ", ".join(conflicted) if conflicted else (said[-1] if said else f"exit {result.returncode}")
+            detail = (
+                ", ".join(conflicted)
+                if conflicted
+                else (said[-1] if said else f"exit {result.returncode}")
+            )
             return self._send_back(
                 task,
                 f"merge conflict with {self.base_branch} in {detail}; the next attempt starts from the current {self.base_branch}",
@@ -421,9 +531,13 @@ class Loop:
         self._commit_state(task, f"attempt {after.attempts} of {task.id} failed")
         first = reason.splitlines()[0]
         if after.status == "failed":
-            self.say(f"failed {task.id}: attempt {after.attempts} of {self.ws.settings.max_attempts}: {first}")
+            self.say(
+                f"failed {task.id}: attempt {after.attempts} of {self.ws.settings.max_attempts}: {first}"
+            )
         else:
-            self.say(f"retry {task.id}: attempt {after.attempts} of {self.ws.settings.max_attempts} failed: {first}")
+            self.say(
+                f"retry {task.id}: attempt {after.attempts} of {self.ws.settings.max_attempts} failed: {first}"
+            )
         return True
 
     # -- step: start workers ------------------------------------------------------------------
@@ -454,12 +568,17 @@ class Loop:
 
     def _start(self, task: Task, compiled: prompt.Compiled) -> bool:
         if not self.opt.worker:
-            raise AgentmdError("no worker command: pass --worker CMD or set worker: in plan.md", 'e.g. --worker "claude -p"')
+            raise AgentmdError(
+                "no worker command: pass --worker CMD or set worker: in plan.md",
+                'e.g. --worker "claude -p"',
+            )
         attempt = task.attempts + 1
         path, branch = worktrees.path_for(self.ws, task.id), worktrees.branch_for(self.ws, task.id)
         if self.opt.dry_run:
             rel = os.path.relpath(path, self.ws.root)
-            self.say(f"would claim {task.id} (attempt {attempt}) and start the worker in {rel} on {branch}")
+            self.say(
+                f"would claim {task.id} (attempt {attempt}) and start the worker in {rel} on {branch}"
+            )
             return True
         intent = runs.Run(task.id, attempt, self.opt.owner, 0, "", 0.0, 0.0, str(path), branch)
         runs.save(self.ws, intent)  # before the claim: a loop killed after it knows to undo it
@@ -470,17 +589,25 @@ class Loop:
             return False
         self._commit_state(task, f"claim {task.id}")
         tree, _ = worktrees.create(self.ws, task, fresh=True)
-        child = launch.start(self.ws, task, intent, tree, compiled.prompt, self.opt.worker, self.opt.owner)
+        child = launch.start(
+            self.ws, task, intent, tree, compiled.prompt, self.opt.worker, self.opt.owner
+        )
         self.children[child.pid] = child
         now = time.time()
         runs.save(
             self.ws,
             dataclasses.replace(
-                intent, pid=child.pid, process_start=runs.process_start(child.pid), started=now, deadline=now + self.opt.timeout
+                intent,
+                pid=child.pid,
+                process_start=runs.process_start(child.pid),
+                started=now,
+                deadline=now + self.opt.timeout,
             ),
         )
         log = os.path.relpath(intent.log(self.ws), self.ws.root)
-        self.say(f"start {task.id}: attempt {attempt}, worker pid {child.pid} in {os.path.relpath(tree.path, self.ws.root)}, log {log}")
+        self.say(
+            f"start {task.id}: attempt {attempt}, worker pid {child.pid} in {os.path.relpath(tree.path, self.ws.root)}, log {log}"
+        )
         return True
 
     def _commit_state(self, task: Task, message: str, extra: list[str] | None = None) -> None:
@@ -488,7 +615,9 @@ class Loop:
         branch never meets uncommitted bookkeeping. `extra`: more paths under the root."""
         if not self.base_branch:
             return
-        current = git.out(["symbolic-ref", "--quiet", "--short", "HEAD"], self.ws.root, check=False).strip()
+        current = git.out(
+            ["symbolic-ref", "--quiet", "--short", "HEAD"], self.ws.root, check=False
+        ).strip()
         if current != self.base_branch:
             return
         agents = self.ws.agents.relative_to(self.ws.root).as_posix()
@@ -496,10 +625,16 @@ class Loop:
         paths = [p for p in paths if (self.ws.root / p).exists()]
         # `commit --only` takes tracked files from the working tree: no `git add` that a killed
         # loop could leave staged (a staged change stops every merge). New files need one.
-        tracked = set(git.split_z(git.out(["ls-files", "-z", "--", *paths], self.ws.root, check=False)))
+        tracked = set(
+            git.split_z(git.out(["ls-files", "-z", "--", *paths], self.ws.root, check=False))
+        )
         if set(paths) - tracked:
             git.run(["add", "--", *sorted(set(paths) - tracked)], self.ws.root, check=False)
-        git.run(["commit", "-q", "--no-verify", "--only", "-m", f"agentmd: {message}", "--", *paths], self.ws.root, check=False)
+        git.run(
+            ["commit", "-q", "--no-verify", "--only", "-m", f"agentmd: {message}", "--", *paths],
+            self.ws.root,
+            check=False,
+        )
 
     # -- the whole run ------------------------------------------------------------------------
 
@@ -507,6 +642,11 @@ class Loop:
         """(nothing ready, active or in review; every task done)."""
         self.ws.refresh()
         tasks = self.ws.tasks.values()
-        busy = any(t.status in ("active", "review") and not t.record.fields.get("awaiting_merge") for t in tasks)
+        busy = any(
+            t.status in ("active", "review") and not t.record.fields.get("awaiting_merge")
+            for t in tasks
+        )
         ready = bool(parallel.ready(self.ws.tasks))
-        return not busy and not ready and not self._live_runs(), all(t.status == "done" for t in tasks)
+        return not busy and not ready and not self._live_runs(), all(
+            t.status == "done" for t in tasks
+        )

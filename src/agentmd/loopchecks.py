@@ -29,20 +29,29 @@ def plan_problems(ws: Workspace) -> list[Problem]:
         for t in ws.tasks.values()
         if t.status == "review" and worktrees.find(ws, t.id) is not None
     }
-    return [p for p in errors if not (p.path in excused and p.code in ("handoff-missing", "handoff-invalid"))]
+    return [
+        p
+        for p in errors
+        if not (p.path in excused and p.code in ("handoff-missing", "handoff-invalid"))
+    ]
 
 
 def scope_drift(tree: Path, base: str, outputs: tuple[str, ...]) -> list[str]:
     """Files the branch changed since `base` that are outside the task's outputs."""
-    changed = git.split_z(git.out(["diff", "--name-only", "--no-renames", "-z", base, "HEAD", "--"], tree))
+    changed = git.split_z(
+        git.out(["diff", "--name-only", "--no-renames", "-z", base, "HEAD", "--"], tree)
+    )
     return [
         path
         for path in changed
-        if not path.startswith(WORKER_MAY_WRITE) and not any(globs.matches(path, g) for g in outputs)
+        if not path.startswith(WORKER_MAY_WRITE)
+        and not any(globs.matches(path, g) for g in outputs)
     ]
 
 
-def review_problems(ws: Workspace, task: Task, tree: worktrees.Worktree | None, *, with_model: bool) -> list[str]:
+def review_problems(
+    ws: Workspace, task: Task, tree: worktrees.Worktree | None, *, with_model: bool
+) -> list[str]:
     """Every problem with the task's work, one line each (a Problem rendered keeps its hint);
     in its worktree when it has one, else in the repository itself."""
     from agentmd.handoffcheck import check_handoff_file, task_handoff_problems
@@ -54,7 +63,9 @@ def review_problems(ws: Workspace, task: Task, tree: worktrees.Worktree | None, 
         drift = scope_drift(tree.path, task.base, task.outputs)
         if drift:
             allowed = ", ".join(task.outputs) or "none declared"
-            problems.append(f"scope drift: changed {', '.join(drift)} outside its outputs ({allowed})")
+            problems.append(
+                f"scope drift: changed {', '.join(drift)} outside its outputs ({allowed})"
+            )
     outcome = run_verify(where, task, record=False)
     problems += [f"verify: {line}" for line in outcome.problems()]
     written = handoff_written(tree.path, task) if tree and task.base else None
@@ -93,7 +104,19 @@ def handoff_written(tree: Path, task: Task) -> str | None:
     """The handoff for `task` this branch added (the newest by name), relative to .agents/:
     the one this attempt wrote, even when an older one sorts after it."""
     added = git.split_z(
-        git.out(["diff", "--name-only", "--diff-filter=A", "-z", task.base, "HEAD", "--", f"{AGENTS_DIR}/handoffs/"], tree)
+        git.out(
+            [
+                "diff",
+                "--name-only",
+                "--diff-filter=A",
+                "-z",
+                task.base,
+                "HEAD",
+                "--",
+                f"{AGENTS_DIR}/handoffs/",
+            ],
+            tree,
+        )
     )
     mine = [
         path[len(AGENTS_DIR) + 1 :]

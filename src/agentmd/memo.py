@@ -41,10 +41,19 @@ def remember(ws: Workspace, memo_key: str, output: str, errors: str) -> None:
     path = ws.agents / CACHE_DIR / MEMO_FILE
     sig = signature(ws.scanned)
     data = cachefile.read(path)
-    same = data.get("format") == CACHE_FORMAT and data.get("signature") == sig and isinstance(data.get("entries"), dict)
+    same = (
+        data.get("format") == CACHE_FORMAT
+        and data.get("signature") == sig
+        and isinstance(data.get("entries"), dict)
+    )
     entries: dict[str, list[str]] = dict(data["entries"]) if same else {}
     entries[memo_key] = [output, errors]
     while len(entries) > MAX_ENTRIES:
         entries.pop(next(iter(entries)))
-    payload = {"format": CACHE_FORMAT, "signature": sig, "written": time.time_ns(), "entries": entries}
+    payload = {
+        "format": CACHE_FORMAT,
+        "signature": sig,
+        "written": time.time_ns(),
+        "entries": entries,
+    }
     cachefile.write(path, payload)

@@ -47,7 +47,9 @@ class Record(NamedTuple):
     lines: dict[str, int]  # field -> 1-based line
     body_line: int
     problem: Problem | None = None  # set when the file could not be read
-    suspect: bool = False  # conflict markers, or a key that may be set twice: `check` reads it again
+    suspect: bool = (
+        False  # conflict markers, or a key that may be set twice: `check` reads it again
+    )
     digest: str = ""  # of a handoff's text (textfile.digest): its cached reading is found by it
 
     @property
@@ -145,8 +147,12 @@ class Task(NamedTuple):
             stem,
             record.path,
             as_text(get("title")) or stem,
-            status.strip().lower() if type(status) is str and status else as_text(status or "todo").lower(),
-            priority.strip().lower() if type(priority) is str and priority else as_text(priority or "medium").lower(),
+            status.strip().lower()
+            if type(status) is str and status
+            else as_text(status or "todo").lower(),
+            priority.strip().lower()
+            if type(priority) is str and priority
+            else as_text(priority or "medium").lower(),
             as_list(get("depends_on")),
             as_list(get("inputs")),
             as_list(get("outputs")),

@@ -23,7 +23,11 @@ class Held:
     reason: str
 
     def render(self) -> str:
-        return f"{self.task.id}: held back by {self.because}: {self.reason}" if self.because else f"{self.task.id}: {self.reason}"
+        return (
+            f"{self.task.id}: held back by {self.because}: {self.reason}"
+            if self.because
+            else f"{self.task.id}: {self.reason}"
+        )
 
 
 @dataclass(frozen=True)
@@ -100,7 +104,9 @@ def busy_tasks(tasks: dict[str, Task]) -> list[Task]:
     return [task for task in sorted(tasks.values(), key=lambda t: t.id) if task.status in BUSY]
 
 
-def pick(ws: Workspace, limit: int, accept: Callable[[Task], str | None] | None = None) -> Selection:
+def pick(
+    ws: Workspace, limit: int, accept: Callable[[Task], str | None] | None = None
+) -> Selection:
     """The batch `next --parallel` prints, from the workspace as it is now."""
     return select(ready(ws.tasks), busy_tasks(ws.tasks), limit, coupling.load(ws), accept)
 

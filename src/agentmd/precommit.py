@@ -97,14 +97,22 @@ class Staged:
         """A staged handoff ends with this commit; a committed one, with the last commit that touched it."""
         if display in self.staged:
             return None
-        return self.git("log", "-1", "--format=%H", "--", display, check=False).stdout.strip() or None
+        return (
+            self.git("log", "-1", "--format=%H", "--", display, check=False).stdout.strip() or None
+        )
 
     def changes(self, base: str, end: str | None = None) -> Changes | None:
         if (base, end) not in self._changes:
             found = None
             if not base.startswith("-"):
-                target = ["--cached", f"{base}^{{commit}}"] if end is None else [f"{base}^{{commit}}", end]
-                result = self.git("diff", "--name-status", "--no-renames", "-z", *target, "--", check=False)
+                target = (
+                    ["--cached", f"{base}^{{commit}}"]
+                    if end is None
+                    else [f"{base}^{{commit}}", end]
+                )
+                result = self.git(
+                    "diff", "--name-status", "--no-renames", "-z", *target, "--", check=False
+                )
                 found = parse_name_status(result.stdout) if result.returncode == 0 else None
             self._changes[base, end] = found
         return self._changes[base, end]
@@ -134,10 +142,16 @@ class Staged:
 def staged_problems(cwd: Path) -> list[Problem]:
     env = hook_env()
     # git runs a hook at the top of the working tree; elsewhere, ask where that is.
-    top = cwd if (cwd / ".git").exists() else Path(git.run(["rev-parse", "--show-toplevel"], cwd, env=env).stdout.strip())
+    top = (
+        cwd
+        if (cwd / ".git").exists()
+        else Path(git.run(["rev-parse", "--show-toplevel"], cwd, env=env).stdout.strip())
+    )
     tree = Staged(top, env)
     names = git.split_z(tree.git("diff", "--cached", "--name-only", "-z", "--diff-filter=d").stdout)
-    staged = [n for n in names if n.startswith(PREFIX) and n.endswith(".md") and not n.startswith(SKIPPED)]
+    staged = [
+        n for n in names if n.startswith(PREFIX) and n.endswith(".md") and not n.startswith(SKIPPED)
+    ]
     if not staged:
         return []
     tree.staged = set(staged)
@@ -165,7 +179,9 @@ def _read(tree: Staged, path: str) -> document.Document | Problem | None:
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        return Problem(path, 1, 1, "not-utf8", "the staged file is not UTF-8", "save the file as UTF-8")
+        return Problem(
+            path, 1, 1, "not-utf8", "the staged file is not UTF-8", "save the file as UTF-8"
+        )
     try:
         return document.parse(text, path)
     except LocatedError as exc:
@@ -185,14 +201,28 @@ def _check_staged(tree: Staged, path: str, settings: Settings) -> list[Problem]:
     lines = doc.key_lines
     if rel.startswith("tasks/"):
         if doc.fm is None:
-            return problems + [Problem(path, 1, 1, "task-no-frontmatter", "task file has no front matter",
-                                       "start it with '---', 'title: ...', 'status: todo', '---'")]
+            return problems + [
+                Problem(
+                    path,
+                    1,
+                    1,
+                    "task-no-frontmatter",
+                    "task file has no front matter",
+                    "start it with '---', 'title: ...', 'status: todo', '---'",
+                )
+            ]
         deps = doc.fields.get("depends_on")
-        tree.exist_as_tasks([str(d) for d in deps] if isinstance(deps, list) else [str(deps)] if deps else [])
-        problems += fieldcheck.check_task(path, doc.fields, lines, settings, fieldcheck.PathGuard(tree.root), tree.task_exists)
+        tree.exist_as_tasks(
+            [str(d) for d in deps] if isinstance(deps, list) else [str(deps)] if deps else []
+        )
+        problems += fieldcheck.check_task(
+            path, doc.fields, lines, settings, fieldcheck.PathGuard(tree.root), tree.task_exists
+        )
         status = str(doc.fields.get("status") or "").strip().lower()
         if status in ("review", "done"):
-            problems += _handoff_rule(tree, rel[len("tasks/") : -3], status, path, lines.get("status", 1))
+            problems += _handoff_rule(
+                tree, rel[len("tasks/") : -3], status, path, lines.get("status", 1)
+            )
     elif rel.startswith("handoffs/"):
         problems += tree.check(path, doc)
     elif rel == "plan.md":
@@ -205,25 +235,44 @@ def _check_staged(tree: Staged, path: str, settings: Settings) -> list[Problem]:
 def _handoff_rule(tree: Staged, task_id: str, status: str, path: str, line: int) -> list[Problem]:
     handoffs = tree.handoffs()
     by_name = [p for p in handoffs if p.endswith(f"-{task_id}.md") or p.endswith(f"/{task_id}.md")]
-    latest = _latest(tree, by_name, task_id) or _latest(tree, [p for p in handoffs if p not in by_name], task_id)
+    latest = _latest(tree, by_name, task_id) or _latest(
+        tree, [p for p in handoffs if p not in by_name], task_id
+    )
     if latest is None:
-        return [Problem(path, line, 1, "handoff-missing",
-                        f"task '{task_id}' is staged as {status} but no handoff for it is staged or committed",
-                        f"write one (agentmd handoff new {task_id}), fill it, and git add it")]
+        return [
+            Problem(
+                path,
+                line,
+                1,
+                "handoff-missing",
+                f"task '{task_id}' is staged as {status} but no handoff for it is staged or committed",
+                f"write one (agentmd handoff new {task_id}), fill it, and git add it",
+            )
+        ]
     handoff_path, doc = latest
     errors = [p for p in tree.check(handoff_path, doc) if p.severity == "error"]
     if not errors:
         return []
-    return [Problem(path, line, 1, "handoff-invalid",
-                    f"task '{task_id}' is staged as {status} but its handoff {handoff_path} has {len(errors)} error(s)",
-                    f"run 'agentmd handoff check {handoff_path}', fix it, and git add it")]
+    return [
+        Problem(
+            path,
+            line,
+            1,
+            "handoff-invalid",
+            f"task '{task_id}' is staged as {status} but its handoff {handoff_path} has {len(errors)} error(s)",
+            f"run 'agentmd handoff check {handoff_path}', fix it, and git add it",
+        )
+    ]
 
 
 def _latest(tree: Staged, paths: list[str], task_id: str) -> tuple[str, document.Document] | None:
     tree.read(paths)
     for path in sorted(paths, key=order_key, reverse=True):
         doc = _read(tree, path)
-        if isinstance(doc, document.Document) and str(doc.fields.get("task") or "").strip() == task_id:
+        if (
+            isinstance(doc, document.Document)
+            and str(doc.fields.get("task") or "").strip() == task_id
+        ):
             return path, doc
     return None
 

@@ -52,7 +52,8 @@ class Compiled:
             "counter": self.counter,
             "parts": [{"name": name, "tokens": tokens} for name, tokens in self.parts],
             "dropped": [
-                {"part": item.part, "item": item.name, "tokens": item.tokens} for item in self.dropped
+                {"part": item.part, "item": item.name, "tokens": item.tokens}
+                for item in self.dropped
             ],
         }
 
@@ -61,7 +62,17 @@ class TooLarge(NothingToDo):
     pass
 
 
-PARTS = ("header", "plan", "constraints", "task", "dependencies", "rules", "memory", "attempts", "finish")
+PARTS = (
+    "header",
+    "plan",
+    "constraints",
+    "task",
+    "dependencies",
+    "rules",
+    "memory",
+    "attempts",
+    "finish",
+)
 
 
 def compile_prompt(
@@ -115,7 +126,9 @@ def compile_prompt(
 
 def assemble(items: list[Item], dropped: list[Item], budget: int) -> str:
     filled = {item.part for item in items if not item.heading}
-    shown = [item for item in items if item.text.strip() and (not item.heading or item.part in filled)]
+    shown = [
+        item for item in items if item.text.strip() and (not item.heading or item.part in filled)
+    ]
     text = "\n\n".join(item.text.strip("\n") for item in shown) + "\n"
     if dropped:
         names = "; ".join(f"{item.name} (~{item.tokens:,} tokens)" for item in dropped)
@@ -198,10 +211,21 @@ def _task(task: Task, doc: Document) -> str:
         if section.level == top and section.key() != "attempts" and section.full:
             out += ["", f"### {section.title}", "", section.full]
     if task.verify:
-        out += ["", "### Verify", "", "The task is done when these commands pass, run from the repository root:", ""]
+        out += [
+            "",
+            "### Verify",
+            "",
+            "The task is done when these commands pass, run from the repository root:",
+            "",
+        ]
         out += ["```sh", *task.verify, "```"]
     else:
-        out += ["", "### Verify", "", "No verify command is declared: say in the handoff how you checked the work."]
+        out += [
+            "",
+            "### Verify",
+            "",
+            "No verify command is declared: say in the handoff how you checked the work.",
+        ]
     out += ["", "### Scope", ""]
     if task.inputs:
         out.append("Read for context:")
@@ -211,7 +235,9 @@ def _task(task: Task, doc: Document) -> str:
         out.append("Change only these files (if another file must change, say why in the handoff):")
         out += [f"- `{path}`" for path in task.outputs]
     else:
-        out.append("No outputs are declared: keep the change small and list every file you touch in the handoff.")
+        out.append(
+            "No outputs are declared: keep the change small and list every file you touch in the handoff."
+        )
     return "\n".join(out)
 
 
@@ -232,14 +258,33 @@ def _dependencies(ws: Workspace, task: Task) -> list[Item]:
                 continue
             found = handoff.sections_of(doc)
             lines = [f"From `.agents/{latest.path}`:"]
-            for name, label in (("Completed", "Completed"), ("Decisions", "Decided"), ("Gotchas", "Watch out for")):
+            for name, label in (
+                ("Completed", "Completed"),
+                ("Decisions", "Decided"),
+                ("Gotchas", "Watch out for"),
+            ):
                 section = found.get(name)
-                if section and section.full and section.full.strip().lower() not in ("none", "none."):
+                if (
+                    section
+                    and section.full
+                    and section.full.strip().lower() not in ("none", "none.")
+                ):
                     lines += ["", f"{label}:", section.full]
             body = "\n".join(lines)
-        items.append(Item("dependencies", f"handoff of {dep_id}", f"{head}\n\n{body}", order=-order))
+        items.append(
+            Item("dependencies", f"handoff of {dep_id}", f"{head}\n\n{body}", order=-order)
+        )
     if items:
-        items.insert(0, Item("dependencies", "dependencies heading", "## What the tasks it depends on left you", required=True, heading=True))
+        items.insert(
+            0,
+            Item(
+                "dependencies",
+                "dependencies heading",
+                "## What the tasks it depends on left you",
+                required=True,
+                heading=True,
+            ),
+        )
     return items if len(items) > 1 else []
 
 
@@ -272,13 +317,21 @@ def _rules(ws: Workspace, task: Task) -> list[Item]:
         body = _note_body(ws, rule)
         if body is None:
             continue
-        scope = "always" if rule.always else "applies to " + ", ".join(f"`{g}`" for g in rule.applies_to or rule.tags)
+        scope = (
+            "always"
+            if rule.always
+            else "applies to " + ", ".join(f"`{g}`" for g in rule.applies_to or rule.tags)
+        )
         text = f"### {rule.title} ({scope})\n\n{body}"
         items.append(Item("rules", f"rule {rule.path}", text, required=rule.always))
-    for order, item in enumerate(sorted((i for i in items if not i.required), key=lambda i: -len(i.text))):
+    for order, item in enumerate(
+        sorted((i for i in items if not i.required), key=lambda i: -len(i.text))
+    ):
         item.order = order
     if items:
-        items.insert(0, Item("rules", "rules heading", "## Rules that apply", required=True, heading=True))
+        items.insert(
+            0, Item("rules", "rules heading", "## Rules that apply", required=True, heading=True)
+        )
     return items
 
 
@@ -299,7 +352,16 @@ def _memory(ws: Workspace, task: Task) -> list[Item]:
         text = f"### {note.kind.capitalize()}: {note.title} ({when}`.agents/{note.path}`)\n\n{body}"
         items.append(Item("memory", f"{note.kind} {note.path}", text, order=-age))
     if items:
-        items.insert(0, Item("memory", "memory heading", "## Decisions and gotchas that apply (newest first)", required=True, heading=True))
+        items.insert(
+            0,
+            Item(
+                "memory",
+                "memory heading",
+                "## Decisions and gotchas that apply (newest first)",
+                required=True,
+                heading=True,
+            ),
+        )
     return items if len(items) > 1 else []
 
 
@@ -335,6 +397,6 @@ def _finish(task: Task) -> str:
             "file paths, functions and commands; Artifacts lists exactly the files you changed.",
             "3. Check it: `agentmd handoff check`.",
             f"4. Mark the task done: `agentmd done {task.id}` (refused, with the reason, until steps 1-3 hold). If you cannot finish, "
-            f"`agentmd fail {task.id} --reason \"...\"` says why for the next attempt.",
+            f'`agentmd fail {task.id} --reason "..."` says why for the next attempt.',
         ]
     )

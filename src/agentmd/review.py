@@ -53,15 +53,25 @@ TOOL = {
     "input_schema": {
         "type": "object",
         "properties": {
-            "summary": {"type": "string", "description": "Two or three sentences: the verdict and why."},
+            "summary": {
+                "type": "string",
+                "description": "Two or three sentences: the verdict and why.",
+            },
             "findings": {
                 "type": "array",
                 "items": {
                     "type": "object",
                     "properties": {
                         "severity": {"type": "string", "enum": list(SEVERITIES)},
-                        "path": {"type": "string", "description": "File path relative to the repository root."},
-                        "line": {"type": "integer", "minimum": 1, "description": "Line in the new version of the file."},
+                        "path": {
+                            "type": "string",
+                            "description": "File path relative to the repository root.",
+                        },
+                        "line": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "description": "Line in the new version of the file.",
+                        },
                         "message": {"type": "string", "description": "What is wrong."},
                         "suggestion": {"type": "string", "description": "How to fix it."},
                     },
@@ -90,7 +100,9 @@ class Finding:
         return f"{self.path}:{self.line}: {self.message}"
 
     def problem(self) -> Problem:
-        return Problem(self.path, self.line, 1, "review", self.message, self.suggestion, self.severity)
+        return Problem(
+            self.path, self.line, 1, "review", self.message, self.suggestion, self.severity
+        )
 
 
 @dataclass(frozen=True)
@@ -153,7 +165,17 @@ def review(
     head_name = head or "HEAD"
     head = _commit(ws, head_name)
     diff = git.out(
-        ["diff", "--no-color", "--no-ext-diff", "-M", "--relative", f"{base}..{head}", "--", ".", f":(exclude){AGENTS_DIR}"],
+        [
+            "diff",
+            "--no-color",
+            "--no-ext-diff",
+            "-M",
+            "--relative",
+            f"{base}..{head}",
+            "--",
+            ".",
+            f":(exclude){AGENTS_DIR}",
+        ],
         ws.root,
     )
     if not diff.strip():
@@ -165,7 +187,13 @@ def review(
     rest = ESTIMATE.count("\n\n".join([*system, task_text, handoff_text]))
     fitted = diff_budget.fit(diff, max(budget - rest, 0))
     prompt_text = "\n\n".join(
-        [task_text, handoff_text, "## The change (git diff base..HEAD)", f"```diff\n{fitted.text}```", _left_out(fitted)]
+        [
+            task_text,
+            handoff_text,
+            "## The change (git diff base..HEAD)",
+            f"```diff\n{fitted.text}```",
+            _left_out(fitted),
+        ]
     ).strip()
     changed = set(fitted.files)
     answer, problems = client.ask(
@@ -187,7 +215,10 @@ def review(
     records = records or ws
     result = replace(draft, path=findings_file.write(records, draft))
     lifecycle.log(
-        records, "review", task.id, f"{result.verdict}, {len(result.blocking)} blocking of {len(findings)} in {result.path}"
+        records,
+        "review",
+        task.id,
+        f"{result.verdict}, {len(result.blocking)} blocking of {len(findings)} in {result.path}",
     )
     return result
 
@@ -224,7 +255,9 @@ def check_answer(data: dict, root: Path, changed: set[str]) -> list[str]:
             problems.append(f"{where} must be an object")
             continue
         if item.get("severity") not in SEVERITIES:
-            problems.append(f"{where}: severity must be one of {', '.join(SEVERITIES)}, not {item.get('severity')!r}")
+            problems.append(
+                f"{where}: severity must be one of {', '.join(SEVERITIES)}, not {item.get('severity')!r}"
+            )
         line = item.get("line")
         if isinstance(line, bool) or not isinstance(line, int) or line < 1:
             problems.append(f"{where}: line must be a line number (1 or more), not {line!r}")
@@ -254,9 +287,13 @@ def _finding(item: dict) -> Finding:
 
 
 def _commit(ws: Workspace, rev: str) -> str:
-    result = git.run(["rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"], ws.root, check=False)
+    result = git.run(
+        ["rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"], ws.root, check=False
+    )
     if result.returncode != 0:
-        raise AgentmdError(f"'{rev}' is not a commit in this repository", "name a commit, tag or branch")
+        raise AgentmdError(
+            f"'{rev}' is not a commit in this repository", "name a commit, tag or branch"
+        )
     return result.stdout.strip()
 
 
@@ -265,7 +302,9 @@ def _context(ws: Workspace, task: Task) -> tuple[list[str], str, str]:
     items = prompt.gather(ws, task)
     plan = "\n\n".join(i.text for i in items if i.part in ("plan", "constraints"))
     rules = "\n\n".join(i.text for i in items if i.part == "rules")
-    task_text = next(i.text for i in items if i.part == "task").replace("## Your task:", "## The task under review:", 1)
+    task_text = next(i.text for i in items if i.part == "task").replace(
+        "## Your task:", "## The task under review:", 1
+    )
     latest = ws.latest_handoffs.get(task.id)
     if latest is not None:
         handoff_text = f"## The handoff the engineer wrote (`{AGENTS_DIR}/{latest.path}`)\n\n{ws.read(latest.path).body.strip()}"

@@ -39,15 +39,26 @@ def template_prompts(agents: Path) -> dict[str, str]:
     heading: section key -> text."""
     template = template_text(agents, "task.md")
     fm = frontmatter.split(template, "task.md")
-    return {s.key(): s.full for s in sections.parse(template[fm.body_start :] if fm else template) if s.full}
+    return {
+        s.key(): s.full
+        for s in sections.parse(template[fm.body_start :] if fm else template)
+        if s.full
+    }
 
 
 def unfilled(prompts: dict[str, str], doc: Document) -> list[Problem]:
     """The sections of a task file that still hold the template's text (`template_prompts`):
     the agent given that task would get no goal."""
     return [
-        Problem(doc.display, section.line, 1, "task-unfilled", f"section '{section.title}' still holds the template's text",
-                "write what this task needs: an agent given it gets exactly this", "warning")
+        Problem(
+            doc.display,
+            section.line,
+            1,
+            "task-unfilled",
+            f"section '{section.title}' still holds the template's text",
+            "write what this task needs: an agent given it gets exactly this",
+            "warning",
+        )
         for section in doc.sections
         if prompts.get(section.key()) == section.full
     ]

@@ -37,7 +37,9 @@ class Section:
     title: str
     level: int
     line: int  # 1-based file line of the heading
-    end_line: int  # 1-based file line just past the section (next heading of the same or higher level)
+    end_line: (
+        int  # 1-based file line just past the section (next heading of the same or higher level)
+    )
     text: str  # the lines under the heading, up to the next heading of any level, stripped
     full: str  # everything under the heading, subsections included, stripped
     checkboxes: tuple[Checkbox, ...]

@@ -23,7 +23,9 @@ def upstream(root: Path) -> tuple[str, str]:
     """The remote and branch the current branch pushes to."""
     branch = git.out(["symbolic-ref", "--quiet", "--short", "HEAD"], root, check=False).strip()
     if not branch:
-        raise PushError("--push needs a branch checked out, not a detached HEAD", "git switch BRANCH")
+        raise PushError(
+            "--push needs a branch checked out, not a detached HEAD", "git switch BRANCH"
+        )
     remote = git.out(["config", f"branch.{branch}.remote"], root, check=False).strip()
     merge = git.out(["config", f"branch.{branch}.merge"], root, check=False).strip()
     if not remote or not merge:
@@ -38,7 +40,9 @@ def catch_up(root: Path, remote: str, branch: str) -> None:
     """Fetch and replay local commits on the remote branch; uncommitted edits are kept."""
     git.run(["fetch", "--quiet", remote, branch], root)
     result = git.run(
-        ["-c", "rebase.autoStash=true", "rebase", "--quiet", f"{remote}/{branch}"], root, check=False
+        ["-c", "rebase.autoStash=true", "rebase", "--quiet", f"{remote}/{branch}"],
+        root,
+        check=False,
     )
     if result.returncode != 0:
         git.run(["rebase", "--abort"], root, check=False)
@@ -76,7 +80,9 @@ def claim_and_push(
         paths = [f"{ws.agents.relative_to(ws.root).as_posix()}/{t.path}" for t in picked]
         ids = ", ".join(t.id for t in picked)
         commit_paths(ws.root, paths, f"agentmd: claim {ids} by {owner}")
-        pushed = git.run(["push", "--quiet", remote, f"HEAD:refs/heads/{branch}"], ws.root, check=False)
+        pushed = git.run(
+            ["push", "--quiet", remote, f"HEAD:refs/heads/{branch}"], ws.root, check=False
+        )
         if pushed.returncode == 0:
             return [ws.task(t.id) for t in picked]
         if not _rejected(pushed.stderr):
@@ -101,4 +107,13 @@ def claim_and_push(
 
 def _rejected(stderr: str) -> bool:
     """The remote moved on meanwhile (as opposed to refusing us for good)."""
-    return any(mark in stderr for mark in ("[rejected]", "fetch first", "non-fast-forward", "stale info", "cannot lock ref"))
+    return any(
+        mark in stderr
+        for mark in (
+            "[rejected]",
+            "fetch first",
+            "non-fast-forward",
+            "stale info",
+            "cannot lock ref",
+        )
+    )

@@ -21,7 +21,11 @@ def digest(text: str) -> str:
 
 def not_a_file(mode: int) -> str:
     """What a path that should be a regular file is instead."""
-    return "is a directory where a file was expected" if stat.S_ISDIR(mode) else "is not a regular file (a pipe, socket or device)"
+    return (
+        "is a directory where a file was expected"
+        if stat.S_ISDIR(mode)
+        else "is not a regular file (a pipe, socket or device)"
+    )
 
 
 def require_file(path: Path | str, display: str) -> None:

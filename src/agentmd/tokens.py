@@ -17,7 +17,9 @@ from typing import Protocol
 ASCII_CHARS_PER_TOKEN = 3.0
 CJK_TOKENS_PER_CHAR = 1.2
 OTHER_TOKENS_PER_CHAR = 0.5
-CJK_RE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff66-\uff9f]")
+CJK_RE = re.compile(
+    r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff66-\uff9f]"
+)
 
 
 class Counter(Protocol):

@@ -23,7 +23,12 @@ class CommandResult:
     timed_out: bool = False
 
     def as_dict(self) -> dict:
-        return {"command": self.command, "exit": self.exit_code, "tail": self.tail, "timed_out": self.timed_out}
+        return {
+            "command": self.command,
+            "exit": self.exit_code,
+            "tail": self.tail,
+            "timed_out": self.timed_out,
+        }
 
 
 @dataclass(frozen=True)
@@ -43,7 +48,11 @@ class VerifyOutcome:
         for result in self.results:
             if result.exit_code == 0:
                 continue
-            how = f"timed out (exit {result.exit_code})" if result.timed_out else f"exited {result.exit_code}"
+            how = (
+                f"timed out (exit {result.exit_code})"
+                if result.timed_out
+                else f"exited {result.exit_code}"
+            )
             last = result.tail.strip().splitlines()[-1:] if result.tail.strip() else []
             lines.append(f"`{result.command}` {how}" + (f": {last[0].strip()}" if last else ""))
         return lines

@@ -96,7 +96,17 @@ class Workspace:
             return load_index(self)
 
     def refresh(self) -> None:
-        for name in ("scanned", "index", "settings", "tasks", "handoffs", "latest_handoffs", "decisions", "gotchas", "rules"):
+        for name in (
+            "scanned",
+            "index",
+            "settings",
+            "tasks",
+            "handoffs",
+            "latest_handoffs",
+            "decisions",
+            "gotchas",
+            "rules",
+        ):
             self.__dict__.pop(name, None)
 
     @cached_property
@@ -123,11 +133,15 @@ class Workspace:
 
     @cached_property
     def decisions(self) -> list[Note]:
-        return [Note.from_record("decision", r) for r in self.index.groups["decisions"] if not r.problem]
+        return [
+            Note.from_record("decision", r) for r in self.index.groups["decisions"] if not r.problem
+        ]
 
     @cached_property
     def gotchas(self) -> list[Note]:
-        return [Note.from_record("gotcha", r) for r in self.index.groups["gotchas"] if not r.problem]
+        return [
+            Note.from_record("gotcha", r) for r in self.index.groups["gotchas"] if not r.problem
+        ]
 
     @cached_property
     def rules(self) -> list[Note]:
@@ -239,13 +253,29 @@ def scan(ws: Workspace) -> list[Entry]:
     try:
         st = plan.stat()
         if not S_ISREG(st.st_mode):
-            entries.append(Entry("plan.md", str(plan), None, _broken(ws, "plan.md", "not-a-file", textfile.not_a_file(st.st_mode))))
+            entries.append(
+                Entry(
+                    "plan.md",
+                    str(plan),
+                    None,
+                    _broken(ws, "plan.md", "not-a-file", textfile.not_a_file(st.st_mode)),
+                )
+            )
         else:
-            entries.append(Entry("plan.md", str(plan), (st.st_mtime_ns, st.st_size, st.st_ino), None))
+            entries.append(
+                Entry("plan.md", str(plan), (st.st_mtime_ns, st.st_size, st.st_ino), None)
+            )
     except FileNotFoundError:
         pass
     except OSError as exc:
-        entries.append(Entry("plan.md", str(plan), None, _broken(ws, "plan.md", "unreadable", exc.strerror or str(exc))))
+        entries.append(
+            Entry(
+                "plan.md",
+                str(plan),
+                None,
+                _broken(ws, "plan.md", "unreadable", exc.strerror or str(exc)),
+            )
+        )
     for folder in FOLDERS.values():
         entries.extend(_scan(ws, folder))
     return entries
@@ -307,8 +337,14 @@ def load_index(ws: Workspace) -> Index:
     # Rewriting the whole cache for a few changed files costs more than parsing them again
     # next time (10,000 entries take tens of milliseconds to write; a file, tens of microseconds).
     ws._unsaved += parsed + len((known or cached).keys() - records.keys())
-    if ws._unsaved > max(REWRITE_AFTER, len(records) // 64) or (ws._unsaved and not known and not cached):
-        _write_cache(cache_path, {rel: [list(key), _record_to_json(r)] for rel, (key, r) in records.items()}, started)
+    if ws._unsaved > max(REWRITE_AFTER, len(records) // 64) or (
+        ws._unsaved and not known and not cached
+    ):
+        _write_cache(
+            cache_path,
+            {rel: [list(key), _record_to_json(r)] for rel, (key, r) in records.items()},
+            started,
+        )
         ws._unsaved = 0
     ws._known, ws._known_at = records, started
     return Index(plan, groups)
@@ -321,9 +357,17 @@ def _scan(ws: Workspace, folder: str) -> list[Entry]:
     except FileNotFoundError:
         return []
     except NotADirectoryError:
-        return [Entry(folder, str(base), None, _broken(ws, folder, "not-a-folder", "should be a folder"))]
+        return [
+            Entry(
+                folder, str(base), None, _broken(ws, folder, "not-a-folder", "should be a folder")
+            )
+        ]
     except OSError as exc:
-        return [Entry(folder, str(base), None, _broken(ws, folder, "unreadable", exc.strerror or str(exc)))]
+        return [
+            Entry(
+                folder, str(base), None, _broken(ws, folder, "unreadable", exc.strerror or str(exc))
+            )
+        ]
     root = None
     found = []
     add = found.append
@@ -337,15 +381,38 @@ def _scan(ws: Workspace, folder: str) -> list[Entry]:
             root = root or str(ws.root.resolve())
             target = os.path.realpath(item.path)
             if not (target == root or target.startswith(root + os.sep)):
-                found.append(Entry(rel, item.path, None, _broken(ws, rel, "symlink-outside", "is a symlink that points outside the repository")))
+                found.append(
+                    Entry(
+                        rel,
+                        item.path,
+                        None,
+                        _broken(
+                            ws,
+                            rel,
+                            "symlink-outside",
+                            "is a symlink that points outside the repository",
+                        ),
+                    )
+                )
                 continue
         try:
             st = item.stat()
         except OSError as exc:
-            found.append(Entry(rel, item.path, None, _broken(ws, rel, "unreadable", exc.strerror or str(exc))))
+            found.append(
+                Entry(
+                    rel, item.path, None, _broken(ws, rel, "unreadable", exc.strerror or str(exc))
+                )
+            )
             continue
         if not S_ISREG(st.st_mode):
-            found.append(Entry(rel, item.path, None, _broken(ws, rel, "not-a-file", textfile.not_a_file(st.st_mode))))
+            found.append(
+                Entry(
+                    rel,
+                    item.path,
+                    None,
+                    _broken(ws, rel, "not-a-file", textfile.not_a_file(st.st_mode)),
+                )
+            )
             continue
         add(Entry(rel, item.path, (st.st_mtime_ns, st.st_size, st.st_ino), None))
     return found
@@ -364,7 +431,11 @@ def _parse_record(ws: Workspace, rel: str, path: str) -> Record:
     except LocatedError as exc:
         return Record(rel, {}, {}, 1, exc.problem, True)
     # What `check` reads again: conflict markers, or a task still holding the template's Goal.
-    suspect = "<<<<<<<" in text or ">>>>>>>" in text or (rel.startswith("tasks/") and TASK_GOAL_PROMPT in text)
+    suspect = (
+        "<<<<<<<" in text
+        or ">>>>>>>" in text
+        or (rel.startswith("tasks/") and TASK_GOAL_PROMPT in text)
+    )
     digest = textfile.digest(text) if rel.startswith("handoffs/") else ""
     try:
         fm = frontmatter.split(text, display)
@@ -390,7 +461,9 @@ def _record_to_json(record: Record) -> list:
 
 def _record_from_json(rel: str, data: list) -> Record:
     fields, lines, body_line, problem, suspect, digest = data
-    return Record(rel, fields, lines, body_line, Problem(**problem) if problem else None, suspect, digest)
+    return Record(
+        rel, fields, lines, body_line, Problem(**problem) if problem else None, suspect, digest
+    )
 
 
 def _read_cache(path: Path) -> tuple[dict[str, list], int]:

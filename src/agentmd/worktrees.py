@@ -33,7 +33,11 @@ def _template(ws: Workspace, key: str, default: str) -> str:
 
 
 def path_for(ws: Workspace, task_id: str) -> Path:
-    raw = _template(ws, "worktrees", DEFAULT_PATH).replace("{repo}", ws.root.name).replace("{id}", task_id)
+    raw = (
+        _template(ws, "worktrees", DEFAULT_PATH)
+        .replace("{repo}", ws.root.name)
+        .replace("{id}", task_id)
+    )
     path = Path(raw).expanduser()
     return path if path.is_absolute() else ws.root / path
 
@@ -44,7 +48,11 @@ def branch_for(ws: Workspace, task_id: str) -> str:
 
 def task_of_branch(ws: Workspace, branch: str) -> str | None:
     prefix, _, suffix = _template(ws, "branch", DEFAULT_BRANCH).partition("{id}")
-    if branch.startswith(prefix) and branch.endswith(suffix) and len(branch) > len(prefix) + len(suffix):
+    if (
+        branch.startswith(prefix)
+        and branch.endswith(suffix)
+        and len(branch) > len(prefix) + len(suffix)
+    ):
         return branch[len(prefix) : len(branch) - len(suffix)]
     return None
 
@@ -69,7 +77,12 @@ def find(ws: Workspace, task_id: str) -> Worktree | None:
 
 
 def branch_exists(root: Path, branch: str) -> bool:
-    return git.run(["rev-parse", "--verify", "--quiet", f"refs/heads/{branch}"], root, check=False).returncode == 0
+    return (
+        git.run(
+            ["rev-parse", "--verify", "--quiet", f"refs/heads/{branch}"], root, check=False
+        ).returncode
+        == 0
+    )
 
 
 def create(ws: Workspace, task: Task, *, fresh: bool = False) -> tuple[Worktree, bool]:

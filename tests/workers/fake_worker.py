@@ -57,7 +57,11 @@ Start the tasks that depend on `{id}`.
 def main() -> int:
     mode = sys.argv[1]
     sys.stdin.read()  # the prompt
-    task, base, handoff = os.environ["AGENTMD_TASK"], os.environ["AGENTMD_BASE"], os.environ["AGENTMD_HANDOFF"]
+    task, base, handoff = (
+        os.environ["AGENTMD_TASK"],
+        os.environ["AGENTMD_BASE"],
+        os.environ["AGENTMD_HANDOFF"],
+    )
     print(f"fake worker {mode} on {task}", flush=True)
     if mode == "crash":
         print("Traceback (most recent call last):\nRuntimeError: boom", flush=True)
@@ -74,10 +78,14 @@ def main() -> int:
         Path("notes.txt").write_text("notes the task did not ask for\n")
         artifacts.append("- notes.txt")
     summary = (
-        "Fixed some issues." if mode == "vague" else f"Wrote `out/{task}.txt` so the verify command passes."
+        "Fixed some issues."
+        if mode == "vague"
+        else f"Wrote `out/{task}.txt` so the verify command passes."
     )
     Path(handoff).parent.mkdir(parents=True, exist_ok=True)
-    Path(handoff).write_text(HANDOFF.format(id=task, base=base, summary=summary, artifacts="\n".join(artifacts)))
+    Path(handoff).write_text(
+        HANDOFF.format(id=task, base=base, summary=summary, artifacts="\n".join(artifacts))
+    )
     subprocess.run(["git", "add", "-A"], check=True)
     subprocess.run(["git", "commit", "-q", "-m", f"{task}: {mode} worker"], check=True)
     return 0

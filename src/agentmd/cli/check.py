@@ -14,7 +14,11 @@ from agentmd.workspace import NotAWorkspace, Workspace
 
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--fix", is_flag=True, help="Apply the safe fixes (quote a value, a status's case) and print each.")
+@click.option(
+    "--fix",
+    is_flag=True,
+    help="Apply the safe fixes (quote a value, a status's case) and print each.",
+)
 @format_option
 @tokens_option
 def check(paths: tuple[str, ...], fix: bool, output_format: str, token_counter: str) -> int:
@@ -40,7 +44,11 @@ def check(paths: tuple[str, ...], fix: bool, output_format: str, token_counter: 
             click.echo(line, err=output_format != "text")
         if ws is not None:
             ws.refresh()
-    report = checks.check_paths(ws, list(paths), counter) if paths else checks.check_workspace(ws, counter)
+    report = (
+        checks.check_paths(ws, list(paths), counter)
+        if paths
+        else checks.check_workspace(ws, counter)
+    )
     return print_findings(report.problems, output_format, report.checked)
 
 

@@ -13,11 +13,24 @@ from agentmd.cli.common import emit_json, json_option, open_workspace
 
 @click.command()
 @click.argument("intent", required=False)
-@click.option("--from", "source", type=click.Path(dir_okay=False), metavar="FILE", help="Read the intent from FILE.")
+@click.option(
+    "--from",
+    "source",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="Read the intent from FILE.",
+)
 @click.option("--dry-run", is_flag=True, help="Print the task files instead of writing them.")
-@click.option("--budget", type=click.IntRange(min=1), metavar="TOKENS", help="The prompt budget each task must fit (default: plan.md's).")
+@click.option(
+    "--budget",
+    type=click.IntRange(min=1),
+    metavar="TOKENS",
+    help="The prompt budget each task must fit (default: plan.md's).",
+)
 @json_option
-def decompose(intent: str | None, source: str | None, dry_run: bool, budget: int | None, as_json: bool) -> int:
+def decompose(
+    intent: str | None, source: str | None, dry_run: bool, budget: int | None, as_json: bool
+) -> int:
     """Ask the model (plan.md `model:`) to turn an intent into task files.
 
     The answer is checked like a hand-written plan: ids valid and new, dependencies known, no
@@ -38,7 +51,8 @@ def decompose(intent: str | None, source: str | None, dry_run: bool, budget: int
             {
                 "written": not dry_run,
                 "tasks": [
-                    {**p.task.summary(), "prompt_tokens": p.tokens, "text": p.text} for p in proposed
+                    {**p.task.summary(), "prompt_tokens": p.tokens, "text": p.text}
+                    for p in proposed
                 ],
             }
         )

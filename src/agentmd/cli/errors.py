@@ -66,13 +66,17 @@ def os_problem(exc: OSError) -> Problem | None:
     rel = os.path.relpath(path)
     display = rel if not rel.startswith("..") else path
     if exc.errno == errno.EISDIR:
-        return Problem(display, 1, 1, "not-a-file", "is a directory where a file was expected", "move it aside")
+        return Problem(
+            display, 1, 1, "not-a-file", "is a directory where a file was expected", "move it aside"
+        )
     if exc.errno == errno.ENOTDIR or (exc.errno == errno.EEXIST and not os.path.isdir(path)):
         return Problem(
             display, 1, 1, "not-a-folder", "a file is where a directory was expected (this path or one above it)",
             "move the file aside",
         )  # fmt: skip
-    return Problem(display, 1, 1, "io-error", exc.strerror or str(exc), HINTS.get(exc.errno or 0, ""))
+    return Problem(
+        display, 1, 1, "io-error", exc.strerror or str(exc), HINTS.get(exc.errno or 0, "")
+    )
 
 
 def _crash(exc: Exception) -> int:

@@ -39,13 +39,23 @@ def print_findings(problems: list[Problem], output_format: str, checked: int) ->
     errors = sum(1 for p in problems if p.severity == "error")
     warnings = len(problems) - errors
     if output_format == "json":
-        emit_json({"findings": [p.as_dict() for p in problems], "errors": errors, "warnings": warnings, "checked": checked})
+        emit_json(
+            {
+                "findings": [p.as_dict() for p in problems],
+                "errors": errors,
+                "warnings": warnings,
+                "checked": checked,
+            }
+        )
     else:
         for problem in problems:
             click.echo(github(problem) if output_format == "github" else problem.render())
         if output_format == "text":
             if problems:
-                click.echo(f"{errors} error(s), {warnings} warning(s) in {checked} file(s) checked", err=True)
+                click.echo(
+                    f"{errors} error(s), {warnings} warning(s) in {checked} file(s) checked",
+                    err=True,
+                )
             else:
                 click.echo(f"ok: {checked} file(s) checked", err=True)
     return EXIT_FINDINGS if errors else EXIT_OK

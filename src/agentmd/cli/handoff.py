@@ -16,8 +16,16 @@ def handoff() -> None:
 
 @handoff.command("new")
 @click.argument("task_id", metavar="ID")
-@click.option("--status", type=click.Choice(HANDOFF_STATUSES), help="How the session ended (default: done for a task in review or done, else partial).")
-@click.option("--run", is_flag=True, help="Run the verify commands now and write their exit codes and last lines.")
+@click.option(
+    "--status",
+    type=click.Choice(HANDOFF_STATUSES),
+    help="How the session ended (default: done for a task in review or done, else partial).",
+)
+@click.option(
+    "--run",
+    is_flag=True,
+    help="Run the verify commands now and write their exit codes and last lines.",
+)
 def new(task_id: str, status: str | None, run: bool) -> int:
     """Write a handoff for task ID, pre-filled from the task and git."""
     from agentmd.handoffdraft import new_handoff
@@ -28,15 +36,23 @@ def new(task_id: str, status: str | None, run: bool) -> int:
     base = f"base {draft.base[:12]}" if draft.base else "no base"
     click.echo(f"  {len(draft.artifacts)} artifact(s) from git ({base})")
     if draft.outcome is not None:
-        click.echo(f"  verify {'passed' if draft.outcome.passed else 'FAILED'}: " + ", ".join(
-            f"exit {r.exit_code}" for r in draft.outcome.results))
-    click.echo("Fill Summary, Completed, Remaining, Decisions, Gotchas and Next action, then: agentmd handoff check")
+        click.echo(
+            f"  verify {'passed' if draft.outcome.passed else 'FAILED'}: "
+            + ", ".join(f"exit {r.exit_code}" for r in draft.outcome.results)
+        )
+    click.echo(
+        "Fill Summary, Completed, Remaining, Decisions, Gotchas and Next action, then: agentmd handoff check"
+    )
     return 0
 
 
 @handoff.command("check")
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--lenient", is_flag=True, help="Files agentmd did not write: no front matter needed, findings are warnings.")
+@click.option(
+    "--lenient",
+    is_flag=True,
+    help="Files agentmd did not write: no front matter needed, findings are warnings.",
+)
 @format_option
 def check(paths: tuple[str, ...], lenient: bool, output_format: str) -> int:
     """Validate handoffs: every one under .agents/handoffs/, or the PATHs given.
@@ -58,7 +74,9 @@ def check(paths: tuple[str, ...], lenient: bool, output_format: str) -> int:
         return print_findings(problems, output_format, checked=len(paths))
     tree = WorkTree(ws)
     targets = list(paths) or [h.record.path for h in ws.handoffs]
-    problems = [p for p in ws.problems if p.path.startswith(ws.display("handoffs/"))] if not paths else []
+    problems = (
+        [p for p in ws.problems if p.path.startswith(ws.display("handoffs/"))] if not paths else []
+    )
     for target in targets:
         own = not paths or locate(ws, target)[1].startswith(ws.display("handoffs/"))
         problems += check_handoff_file(ws, target, lenient=lenient or not own, tree=tree)

@@ -15,7 +15,9 @@ HOOK_CHOICE = click.Choice(["pre-commit", "commit-msg"])
 def _root() -> Path:
     root = git.toplevel(Path.cwd())
     if root is None:
-        raise AgentmdError("not inside a git repository", "run it in the repository whose commits it should check")
+        raise AgentmdError(
+            "not inside a git repository", "run it in the repository whose commits it should check"
+        )
     return root
 
 
@@ -25,7 +27,13 @@ def hooks() -> None:
 
 
 @hooks.command()
-@click.option("--hook", "names", multiple=True, type=HOOK_CHOICE, help="Which hook (repeatable; default: pre-commit).")
+@click.option(
+    "--hook",
+    "names",
+    multiple=True,
+    type=HOOK_CHOICE,
+    help="Which hook (repeatable; default: pre-commit).",
+)
 def install(names: tuple[str, ...]) -> int:
     """Install the hook. A hook already there is moved aside and still runs first; a set
     core.hooksPath is honoured (the hook goes where git looks) and said."""
@@ -37,7 +45,13 @@ def install(names: tuple[str, ...]) -> int:
 
 
 @hooks.command()
-@click.option("--hook", "names", multiple=True, type=HOOK_CHOICE, help="Which hook (repeatable; default: both).")
+@click.option(
+    "--hook",
+    "names",
+    multiple=True,
+    type=HOOK_CHOICE,
+    help="Which hook (repeatable; default: both).",
+)
 def uninstall(names: tuple[str, ...]) -> int:
     """Remove agentmd's hooks and put back exactly what was there before."""
     from agentmd import hooks as core

@@ -10,7 +10,9 @@ from agentmd import lease, lifecycle, sync
 from agentmd.cli.common import open_workspace, report_unreadable
 from agentmd.workspace import Workspace
 
-as_option = click.option("--as", "owner", metavar="NAME", help="Who claims (default: $AGENTMD_AGENT or user@host).")
+as_option = click.option(
+    "--as", "owner", metavar="NAME", help="Who claims (default: $AGENTMD_AGENT or user@host)."
+)
 
 
 def _open(*task_ids: str) -> Workspace:
@@ -45,7 +47,9 @@ def claim(task_id: str, owner: str | None, push: bool) -> int:
 
 @click.command()
 @click.argument("task_id", metavar="ID")
-@click.option("--force", is_flag=True, help="Mark it done even if verification or the handoff fails (logged).")
+@click.option(
+    "--force", is_flag=True, help="Mark it done even if verification or the handoff fails (logged)."
+)
 def done(task_id: str, force: bool) -> int:
     """Mark a task done: refused unless its verify commands passed at HEAD (agentmd verify)
     and its latest handoff is valid (agentmd handoff check)."""
@@ -66,7 +70,9 @@ def done(task_id: str, force: bool) -> int:
 
 @click.command()
 @click.argument("task_id", metavar="ID")
-@click.option("--reason", required=True, help="What went wrong, for the next attempt (under ## Attempts).")
+@click.option(
+    "--reason", required=True, help="What went wrong, for the next attempt (under ## Attempts)."
+)
 def fail(task_id: str, reason: str) -> int:
     """Record a failed attempt under ## Attempts; back to todo, or failed after max_attempts."""
     ws = _open(task_id)
@@ -106,6 +112,11 @@ def release(task_ids: tuple[str, ...], stale: bool, reason: str) -> int:
             return 0
     for task_id in ids:
         before = ws.task(task_id)
-        lease.release(ws, task_id, reason or ("lease expired" if stale and task_id not in task_ids else ""))
-        click.echo(f"released {task_id}" + (f" (was {before.status}, by {before.claimed_by})" if before.claimed_by else ""))
+        lease.release(
+            ws, task_id, reason or ("lease expired" if stale and task_id not in task_ids else "")
+        )
+        click.echo(
+            f"released {task_id}"
+            + (f" (was {before.status}, by {before.claimed_by})" if before.claimed_by else "")
+        )
     return 0

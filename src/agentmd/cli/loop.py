@@ -18,17 +18,54 @@ DEBOUNCE = 0.2  # seconds of quiet after a change under .agents/ before the next
 
 
 @click.command("run")
-@click.option("--worker", metavar="CMD", help="The worker command (default: plan.md's worker): prompt on stdin, the task's worktree as cwd.")
-@click.option("--slots", type=click.IntRange(min=1), metavar="N", help="Workers at once (default: plan.md's slots, else 1).")
-@click.option("--timeout", "timeout", metavar="DURATION", help="Stop a worker after this long (default: plan.md's worker_timeout, else 1h).")
-@click.option("--merge", type=click.Choice(loop.MERGE_MODES), help="Merge a reviewed branch (auto) or leave it for a person (manual). Default: plan.md's merge, else auto.")
-@click.option("--review", is_flag=True, help="Also have the model review each task in review (needs ANTHROPIC_API_KEY).")
-@click.option("--as", "owner", metavar="NAME", help="Who claims (default: $AGENTMD_AGENT or user@host).")
+@click.option(
+    "--worker",
+    metavar="CMD",
+    help="The worker command (default: plan.md's worker): prompt on stdin, the task's worktree as cwd.",
+)
+@click.option(
+    "--slots",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Workers at once (default: plan.md's slots, else 1).",
+)
+@click.option(
+    "--timeout",
+    "timeout",
+    metavar="DURATION",
+    help="Stop a worker after this long (default: plan.md's worker_timeout, else 1h).",
+)
+@click.option(
+    "--merge",
+    type=click.Choice(loop.MERGE_MODES),
+    help="Merge a reviewed branch (auto) or leave it for a person (manual). Default: plan.md's merge, else auto.",
+)
+@click.option(
+    "--review",
+    is_flag=True,
+    help="Also have the model review each task in review (needs ANTHROPIC_API_KEY).",
+)
+@click.option(
+    "--as", "owner", metavar="NAME", help="Who claims (default: $AGENTMD_AGENT or user@host)."
+)
 @click.option("--once", is_flag=True, help="Run one cycle, then exit.")
-@click.option("--until-done", is_flag=True, help="Exit when nothing is ready, active or in review: 0 when every task is done, else 1.")
+@click.option(
+    "--until-done",
+    is_flag=True,
+    help="Exit when nothing is ready, active or in review: 0 when every task is done, else 1.",
+)
 @click.option("--dry-run", is_flag=True, help="Print what one cycle would do; change nothing.")
-@click.option("--max-sleep", type=click.FloatRange(min=0.1), default=30.0, show_default=True, metavar="SECONDS", help="Longest idle sleep between cycles.")
-def run_loop(worker, slots, timeout, merge, review, owner, once, until_done, dry_run, max_sleep) -> int:
+@click.option(
+    "--max-sleep",
+    type=click.FloatRange(min=0.1),
+    default=30.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Longest idle sleep between cycles.",
+)
+def run_loop(
+    worker, slots, timeout, merge, review, owner, once, until_done, dry_run, max_sleep
+) -> int:
     """Run the loop: each cycle takes the first that applies.
 
     \b
@@ -45,10 +82,20 @@ def run_loop(worker, slots, timeout, merge, review, owner, once, until_done, dry
     """
     ws = open_workspace()
     options = loop.options_from(
-        ws, worker=worker, slots=slots, timeout=timeout, merge=merge, review=review, owner=owner, dry_run=dry_run
+        ws,
+        worker=worker,
+        slots=slots,
+        timeout=timeout,
+        merge=merge,
+        review=review,
+        owner=owner,
+        dry_run=dry_run,
     )
     if not options.worker and not dry_run:
-        raise AgentmdError("no worker command: pass --worker CMD or set worker: in plan.md", 'e.g. --worker "claude -p"')
+        raise AgentmdError(
+            "no worker command: pass --worker CMD or set worker: in plan.md",
+            'e.g. --worker "claude -p"',
+        )
     fd = loop.hold_lock(ws)
     try:
         runner = loop.Loop(ws, options, lambda line: click.echo(line))
@@ -82,7 +129,11 @@ def _run(ws: Workspace, runner: loop.Loop, once: bool, until_done: bool, max_sle
             if until_done and outcome != "acted":
                 finished, all_done = runner.finished()
                 if finished:
-                    click.echo("every task is done" if all_done else "nothing is ready, active or in review")
+                    click.echo(
+                        "every task is done"
+                        if all_done
+                        else "nothing is ready, active or in review"
+                    )
                     return EXIT_OK if all_done else EXIT_FINDINGS
             if outcome == "acted":
                 delay = 0.0
@@ -138,4 +189,3 @@ class _Stopper:
     def stop(self) -> None:
         self.observer.stop()
         self.observer.join(timeout=2)
-

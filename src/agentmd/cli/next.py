@@ -24,10 +24,21 @@ if TYPE_CHECKING:
 
 
 @click.command("next")
-@click.option("--explain", is_flag=True, help="Rank the ready tasks with reasons, and say what blocks the rest.")
+@click.option(
+    "--explain",
+    is_flag=True,
+    help="Rank the ready tasks with reasons, and say what blocks the rest.",
+)
 @click.option("--claim", "do_claim", is_flag=True, help="Claim the task it prints, atomically.")
-@click.option("--as", "owner", metavar="NAME", help="Who claims (default: $AGENTMD_AGENT or user@host).")
-@click.option("--budget", type=click.IntRange(min=1), metavar="TOKENS", help="Token budget (default: plan.md's).")
+@click.option(
+    "--as", "owner", metavar="NAME", help="Who claims (default: $AGENTMD_AGENT or user@host)."
+)
+@click.option(
+    "--budget",
+    type=click.IntRange(min=1),
+    metavar="TOKENS",
+    help="Token budget (default: plan.md's).",
+)
 @click.option(
     "--parallel",
     type=click.IntRange(min=1),
@@ -62,7 +73,9 @@ def next_task(
         raise click.UsageError("--push pushes a claim: use it with --claim")
     ws = open_workspace()
     if parallel is not None:
-        return _parallel(ws, parallel, explain, do_claim, push, owner, budget, token_counter, as_json)
+        return _parallel(
+            ws, parallel, explain, do_claim, push, owner, budget, token_counter, as_json
+        )
     if push:
         return _claim_pushed(ws, owner, budget, token_counter, as_json)
     reusable = not do_claim and token_counter == "estimate"
@@ -107,7 +120,9 @@ def next_task(
         memo.remember(ws, memo_key, output, "".join(p.render() + "\n" for p in problems))
     click.echo(output, nl=False)
     if comparison and not as_json:
-        click.echo(f"agentmd: {comparison.exact:,} tokens, exact ({comparison.describe()})", err=True)
+        click.echo(
+            f"agentmd: {comparison.exact:,} tokens, exact ({comparison.describe()})", err=True
+        )
     return 0
 
 
@@ -131,7 +146,11 @@ def _nothing_ready(ws: Workspace, plan: graph.Plan) -> str:
     if not ws.tasks:
         return "nothing is ready: there are no tasks ('agentmd add TITLE' writes one)"
     summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
-    blocked = f"; {len(plan.blocked)} todo blocked ('agentmd next --explain' says why)" if plan.blocked else ""
+    blocked = (
+        f"; {len(plan.blocked)} todo blocked ('agentmd next --explain' says why)"
+        if plan.blocked
+        else ""
+    )
     return f"nothing is ready ({summary}){blocked}"
 
 
@@ -140,11 +159,19 @@ def _explain(ws: Workspace, plan: graph.Plan, as_json: bool) -> int:
         emit_json(
             {
                 "ready": [
-                    {"id": c.task.id, "rank": n, "priority": c.task.priority, "unblocks": c.unblocks,
-                     "created": c.task.created or None, "reason": c.reason()}
+                    {
+                        "id": c.task.id,
+                        "rank": n,
+                        "priority": c.task.priority,
+                        "unblocks": c.unblocks,
+                        "created": c.task.created or None,
+                        "reason": c.reason(),
+                    }
                     for n, c in enumerate(plan.ready, 1)
                 ],
-                "blocked": [{"id": tid, "reasons": reasons} for tid, reasons in sorted(plan.blocked.items())],
+                "blocked": [
+                    {"id": tid, "reasons": reasons} for tid, reasons in sorted(plan.blocked.items())
+                ],
                 "cycles": plan.cycles,
             }
         )
@@ -165,7 +192,9 @@ def _explain(ws: Workspace, plan: graph.Plan, as_json: bool) -> int:
     return 0 if plan.ready else 1
 
 
-def _claim_pushed(ws: Workspace, owner: str | None, budget: int | None, token_counter: str, as_json: bool) -> int:
+def _claim_pushed(
+    ws: Workspace, owner: str | None, budget: int | None, token_counter: str, as_json: bool
+) -> int:
     from agentmd import graph, lifecycle, prompt, sync, tokens
 
     report_unreadable(ws)
@@ -248,7 +277,9 @@ def _parallel(
         parts = []
         for number, result in enumerate(results, 1):
             if len(results) > 1:
-                parts.append(f"{'' if number == 1 else chr(10)}==> task {number} of {len(results)}: {result.task.id} <==\n\n")
+                parts.append(
+                    f"{'' if number == 1 else chr(10)}==> task {number} of {len(results)}: {result.task.id} <==\n\n"
+                )
             parts.append(result.prompt)
         output = "".join(parts)
     if reusable:
@@ -257,7 +288,9 @@ def _parallel(
     return 0
 
 
-def _explain_parallel(ws: Workspace, selection: parallel.Selection, limit: int, as_json: bool) -> tuple[str, int]:
+def _explain_parallel(
+    ws: Workspace, selection: parallel.Selection, limit: int, as_json: bool
+) -> tuple[str, int]:
     from agentmd import graph, parallel
 
     busy = parallel.busy_tasks(ws.tasks)
@@ -266,7 +299,10 @@ def _explain_parallel(ws: Workspace, selection: parallel.Selection, limit: int, 
         data = {
             "limit": limit,
             "chosen": [task.id for task in selection.chosen],
-            "held": [{"id": h.task.id, "because": h.because or None, "reason": h.reason} for h in selection.held],
+            "held": [
+                {"id": h.task.id, "because": h.because or None, "reason": h.reason}
+                for h in selection.held
+            ],
             "in_progress": [task.id for task in busy],
         }
         return json_text(data), code
@@ -276,7 +312,9 @@ def _explain_parallel(ws: Workspace, selection: parallel.Selection, limit: int, 
     if selection.chosen:
         lines.append(f"side by side ({len(selection.chosen)} of at most {limit}):")
         for number, task in enumerate(selection.chosen, 1):
-            lines.append(f"  {number}. {task.id}  outputs: " + (", ".join(task.outputs) or "none declared"))
+            lines.append(
+                f"  {number}. {task.id}  outputs: " + (", ".join(task.outputs) or "none declared")
+            )
     else:
         lines.append(_nothing_ready(ws, graph.analyse(ws.tasks)))
     if selection.held:

@@ -11,12 +11,28 @@ from agentmd.errors import EXIT_FINDINGS
 
 @click.command()
 @click.argument("task_id", metavar="ID")
-@click.option("--base", metavar="REV", help="Diff from this commit (default: the task's base field).")
+@click.option(
+    "--base", metavar="REV", help="Diff from this commit (default: the task's base field)."
+)
 @click.option("--head", metavar="REV", help="Diff up to this commit (default: HEAD).")
-@click.option("--budget", type=click.IntRange(min=1), metavar="TOKENS", help="Token budget of the request (default: plan.md's prompt budget).")
-@click.option("--file-tasks", is_flag=True, help="Turn each blocking finding into a follow-up task.")
+@click.option(
+    "--budget",
+    type=click.IntRange(min=1),
+    metavar="TOKENS",
+    help="Token budget of the request (default: plan.md's prompt budget).",
+)
+@click.option(
+    "--file-tasks", is_flag=True, help="Turn each blocking finding into a follow-up task."
+)
 @json_option
-def review(task_id: str, base: str | None, head: str | None, budget: int | None, file_tasks: bool, as_json: bool) -> int:
+def review(
+    task_id: str,
+    base: str | None,
+    head: str | None,
+    budget: int | None,
+    file_tasks: bool,
+    as_json: bool,
+) -> int:
     """Ask the model (plan.md `model:`) to review a task's change.
 
     Sends the task, its latest handoff and the diff base..HEAD (budgeted: the largest hunks
@@ -34,7 +50,8 @@ def review(task_id: str, base: str | None, head: str | None, budget: int | None,
         for finding in result.findings:
             click.echo(finding.problem().render())
         counts = ", ".join(
-            f"{sum(1 for f in result.findings if f.severity == s)} {s}" for s in reviewing.SEVERITIES
+            f"{sum(1 for f in result.findings if f.severity == s)} {s}"
+            for s in reviewing.SEVERITIES
         )
         verdict = "changes requested" if result.blocking else "pass"
         click.echo(f"review of {task.id}: {verdict} ({counts}) -> .agents/{result.path}")

@@ -19,10 +19,18 @@ from agentmd.model import PRIORITIES
 @click.command()
 @click.argument("title")
 @click.option("--id", "task_id", help="The task id (file stem); default: from the title.")
-@click.option("--priority", type=click.Choice(PRIORITIES), default="medium", show_default=True, help="Which ready task `next` takes first.")
+@click.option(
+    "--priority",
+    type=click.Choice(PRIORITIES),
+    default="medium",
+    show_default=True,
+    help="Which ready task `next` takes first.",
+)
 @click.option("--depends-on", multiple=True, metavar="ID", help="A task this one waits for.")
 @click.option("--input", "inputs", multiple=True, metavar="PATH", help="A file or glob to read.")
-@click.option("--output", "outputs", multiple=True, metavar="PATH", help="A file or glob it may change.")
+@click.option(
+    "--output", "outputs", multiple=True, metavar="PATH", help="A file or glob it may change."
+)
 @click.option("--verify", multiple=True, metavar="CMD", help="A command that must pass.")
 def add(title, task_id, priority, depends_on, inputs, outputs, verify) -> int:
     """Write .agents/tasks/<id>.md and print the id."""
@@ -41,12 +49,21 @@ def add(title, task_id, priority, depends_on, inputs, outputs, verify) -> int:
     click.echo(new_id)
     for dep in depends_on:
         if dep not in ws.tasks:
-            click.echo(f"agentmd: warning: '{new_id}' depends on '{dep}', which is not a task (yet): it stays blocked until there is one", err=True)
+            click.echo(
+                f"agentmd: warning: '{new_id}' depends on '{dep}', which is not a task (yet): it stays blocked until there is one",
+                err=True,
+            )
     return 0
 
 
 @click.command("list")
-@click.option("--status", "statuses", multiple=True, metavar="STATUS", help="Only tasks with this status, e.g. todo or review (repeatable).")
+@click.option(
+    "--status",
+    "statuses",
+    multiple=True,
+    metavar="STATUS",
+    help="Only tasks with this status, e.g. todo or review (repeatable).",
+)
 @click.option("--ready", is_flag=True, help="Only ready tasks, in the order `next` takes them.")
 @json_option
 def list_tasks(statuses, ready, as_json) -> int:
@@ -111,13 +128,23 @@ def show(task_id, as_json) -> int:
         )
         return 0
     click.echo(f"{task.id}: {task.title}")
-    click.echo(f"  status:   {task.status}" + (" (ready)" if task.status == "todo" and not reasons else ""))
+    click.echo(
+        f"  status:   {task.status}" + (" (ready)" if task.status == "todo" and not reasons else "")
+    )
     click.echo(f"  priority: {task.priority}")
-    for label, values in (("depends", task.depends_on), ("inputs", task.inputs), ("outputs", task.outputs), ("verify", task.verify)):
+    for label, values in (
+        ("depends", task.depends_on),
+        ("inputs", task.inputs),
+        ("outputs", task.outputs),
+        ("verify", task.verify),
+    ):
         if values:
             click.echo(f"  {label + ':':<9} " + ", ".join(values))
     if task.claimed_by:
-        click.echo(f"  claimed:  by {task.claimed_by} at {task.claimed_at}" + (f", base {task.base[:12]}" if task.base else ""))
+        click.echo(
+            f"  claimed:  by {task.claimed_by} at {task.claimed_at}"
+            + (f", base {task.base[:12]}" if task.base else "")
+        )
     for reason in reasons:
         click.echo(f"  blocked:  {reason}")
     for path in handoffs:
@@ -126,4 +153,3 @@ def show(task_id, as_json) -> int:
     click.echo("")
     click.echo(doc.body.strip())
     return 0
-

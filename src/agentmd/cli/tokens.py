@@ -74,7 +74,9 @@ def _table(rows: list, counter: str) -> None:
         for display, comparison in rows:
             total_exact += comparison.exact
             total_estimate += comparison.estimate
-            click.echo(f"{comparison.exact:>9,}  {comparison.estimate:>9,}  {_percent(comparison):>7}  {display}")
+            click.echo(
+                f"{comparison.exact:>9,}  {comparison.estimate:>9,}  {_percent(comparison):>7}  {display}"
+            )
         if len(rows) > 1:
             from agentmd.exact_tokens import Comparison
 
@@ -93,9 +95,18 @@ def _percent(comparison) -> str:
 
 def _json(rows: list, counter_name: str, counter) -> None:
     if counter_name == "exact":
-        files = [{"path": display, "tokens": c.exact, "estimate": c.as_json()} for display, c in rows]
+        files = [
+            {"path": display, "tokens": c.exact, "estimate": c.as_json()} for display, c in rows
+        ]
         total = sum(c.exact for _, c in rows)
-        emit_json({"counter": "exact", "model": counter.model if counter else None, "files": files, "total": total})
+        emit_json(
+            {
+                "counter": "exact",
+                "model": counter.model if counter else None,
+                "files": files,
+                "total": total,
+            }
+        )
     else:
         files = [{"path": display, "tokens": count} for display, count in rows]
         emit_json({"counter": "estimate", "files": files, "total": sum(count for _, count in rows)})

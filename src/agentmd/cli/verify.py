@@ -29,12 +29,18 @@ def verify(task_id: str, no_record: bool, as_json: bool) -> int:
         emit_json({"verify": outcome.as_dict()})
         return 0 if outcome.passed else 1
     for result in outcome.results:
-        click.echo(f"{'ok  ' if result.exit_code == 0 else 'FAIL'} exit {result.exit_code}  {result.command}")
+        click.echo(
+            f"{'ok  ' if result.exit_code == 0 else 'FAIL'} exit {result.exit_code}  {result.command}"
+        )
         if result.exit_code != 0 and result.tail.strip():
             for line in result.tail.strip().splitlines()[-10:]:
                 click.echo(f"     | {line}")
     where = f" at {outcome.commit[:12]}" if outcome.commit else ""
-    verdict = "passed" if outcome.passed else f"failed ({len(outcome.problems())} of {len(outcome.results)})"
+    verdict = (
+        "passed"
+        if outcome.passed
+        else f"failed ({len(outcome.problems())} of {len(outcome.results)})"
+    )
     recorded = "" if no_record else f"; recorded in .agents/{task.path}"
     click.echo(f"{task_id}: verify {verdict}{where}{recorded}")
     return 0 if outcome.passed else 1

@@ -67,9 +67,15 @@ def prune(force: bool, dry_run: bool, as_json: bool) -> int:
         emit_json(
             {
                 "worktrees": [
-                    {"task": r.tree.task_id, "path": str(r.tree.path), "branch": r.tree.branch,
-                     "status": r.status, "removed": r.refused is None and not dry_run,
-                     "refused": r.refused, "branch_deleted": r.branch_deleted}
+                    {
+                        "task": r.tree.task_id,
+                        "path": str(r.tree.path),
+                        "branch": r.tree.branch,
+                        "status": r.status,
+                        "removed": r.refused is None and not dry_run,
+                        "refused": r.refused,
+                        "branch_deleted": r.branch_deleted,
+                    }
                     for r in results
                 ]
             }
