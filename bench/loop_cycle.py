@@ -17,8 +17,8 @@ from pathlib import Path
 
 from harness import touch
 
-from agentmd import loop
-from agentmd.workspace import Workspace
+from agentmd.loop import cycle
+from agentmd.workspace.folder import Workspace
 
 
 def peak_mb() -> float:
@@ -27,8 +27,8 @@ def peak_mb() -> float:
 
 def main(root: Path) -> None:
     said: list[str] = []
-    runner = loop.Loop(
-        Workspace(root), loop.Options(worker="true", slots=8, dry_run=True), said.append
+    runner = cycle.Loop(
+        Workspace(root), cycle.Options(worker="true", slots=8, dry_run=True), said.append
     )
 
     def timed() -> float:

@@ -148,4 +148,4 @@ def test_version_next_and_estimated_tokens_do_not_import_anthropic(example):
         modules = imported_modules(example, *args)
         assert "agentmd.cli" in modules  # the measurement sees agentmd's own imports
         assert not {m for m in modules if m == "anthropic" or m.startswith("anthropic.")}, args
-        assert "agentmd.anthropic_api" not in modules
+        assert "agentmd.api.client" not in modules

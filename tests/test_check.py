@@ -8,7 +8,7 @@ import os
 import pytest
 import yaml
 
-from agentmd import frontmatter
+from agentmd.files import frontmatter
 from conftest import CORPUS, cli, git
 
 
@@ -359,9 +359,9 @@ def test_a_process_that_checks_again_sees_each_change(example):
     findings are reused, yet an edited task, a deleted dependency or a new status list count."""
     import time
 
-    from agentmd.checks import check_workspace
-    from agentmd.tokens import ESTIMATE
-    from agentmd.workspace import Workspace
+    from agentmd.checks.passes import check_workspace
+    from agentmd.prompt.tokens import ESTIMATE
+    from agentmd.workspace.folder import Workspace
 
     def aged(path, seconds):  # out of the racy window, so that the index trusts what it read
         stamp = time.time_ns() - seconds * 1_000_000_000
@@ -399,8 +399,8 @@ def test_a_process_that_checks_again_sees_each_change(example):
 
 
 def test_a_task_still_holding_the_templates_text_is_named_by_check_and_next(example):
-    from agentmd.model import TASK_GOAL_PROMPT
-    from agentmd.scaffold import template_root
+    from agentmd.workspace.records import TASK_GOAL_PROMPT
+    from agentmd.workspace.scaffold import template_root
 
     assert TASK_GOAL_PROMPT in template_root().joinpath("task.md").read_text()
     assert cli(example, "block", "tokenizer", "--reason", "waiting for a decision").exit_code == 0

@@ -17,8 +17,8 @@ from conftest import cli
 CLAIMER = """
 import sys
 from pathlib import Path
-from agentmd import lifecycle
-from agentmd.workspace import Workspace
+from agentmd.tasks import lifecycle
+from agentmd.workspace.folder import Workspace
 
 ws = Workspace(Path(sys.argv[1]))
 owner = sys.argv[2]
@@ -64,7 +64,7 @@ def test_eight_processes_claim_two_hundred_tasks_each_exactly_once(repo):
 HOLDER = """
 import sys, time
 from pathlib import Path
-from agentmd.workspace import Workspace
+from agentmd.workspace.folder import Workspace
 
 with Workspace(Path(sys.argv[1])).lock():
     print("locked", flush=True)
@@ -90,7 +90,7 @@ def test_a_lock_left_by_a_killed_process_is_recovered(repo):
 WRITER = """
 import sys
 from pathlib import Path
-from agentmd.textfile import atomic_write
+from agentmd.files.textfile import atomic_write
 
 path = Path(sys.argv[1])
 a = "A" * 3_000_000 + "\\n"
@@ -122,7 +122,7 @@ def test_a_writer_killed_mid_write_never_leaves_a_truncated_file(tmp_path):
 
 
 def test_a_failed_write_leaves_the_old_file_and_no_temp_file(tmp_path, monkeypatch):
-    from agentmd import textfile
+    from agentmd.files import textfile
 
     path = tmp_path / "plan.md"
     path.write_text("old\n")
@@ -138,7 +138,7 @@ def test_a_failed_write_leaves_the_old_file_and_no_temp_file(tmp_path, monkeypat
 
 
 def test_atomic_write_keeps_the_file_mode(tmp_path):
-    from agentmd.textfile import atomic_write
+    from agentmd.files.textfile import atomic_write
 
     path = tmp_path / "x.md"
     path.write_text("a")

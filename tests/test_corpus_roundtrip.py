@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from agentmd.document import parse
-from agentmd.edit import Editor
 from agentmd.errors import LocatedError
-from agentmd.frontmatter import (
+from agentmd.files.document import parse
+from agentmd.files.edit import Editor
+from agentmd.files.frontmatter import (
     _Fallback,
     _fast_load,
     field_spans,
@@ -16,7 +16,7 @@ from agentmd.frontmatter import (
     split_lines,
     yaml_load_text,
 )
-from agentmd.textfile import decode
+from agentmd.files.textfile import decode
 from conftest import CORPUS
 
 FILES = (

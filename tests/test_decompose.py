@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from agentmd.decompose import file_list
+from agentmd.api.decompose import file_list
 from conftest import cli, run_agentmd
 from fake_anthropic import error, malformed, tool_use
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from agentmd import frontmatter
-from agentmd.fixes import fix_text
-from agentmd.model import PLAN_DEFAULTS, Settings
+from agentmd.checks.fixes import fix_text
+from agentmd.files import frontmatter
+from agentmd.workspace.records import PLAN_DEFAULTS, Settings
 from conftest import cli
 
 SETTINGS = Settings.from_fields(dict(PLAN_DEFAULTS))

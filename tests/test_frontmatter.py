@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from agentmd.document import parse
-from agentmd.edit import Editor
 from agentmd.errors import LocatedError
-from agentmd.frontmatter import load, split
+from agentmd.files.document import parse
+from agentmd.files.edit import Editor
+from agentmd.files.frontmatter import load, split
 
 HAND_WRITTEN = (
     "---\n"

@@ -7,9 +7,16 @@ import yaml
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from agentmd.document import parse
-from agentmd.edit import Editor, render_scalar
-from agentmd.frontmatter import _Fallback, _fast_load, field_spans, split, split_lines, yaml_loader
+from agentmd.files.document import parse
+from agentmd.files.edit import Editor, render_scalar
+from agentmd.files.frontmatter import (
+    _Fallback,
+    _fast_load,
+    field_spans,
+    split,
+    split_lines,
+    yaml_loader,
+)
 
 KEYS = st.from_regex(r"[a-z][a-z0-9_]{0,8}", fullmatch=True)
 TOKENS = st.sampled_from(

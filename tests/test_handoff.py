@@ -401,7 +401,7 @@ def test_a_check_remembers_readings_by_content_and_sees_every_edit(worked):
 
 def test_the_latest_handoff_is_the_last_written_by_its_name(worked):
     """`-2` follows the first of a day, `-10` follows `-2`, a timed name follows both."""
-    from agentmd.handoff import order_key
+    from agentmd.handoffs.names import order_key
 
     names = [
         "2026-11-22-x-10.md",

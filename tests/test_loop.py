@@ -216,7 +216,7 @@ def test_review_flag_calls_the_model_review_and_its_findings_send_the_task_back(
         calls.append((task.id, ws.root.name, records.root.name))
         return ["src/x.py:1: the function has no tests"]
 
-    monkeypatch.setattr("agentmd.review.review_for_loop", fake_review)
+    monkeypatch.setattr("agentmd.api.review.review_for_loop", fake_review)
     make_plan(repo, {"a": []}, max_attempts=1)
     monkeypatch.setenv("PATH", loop_env()["PATH"])
     result = cli(repo, "run", "--worker", worker("good"), "--review", "--until-done")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from agentmd import lifecycle
-from agentmd.workspace import Workspace
+from agentmd.tasks import lifecycle
+from agentmd.workspace.folder import Workspace
 from conftest import cli, git
 
 GOLDEN = Path(__file__).parent / "golden" / "example-next.md"
@@ -199,7 +199,7 @@ def test_nothing_to_do_exits_1(repo):
 def test_a_crash_prints_one_line_and_a_log_path(example, monkeypatch, tmp_path):
     import tempfile
 
-    from agentmd import graph
+    from agentmd.tasks import graph
 
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # the log goes to the temp folder
     monkeypatch.setattr(graph, "analyse", lambda tasks: 1 / 0)

@@ -8,9 +8,10 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from agentmd import coupling, globs, parallel
-from agentmd.graph import Candidate
-from agentmd.model import Record, Task
+from agentmd.files import globs
+from agentmd.tasks import coupling, parallel
+from agentmd.tasks.graph import Candidate
+from agentmd.workspace.records import Record, Task
 from conftest import cli, git
 
 TASK = """---

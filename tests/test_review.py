@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from agentmd import diff_budget
-from agentmd.findings_file import check_file
-from agentmd.review import review_for_loop
-from agentmd.workspace import Workspace
+from agentmd.api.findings_file import check_file
+from agentmd.api.review import review_for_loop
+from agentmd.prompt import diff_budget
+from agentmd.workspace.folder import Workspace
 from conftest import cli, git
 from fake_anthropic import error, tool_use
 

@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from agentmd.verification import run_verify
-from agentmd.workspace import Workspace
+from agentmd.tasks.verification import run_verify
+from agentmd.workspace.folder import Workspace
 from conftest import TOKENIZER_HANDOFF as HANDOFF
 from conftest import base_of, cli, git
 

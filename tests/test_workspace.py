@@ -239,7 +239,7 @@ def test_init_never_overwrites(repo):
 def test_a_refresh_in_the_same_process_sees_an_edit_made_the_same_instant(repo):
     """The loop keeps one Workspace: records it read are reused only for files that have not
     changed since, the racy window included."""
-    from agentmd.workspace import Workspace
+    from agentmd.workspace.folder import Workspace
 
     cli(repo, "init")
     for name in ("a", "b"):

@@ -9,8 +9,10 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from agentmd import git, scaffold, textfile
+from agentmd import git
 from agentmd.errors import AgentmdError
+from agentmd.files import textfile
+from agentmd.workspace import scaffold
 
 HOOKS = ("pre-commit", "commit-msg")
 MARKER = "# agentmd-hook-id: agentmd/hook/v1"

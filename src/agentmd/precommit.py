@@ -11,12 +11,14 @@ import os
 import sys
 from pathlib import Path
 
-from agentmd import AGENTS_DIR, document, fieldcheck, git
+from agentmd import AGENTS_DIR, git
+from agentmd.checks import fields
 from agentmd.errors import AgentmdError, LocatedError, Problem
-from agentmd.handoff import order_key
-from agentmd.handoff_diff import Changes, is_shallow, parse_name_status
-from agentmd.handoffcheck import check_document
-from agentmd.model import Settings
+from agentmd.files import document
+from agentmd.handoffs.changes import Changes, is_shallow, parse_name_status
+from agentmd.handoffs.judge import check_document
+from agentmd.handoffs.names import order_key
+from agentmd.workspace.records import Settings
 
 PREFIX = AGENTS_DIR + "/"
 SKIPPED = (PREFIX + ".cache/", PREFIX + "templates/")
@@ -194,9 +196,9 @@ def _check_staged(tree: Staged, path: str, settings: Settings) -> list[Problem]:
         return []
     if isinstance(doc, Problem):
         return [doc]
-    problems = fieldcheck.conflict_markers(doc.text, path)
+    problems = fields.conflict_markers(doc.text, path)
     if doc.fm is not None:
-        problems += fieldcheck.duplicate_keys(doc.fm, path)
+        problems += fields.duplicate_keys(doc.fm, path)
     rel = path[len(PREFIX) :]
     lines = doc.key_lines
     if rel.startswith("tasks/"):
@@ -215,8 +217,8 @@ def _check_staged(tree: Staged, path: str, settings: Settings) -> list[Problem]:
         tree.exist_as_tasks(
             [str(d) for d in deps] if isinstance(deps, list) else [str(deps)] if deps else []
         )
-        problems += fieldcheck.check_task(
-            path, doc.fields, lines, settings, fieldcheck.PathGuard(tree.root), tree.task_exists
+        problems += fields.check_task(
+            path, doc.fields, lines, settings, fields.PathGuard(tree.root), tree.task_exists
         )
         status = str(doc.fields.get("status") or "").strip().lower()
         if status in ("review", "done"):
@@ -226,9 +228,9 @@ def _check_staged(tree: Staged, path: str, settings: Settings) -> list[Problem]:
     elif rel.startswith("handoffs/"):
         problems += tree.check(path, doc)
     elif rel == "plan.md":
-        problems += fieldcheck.check_plan(path, doc.fields, lines)
+        problems += fields.check_plan(path, doc.fields, lines)
     elif rel.startswith(("rules/", "memory/decisions/", "memory/gotchas/")):
-        problems += fieldcheck.check_note(path, doc.fields, lines)
+        problems += fields.check_note(path, doc.fields, lines)
     return problems
 
 

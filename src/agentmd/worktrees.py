@@ -7,8 +7,8 @@ from pathlib import Path
 
 from agentmd import git
 from agentmd.errors import AgentmdError
-from agentmd.model import Task
-from agentmd.workspace import Workspace
+from agentmd.workspace.folder import Workspace
+from agentmd.workspace.records import Task
 
 DEFAULT_PATH = ".agents/.cache/worktrees/{id}"
 DEFAULT_BRANCH = "agentmd/{id}"

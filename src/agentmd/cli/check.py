@@ -6,10 +6,10 @@ from pathlib import Path
 
 import click
 
-from agentmd import tokens
 from agentmd.cli.common import tokens_option
 from agentmd.cli.findings import format_option, print_findings
-from agentmd.workspace import NotAWorkspace, Workspace
+from agentmd.prompt import tokens
+from agentmd.workspace.folder import NotAWorkspace, Workspace
 
 
 @click.command()
@@ -29,7 +29,7 @@ def check(paths: tuple[str, ...], fix: bool, output_format: str, token_counter: 
     Reports every finding as `path:line:col: error|warning code: message` and a hint.
     Exit 0 when there is no error, 1 when there is one, 2 on a usage or I/O error.
     """
-    from agentmd import checks
+    from agentmd.checks import passes
 
     ws: Workspace | None
     try:
@@ -45,26 +45,26 @@ def check(paths: tuple[str, ...], fix: bool, output_format: str, token_counter: 
         if ws is not None:
             ws.refresh()
     report = (
-        checks.check_paths(ws, list(paths), counter)
+        passes.check_paths(ws, list(paths), counter)
         if paths
-        else checks.check_workspace(ws, counter)
+        else passes.check_workspace(ws, counter)
     )
     return print_findings(report.problems, output_format, report.checked)
 
 
 def _fix(ws: Workspace | None, paths: list[str]) -> list[str]:
-    from agentmd import checks, fixes
-    from agentmd.model import PLAN_DEFAULTS, Settings
+    from agentmd.checks import fixes, passes
+    from agentmd.workspace.records import PLAN_DEFAULTS, Settings
 
     settings = ws.settings if ws else Settings.from_fields(dict(PLAN_DEFAULTS))
     if paths:
-        files = [p for p in checks.expand(paths) if p.suffix == ".md"]
+        files = [p for p in passes.expand(paths) if p.suffix == ".md"]
     else:
         assert ws is not None
-        files = [ws.agents / rel for rel in checks.agents_files(ws)]
+        files = [ws.agents / rel for rel in passes.agents_files(ws)]
     done = []
     for path in files:
-        rel = checks.agents_rel(ws, path)
+        rel = passes.agents_rel(ws, path)
         display = ws.display(rel) if ws is not None and rel is not None else str(path)
         is_task = rel is not None and rel.startswith("tasks/")
         done += [fix.render() for fix in fixes.fix_file(path, display, settings, is_task)]

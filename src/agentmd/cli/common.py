@@ -9,7 +9,7 @@ import click
 
 from agentmd import JSON_SCHEMA
 from agentmd.errors import Problem
-from agentmd.workspace import Workspace
+from agentmd.workspace.folder import Workspace
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON (schema 1).")
 

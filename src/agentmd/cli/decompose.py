@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
-from agentmd import decompose as decomposing
-from agentmd import textfile
+from agentmd.api import decompose as decomposing
 from agentmd.cli.common import emit_json, json_option, open_workspace
+from agentmd.files import textfile
 
 
 @click.command()

@@ -6,7 +6,7 @@ import click
 
 from agentmd.cli.common import open_workspace
 from agentmd.cli.findings import format_option, print_findings
-from agentmd.model import HANDOFF_STATUSES
+from agentmd.workspace.records import HANDOFF_STATUSES
 
 
 @click.group()
@@ -28,7 +28,7 @@ def handoff() -> None:
 )
 def new(task_id: str, status: str | None, run: bool) -> int:
     """Write a handoff for task ID, pre-filled from the task and git."""
-    from agentmd.handoffdraft import new_handoff
+    from agentmd.handoffs.draft import new_handoff
 
     ws = open_workspace()
     draft = new_handoff(ws, task_id, status=status, run=run)
@@ -61,8 +61,8 @@ def check(paths: tuple[str, ...], lenient: bool, output_format: str) -> int:
     Completeness, concreteness (vague phrases, paths that do not exist) and truth (Artifacts
     against the diff since base, the task exists, base is an ancestor of HEAD). Exit 1 on any error.
     """
-    from agentmd.handoffcheck import WorkTree, check_foreign_file, check_handoff_file, locate
-    from agentmd.workspace import NotAWorkspace
+    from agentmd.handoffs.judge import WorkTree, check_foreign_file, check_handoff_file, locate
+    from agentmd.workspace.folder import NotAWorkspace
 
     try:
         ws = open_workspace()

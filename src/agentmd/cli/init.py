@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from agentmd import git, scaffold
+from agentmd import git
+from agentmd.workspace import scaffold
 
 
 @click.command()

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import click
 
-from agentmd import lease, lifecycle, sync
 from agentmd.cli.common import open_workspace, report_unreadable
-from agentmd.workspace import Workspace
+from agentmd.tasks import lease, lifecycle, remote_claims
+from agentmd.workspace.folder import Workspace
 
 as_option = click.option(
     "--as", "owner", metavar="NAME", help="Who claims (default: $AGENTMD_AGENT or user@host)."
@@ -37,7 +37,7 @@ def claim(task_id: str, owner: str | None, push: bool) -> int:
     ws = _open(task_id)
     who = owner or lifecycle.default_owner()
     if push:
-        task = sync.claim_and_push(ws, who, lambda fresh: [lifecycle.claimable(fresh, task_id)])[0]
+        task = remote_claims.claim_and_push(ws, who, lambda fresh: [lifecycle.claimable(fresh, task_id)])[0]
         click.echo(f"claimed {task.id} as {task.claimed_by} (pushed)")
         return 0
     task = lifecycle.claim(ws, task_id, who)

@@ -8,10 +8,10 @@ import threading
 
 import click
 
-from agentmd import loop
 from agentmd.cli.common import open_workspace
 from agentmd.errors import EXIT_FINDINGS, EXIT_OK, AgentmdError
-from agentmd.workspace import CACHE_DIR, FOLDERS, Workspace
+from agentmd.loop import cycle
+from agentmd.workspace.folder import CACHE_DIR, FOLDERS, Workspace
 
 BUSY_SLEEP = (0.1, 2.0)  # while workers run: start short, double up to the maximum
 DEBOUNCE = 0.2  # seconds of quiet after a change under .agents/ before the next cycle
@@ -37,7 +37,7 @@ DEBOUNCE = 0.2  # seconds of quiet after a change under .agents/ before the next
 )
 @click.option(
     "--merge",
-    type=click.Choice(loop.MERGE_MODES),
+    type=click.Choice(cycle.MERGE_MODES),
     help="Merge a reviewed branch (auto) or leave it for a person (manual). Default: plan.md's merge, else auto.",
 )
 @click.option(
@@ -81,7 +81,7 @@ def run_loop(
     leases; a loop started again picks them up. Logs: .agents/.cache/runs/<task>/.
     """
     ws = open_workspace()
-    options = loop.options_from(
+    options = cycle.options_from(
         ws,
         worker=worker,
         slots=slots,
@@ -96,9 +96,9 @@ def run_loop(
             "no worker command: pass --worker CMD or set worker: in plan.md",
             'e.g. --worker "claude -p"',
         )
-    fd = loop.hold_lock(ws)
+    fd = cycle.hold_lock(ws)
     try:
-        runner = loop.Loop(ws, options, lambda line: click.echo(line))
+        runner = cycle.Loop(ws, options, lambda line: click.echo(line))
         if dry_run:
             outcome = runner.cycle()
             if outcome == "idle":
@@ -109,7 +109,7 @@ def run_loop(
         os.close(fd)
 
 
-def _run(ws: Workspace, runner: loop.Loop, once: bool, until_done: bool, max_sleep: float) -> int:
+def _run(ws: Workspace, runner: cycle.Loop, once: bool, until_done: bool, max_sleep: float) -> int:
     wake = threading.Event()
 
     def stop(signum, frame) -> None:

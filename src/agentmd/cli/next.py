@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING
 
 import click
 
-from agentmd import memo
 from agentmd.cli.common import (
     emit_json,
     json_option,
@@ -16,11 +15,12 @@ from agentmd.cli.common import (
     tokens_option,
 )
 from agentmd.errors import LocatedError, NothingToDo, Problem
-from agentmd.workspace import Workspace
+from agentmd.workspace import memo
+from agentmd.workspace.folder import Workspace
 
 if TYPE_CHECKING:
-    from agentmd import graph, parallel
-    from agentmd.model import Task
+    from agentmd.tasks import graph, parallel
+    from agentmd.workspace.records import Task
 
 
 @click.command("next")
@@ -84,7 +84,11 @@ def next_task(
         click.echo(hit[1], nl=False, err=True)
         click.echo(hit[0], nl=False)
         return 0
-    from agentmd import graph, prompt, tokens  # not needed when the output is remembered
+    from agentmd.prompt import (
+        compiler,
+        tokens,  # not needed when the output is remembered
+    )
+    from agentmd.tasks import graph
 
     problems = report_unreadable(ws)
     plan = graph.analyse(ws.tasks)
@@ -94,23 +98,23 @@ def next_task(
     if not plan.ready:
         raise NothingToDo(_nothing_ready(ws, plan))
     if do_claim:
-        compiled: list[prompt.Compiled] = []
+        compiled: list[compiler.Compiled] = []
 
         def choose(ready: list[graph.Candidate]):
             # Compile before claiming: a task too large to delegate is never claimed.
             if not ready:
                 return None
-            compiled.append(prompt.compile_prompt(ws, ready[0].task, budget, counter))
+            compiled.append(compiler.compile_prompt(ws, ready[0].task, budget, counter))
             return ready[0].task
 
-        from agentmd import lifecycle  # only claims need it (and its imports)
+        from agentmd.tasks import lifecycle  # only claims need it (and its imports)
 
         task = lifecycle.claim_next(ws, owner or lifecycle.default_owner(), choose)
         if task is None:
             raise NothingToDo(_nothing_ready(ws, graph.analyse(ws.tasks)))
         result = compiled[0]
     else:
-        result = prompt.compile_prompt(ws, plan.ready[0].task, budget, counter)
+        result = compiler.compile_prompt(ws, plan.ready[0].task, budget, counter)
     problems += _unfilled(ws, result.task)
     # With exact counts, say how far the estimate was (the prompt's count is cached by now).
     comparison = counter.compare(result.prompt) if hasattr(counter, "compare") else None
@@ -128,7 +132,7 @@ def next_task(
 
 def _unfilled(ws: Workspace, task: Task) -> list[Problem]:
     """The task's sections that still hold the template's text, named on stderr."""
-    from agentmd.scaffold import template_prompts, unfilled
+    from agentmd.workspace.scaffold import template_prompts, unfilled
 
     try:
         found = unfilled(template_prompts(ws.agents), ws.read(task.path))
@@ -195,21 +199,22 @@ def _explain(ws: Workspace, plan: graph.Plan, as_json: bool) -> int:
 def _claim_pushed(
     ws: Workspace, owner: str | None, budget: int | None, token_counter: str, as_json: bool
 ) -> int:
-    from agentmd import graph, lifecycle, prompt, sync, tokens
+    from agentmd.prompt import compiler, tokens
+    from agentmd.tasks import graph, lifecycle, remote_claims
 
     report_unreadable(ws)
     counter = tokens.counter_for(token_counter, ws)
-    compiled: list[prompt.Compiled] = []
+    compiled: list[compiler.Compiled] = []
 
     def choose(fresh: Workspace) -> list[Task]:
         compiled.clear()
         ready = graph.analyse(fresh.tasks).ready
         if not ready:
             return []
-        compiled.append(prompt.compile_prompt(fresh, ready[0].task, budget, counter))
+        compiled.append(compiler.compile_prompt(fresh, ready[0].task, budget, counter))
         return [ready[0].task]
 
-    if not sync.claim_and_push(ws, owner or lifecycle.default_owner(), choose):
+    if not remote_claims.claim_and_push(ws, owner or lifecycle.default_owner(), choose):
         raise NothingToDo(_nothing_ready(ws, graph.analyse(ws.tasks)))
     click.echo(json_text(compiled[0].as_json()) if as_json else compiled[0].prompt, nl=False)
     return 0
@@ -235,7 +240,8 @@ def _parallel(
         click.echo(hit[1], nl=False, err=True)
         click.echo(hit[0], nl=False)
         return 0  # only successful runs are remembered
-    from agentmd import graph, lifecycle, parallel, prompt, sync, tokens
+    from agentmd.prompt import compiler, tokens
+    from agentmd.tasks import graph, lifecycle, parallel, remote_claims
 
     problems = report_unreadable(ws)
     errors = "".join(p.render() + "\n" for p in problems)
@@ -246,13 +252,13 @@ def _parallel(
         click.echo(lines, nl=False)
         return code
     counter = tokens.counter_for(token_counter, ws)
-    compiled: dict[str, prompt.Compiled] = {}
+    compiled: dict[str, compiler.Compiled] = {}
 
     def accept(task: Task) -> str | None:
         # Compile before claiming: a task too large to delegate is never claimed.
         try:
-            compiled[task.id] = prompt.compile_prompt(ws, task, budget, counter)
-        except prompt.TooLarge as exc:
+            compiled[task.id] = compiler.compile_prompt(ws, task, budget, counter)
+        except compiler.TooLarge as exc:
             return exc.message
         return None
 
@@ -263,7 +269,7 @@ def _parallel(
             compiled.clear()
             return parallel.pick(fresh, limit, accept).chosen
 
-        chosen = sync.claim_and_push(ws, who, choose)
+        chosen = remote_claims.claim_and_push(ws, who, choose)
     elif do_claim:
         chosen = parallel.claim_batch(ws, who, limit, accept).chosen
     else:
@@ -291,7 +297,7 @@ def _parallel(
 def _explain_parallel(
     ws: Workspace, selection: parallel.Selection, limit: int, as_json: bool
 ) -> tuple[str, int]:
-    from agentmd import graph, parallel
+    from agentmd.tasks import graph, parallel
 
     busy = parallel.busy_tasks(ws.tasks)
     code = 0 if selection.chosen else 1

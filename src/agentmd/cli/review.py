@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from agentmd import review as reviewing
+from agentmd.api import review as reviewing
 from agentmd.cli.common import emit_json, json_option, open_workspace
 from agentmd.errors import EXIT_FINDINGS
 

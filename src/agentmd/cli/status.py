@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import click
 
-from agentmd import board, runs
 from agentmd.cli.common import emit_json, json_option, open_workspace, report_unreadable
+from agentmd.loop import runs
+from agentmd.tasks import summary
 
 
 @click.command()
@@ -15,13 +16,13 @@ def status(as_json: bool) -> int:
     blocked with blockers, stale claims (lease expired: agentmd release ID frees them)."""
     ws = open_workspace()
     report_unreadable(ws)
-    state = board.build(ws)
+    state = summary.build(ws)
     workers = runs.describe(ws)
     if as_json:
         data = state.as_json()
         data["workers"] = workers
         emit_json(data)
         return 0
-    for line in board.render(state, workers):
+    for line in summary.render(state, workers):
         click.echo(line)
     return 0

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import click
 
-from agentmd import graph, lifecycle, memo, scaffold
 from agentmd.cli.common import (
     emit_json,
     json_option,
@@ -12,8 +11,10 @@ from agentmd.cli.common import (
     open_workspace,
     report_unreadable,
 )
-from agentmd.handoff import order_key
-from agentmd.model import PRIORITIES
+from agentmd.handoffs.names import order_key
+from agentmd.tasks import graph, lifecycle
+from agentmd.workspace import memo, scaffold
+from agentmd.workspace.records import PRIORITIES
 
 
 @click.command()

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import click
 
-from agentmd import textfile
 from agentmd.cli.common import emit_json, json_option, open_workspace, tokens_option
 from agentmd.errors import EXIT_USAGE, LocatedError, Problem
-from agentmd.tokens import ESTIMATE, counter_for
+from agentmd.files import textfile
+from agentmd.prompt.tokens import ESTIMATE, counter_for
 
 
 @click.command()
@@ -78,7 +78,7 @@ def _table(rows: list, counter: str) -> None:
                 f"{comparison.exact:>9,}  {comparison.estimate:>9,}  {_percent(comparison):>7}  {display}"
             )
         if len(rows) > 1:
-            from agentmd.exact_tokens import Comparison
+            from agentmd.api.exact_tokens import Comparison
 
             total = Comparison(total_exact, total_estimate)
             click.echo(f"{total.exact:>9,}  {total.estimate:>9,}  {_percent(total):>7}  total")

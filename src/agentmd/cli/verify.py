@@ -6,7 +6,7 @@ import click
 
 from agentmd.cli.common import emit_json, json_option, open_workspace
 from agentmd.errors import AgentmdError
-from agentmd.verification import run_verify
+from agentmd.tasks.verification import run_verify
 
 
 @click.command()

@@ -1,0 +1,1 @@
+"""The Anthropic API and what uses it: exact token counts, review, decompose."""

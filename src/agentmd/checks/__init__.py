@@ -1,0 +1,1 @@
+"""`agentmd check`: its passes, the field checks, budgets and the safe fixes."""

@@ -1,0 +1,132 @@
+"""Budgets: the always-loaded agent files within `rules_budget`, every ready task's prompt within
+the prompt budget."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from agentmd import AGENTS_DIR, git
+from agentmd.errors import LocatedError, Problem
+from agentmd.files import textfile
+from agentmd.prompt.tokens import Counter
+from agentmd.tasks import graph
+from agentmd.workspace.folder import Workspace
+
+ALWAYS_LOADED = ("AGENTS.md", "CLAUDE.md")
+SKIP_DIRS = {".git", "node_modules", ".venv", "venv", "__pycache__", ".cache", ".tox"}
+PROMPT_SLACK = 4096  # bytes of header and footer text the compiler adds around the parts
+
+
+def always_loaded(ws: Workspace) -> list[tuple[str, Path]]:
+    """(display, path) of every AGENTS.md and CLAUDE.md in the repository and every always-rule."""
+    found = []
+    listed = git.run(
+        ["ls-files", "-z", "-co", "--exclude-standard", "--", *(f"*{n}" for n in ALWAYS_LOADED)],
+        ws.root,
+        check=False,
+    )
+    if listed.returncode == 0:
+        names = [p for p in git.split_z(listed.stdout) if p.rsplit("/", 1)[-1] in ALWAYS_LOADED]
+    else:
+        names = []
+        for folder, dirs, files in os.walk(ws.root):
+            dirs[:] = [d for d in dirs if d not in SKIP_DIRS and d != AGENTS_DIR]
+            rel = os.path.relpath(folder, ws.root)
+            names += [
+                name if rel == "." else f"{rel}/{name}" for name in files if name in ALWAYS_LOADED
+            ]
+    found += [(name, ws.root / name) for name in sorted(set(names)) if (ws.root / name).is_file()]
+    found += [(ws.display(rule.path), ws.agents / rule.path) for rule in ws.rules if rule.always]
+    return found
+
+
+def budget_problems(
+    ws: Workspace, files: list[tuple[str, Path]], counter: Counter, budget: int
+) -> list[Problem]:
+    """An agent working in a folder loads the AGENTS.md/CLAUDE.md there and above, and the
+    always-rules: report the first folder (from the root down) where that goes over budget."""
+    cost: dict[str, int] = {}
+    for display, path in files:
+        try:
+            cost[display] = counter.count(textfile.read_text(path, display))
+        except LocatedError:
+            continue
+    rules = [d for d in cost if d.startswith(AGENTS_DIR + "/")]
+    agent_files = [d for d in cost if d not in rules]
+    folders = sorted(
+        {d.rpartition("/")[0] for d in agent_files} | {""}, key=lambda f: (f.count("/"), f)
+    )
+    problems = []
+    over_at: list[str] = []
+
+    def chain(folder: str) -> list[str]:
+        return [d for d in agent_files if _under(folder, d.rpartition("/")[0])] + rules
+
+    for folder in folders:
+        if any(_under(folder, parent) for parent in over_at):
+            continue
+        loaded = chain(folder)
+        total = sum(cost[d] for d in loaded)
+        if total <= budget or not loaded:
+            continue
+        over_at.append(folder)
+        here = [d for d in agent_files if d.rpartition("/")[0] == folder] or sorted(
+            loaded, key=lambda d: -cost[d]
+        )
+        detail = "; ".join(f"{d} {cost[d]:,}" for d in loaded)
+        where = f"in {folder}/" if folder else "at the repository root"
+        problems.append(
+            Problem(
+                here[0],
+                1,
+                1,
+                "always-loaded-budget",
+                f"an agent working {where} loads {total:,} tokens of always-loaded files, over "
+                f"the budget of {budget:,} ({detail})",
+                "move detail into scoped rules (.agents/rules/ with applies_to) or raise "
+                "rules_budget in .agents/plan.md",
+            )
+        )
+    return problems
+
+
+def _under(folder: str, parent: str) -> bool:
+    return parent == "" or folder == parent or folder.startswith(parent + "/")
+
+
+def prompt_problems(ws: Workspace, counter: Counter) -> list[Problem]:
+    """Every ready task's prompt within the prompt budget. A prompt's tokens never exceed the
+    bytes it is made of, so only a task whose parts could exceed the budget is compiled."""
+    from agentmd.prompt.compiler import TooLarge, compile_prompt
+
+    budget = ws.settings.prompt_budget
+    tasks = ws.tasks
+    ready = [
+        t
+        for t in tasks.values()
+        if t.status == "todo" and not t.broken and not graph.blockers(t, tasks)
+    ]
+    if not ready:
+        return []
+    size = {entry.rel: entry.key[1] for entry in ws.scanned if entry.key}.get  # the scan's stat
+    shared = size("plan.md", 0) + PROMPT_SLACK
+    for group in ("rules", "decisions", "gotchas"):
+        shared += sum(size(record.path, 0) for record in ws.index.groups[group])
+    problems = []
+    latest = ws.latest_handoffs
+    for task in ready:
+        bound = shared + size(task.path, 0)
+        for dep in task.depends_on:
+            bound += size(latest[dep].path, 0) if dep in latest else 0
+        if bound <= budget:
+            continue
+        try:
+            compile_prompt(ws, task, None, counter)
+        except TooLarge as exc:
+            problems.append(
+                Problem(ws.display(task.path), 1, 1, "prompt-too-large", exc.message, exc.hint)
+            )
+        except LocatedError:
+            continue  # reported as the file's own finding
+    return problems

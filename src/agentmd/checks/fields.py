@@ -1,0 +1,461 @@
+"""Checks of one file on its own: conflict markers, duplicate keys, and the fields of a task, the
+plan or a note (unknown keys with "did you mean", wrong types, values outside their lists)."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from agentmd.errors import Problem
+from agentmd.files.frontmatter import FrontMatter, field_spans
+from agentmd.workspace.records import PRIORITIES, TASK_FIELDS, Settings
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+CONFLICT_RE = re.compile(r"^(<{7}|={7}|>{7})(?: |\r?$)", re.M)
+LIST_FIELDS = ("depends_on", "inputs", "outputs", "verify", "tags")
+PATH_FIELDS = ("inputs", "outputs")
+PLAN_FIELDS = (
+    "title", "goal", "context_window", "prompt_budget", "rules_budget", "statuses", "max_attempts",
+    "lease", "verify_timeout",
+    # many agents at once (issue 4)
+    "coupling_window", "coupling_min", "worker", "slots", "worker_timeout", "merge", "worktrees",
+    "branch", "review",
+)  # fmt: skip
+DURATION_RE = re.compile(
+    r"\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*(?:(\d+)\s*s)?\s*\Z", re.I
+)
+GLOB_CHARS = frozenset("*?[")
+TASK_KEYS = frozenset(TASK_FIELDS)
+
+
+def conflict_markers(text: str, display: str) -> list[Problem]:
+    """Lines git leaves from a conflicted merge; `=======` alone may be a heading underline."""
+    if "<<<<<<<" not in text and ">>>>>>>" not in text:
+        return []
+    problems = []
+    inside = False
+    for match in CONFLICT_RE.finditer(text):
+        marker = match.group(1)[0]
+        if marker == "=" and not inside:
+            continue
+        inside = marker == "<" or (inside and marker == "=")
+        line = text.count("\n", 0, match.start()) + 1
+        problems.append(
+            Problem(
+                display,
+                line,
+                1,
+                "conflict-marker",
+                f"git conflict marker '{match.group(1)}'",
+                "resolve the merge: keep the right lines and delete the markers",
+            )
+        )
+    return problems
+
+
+def duplicate_keys(fm: FrontMatter, display: str) -> list[Problem]:
+    seen: dict[str, int] = {}
+    problems = []
+    for span in field_spans(fm.raw):
+        line = fm.first_line + span.start
+        if span.key in seen:
+            problems.append(
+                Problem(
+                    display,
+                    line,
+                    1,
+                    "duplicate-key",
+                    f"'{span.key}' is set twice (first on line {seen[span.key]}); YAML keeps only this one",
+                    "delete one of them",
+                )
+            )
+        else:
+            seen[span.key] = line
+    return problems
+
+
+def did_you_mean(word: str, choices) -> str | None:
+    import difflib  # only when a key or value is wrong
+
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.75)
+    return close[0] if close else None
+
+
+def unknown_keys(
+    fields: dict[str, Any], lines: dict[str, int], display: str, known
+) -> list[Problem]:
+    """A near miss of a known key is an error (it silently does nothing); any other key, a warning."""
+    unknown = fields.keys() - set(known)
+    if not unknown:
+        return []
+    problems = []
+    for key in fields:
+        if key not in unknown:
+            continue
+        guess = did_you_mean(key, known)
+        if guess:
+            problems.append(
+                Problem(
+                    display,
+                    lines.get(key, 1),
+                    1,
+                    "unknown-key",
+                    f"unknown key '{key}' (did you mean '{guess}'?)",
+                    f"rename it to '{guess}'",
+                )
+            )
+        else:
+            problems.append(
+                Problem(
+                    display,
+                    lines.get(key, 1),
+                    1,
+                    "unknown-key",
+                    f"unknown key '{key}'",
+                    f"agentmd ignores it; known keys: {', '.join(known)}",
+                    "warning",
+                )
+            )
+    return problems
+
+
+def _type_name(value: Any) -> str:
+    return {
+        dict: "a mapping",
+        list: "a list",
+        bool: "a boolean",
+        int: "a number",
+        float: "a number",
+    }.get(type(value), "text" if isinstance(value, str) else type(value).__name__)
+
+
+def _list_of_text(key: str, value: Any, line: int, display: str) -> list[Problem]:
+    if value is None or isinstance(value, str):
+        return []
+    if isinstance(value, list) and all(type(item) is str for item in value):
+        return []
+    if not isinstance(value, list):
+        return [
+            Problem(
+                display,
+                line,
+                1,
+                "bad-type",
+                f"'{key}' should be a list, not {_type_name(value)}",
+                f"write {key}: [a, b], or one '- item' per line",
+            )
+        ]
+    bad = [
+        item for item in value if not isinstance(item, str | int | float) or isinstance(item, bool)
+    ]
+    if bad:
+        return [
+            Problem(
+                display,
+                line,
+                1,
+                "bad-type",
+                f"'{key}' holds {_type_name(bad[0])} where text was expected",
+                "quote an item that contains ': ', or write it on one line",
+            )
+        ]
+    return []
+
+
+def choice(key: str, value: Any, allowed, line: int, display: str) -> list[Problem]:
+    """A value from a list; a case slip is its own (fixable) finding."""
+    text = str(value).strip()
+    if text in allowed:
+        return []
+    if text.lower() in allowed:
+        return [
+            Problem(
+                display,
+                line,
+                1,
+                f"{key}-case",
+                f"{key} '{text}' should be written '{text.lower()}'",
+                "agentmd check --fix rewrites it",
+            )
+        ]
+    guess = did_you_mean(text.lower(), allowed)
+    also = f" (did you mean '{guess}'?)" if guess else ""
+    return [
+        Problem(
+            display,
+            line,
+            1,
+            f"bad-{key}",
+            f"{key} '{text}' is not one of {', '.join(allowed)}{also}",
+            f"use one of {', '.join(allowed)}"
+            + (" (plan.md's 'statuses' sets the list)" if key == "status" else ""),
+        )
+    ]
+
+
+def check_task(
+    display: str,
+    fields: dict[str, Any],
+    lines: dict[str, int],
+    settings: Settings,
+    guard: PathGuard,
+    task_exists: Callable[[str], bool] | None = None,
+) -> list[Problem]:
+    # Called for each of 10,000 tasks by a full check: the common, clean case returns early.
+    problems = (
+        unknown_keys(fields, lines, display, TASK_FIELDS) if not fields.keys() <= TASK_KEYS else []
+    )
+    line = lines.get
+    title = fields.get("title")
+    if title is not None and not isinstance(title, str | int | float):
+        problems.append(
+            Problem(
+                display,
+                line("title", 1),
+                1,
+                "bad-type",
+                f"'title' should be text, not {_type_name(title)}",
+                "quote it",
+            )
+        )
+    status = fields.get("status")
+    if status is not None and status not in settings.statuses:
+        problems += choice("status", status, settings.statuses, line("status", 1), display)
+    priority = fields.get("priority")
+    if priority is not None and priority not in PRIORITIES:
+        problems += choice("priority", priority, PRIORITIES, line("priority", 1), display)
+    for key in LIST_FIELDS:
+        value = fields.get(key)
+        if value is not None and not (
+            type(value) is list and all(type(item) is str for item in value)
+        ):
+            problems += _list_of_text(key, value, line(key, 1), display)
+    attempts = fields.get("attempts")
+    if attempts is not None and (
+        isinstance(attempts, bool) or not isinstance(attempts, int) or attempts < 0
+    ):
+        problems.append(
+            Problem(
+                display,
+                line("attempts", 1),
+                1,
+                "bad-type",
+                "'attempts' should be a whole number >= 0",
+            )
+        )
+    if task_exists is not None:
+        for dep in _items(fields.get("depends_on")):
+            if not task_exists(dep):
+                problems.append(
+                    Problem(
+                        display,
+                        line("depends_on", 1),
+                        1,
+                        "dangling-dependency",
+                        f"depends on '{dep}', which is not a task",
+                        "fix the id, or add the task (agentmd add)",
+                    )
+                )
+    for key in PATH_FIELDS:
+        for path in _items(fields.get(key)):
+            why = guard.reason(path)
+            if why:
+                problems.append(
+                    Problem(
+                        display,
+                        line(key, 1),
+                        1,
+                        "path-escapes",
+                        f"{key} '{path}' {why}",
+                        "name paths relative to the repository root, inside it",
+                    )
+                )
+    return problems
+
+
+def _items(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [
+            str(item)
+            for item in value
+            if isinstance(item, str | int | float) and not isinstance(item, bool)
+        ]
+    return []
+
+
+class PathGuard:
+    """Says whether a task's path leaves the repository; resolves each folder once."""
+
+    def __init__(self, root: Path | None):
+        self.root = str(root) if root is not None else ""
+        self.top = os.path.realpath(root) if root is not None else ""
+        self._outside: dict[str, str | None] = {}  # folder -> where it really is, when outside
+        self._exists: dict[str, bool] = {}  # a file in a missing folder cannot be a symlink
+
+    def _escaped(self, real: str) -> bool:
+        return not (real == self.top or real.startswith(self.top + os.sep))
+
+    def reason(self, path: str) -> str | None:
+        if (path[:1] in ("/", "\\", " ") or ".." in path or path[1:2] == ":") and _escapes(path):
+            return (
+                "is absolute"
+                if path.strip().startswith("/") or path.strip()[1:2] == ":"
+                else "climbs out of the repository with '..'"
+            )
+        if not self.root or not GLOB_CHARS.isdisjoint(path):
+            return None
+        folder, _, name = path.strip().rpartition("/")
+        if folder not in self._outside:
+            real = os.path.realpath(f"{self.root}/{folder}")
+            self._outside[folder] = real if self._escaped(real) else None
+            self._exists[folder] = os.path.isdir(real)
+        real_folder = self._outside[folder]
+        if real_folder is None and not self._exists[folder]:
+            return None
+        full = f"{self.root}/{path.strip()}"
+        if real_folder is None and os.path.islink(full):
+            real = os.path.realpath(full)
+            real_folder = real if self._escaped(real) else None
+            name = ""
+        if real_folder is None:
+            return None
+        where = f"{real_folder}/{name}" if name else real_folder
+        return f"is a symlink that points outside the repository (to {where})"
+
+
+def _escapes(path: str) -> bool:
+    from agentmd.files import globs
+
+    return globs.escapes_repo(path)
+
+
+def parse_duration(text: str) -> dt.timedelta | None:
+    import datetime as dt
+
+    match = DURATION_RE.match(str(text))
+    if not match or not any(match.groups()):
+        return None
+    days, hours, minutes, seconds = (int(part or 0) for part in match.groups())
+    return dt.timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+
+
+def lease_expired(
+    display: str,
+    fields: dict[str, Any],
+    lines: dict[str, int],
+    settings: Settings,
+    now: dt.datetime,
+) -> list[Problem]:
+    if str(fields.get("status") or "").strip().lower() != "active" or not fields.get("claimed_at"):
+        return []
+    import datetime as dt
+
+    lease = parse_duration(fields.get("lease") or settings.lease)
+    try:
+        claimed = dt.datetime.fromisoformat(str(fields["claimed_at"]).replace("Z", "+00:00"))
+    except ValueError:
+        return [
+            Problem(
+                display,
+                lines.get("claimed_at", 1),
+                1,
+                "bad-type",
+                "'claimed_at' is not a date and time",
+                "write it as 2026-11-20T10:00:00Z",
+            )
+        ]
+    if claimed.tzinfo is None:
+        claimed = claimed.replace(tzinfo=dt.UTC)
+    if lease is None or claimed + lease > now:
+        return []
+    who = fields.get("claimed_by") or "someone"
+    return [
+        Problem(
+            display,
+            lines.get("claimed_at", 1),
+            1,
+            "lease-expired",
+            f"the claim by {who} at {fields['claimed_at']} expired after {fields.get('lease') or settings.lease}",
+            "the agent may be gone: 'agentmd release' frees the task, 'agentmd claim' renews it",
+            "warning",
+        )
+    ]
+
+
+def check_plan(display: str, fields: dict[str, Any], lines: dict[str, int]) -> list[Problem]:
+    from agentmd.api.client import PLAN_FIELDS as MODEL_FIELDS
+
+    problems = unknown_keys(fields, lines, display, PLAN_FIELDS + MODEL_FIELDS)
+    for key in ("context_window", "rules_budget", "max_attempts"):
+        value = fields.get(key)
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int) or value <= 0
+        ):
+            problems.append(
+                Problem(
+                    display,
+                    lines.get(key, 1),
+                    1,
+                    "bad-type",
+                    f"'{key}' should be a whole number > 0",
+                )
+            )
+    for key in ("prompt_budget", "verify_timeout"):
+        value = fields.get(key)
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int | float) or value <= 0
+        ):
+            hint = (
+                "a share of context_window (0.6) or a number of tokens"
+                if key == "prompt_budget"
+                else "seconds"
+            )
+            problems.append(
+                Problem(
+                    display,
+                    lines.get(key, 1),
+                    1,
+                    "bad-type",
+                    f"'{key}' should be a number > 0",
+                    hint,
+                )
+            )
+    problems += _list_of_text("statuses", fields.get("statuses"), lines.get("statuses", 1), display)
+    lease = fields.get("lease")
+    if lease is not None and parse_duration(lease) is None:
+        problems.append(
+            Problem(
+                display,
+                lines.get("lease", 1),
+                1,
+                "bad-lease",
+                f"lease '{lease}' is not a duration",
+                "write it as 2h, 30m, 1d or 1h30m",
+            )
+        )
+    return problems
+
+
+def check_note(display: str, fields: dict[str, Any], lines: dict[str, int]) -> list[Problem]:
+    problems = []
+    for key in ("applies_to", "tags"):
+        problems += _list_of_text(key, fields.get(key), lines.get(key, 1), display)
+    always = fields.get("always")
+    if always is not None and not isinstance(always, bool):
+        problems.append(
+            Problem(
+                display,
+                lines.get("always", 1),
+                1,
+                "bad-type",
+                f"'always' should be true or false, not '{always}'",
+            )
+        )
+    return problems

@@ -1,0 +1,422 @@
+"""`agentmd check`: every finding in .agents/ and the always-loaded agent files, or in the paths given."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from agentmd import AGENTS_DIR
+from agentmd.checks import fields
+from agentmd.checks.budgets import (
+    ALWAYS_LOADED,
+    SKIP_DIRS,
+    always_loaded,
+    budget_problems,
+    prompt_problems,
+)
+from agentmd.errors import LocatedError, Problem
+from agentmd.files import document, frontmatter, textfile
+from agentmd.handoffs.judge import WorkTree, check_document, judge
+from agentmd.handoffs.names import sections_of
+from agentmd.handoffs.reading import READINGS, Readings
+from agentmd.prompt.tokens import Counter
+from agentmd.tasks import graph
+from agentmd.workspace.folder import Workspace
+from agentmd.workspace.records import PLAN_DEFAULTS, Settings
+
+TEXT_SUFFIXES = (".md", ".mdc", ".markdown", ".yml", ".yaml", ".json", ".txt")
+HANDOFF_NAME_RE = re.compile(r"hand-?off|handover", re.I)
+
+
+@dataclass(frozen=True)
+class Report:
+    problems: list[Problem]
+    checked: int  # files looked at
+
+
+# -- the whole workspace ---------------------------------------------------------------------
+
+
+def check_workspace(ws: Workspace, counter: Counter) -> Report:
+    from agentmd.tasks.lifecycle import now
+
+    problems = list(ws.problems)
+    index = ws.index
+    settings = ws.settings
+    checked = 0
+    if index.plan is not None and index.plan.problem is None:
+        problems += fields.check_plan(
+            ws.display("plan.md"), index.plan.fields, index.plan.lines
+        )
+    tasks = ws.tasks
+    moment = now()
+    guard = fields.PathGuard(ws.root)
+    folded: dict[str, str] = {}
+    # A process that checks again (the loop) reuses each unchanged task's findings: the index
+    # hands back the same record object for a file that did not change.
+    context = (settings, frozenset(tasks))
+    memo = ws.task_findings if ws.task_findings_context == context else {}
+    fresh: dict[str, tuple] = {}
+    for record in index.groups["tasks"]:
+        if record.problem is not None:
+            continue
+        display = ws.display(record.path)
+        if record.body_line == 1 and not record.fields:
+            problems.append(
+                Problem(
+                    display,
+                    1,
+                    1,
+                    "task-no-frontmatter",
+                    "task file has no front matter",
+                    "start it with '---', 'title: ...', 'status: todo', '---' (agentmd add writes one)",
+                )
+            )
+            continue
+        hit = memo.get(record.path)
+        if hit is not None and hit[0] is record:
+            found = hit[1]
+        else:
+            found = fields.check_task(
+                display, record.fields, record.lines, settings, guard, tasks.__contains__
+            )
+        fresh[record.path] = (record, found)
+        problems += found
+        problems += fields.lease_expired(display, record.fields, record.lines, settings, moment)
+        other = folded.setdefault(record.stem.casefold(), record.stem)
+        if other != record.stem:
+            problems.append(
+                Problem(
+                    display,
+                    1,
+                    1,
+                    "duplicate-id",
+                    f"task id '{record.stem}' differs from '{other}' only in case",
+                    "on macOS and Windows they are one file: rename one",
+                )
+            )
+    ws.task_findings, ws.task_findings_context = fresh, context
+    for cycle in graph.find_cycles(tasks):
+        first = tasks[cycle[0]]
+        problems.append(
+            Problem(
+                ws.display(first.path),
+                first.record.line("depends_on"),
+                1,
+                "dependency-cycle",
+                "dependency cycle: " + " -> ".join([*cycle, cycle[0]]),
+                "remove one of these dependencies; no task on a cycle can ever be ready",
+            )
+        )
+    tree = WorkTree(ws)
+    readings = Readings(ws.agents / READINGS)
+    invalid: dict[str, int] = {}
+    for record in index.groups["handoffs"]:
+        if record.problem is not None:
+            continue
+        display = ws.display(record.path)
+        reading = readings.recall(display, record.digest)
+        if reading is None:
+            try:
+                doc = ws.read(record.path)
+            except LocatedError as exc:
+                problems.append(exc.problem)
+                continue
+            reading = readings.get(doc, lenient=False)
+        found = judge(display, record.fields, record.lines, reading, tree)
+        problems += found
+        invalid[record.path] = sum(1 for p in found if p.severity == "error")
+    for task in tasks.values():
+        if task.broken or task.status not in ("review", "done"):
+            continue
+        latest = ws.latest_handoffs.get(task.id)
+        if latest is None:
+            problems.append(
+                Problem(
+                    ws.display(task.path),
+                    task.record.line("status"),
+                    1,
+                    "handoff-missing",
+                    f"task '{task.id}' is {task.status} but has no handoff",
+                    f"write one: agentmd handoff new {task.id}",
+                )
+            )
+        elif invalid.get(latest.path):
+            problems.append(
+                Problem(
+                    ws.display(task.path),
+                    task.record.line("status"),
+                    1,
+                    "handoff-invalid",
+                    f"task '{task.id}' is {task.status} but its handoff {ws.display(latest.path)} "
+                    f"has {invalid[latest.path]} error(s)",
+                    "fix the handoff (findings above)",
+                )
+            )
+    for group in ("decisions", "gotchas", "rules"):
+        for record in index.groups[group]:
+            if record.problem is None:
+                problems += fields.check_note(
+                    ws.display(record.path), record.fields, record.lines
+                )
+    records = {r.path: r for group in index.groups.values() for r in group}
+    if index.plan is not None:
+        records["plan.md"] = index.plan
+    prompts: dict[str, str] | None = None  # the task template's, read once when a task needs them
+    for rel in agents_files(ws):
+        checked += 1
+        record = records.get(rel)
+        if record is not None and not record.suspect:
+            continue  # the index read it: no conflict marker, no key set twice
+        try:
+            data = textfile.read_bytes(ws.agents / rel, ws.display(rel))
+        except LocatedError as exc:
+            if record is None:  # the index names the files it could not read
+                problems.append(exc.problem)
+            continue
+        if b"<<<<<<<" in data or b">>>>>>>" in data:
+            problems += fields.conflict_markers(
+                data.decode("utf-8", "replace"), ws.display(rel)
+            )
+        if record is not None and record.problem is None:
+            text = data.decode("utf-8", "replace")
+            fm = _split(text, ws.display(rel))
+            if fm is not None:
+                problems += fields.duplicate_keys(fm, ws.display(rel))
+            task = tasks.get(record.stem) if rel.startswith("tasks/") else None
+            if task is not None and task.status == "todo" and fm is not None:
+                from agentmd.workspace.scaffold import template_prompts, unfilled
+
+                prompts = prompts if prompts is not None else template_prompts(ws.agents)
+                problems += unfilled(prompts, document.Document(ws.display(rel), text, fm))
+    tree.save()
+    readings.save(prune=True)
+    problems += review_problems(ws)
+    always = always_loaded(ws)
+    checked += len(always)
+    for display, path in always:
+        if not display.startswith(AGENTS_DIR + "/"):
+            try:
+                problems += fields.conflict_markers(textfile.read_text(path, display), display)
+            except LocatedError as exc:
+                problems.append(exc.problem)
+    problems += budget_problems(ws, always, counter, settings.rules_budget)
+    problems += prompt_problems(ws, counter)
+    return Report(problems, checked)
+
+
+def review_problems(ws: Workspace) -> list[Problem]:
+    """The findings files `agentmd review` writes (reviews/*.md), checked by their own module."""
+    from agentmd.api import findings_file
+
+    folder = ws.agents / findings_file.FOLDER
+    if not folder.is_dir():
+        return []
+    problems: list[Problem] = []
+    for path in sorted(folder.glob("*.md")):
+        problems += _review_file(ws, f"{findings_file.FOLDER}/{path.name}")
+    return problems
+
+
+def _review_file(ws: Workspace, rel: str) -> list[Problem]:
+    from agentmd.api import findings_file
+
+    try:
+        return findings_file.check_file(ws, rel)
+    except LocatedError as exc:
+        return [exc.problem]
+
+
+def _split(text: str, display: str) -> frontmatter.FrontMatter | None:
+    try:
+        return frontmatter.split(text, display)
+    except LocatedError:
+        return None
+
+
+def agents_files(ws: Workspace, folder: str = ""):
+    """Each Markdown file under .agents/ (its path relative to it), the cache left out."""
+    try:
+        entries = sorted(os.scandir(os.path.join(ws.agents, folder)), key=lambda e: e.name)
+    except OSError:
+        return
+    for entry in entries:
+        rel = f"{folder}/{entry.name}" if folder else entry.name
+        if entry.is_dir(follow_symlinks=False):
+            if entry.name not in SKIP_DIRS:
+                yield from agents_files(ws, rel)
+        elif entry.name.endswith(".md"):
+            yield rel
+
+
+# -- paths given on the command line ---------------------------------------------------------
+
+
+def expand(paths: list[str]) -> list[Path]:
+    files = []
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            for folder, dirs, names in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)
+                files += [Path(folder, n) for n in sorted(names) if n.endswith(TEXT_SUFFIXES)]
+        else:
+            files.append(path)
+    return files
+
+
+def check_paths(ws: Workspace | None, paths: list[str], counter: Counter) -> Report:
+    settings = ws.settings if ws else Settings.from_fields(dict(PLAN_DEFAULTS))
+    tree = WorkTree(ws) if ws else None
+    readings = Readings(ws.agents / READINGS if ws else None)
+    problems: list[Problem] = []
+    ids: dict[str, tuple[str, int]] = {}
+    files = expand(paths)
+    for path in files:
+        display = str(path)
+        rel = agents_rel(ws, path)
+        if rel is not None:
+            display = ws.display(rel)  # type: ignore[union-attr]
+        try:
+            text = textfile.read_text(path, display)
+        except LocatedError as exc:
+            problems.append(exc.problem)
+            continue
+        problems += fields.conflict_markers(text, display)
+        if path.suffix in (".yml", ".yaml"):
+            problems += _yaml_file(text, display)
+            continue
+        if path.suffix == ".json":
+            problems += _json_file(text, display)
+            continue
+        if path.suffix not in (".md", ".mdc", ".markdown"):
+            continue
+        try:
+            doc = document.parse(text, display)
+        except LocatedError as exc:
+            problems.append(exc.problem)
+            continue
+        if doc.fm is not None:
+            problems += fields.duplicate_keys(doc.fm, display)
+        problems += _id_clash(doc, display, ids)
+        if path.name in ALWAYS_LOADED:
+            problems += (
+                budget_problems(ws, [(display, path)], counter, settings.rules_budget) if ws else []
+            )
+        if rel is not None and ws is not None:
+            problems += _agents_file(ws, rel, doc, tree, readings, settings)
+        elif HANDOFF_NAME_RE.search(path.name) or len(sections_of(doc)) >= 3:
+            problems += check_document(doc, tree, lenient=True, readings=readings)  # type: ignore[arg-type]
+    if tree is not None:
+        tree.save()
+    readings.save()
+    return Report(problems, len(files))
+
+
+def agents_rel(ws: Workspace | None, path: Path) -> str | None:
+    if ws is None:
+        return None
+    try:
+        return path.resolve().relative_to(ws.agents.resolve()).as_posix()
+    except ValueError:
+        return None
+
+
+def _agents_file(
+    ws: Workspace, rel: str, doc: document.Document, tree, readings, settings: Settings
+) -> list[Problem]:
+    from agentmd.handoffs.judge import task_handoff_problems
+
+    display = doc.display
+    lines = doc.key_lines
+    if rel.startswith("tasks/"):
+        if doc.fm is None:
+            return [
+                Problem(
+                    display,
+                    1,
+                    1,
+                    "task-no-frontmatter",
+                    "task file has no front matter",
+                    "start it with '---', 'title: ...', 'status: todo', '---'",
+                )
+            ]
+        found = fields.check_task(
+            display,
+            doc.fields,
+            lines,
+            settings,
+            fields.PathGuard(ws.root),
+            ws.tasks.__contains__,
+        )
+        stem = rel[len("tasks/") : -3]
+        task = ws.tasks.get(stem)
+        if task is not None and task.status in ("review", "done"):
+            found += task_handoff_problems(ws, task)
+        return found
+    if rel.startswith("handoffs/"):
+        return check_document(doc, tree, readings=readings)
+    if rel == "plan.md":
+        return fields.check_plan(display, doc.fields, lines)
+    if rel.startswith(("rules/", "memory/decisions/", "memory/gotchas/")):
+        return fields.check_note(display, doc.fields, lines)
+    if rel.startswith("reviews/"):
+        return _review_file(ws, rel)
+    return []
+
+
+def _id_clash(
+    doc: document.Document, display: str, ids: dict[str, tuple[str, int]]
+) -> list[Problem]:
+    value = doc.fields.get("id")
+    if value is None or isinstance(value, dict | list):
+        return []
+    key = str(value).strip().casefold()
+    line = doc.line_of("id")
+    if key in ids:
+        other, other_line = ids[key]
+        return [
+            Problem(
+                display,
+                line,
+                1,
+                "duplicate-id",
+                f"id '{value}' is also the id of {other}:{other_line}",
+                "give each its own id",
+            )
+        ]
+    ids[key] = (display, line)
+    return []
+
+
+def _yaml_file(text: str, display: str) -> list[Problem]:
+    fm = frontmatter.FrontMatter(text.lstrip("\ufeff"), 0, len(text), 1, len(text), 1)
+    try:
+        frontmatter.load_yaml(fm, display)
+    except LocatedError as exc:
+        if exc.problem.code == "frontmatter-not-mapping":
+            return []
+        problem = exc.problem
+        return [
+            Problem(
+                problem.path,
+                problem.line,
+                problem.col,
+                problem.code,
+                problem.message.replace("front matter is not valid YAML", "not valid YAML"),
+                problem.hint,
+            )
+        ]
+    return []
+
+
+def _json_file(text: str, display: str) -> list[Problem]:
+    try:
+        json.loads(text)
+    except ValueError as exc:
+        line, col = getattr(exc, "lineno", 1), getattr(exc, "colno", 1)
+        return [Problem(display, line, col, "json", f"not valid JSON: {getattr(exc, 'msg', exc)}")]
+    return []

@@ -1,0 +1,1 @@
+"""One front-mattered file: read defensively, locate errors, edit surgically, write atomically."""

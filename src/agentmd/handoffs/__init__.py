@@ -1,0 +1,1 @@
+"""Handoffs: their sections, what a text says, judging one against git, drafting one."""

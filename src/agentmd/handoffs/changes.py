@@ -1,0 +1,205 @@
+"""What a session changed, as git tells it: the diff from a handoff's base to where the session
+ended, for the working tree (`WorkTree`); the commit hook has its own view of the index."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from agentmd import AGENTS_DIR, git
+from agentmd.files import cachefile
+
+if TYPE_CHECKING:
+    from agentmd.workspace.folder import Workspace
+
+MEMO = ".cache/handoff-truth.json"  # under .agents/: facts about commits, which do not change
+MEMO_FORMAT = 1
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What the diff since a handoff's base changed, outside .agents/."""
+
+    files: frozenset[str]
+    deleted: frozenset[str]
+
+
+if TYPE_CHECKING:
+
+    class Tree(Protocol):
+        """Where a handoff's claims are checked: the working tree, or the index for a commit hook.
+
+        `end` is where the session ended: the last commit that touched a committed handoff, or
+        None for what is not committed yet (the working tree, or the index in a commit hook).
+        """
+
+        root: Path
+
+        def existing(self, paths: list[str]) -> set[str]: ...
+
+        def end_of(self, display: str) -> str | None: ...
+
+        def changes(
+            self, base: str, end: str | None
+        ) -> Changes | None: ...  # None: base is not a commit
+
+        def is_ancestor(self, base: str, end: str | None) -> bool: ...
+
+        def task_exists(self, task_id: str) -> bool: ...
+
+        def shallow(
+            self,
+        ) -> bool: ...  # a shallow clone lacks old commits: a missing base is no proof
+
+        def describe(self, base: str, end: str | None) -> str: ...
+
+
+def parse_name_status(output: str) -> Changes:
+    """`git diff --name-status --no-renames -z` output, .agents/ left out."""
+    items = git.split_z(output)
+    files, deleted = set(), set()
+    for status, path in zip(items[::2], items[1::2], strict=False):
+        if path.startswith(AGENTS_DIR + "/"):
+            continue
+        files.add(path)
+        if status.startswith("D"):
+            deleted.add(path)
+    return Changes(frozenset(files), frozenset(deleted))
+
+
+class WorkTree:
+    """The working tree as it is. A handoff not committed yet is held to the diff from its base
+    to the working tree (committed, uncommitted and untracked work); a committed one to the diff
+    from its base to the last commit that touched it, which does not change as work goes on.
+    What git answers about commits is kept in .agents/.cache/ (it cannot change)."""
+
+    def __init__(self, ws: Workspace):
+        self.ws = ws
+        self._changes: dict[tuple[str, str | None], Changes | None] = {}
+        self._ends: dict[str, str] | None = None
+        self._memo: dict[str, list] | None = None
+        self._memo_changed = False
+
+    @property
+    def root(self) -> Path:
+        return self.ws.root
+
+    def existing(self, paths: list[str]) -> set[str]:
+        root = str(self.root)
+        return {path for path in paths if os.path.lexists(f"{root}/{path}")}
+
+    def end_of(self, display: str) -> str | None:
+        if self._ends is None:
+            self._ends = self._last_commits()
+        return self._ends.get(display)
+
+    def _last_commits(self) -> dict[str, str]:
+        """Each committed handoff that is unchanged in the working tree -> the last commit that touched it."""
+        folder = f"{AGENTS_DIR}/handoffs/"
+        log = git.run(
+            ["log", "--relative", "--format=>%H", "--name-only", "--no-renames", "--", folder],
+            self.root,
+            check=False,
+        )
+        if log.returncode != 0:
+            return {}
+        ends: dict[str, str] = {}
+        commit = ""
+        for line in log.stdout.splitlines():
+            if line.startswith(">"):
+                commit = line[1:]
+            elif line and line not in ends:
+                ends[line] = commit
+        dirty = git.run(
+            ["status", "--porcelain", "-z", "--no-renames", "--untracked-files=all", "--", folder],
+            self.root,
+            check=False,
+        )
+        for entry in git.split_z(dirty.stdout):
+            ends.pop(entry[3:], None)
+        return ends
+
+    def _remembered(self) -> dict[str, list]:
+        if self._memo is None:
+            self._memo = cachefile.load(self.ws.agents / MEMO, MEMO_FORMAT)
+        return self._memo
+
+    def save(self) -> None:
+        """Keep what git said about commits for the next run (best effort: a cache)."""
+        if self._memo_changed and self._memo is not None:
+            cachefile.save(self.ws.agents / MEMO, MEMO_FORMAT, self._memo)
+
+    def changes(self, base: str, end: str | None = None) -> Changes | None:
+        if (base, end) not in self._changes:
+            self._changes[base, end] = self._diff(base, end)
+        return self._changes[base, end]
+
+    def _diff(self, base: str, end: str | None) -> Changes | None:
+        if end is not None:
+            key = f"diff {base} {end}"
+            hit = self._remembered().get(key)
+            if isinstance(hit, list) and len(hit) == 2:
+                return None if hit[0] is None else Changes(frozenset(hit[0]), frozenset(hit[1]))
+        if (
+            base.startswith("-")
+            or git.run(
+                ["rev-parse", "--verify", "--quiet", f"{base}^{{commit}}"], self.root, check=False
+            ).returncode
+        ):
+            found = None
+        elif end is not None:
+            out = git.out(
+                ["diff", "--relative", "--name-status", "--no-renames", "-z", base, end, "--"],
+                self.root,
+            )
+            found = parse_name_status(out)
+        else:
+            out = git.out(
+                ["diff", "--relative", "--name-status", "--no-renames", "-z", base, "--"], self.root
+            )
+            tracked = parse_name_status(out)
+            untracked = git.split_z(
+                git.out(["ls-files", "-o", "--exclude-standard", "-z"], self.root)
+            )
+            extra = {path for path in untracked if not path.startswith(AGENTS_DIR + "/")}
+            found = Changes(tracked.files | extra, tracked.deleted)
+        if (
+            end is not None and found is not None
+        ):  # a base that is not a commit may arrive later: not kept
+            self._remembered()[f"diff {base} {end}"] = [sorted(found.files), sorted(found.deleted)]
+            self._memo_changed = True
+        return found
+
+    def is_ancestor(self, base: str, end: str | None = None) -> bool:
+        key = f"ancestor {base} {end}"
+        if end is not None and isinstance(self._remembered().get(key), bool):
+            return self._remembered()[key]
+        answer = (
+            git.run(
+                ["merge-base", "--is-ancestor", base, end or "HEAD"], self.root, check=False
+            ).returncode
+            == 0
+        )
+        if end is not None:
+            self._remembered()[key] = answer
+            self._memo_changed = True
+        return answer
+
+    def task_exists(self, task_id: str) -> bool:
+        return task_id in self.ws.tasks
+
+    def shallow(self) -> bool:
+        return is_shallow(self.root)
+
+    def describe(self, base: str, end: str | None = None) -> str:
+        target = (
+            f"commit {end[:12]} (the last to touch this handoff)" if end else "the working tree"
+        )
+        return f"the diff from base {base[:12]} to {target}"
+
+
+def is_shallow(root: Path, env: dict[str, str] | None = None) -> bool:
+    result = git.run(["rev-parse", "--is-shallow-repository"], root, check=False, env=env)
+    return result.stdout.strip() == "true"

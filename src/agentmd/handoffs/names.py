@@ -1,0 +1,83 @@
+"""The handoff's sections and the other names real handoffs give them."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from agentmd.files.document import Document
+from agentmd.files.sections import Section, normalise
+
+if TYPE_CHECKING:
+    from agentmd.workspace.records import Handoff
+
+SECTIONS = (
+    "Summary",
+    "Completed",
+    "Remaining",
+    "Decisions",
+    "Gotchas",
+    "Next action",
+    "Artifacts",
+    "Verification",
+)
+
+# Headings other tools and people use for the same content (matched after normalising).
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "Summary": ("summary", "overview", "tl dr", "tldr", "status", "current state", "current status", "session summary"),
+    "Completed": ("completed", "done", "what was done", "work completed", "accomplished", "changes", "changes made", "progress", "completed work"),
+    "Remaining": ("remaining", "todo", "to do", "remaining work", "open items", "outstanding", "pending", "not done", "blockers"),
+    "Decisions": ("decisions", "key decisions", "decisions made", "design decisions", "technical decisions"),
+    "Gotchas": ("gotchas", "known issues", "issues", "warnings", "caveats", "pitfalls", "lessons learned", "risks", "problems"),
+    "Next action": ("next action", "next actions", "next step", "next steps", "next", "immediate next steps", "recommended next steps"),
+    "Artifacts": ("artifacts", "files changed", "files modified", "changed files", "files", "modified files", "files touched"),
+    "Verification": ("verification", "tests", "testing", "test results", "how to verify", "validation", "checks"),
+}  # fmt: skip
+
+
+def canonical(title: str) -> str | None:
+    key = normalise(title)
+    for name, names in SYNONYMS.items():
+        if key in names:
+            return name
+    return None
+
+
+def sections_of(doc: Document) -> dict[str, Section]:
+    """The handoff's sections by canonical name; the first heading of each kind wins."""
+    found: dict[str, Section] = {}
+    for section in doc.sections:
+        name = canonical(section.title)
+        if name is not None and name not in found:
+            found[name] = section
+    return found
+
+
+def order_key(path: str) -> tuple:
+    """Sorts handoff file names by when they were written: numbers by value, so that
+    `2026-11-22-x-10.md` follows `2026-11-22-x-2.md`, and `2026-11-22-x.md` comes first of its
+    day (a second handoff the same day is `<date>T<hhmmss>-<id>.md` or `<date>-<id>-2.md`)."""
+    stem = path.rsplit("/", 1)[-1].removesuffix(".md")
+    return tuple(
+        (0, int(part)) if part.isdigit() else (1, part) for part in re.split(r"(\d+)", stem) if part
+    )
+
+
+def latest_by_task(handoffs: list[Handoff]) -> dict[str, Handoff]:
+    """Each task's latest handoff."""
+    latest: dict[str, Handoff] = {}
+    for handoff in sorted(handoffs, key=lambda h: order_key(h.path)):
+        latest[handoff.task] = handoff
+    return latest
+
+
+# What `handoff new` writes under each heading it cannot fill from git: left as is, it is
+# flagged as unfilled.
+PROMPTS: dict[str, str] = {
+    "Summary": "Two or three sentences: what this session did and where it stopped.",
+    "Completed": "Each item concrete: the file, function or command, and what it does now.",
+    "Remaining": 'Each item actionable, or "None" when the task is done.',
+    "Decisions": "Each decision with its rationale.",
+    "Gotchas": 'Traps the next session should know about, or "None".',
+    "Next action": "The one thing the next session does first.",
+}

@@ -1,0 +1,363 @@
+"""What a handoff's text says, whatever the repository holds: its sections and whether each is
+filled, vague wording, the paths it names and lists under Artifacts. Working that out (Markdown
+structure above all) is the slow part of a check, so it is done once per content and kept in
+.agents/.cache/; handoffcheck holds the reading against git and the disk."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import NamedTuple
+
+from agentmd.errors import Problem
+from agentmd.files import cachefile, textfile
+from agentmd.files.document import Document
+from agentmd.handoffs.names import PROMPTS, SECTIONS, sections_of
+from agentmd.workspace.records import HANDOFF_STATUSES
+
+READINGS = ".cache/handoff-readings.json"  # under .agents/
+READING_FORMAT = 1  # bump when what a reading holds, or how it is found, changes
+MAX_SUMMARY_SENTENCES = 4
+NONE_RE = re.compile(r"(?:none|n/?a|nothing|-|nil)\.?\Z", re.I)
+NONE_ALLOWED = ("Gotchas",)  # and Remaining when the handoff's status is done
+VAGUE_RE = re.compile(
+    r"\b(?:some (?:issues|problems|changes|fixes|stuff|tweaks)|various (?:fixes|changes|issues|improvements|things)"
+    r"|misc(?:ellaneous)? (?:fixes|changes)|minor (?:fixes|changes|tweaks)|small fixes|a few (?:things|fixes|changes)"
+    r"|etc\b\.?|and so on|and more|should (?:work|be fine|be ok)|probably works|seems to work"
+    r"|as discussed|as mentioned(?: earlier| before)?|tbd|fixed (?:bugs|stuff|things)|stuff)(?![\w-])",
+    re.I,
+)
+CODE_SPAN_RE = re.compile(r"(`+)(.+?)\1")
+FENCE_RE = re.compile(r"[ ]{0,3}(`{3,}|~{3,})")
+ITEM_RE = re.compile(r"\s*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s+)?(.*)")
+ABBREVIATIONS_RE = re.compile(r"\b(?:e\.g|i\.e|etc|vs|cf)\.", re.I)
+SENTENCE_END_RE = re.compile(r"[.!?](?=\s|\Z)")
+PATH_RE = re.compile(r"[\w.\-/]+")
+EXTENSIONS = frozenset(
+    "py pyi ts tsx js jsx mjs cjs md mdx toml json jsonc yaml yml txt cfg ini sh bash zsh rs go java kt "
+    "c h cc cpp hpp cs rb php swift sql html css scss vue svelte lock env xml csv proto tf mdc".split()
+)
+
+
+class Reading(NamedTuple):
+    """What a handoff's text says; `Readings` keeps it by content between runs."""
+
+    problems: tuple[Problem, ...]  # completeness and wording
+    artifacts_none: int  # line of an Artifacts section that says "None" (true only if the diff is empty), else 0
+    artifacts_line: int  # line of the Artifacts heading, 0 without one
+    artifacts: tuple[tuple[int, str], ...]  # (line, path) of each entry under Artifacts
+    named: tuple[tuple[str, int, int], ...]  # (path, line, col) of each path it names
+
+
+def read_handoff(doc: Document, lenient: bool) -> Reading:
+    severity = "warning" if lenient else "error"
+    problems: list[Problem] = []
+
+    def add(line: int, col: int, code: str, message: str, hint: str = "", level: str = "") -> None:
+        problems.append(Problem(doc.display, line, col, code, message, hint, level or severity))
+
+    if not lenient:
+        _front_matter(doc, add)
+    found = sections_of(doc)
+    lines = list(_body_lines(doc))
+    status = str(doc.fields.get("status") or "").strip().lower()
+    artifacts_none = _completeness(doc, found, status, add, lenient)
+    _vague(lines, add)
+    artifacts = artifact_items(lines, found["Artifacts"]) if "Artifacts" in found else []
+    named = [] if lenient else _named_paths(lines, found, artifacts)
+    artifacts_line = found["Artifacts"].line if "Artifacts" in found else 0
+    return Reading(tuple(problems), artifacts_none, artifacts_line, tuple(artifacts), tuple(named))
+
+
+class Readings:
+    """Readings of handoffs by content (text, path and mode), kept in .agents/.cache/ between
+    runs when `path` is given: a cache, so losing it costs time, never a finding."""
+
+    def __init__(self, path: Path | None):
+        self.path = path
+        self._entries: dict[str, list] | None = None
+        self._used: dict[str, list] = {}
+
+    def get(self, doc: Document, lenient: bool) -> Reading:
+        digest = textfile.digest(doc.text)
+        reading = self.recall(doc.display, digest, lenient)
+        if reading is None:
+            reading = read_handoff(doc, lenient)
+            self._used[_key(doc.display, digest, lenient)] = _encode(reading)
+        return reading
+
+    def recall(self, display: str, digest: str, lenient: bool = False) -> Reading | None:
+        """The reading of the text with this digest at this path, if one was kept."""
+        if self._entries is None:
+            self._entries = cachefile.load(self.path, READING_FORMAT) if self.path else {}
+        key = _key(display, digest, lenient)
+        hit = self._entries.get(key)
+        if hit is None:
+            return None
+        try:
+            reading = _decode(display, hit)
+        except (TypeError, ValueError):
+            return None
+        self._used[key] = hit
+        return reading
+
+    def save(self, *, prune: bool = False) -> None:
+        """Keep what this run read for the next; `prune` when this run read every handoff there
+        is, so that readings of old contents go."""
+        if self.path is None or self._entries is None:
+            return
+        if not prune and self._used.keys() <= self._entries.keys():
+            return
+        kept = {} if prune else dict(self._entries)
+        kept.update(self._used)
+        cachefile.save(self.path, READING_FORMAT, kept)
+
+
+def _key(display: str, digest: str, lenient: bool) -> str:
+    return f"{int(lenient)} {digest} {display}"
+
+
+def _encode(reading: Reading) -> list:
+    problems = [[p.line, p.col, p.code, p.message, p.hint, p.severity] for p in reading.problems]
+    return [
+        problems,
+        reading.artifacts_none,
+        reading.artifacts_line,
+        reading.artifacts,
+        reading.named,
+    ]
+
+
+def _decode(display: str, data: list) -> Reading:
+    problems, artifacts_none, artifacts_line, artifacts, named = data
+    return Reading(
+        tuple(Problem(display, *p) for p in problems),
+        int(artifacts_none),
+        int(artifacts_line),
+        tuple((int(line), str(path)) for line, path in artifacts),
+        tuple((str(path), int(line), int(col)) for path, line, col in named),
+    )
+
+
+def _front_matter(doc: Document, add) -> None:
+    if doc.fm is None:
+        add(
+            1,
+            1,
+            "handoff-frontmatter-missing",
+            "the handoff has no front matter",
+            "start it with '---', 'task: ID', 'status: done|partial|blocked|failed', 'base: COMMIT', '---'",
+        )
+        return
+    fields = doc.fields
+    if not str(fields.get("task") or "").strip():
+        add(
+            doc.line_of("task"),
+            1,
+            "handoff-task-missing",
+            "the handoff names no task",
+            "add 'task: ID'",
+        )
+    status = str(fields.get("status") or "").strip()
+    if status.lower() not in HANDOFF_STATUSES:
+        what = (
+            f"status '{status}' is not one of"
+            if status
+            else "the handoff has no status: use one of"
+        )
+        add(
+            doc.line_of("status"),
+            1,
+            "handoff-status",
+            f"{what} {', '.join(HANDOFF_STATUSES)}",
+            "status says how the session ended",
+        )
+    if not str(fields.get("base") or "").strip():
+        add(
+            doc.line_of("base"),
+            1,
+            "handoff-base-missing",
+            "no base commit: Artifacts cannot be compared with the diff, and named paths that are "
+            "missing cannot be told from deleted ones",
+            "add 'base: COMMIT', the commit the session started from (the task's base)",
+            "warning",
+        )
+
+
+def _completeness(doc, found, status, add, lenient) -> int:
+    """Adds what is missing, empty or unfilled; returns the line of an Artifacts section that
+    says "None", which only the diff can tell true or not (0 when there is none)."""
+    artifacts_none = 0
+    missing = [name for name in SECTIONS if name not in found]
+    if lenient and len(missing) == len(SECTIONS):
+        add(
+            doc.body_line,
+            1,
+            "handoff-no-sections",
+            "no handoff sections found (Summary, Completed, Next action, ...)",
+            "a handoff has the sections of the template: agentmd handoff new writes one",
+        )
+        return 0
+    for name in missing:
+        add(
+            doc.body_line,
+            1,
+            "handoff-section-missing",
+            f"section '{name}' is missing",
+            f"add '## {name}'"
+            + (f": {PROMPTS[name][0].lower()}{PROMPTS[name][1:]}" if name in PROMPTS else ""),
+        )
+    for name, section in found.items():
+        text = re.sub(r"<!--.*?-->", "", section.full, flags=re.S).strip()
+        if not text:
+            add(
+                section.line,
+                1,
+                "handoff-section-empty",
+                f"section '{name}' is empty",
+                PROMPTS.get(name, "fill it"),
+            )
+        elif name in PROMPTS and text == PROMPTS[name]:
+            add(
+                section.line + 1,
+                1,
+                "handoff-section-unfilled",
+                f"section '{name}' still holds the template's prompt",
+                PROMPTS[name],
+            )
+        elif NONE_RE.match(text):
+            if name == "Artifacts":
+                artifacts_none = section.line
+            elif not (name in NONE_ALLOWED or (name == "Remaining" and status == "done")):
+                why = "while the status is not done" if name == "Remaining" else "here"
+                add(
+                    section.line,
+                    1,
+                    "handoff-none",
+                    f"'None' is not a true answer for '{name}' {why}",
+                    _NONE_HINTS.get(name, "say what happened, concretely"),
+                )
+    summary = found.get("Summary")
+    if summary is not None:
+        plain = ABBREVIATIONS_RE.sub("", CODE_SPAN_RE.sub("code", summary.full))
+        count = len(SENTENCE_END_RE.findall(plain))
+        if count > MAX_SUMMARY_SENTENCES:
+            add(
+                summary.line,
+                1,
+                "handoff-summary-long",
+                f"the summary has {count} sentences; at most {MAX_SUMMARY_SENTENCES} keep it a summary",
+                "move details to Completed, Decisions or Gotchas",
+            )
+    return artifacts_none
+
+
+def none_artifacts(line: int) -> tuple[int, int, str, str, str]:
+    return (
+        line,
+        1,
+        "handoff-none",
+        "'None' is not a true answer for 'Artifacts' here",
+        _NONE_HINTS["Artifacts"],
+    )
+
+
+_NONE_HINTS = {
+    "Remaining": "list what is left, each item actionable; 'None' only when the status is done",
+    "Decisions": "write the decisions taken and why; choosing the obvious path is a decision too",
+    "Artifacts": "list the files the diff changed ('None' only when it changed nothing)",
+    "Next action": "name the one thing the next session does first",
+    "Verification": "list the commands run and their results",
+}
+
+
+def _body_lines(doc: Document):
+    """(file line, text with code spans blanked, code spans) for each line outside fenced code."""
+    fence = ""
+    for offset, line in enumerate(doc.body.split("\n")):
+        match = FENCE_RE.match(line)
+        if match:
+            marker = match.group(1)
+            if not fence:
+                fence = marker
+            elif marker[0] == fence[0] and len(marker) >= len(fence):
+                fence = ""
+            continue
+        if fence:
+            continue
+        spans = [(m.start(2), m.group(2)) for m in CODE_SPAN_RE.finditer(line)]
+        blanked = CODE_SPAN_RE.sub(lambda m: " " * len(m.group(0)), line)
+        yield doc.body_line + offset, blanked, spans
+
+
+def _vague(lines, add) -> None:
+    for line_no, text, _ in lines:
+        if text.lstrip().startswith("#"):
+            continue
+        for match in VAGUE_RE.finditer(text):
+            add(
+                line_no,
+                match.start() + 1,
+                "handoff-vague",
+                f"vague: '{match.group(0)}'",
+                "name the file, function, command or error instead",
+            )
+
+
+def path_like(token: str) -> str | None:
+    """The repository path a token names, if it looks like one."""
+    token = token.strip().strip("'\"()[]<>,;")
+    token = re.sub(r"(?::\d+(?::\d+)?|#L\d+\S*)\Z", "", token).rstrip(":.")
+    if token.startswith("./"):
+        token = token[2:]
+    if (
+        not token
+        or "://" in token
+        or token.startswith(("-", "/", "~", "$", "@", "."))
+        and not token.startswith(".agents/")
+    ):
+        return None
+    if not PATH_RE.fullmatch(token) or not re.search(r"[A-Za-z]", token):
+        return None
+    if "/" in token:
+        return token if all(part for part in token.rstrip("/").split("/")) else None
+    stem, dot, ext = token.rpartition(".")
+    return token if dot and stem and ext.lower() in EXTENSIONS else None
+
+
+def artifact_items(lines, section) -> list[tuple[int, str]]:
+    """(line, path) for each entry under Artifacts: its first code span, else its first word;
+    `lines` are the handoff's `_body_lines`."""
+    items = []
+    for line_no, text, spans in lines:
+        stripped = text.strip()
+        if not section.line < line_no < section.end_line or stripped.startswith("#"):
+            continue
+        if spans:
+            candidate = path_like(spans[0][1])
+        else:
+            match = ITEM_RE.match(text)
+            words = (match.group(1) if match else stripped).split()
+            candidate = path_like(words[0]) if words else None
+        if candidate:
+            items.append((line_no, candidate))
+    return items
+
+
+def _named_paths(lines, found, artifacts) -> list[tuple[str, int, int]]:
+    """(path, line, col) of each path named in code spans or under Artifacts, first mention
+    only; Remaining and Next action are left out: they name files the work has still to create."""
+    named: dict[str, tuple[int, int]] = {}
+    future = [found[name] for name in ("Remaining", "Next action") if name in found]
+    for line_no, _, spans in lines:
+        if any(section.line <= line_no < section.end_line for section in future):
+            continue
+        for start, span in spans:
+            tokens = [span] if " " not in span.strip() else [t for t in span.split() if "/" in t]
+            for token in tokens:
+                path = path_like(token)
+                if path and path not in named:
+                    named[path] = (line_no, start + 1)
+    for line_no, path in artifacts:
+        named.setdefault(path, (line_no, 1))
+    return [(path, line, col) for path, (line, col) in named.items()]

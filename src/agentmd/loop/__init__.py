@@ -1,0 +1,1 @@
+"""The loop (`agentmd run`): the cycle, its gate, launching workers, their run records."""

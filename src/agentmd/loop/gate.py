@@ -1,0 +1,137 @@
+"""What the loop checks: the whole plan before each cycle (issue 3's `check`), and a task's
+branch in review (scope, verify commands, handoff, and the model's review when asked)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from agentmd import AGENTS_DIR, git, worktrees
+from agentmd.errors import AgentmdError, LocatedError, Problem
+from agentmd.files import globs
+from agentmd.handoffs.names import order_key
+from agentmd.workspace.folder import Workspace
+from agentmd.workspace.records import Task
+
+# Paths under .agents/ a worker may add on its branch: its handoff and memory notes.
+WORKER_MAY_WRITE = (f"{AGENTS_DIR}/handoffs/", f"{AGENTS_DIR}/memory/")
+
+
+def plan_problems(ws: Workspace) -> list[Problem]:
+    """Errors `agentmd check` reports for the whole plan (warnings, such as stale claims, are
+    the loop's to handle)."""
+    from agentmd.checks.passes import check_workspace
+    from agentmd.prompt.tokens import ESTIMATE
+
+    errors = [p for p in check_workspace(ws, ESTIMATE).problems if p.severity == "error"]
+    # A task in review keeps its handoff on its branch until the loop merges it; the review
+    # step checks it there, so check's "no handoff" for such a task is not a broken plan.
+    excused = {
+        ws.display(t.path)
+        for t in ws.tasks.values()
+        if t.status == "review" and worktrees.find(ws, t.id) is not None
+    }
+    return [
+        p
+        for p in errors
+        if not (p.path in excused and p.code in ("handoff-missing", "handoff-invalid"))
+    ]
+
+
+def scope_drift(tree: Path, base: str, outputs: tuple[str, ...]) -> list[str]:
+    """Files the branch changed since `base` that are outside the task's outputs."""
+    changed = git.split_z(
+        git.out(["diff", "--name-only", "--no-renames", "-z", base, "HEAD", "--"], tree)
+    )
+    return [
+        path
+        for path in changed
+        if not path.startswith(WORKER_MAY_WRITE)
+        and not any(globs.matches(path, g) for g in outputs)
+    ]
+
+
+def review_problems(
+    ws: Workspace, task: Task, tree: worktrees.Worktree | None, *, with_model: bool
+) -> list[str]:
+    """Every problem with the task's work, one line each (a Problem rendered keeps its hint);
+    in its worktree when it has one, else in the repository itself."""
+    from agentmd.handoffs.judge import check_handoff_file, task_handoff_problems
+    from agentmd.tasks.verification import run_verify
+
+    where = Workspace(tree.path) if tree else ws
+    problems: list[str] = []
+    if tree and task.base:
+        drift = scope_drift(tree.path, task.base, task.outputs)
+        if drift:
+            allowed = ", ".join(task.outputs) or "none declared"
+            problems.append(
+                f"scope drift: changed {', '.join(drift)} outside its outputs ({allowed})"
+            )
+    outcome = run_verify(where, task, record=False)
+    problems += [f"verify: {line}" for line in outcome.problems()]
+    written = handoff_written(tree.path, task) if tree and task.base else None
+    found = check_handoff_file(where, written) if written else task_handoff_problems(where, task)
+    problems += [p.render() for p in found if p.severity == "error"]
+    if with_model:
+        problems += [f"review: {line}" for line in model_review(ws, task, where)]
+    return problems
+
+
+def model_review(ws: Workspace, task: Task, where: Workspace) -> list[str]:
+    """The model's blocking findings on the task's work in `where`, recorded in `ws` (a worktree
+    is removed once its task is done). When the review cannot be done, a LocatedError at the
+    task: the loop stops there and the task stays in review for the next run."""
+    from agentmd.api.review import review_for_loop  # the Anthropic API: only with --review
+
+    try:
+        return review_for_loop(where, task, records=ws)
+    except LocatedError:
+        raise  # already located: a bad model setting in plan.md
+    except AgentmdError as exc:
+        again = "the task stays in review: start the loop again once it can be done, or without --review"
+        raise LocatedError(
+            Problem(
+                ws.display(task.path),
+                task.record.line("status"),
+                1,
+                "review-unavailable",
+                f"the model's review of '{task.id}' cannot be done: {exc.message}",
+                f"{exc.hint}; {again}" if exc.hint else again,
+            )
+        ) from None
+
+
+def handoff_written(tree: Path, task: Task) -> str | None:
+    """The handoff for `task` this branch added (the newest by name), relative to .agents/:
+    the one this attempt wrote, even when an older one sorts after it."""
+    added = git.split_z(
+        git.out(
+            [
+                "diff",
+                "--name-only",
+                "--diff-filter=A",
+                "-z",
+                task.base,
+                "HEAD",
+                "--",
+                f"{AGENTS_DIR}/handoffs/",
+            ],
+            tree,
+        )
+    )
+    mine = [
+        path[len(AGENTS_DIR) + 1 :]
+        for path in added
+        if path.endswith(".md") and _handoff_task(tree / path) == task.id
+    ]
+    return max(mine, key=order_key) if mine else None
+
+
+def _handoff_task(path: Path) -> str:
+    from agentmd.errors import LocatedError
+    from agentmd.files import document
+
+    try:
+        return str(document.read(path, str(path)).fields.get("task") or "")
+    except LocatedError:
+        return ""

@@ -1,0 +1,1 @@
+"""The prompt compiler, token counting and the budgeted diff."""

@@ -1,0 +1,1 @@
+"""Tasks: the graph, their lifecycle and claims, leases, parallel picks, verify runs."""

@@ -1,0 +1,156 @@
+"""The task graph: which tasks are ready, in what order, what blocks the rest, and cycles."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from agentmd.workspace.records import PRIORITIES, Task
+
+PRIORITY_RANK = {name: rank for rank, name in enumerate(PRIORITIES)}
+
+
+@dataclass(frozen=True)
+class Candidate:
+    task: Task
+    unblocks: int  # tasks not yet done that wait on it, directly or transitively
+
+    def reason(self) -> str:
+        parts = [f"priority {self.task.priority}", f"unblocks {self.unblocks}"]
+        parts.append(f"created {self.task.created}" if self.task.created else "no created date")
+        return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class Plan:
+    ready: list[Candidate]  # in the order `next` takes them
+    blocked: dict[str, list[str]]  # todo task id -> why it is not ready
+    cycles: list[list[str]]
+
+
+def blockers(task: Task, tasks: dict[str, Task]) -> list[str]:
+    """Why a todo task is not ready; empty when it is. Fails closed on what it cannot know."""
+    if task.broken:
+        return ["its file cannot be read"]
+    reasons = []
+    for dep in task.depends_on:
+        other = tasks.get(dep)
+        if other is None:
+            reasons.append(f"depends on unknown task '{dep}'")
+        elif other.broken:
+            reasons.append(f"depends on '{dep}', whose file cannot be read")
+        elif other.status != "done":
+            reasons.append(f"depends on '{dep}' ({other.status})")
+    return reasons
+
+
+def analyse(tasks: dict[str, Task]) -> Plan:
+    ready_tasks, blocked = [], {}
+    for task in tasks.values():
+        if task.status != "todo" and not task.broken:
+            continue
+        reasons = blockers(task, tasks)
+        if reasons:
+            blocked[task.id] = reasons
+        else:
+            ready_tasks.append(task)
+    counts = unblock_counts(tasks)
+    ready = [Candidate(task, counts.get(task.id, 0)) for task in ready_tasks]
+    ready.sort(key=order_key)
+    return Plan(ready, blocked, find_cycles(tasks))
+
+
+def order_key(candidate: Candidate) -> tuple:
+    task = candidate.task
+    return (
+        PRIORITY_RANK.get(task.priority, 1),
+        -candidate.unblocks,
+        task.created == "",
+        task.created,
+        task.id,
+    )
+
+
+def unblock_counts(tasks: dict[str, Task]) -> dict[str, int]:
+    """For each task, how many unfinished tasks depend on it transitively.
+
+    Bitsets (Python ints) over a reverse topological order keep this near-linear for 10,000
+    tasks; tasks on a cycle count what can be reached before the cycle.
+    """
+    ids = [tid for tid, task in tasks.items() if task.status != "done"]
+    bit = {tid: 1 << n for n, tid in enumerate(ids)}
+    deps = {tid: [d for d in set(tasks[tid].depends_on) if d in bit] for tid in ids}
+    dependents: dict[str, list[str]] = {tid: [] for tid in ids}
+    pending = dict.fromkeys(ids, 0)  # dependents not yet computed
+    for tid, parents in deps.items():
+        for dep in parents:
+            dependents[dep].append(tid)
+            pending[dep] += 1
+    reach: dict[str, int] = {}
+    stack = [tid for tid in ids if pending[tid] == 0]
+    while stack:
+        tid = stack.pop()
+        mask = 0
+        for child in dependents[tid]:
+            mask |= reach[child] | bit[child]
+        reach[tid] = mask
+        for dep in deps[tid]:
+            pending[dep] -= 1
+            if pending[dep] == 0:
+                stack.append(dep)
+    return {tid: mask.bit_count() for tid, mask in reach.items()}
+
+
+def find_cycles(tasks: dict[str, Task]) -> list[list[str]]:
+    """Each dependency cycle once, as the ids around it (Tarjan's SCC, iteratively)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on_stack: set[str] = set()
+    stack: list[str] = []
+    cycles: list[list[str]] = []
+    counter = 0
+    for root in sorted(tasks):
+        if root in index:
+            continue
+        work = [(root, iter(sorted(d for d in tasks[root].depends_on if d in tasks)))]
+        index[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, children = work[-1]
+            advanced = False
+            for child in children:
+                if child not in index:
+                    index[child] = low[child] = counter
+                    counter += 1
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append(
+                        (child, iter(sorted(d for d in tasks[child].depends_on if d in tasks)))
+                    )
+                    advanced = True
+                    break
+                if child in on_stack:
+                    low[node] = min(low[node], index[child])
+            if advanced:
+                continue
+            work.pop()
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+            if low[node] == index[node]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                if len(component) > 1 or node in tasks[node].depends_on:
+                    cycles.append(_rotate(component[::-1]))
+    return sorted(cycles)
+
+
+def _rotate(cycle: list[str]) -> list[str]:
+    first = cycle.index(min(cycle))
+    return cycle[first:] + cycle[:first]

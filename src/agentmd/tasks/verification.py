@@ -1,0 +1,138 @@
+"""Running a task's verify commands at the repository root and recording the outcome in the task."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from dataclasses import dataclass
+
+from agentmd import git
+from agentmd.workspace.folder import Workspace
+from agentmd.workspace.records import Task
+
+DEFAULT_TIMEOUT = 600  # seconds per command; plan.md's `verify_timeout` changes it
+TIMEOUT_EXIT = 124  # what timeout(1) reports, so a timed-out command reads as one
+TAIL_LINES = 20
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    command: str
+    exit_code: int
+    tail: str  # the last lines of its output (stdout and stderr together)
+    timed_out: bool = False
+
+    def as_dict(self) -> dict:
+        return {
+            "command": self.command,
+            "exit": self.exit_code,
+            "tail": self.tail,
+            "timed_out": self.timed_out,
+        }
+
+
+@dataclass(frozen=True)
+class VerifyOutcome:
+    task: str
+    commit: str | None  # HEAD when the commands ran
+    at: str  # when, as the task records it
+    results: tuple[CommandResult, ...]
+
+    @property
+    def passed(self) -> bool:
+        return all(result.exit_code == 0 for result in self.results)
+
+    def problems(self) -> list[str]:
+        """One line per failed command, for a human or for the task's ## Attempts."""
+        lines = []
+        for result in self.results:
+            if result.exit_code == 0:
+                continue
+            how = (
+                f"timed out (exit {result.exit_code})"
+                if result.timed_out
+                else f"exited {result.exit_code}"
+            )
+            last = result.tail.strip().splitlines()[-1:] if result.tail.strip() else []
+            lines.append(f"`{result.command}` {how}" + (f": {last[0].strip()}" if last else ""))
+        return lines
+
+    def as_dict(self) -> dict:
+        return {
+            "task": self.task,
+            "passed": self.passed,
+            "commit": self.commit,
+            "at": self.at,
+            "results": [result.as_dict() for result in self.results],
+        }
+
+
+def timeout_of(ws: Workspace) -> float:
+    value = ws.settings.raw.get("verify_timeout", DEFAULT_TIMEOUT)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        return DEFAULT_TIMEOUT
+    return float(value)
+
+
+def run_command(command: str, cwd, timeout: float) -> CommandResult:
+    # The commands are the task's own shell lines; git variables of a calling hook must not leak.
+    env = {k: v for k, v in os.environ.items() if k not in git._MISLEADING}
+    try:
+        proc = subprocess.run(
+            command,
+            shell=True,
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            timeout=timeout,
+            check=False,
+        )
+        output, code, timed_out = proc.stdout, proc.returncode, False
+    except subprocess.TimeoutExpired as exc:
+        output, code, timed_out = exc.stdout or b"", TIMEOUT_EXIT, True
+    text = output.decode("utf-8", "replace") if isinstance(output, bytes) else output
+    tail = "\n".join(text.rstrip("\n").splitlines()[-TAIL_LINES:])
+    if timed_out:
+        tail = (tail + "\n" if tail else "") + f"(stopped after {timeout:g} s)"
+    return CommandResult(command, code, tail, timed_out)
+
+
+def run_verify(ws: Workspace, task: Task, *, record: bool = True) -> VerifyOutcome:
+    """Run every verify command (all of them, not up to the first failure) and record it."""
+    from agentmd.tasks.lifecycle import stamp  # lifecycle's gate imports this module
+
+    commit = git.head(ws.root)
+    at = stamp()
+    timeout = timeout_of(ws)
+    results = tuple(run_command(command, ws.root, timeout) for command in task.verify)
+    outcome = VerifyOutcome(task.id, commit, at, results)
+    if record:
+        with ws.lock():
+            editor = ws.edit(task.path)
+            editor.set("verified_commit", commit or "")
+            editor.set("verified_at", at)
+            editor.set_list("verify_exit", [result.exit_code for result in results])
+            ws.save(task.path, editor.text)
+        ws.refresh()
+    return outcome
+
+
+def recorded_pass(ws: Workspace, task: Task) -> str | None:
+    """Why the recorded verification does not count for HEAD now; None when it does."""
+    if not task.verify:
+        return None
+    fields = task.record.fields
+    commit, exits = fields.get("verified_commit"), fields.get("verify_exit")
+    head = git.head(ws.root)
+    if not fields.get("verified_at") or not isinstance(exits, list):
+        return f"its verify commands have not been run: run 'agentmd verify {task.id}'"
+    if head and str(commit or "") != head:
+        return (
+            f"its verify commands ran at {str(commit or 'no commit')[:12]}, not at HEAD {head[:12]}: "
+            f"run 'agentmd verify {task.id}' again"
+        )
+    if len(exits) != len(task.verify) or any(code != 0 for code in exits):
+        return f"its verify commands failed (exit codes {exits}): fix them and run 'agentmd verify {task.id}'"
+    return None

@@ -1,0 +1,1 @@
+"""The .agents/ folder: finding it, its index and caches, typed records, scaffolding."""

@@ -1,0 +1,497 @@
+"""The .agents/ folder: find it, index its files (cached by mtime, size and inode), lock it,
+and save edits to it."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import gc
+import hashlib
+import json
+import os
+import time
+from collections.abc import Iterator
+from functools import cached_property
+from pathlib import Path
+from stat import S_ISREG
+from typing import TYPE_CHECKING, NamedTuple
+
+from agentmd import AGENTS_DIR, __version__
+from agentmd.errors import AgentmdError, LocatedError, Problem
+from agentmd.files import cachefile, textfile
+from agentmd.workspace.records import TASK_GOAL_PROMPT, Handoff, Note, Record, Settings, Task
+
+if TYPE_CHECKING:
+    from agentmd.files.document import Document
+    from agentmd.files.edit import Editor
+
+# The parser and editor are imported where they are used: a run whose output is remembered
+# (memo.py) needs neither, and start-up time is what a commit hook pays on every commit.
+
+CACHE_DIR = ".cache"
+INDEX_FILE = "index.json"
+LOCK_FILE = "lock"
+FOLDERS = {
+    "tasks": "tasks",
+    "handoffs": "handoffs",
+    "decisions": "memory/decisions",
+    "gotchas": "memory/gotchas",
+    "rules": "rules",
+}
+CACHE_FORMAT = f"agentmd {__version__} index 4"
+REWRITE_AFTER = 32  # files parsed again (or gone) before the index cache is rewritten
+RACY_NS = 2_000_000_000
+
+
+class NotAWorkspace(AgentmdError):
+    pass
+
+
+class Index(NamedTuple):
+    plan: Record | None
+    groups: dict[str, list[Record]]  # folder name -> records, sorted by path
+
+    @property
+    def problems(self) -> list[Problem]:
+        records = [self.plan] if self.plan else []
+        for group in self.groups.values():
+            records.extend(group)
+        return [r.problem for r in records if r and r.problem is not None]
+
+
+class Workspace:
+    def __init__(self, root: Path):
+        self.root = root  # the repository root: the folder that holds .agents/
+        self.agents = root / AGENTS_DIR
+        # What this process last read of each file, for the next `refresh` (see load_index).
+        self._known: dict[str, tuple[tuple, Record]] = {}
+        self._known_at = 0
+        self._unsaved = 0  # files parsed since the index cache was last written
+        # checks.check_workspace's findings per task file, for a process that checks again
+        self.task_findings: dict[str, tuple] = {}
+        self.task_findings_context: tuple | None = None
+
+    @classmethod
+    def find(cls, start: Path) -> Workspace:
+        """The nearest folder at or above `start` that holds .agents/ (as git finds .git)."""
+        start = start.resolve()
+        for folder in (start, *start.parents):
+            if (folder / AGENTS_DIR).is_dir():
+                return cls(folder)
+        raise NotAWorkspace(
+            f"no {AGENTS_DIR}/ folder in {start} or above it", "run 'agentmd init' to create one"
+        )
+
+    def display(self, rel: str) -> str:
+        return f"{AGENTS_DIR}/{rel}"
+
+    # -- reading -----------------------------------------------------------------------------
+
+    @cached_property
+    def scanned(self) -> list[Entry]:
+        return scan(self)
+
+    @cached_property
+    def index(self) -> Index:
+        with _no_gc():
+            return load_index(self)
+
+    def refresh(self) -> None:
+        for name in (
+            "scanned",
+            "index",
+            "settings",
+            "tasks",
+            "handoffs",
+            "latest_handoffs",
+            "decisions",
+            "gotchas",
+            "rules",
+        ):
+            self.__dict__.pop(name, None)
+
+    @cached_property
+    def settings(self) -> Settings:
+        plan = self.index.plan
+        return Settings.from_fields(plan.fields if plan and not plan.problem else {})
+
+    @cached_property
+    def tasks(self) -> dict[str, Task]:
+        records = self.index.groups["tasks"]
+        with _no_gc():
+            return {r.stem: Task.from_record(r) for r in records}
+
+    @cached_property
+    def handoffs(self) -> list[Handoff]:
+        return [Handoff.from_record(r) for r in self.index.groups["handoffs"] if not r.problem]
+
+    @cached_property
+    def latest_handoffs(self) -> dict[str, Handoff]:
+        """Each task's latest handoff (by file name: see handoff.order_key)."""
+        from agentmd.handoffs.names import latest_by_task
+
+        return latest_by_task(self.handoffs)
+
+    @cached_property
+    def decisions(self) -> list[Note]:
+        return [
+            Note.from_record("decision", r) for r in self.index.groups["decisions"] if not r.problem
+        ]
+
+    @cached_property
+    def gotchas(self) -> list[Note]:
+        return [
+            Note.from_record("gotcha", r) for r in self.index.groups["gotchas"] if not r.problem
+        ]
+
+    @cached_property
+    def rules(self) -> list[Note]:
+        return [Note.from_record("rule", r) for r in self.index.groups["rules"] if not r.problem]
+
+    @property
+    def problems(self) -> list[Problem]:
+        return self.index.problems
+
+    def read(self, rel: str) -> Document:
+        """A file under .agents/, read now and whole (for its body or for an edit)."""
+        from agentmd.files import document
+
+        return document.read(self.agents / rel, self.display(rel))
+
+    def task(self, task_id: str) -> Task:
+        check_id(task_id)
+        task = self.tasks.get(task_id)
+        if task is None:
+            raise AgentmdError(
+                f"no task '{task_id}' in {self.display('tasks/')}",
+                "'agentmd list' shows the tasks there are",
+            )
+        return task
+
+    def readable_task(self, task_id: str) -> Task:
+        """The task a user named, or its file's located problem when that file cannot be read:
+        a task whose fields are unknown is neither acted on nor shown as a todo."""
+        task = self.task(task_id)
+        if task.broken and task.record.problem is not None:
+            raise LocatedError(task.record.problem)
+        return task
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def edit(self, rel: str) -> Editor:
+        from agentmd.files.edit import Editor
+
+        doc = self.read(rel)
+        if doc.fm is None:
+            raise LocatedError(
+                Problem(doc.display, 1, 1, "frontmatter-missing", "has no front matter to edit")
+            )
+        return Editor(doc.text, doc.display)
+
+    def save(self, rel: str, text: str) -> None:
+        textfile.atomic_write(self.agents / rel, text)
+
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[None]:
+        """An exclusive lock on the workspace; the kernel drops it when its process dies."""
+        folder = self.agents / CACHE_DIR
+        folder.mkdir(parents=True, exist_ok=True)
+        fd = os.open(folder / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o666)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)
+
+
+@contextlib.contextmanager
+def _no_gc() -> Iterator[None]:
+    """Building 10,000 records makes no cycles; the cyclic collector would only walk them, while
+    they are built and again in the next full collection, so they are frozen out of its sight
+    (reference counting still frees them)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()
+
+
+def check_id(task_id: str) -> str:
+    """A task id is a file stem: no path separators, no leading dot, nothing hostile."""
+    if (
+        not task_id
+        or task_id != task_id.strip()
+        or any(ch in task_id for ch in "/\\\0:")
+        or task_id.startswith(".")
+        or len(task_id) > 200
+    ):
+        raise AgentmdError(
+            f"'{task_id}' is not a valid task id",
+            "ids are file names: letters, digits, '-', '_' and '.', not starting with '.'",
+        )
+    return task_id
+
+
+# -- the index -------------------------------------------------------------------------------
+
+
+class Entry(NamedTuple):
+    """One file found under .agents/: its stat key, or the problem that stops reading it."""
+
+    rel: str
+    path: str
+    key: tuple[int, int, int] | None  # mtime_ns, size, inode
+    problem: Record | None
+
+
+def scan(ws: Workspace) -> list[Entry]:
+    """Every file the index reads, with its stat key; cheap (no file is opened)."""
+    entries = []
+    plan = ws.agents / "plan.md"
+    try:
+        st = plan.stat()
+        if not S_ISREG(st.st_mode):
+            entries.append(
+                Entry(
+                    "plan.md",
+                    str(plan),
+                    None,
+                    _broken(ws, "plan.md", "not-a-file", textfile.not_a_file(st.st_mode)),
+                )
+            )
+        else:
+            entries.append(
+                Entry("plan.md", str(plan), (st.st_mtime_ns, st.st_size, st.st_ino), None)
+            )
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        entries.append(
+            Entry(
+                "plan.md",
+                str(plan),
+                None,
+                _broken(ws, "plan.md", "unreadable", exc.strerror or str(exc)),
+            )
+        )
+    for folder in FOLDERS.values():
+        entries.extend(_scan(ws, folder))
+    return entries
+
+
+def signature(entries: list[Entry]) -> str:
+    """A digest of every file's name and stat key: equal digests, same files (see memo.py)."""
+    from array import array
+
+    names = "\0".join(e.rel if e.key else f"{e.rel}!{e.problem.problem.code}" for e in entries)  # type: ignore[union-attr]
+    mtimes = array("q", [e.key[0] if e.key else 0 for e in entries])
+    sizes_inodes = array("Q", [n for e in entries for n in (e.key[1:] if e.key else (0, 0))])
+    digest = hashlib.sha1(names.encode("utf-8", "surrogateescape"), usedforsecurity=False)
+    digest.update(mtimes.tobytes())
+    digest.update(sizes_inodes.tobytes())
+    return digest.hexdigest()
+
+
+def newest_mtime(entries: list[Entry]) -> int:
+    return max((e.key[0] for e in entries if e.key), default=0)
+
+
+def load_index(ws: Workspace) -> Index:
+    """Every file's record: from this process's last reading of an unchanged file, else from the
+    cache in .agents/.cache/, else parsed now."""
+    cache_path = ws.agents / CACHE_DIR / INDEX_FILE
+    # As git's racy-clean rule: a file changed in the same second as it was last read may have
+    # changed again without its mtime moving; such files are parsed again.
+    known, known_before = ws._known, ws._known_at - RACY_NS
+    cached, written = _read_cache(cache_path) if not known else ({}, 0)
+    cached_before = written - RACY_NS
+    started = time.time_ns()
+    records: dict[str, tuple[tuple, Record]] = {}
+    parsed = 0
+    plan: Record | None = None
+    groups: dict[str, list[Record]] = {name: [] for name in FOLDERS}
+    group_of = {folder: name for name, folder in FOLDERS.items()}
+    for entry in ws.scanned:
+        if entry.problem is not None:
+            record = entry.problem
+        else:
+            key = entry.key
+            mine = known.get(entry.rel)
+            hit = cached.get(entry.rel) if mine is None else None
+            if mine is not None and mine[0] == key and key[0] < known_before:
+                record = mine[1]
+            elif hit is not None and hit[0] == list(key) and key[0] < cached_before:
+                record = _record_from_json(entry.rel, hit[1])
+            else:
+                record = _parse_record(ws, entry.rel, entry.path)
+                parsed += 1
+            records[entry.rel] = (key, record)
+        if entry.rel == "plan.md":
+            plan = record
+        else:
+            groups[group_of[entry.rel.rsplit("/", 1)[0]]].append(record)
+    for group in groups.values():
+        group.sort(key=lambda r: r.path)
+    # Rewriting the whole cache for a few changed files costs more than parsing them again
+    # next time (10,000 entries take tens of milliseconds to write; a file, tens of microseconds).
+    ws._unsaved += parsed + len((known or cached).keys() - records.keys())
+    if ws._unsaved > max(REWRITE_AFTER, len(records) // 64) or (
+        ws._unsaved and not known and not cached
+    ):
+        _write_cache(
+            cache_path,
+            {rel: [list(key), _record_to_json(r)] for rel, (key, r) in records.items()},
+            started,
+        )
+        ws._unsaved = 0
+    ws._known, ws._known_at = records, started
+    return Index(plan, groups)
+
+
+def _scan(ws: Workspace, folder: str) -> list[Entry]:
+    base = ws.agents / folder
+    try:
+        dir_entries = list(os.scandir(base))
+    except FileNotFoundError:
+        return []
+    except NotADirectoryError:
+        return [
+            Entry(
+                folder, str(base), None, _broken(ws, folder, "not-a-folder", "should be a folder")
+            )
+        ]
+    except OSError as exc:
+        return [
+            Entry(
+                folder, str(base), None, _broken(ws, folder, "unreadable", exc.strerror or str(exc))
+            )
+        ]
+    root = None
+    found = []
+    add = found.append
+    prefix = folder + "/"
+    for item in dir_entries:
+        name = item.name
+        if name[-3:] != ".md" or name[0] == ".":
+            continue
+        rel = prefix + name
+        if item.is_symlink():
+            root = root or str(ws.root.resolve())
+            target = os.path.realpath(item.path)
+            if not (target == root or target.startswith(root + os.sep)):
+                found.append(
+                    Entry(
+                        rel,
+                        item.path,
+                        None,
+                        _broken(
+                            ws,
+                            rel,
+                            "symlink-outside",
+                            "is a symlink that points outside the repository",
+                        ),
+                    )
+                )
+                continue
+        try:
+            st = item.stat()
+        except OSError as exc:
+            found.append(
+                Entry(
+                    rel, item.path, None, _broken(ws, rel, "unreadable", exc.strerror or str(exc))
+                )
+            )
+            continue
+        if not S_ISREG(st.st_mode):
+            found.append(
+                Entry(
+                    rel,
+                    item.path,
+                    None,
+                    _broken(ws, rel, "not-a-file", textfile.not_a_file(st.st_mode)),
+                )
+            )
+            continue
+        add(Entry(rel, item.path, (st.st_mtime_ns, st.st_size, st.st_ino), None))
+    return found
+
+
+def _broken(ws: Workspace, rel: str, code: str, message: str, hint: str = "") -> Record:
+    return Record(rel, {}, {}, 1, Problem(ws.display(rel), 1, 1, code, message, hint))
+
+
+def _parse_record(ws: Workspace, rel: str, path: str) -> Record:
+    from agentmd.files import frontmatter
+
+    display = ws.display(rel)
+    try:
+        text = textfile.read_text(path, display)
+    except LocatedError as exc:
+        return Record(rel, {}, {}, 1, exc.problem, True)
+    # What `check` reads again: conflict markers, or a task still holding the template's Goal.
+    suspect = (
+        "<<<<<<<" in text
+        or ">>>>>>>" in text
+        or (rel.startswith("tasks/") and TASK_GOAL_PROMPT in text)
+    )
+    digest = textfile.digest(text) if rel.startswith("handoffs/") else ""
+    try:
+        fm = frontmatter.split(text, display)
+        if fm is None:
+            return Record(rel, {}, {}, 1, None, suspect, digest)
+        fields, lines = frontmatter.load_located(fm, display)
+    except LocatedError as exc:
+        return Record(rel, {}, {}, 1, exc.problem, suspect)
+    suspect = suspect or _may_repeat_a_key(fm.raw, len(lines))
+    return Record(rel, fields, lines, fm.body_line, None, suspect, digest)
+
+
+def _may_repeat_a_key(raw: str, keys: int) -> bool:
+    """More lines that start a top-level key than distinct keys: worth a closer look."""
+    starts = sum(1 for line in raw.split("\n") if line[:1] not in ("", " ", "\t", "-", "#", "\r"))
+    return starts > keys
+
+
+def _record_to_json(record: Record) -> list:
+    problem = record.problem.as_dict() if record.problem else None
+    return [record.fields, record.lines, record.body_line, problem, record.suspect, record.digest]
+
+
+def _record_from_json(rel: str, data: list) -> Record:
+    fields, lines, body_line, problem, suspect, digest = data
+    return Record(
+        rel, fields, lines, body_line, Problem(**problem) if problem else None, suspect, digest
+    )
+
+
+def _read_cache(path: Path) -> tuple[dict[str, list], int]:
+    data = cachefile.read(path)
+    if data.get("format") != CACHE_FORMAT:
+        return {}, 0
+    files, written = data.get("files"), data.get("written")
+    if not isinstance(files, dict) or not isinstance(written, int):
+        return {}, 0
+    return files, written
+
+
+def _write_cache(path: Path, files: dict[str, list], written: int) -> None:
+    """Best effort: a cache that cannot be written only costs speed next time."""
+    try:
+        payload = json.dumps(
+            {"format": CACHE_FORMAT, "written": written, "files": files}, separators=(",", ":")
+        )
+    except (TypeError, ValueError):
+        safe = {}
+        for rel, value in files.items():
+            try:
+                json.dumps(value)
+            except (TypeError, ValueError):
+                continue
+            safe[rel] = value
+        payload = json.dumps(
+            {"format": CACHE_FORMAT, "written": written, "files": safe}, separators=(",", ":")
+        )
+    cachefile.write_text(path, payload)

@@ -1,0 +1,115 @@
+"""Creating files from the templates: `init` (with the built-in example) and new tasks."""
+
+from __future__ import annotations
+
+import re
+import string
+from importlib import resources
+from importlib.abc import Traversable
+from pathlib import Path
+
+from agentmd import AGENTS_DIR
+from agentmd.errors import Problem
+from agentmd.files import frontmatter, sections, textfile
+from agentmd.files.document import Document
+from agentmd.files.edit import render_scalar
+
+FOLDERS = ("tasks", "handoffs", "memory/decisions", "memory/gotchas", "rules")
+BASE_FILES = {
+    "plan.md": "base/plan.md",
+    "memory/log.md": "base/log.md",
+    ".gitignore": "base/gitignore",
+    ".gitattributes": "base/gitattributes",  # memory/log.md merges as a union
+}
+
+
+def template_root() -> Traversable:
+    return resources.files("agentmd.templates")
+
+
+def template_text(agents: Path, name: str) -> str:
+    """A template, from .agents/templates/ when the project overrides it, else built in."""
+    override = agents / "templates" / name
+    if override.is_file():
+        return textfile.read_text(override, f"{AGENTS_DIR}/templates/{name}")
+    return template_root().joinpath(name).read_text(encoding="utf-8")
+
+
+def template_prompts(agents: Path) -> dict[str, str]:
+    """What the task template in effect (the project's, or the built-in one) writes under each
+    heading: section key -> text."""
+    template = template_text(agents, "task.md")
+    fm = frontmatter.split(template, "task.md")
+    return {
+        s.key(): s.full
+        for s in sections.parse(template[fm.body_start :] if fm else template)
+        if s.full
+    }
+
+
+def unfilled(prompts: dict[str, str], doc: Document) -> list[Problem]:
+    """The sections of a task file that still hold the template's text (`template_prompts`):
+    the agent given that task would get no goal."""
+    return [
+        Problem(
+            doc.display,
+            section.line,
+            1,
+            "task-unfilled",
+            f"section '{section.title}' still holds the template's text",
+            "write what this task needs: an agent given it gets exactly this",
+            "warning",
+        )
+        for section in doc.sections
+        if prompts.get(section.key()) == section.full
+    ]
+
+
+def init(root: Path, example: bool = False) -> list[tuple[str, bool]]:
+    """Scaffold .agents/ under `root`; returns (path, created) for each file. Never overwrites."""
+    agents = root / AGENTS_DIR
+    results: list[tuple[str, bool]] = []
+    files: dict[str, str] = {}
+    for rel, name in BASE_FILES.items():
+        files[rel] = template_root().joinpath(name).read_text(encoding="utf-8")
+    for folder in FOLDERS:
+        files[f"{folder}/.gitkeep"] = ""
+    if example:
+        for rel, entry in _walk(template_root().joinpath("example")):
+            files[rel] = entry.read_text(encoding="utf-8")
+    for rel in sorted(files):
+        created = textfile.create_exclusive(agents / rel, files[rel])
+        results.append((f"{AGENTS_DIR}/{rel}", created))
+    return results
+
+
+def _walk(folder: Traversable, prefix: str = ""):
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        rel = f"{prefix}{entry.name}"
+        if entry.is_dir():
+            yield from _walk(entry, rel + "/")
+        elif not entry.name.startswith((".", "__")):
+            yield rel, entry
+
+
+def yaml_list(items: list[str], block_indent: str = "") -> str:
+    if not items:
+        return "[]"
+    flow = "[" + ", ".join(render_scalar(item, flow=True) for item in items) + "]"
+    if len(flow) <= 80 and not block_indent:
+        return flow
+    return "".join(f"\n{block_indent or '  '}- {render_scalar(item)}" for item in items)
+
+
+def render_task(agents: Path, values: dict) -> str:
+    text = string.Template(template_text(agents, "task.md")).safe_substitute(
+        title=render_scalar(values["title"]),
+        priority=values["priority"],
+        depends_on=yaml_list(values["depends_on"]),
+        inputs=yaml_list(values["inputs"]),
+        outputs=yaml_list(values["outputs"]),
+        verify=yaml_list(values["verify"], "  "),
+        created=values["created"],
+    )
+    # A block list follows `key:` on the next lines: no space is left at the end of that line.
+    return re.sub(r"^([A-Za-z_]\w*): \n", r"\1:\n", text, flags=re.M)
