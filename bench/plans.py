@@ -32,7 +32,8 @@ def handoff(n: int, base: str) -> str:
     return (
         f"---\ntask: {tid}\nstatus: done\nbase: {base}\n---\n"
         "## Summary\n\n"
-        f"Reviewed the {area} piece of task {tid} against the {area} rules; it needs no code change.\n\n"
+        f"Reviewed the {area} piece of task {tid} against "
+        f"the {area} rules; it needs no code change.\n\n"
         "## Completed\n\n"
         f"- `.agents/tasks/{tid}.md`: every acceptance criterion checked, status done.\n\n"
         "## Remaining\n\nNone\n\n"
@@ -119,7 +120,8 @@ class TaskSpec:
             f"created: 2026-{1 + n % 12:02d}-{1 + n % 28:02d}\n"
             "---\n"
             f"## Goal\n\nAdd `{module}` with its behaviour for {area}.\n\n"
-            "## Acceptance criteria\n\n- [ ] the function exists\n- [ ] tests cover the edge cases\n"
+            "## Acceptance criteria\n\n- [ ] the function "
+            "exists\n- [ ] tests cover the edge cases\n"
         )
 
 

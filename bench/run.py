@@ -153,7 +153,7 @@ def check_rows(root: Path, size: int, env: dict[str, str], runs: int) -> list[Ro
 
 
 def stage_task_and_handoff(root: Path, env: dict[str, str]) -> None:
-    """Stage a note on the first task (done) and a new handoff for it, from the plan's first commit."""
+    """Stage a note on the first task (done) and a new handoff for it, from the first commit."""
     base = call(["git", "rev-list", "--max-parents=0", "HEAD"], root, env).strip()
     task = root / ".agents" / "tasks" / "t00000.md"
     task.write_text(task.read_text() + "\n## Notes\n\nReviewed again; nothing to change.\n")
@@ -195,7 +195,8 @@ def loop_rows(root: Path, size: int, env: dict[str, str], runs: int) -> list[Row
 
 def table(rows: list[Row], runs: int, load: float) -> str:
     lines = [
-        f"Python {sys.version.split()[0]}, {os.cpu_count()} cores, median of {runs} run{'s' * (runs != 1)} "
+        f"Python {sys.version.split()[0]}, {os.cpu_count()} "
+        f"cores, median of {runs} run{'s' * (runs != 1)} "
         f"(load {load:.2f} at start). "
         'Floor: `python -c "import click, yaml"`, run turn about with each command. '
         "Peak memory: the process's peak RSS.",
@@ -208,7 +209,8 @@ def table(rows: list[Row], runs: int, load: float) -> str:
         ratio = "–" if r.floor_seconds is None else f"{r.seconds / r.floor_seconds:.2f}"
         met = "" if r.target is None else ("yes" if r.target.met(r) else "**no**")
         lines.append(
-            f"| {r.command} | {'–' if r.tasks is None else f'{r.tasks:,}'} | {r.seconds * 1000:,.0f} ms | {floor} "
+            f"| {r.command} | {'–' if r.tasks is None else f'{r.tasks:,}'} "
+            f"| {r.seconds * 1000:,.0f} ms | {floor} "
             f"| {ratio} | {r.peak_mb:,.0f} MB | {r.target or ''} | {met} |"
         )
     return "\n".join(lines)

@@ -16,7 +16,10 @@ from pathlib import Path
 
 # The tests put src/ on the path themselves: the example's package-skeleton task is marked
 # done, but its files are not part of the example, and a task may touch only its outputs.
-SRC = 'import sys\nfrom pathlib import Path\n\nsys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))\n\n'
+SRC = (
+    "import sys\nfrom pathlib import Path\n\n"
+    'sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))\n\n'
+)
 
 FILES = {
     "tokenizer": {
@@ -147,7 +150,8 @@ def as_json(pairs: list[tuple[str, int]]) -> str:
 
 
 def test_json_keeps_order_and_utf8():
-    assert as_json([("été", 2), ("a", 1)]) == '[{"word": "été", "count": 2}, {"word": "a", "count": 1}]'
+    expected = '[{"word": "été", "count": 2}, {"word": "a", "count": 1}]'
+    assert as_json([("été", 2), ("a", 1)]) == expected
 ''',
     },
     "readme-usage": {
@@ -184,7 +188,8 @@ None
 
 ## Decisions
 
-- Standard library only, as the plan's constraints ask: `re`, `collections.Counter`, `argparse`, `json`.
+- Standard library only, as the plan's constraints ask: `re`, `collections.Counter`,
+  `argparse`, `json`.
 
 ## Gotchas
 
@@ -206,7 +211,8 @@ Start the tasks that depend on `{task}`.
 
 def main() -> int:
     sys.stdin.read()  # the prompt: this scripted worker already knows what each task needs
-    task, base, handoff = os.environ["AGENTMD_TASK"], os.environ["AGENTMD_BASE"], os.environ["AGENTMD_HANDOFF"]
+    task, base = os.environ["AGENTMD_TASK"], os.environ["AGENTMD_BASE"]
+    handoff = os.environ["AGENTMD_HANDOFF"]
     files = FILES.get(task)
     if files is None:
         print(f"demo worker: no script for task '{task}'", file=sys.stderr)

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Set up .venv when needed, then run agentmd's check of its own .agents/ and the test suite.
-# Extra arguments go to pytest (e.g. scripts/test.sh -k claim).
+# Set up .venv when needed, then the gates: agentmd's check of its own .agents/, ruff (lint,
+# imports, 100 columns), mypy, and the test suite with its coverage against the floor set in
+# pyproject.toml ([tool.coverage.report] fail_under). Any of them failing fails the run.
+# Extra arguments go to pytest and skip the coverage floor (e.g. scripts/test.sh -k claim).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ ! -x .venv/bin/python ]; then
@@ -8,6 +10,11 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[dev]'
 .venv/bin/agentmd check
+.venv/bin/ruff check .
+.venv/bin/mypy
+if [ "$#" -eq 0 ]; then
+  set -- --cov --cov-report=term
+fi
 set +e
 .venv/bin/python -m pytest "$@"
 code=$?

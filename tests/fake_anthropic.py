@@ -72,7 +72,7 @@ ERROR_TYPES = {
 def error(
     status: int, message: str = "", retry_after: str | None = None, retry_after_ms: str | None = "5"
 ) -> Reply:
-    """An API error as the real API sends it; retryable ones carry a tiny wait so tests stay fast."""
+    """An API error as the real API sends it; a retryable one carries a tiny wait (fast tests)."""
     body = {
         "type": "error",
         "error": {
@@ -100,7 +100,7 @@ def word_count(body: Any) -> Reply:
 
 @dataclass
 class FakeAnthropic:
-    """Scripted answers, in order, per endpoint; `count_tokens` answers by `counter` when unscripted."""
+    """Scripted answers, in order, per endpoint; unscripted, `count_tokens` answers by `counter`."""
 
     messages: list[Reply] = field(default_factory=list)
     counts: list[Reply] = field(default_factory=list)

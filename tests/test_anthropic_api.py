@@ -45,7 +45,8 @@ def test_retries_stop_after_model_retries_and_say_how_often_they_tried(example, 
     result = cli(example, "tokens", "--tokens", "exact", "README.md")
     assert result.exit_code == 2
     assert result.stderr == (
-        "agentmd: error: rate limited by the Anthropic API after 2 tries (429 rate_limit_error: fake 429)\n"
+        "agentmd: error: rate limited by the Anthropic API "
+        "after 2 tries (429 rate_limit_error: fake 429)\n"
         "  hint: try again later\n"
     )
     assert len(fake_api.calls(COUNT)) == 2
@@ -108,7 +109,8 @@ def test_without_the_sdk_the_command_says_how_to_install_it(example, tmp_path):
     )
     assert result.returncode == 2
     assert result.stderr == (
-        "agentmd: error: the anthropic package is not installed; install it with: pip install 'agentmd-cli[anthropic]'\n"
+        "agentmd: error: the anthropic package is not installed; "
+        "install it with: pip install 'agentmd-cli[anthropic]'\n"
     )
 
 

@@ -46,8 +46,10 @@ def test_unquoted_at_sign_is_located_with_the_quoting_fix(example):
     result = cli(example, "check")
     assert result.exit_code == 1
     assert (
-        ".agents/tasks/owner.md:3:8: error yaml: front matter is not valid YAML: found character that "
-        "cannot start any token\n  hint: a value cannot start with '@': quote the value: owner: \"@alice\"\n"
+        ".agents/tasks/owner.md:3:8: error yaml: front "
+        "matter is not valid YAML: found character that "
+        "cannot start any token\n  hint: a value cannot "
+        "start with '@': quote the value: owner: \"@alice\"\n"
     ) in result.stdout
 
 
@@ -69,22 +71,26 @@ def test_task_findings_each_at_their_line(example):
     assert result.exit_code == 1
     out = result.stdout
     assert (
-        ".agents/tasks/bad.md:3:1: error bad-status: status 'Doing' is not one of todo, active, review, done, failed, blocked\n"
+        ".agents/tasks/bad.md:3:1: error bad-status: status 'Doing' "
+        "is not one of todo, active, review, done, failed, blocked\n"
         in out
     )
     assert (
-        ".agents/tasks/bad.md:5:1: error unknown-key: unknown key 'priorty' (did you mean 'priority'?)\n  hint: rename it to 'priority'\n"
+        ".agents/tasks/bad.md:5:1: error unknown-key: unknown key 'priorty' "
+        "(did you mean 'priority'?)\n  hint: rename it to 'priority'\n"
         in out
     )
     assert (
-        ".agents/tasks/bad.md:6:1: error dangling-dependency: depends on 'nosuch', which is not a task\n"
+        ".agents/tasks/bad.md:6:1: error dangling-dependency: "
+        "depends on 'nosuch', which is not a task\n"
         in out
     )
     assert (
         ".agents/tasks/bad.md:7:1: error path-escapes: outputs '/etc/passwd' is absolute\n" in out
     )
     assert (
-        ".agents/tasks/bad.md:7:1: error path-escapes: outputs '../outside.txt' climbs out of the repository with '..'\n"
+        ".agents/tasks/bad.md:7:1: error path-escapes: outputs "
+        "'../outside.txt' climbs out of the repository with '..'\n"
         in out
     )
     assert (
@@ -113,7 +119,8 @@ def test_wrong_types_and_a_bad_priority(example):
     )
     out = cli(example, "check").stdout
     assert (
-        ".agents/tasks/types.md:4:1: error bad-priority: priority 'urgent' is not one of high, medium, low\n"
+        ".agents/tasks/types.md:4:1: error bad-priority: "
+        "priority 'urgent' is not one of high, medium, low\n"
         in out
     )
     assert (
@@ -146,15 +153,19 @@ def test_conflict_markers_are_found_but_a_heading_underline_is_not(example):
         example,
         ".agents/memory/decisions/merge.md",
         (
-            "---\ntitle: Merge\n---\nTitle\n=======\n\n<<<<<<< HEAD\nours\n=======\ntheirs\n>>>>>>> branch\n"
+            "---\ntitle: Merge\n---\nTitle\n=======\n\n<<<<<<< "
+            "HEAD\nours\n=======\ntheirs\n>>>>>>> branch\n"
         ),
     )
     out = cli(example, "check").stdout
     found = [line for line in out.splitlines() if "conflict-marker" in line]
     assert found == [
-        ".agents/memory/decisions/merge.md:7:1: error conflict-marker: git conflict marker '<<<<<<<'",
-        ".agents/memory/decisions/merge.md:9:1: error conflict-marker: git conflict marker '======='",
-        ".agents/memory/decisions/merge.md:11:1: error conflict-marker: git conflict marker '>>>>>>>'",
+        ".agents/memory/decisions/merge.md:7:1: error "
+        "conflict-marker: git conflict marker '<<<<<<<'",
+        ".agents/memory/decisions/merge.md:9:1: error "
+        "conflict-marker: git conflict marker '======='",
+        ".agents/memory/decisions/merge.md:11:1: error "
+        "conflict-marker: git conflict marker '>>>>>>>'",
     ]
 
 
@@ -163,7 +174,8 @@ def test_a_task_in_review_without_a_handoff_is_an_error(example):
     path.write_text(path.read_text().replace("status: todo", "status: review"))
     out = cli(example, "check").stdout
     assert (
-        ".agents/tasks/tokenizer.md:3:1: error handoff-missing: task 'tokenizer' is review but has no handoff\n"
+        ".agents/tasks/tokenizer.md:3:1: error handoff-missing: "
+        "task 'tokenizer' is review but has no handoff\n"
         "  hint: write one: agentmd handoff new tokenizer\n"
     ) in out
 
@@ -181,7 +193,8 @@ def test_an_expired_lease_is_a_warning(example, monkeypatch):
     result = cli(example, "check")
     assert result.exit_code == 0
     assert (
-        ".agents/tasks/old.md:6:1: warning lease-expired: the claim by bob at 2026-11-20T10:00:00Z expired after 2h\n"
+        ".agents/tasks/old.md:6:1: warning lease-expired: the "
+        "claim by bob at 2026-11-20T10:00:00Z expired after 2h\n"
     ) in result.stdout
 
 
@@ -206,7 +219,8 @@ def test_a_ready_task_too_large_for_the_prompt_budget(example):
     path.write_text(path.read_text() + "\n" + "Very long notes. " * 300)
     out = cli(example, "check").stdout
     assert (
-        ".agents/tasks/tokenizer.md:1:1: error prompt-too-large: task 'tokenizer' is too large to delegate"
+        ".agents/tasks/tokenizer.md:1:1: error prompt-too-large: "
+        "task 'tokenizer' is too large to delegate"
         in out
     )
     assert "  hint: decompose it" in out
@@ -219,7 +233,8 @@ def test_an_output_that_is_a_symlink_out_of_the_repo_is_found(example, tmp_path)
     write(example, ".agents/tasks/sym.md", task(extra="outputs: [linked/file.py]\n"))
     out = cli(example, "check").stdout
     assert (
-        f".agents/tasks/sym.md:5:1: error path-escapes: outputs 'linked/file.py' is a symlink that points outside the repository (to {outside}/file.py)\n"
+        ".agents/tasks/sym.md:5:1: error path-escapes: outputs 'linked/file.py' "
+        f"is a symlink that points outside the repository (to {outside}/file.py)\n"
         in out
     )
 
@@ -247,12 +262,17 @@ def test_json_and_github_formats(example):
         "severity": "error",
         "code": "bad-status",
         "message": "status 'Doing' is not one of todo, active, review, done, failed, blocked",
-        "hint": "use one of todo, active, review, done, failed, blocked (plan.md's 'statuses' sets the list)",
+        "hint": (
+            "use one of todo, active, review, done, failed, blocked "
+            "(plan.md's 'statuses' sets the list)"
+        ),
     }
     out = cli(example, "check", "--format", "github").stdout
     assert out.splitlines()[-1] == (
-        "::error file=.agents/tasks/bad.md,line=3,col=1,title=bad-status::status 'Doing' is not one of todo, "
-        "active, review, done, failed, blocked%0Ahint: use one of todo, active, review, done, failed, blocked "
+        "::error file=.agents/tasks/bad.md,line=3,col=1,title=bad-status::status "
+        "'Doing' is not one of todo, "
+        "active, review, done, failed, blocked%0Ahint: use "
+        "one of todo, active, review, done, failed, blocked "
         "(plan.md's 'statuses' sets the list)"
     )
 
@@ -265,7 +285,8 @@ def test_check_of_given_paths_checks_only_those(example):
     assert "bad.md" not in result.stdout
     assert (
         result.stdout
-        == "notes/conf.yml:2:4: error yaml: not valid YAML: mapping values are not allowed in this context\n"
+        == "notes/conf.yml:2:4: error yaml: not valid YAML: "
+           "mapping values are not allowed in this context\n"
     )
 
 
@@ -273,7 +294,8 @@ def test_check_runs_a_duplicate_key_finding(example):
     write(example, ".agents/tasks/dup.md", task(extra="status: done\n"))
     out = cli(example, "check").stdout
     assert (
-        ".agents/tasks/dup.md:5:1: error duplicate-key: 'status' is set twice (first on line 3); YAML keeps only this one\n"
+        ".agents/tasks/dup.md:5:1: error duplicate-key: 'status' "
+        "is set twice (first on line 3); YAML keeps only this one\n"
         in out
     )
 
@@ -335,13 +357,15 @@ def test_a_findings_file_from_agentmd_review_is_checked(example):
         example,
         ".agents/reviews/2026-11-22-tokenizer.md",
         (
-            "---\ntask: tokenizer\nverdict: maybe\nblocking: 0\nfindings: 0\nbase: abcdef1\nhead: abcdef2\n---\n## Summary\n"
+            "---\ntask: tokenizer\nverdict: maybe\nblocking: 0\nfindings: "
+            "0\nbase: abcdef1\nhead: abcdef2\n---\n## Summary\n"
         ),
     )
     result = cli(example, "check")
     assert result.exit_code == 1
     assert (
-        ".agents/reviews/2026-11-22-tokenizer.md:3:1: error bad-value: verdict must be one of pass, changes_requested, not 'maybe'\n"
+        ".agents/reviews/2026-11-22-tokenizer.md:3:1: error bad-value: "
+        "verdict must be one of pass, changes_requested, not 'maybe'\n"
         in result.stdout
     )
 
@@ -406,9 +430,11 @@ def test_a_task_still_holding_the_templates_text_is_named_by_check_and_next(exam
     assert cli(example, "block", "tokenizer", "--reason", "waiting for a decision").exit_code == 0
     assert cli(example, "add", "Polish the output", "--priority", "high").exit_code == 0
     warnings = (
-        ".agents/tasks/polish-the-output.md:11:1: warning task-unfilled: section 'Goal' still holds the template's text\n"
+        ".agents/tasks/polish-the-output.md:11:1: warning "
+        "task-unfilled: section 'Goal' still holds the template's text\n"
         "  hint: write what this task needs: an agent given it gets exactly this\n"
-        ".agents/tasks/polish-the-output.md:15:1: warning task-unfilled: section 'Acceptance criteria' still holds the template's text\n"
+        ".agents/tasks/polish-the-output.md:15:1: warning task-unfilled: "
+        "section 'Acceptance criteria' still holds the template's text\n"
         "  hint: write what this task needs: an agent given it gets exactly this\n"
     )
     result = cli(example, "check")
@@ -431,6 +457,7 @@ def test_a_projects_own_task_template_is_what_counts_as_unfilled(example):
     assert cli(example, "block", "tokenizer", "--reason", "waiting for a decision").exit_code == 0
     assert cli(example, "add", "Polish the output", "--priority", "high").exit_code == 0
     assert cli(example, "next").stderr == (
-        ".agents/tasks/polish-the-output.md:5:1: warning task-unfilled: section 'Why' still holds the template's text\n"
+        ".agents/tasks/polish-the-output.md:5:1: warning "
+        "task-unfilled: section 'Why' still holds the template's text\n"
         "  hint: write what this task needs: an agent given it gets exactly this\n"
     )

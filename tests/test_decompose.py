@@ -125,9 +125,11 @@ def test_two_invalid_answers_write_nothing_and_exit_1(plan, fake_api):
     result = cli(plan, "decompose", "Break things")
     assert result.exit_code == 1
     assert result.stderr == (
-        "agentmd: error: the model's tasks are not valid, even when asked again; nothing was written:\n"
+        "agentmd: error: the model's tasks are not valid, "
+        "even when asked again; nothing was written:\n"
         "  - task 'leaky': output '/etc/passwd' is outside the repository\n"
-        "  hint: run agentmd decompose again, with a narrower intent, or try another `model:` in .agents/plan.md\n"
+        "  hint: run agentmd decompose again, with a narrower "
+        "intent, or try another `model:` in .agents/plan.md\n"
     )
     assert sorted(p.name for p in (plan / ".agents/tasks").iterdir()) == before
 
@@ -196,7 +198,8 @@ def test_decompose_without_a_key_says_so_in_one_line(plan):
     result = cli(plan, "decompose", "Read tally files")
     assert result.exit_code == 2
     assert result.stderr == (
-        "agentmd: error: ANTHROPIC_API_KEY is not set: this command asks the Anthropic API and needs a key\n"
+        "agentmd: error: ANTHROPIC_API_KEY is not set: this "
+        "command asks the Anthropic API and needs a key\n"
     )
 
 

@@ -53,5 +53,6 @@ def test_every_option_says_what_it_is_for_with_a_readable_metavar(name, command)
         if not option.is_flag:
             metavar = option.make_metavar(ctx)
             assert "RANGE" not in metavar, (
-                f"agentmd {name} {option.opts[0]} shows click's type name {metavar!r}: give it a metavar"
+                f"agentmd {name} {option.opts[0]} shows click's "
+                f"type name {metavar!r}: give it a metavar"
             )

@@ -82,7 +82,8 @@ def test_exact_without_a_key_says_so_in_one_line_and_exits_2(example):
     assert result.exit_code == 2
     assert result.stdout == ""
     assert result.stderr == (
-        "agentmd: error: ANTHROPIC_API_KEY is not set: this command asks the Anthropic API and needs a key\n"
+        "agentmd: error: ANTHROPIC_API_KEY is not set: this "
+        "command asks the Anthropic API and needs a key\n"
     )
     assert cli(example, "next", "--tokens", "exact").stderr == result.stderr
 

@@ -1,4 +1,4 @@
-"""`check --fix` quoting: the fixed file parses to the value that was meant, and only that line changes."""
+"""`check --fix` quoting: the fixed file parses to the value meant, and only that line changes."""
 
 from __future__ import annotations
 

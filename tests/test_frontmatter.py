@@ -170,6 +170,6 @@ def test_a_key_is_its_text_on_the_fast_path_and_through_yaml(key):
 
 
 def test_found_by_hypothesis_setting_a_field_named_no_keeps_its_name():
-    """The property test's case: `no: "0"` set again went through YAML, which read the key as false."""
+    """The property test's case: `no: "0"` set again went through YAML, which read the key false."""
     text = edited('---\nno: "0"\n---\n', ("set", "no", "0"))
     assert parse(text, "t.md").fields == {"no": "0"}

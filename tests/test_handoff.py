@@ -92,18 +92,24 @@ def test_artifacts_that_the_diff_does_not_touch_are_the_sign_of_a_degraded_sessi
     base = base_of(worked)[:12]
     assert result.exit_code == 1
     assert result.stdout == (
-        f"{rel}:30:1: error handoff-artifacts-missing: Artifacts leaves out 1 file(s) that the diff from base "
+        f"{rel}:30:1: error handoff-artifacts-missing: Artifacts "
+        "leaves out 1 file(s) that the diff from base "
         f"{base} to the working tree changed: tests/test_tokenize.py\n"
-        "  hint: list every changed file under ## Artifacts ('agentmd handoff new' fills it from git)\n"
-        f"{rel}:33:1: error handoff-artifacts-untouched: Artifacts lists 'src/tally/cli.py', which the diff from "
+        "  hint: list every changed file under ## Artifacts "
+        "('agentmd handoff new' fills it from git)\n"
+        f"{rel}:33:1: error handoff-artifacts-untouched: "
+        "Artifacts lists 'src/tally/cli.py', which the diff from "
         f"base {base} to the working tree does not touch\n"
-        "  hint: a handoff that claims files the diff does not touch is the sign of a degraded session: "
+        "  hint: a handoff that claims files the diff does "
+        "not touch is the sign of a degraded session: "
         f"compare with `git diff --name-only {base}` and write what was really done\n"
         f"{rel}:33:1: error handoff-path-missing: 'src/tally/cli.py' does not exist\n"
         "  hint: fix the path, or say where the file went\n"
-        f"{rel}:34:1: error handoff-artifacts-untouched: Artifacts lists 'README.md', which the diff from "
+        f"{rel}:34:1: error handoff-artifacts-untouched: "
+        "Artifacts lists 'README.md', which the diff from "
         f"base {base} to the working tree does not touch\n"
-        "  hint: a handoff that claims files the diff does not touch is the sign of a degraded session: "
+        "  hint: a handoff that claims files the diff does "
+        "not touch is the sign of a degraded session: "
         f"compare with `git diff --name-only {base}` and write what was really done\n"
     )
 
@@ -175,9 +181,11 @@ None
         "  hint: add '## Decisions': each decision with its rationale.\n"
         f"{rel}:6:1: error handoff-section-missing: section 'Gotchas' is missing\n"
         "  hint: add '## Gotchas': traps the next session should know about, or \"None\".\n"
-        f"{rel}:6:1: error handoff-summary-long: the summary has 5 sentences; at most 4 keep it a summary\n"
+        f"{rel}:6:1: error handoff-summary-long: the summary "
+        "has 5 sentences; at most 4 keep it a summary\n"
         "  hint: move details to Completed, Decisions or Gotchas\n"
-        f"{rel}:14:1: error handoff-none: 'None' is not a true answer for 'Remaining' while the status is not done\n"
+        f"{rel}:14:1: error handoff-none: 'None' is not a true "
+        "answer for 'Remaining' while the status is not done\n"
         "  hint: list what is left, each item actionable; 'None' only when the status is done\n"
         f"{rel}:18:1: error handoff-section-empty: section 'Next action' is empty\n"
         "  hint: The one thing the next session does first.\n"
@@ -204,7 +212,8 @@ def test_front_matter_truth_unknown_task_and_a_base_that_is_not_an_ancestor(work
         f"{rel}:2:1: error handoff-task-unknown: task 'tokeniser' does not exist\n" in result.stdout
     )
     assert (
-        f"{rel}:3:1: error handoff-status: status 'finished' is not one of done, partial, blocked, failed\n"
+        f"{rel}:3:1: error handoff-status: status 'finished' "
+        "is not one of done, partial, blocked, failed\n"
         in result.stdout
     )
     assert (
@@ -227,14 +236,17 @@ def test_a_named_path_that_the_diff_deleted_is_fine(worked):
 def test_a_foreign_handoff_maps_its_headings_by_synonyms_leniently(worked, tmp_path):
     foreign = tmp_path / "HANDOFF.md"
     foreign.write_text(
-        "# Session handoff\n\n## Current State\n\nThe parser works.\n\n## Next Steps\n\n1. Write the CLI.\n\n"
-        "## Known Issues\n\n- Fixed some issues with unicode.\n\n## Files Changed\n\n- src/parser.py\n"
+        "# Session handoff\n\n## Current State\n\nThe parser "
+        "works.\n\n## Next Steps\n\n1. Write the CLI.\n\n"
+        "## Known Issues\n\n- Fixed some issues with "
+        "unicode.\n\n## Files Changed\n\n- src/parser.py\n"
     )
     result = check(worked, str(foreign))
     assert result.exit_code == 0
     assert result.stdout == (
         f"{foreign}:1:1: warning handoff-section-missing: section 'Completed' is missing\n"
-        "  hint: add '## Completed': each item concrete: the file, function or command, and what it does now.\n"
+        "  hint: add '## Completed': each item concrete: the "
+        "file, function or command, and what it does now.\n"
         f"{foreign}:1:1: warning handoff-section-missing: section 'Decisions' is missing\n"
         "  hint: add '## Decisions': each decision with its rationale.\n"
         f"{foreign}:1:1: warning handoff-section-missing: section 'Remaining' is missing\n"
@@ -270,18 +282,21 @@ def test_handoff_new_prefills_task_base_artifacts_and_verification(worked, monke
         f"---\ntask: tokenizer\nstatus: partial\nbase: {base_of(worked)}\n---\n## Summary\n\n"
     )
     assert (
-        "## Artifacts\n\n- README.md\n- src/tally/extra.py\n- src/tally/tokenize.py\n- tests/test_tokenize.py\n"
+        "## Artifacts\n\n- README.md\n- src/tally/extra.py\n- "
+        "src/tally/tokenize.py\n- tests/test_tokenize.py\n"
         in text
     )
     assert text.endswith(
-        "## Verification\n\n- `test -f src/tally/tokenize.py`: exit 0\n- `printf 'one\\ntwo\\n'; exit 3`: exit 3\n\n"
+        "## Verification\n\n- `test -f src/tally/tokenize.py`: "
+        "exit 0\n- `printf 'one\\ntwo\\n'; exit 3`: exit 3\n\n"
         "  ```text\n  one\n  two\n  ```\n\n"
         f"Run by `agentmd handoff new --run` at {head[:12]}, 2026-11-21T09:30:00Z.\n"
     )
     # the prompts left as written are findings: the draft is not a handoff yet
     out = check(worked).stdout
     assert (
-        ".agents/handoffs/2026-11-21-tokenizer.md:7:1: error handoff-section-unfilled: section 'Summary' still holds the template's prompt\n"
+        ".agents/handoffs/2026-11-21-tokenizer.md:7:1: error handoff-section-unfilled: "
+        "section 'Summary' still holds the template's prompt\n"
         in out
     )
 
@@ -348,8 +363,10 @@ def test_a_committed_handoff_that_claims_untouched_files_is_still_found(worked):
     commit = git(worked, "rev-parse", "HEAD").strip()
     out = check(worked, rel).stdout
     assert (
-        f"{rel}:34:1: error handoff-artifacts-untouched: Artifacts lists 'README.md', which the diff from base "
-        f"{base_of(worked)[:12]} to commit {commit[:12]} (the last to touch this handoff) does not touch\n"
+        f"{rel}:34:1: error handoff-artifacts-untouched: "
+        "Artifacts lists 'README.md', which the diff from base "
+        f"{base_of(worked)[:12]} to commit {commit[:12]} "
+        "(the last to touch this handoff) does not touch\n"
     ) in out
 
 
@@ -373,7 +390,8 @@ def test_in_a_shallow_clone_a_base_out_of_reach_is_a_warning(worked, tmp_path):
     result = check(clone, rel)
     assert result.exit_code == 0, result.stdout
     assert result.stdout.startswith(
-        f"{rel}:4:1: warning handoff-base-unknown: base '{base_of(worked)}' is not in this shallow clone: "
+        f"{rel}:4:1: warning handoff-base-unknown: base "
+        f"'{base_of(worked)}' is not in this shallow clone: "
         "the truth checks cannot run\n"
         "  hint: fetch the history (git fetch --unshallow; in GitHub Actions, fetch-depth: 0)\n"
     )

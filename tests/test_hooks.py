@@ -71,11 +71,14 @@ def test_an_incomplete_handoff_is_refused_with_the_located_finding_then_fixed_an
     refused = commit(hooked, "-m", "tokenizer done")
     assert refused.returncode == 1
     assert refused.stderr == (
-        ".agents/handoffs/2026-11-21-tokenizer.md:6:1: error handoff-section-missing: section 'Next action' is missing\n"
+        ".agents/handoffs/2026-11-21-tokenizer.md:6:1: error "
+        "handoff-section-missing: section 'Next action' is missing\n"
         "  hint: add '## Next action': the one thing the next session does first.\n"
-        ".agents/tasks/tokenizer.md:3:1: error handoff-invalid: task 'tokenizer' is staged as done but its handoff "
+        ".agents/tasks/tokenizer.md:3:1: error handoff-invalid: "
+        "task 'tokenizer' is staged as done but its handoff "
         ".agents/handoffs/2026-11-21-tokenizer.md has 1 error(s)\n"
-        "  hint: run 'agentmd handoff check .agents/handoffs/2026-11-21-tokenizer.md', fix it, and git add it\n"
+        "  hint: run 'agentmd handoff check "
+        ".agents/handoffs/2026-11-21-tokenizer.md', fix it, and git add it\n"
         "agentmd pre-commit hook: commit refused: 2 error(s) in the staged .agents/ files\n"
         "  hint: fix them and 'git add' them again ('git commit --no-verify' skips this check)\n"
     )
@@ -93,7 +96,8 @@ def test_a_task_staged_as_done_without_any_handoff_is_refused(hooked):
     refused = commit(hooked, "-m", "review")
     assert refused.returncode == 1
     assert refused.stderr.startswith(
-        ".agents/tasks/tokenizer.md:3:1: error handoff-missing: task 'tokenizer' is staged as review but no handoff "
+        ".agents/tasks/tokenizer.md:3:1: error handoff-missing: "
+        "task 'tokenizer' is staged as review but no handoff "
         "for it is staged or committed\n"
     )
 
@@ -108,8 +112,10 @@ def test_a_handoff_that_claims_untouched_files_is_refused(hooked):
     refused = commit(hooked, "-m", "done")
     assert refused.returncode == 1
     assert (
-        ".agents/handoffs/2026-11-21-tokenizer.md:33:1: error handoff-artifacts-untouched: Artifacts lists "
-        f"'src/tally/cli.py', which the staged diff from base {base_of(hooked)[:12]} does not touch\n"
+        ".agents/handoffs/2026-11-21-tokenizer.md:33:1: "
+        "error handoff-artifacts-untouched: Artifacts lists "
+        "'src/tally/cli.py', which the staged diff from "
+        f"base {base_of(hooked)[:12]} does not touch\n"
     ) in refused.stderr
 
 
@@ -121,7 +127,8 @@ def test_the_hook_checks_the_staged_file_not_the_working_tree(hooked):
     refused = commit(hooked, "-m", "broken")
     assert refused.returncode == 1
     assert refused.stderr.startswith(
-        ".agents/tasks/broken.md:2:14: error yaml: front matter is not valid YAML: mapping values are not allowed in this context\n"
+        ".agents/tasks/broken.md:2:14: error yaml: front matter is not "
+        "valid YAML: mapping values are not allowed in this context\n"
         "  hint: the value contains ': ': quote the value: title: \"Broken: it has a colon\"\n"
     )
     git(hooked, "add", str(bad))
@@ -202,8 +209,10 @@ def test_core_hooks_path_outside_the_repository_is_explained(example, tmp_path):
     git(example, "config", "core.hooksPath", str(shared))
     out = install(example)
     assert out.splitlines()[0] == (
-        f"core.hooksPath is set to '{shared}': git runs the hooks in {shared}, so they go there (outside this "
-        "repository: every repository that uses that folder runs them; they do nothing where no .agents/ file is staged)"
+        f"core.hooksPath is set to '{shared}': git runs the "
+        f"hooks in {shared}, so they go there (outside this "
+        "repository: every repository that uses that folder runs "
+        "them; they do nothing where no .agents/ file is staged)"
     )
     assert (shared / "pre-commit").exists()
 

@@ -84,7 +84,8 @@ def test_a_worker_that_hangs_is_stopped_after_the_timeout_with_its_log_tail(repo
     assert status_of(repo, "a") == "failed"
     attempts = attempts_section(repo, "a")
     assert (
-        "the worker was stopped after worker_timeout (2s); the end of its log (.agents/.cache/runs/a/attempt-1.log):"
+        "the worker was stopped after worker_timeout (2s); the "
+        "end of its log (.agents/.cache/runs/a/attempt-1.log):"
         in attempts
     )
     assert "fake worker hang on a" in attempts
@@ -100,12 +101,14 @@ def test_a_worker_that_crashes_is_a_failed_attempt_with_its_exit_status_and_log_
     assert status_of(repo, "a") == "todo"
     attempts = attempts_section(repo, "a")
     assert (
-        "the worker exited with status 3; the end of its log (.agents/.cache/runs/a/attempt-1.log):\n"
+        "the worker exited with status 3; the end of its "
+        "log (.agents/.cache/runs/a/attempt-1.log):\n"
         "  fake worker crash on a\n  Traceback (most recent call last):\n  RuntimeError: boom"
     ) in attempts
     assert (
         result.stdout
-        == "retry a: attempt 1 of 3 failed: the worker exited with status 3; the end of its log (.agents/.cache/runs/a/attempt-1.log):\n"
+        == "retry a: attempt 1 of 3 failed: the worker exited with status "
+           "3; the end of its log (.agents/.cache/runs/a/attempt-1.log):\n"
     )
     assert (
         (repo / ".agents/.cache/runs/a/attempt-1.log")
@@ -137,7 +140,8 @@ def test_dry_run_says_what_it_would_do_and_changes_nothing(repo):
     assert result.returncode == 0, result.stderr
     assert (
         result.stdout
-        == "would claim a (attempt 1) and start the worker in .agents/.cache/worktrees/a on agentmd/a\n"
+        == "would claim a (attempt 1) and start the worker "
+           "in .agents/.cache/worktrees/a on agentmd/a\n"
     )
     assert status_of(repo, "a") == "todo"
     assert git(repo, "rev-parse", "HEAD") == before
@@ -160,7 +164,10 @@ def test_a_done_task_whose_handoff_claims_an_untouched_file_stops_the_loop_as_ch
     (handoff,) = (repo / ".agents" / "handoffs").glob("*-a.md")
     handoff.write_text(handoff.read_text().replace("- out/a.txt\n", "- out/a.txt\n- README.md\n"))
     git(repo, "commit", "-q", "-am", "a's handoff claims README.md too")
-    finding = f".agents/handoffs/{handoff.name}:33:1: error handoff-artifacts-untouched: Artifacts lists 'README.md'"
+    finding = (
+        f".agents/handoffs/{handoff.name}:33:1: error handoff-artifacts-untouched: "
+        "Artifacts lists 'README.md'"
+    )
     checked = cli(repo, "check")
     assert checked.exit_code == 1
     assert finding in checked.stdout
@@ -333,8 +340,10 @@ def test_plan_md_settings_give_the_worker_and_the_slots(repo):
     make_plan(repo, {"a": [], "b": [], "c": []}, extra=f'worker: "{worker("good")}"\nslots: 2\n')
     result = run(repo, "--dry-run")
     assert result.stdout == (
-        "would claim a (attempt 1) and start the worker in .agents/.cache/worktrees/a on agentmd/a\n"
-        "would claim b (attempt 1) and start the worker in .agents/.cache/worktrees/b on agentmd/b\n"
+        "would claim a (attempt 1) and start the worker "
+        "in .agents/.cache/worktrees/a on agentmd/a\n"
+        "would claim b (attempt 1) and start the worker "
+        "in .agents/.cache/worktrees/b on agentmd/b\n"
     )
     result = run(repo, "--until-done")
     assert result.returncode == 0, result.stdout + result.stderr
@@ -347,7 +356,8 @@ def test_without_a_worker_or_with_a_bad_timeout_the_loop_says_what_to_set(repo):
     assert result.exit_code == 2
     assert result.stderr == (
         "agentmd: error: worker_timeout 'soon' is not a duration\n"
-        "  hint: write numbers with units d, h, m, s in that order, e.g. 90s, 30m, 2h, 1d or 1h30m\n"
+        "  hint: write numbers with units d, h, m, s in "
+        "that order, e.g. 90s, 30m, 2h, 1d or 1h30m\n"
     )
     result = cli(repo, "run", "--once", "--timeout", "5m")
     assert result.exit_code == 2
@@ -427,7 +437,7 @@ def test_the_demo_worker_finishes_the_whole_example_plan_two_at_a_time(example):
     checked = cli(example, "check")
     assert checked.exit_code == 0, checked.output
     assert checked.stderr.startswith("0 error(s), ")
-    # Only the example's own seed handoff warns (it has no base); the five the loop merged are clean.
+    # Only the example's own seed handoff warns (it has no base); the five merged are clean.
     findings = [line for line in checked.stdout.splitlines() if not line.startswith("  hint: ")]
     assert {line.split(":")[0] for line in findings} == {
         ".agents/handoffs/2026-11-16-package-skeleton.md"
@@ -451,7 +461,7 @@ def test_the_demo_worker_finishes_the_whole_example_plan_two_at_a_time(example):
     ],
     ids=["no key", "unreachable"],
 )
-def test_a_review_that_cannot_be_done_stops_the_loop_in_one_located_line_and_the_task_stays_in_review(
+def test_a_review_that_cannot_be_done_stops_the_loop_in_one_located_line_and_keeps_it_in_review(
     repo, env, cause, hint
 ):
     make_plan(repo, {"a": []}, extra="model_retries: 0\n")
@@ -469,11 +479,13 @@ def test_a_review_that_cannot_be_done_stops_the_loop_in_one_located_line_and_the
     assert result.stdout.splitlines()[-1] == "review a: its worker exited 0"
     error, hint_line = result.stderr.splitlines()
     assert error.startswith(
-        f".agents/tasks/a.md:3:1: error review-unavailable: the model's review of 'a' cannot be done: {cause}"
+        ".agents/tasks/a.md:3:1: error review-unavailable: "
+        f"the model's review of 'a' cannot be done: {cause}"
     )
     assert (
         hint_line
-        == f"  hint: {hint}the task stays in review: start the loop again once it can be done, or without --review"
+        == f"  hint: {hint}the task stays in review: start the "
+           "loop again once it can be done, or without --review"
     )
     assert status_of(repo, "a") == "review"
     assert git(repo, "status", "--porcelain") == ""

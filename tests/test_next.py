@@ -185,7 +185,8 @@ def test_add_refuses_a_path_out_of_the_repository_and_warns_of_an_unknown_depend
     result = cli(repo, "add", "Later", "--depends-on", "not-yet")
     assert result.exit_code == 0 and result.stdout == "later\n"
     assert result.stderr == (
-        "agentmd: warning: 'later' depends on 'not-yet', which is not a task (yet): it stays blocked until there is one\n"
+        "agentmd: warning: 'later' depends on 'not-yet', which is "
+        "not a task (yet): it stays blocked until there is one\n"
     )
 
 

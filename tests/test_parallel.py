@@ -74,7 +74,8 @@ def test_explain_names_the_task_and_the_file_that_held_each_candidate_back(repo)
         "  3. e  outputs: docs/e.md\n"
         "held back (2):\n"
         "  b: held back by a: outputs src/app/*.py and src/app/a.py overlap\n"
-        "  d: held back by c: src/lib/d.py and src/lib/c.py changed together in 3 of the last 500 commits\n"
+        "  d: held back by c: src/lib/d.py and src/lib/c.py "
+        "changed together in 3 of the last 500 commits\n"
     )
 
 
@@ -91,7 +92,9 @@ def test_a_task_in_progress_holds_back_the_candidates_that_collide_with_it(repo)
             {
                 "id": "d",
                 "because": "c",
-                "reason": "src/lib/d.py and src/lib/c.py changed together in 3 of the last 500 commits",
+                "reason": (
+                    "src/lib/d.py and src/lib/c.py changed together in 3 of the last 500 commits"
+                ),
             },
         ],
         "in_progress": ["c"],

@@ -53,10 +53,12 @@ def test_review_sends_task_handoff_and_diff_and_writes_the_findings_file(worked,
     result = cli(worked, "review", "tokenizer")
     assert result.exit_code == 1, result.output
     assert result.stdout == (
-        "src/tally/tokenize.py:2:1: blocking review: lower() is used where the task asks for casefold()\n"
+        "src/tally/tokenize.py:2:1: blocking review: lower() "
+        "is used where the task asks for casefold()\n"
         "  hint: use text.casefold()\n"
         "src/tally/tokenize.py:1:1: nit review: the import is unused\n"
-        "review of tokenizer: changes requested (1 blocking, 0 minor, 1 nit) -> .agents/reviews/2026-11-22-tokenizer.md\n"
+        "review of tokenizer: changes requested (1 blocking, 0 "
+        "minor, 1 nit) -> .agents/reviews/2026-11-22-tokenizer.md\n"
     )
     base = git(worked, "rev-parse", "HEAD~1").strip()
     head = git(worked, "rev-parse", "HEAD").strip()
@@ -89,7 +91,8 @@ def test_review_sends_task_handoff_and_diff_and_writes_the_findings_file(worked,
     assert ".agents/" not in user.split("## The change")[1]  # the diff leaves .agents/ out
     log = (worked / ".agents/memory/log.md").read_text()
     assert (
-        f"- {NOW} review tokenizer: changes_requested, 1 blocking of 2 in reviews/2026-11-22-tokenizer.md\n"
+        f"- {NOW} review tokenizer: changes_requested, 1 "
+        "blocking of 2 in reviews/2026-11-22-tokenizer.md\n"
         in log
     )
 
@@ -208,7 +211,8 @@ def test_a_failing_api_leaves_no_findings_file(worked, fake_api):
     result = cli(worked, "review", "tokenizer")
     assert result.exit_code == 2
     assert result.stderr == (
-        "agentmd: error: the Anthropic API is overloaded after 4 tries (529 overloaded_error: fake 529)\n"
+        "agentmd: error: the Anthropic API is overloaded "
+        "after 4 tries (529 overloaded_error: fake 529)\n"
         "  hint: try again later\n"
     )
     assert len(fake_api.calls("/v1/messages")) == 4
@@ -219,7 +223,8 @@ def test_review_without_a_key_says_so_in_one_line(worked):
     result = cli(worked, "review", "tokenizer")
     assert result.exit_code == 2
     assert result.stderr == (
-        "agentmd: error: ANTHROPIC_API_KEY is not set: this command asks the Anthropic API and needs a key\n"
+        "agentmd: error: ANTHROPIC_API_KEY is not set: this "
+        "command asks the Anthropic API and needs a key\n"
     )
 
 
@@ -256,11 +261,13 @@ def test_a_diff_over_the_budget_is_cut_and_the_cut_is_listed_in_the_request_and_
     assert "@@ -0,0 +1,3000 @@\n[hunk summarised to fit the budget: +3000 -0 lines, ~" in user
     assert "+def words(text): return text.lower().split()" in user  # the small hunk is whole
     assert user.endswith(
-        "The diff was cut to fit the budget:\n- summarised: src/tally/table.py @@ -0,0 +1,3000 @@ (+3000 -0)"
+        "The diff was cut to fit the budget:\n- summarised: "
+        "src/tally/table.py @@ -0,0 +1,3000 @@ (+3000 -0)"
     )
     text = (worked / ".agents/reviews/2026-11-22-tokenizer.md").read_text()
     assert text.endswith(
-        "## Left out of the diff\n\n- summarised: src/tally/table.py @@ -0,0 +1,3000 @@ (+3000 -0)\n"
+        "## Left out of the diff\n\n- summarised: "
+        "src/tally/table.py @@ -0,0 +1,3000 @@ (+3000 -0)\n"
     )
 
 
@@ -297,16 +304,22 @@ def test_a_hand_broken_findings_file_has_located_problems(example):
     folder = example / ".agents/reviews"
     folder.mkdir()
     (folder / "2026-11-22-x.md").write_text(
-        "---\ntask: ghost\nverdict: pass\nblocking: 2\nfindings: 1\nbase: not-a-hash\nreviewer: me\n---\n## Summary\n"
+        "---\ntask: ghost\nverdict: pass\nblocking: 2\nfindings: "
+        "1\nbase: not-a-hash\nreviewer: me\n---\n## Summary\n"
     )
     problems = check_file(Workspace.find(example), "reviews/2026-11-22-x.md")
     assert [p.render() for p in problems] == [
-        ".agents/reviews/2026-11-22-x.md:7:1: error unknown-key: unknown key 'reviewer' in a findings file\n"
+        ".agents/reviews/2026-11-22-x.md:7:1: error unknown-key: "
+        "unknown key 'reviewer' in a findings file\n"
         "  hint: known keys: task, verdict, blocking, findings, base, head, model, date",
         ".agents/reviews/2026-11-22-x.md:1:1: error missing-key: a findings file needs 'head'",
-        ".agents/reviews/2026-11-22-x.md:2:1: warning dangling-task: no task 'ghost' in .agents/tasks/",
-        ".agents/reviews/2026-11-22-x.md:4:1: error bad-value: more blocking findings than findings",
-        ".agents/reviews/2026-11-22-x.md:3:1: error bad-value: verdict pass does not match 2 blocking finding(s)\n"
+        ".agents/reviews/2026-11-22-x.md:2:1: warning "
+        "dangling-task: no task 'ghost' in .agents/tasks/",
+        ".agents/reviews/2026-11-22-x.md:4:1: error bad-value: more blocking findings than "
+        "findings",
+        ".agents/reviews/2026-11-22-x.md:3:1: error bad-value: "
+        "verdict pass does not match 2 blocking finding(s)\n"
         "  hint: changes_requested when blocking > 0, else pass",
-        ".agents/reviews/2026-11-22-x.md:6:1: error bad-value: base must be a commit hash, not 'not-a-hash'",
+        ".agents/reviews/2026-11-22-x.md:6:1: error bad-value: "
+        "base must be a commit hash, not 'not-a-hash'",
     ]

@@ -50,13 +50,15 @@ def test_verify_records_commit_time_and_exit_codes_and_keeps_every_other_byte(cl
         "FAIL exit 4  echo out; echo boom >&2; exit 4\n"
         "     | out\n"
         "     | boom\n"
-        f"tokenizer: verify failed (1 of 2) at {head(claimed)[:12]}; recorded in .agents/tasks/tokenizer.md\n"
+        f"tokenizer: verify failed (1 of 2) at {head(claimed)[:12]}; "
+        "recorded in .agents/tasks/tokenizer.md\n"
     )
     after = path.read_text()
     front_end = before.index("---\n", 4)
     assert after == (
         before[:front_end]
-        + f"verified_commit: {head(claimed)}\nverified_at: 2026-11-21T08:00:00Z\nverify_exit: [0, 4]\n"
+        + f"verified_commit: {head(claimed)}\nverified_at: "
+          "2026-11-21T08:00:00Z\nverify_exit: [0, 4]\n"
         + before[front_end:]
     )
     assert cli(claimed, "verify", "tokenizer").exit_code == 1
@@ -90,10 +92,13 @@ def test_done_refuses_without_a_verify_pass_or_a_handoff(claimed):
     result = cli(claimed, "done", "tokenizer")
     assert result.exit_code == 1
     assert result.stderr == (
-        ".agents/tasks/tokenizer.md:8:1: error verify-not-passed: its verify commands have not been run: "
+        ".agents/tasks/tokenizer.md:8:1: error verify-not-passed: "
+        "its verify commands have not been run: "
         "run 'agentmd verify tokenizer'\n"
-        ".agents/tasks/tokenizer.md:3:1: error handoff-missing: task 'tokenizer' is active but has no handoff\n"
-        "  hint: write one with 'agentmd handoff new tokenizer', fill it, then 'agentmd handoff check'\n"
+        ".agents/tasks/tokenizer.md:3:1: error handoff-missing: "
+        "task 'tokenizer' is active but has no handoff\n"
+        "  hint: write one with 'agentmd handoff new "
+        "tokenizer', fill it, then 'agentmd handoff check'\n"
         "agentmd: error: refused to mark 'tokenizer' done: 2 problem(s) above\n"
         "  hint: fix them; --force marks it done anyway and says so in memory/log.md\n"
     )
@@ -122,7 +127,8 @@ def test_done_refuses_a_pass_recorded_at_an_older_commit(claimed):
     result = cli(claimed, "done", "tokenizer")
     assert result.exit_code == 1
     assert result.stderr.startswith(
-        f".agents/tasks/tokenizer.md:8:1: error verify-not-passed: its verify commands ran at {old[:12]}, "
+        ".agents/tasks/tokenizer.md:8:1: error verify-not-passed: "
+        f"its verify commands ran at {old[:12]}, "
         f"not at HEAD {head(claimed)[:12]}: run 'agentmd verify tokenizer' again\n"
     )
 
@@ -133,6 +139,7 @@ def test_done_force_marks_it_done_and_logs_what_it_overrode(claimed):
     assert result.stdout == "done tokenizer (forced; logged in memory/log.md)\n"
     log = (claimed / ".agents/memory/log.md").read_text().splitlines()[-1]
     assert log == (
-        "- 2026-11-21T08:00:00Z done tokenizer: forced past 2 problem(s): its verify commands have not been run: "
+        "- 2026-11-21T08:00:00Z done tokenizer: forced past 2 "
+        "problem(s): its verify commands have not been run: "
         "run 'agentmd verify tokenizer'; task 'tokenizer' is active but has no handoff"
     )

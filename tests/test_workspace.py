@@ -100,7 +100,8 @@ def test_a_command_on_a_task_whose_file_cannot_be_read_says_so_once_and_changes_
     assert result.exit_code == 2
     assert (
         result.stderr
-        == ".agents/tasks/tokenizer.md:2:11: error not-utf8: byte 0xe9 is not UTF-8\n  hint: save the file as UTF-8\n"
+        == ".agents/tasks/tokenizer.md:2:11: error not-utf8: byte "
+           "0xe9 is not UTF-8\n  hint: save the file as UTF-8\n"
     )
     assert result.stdout == ""
     assert path.read_bytes() == b"---\ntitle: caf\xe9\nstatus: active\n---\n"
@@ -120,7 +121,10 @@ def _file_instead_of(folder):
     return sabotage
 
 
-IN_THE_WAY = "1:1: error not-a-folder: a file is where a directory was expected (this path or one above it)\n  hint: move the file aside\n"
+IN_THE_WAY = (
+    "1:1: error not-a-folder: a file is where a directory was expected (this path or one above "
+    "it)\n  hint: move the file aside\n"
+)
 
 
 @pytest.mark.parametrize(
@@ -129,7 +133,8 @@ IN_THE_WAY = "1:1: error not-a-folder: a file is where a directory was expected 
         (
             _log_is_a_folder,
             ["claim", "tokenizer"],
-            ".agents/memory/log.md:1:1: error not-a-file: is a directory where a file was expected\n  hint: move it aside\n",
+            ".agents/memory/log.md:1:1: error not-a-file: is a directory "
+            "where a file was expected\n  hint: move it aside\n",
         ),
         (_file_instead_of(".agents/tasks"), ["add", "New thing"], ".agents/tasks:" + IN_THE_WAY),
         (

@@ -27,7 +27,10 @@ class HooksDir:
     def explain(self, root: Path) -> str | None:
         if self.configured is None:
             return None
-        note = f"core.hooksPath is set to '{self.configured}': git runs the hooks in {self.path}, so they go there"
+        note = (
+            f"core.hooksPath is set to '{self.configured}': git runs the hooks in {self.path}, "
+            "so they go there"
+        )
         resolved = self.path.resolve()
         top = root.resolve()
         if not (resolved == top or str(resolved).startswith(str(top) + os.sep)):

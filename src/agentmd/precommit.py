@@ -96,7 +96,7 @@ class Staged:
         return self._handoffs
 
     def end_of(self, display: str) -> str | None:
-        """A staged handoff ends with this commit; a committed one, with the last commit that touched it."""
+        """A staged handoff ends with this commit; a committed one, with the last to touch it."""
         if display in self.staged:
             return None
         return (
@@ -137,7 +137,10 @@ class Staged:
 
     def describe(self, base: str, end: str | None = None) -> str:
         if end:
-            return f"the diff from base {base[:12]} to commit {end[:12]} (the last to touch this handoff)"
+            return (
+                f"the diff from base {base[:12]} to commit {end[:12]} "
+                "(the last to touch this handoff)"
+            )
         return f"the staged diff from base {base[:12]}"
 
 
@@ -247,7 +250,8 @@ def _handoff_rule(tree: Staged, task_id: str, status: str, path: str, line: int)
                 line,
                 1,
                 "handoff-missing",
-                f"task '{task_id}' is staged as {status} but no handoff for it is staged or committed",
+                f"task '{task_id}' is staged as {status} but "
+                "no handoff for it is staged or committed",
                 f"write one (agentmd handoff new {task_id}), fill it, and git add it",
             )
         ]
@@ -261,7 +265,8 @@ def _handoff_rule(tree: Staged, task_id: str, status: str, path: str, line: int)
             line,
             1,
             "handoff-invalid",
-            f"task '{task_id}' is staged as {status} but its handoff {handoff_path} has {len(errors)} error(s)",
+            f"task '{task_id}' is staged as {status} but its "
+            f"handoff {handoff_path} has {len(errors)} error(s)",
             f"run 'agentmd handoff check {handoff_path}', fix it, and git add it",
         )
     ]

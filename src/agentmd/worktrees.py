@@ -129,7 +129,7 @@ class Pruned:
 
 
 def prune(ws: Workspace, *, force: bool = False, dry_run: bool = False) -> list[Pruned]:
-    """Remove the worktrees of tasks that are done or released; delete their branches when merged."""
+    """Remove the worktrees of tasks done or released; delete their branches when merged."""
     results = []
     for path, branch in sorted(listed(ws).items()):
         task_id = task_of_branch(ws, branch) if branch else None

@@ -47,8 +47,11 @@ def settings_for(ws: Workspace) -> ModelSettings:
 
     model = raw.get("model", DEFAULT_MODEL)
     if not isinstance(model, str) or not model.strip() or any(c.isspace() for c in model.strip()):
-        raise bad("model", f"model must be a model id such as {DEFAULT_MODEL}, not {model!r}",
-                  f"write `model: {DEFAULT_MODEL}`, or delete the line for the default")  # fmt: skip
+        raise bad(
+            "model",
+            f"model must be a model id such as {DEFAULT_MODEL}, not {model!r}",
+            f"write `model: {DEFAULT_MODEL}`, or delete the line for the default",
+        )
     timeout = raw.get("model_timeout", DEFAULT_TIMEOUT)
     if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
         raise bad("model_timeout", f"model_timeout must be a number of seconds, not {timeout!r}",
@@ -100,7 +103,8 @@ class Client:
 
     def _client(self) -> Any:
         if self._sdk is None:
-            import anthropic  # here, not at the top: it costs seconds and most commands never call it
+            # Here, not at the top: it costs seconds and most commands never call it.
+            import anthropic
 
             # The key is passed explicitly, so the SDK reads no profile or credentials file;
             # base_url stays the SDK's own choice (ANTHROPIC_BASE_URL, else the public API).
@@ -138,7 +142,7 @@ class Client:
         fails too. `system` is the stable prefix (instructions, plan, rules): it is marked for
         prompt caching, so the second ask and the next run pay for it once.
         """
-        blocks = [{"type": "text", "text": text} for text in system if text.strip()]
+        blocks: list[dict] = [{"type": "text", "text": text} for text in system if text.strip()]
         if blocks:
             blocks[-1]["cache_control"] = CACHE
         messages: list[dict] = [{"role": "user", "content": prompt}]
@@ -146,7 +150,8 @@ class Client:
         answer: dict = {}
         for attempt in (1, 2):
             block = self._tool_call(blocks, messages, tool, max_tokens)
-            answer = block.get("input") if isinstance(block.get("input"), dict) else {}
+            given = block.get("input")
+            answer = given if isinstance(given, dict) else {}
             problems = validate(answer) if answer else ["the tool input is not a JSON object"]
             if not problems or attempt == 2:
                 break
@@ -233,12 +238,14 @@ class Client:
         if status == 403:
             return ModelError(
                 f"the key may not use model '{self.model}' here (403{detail})",
-                "check the key's workspace and permissions, or choose another `model:` in .agents/plan.md",
+                "check the key's workspace and permissions, "
+                "or choose another `model:` in .agents/plan.md",
             )
         if status == 404:
             return ModelError(
                 f"not found (404{detail}): is '{self.model}' a model id?",
-                "set `model:` in .agents/plan.md to a current model; check ANTHROPIC_BASE_URL if it is set",
+                "set `model:` in .agents/plan.md to a current "
+                "model; check ANTHROPIC_BASE_URL if it is set",
             )
         if status == 429:
             return ModelError(

@@ -3,6 +3,7 @@ hand-written plan (ids, dependencies, cycles, prompt budget, scope) before anyth
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -116,7 +117,8 @@ def decompose(
         raise InvalidPlan(
             "the model's tasks are not valid, even when asked again; nothing was written:\n"
             + "\n".join(f"  - {p}" for p in problems),
-            "run agentmd decompose again, with a narrower intent, or try another `model:` in .agents/plan.md",
+            "run agentmd decompose again, with a narrower "
+            "intent, or try another `model:` in .agents/plan.md",
         )
     return proposed
 
@@ -187,7 +189,8 @@ def _check_item(ws: Workspace, item: dict, where: str, ids: set[str], seen: set[
             problems.append(f"{where}: {key} must be a non-empty string")
     if item.get("priority") not in PRIORITIES:
         problems.append(
-            f"{where}: priority must be one of {', '.join(PRIORITIES)}, not {item.get('priority')!r}"
+            f"{where}: priority must be one of "
+            f"{', '.join(PRIORITIES)}, not {item.get('priority')!r}"
         )
     if not isinstance(item.get("notes", ""), str):
         problems.append(f"{where}: notes must be a string")
@@ -231,7 +234,10 @@ def _build(ws: Workspace, item: dict) -> tuple[Task, str]:
     head = text[: fm.body_start] if fm else text + "\n"
     criteria = "\n".join(f"- [ ] {line.strip()}" for line in item["acceptance"])
     notes = (item.get("notes") or "").strip() or "Written by `agentmd decompose`."
-    text = f"{head}## Goal\n\n{item['goal'].strip()}\n\n## Acceptance criteria\n\n{criteria}\n\n## Notes\n\n{notes}\n"
+    text = (
+        f"{head}## Goal\n\n{item['goal'].strip()}\n\n"
+        f"## Acceptance criteria\n\n{criteria}\n\n## Notes\n\n{notes}\n"
+    )
     rel = f"tasks/{item['id']}.md"
     try:
         doc = document.parse(text, ws.display(rel))
@@ -322,6 +328,10 @@ def _fold(paths: list[str], levels: int) -> list[str]:
 # -- writing ---------------------------------------------------------------------------------
 
 
+def _given_text(text: str, values: dict) -> str:
+    return text
+
+
 def write(ws: Workspace, proposed: list[Proposed]) -> list[str]:
     """Write every task file or none: a name taken meanwhile undoes the ones written."""
     taken = [p.path for p in proposed if (ws.root / p.path).exists()]
@@ -338,7 +348,7 @@ def write(ws: Workspace, proposed: list[Proposed]) -> list[str]:
                 task_id=p.task.id,
                 priority=p.task.priority,
                 depends_on=p.task.depends_on,
-                render=lambda values, p=p: p.text,
+                render=functools.partial(_given_text, p.text),
             )
             written.append(ws.root / p.path)
     except BaseException:

@@ -96,7 +96,7 @@ def _load(path: Path, model: str) -> dict[str, int]:
 
 
 def _save(path: Path, model: str, new: dict[str, int]) -> None:
-    """Best effort, merged with what other processes wrote meanwhile: a lost cache costs requests."""
+    """Best effort, merged with what other processes wrote meanwhile: a lost cache costs calls."""
     data = cachefile.read(path)
     if data.get("format") != CACHE_FORMAT or not isinstance(data.get("models"), dict):
         data = {"format": CACHE_FORMAT, "models": {}}

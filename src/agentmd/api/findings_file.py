@@ -58,7 +58,7 @@ def render(result: Review) -> str:
 
 
 def write(ws: Workspace, result: Review) -> str:
-    """Create reviews/<date>-<task>.md (`-2`, `-3`... when taken) and return its path under .agents/."""
+    """Create reviews/<date>-<task>.md (`-2`, `-3`... when taken); return its path in .agents/."""
     text = render(result)
     stem = f"{lifecycle.now().date().isoformat()}-{result.task.id}"
     for n in range(1, 1000):
@@ -74,8 +74,12 @@ def check_file(ws: Workspace, rel: str) -> list[Problem]:
     doc = ws.read(rel)
     display = ws.display(rel)
     if doc.fm is None:
-        return [Problem(display, 1, 1, "frontmatter-missing", "a findings file starts with front matter",
-                        "agentmd review writes these files; restore it from git")]  # fmt: skip
+        return [
+            Problem(
+                display, 1, 1, "frontmatter-missing", "a findings file starts with front matter",
+                "agentmd review writes these files; restore it from git",
+            )
+        ]  # fmt: skip
     fields = doc.fields
     problems: list[Problem] = []
 
@@ -114,8 +118,12 @@ def check_file(ws: Workspace, rel: str) -> list[Problem]:
         and "blocking" in counts
         and (verdict == "pass") != (counts["blocking"] == 0)
     ):
-        at("verdict", "bad-value", f"verdict {verdict} does not match {counts['blocking']} blocking finding(s)",
-           "changes_requested when blocking > 0, else pass")  # fmt: skip
+        at(
+            "verdict",
+            "bad-value",
+            f"verdict {verdict} does not match {counts['blocking']} blocking finding(s)",
+            "changes_requested when blocking > 0, else pass",
+        )
     for key in ("base", "head"):
         value = fields.get(key)
         if value not in (None, "") and not (isinstance(value, str) and HEX_RE.fullmatch(value)):

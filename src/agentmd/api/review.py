@@ -176,7 +176,8 @@ def review(
     )
     if not diff.strip():
         raise NothingToDo(
-            f"nothing to review: no change outside {AGENTS_DIR}/ between {base[:12]} and {head_name}"
+            "nothing to review: no change outside "
+            f"{AGENTS_DIR}/ between {base[:12]} and {head_name}"
         )
     system, task_text, handoff_text = _context(ws, task)
     budget = budget or ws.settings.prompt_budget
@@ -252,7 +253,8 @@ def check_answer(data: dict, root: Path, changed: set[str]) -> list[str]:
             continue
         if item.get("severity") not in SEVERITIES:
             problems.append(
-                f"{where}: severity must be one of {', '.join(SEVERITIES)}, not {item.get('severity')!r}"
+                f"{where}: severity must be one of "
+                f"{', '.join(SEVERITIES)}, not {item.get('severity')!r}"
             )
         line = item.get("line")
         if isinstance(line, bool) or not isinstance(line, int) or line < 1:
@@ -303,7 +305,10 @@ def _context(ws: Workspace, task: Task) -> tuple[list[str], str, str]:
     )
     latest = ws.latest_handoffs.get(task.id)
     if latest is not None:
-        handoff_text = f"## The handoff the engineer wrote (`{AGENTS_DIR}/{latest.path}`)\n\n{ws.read(latest.path).body.strip()}"
+        handoff_text = (
+            f"## The handoff the engineer wrote (`{AGENTS_DIR}/{latest.path}`)\n\n"
+            f"{ws.read(latest.path).body.strip()}"
+        )
     else:
         handoff_text = "## The handoff the engineer wrote\n\nNone was written."
     return [INSTRUCTIONS, plan, rules], task_text, handoff_text

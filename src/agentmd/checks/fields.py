@@ -70,7 +70,8 @@ def duplicate_keys(fm: FrontMatter, display: str) -> list[Problem]:
                     line,
                     1,
                     "duplicate-key",
-                    f"'{span.key}' is set twice (first on line {seen[span.key]}); YAML keeps only this one",
+                    f"'{span.key}' is set twice (first on line "
+                    f"{seen[span.key]}); YAML keeps only this one",
                     "delete one of them",
                 )
             )
@@ -89,7 +90,7 @@ def did_you_mean(word: str, choices) -> str | None:
 def unknown_keys(
     fields: dict[str, Any], lines: dict[str, int], display: str, known
 ) -> list[Problem]:
-    """A near miss of a known key is an error (it silently does nothing); any other key, a warning."""
+    """A near miss of a known key is an error (it silently does nothing); another key, a warning."""
     unknown = fields.keys() - set(known)
     if not unknown:
         return []
@@ -382,7 +383,8 @@ def lease_expired(
             lines.get("claimed_at", 1),
             1,
             "lease-expired",
-            f"the claim by {who} at {fields['claimed_at']} expired after {fields.get('lease') or settings.lease}",
+            f"the claim by {who} at {fields['claimed_at']} expired "
+            f"after {fields.get('lease') or settings.lease}",
             "the agent may be gone: 'agentmd release' frees the task, 'agentmd claim' renews it",
             "warning",
         )

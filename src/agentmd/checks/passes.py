@@ -1,4 +1,4 @@
-"""`agentmd check`: every finding in .agents/ and the always-loaded agent files, or in the paths given."""
+"""`agentmd check`: every finding in .agents/ and the always-loaded files, or in the paths given."""
 
 from __future__ import annotations
 
@@ -72,7 +72,8 @@ def check_workspace(ws: Workspace, counter: Counter) -> Report:
                     1,
                     "task-no-frontmatter",
                     "task file has no front matter",
-                    "start it with '---', 'title: ...', 'status: todo', '---' (agentmd add writes one)",
+                    "start it with '---', 'title: ...', 'status: "
+                    "todo', '---' (agentmd add writes one)",
                 )
             )
             continue
@@ -168,26 +169,26 @@ def check_workspace(ws: Workspace, counter: Counter) -> Report:
     prompts: dict[str, str] | None = None  # the task template's, read once when a task needs them
     for rel in agents_files(ws):
         checked += 1
-        record = records.get(rel)
-        if record is not None and not record.suspect:
+        indexed = records.get(rel)
+        if indexed is not None and not indexed.suspect:
             continue  # the index read it: no conflict marker, no key set twice
         try:
             data = textfile.read_bytes(ws.agents / rel, ws.display(rel))
         except LocatedError as exc:
-            if record is None:  # the index names the files it could not read
+            if indexed is None:  # the index names the files it could not read
                 problems.append(exc.problem)
             continue
         if b"<<<<<<<" in data or b">>>>>>>" in data:
             problems += fields.conflict_markers(
                 data.decode("utf-8", "replace"), ws.display(rel)
             )
-        if record is not None and record.problem is None:
+        if indexed is not None and indexed.problem is None:
             text = data.decode("utf-8", "replace")
             fm = _split(text, ws.display(rel))
             if fm is not None:
                 problems += fields.duplicate_keys(fm, ws.display(rel))
-            task = tasks.get(record.stem) if rel.startswith("tasks/") else None
-            if task is not None and task.status == "todo" and fm is not None:
+            todo = tasks.get(indexed.stem) if rel.startswith("tasks/") else None
+            if todo is not None and todo.status == "todo" and fm is not None:
                 from agentmd.workspace.scaffold import template_prompts, unfilled
 
                 prompts = prompts if prompts is not None else template_prompts(ws.agents)

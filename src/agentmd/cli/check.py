@@ -44,11 +44,12 @@ def check(paths: tuple[str, ...], fix: bool, output_format: str, token_counter: 
             click.echo(line, err=output_format != "text")
         if ws is not None:
             ws.refresh()
-    report = (
-        passes.check_paths(ws, list(paths), counter)
-        if paths
-        else passes.check_workspace(ws, counter)
-    )
+    if paths:
+        report = passes.check_paths(ws, list(paths), counter)
+    elif ws is not None:
+        report = passes.check_workspace(ws, counter)
+    else:  # Workspace.find raised above, when no path was given
+        raise NotAWorkspace("no workspace to check", "run 'agentmd init' to create one")
     return print_findings(report.problems, output_format, report.checked)
 
 

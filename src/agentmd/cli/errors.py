@@ -71,7 +71,8 @@ def os_problem(exc: OSError) -> Problem | None:
         )
     if exc.errno == errno.ENOTDIR or (exc.errno == errno.EEXIST and not os.path.isdir(path)):
         return Problem(
-            display, 1, 1, "not-a-folder", "a file is where a directory was expected (this path or one above it)",
+            display, 1, 1, "not-a-folder",
+            "a file is where a directory was expected (this path or one above it)",
             "move the file aside",
         )  # fmt: skip
     return Problem(
@@ -90,7 +91,8 @@ def _crash(exc: Exception) -> int:
         handle.write(f"agentmd {' '.join(sys.argv[1:])}\n\n")
         handle.write("".join(traceback.format_exception(exc)))
     click.echo(
-        f"agentmd: internal error: {type(exc).__name__}: {exc} (details in {path}; please report it)",
+        f"agentmd: internal error: {type(exc).__name__}: "
+        f"{exc} (details in {path}; please report it)",
         err=True,
     )
     return EXIT_USAGE

@@ -29,7 +29,10 @@ def _escape(text: str, prop: bool = False) -> str:
 
 def github(problem: Problem) -> str:
     kind = "error" if problem.severity == "error" else "warning"
-    props = f"file={_escape(problem.path, True)},line={problem.line},col={problem.col},title={_escape(problem.code, True)}"
+    props = (
+        f"file={_escape(problem.path, True)},line={problem.line},col={problem.col},"
+        f"title={_escape(problem.code, True)}"
+    )
     message = problem.message + (f"\nhint: {problem.hint}" if problem.hint else "")
     return f"::{kind} {props}::{_escape(message)}"
 

@@ -23,7 +23,7 @@ def _root() -> Path:
 
 @click.group()
 def hooks() -> None:
-    """Git hooks that refuse commits with broken .agents/ files or a task done without a valid handoff."""
+    """Git hooks that refuse broken .agents/ files and a task done without a valid handoff."""
 
 
 @hooks.command()

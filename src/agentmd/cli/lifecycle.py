@@ -37,7 +37,9 @@ def claim(task_id: str, owner: str | None, push: bool) -> int:
     ws = _open(task_id)
     who = owner or lifecycle.default_owner()
     if push:
-        task = remote_claims.claim_and_push(ws, who, lambda fresh: [lifecycle.claimable(fresh, task_id)])[0]
+        task = remote_claims.claim_and_push(
+            ws, who, lambda fresh: [lifecycle.claimable(fresh, task_id)]
+        )[0]
         click.echo(f"claimed {task.id} as {task.claimed_by} (pushed)")
         return 0
     task = lifecycle.claim(ws, task_id, who)

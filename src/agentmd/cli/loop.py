@@ -21,7 +21,8 @@ DEBOUNCE = 0.2  # seconds of quiet after a change under .agents/ before the next
 @click.option(
     "--worker",
     metavar="CMD",
-    help="The worker command (default: plan.md's worker): prompt on stdin, the task's worktree as cwd.",
+    help="The worker command (default: plan.md's worker): "
+         "prompt on stdin, the task's worktree as cwd.",
 )
 @click.option(
     "--slots",
@@ -38,7 +39,8 @@ DEBOUNCE = 0.2  # seconds of quiet after a change under .agents/ before the next
 @click.option(
     "--merge",
     type=click.Choice(cycle.MERGE_MODES),
-    help="Merge a reviewed branch (auto) or leave it for a person (manual). Default: plan.md's merge, else auto.",
+    help="Merge a reviewed branch (auto) or leave it for a "
+         "person (manual). Default: plan.md's merge, else auto.",
 )
 @click.option(
     "--review",

@@ -137,7 +137,8 @@ def _unfilled(ws: Workspace, task: Task) -> list[Problem]:
     try:
         found = unfilled(template_prompts(ws.agents), ws.read(task.path))
     except LocatedError:
-        return []  # compile_prompt read it a moment ago; a file that changed since is not our finding
+        # compile_prompt read it a moment ago; a file that changed since is not our finding
+        return []
     for problem in found:
         click.echo(problem.render(), err=True)
     return found
@@ -284,7 +285,8 @@ def _parallel(
         for number, result in enumerate(results, 1):
             if len(results) > 1:
                 parts.append(
-                    f"{'' if number == 1 else chr(10)}==> task {number} of {len(results)}: {result.task.id} <==\n\n"
+                    f"{'' if number == 1 else chr(10)}==> task {number} "
+                    f"of {len(results)}: {result.task.id} <==\n\n"
                 )
             parts.append(result.prompt)
         output = "".join(parts)

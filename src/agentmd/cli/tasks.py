@@ -51,7 +51,8 @@ def add(title, task_id, priority, depends_on, inputs, outputs, verify) -> int:
     for dep in depends_on:
         if dep not in ws.tasks:
             click.echo(
-                f"agentmd: warning: '{new_id}' depends on '{dep}', which is not a task (yet): it stays blocked until there is one",
+                f"agentmd: warning: '{new_id}' depends on '{dep}', which "
+                "is not a task (yet): it stays blocked until there is one",
                 err=True,
             )
     return 0

@@ -75,7 +75,8 @@ def _table(rows: list, counter: str) -> None:
             total_exact += comparison.exact
             total_estimate += comparison.estimate
             click.echo(
-                f"{comparison.exact:>9,}  {comparison.estimate:>9,}  {_percent(comparison):>7}  {display}"
+                f"{comparison.exact:>9,}  {comparison.estimate:>9,} "
+                f" {_percent(comparison):>7}  {display}"
             )
         if len(rows) > 1:
             from agentmd.api.exact_tokens import Comparison

@@ -30,7 +30,8 @@ def verify(task_id: str, no_record: bool, as_json: bool) -> int:
         return 0 if outcome.passed else 1
     for result in outcome.results:
         click.echo(
-            f"{'ok  ' if result.exit_code == 0 else 'FAIL'} exit {result.exit_code}  {result.command}"
+            f"{'ok  ' if result.exit_code == 0 else 'FAIL'} "
+            f"exit {result.exit_code}  {result.command}"
         )
         if result.exit_code != 0 and result.tail.strip():
             for line in result.tail.strip().splitlines()[-10:]:

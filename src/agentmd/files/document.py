@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from agentmd.files import frontmatter, sections, textfile
+from agentmd.files.sections import Section
 
 
 @dataclass
@@ -30,10 +31,10 @@ class Document:
         return frontmatter.key_lines(self.fm) if self.fm else {}
 
     @cached_property
-    def sections(self) -> list[sections.Section]:
+    def sections(self) -> list[Section]:
         return sections.parse(self.body, self.body_line)
 
-    def section(self, *titles: str) -> sections.Section | None:
+    def section(self, *titles: str) -> Section | None:
         return sections.find(self.sections, *titles)
 
     def line_of(self, key: str) -> int:

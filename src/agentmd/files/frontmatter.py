@@ -18,7 +18,8 @@ SAFE_PLAIN_RE = re.compile(r"[A-Za-z_/][A-Za-z0-9_./ -]*\Z")
 SAFE_FLOW_RE = re.compile(r"[A-Za-z0-9_./ ,-]*\Z")
 KEY_RE = re.compile(r"([A-Za-z_][A-Za-z0-9_.-]*)[ \t]*:(?:[ \t]+(.*?))?[ \t]*\Z")
 TOP_KEY_RE = re.compile(
-    r"""(?P<key>"[^"\n]*"|'[^'\n]*'|[^\s#'"?:,\[\]{}\-][^:#\n]*?|-[^\s:#][^:#\n]*?)[ \t]*:(?:[ \t]|\r?\n|\Z)"""
+    r"""(?P<key>"[^"\n]*"|'[^'\n]*'|[^\s#'"?:,\[\]{}\-][^:#\n]*?|-[^\s:#][^:#\n]*?)"""
+    r"""[ \t]*:(?:[ \t]|\r?\n|\Z)"""
 )
 ITEM_RE = re.compile(r"([ \t]*)-(?:[ \t]+(.*?))?[ \t]*\Z")
 

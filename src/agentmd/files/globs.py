@@ -8,6 +8,7 @@ a trailing `/` means everything below that folder. A plain path is a glob that m
 from __future__ import annotations
 
 from functools import cache, lru_cache
+from typing import cast
 
 Token = tuple[str, object]  # ("lit", "a") | ("any", None) | ("star", None) | ("set", (neg, chars))
 
@@ -59,7 +60,7 @@ def _tokens(segment: str, literal: bool) -> tuple[Token, ...]:
 
 
 def _expand(body: str) -> frozenset[str]:
-    chars = set()
+    chars: set[str] = set()
     index = 0
     while index < len(body):
         if index + 2 < len(body) and body[index + 1] == "-":
@@ -82,7 +83,8 @@ def _char_sets_meet(a: Token, b: Token) -> bool:
         return _in_set(value_a, value_b)  # type: ignore[arg-type]
     if kind_b == "lit":
         return _in_set(value_b, value_a)  # type: ignore[arg-type]
-    (neg_a, chars_a), (neg_b, chars_b) = value_a, value_b  # type: ignore[misc]
+    neg_a, chars_a = cast(tuple[bool, frozenset[str]], value_a)
+    neg_b, chars_b = cast(tuple[bool, frozenset[str]], value_b)
     if neg_a and neg_b:
         return True
     if neg_a:

@@ -16,6 +16,9 @@ if TYPE_CHECKING:
 
 MEMO = ".cache/handoff-truth.json"  # under .agents/: facts about commits, which do not change
 MEMO_FORMAT = 1
+# "diff BASE END" -> [files, deleted] (or [None, None]: base is not a commit);
+# "ancestor BASE END" -> whether BASE is an ancestor of END
+Memo = dict[str, list | bool]
 
 
 @dataclass(frozen=True)
@@ -35,23 +38,22 @@ if TYPE_CHECKING:
         None for what is not committed yet (the working tree, or the index in a commit hook).
         """
 
-        root: Path
+        @property
+        def root(self) -> Path: ...
 
         def existing(self, paths: list[str]) -> set[str]: ...
 
         def end_of(self, display: str) -> str | None: ...
 
-        def changes(
-            self, base: str, end: str | None
-        ) -> Changes | None: ...  # None: base is not a commit
+        # None: base is not a commit
+        def changes(self, base: str, end: str | None) -> Changes | None: ...
 
         def is_ancestor(self, base: str, end: str | None) -> bool: ...
 
         def task_exists(self, task_id: str) -> bool: ...
 
-        def shallow(
-            self,
-        ) -> bool: ...  # a shallow clone lacks old commits: a missing base is no proof
+        # a shallow clone lacks old commits: a missing base is no proof
+        def shallow(self) -> bool: ...
 
         def describe(self, base: str, end: str | None) -> str: ...
 
@@ -79,7 +81,7 @@ class WorkTree:
         self.ws = ws
         self._changes: dict[tuple[str, str | None], Changes | None] = {}
         self._ends: dict[str, str] | None = None
-        self._memo: dict[str, list] | None = None
+        self._memo: Memo | None = None
         self._memo_changed = False
 
     @property
@@ -96,7 +98,7 @@ class WorkTree:
         return self._ends.get(display)
 
     def _last_commits(self) -> dict[str, str]:
-        """Each committed handoff that is unchanged in the working tree -> the last commit that touched it."""
+        """Each committed handoff unchanged in the working tree -> the last commit to touch it."""
         folder = f"{AGENTS_DIR}/handoffs/"
         log = git.run(
             ["log", "--relative", "--format=>%H", "--name-only", "--no-renames", "--", folder],
@@ -121,7 +123,7 @@ class WorkTree:
             ends.pop(entry[3:], None)
         return ends
 
-    def _remembered(self) -> dict[str, list]:
+    def _remembered(self) -> Memo:
         if self._memo is None:
             self._memo = cachefile.load(self.ws.agents / MEMO, MEMO_FORMAT)
         return self._memo
@@ -165,17 +167,17 @@ class WorkTree:
             )
             extra = {path for path in untracked if not path.startswith(AGENTS_DIR + "/")}
             found = Changes(tracked.files | extra, tracked.deleted)
-        if (
-            end is not None and found is not None
-        ):  # a base that is not a commit may arrive later: not kept
+        # a base that is not a commit may arrive later: not kept
+        if end is not None and found is not None:
             self._remembered()[f"diff {base} {end}"] = [sorted(found.files), sorted(found.deleted)]
             self._memo_changed = True
         return found
 
     def is_ancestor(self, base: str, end: str | None = None) -> bool:
         key = f"ancestor {base} {end}"
-        if end is not None and isinstance(self._remembered().get(key), bool):
-            return self._remembered()[key]
+        hit = self._remembered().get(key) if end is not None else None
+        if isinstance(hit, bool):
+            return hit
         answer = (
             git.run(
                 ["merge-base", "--is-ancestor", base, end or "HEAD"], self.root, check=False

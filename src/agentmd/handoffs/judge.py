@@ -74,7 +74,8 @@ def task_handoff_problems(ws: Workspace, task: Task) -> list[Problem]:
                 1,
                 "handoff-missing",
                 f"task '{task.id}' is {task.status} but has no handoff",
-                f"write one with 'agentmd handoff new {task.id}', fill it, then 'agentmd handoff check'",
+                f"write one with 'agentmd handoff new {task.id}', "
+                "fill it, then 'agentmd handoff check'",
             )
         ]
     return check_handoff_file(ws, latest.path)
@@ -157,7 +158,8 @@ def _base(base: str, end: str | None, changes: Changes | None, line: int, tree: 
             1,
             "handoff-base-not-ancestor",
             f"base {base[:12]} is not an ancestor of {where}",
-            "the work was rebased or the base is wrong: set base to the commit the work now starts from",
+            "the work was rebased or the base is wrong: set "
+            "base to the commit the work now starts from",
         )
 
 

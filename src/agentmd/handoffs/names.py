@@ -24,14 +24,36 @@ SECTIONS = (
 
 # Headings other tools and people use for the same content (matched after normalising).
 SYNONYMS: dict[str, tuple[str, ...]] = {
-    "Summary": ("summary", "overview", "tl dr", "tldr", "status", "current state", "current status", "session summary"),
-    "Completed": ("completed", "done", "what was done", "work completed", "accomplished", "changes", "changes made", "progress", "completed work"),
-    "Remaining": ("remaining", "todo", "to do", "remaining work", "open items", "outstanding", "pending", "not done", "blockers"),
-    "Decisions": ("decisions", "key decisions", "decisions made", "design decisions", "technical decisions"),
-    "Gotchas": ("gotchas", "known issues", "issues", "warnings", "caveats", "pitfalls", "lessons learned", "risks", "problems"),
-    "Next action": ("next action", "next actions", "next step", "next steps", "next", "immediate next steps", "recommended next steps"),
-    "Artifacts": ("artifacts", "files changed", "files modified", "changed files", "files", "modified files", "files touched"),
-    "Verification": ("verification", "tests", "testing", "test results", "how to verify", "validation", "checks"),
+    "Summary": (
+        "summary", "overview", "tl dr", "tldr", "status", "current state", "current status",
+        "session summary",
+    ),
+    "Completed": (
+        "completed", "done", "what was done", "work completed", "accomplished", "changes",
+        "changes made", "progress", "completed work",
+    ),
+    "Remaining": (
+        "remaining", "todo", "to do", "remaining work", "open items", "outstanding", "pending",
+        "not done", "blockers",
+    ),
+    "Decisions": (
+        "decisions", "key decisions", "decisions made", "design decisions", "technical decisions",
+    ),
+    "Gotchas": (
+        "gotchas", "known issues", "issues", "warnings", "caveats", "pitfalls", "lessons learned",
+        "risks", "problems",
+    ),
+    "Next action": (
+        "next action", "next actions", "next step", "next steps", "next", "immediate next steps",
+        "recommended next steps",
+    ),
+    "Artifacts": (
+        "artifacts", "files changed", "files modified", "changed files", "files", "modified files",
+        "files touched",
+    ),
+    "Verification": (
+        "verification", "tests", "testing", "test results", "how to verify", "validation", "checks",
+    ),
 }  # fmt: skip
 
 

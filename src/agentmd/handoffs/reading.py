@@ -21,10 +21,13 @@ MAX_SUMMARY_SENTENCES = 4
 NONE_RE = re.compile(r"(?:none|n/?a|nothing|-|nil)\.?\Z", re.I)
 NONE_ALLOWED = ("Gotchas",)  # and Remaining when the handoff's status is done
 VAGUE_RE = re.compile(
-    r"\b(?:some (?:issues|problems|changes|fixes|stuff|tweaks)|various (?:fixes|changes|issues|improvements|things)"
-    r"|misc(?:ellaneous)? (?:fixes|changes)|minor (?:fixes|changes|tweaks)|small fixes|a few (?:things|fixes|changes)"
+    r"\b(?:some (?:issues|problems|changes|fixes|stuff|tweaks)|various "
+    r"(?:fixes|changes|issues|improvements|things)"
+    r"|misc(?:ellaneous)? (?:fixes|changes)|minor "
+    r"(?:fixes|changes|tweaks)|small fixes|a few (?:things|fixes|changes)"
     r"|etc\b\.?|and so on|and more|should (?:work|be fine|be ok)|probably works|seems to work"
-    r"|as discussed|as mentioned(?: earlier| before)?|tbd|fixed (?:bugs|stuff|things)|stuff)(?![\w-])",
+    r"|as discussed|as mentioned(?: earlier| "
+    r"before)?|tbd|fixed (?:bugs|stuff|things)|stuff)(?![\w-])",
     re.I,
 )
 CODE_SPAN_RE = re.compile(r"(`+)(.+?)\1")
@@ -34,8 +37,10 @@ ABBREVIATIONS_RE = re.compile(r"\b(?:e\.g|i\.e|etc|vs|cf)\.", re.I)
 SENTENCE_END_RE = re.compile(r"[.!?](?=\s|\Z)")
 PATH_RE = re.compile(r"[\w.\-/]+")
 EXTENSIONS = frozenset(
-    "py pyi ts tsx js jsx mjs cjs md mdx toml json jsonc yaml yml txt cfg ini sh bash zsh rs go java kt "
-    "c h cc cpp hpp cs rb php swift sql html css scss vue svelte lock env xml csv proto tf mdc".split()
+    "py pyi ts tsx js jsx mjs cjs md mdx toml json jsonc "
+    "yaml yml txt cfg ini sh bash zsh rs go java kt "
+    "c h cc cpp hpp cs rb php swift sql html css scss vue svelte lock env xml csv proto tf "
+    "mdc".split()
 )
 
 
@@ -43,7 +48,8 @@ class Reading(NamedTuple):
     """What a handoff's text says; `Readings` keeps it by content between runs."""
 
     problems: tuple[Problem, ...]  # completeness and wording
-    artifacts_none: int  # line of an Artifacts section that says "None" (true only if the diff is empty), else 0
+    # line of an Artifacts section that says "None" (true only if the diff is empty), else 0
+    artifacts_none: int
     artifacts_line: int  # line of the Artifacts heading, 0 without one
     artifacts: tuple[tuple[int, str], ...]  # (line, path) of each entry under Artifacts
     named: tuple[tuple[str, int, int], ...]  # (path, line, col) of each path it names
@@ -146,7 +152,8 @@ def _front_matter(doc: Document, add) -> None:
             1,
             "handoff-frontmatter-missing",
             "the handoff has no front matter",
-            "start it with '---', 'task: ID', 'status: done|partial|blocked|failed', 'base: COMMIT', '---'",
+            "start it with '---', 'task: ID', 'status: "
+            "done|partial|blocked|failed', 'base: COMMIT', '---'",
         )
         return
     fields = doc.fields
@@ -246,7 +253,8 @@ def _completeness(doc, found, status, add, lenient) -> int:
                 summary.line,
                 1,
                 "handoff-summary-long",
-                f"the summary has {count} sentences; at most {MAX_SUMMARY_SENTENCES} keep it a summary",
+                f"the summary has {count} sentences; at most "
+                f"{MAX_SUMMARY_SENTENCES} keep it a summary",
                 "move details to Completed, Decisions or Gotchas",
             )
     return artifacts_none

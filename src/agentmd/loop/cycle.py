@@ -127,7 +127,8 @@ class Loop:
             for problem in problems:
                 self.say(problem.render())
             self.say(
-                f"stop: the plan does not pass 'agentmd check' ({len(problems)} error(s)); fix them and start again"
+                "stop: the plan does not pass 'agentmd check' "
+                f"({len(problems)} error(s)); fix them and start again"
             )
             return "broken"
         steps = (self.step_workers, self.step_release, self.step_review, self.step_start)
@@ -194,14 +195,16 @@ class Loop:
             if task is None or task.status != "active":
                 if self.opt.dry_run:
                     self.say(
-                        f"would forget the worker of {task_id}: the task is {task.status if task else 'gone'}"
+                        f"would forget the worker of {task_id}: the "
+                        f"task is {task.status if task else 'gone'}"
                     )
                     continue
                 if run.pid and runs.alive(run):
                     runs.stop(run)
                 runs.drop(self.ws, task_id)
                 self.say(
-                    f"drop {task_id}: the task is {task.status if task else 'gone'}, its worker is stopped"
+                    f"drop {task_id}: the task is "
+                    f"{task.status if task else 'gone'}, its worker is stopped"
                 )
                 acted = True
                 continue
@@ -221,12 +224,13 @@ class Loop:
                 log = os.path.relpath(run.log(self.ws), self.ws.root)
                 acted |= self._send_back(
                     task,
-                    f"the worker exited with status {code}; the end of its log ({log}):\n{runs.tail(run.log(self.ws))}",
+                    f"the worker exited with status {code}; the end of "
+                    f"its log ({log}):\n{runs.tail(run.log(self.ws))}",
                 )
         return acted
 
     def _adopt(self, run: runs.Run) -> runs.Run:
-        """A start cut short: the wrapper writes its pid first, so a worker that did start is found."""
+        """A start cut short: the wrapper writes its pid first, so a started worker is found."""
         pid_file = run.folder(self.ws) / f"attempt-{run.attempt}.pid"
         if run.log(self.ws).exists():
             # The log is opened just before the worker starts: give its wrapper a moment.
@@ -251,7 +255,8 @@ class Loop:
         log = os.path.relpath(run.log(self.ws), self.ws.root)
         return self._send_back(
             task,
-            f"the worker was stopped after worker_timeout ({minutes}); the end of its log ({log}):\n{runs.tail(run.log(self.ws))}",
+            f"the worker was stopped after worker_timeout ({minutes}); "
+            f"the end of its log ({log}):\n{runs.tail(run.log(self.ws))}",
         )
 
     def _to_review(self, task: Task, run: runs.Run) -> bool:
@@ -352,7 +357,8 @@ class Loop:
             )
             self._commit_state(task, f"await merge {task.id}")
             self.say(
-                f"await {task.id}: verify passed, handoff valid; merge branch {tree.branch} by hand (merge: manual)"
+                f"await {task.id}: verify passed, handoff valid; "
+                f"merge branch {tree.branch} by hand (merge: manual)"
             )
             return True
         return self._merge(task, tree)
@@ -446,7 +452,8 @@ class Loop:
         self._settle()
         if git.run(["diff", "--cached", "--quiet"], self.ws.root, check=False).returncode != 0:
             self.say(
-                f"wait {task.id}: the index has staged changes, and git merges only into a clean index; commit or unstage them"
+                f"wait {task.id}: the index has staged changes, and git "
+                "merges only into a clean index; commit or unstage them"
             )
             return False
         current = git.out(
@@ -454,7 +461,8 @@ class Loop:
         ).strip()
         if current != self.base_branch:
             self.say(
-                f"wait {task.id}: {self.base_branch or 'the base branch'} is not checked out here (now {current or 'detached'}), so it cannot be merged"
+                f"wait {task.id}: {self.base_branch or 'the base branch'} is not "
+                f"checked out here (now {current or 'detached'}), so it cannot be merged"
             )
             return False
         result = git.run(
@@ -485,7 +493,8 @@ class Loop:
             )
             return self._send_back(
                 task,
-                f"merge conflict with {self.base_branch} in {detail}; the next attempt starts from the current {self.base_branch}",
+                f"merge conflict with {self.base_branch} in {detail}; the "
+                f"next attempt starts from the current {self.base_branch}",
             )
         return self._done(task, f"verify passed, handoff valid, merged {tree.branch}")
 
@@ -525,11 +534,13 @@ class Loop:
         first = reason.splitlines()[0]
         if after.status == "failed":
             self.say(
-                f"failed {task.id}: attempt {after.attempts} of {self.ws.settings.max_attempts}: {first}"
+                f"failed {task.id}: attempt {after.attempts} "
+                f"of {self.ws.settings.max_attempts}: {first}"
             )
         else:
             self.say(
-                f"retry {task.id}: attempt {after.attempts} of {self.ws.settings.max_attempts} failed: {first}"
+                f"retry {task.id}: attempt {after.attempts} of "
+                f"{self.ws.settings.max_attempts} failed: {first}"
             )
         return True
 
@@ -570,7 +581,8 @@ class Loop:
         if self.opt.dry_run:
             rel = os.path.relpath(path, self.ws.root)
             self.say(
-                f"would claim {task.id} (attempt {attempt}) and start the worker in {rel} on {branch}"
+                f"would claim {task.id} (attempt {attempt}) "
+                f"and start the worker in {rel} on {branch}"
             )
             return True
         intent = runs.Run(task.id, attempt, self.opt.owner, 0, "", 0.0, 0.0, str(path), branch)
@@ -599,7 +611,8 @@ class Loop:
         )
         log = os.path.relpath(intent.log(self.ws), self.ws.root)
         self.say(
-            f"start {task.id}: attempt {attempt}, worker pid {child.pid} in {os.path.relpath(tree.path, self.ws.root)}, log {log}"
+            f"start {task.id}: attempt {attempt}, worker pid {child.pid} "
+            f"in {os.path.relpath(tree.path, self.ws.root)}, log {log}"
         )
         return True
 

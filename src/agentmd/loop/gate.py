@@ -88,7 +88,10 @@ def model_review(ws: Workspace, task: Task, where: Workspace) -> list[str]:
     except LocatedError:
         raise  # already located: a bad model setting in plan.md
     except AgentmdError as exc:
-        again = "the task stays in review: start the loop again once it can be done, or without --review"
+        again = (
+            "the task stays in review: start the loop again once it can be done, "
+            "or without --review"
+        )
         raise LocatedError(
             Problem(
                 ws.display(task.path),

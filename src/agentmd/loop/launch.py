@@ -17,7 +17,8 @@ from agentmd.workspace.records import Task
 WRAPPER = (
     'printf "%s\\n" "$$" > "$AGENTMD_PID_FILE"; '
     '( eval "$1" ); status=$?; '
-    'printf "%s\\n" "$status" > "$AGENTMD_EXIT_FILE.tmp" && mv -f "$AGENTMD_EXIT_FILE.tmp" "$AGENTMD_EXIT_FILE"; '
+    'printf "%s\\n" "$status" > "$AGENTMD_EXIT_FILE.tmp" && '
+    'mv -f "$AGENTMD_EXIT_FILE.tmp" "$AGENTMD_EXIT_FILE"; '
     "exit $status"
 )
 
@@ -59,7 +60,8 @@ def start(
             stdout=log,
             stderr=subprocess.STDOUT,
             env=env,
-            start_new_session=True,  # its own process group: a timeout stops all of it, ^C none of it
+            # its own process group: a timeout stops all of it, ^C none of it
+            start_new_session=True,
         )
 
 
@@ -87,5 +89,6 @@ def note(task: Task, tree: worktrees.Worktree, handoff: Path) -> str:
         "- Do not run `agentmd done`, `claim` or `fail`, and do not edit `.agents/tasks/` or "
         "`.agents/plan.md`: the loop keeps the task's status on the base branch. When you exit, "
         "it runs the verify commands, checks the handoff and your scope, and merges the branch.\n"
-        "- Exit 0 when you are finished; exit non-zero if you could not finish (say why in the handoff).\n"
+        "- Exit 0 when you are finished; exit non-zero if "
+        "you could not finish (say why in the handoff).\n"
     )

@@ -237,7 +237,8 @@ def _task(task: Task, doc: Document) -> str:
         out += [f"- `{path}`" for path in task.outputs]
     else:
         out.append(
-            "No outputs are declared: keep the change small and list every file you touch in the handoff."
+            "No outputs are declared: keep the change small "
+            "and list every file you touch in the handoff."
         )
     return "\n".join(out)
 
@@ -397,7 +398,8 @@ def _finish(task: Task) -> str:
             "Remaining, Decisions, Gotchas, Next action, Artifacts, Verification) with concrete "
             "file paths, functions and commands; Artifacts lists exactly the files you changed.",
             "3. Check it: `agentmd handoff check`.",
-            f"4. Mark the task done: `agentmd done {task.id}` (refused, with the reason, until steps 1-3 hold). If you cannot finish, "
+            f"4. Mark the task done: `agentmd done {task.id}` (refused, "
+            "with the reason, until steps 1-3 hold). If you cannot finish, "
             f'`agentmd fail {task.id} --reason "..."` says why for the next attempt.',
         ]
     )

@@ -19,7 +19,8 @@ class Hunk:
 
     def summary(self) -> str:
         return (
-            f"{self.header}\n[hunk summarised to fit the budget: +{self.added} -{self.removed} lines, "
+            f"{self.header}\n[hunk summarised to fit the "
+            f"budget: +{self.added} -{self.removed} lines, "
             f"~{self.tokens:,} tokens not shown]\n"
         )
 

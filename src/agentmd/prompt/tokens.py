@@ -51,7 +51,7 @@ COUNTERS = ("estimate", "exact")
 
 
 def counter_for(name: str, ws) -> Counter:
-    """The counter a `--tokens` option names; `exact` asks the Anthropic API (imported only then)."""
+    """The counter `--tokens` names; `exact` asks the Anthropic API (imported only then)."""
     if name == "exact":
         from agentmd.api.exact_tokens import ExactCounter
 

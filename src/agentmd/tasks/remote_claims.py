@@ -49,7 +49,8 @@ def catch_up(root: Path, remote: str, branch: str) -> None:
         git.run(["rebase", "--abort"], root, check=False)
         lines = (result.stderr or result.stdout).strip().splitlines()
         raise PushError(
-            f"cannot bring this branch up to date with {remote}/{branch}: {lines[-1] if lines else 'rebase failed'}",
+            f"cannot bring this branch up to date with {remote}/{branch}: "
+            f"{lines[-1] if lines else 'rebase failed'}",
             f"resolve it by hand: git pull --rebase {remote} {branch}",
         )
 
@@ -91,7 +92,8 @@ def claim_and_push(
             ws.refresh()
             lines = pushed.stderr.strip().splitlines()
             raise PushError(
-                f"git push to {remote} failed: {lines[-1] if lines else pushed.returncode}; the claim was undone",
+                f"git push to {remote} failed: "
+                f"{lines[-1] if lines else pushed.returncode}; the claim was undone",
                 "check 'git push' by hand",
             )
         # Another clone pushed first: drop our claim commit (the task files go back to what

@@ -116,7 +116,8 @@ def render(board: Board, workers: dict[str, str] | None = None) -> list[str]:
         lines.append(f"awaiting merge ({len(board.awaiting_merge)}):")
         for task in board.awaiting_merge:
             lines.append(
-                f"  {task.id}  branch {task.record.fields.get('awaiting_merge')}: git merge it, then the loop marks it done"
+                f"  {task.id}  branch {task.record.fields.get('awaiting_merge')}: "
+                "git merge it, then the loop marks it done"
             )
     if board.blocked:
         lines.append(f"blocked ({len(board.blocked)}):")

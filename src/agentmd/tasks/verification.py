@@ -130,9 +130,13 @@ def recorded_pass(ws: Workspace, task: Task) -> str | None:
         return f"its verify commands have not been run: run 'agentmd verify {task.id}'"
     if head and str(commit or "") != head:
         return (
-            f"its verify commands ran at {str(commit or 'no commit')[:12]}, not at HEAD {head[:12]}: "
+            "its verify commands ran at "
+            f"{str(commit or 'no commit')[:12]}, not at HEAD {head[:12]}: "
             f"run 'agentmd verify {task.id}' again"
         )
     if len(exits) != len(task.verify) or any(code != 0 for code in exits):
-        return f"its verify commands failed (exit codes {exits}): fix them and run 'agentmd verify {task.id}'"
+        return (
+            f"its verify commands failed (exit codes {exits}): "
+            f"fix them and run 'agentmd verify {task.id}'"
+        )
     return None

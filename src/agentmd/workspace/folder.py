@@ -64,7 +64,7 @@ class Workspace:
         self.root = root  # the repository root: the folder that holds .agents/
         self.agents = root / AGENTS_DIR
         # What this process last read of each file, for the next `refresh` (see load_index).
-        self._known: dict[str, tuple[tuple, Record]] = {}
+        self._known: dict[str, tuple[tuple[int, int, int], Record]] = {}
         self._known_at = 0
         self._unsaved = 0  # files parsed since the index cache was last written
         # checks.check_workspace's findings per task file, for a process that checks again
@@ -309,7 +309,7 @@ def load_index(ws: Workspace) -> Index:
     cached, written = _read_cache(cache_path) if not known else ({}, 0)
     cached_before = written - RACY_NS
     started = time.time_ns()
-    records: dict[str, tuple[tuple, Record]] = {}
+    records: dict[str, tuple[tuple[int, int, int], Record]] = {}
     parsed = 0
     plan: Record | None = None
     groups: dict[str, list[Record]] = {name: [] for name in FOLDERS}
@@ -319,6 +319,7 @@ def load_index(ws: Workspace) -> Index:
             record = entry.problem
         else:
             key = entry.key
+            assert key is not None  # scan gives every entry a stat key or a problem
             mine = known.get(entry.rel)
             hit = cached.get(entry.rel) if mine is None else None
             if mine is not None and mine[0] == key and key[0] < known_before:
@@ -370,7 +371,7 @@ def _scan(ws: Workspace, folder: str) -> list[Entry]:
             )
         ]
     root = None
-    found = []
+    found: list[Entry] = []
     add = found.append
     prefix = folder + "/"
     for item in dir_entries:
