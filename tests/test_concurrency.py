@@ -17,14 +17,14 @@ from conftest import cli
 CLAIMER = """
 import sys
 from pathlib import Path
-from agentmd.tasks import lifecycle
+from agentmd.tasks import claims
 from agentmd.workspace.folder import Workspace
 
 ws = Workspace(Path(sys.argv[1]))
 owner = sys.argv[2]
 claimed = []
 while True:
-    task = lifecycle.claim_next(ws, owner, lambda ready: ready[0].task if ready else None)
+    task = claims.claim_next(ws, owner, lambda ready: ready[0].task if ready else None)
     if task is None:
         break
     claimed.append(task.id)

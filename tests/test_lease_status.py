@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from agentmd.tasks.lease import parse_duration
+from agentmd.clock import parse_duration
 from conftest import cli
 
 CLAIMED = {"AGENTMD_NOW": "2026-11-20T10:00:00Z"}

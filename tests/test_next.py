@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from agentmd.tasks import lifecycle
+from agentmd.tasks import claims
 from agentmd.workspace.folder import Workspace
 from conftest import cli, git
 
@@ -115,14 +115,14 @@ def test_claim_records_who_when_and_base(example):
     assert cli(example, "next").exit_code == 1
 
 
-def test_claim_task_is_the_one_claim_writer_sync_and_parallel_share(example, monkeypatch):
+def test_write_claim_is_the_one_claim_writer_sync_and_parallel_share(example, monkeypatch):
     monkeypatch.setenv("AGENTMD_NOW", "2026-11-22T10:00:00Z")
     head = git(example, "rev-parse", "HEAD").strip()
     path = example / ".agents/tasks/tokenizer.md"
     before = path.read_text()
     ws = Workspace(example)
     with ws.lock():
-        lifecycle.claim_task(ws, ws.task("tokenizer"), "carol")
+        claims.write_claim(ws, ws.task("tokenizer"), "carol")
     claim = f"claimed_by: carol\nclaimed_at: 2026-11-22T10:00:00Z\nlease: 2h\nbase: {head}\n---\n"
     assert path.read_text() == before.replace("status: todo", "status: active").replace(
         "---\n## Goal", claim + "## Goal", 1

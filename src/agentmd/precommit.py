@@ -11,9 +11,9 @@ import os
 import sys
 from pathlib import Path
 
-from agentmd import AGENTS_DIR, git
+from agentmd import AGENTS_DIR, error_output, git
 from agentmd.checks import fields
-from agentmd.errors import AgentmdError, LocatedError, Problem
+from agentmd.errors import LocatedError, Problem
 from agentmd.files import document
 from agentmd.handoffs.changes import Changes, is_shallow, parse_name_status
 from agentmd.handoffs.judge import check_document
@@ -289,16 +289,16 @@ def main(argv: list[str] | None = None) -> int:
     hook = args[0] if args else "pre-commit"
     try:
         problems = staged_problems(Path.cwd())
-    except AgentmdError as exc:
-        print(f"agentmd {hook} hook: error: {exc.message}", file=sys.stderr)
-        return exc.exit_code
+    except (Exception, KeyboardInterrupt) as exc:  # noqa: BLE001 - the funnel reports each kind
+        return error_output.report(exc, f"agentmd {hook} hook")
     problems = sorted(dict.fromkeys(problems), key=lambda p: (p.path, p.line, p.col, p.code))
     for problem in problems:
         print(problem.render(), file=sys.stderr)
     errors = sum(1 for p in problems if p.severity == "error")
     if errors:
         print(
-            f"agentmd {hook} hook: commit refused: {errors} error(s) in the staged .agents/ files\n"
+            f"agentmd {hook} hook: commit refused: {errors} error(s) in the staged {AGENTS_DIR}/ "
+            "files\n"
             "  hint: fix them and 'git add' them again ('git commit --no-verify' skips this check)",
             file=sys.stderr,
         )

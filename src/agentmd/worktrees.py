@@ -8,9 +8,9 @@ from pathlib import Path
 from agentmd import git
 from agentmd.errors import AgentmdError
 from agentmd.workspace.folder import Workspace
-from agentmd.workspace.records import Task
+from agentmd.workspace.records import PLAN_DEFAULTS, Task
 
-DEFAULT_PATH = ".agents/.cache/worktrees/{id}"
+DEFAULT_PATH = str(PLAN_DEFAULTS["worktrees"])
 DEFAULT_BRANCH = "agentmd/{id}"
 PRUNABLE = ("done", "todo")  # done, or released (a claim freed goes back to todo)
 

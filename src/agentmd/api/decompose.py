@@ -7,7 +7,7 @@ import functools
 from dataclasses import dataclass
 from pathlib import Path
 
-from agentmd import AGENTS_DIR, git
+from agentmd import AGENTS_DIR, clock, git
 from agentmd.api.client import Client
 from agentmd.errors import AgentmdError, LocatedError
 from agentmd.files import document, frontmatter, globs
@@ -227,7 +227,7 @@ def _build(ws: Workspace, item: dict) -> tuple[Task, str]:
         "inputs": item["inputs"],
         "outputs": item["outputs"],
         "verify": item["verify"],
-        "created": lifecycle.now().date().isoformat(),
+        "created": clock.today(),
     }
     text = scaffold.render_task(ws.agents, values)
     fm = frontmatter.split(text, "task template")

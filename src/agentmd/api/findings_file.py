@@ -1,20 +1,19 @@
-"""The findings file a review writes, `reviews/<date>-<task>.md`: its text, its creation, and
-the checks of its front matter that `agentmd check` runs."""
+"""A review's findings and the file that keeps them, `reviews/<date>-<task>.md`: the findings
+as data (`Finding`, `Review`), the file's text, its creation, and the checks of its front
+matter that `agentmd check` runs."""
 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from dataclasses import asdict, dataclass
 
-from agentmd import AGENTS_DIR
+from agentmd import AGENTS_DIR, clock
 from agentmd.errors import AgentmdError, Problem
 from agentmd.files import textfile
 from agentmd.files.edit import render_scalar
-from agentmd.tasks import lifecycle
+from agentmd.prompt import diff_budget
 from agentmd.workspace.folder import Workspace
-
-if TYPE_CHECKING:
-    from agentmd.api.review import Review
+from agentmd.workspace.records import Task
 
 FOLDER = "reviews"
 SEVERITIES = ("blocking", "minor", "nit")
@@ -22,6 +21,60 @@ VERDICTS = ("pass", "changes_requested")
 FIELDS = ("task", "verdict", "blocking", "findings", "base", "head", "model", "date")
 REQUIRED = ("task", "verdict", "blocking", "findings", "base", "head")
 HEX_RE = re.compile(r"[0-9a-f]{4,64}")
+
+
+@dataclass(frozen=True)
+class Finding:
+    severity: str
+    path: str  # relative to the repository root
+    line: int
+    message: str
+    suggestion: str = ""
+
+    @property
+    def blocking(self) -> bool:
+        return self.severity == "blocking"
+
+    def located(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+    def problem(self) -> Problem:
+        return Problem(
+            self.path, self.line, 1, "review", self.message, self.suggestion, self.severity
+        )
+
+
+@dataclass(frozen=True)
+class Review:
+    task: Task
+    path: str  # the findings file, relative to .agents/
+    summary: str
+    findings: list[Finding]
+    base: str
+    head: str
+    model: str
+    diff: diff_budget.BudgetedDiff
+
+    @property
+    def blocking(self) -> list[Finding]:
+        return [f for f in self.findings if f.blocking]
+
+    @property
+    def verdict(self) -> str:
+        return VERDICTS[1] if self.blocking else VERDICTS[0]
+
+    def as_json(self) -> dict:
+        return {
+            "task": self.task.id,
+            "verdict": self.verdict,
+            "summary": self.summary,
+            "file": f"{AGENTS_DIR}/{self.path}",
+            "base": self.base,
+            "head": self.head,
+            "model": self.model,
+            "findings": [asdict(f) for f in self.findings],
+            "diff": {"summarised": self.diff.summarised, "dropped": self.diff.dropped},
+        }
 
 
 def render(result: Review) -> str:
@@ -34,7 +87,7 @@ def render(result: Review) -> str:
         ("base", result.base),
         ("head", result.head),
         ("model", result.model),
-        ("date", lifecycle.stamp()),
+        ("date", clock.stamp()),
     ]
     out = [
         "---",
@@ -60,7 +113,7 @@ def render(result: Review) -> str:
 def write(ws: Workspace, result: Review) -> str:
     """Create reviews/<date>-<task>.md (`-2`, `-3`... when taken); return its path in .agents/."""
     text = render(result)
-    stem = f"{lifecycle.now().date().isoformat()}-{result.task.id}"
+    stem = f"{clock.today()}-{result.task.id}"
     for n in range(1, 1000):
         rel = f"{FOLDER}/{stem}{'' if n == 1 else f'-{n}'}.md"
         if textfile.create_exclusive(ws.agents / rel, text):

@@ -5,13 +5,14 @@ blocking ones can become follow-up tasks."""
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 from agentmd import AGENTS_DIR, git
 from agentmd.api import findings_file
 from agentmd.api.client import Client
-from agentmd.errors import AgentmdError, NothingToDo, Problem
+from agentmd.api.findings_file import Finding, Review
+from agentmd.errors import AgentmdError, NothingToDo
 from agentmd.files import frontmatter
 from agentmd.prompt import compiler, diff_budget
 from agentmd.prompt.tokens import ESTIMATE
@@ -78,60 +79,6 @@ TOOL = {
         "required": ["summary", "findings"],
     },
 }
-
-
-@dataclass(frozen=True)
-class Finding:
-    severity: str
-    path: str  # relative to the repository root
-    line: int
-    message: str
-    suggestion: str = ""
-
-    @property
-    def blocking(self) -> bool:
-        return self.severity == "blocking"
-
-    def located(self) -> str:
-        return f"{self.path}:{self.line}: {self.message}"
-
-    def problem(self) -> Problem:
-        return Problem(
-            self.path, self.line, 1, "review", self.message, self.suggestion, self.severity
-        )
-
-
-@dataclass(frozen=True)
-class Review:
-    task: Task
-    path: str  # the findings file, relative to .agents/
-    summary: str
-    findings: list[Finding]
-    base: str
-    head: str
-    model: str
-    diff: diff_budget.BudgetedDiff
-
-    @property
-    def blocking(self) -> list[Finding]:
-        return [f for f in self.findings if f.blocking]
-
-    @property
-    def verdict(self) -> str:
-        return findings_file.VERDICTS[1] if self.blocking else findings_file.VERDICTS[0]
-
-    def as_json(self) -> dict:
-        return {
-            "task": self.task.id,
-            "verdict": self.verdict,
-            "summary": self.summary,
-            "file": f"{AGENTS_DIR}/{self.path}",
-            "base": self.base,
-            "head": self.head,
-            "model": self.model,
-            "findings": [asdict(f) for f in self.findings],
-            "diff": {"summarised": self.diff.summarised, "dropped": self.diff.dropped},
-        }
 
 
 # -- the review ------------------------------------------------------------------------------

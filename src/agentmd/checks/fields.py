@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from agentmd import clock
 from agentmd.errors import Problem
 from agentmd.files.frontmatter import FrontMatter, field_spans
 from agentmd.workspace.records import PRIORITIES, TASK_FIELDS, Settings
@@ -22,13 +23,10 @@ PATH_FIELDS = ("inputs", "outputs")
 PLAN_FIELDS = (
     "title", "goal", "context_window", "prompt_budget", "rules_budget", "statuses", "max_attempts",
     "lease", "verify_timeout",
-    # many agents at once (issue 4)
+    # many agents at once
     "coupling_window", "coupling_min", "worker", "slots", "worker_timeout", "merge", "worktrees",
     "branch", "review",
 )  # fmt: skip
-DURATION_RE = re.compile(
-    r"\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*(?:(\d+)\s*s)?\s*\Z", re.I
-)
 GLOB_CHARS = frozenset("*?[")
 TASK_KEYS = frozenset(TASK_FIELDS)
 
@@ -337,16 +335,6 @@ def _escapes(path: str) -> bool:
     return globs.escapes_repo(path)
 
 
-def parse_duration(text: str) -> dt.timedelta | None:
-    import datetime as dt
-
-    match = DURATION_RE.match(str(text))
-    if not match or not any(match.groups()):
-        return None
-    days, hours, minutes, seconds = (int(part or 0) for part in match.groups())
-    return dt.timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
-
-
 def lease_expired(
     display: str,
     fields: dict[str, Any],
@@ -356,12 +344,9 @@ def lease_expired(
 ) -> list[Problem]:
     if str(fields.get("status") or "").strip().lower() != "active" or not fields.get("claimed_at"):
         return []
-    import datetime as dt
-
-    lease = parse_duration(fields.get("lease") or settings.lease)
-    try:
-        claimed = dt.datetime.fromisoformat(str(fields["claimed_at"]).replace("Z", "+00:00"))
-    except ValueError:
+    lease = clock.parse_duration(fields.get("lease") or settings.lease)
+    claimed = clock.parse_stamp(fields["claimed_at"])
+    if claimed is None:
         return [
             Problem(
                 display,
@@ -372,9 +357,7 @@ def lease_expired(
                 "write it as 2026-11-20T10:00:00Z",
             )
         ]
-    if claimed.tzinfo is None:
-        claimed = claimed.replace(tzinfo=dt.UTC)
-    if lease is None or claimed + lease > now:
+    if not clock.expired(clock.expiry(claimed, lease), now):
         return []
     who = fields.get("claimed_by") or "someone"
     return [
@@ -431,7 +414,7 @@ def check_plan(display: str, fields: dict[str, Any], lines: dict[str, int]) -> l
             )
     problems += _list_of_text("statuses", fields.get("statuses"), lines.get("statuses", 1), display)
     lease = fields.get("lease")
-    if lease is not None and parse_duration(lease) is None:
+    if lease is not None and clock.parse_duration(lease) is None:
         problems.append(
             Problem(
                 display,

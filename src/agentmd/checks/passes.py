@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from agentmd import AGENTS_DIR
+from agentmd import AGENTS_DIR, clock
 from agentmd.checks import fields
 from agentmd.checks.budgets import (
     ALWAYS_LOADED,
@@ -41,26 +41,48 @@ class Report:
 
 
 def check_workspace(ws: Workspace, counter: Counter) -> Report:
-    from agentmd.tasks.lifecycle import now
-
+    """Every pass over the workspace, in the order their findings are listed."""
     problems = list(ws.problems)
-    index = ws.index
+    problems += plan_pass(ws)
+    problems += tasks_pass(ws)
+    problems += cycles_pass(ws)
+    found, invalid = handoffs_pass(ws)
+    problems += found
+    problems += task_handoffs_pass(ws, invalid)
+    problems += notes_pass(ws)
+    found, checked = raw_files_pass(ws)
+    problems += found
+    problems += findings_files_pass(ws)
+    always = always_loaded(ws)
+    problems += always_loaded_pass(always)
+    problems += budget_problems(ws, always, counter, ws.settings.rules_budget)
+    problems += prompt_problems(ws, counter)
+    return Report(problems, checked + len(always))
+
+
+def plan_pass(ws: Workspace) -> list[Problem]:
+    """plan.md's settings: known keys, values of the right type."""
+    plan = ws.index.plan
+    if plan is None or plan.problem is not None:
+        return []
+    return fields.check_plan(ws.display("plan.md"), plan.fields, plan.lines)
+
+
+def tasks_pass(ws: Workspace) -> list[Problem]:
+    """Each task's fields, its claim's lease, and ids that differ only in case.
+
+    A process that checks again (the loop) reuses each unchanged task's findings: the index
+    hands back the same record object for a file that did not change."""
+    problems: list[Problem] = []
     settings = ws.settings
-    checked = 0
-    if index.plan is not None and index.plan.problem is None:
-        problems += fields.check_plan(
-            ws.display("plan.md"), index.plan.fields, index.plan.lines
-        )
     tasks = ws.tasks
-    moment = now()
+    moment = clock.now()
     guard = fields.PathGuard(ws.root)
     folded: dict[str, str] = {}
-    # A process that checks again (the loop) reuses each unchanged task's findings: the index
-    # hands back the same record object for a file that did not change.
     context = (settings, frozenset(tasks))
     memo = ws.task_findings if ws.task_findings_context == context else {}
     fresh: dict[str, tuple] = {}
-    for record in index.groups["tasks"]:
+    for record in ws.index.groups["tasks"]:
         if record.problem is not None:
             continue
         display = ws.display(record.path)
@@ -72,8 +94,8 @@ def check_workspace(ws: Workspace, counter: Counter) -> Report:
                     1,
                     "task-no-frontmatter",
                     "task file has no front matter",
-                    "start it with '---', 'title: ...', 'status: "
-                    "todo', '---' (agentmd add writes one)",
+                    "start it with '---', 'title: ...', 'status: todo', '---' "
+                    "(agentmd add writes one)",
                 )
             )
             continue
@@ -100,6 +122,13 @@ def check_workspace(ws: Workspace, counter: Counter) -> Report:
                 )
             )
     ws.task_findings, ws.task_findings_context = fresh, context
+    return problems
+
+
+def cycles_pass(ws: Workspace) -> list[Problem]:
+    """Dependency cycles, each reported once at the task where it starts."""
+    problems = []
+    tasks = ws.tasks
     for cycle in graph.find_cycles(tasks):
         first = tasks[cycle[0]]
         problems.append(
@@ -112,10 +141,17 @@ def check_workspace(ws: Workspace, counter: Counter) -> Report:
                 "remove one of these dependencies; no task on a cycle can ever be ready",
             )
         )
+    return problems
+
+
+def handoffs_pass(ws: Workspace) -> tuple[list[Problem], dict[str, int]]:
+    """Each handoff judged (complete, concrete, true to the diff); with the number of errors
+    found in each, by path, for the pass over the tasks that need a valid one."""
+    problems: list[Problem] = []
     tree = WorkTree(ws)
     readings = Readings(ws.agents / READINGS)
     invalid: dict[str, int] = {}
-    for record in index.groups["handoffs"]:
+    for record in ws.index.groups["handoffs"]:
         if record.problem is not None:
             continue
         display = ws.display(record.path)
@@ -130,7 +166,15 @@ def check_workspace(ws: Workspace, counter: Counter) -> Report:
         found = judge(display, record.fields, record.lines, reading, tree)
         problems += found
         invalid[record.path] = sum(1 for p in found if p.severity == "error")
-    for task in tasks.values():
+    tree.save()
+    readings.save(prune=True)
+    return problems, invalid
+
+
+def task_handoffs_pass(ws: Workspace, invalid: dict[str, int]) -> list[Problem]:
+    """A task in review or done has a handoff, and its latest one has no error."""
+    problems = []
+    for task in ws.tasks.values():
         if task.broken or task.status not in ("review", "done"):
             continue
         latest = ws.latest_handoffs.get(task.id)
@@ -157,59 +201,76 @@ def check_workspace(ws: Workspace, counter: Counter) -> Report:
                     "fix the handoff (findings above)",
                 )
             )
+    return problems
+
+
+def notes_pass(ws: Workspace) -> list[Problem]:
+    """The fields of decisions, gotchas and rules."""
+    problems: list[Problem] = []
     for group in ("decisions", "gotchas", "rules"):
-        for record in index.groups[group]:
+        for record in ws.index.groups[group]:
             if record.problem is None:
                 problems += fields.check_note(
                     ws.display(record.path), record.fields, record.lines
                 )
+    return problems
+
+
+def raw_files_pass(ws: Workspace) -> tuple[list[Problem], int]:
+    """What only the raw text shows, in every Markdown file under .agents/: conflict markers,
+    keys set twice, and a todo task's sections still holding the template's text. A file the
+    index read without suspicion is not read again. Returns the findings and the files seen."""
+    index = ws.index
+    tasks = ws.tasks
+    problems: list[Problem] = []
+    checked = 0
     records = {r.path: r for group in index.groups.values() for r in group}
     if index.plan is not None:
         records["plan.md"] = index.plan
     prompts: dict[str, str] | None = None  # the task template's, read once when a task needs them
     for rel in agents_files(ws):
         checked += 1
-        indexed = records.get(rel)
-        if indexed is not None and not indexed.suspect:
+        record = records.get(rel)
+        if record is not None and not record.suspect:
             continue  # the index read it: no conflict marker, no key set twice
         try:
             data = textfile.read_bytes(ws.agents / rel, ws.display(rel))
         except LocatedError as exc:
-            if indexed is None:  # the index names the files it could not read
+            if record is None:  # the index names the files it could not read
                 problems.append(exc.problem)
             continue
         if b"<<<<<<<" in data or b">>>>>>>" in data:
             problems += fields.conflict_markers(
                 data.decode("utf-8", "replace"), ws.display(rel)
             )
-        if indexed is not None and indexed.problem is None:
+        if record is not None and record.problem is None:
             text = data.decode("utf-8", "replace")
             fm = _split(text, ws.display(rel))
             if fm is not None:
                 problems += fields.duplicate_keys(fm, ws.display(rel))
-            todo = tasks.get(indexed.stem) if rel.startswith("tasks/") else None
-            if todo is not None and todo.status == "todo" and fm is not None:
+            task = tasks.get(record.stem) if rel.startswith("tasks/") else None
+            if task is not None and task.status == "todo" and fm is not None:
                 from agentmd.workspace.scaffold import template_prompts, unfilled
 
                 prompts = prompts if prompts is not None else template_prompts(ws.agents)
                 problems += unfilled(prompts, document.Document(ws.display(rel), text, fm))
-    tree.save()
-    readings.save(prune=True)
-    problems += review_problems(ws)
-    always = always_loaded(ws)
-    checked += len(always)
+    return problems, checked
+
+
+def always_loaded_pass(always: list[tuple[str, Path]]) -> list[Problem]:
+    """Conflict markers in the always-loaded files outside .agents/ (AGENTS.md, CLAUDE.md);
+    their token budget is `budget_problems`'."""
+    problems: list[Problem] = []
     for display, path in always:
         if not display.startswith(AGENTS_DIR + "/"):
             try:
                 problems += fields.conflict_markers(textfile.read_text(path, display), display)
             except LocatedError as exc:
                 problems.append(exc.problem)
-    problems += budget_problems(ws, always, counter, settings.rules_budget)
-    problems += prompt_problems(ws, counter)
-    return Report(problems, checked)
+    return problems
 
 
-def review_problems(ws: Workspace) -> list[Problem]:
+def findings_files_pass(ws: Workspace) -> list[Problem]:
     """The findings files `agentmd review` writes (reviews/*.md), checked by their own module."""
     from agentmd.api import findings_file
 

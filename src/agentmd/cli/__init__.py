@@ -22,17 +22,17 @@ COMMANDS = {
     "done": "agentmd.cli.lifecycle:done",
     "fail": "agentmd.cli.lifecycle:fail",
     "block": "agentmd.cli.lifecycle:block",
-    # checks, handoffs and hooks (issue 3)
+    # checks, handoffs and hooks
     "check": "agentmd.cli.check:check",
     "handoff": "agentmd.cli.handoff:handoff",
     "verify": "agentmd.cli.verify:verify",
     "hooks": "agentmd.cli.hooks:hooks",
-    # many agents at once (issue 4)
+    # many agents at once
     "status": "agentmd.cli.status:status",
     "release": "agentmd.cli.lifecycle:release",
     "worktree": "agentmd.cli.worktree:worktree",
     "run": "agentmd.cli.loop:run_loop",
-    # the Anthropic API (issue 5)
+    # the Anthropic API
     "tokens": "agentmd.cli.tokens:tokens",
     "review": "agentmd.cli.review:review",
     "decompose": "agentmd.cli.decompose:decompose",

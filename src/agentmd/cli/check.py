@@ -8,7 +8,6 @@ import click
 
 from agentmd.cli.common import tokens_option
 from agentmd.cli.findings import format_option, print_findings
-from agentmd.prompt import tokens
 from agentmd.workspace.folder import NotAWorkspace, Workspace
 
 
@@ -38,7 +37,9 @@ def check(paths: tuple[str, ...], fix: bool, output_format: str, token_counter: 
         if not paths:
             raise
         ws = None
-    counter = tokens.counter_for(token_counter, ws)
+    from agentmd.prompt.counters import counter_for
+
+    counter = counter_for(token_counter, ws)
     if fix:
         for line in _fix(ws, list(paths)):
             click.echo(line, err=output_format != "text")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import click
 
 from agentmd.cli.common import open_workspace, report_unreadable
-from agentmd.tasks import lease, lifecycle, remote_claims
+from agentmd.tasks import claims, lease, lifecycle
 from agentmd.workspace.folder import Workspace
 
 as_option = click.option(
@@ -35,14 +35,12 @@ def _open(*task_ids: str) -> Workspace:
 def claim(task_id: str, owner: str | None, push: bool) -> int:
     """Claim a ready task: status active, claimed_by, claimed_at, lease, base = HEAD."""
     ws = _open(task_id)
-    who = owner or lifecycle.default_owner()
+    who = owner or claims.default_owner()
     if push:
-        task = remote_claims.claim_and_push(
-            ws, who, lambda fresh: [lifecycle.claimable(fresh, task_id)]
-        )[0]
+        task = claims.claim_and_push(ws, who, lambda fresh: [claims.claimable(fresh, task_id)])[0]
         click.echo(f"claimed {task.id} as {task.claimed_by} (pushed)")
         return 0
-    task = lifecycle.claim(ws, task_id, who)
+    task = claims.claim(ws, task_id, who)
     click.echo(f"claimed {task.id} as {task.claimed_by}")
     return 0
 
@@ -114,7 +112,7 @@ def release(task_ids: tuple[str, ...], stale: bool, reason: str) -> int:
             return 0
     for task_id in ids:
         before = ws.task(task_id)
-        lease.release(
+        claims.release(
             ws, task_id, reason or ("lease expired" if stale and task_id not in task_ids else "")
         )
         click.echo(

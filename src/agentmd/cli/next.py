@@ -14,13 +14,12 @@ from agentmd.cli.common import (
     report_unreadable,
     tokens_option,
 )
-from agentmd.errors import LocatedError, NothingToDo, Problem
-from agentmd.workspace import memo
+from agentmd.prompt import next as core
 from agentmd.workspace.folder import Workspace
 
 if TYPE_CHECKING:
+    from agentmd.prompt.compiler import Compiled
     from agentmd.tasks import graph, parallel
-    from agentmd.workspace.records import Task
 
 
 @click.command("next")
@@ -72,56 +71,28 @@ def next_task(
     if push and not do_claim:
         raise click.UsageError("--push pushes a claim: use it with --claim")
     ws = open_workspace()
+    ask = core.Ask(budget, token_counter, do_claim, owner, push, parallel)
     if parallel is not None:
-        return _parallel(
-            ws, parallel, explain, do_claim, push, owner, budget, token_counter, as_json
-        )
-    if push:
-        return _claim_pushed(ws, owner, budget, token_counter, as_json)
-    reusable = not do_claim and token_counter == "estimate"
-    memo_key = memo.key("next", budget, as_json)
-    if reusable and (hit := memo.recall(ws, memo_key)) is not None:
+        return _side_by_side(ws, ask, explain, as_json)
+    key = ask.memo_key(ws, as_json, explain)
+    if (hit := core.recall(ws, key)) is not None:
         click.echo(hit[1], nl=False, err=True)
         click.echo(hit[0], nl=False)
         return 0
-    from agentmd.prompt import (
-        compiler,
-        tokens,  # not needed when the output is remembered
-    )
-    from agentmd.tasks import graph
-
     problems = report_unreadable(ws)
-    plan = graph.analyse(ws.tasks)
-    if explain:
-        return _explain(ws, plan, as_json)
-    counter = tokens.counter_for(token_counter, ws)
-    if not plan.ready:
-        raise NothingToDo(_nothing_ready(ws, plan))
-    if do_claim:
-        compiled: list[compiler.Compiled] = []
+    if explain and not push:
+        from agentmd.tasks import graph
 
-        def choose(ready: list[graph.Candidate]):
-            # Compile before claiming: a task too large to delegate is never claimed.
-            if not ready:
-                return None
-            compiled.append(compiler.compile_prompt(ws, ready[0].task, budget, counter))
-            return ready[0].task
-
-        from agentmd.tasks import lifecycle  # only claims need it (and its imports)
-
-        task = lifecycle.claim_next(ws, owner or lifecycle.default_owner(), choose)
-        if task is None:
-            raise NothingToDo(_nothing_ready(ws, graph.analyse(ws.tasks)))
-        result = compiled[0]
-    else:
-        result = compiler.compile_prompt(ws, plan.ready[0].task, budget, counter)
-    problems += _unfilled(ws, result.task)
-    # With exact counts, say how far the estimate was (the prompt's count is cached by now).
-    comparison = counter.compare(result.prompt) if hasattr(counter, "compare") else None
-    data = {**result.as_json(), **({"estimate": comparison.as_json()} if comparison else {})}
-    output = json_text(data) if as_json else result.prompt
-    if reusable:
-        memo.remember(ws, memo_key, output, "".join(p.render() + "\n" for p in problems))
+        return _explain(ws, graph.analyse(ws.tasks), as_json)
+    found = core.one(ws, ask)
+    for problem in found.notes:
+        click.echo(problem.render(), err=True)
+    comparison = found.comparison
+    data = found.compiled.as_json()
+    if comparison:
+        data["estimate"] = comparison.as_json()
+    output = json_text(data) if as_json else found.compiled.prompt
+    core.remember(ws, key, output, problems + found.notes)
     click.echo(output, nl=False)
     if comparison and not as_json:
         click.echo(
@@ -130,33 +101,38 @@ def next_task(
     return 0
 
 
-def _unfilled(ws: Workspace, task: Task) -> list[Problem]:
-    """The task's sections that still hold the template's text, named on stderr."""
-    from agentmd.workspace.scaffold import template_prompts, unfilled
+def _side_by_side(ws: Workspace, ask: core.Ask, explain: bool, as_json: bool) -> int:
+    key = ask.memo_key(ws, as_json, explain)
+    if (hit := core.recall(ws, key)) is not None:
+        click.echo(hit[1], nl=False, err=True)
+        click.echo(hit[0], nl=False)
+        return 0  # only successful runs are remembered
+    problems = report_unreadable(ws)
+    if explain:
+        assert ask.limit is not None
+        lines, code = _explain_parallel(ws, core.selection(ws, ask.limit), ask.limit, as_json)
+        if code == 0:
+            core.remember(ws, key, lines, problems)
+        click.echo(lines, nl=False)
+        return code
+    results = core.batch(ws, ask)
+    output = json_text({"tasks": [r.as_json() for r in results]}) if as_json else _joined(results)
+    core.remember(ws, key, output, problems)
+    click.echo(output, nl=False)
+    return 0
 
-    try:
-        found = unfilled(template_prompts(ws.agents), ws.read(task.path))
-    except LocatedError:
-        # compile_prompt read it a moment ago; a file that changed since is not our finding
-        return []
-    for problem in found:
-        click.echo(problem.render(), err=True)
-    return found
 
-
-def _nothing_ready(ws: Workspace, plan: graph.Plan) -> str:
-    counts: dict[str, int] = {}
-    for task in ws.tasks.values():
-        counts[task.status] = counts.get(task.status, 0) + 1
-    if not ws.tasks:
-        return "nothing is ready: there are no tasks ('agentmd add TITLE' writes one)"
-    summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
-    blocked = (
-        f"; {len(plan.blocked)} todo blocked ('agentmd next --explain' says why)"
-        if plan.blocked
-        else ""
-    )
-    return f"nothing is ready ({summary}){blocked}"
+def _joined(results: list[Compiled]) -> str:
+    if len(results) == 1:
+        return results[0].prompt
+    parts = []
+    for number, result in enumerate(results, 1):
+        parts.append(
+            f"{'' if number == 1 else chr(10)}==> task {number} "
+            f"of {len(results)}: {result.task.id} <==\n\n"
+        )
+        parts.append(result.prompt)
+    return "".join(parts)
 
 
 def _explain(ws: Workspace, plan: graph.Plan, as_json: bool) -> int:
@@ -187,7 +163,7 @@ def _explain(ws: Workspace, plan: graph.Plan, as_json: bool) -> int:
         for n, c in enumerate(plan.ready, 1):
             click.echo(f"  {n}. {c.task.id:<{width}}  {c.reason()}")
     else:
-        click.echo(_nothing_ready(ws, plan))
+        click.echo(core.nothing_ready_message(ws, plan))
     if plan.blocked:
         click.echo(f"blocked ({len(plan.blocked)}):")
         for tid, reasons in sorted(plan.blocked.items()):
@@ -195,105 +171,6 @@ def _explain(ws: Workspace, plan: graph.Plan, as_json: bool) -> int:
     for cycle in plan.cycles:
         click.echo("cycle: " + " -> ".join([*cycle, cycle[0]]))
     return 0 if plan.ready else 1
-
-
-def _claim_pushed(
-    ws: Workspace, owner: str | None, budget: int | None, token_counter: str, as_json: bool
-) -> int:
-    from agentmd.prompt import compiler, tokens
-    from agentmd.tasks import graph, lifecycle, remote_claims
-
-    report_unreadable(ws)
-    counter = tokens.counter_for(token_counter, ws)
-    compiled: list[compiler.Compiled] = []
-
-    def choose(fresh: Workspace) -> list[Task]:
-        compiled.clear()
-        ready = graph.analyse(fresh.tasks).ready
-        if not ready:
-            return []
-        compiled.append(compiler.compile_prompt(fresh, ready[0].task, budget, counter))
-        return [ready[0].task]
-
-    if not remote_claims.claim_and_push(ws, owner or lifecycle.default_owner(), choose):
-        raise NothingToDo(_nothing_ready(ws, graph.analyse(ws.tasks)))
-    click.echo(json_text(compiled[0].as_json()) if as_json else compiled[0].prompt, nl=False)
-    return 0
-
-
-def _parallel(
-    ws: Workspace,
-    limit: int,
-    explain: bool,
-    do_claim: bool,
-    push: bool,
-    owner: str | None,
-    budget: int | None,
-    token_counter: str,
-    as_json: bool,
-) -> int:
-    from agentmd import git
-
-    # The batch depends on the files and on git history (coupling): HEAD is part of the key.
-    reusable = not do_claim and token_counter == "estimate"
-    memo_key = memo.key("next --parallel", limit, budget, as_json, explain, git.head(ws.root))
-    if reusable and (hit := memo.recall(ws, memo_key)) is not None:
-        click.echo(hit[1], nl=False, err=True)
-        click.echo(hit[0], nl=False)
-        return 0  # only successful runs are remembered
-    from agentmd.prompt import compiler, tokens
-    from agentmd.tasks import graph, lifecycle, parallel, remote_claims
-
-    problems = report_unreadable(ws)
-    errors = "".join(p.render() + "\n" for p in problems)
-    if explain:
-        lines, code = _explain_parallel(ws, parallel.pick(ws, limit), limit, as_json)
-        if code == 0:
-            memo.remember(ws, memo_key, lines, errors)
-        click.echo(lines, nl=False)
-        return code
-    counter = tokens.counter_for(token_counter, ws)
-    compiled: dict[str, compiler.Compiled] = {}
-
-    def accept(task: Task) -> str | None:
-        # Compile before claiming: a task too large to delegate is never claimed.
-        try:
-            compiled[task.id] = compiler.compile_prompt(ws, task, budget, counter)
-        except compiler.TooLarge as exc:
-            return exc.message
-        return None
-
-    who = owner or lifecycle.default_owner()
-    if push:
-
-        def choose(fresh: Workspace) -> list[Task]:
-            compiled.clear()
-            return parallel.pick(fresh, limit, accept).chosen
-
-        chosen = remote_claims.claim_and_push(ws, who, choose)
-    elif do_claim:
-        chosen = parallel.claim_batch(ws, who, limit, accept).chosen
-    else:
-        chosen = parallel.pick(ws, limit, accept).chosen
-    if not chosen:
-        raise NothingToDo(_nothing_ready(ws, graph.analyse(ws.tasks)))
-    results = [compiled[task.id] for task in chosen]
-    if as_json:
-        output = json_text({"tasks": [result.as_json() for result in results]})
-    else:
-        parts = []
-        for number, result in enumerate(results, 1):
-            if len(results) > 1:
-                parts.append(
-                    f"{'' if number == 1 else chr(10)}==> task {number} "
-                    f"of {len(results)}: {result.task.id} <==\n\n"
-                )
-            parts.append(result.prompt)
-        output = "".join(parts)
-    if reusable:
-        memo.remember(ws, memo_key, output, errors)
-    click.echo(output, nl=False)
-    return 0
 
 
 def _explain_parallel(
@@ -324,7 +201,7 @@ def _explain_parallel(
                 f"  {number}. {task.id}  outputs: " + (", ".join(task.outputs) or "none declared")
             )
     else:
-        lines.append(_nothing_ready(ws, graph.analyse(ws.tasks)))
+        lines.append(core.nothing_ready_message(ws, graph.analyse(ws.tasks)))
     if selection.held:
         lines.append(f"held back ({len(selection.held)}):")
         lines += [f"  {held.render()}" for held in selection.held]

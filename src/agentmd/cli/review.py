@@ -54,7 +54,7 @@ def review(
             for s in reviewing.SEVERITIES
         )
         verdict = "changes requested" if result.blocking else "pass"
-        click.echo(f"review of {task.id}: {verdict} ({counts}) -> .agents/{result.path}")
+        click.echo(f"review of {task.id}: {verdict} ({counts}) -> {ws.display(result.path)}")
         for new_id in new_tasks:
             click.echo(f"added task {new_id}")
     return EXIT_FINDINGS if result.blocking else 0

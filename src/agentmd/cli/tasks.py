@@ -122,7 +122,7 @@ def show(task_id, as_json) -> int:
                     **task.summary(),
                     "ready": task.status == "todo" and not reasons,
                     "blockers": reasons,
-                    "handoffs": [f".agents/{p}" for p in handoffs],
+                    "handoffs": [ws.display(p) for p in handoffs],
                     "sections": [{"title": s.title, "line": s.line} for s in doc.sections],
                     "body": doc.body,
                 }
@@ -150,8 +150,8 @@ def show(task_id, as_json) -> int:
     for reason in reasons:
         click.echo(f"  blocked:  {reason}")
     for path in handoffs:
-        click.echo(f"  handoff:  .agents/{path}")
-    click.echo(f"  file:     .agents/{task.path}")
+        click.echo(f"  handoff:  {ws.display(path)}")
+    click.echo(f"  file:     {ws.display(task.path)}")
     click.echo("")
     click.echo(doc.body.strip())
     return 0

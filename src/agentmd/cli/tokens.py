@@ -10,7 +10,8 @@ import click
 from agentmd.cli.common import emit_json, json_option, open_workspace, tokens_option
 from agentmd.errors import EXIT_USAGE, LocatedError, Problem
 from agentmd.files import textfile
-from agentmd.prompt.tokens import ESTIMATE, counter_for
+from agentmd.prompt.counters import counter_for
+from agentmd.prompt.tokens import ESTIMATE
 
 
 @click.command()

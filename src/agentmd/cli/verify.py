@@ -21,7 +21,7 @@ def verify(task_id: str, no_record: bool, as_json: bool) -> int:
     if not task.verify:
         raise AgentmdError(
             f"task '{task_id}' declares no verify commands",
-            f"add them under 'verify:' in .agents/{task.path}",
+            f"add them under 'verify:' in {ws.display(task.path)}",
             exit_code=1,
         )
     outcome = run_verify(ws, task, record=not no_record)
@@ -42,6 +42,6 @@ def verify(task_id: str, no_record: bool, as_json: bool) -> int:
         if outcome.passed
         else f"failed ({len(outcome.problems())} of {len(outcome.results)})"
     )
-    recorded = "" if no_record else f"; recorded in .agents/{task.path}"
+    recorded = "" if no_record else f"; recorded in {ws.display(task.path)}"
     click.echo(f"{task_id}: verify {verdict}{where}{recorded}")
     return 0 if outcome.passed else 1

@@ -5,12 +5,11 @@ from __future__ import annotations
 import string
 from dataclasses import dataclass
 
-from agentmd import git
+from agentmd import clock, git
 from agentmd.errors import AgentmdError
 from agentmd.files import textfile
 from agentmd.files.edit import render_scalar
 from agentmd.handoffs.judge import WorkTree
-from agentmd.tasks.lifecycle import now
 from agentmd.tasks.verification import VerifyOutcome, run_verify
 from agentmd.workspace import scaffold
 from agentmd.workspace.folder import Workspace
@@ -51,7 +50,7 @@ def new_handoff(
         artifacts=_artifacts(artifacts, changes.deleted if changes else frozenset()),
         verification=_verification(task, outcome),
     )
-    moment = now()
+    moment = clock.now()
     names = [
         f"handoffs/{moment.date().isoformat()}-{task.id}.md",
         f"handoffs/{moment.strftime('%Y-%m-%dT%H%M%S')}-{task.id}.md",

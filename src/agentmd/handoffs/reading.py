@@ -1,7 +1,7 @@
 """What a handoff's text says, whatever the repository holds: its sections and whether each is
 filled, vague wording, the paths it names and lists under Artifacts. Working that out (Markdown
 structure above all) is the slow part of a check, so it is done once per content and kept in
-.agents/.cache/; handoffcheck holds the reading against git and the disk."""
+.agents/.cache/; judge.py holds the reading against git and the disk."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 from typing import NamedTuple
 
+from agentmd import AGENTS_DIR
 from agentmd.errors import Problem
 from agentmd.files import cachefile, textfile
 from agentmd.files.document import Document
@@ -322,7 +323,7 @@ def path_like(token: str) -> str | None:
         not token
         or "://" in token
         or token.startswith(("-", "/", "~", "$", "@", "."))
-        and not token.startswith(".agents/")
+        and not token.startswith(AGENTS_DIR + "/")
     ):
         return None
     if not PATH_RE.fullmatch(token) or not re.search(r"[A-Za-z]", token):

@@ -17,12 +17,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from agentmd import git, worktrees
+from agentmd import clock, git, worktrees
 from agentmd.api import findings_file
 from agentmd.errors import AgentmdError, NothingToDo
 from agentmd.loop import gate, launch, runs
 from agentmd.prompt import compiler
-from agentmd.tasks import lease, lifecycle, parallel
+from agentmd.tasks import claims, lease, lifecycle, parallel
 from agentmd.workspace import folder
 from agentmd.workspace.folder import CACHE_DIR, Workspace
 from agentmd.workspace.records import Task
@@ -53,7 +53,7 @@ def options_from(ws: Workspace, **given) -> Options:
             f"plan.md setting slots: '{slots}' is not a positive whole number", "e.g. slots: 2"
         )
     timeout_text = given.get("timeout") or str(raw.get("worker_timeout") or "1h")
-    timeout = lease.duration(timeout_text, "worker_timeout")
+    timeout = clock.duration(timeout_text, "worker_timeout")
     merge = str(given.get("merge") or raw.get("merge") or "auto").lower()
     if merge not in MERGE_MODES:
         raise AgentmdError(
@@ -66,7 +66,7 @@ def options_from(ws: Workspace, **given) -> Options:
         slots=slots,
         timeout=timeout.total_seconds(),
         merge=merge,
-        owner=given.get("owner") or lifecycle.default_owner(),
+        owner=given.get("owner") or claims.default_owner(),
         dry_run=bool(given.get("dry_run")),
         review=review,
     )
@@ -251,7 +251,7 @@ class Loop:
             return True
         runs.stop(run)
         self._reap_children()
-        minutes = lease.human(dt.timedelta(seconds=self.opt.timeout))
+        minutes = clock.human(dt.timedelta(seconds=self.opt.timeout))
         log = os.path.relpath(run.log(self.ws), self.ws.root)
         return self._send_back(
             task,
@@ -292,7 +292,7 @@ class Loop:
         for claim in lease.stale(self.ws):
             if claim.task.id in running:
                 continue  # worker_timeout governs the loop's own workers
-            expired = lease.human(claim.now - claim.expires) if claim.expires else "?"
+            expired = clock.human(claim.now - claim.expires) if claim.expires else "?"
             acted |= self._release(
                 claim.task,
                 f"its lease ({lease.lease_text(self.ws, claim.task)}) expired {expired} ago",
@@ -303,7 +303,7 @@ class Loop:
         if self.opt.dry_run:
             self.say(f"would release {task.id}: {why}")
             return True
-        lease.release(self.ws, task.id, why)
+        claims.release(self.ws, task.id, why)
         runs.drop(self.ws, task.id)
         self._commit_state(task, f"release {task.id}")
         self.say(f"release {task.id}: {why}")
@@ -588,7 +588,7 @@ class Loop:
         intent = runs.Run(task.id, attempt, self.opt.owner, 0, "", 0.0, 0.0, str(path), branch)
         runs.save(self.ws, intent)  # before the claim: a loop killed after it knows to undo it
         try:
-            task = lifecycle.claim(self.ws, task.id, self.opt.owner)
+            task = claims.claim(self.ws, task.id, self.opt.owner)
         except NothingToDo:
             runs.drop(self.ws, task.id)
             return False

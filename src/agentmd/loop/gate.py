@@ -1,4 +1,4 @@
-"""What the loop checks: the whole plan before each cycle (issue 3's `check`), and a task's
+"""What the loop checks: the whole plan before each cycle (`agentmd check`), and a task's
 branch in review (scope, verify commands, handoff, and the model's review when asked)."""
 
 from __future__ import annotations

@@ -6,9 +6,8 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from agentmd import AGENTS_DIR, git, worktrees
+from agentmd import AGENTS_DIR, clock, git, worktrees
 from agentmd.loop import runs
-from agentmd.tasks import lifecycle
 from agentmd.workspace.folder import Workspace
 from agentmd.workspace.records import Task
 
@@ -68,7 +67,7 @@ def start(
 def handoff_path(tree: Path, task_id: str) -> Path:
     """Where the worker's handoff goes: today's name, made unique."""
     folder = tree / AGENTS_DIR / "handoffs"
-    day = lifecycle.now().date().isoformat()
+    day = clock.today()
     candidate = folder / f"{day}-{task_id}.md"
     number = 2
     while candidate.exists():

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from agentmd import AGENTS_DIR
 from agentmd.errors import LocatedError, NothingToDo
 from agentmd.files import globs
 from agentmd.files.document import Document
@@ -99,7 +100,7 @@ def compile_prompt(
             raise TooLarge(
                 f"task '{task.id}' is too large to delegate: its prompt needs about {needed:,} "
                 f"tokens even with everything optional left out, and the budget is {budget:,}",
-                f"decompose it: split .agents/{task.path} into smaller tasks (agentmd add ... "
+                f"decompose it: split {ws.display(task.path)} into smaller tasks (agentmd add ... "
                 "--depends-on ...), or shorten its body",
             )
         # Leave out just enough: the cheapest way is to drop in order until the sum fits.
@@ -198,7 +199,7 @@ def _plan(ws: Workspace) -> list[Item]:
 
 def _task(task: Task, doc: Document) -> str:
     out = [f"## Your task: {task.title}", ""]
-    out.append(f"Task `{task.id}` (priority {task.priority}), file `.agents/{task.path}`.")
+    out.append(f"Task `{task.id}` (priority {task.priority}), file `{AGENTS_DIR}/{task.path}`.")
     first = doc.sections[0].line - doc.body_line if doc.sections else None
     preamble = "\n".join(doc.body.split("\n")[:first]).strip()
     titles = [s for s in doc.sections if s.level == 1]
@@ -259,7 +260,7 @@ def _dependencies(ws: Workspace, task: Task) -> list[Item]:
             except LocatedError:
                 continue
             found = names.sections_of(doc)
-            lines = [f"From `.agents/{latest.path}`:"]
+            lines = [f"From `{ws.display(latest.path)}`:"]
             for name, label in (
                 ("Completed", "Completed"),
                 ("Decisions", "Decided"),
@@ -351,7 +352,8 @@ def _memory(ws: Workspace, task: Task) -> list[Item]:
         if body is None:
             continue
         when = f"{note.date}, " if note.date else ""
-        text = f"### {note.kind.capitalize()}: {note.title} ({when}`.agents/{note.path}`)\n\n{body}"
+        where = ws.display(note.path)
+        text = f"### {note.kind.capitalize()}: {note.title} ({when}`{where}`)\n\n{body}"
         items.append(Item("memory", f"{note.kind} {note.path}", text, order=-age))
     if items:
         items.insert(
@@ -394,7 +396,7 @@ def _finish(task: Task) -> str:
                 else "1. Check your work."
             ),
             f"2. Write the handoff: `agentmd handoff new {task.id}` creates "
-            f"`.agents/handoffs/<date>-{task.id}.md`. Fill every section (Summary, Completed, "
+            f"`{AGENTS_DIR}/handoffs/<date>-{task.id}.md`. Fill every section (Summary, Completed, "
             "Remaining, Decisions, Gotchas, Next action, Artifacts, Verification) with concrete "
             "file paths, functions and commands; Artifacts lists exactly the files you changed.",
             "3. Check it: `agentmd handoff check`.",

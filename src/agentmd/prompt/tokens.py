@@ -48,12 +48,3 @@ class Estimate:
 ESTIMATE = Estimate()
 
 COUNTERS = ("estimate", "exact")
-
-
-def counter_for(name: str, ws) -> Counter:
-    """The counter `--tokens` names; `exact` asks the Anthropic API (imported only then)."""
-    if name == "exact":
-        from agentmd.api.exact_tokens import ExactCounter
-
-        return ExactCounter.for_workspace(ws)
-    return ESTIMATE

@@ -1,41 +1,23 @@
-"""What happens to a task: added, claimed, done, failed, blocked; each event one log line."""
+"""What happens to a task: added, moved on, done, failed, blocked; each event one log line.
+Claims and releases are in tasks/claims.py."""
 
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
-import getpass
-import os
 import re
-import socket
 import unicodedata
 from collections.abc import Callable, Iterator
 
-from agentmd import git
+from agentmd import clock
 from agentmd.errors import AgentmdError, NothingToDo, Problem
 from agentmd.files import sections, textfile
 from agentmd.files.edit import Editor
-from agentmd.tasks import graph
+from agentmd.tasks.verification import recorded_pass
 from agentmd.workspace.folder import Workspace, check_id
 from agentmd.workspace.records import PRIORITIES, Task
 
 LOG = "memory/log.md"
-
-
-def now() -> dt.datetime:
-    """The clock, in UTC to the second (AGENTMD_NOW pins it, for tests and replays)."""
-    pinned = os.environ.get("AGENTMD_NOW")
-    if pinned:
-        return dt.datetime.fromisoformat(pinned.replace("Z", "+00:00")).astimezone(dt.UTC)
-    return dt.datetime.now(dt.UTC).replace(microsecond=0)
-
-
-def stamp(moment: dt.datetime | None = None) -> str:
-    return (moment or now()).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def default_owner() -> str:
-    return os.environ.get("AGENTMD_AGENT") or f"{getpass.getuser()}@{socket.gethostname()}"
+CLAIM_FIELDS = ("claimed_by", "claimed_at", "lease")  # what a claim writes (tasks/claims.py)
 
 
 @contextlib.contextmanager
@@ -48,7 +30,7 @@ def changing(ws: Workspace) -> Iterator[None]:
 
 
 def log(ws: Workspace, event: str, task_id: str, detail: str = "") -> None:
-    line = f"- {stamp()} {event} {task_id}" + (f": {detail}" if detail else "")
+    line = f"- {clock.stamp()} {event} {task_id}" + (f": {detail}" if detail else "")
     textfile.append_line(ws.agents / LOG, line.replace("\n", " "), ws.display(LOG))
 
 
@@ -104,7 +86,7 @@ def add_task(
                     "inputs": list(inputs),
                     "outputs": list(outputs),
                     "verify": list(verify),
-                    "created": now().date().isoformat(),
+                    "created": clock.today(),
                 }
             )
             if textfile.create_exclusive(folder / f"{candidate}.md", text):
@@ -116,63 +98,10 @@ def add_task(
 # -- changing status -------------------------------------------------------------------------
 
 
-def _edit_task(ws: Workspace, task: Task, change: Callable[[Editor], None]) -> None:
+def edit_task(ws: Workspace, task: Task, change: Callable[[Editor], None]) -> None:
     editor = ws.edit(task.path)
     change(editor)
     ws.save(task.path, editor.text)
-
-
-def claim(ws: Workspace, task_id: str, owner: str) -> Task:
-    """Claim one ready task, under the workspace lock so that only one claimant wins."""
-    with changing(ws):
-        ws.refresh()
-        claim_task(ws, claimable(ws, task_id), owner)
-    ws.refresh()
-    return ws.task(task_id)
-
-
-def claimable(ws: Workspace, task_id: str) -> Task:
-    """The task, if it is ready to be claimed; NothingToDo saying why not."""
-    task = ws.task(task_id)
-    if task.status != "todo":
-        raise NothingToDo(f"task '{task_id}' is {task.status}, not todo: it cannot be claimed")
-    reasons = graph.blockers(task, ws.tasks)
-    if reasons:
-        raise NothingToDo(f"task '{task_id}' is not ready: " + "; ".join(reasons))
-    return task
-
-
-def claim_next(
-    ws: Workspace, owner: str, choose: Callable[[list[graph.Candidate]], Task | None]
-) -> Task | None:
-    """Claim the first ready task that `choose` picks, atomically."""
-    with changing(ws):
-        ws.refresh()
-        plan = graph.analyse(ws.tasks)
-        task = choose(plan.ready)
-        if task is None:
-            return None
-        claim_task(ws, task, owner)
-    ws.refresh()
-    return ws.task(task.id)
-
-
-def claim_task(ws: Workspace, task: Task, owner: str) -> None:
-    """Write the claim into the task's file and log it; the caller holds the lock."""
-    base = git.head(ws.root)
-    lease = ws.settings.lease
-
-    def change(editor: Editor) -> None:
-        editor.set("status", "active")
-        editor.set("claimed_by", owner)
-        editor.set("claimed_at", stamp())
-        if lease:
-            editor.set("lease", lease)
-        if base:
-            editor.set("base", base)
-
-    _edit_task(ws, task, change)
-    log(ws, "claim", task.id, f"by {owner}" + (f" at {base[:12]}" if base else ""))
 
 
 def set_status(
@@ -192,7 +121,7 @@ def set_status(
             for key, value in (extra or {}).items():
                 editor.set(key, value)
 
-        _edit_task(ws, task, change)
+        edit_task(ws, task, change)
         log(ws, event, task_id, detail)
     ws.refresh()
     return ws.task(task_id)
@@ -212,7 +141,6 @@ class DoneRefused(NothingToDo):
 def done_problems(ws: Workspace, task: Task) -> list[Problem]:
     """What stands between a task and done: its verification at HEAD, and a valid handoff."""
     from agentmd.handoffs.judge import task_handoff_problems
-    from agentmd.tasks.verification import recorded_pass
 
     problems = []
     why = recorded_pass(ws, task)
@@ -257,13 +185,15 @@ def fail(ws: Workspace, task_id: str, reason: str, by: str = "") -> Task:
         doc = ws.read(task.path)
         assert doc.fm is not None  # ws.edit refused a file without front matter
         who = f" by {task.claimed_by}" if task.claimed_by else (f" by {by}" if by else "")
-        entry = f"- Attempt {attempt} ({stamp()}{who}): " + reason.strip().replace("\n", "\n  ")
+        entry = f"- Attempt {attempt} ({clock.stamp()}{who}): " + reason.strip().replace(
+            "\n", "\n  "
+        )
         editor.text = sections.append_to_section(
             doc.text, doc.fm.body_start, doc.fm.body_line, "Attempts", entry
         )
         editor.set("status", status)
         editor.set("attempts", attempt)
-        for key in ("claimed_by", "claimed_at", "lease"):
+        for key in CLAIM_FIELDS:
             editor.delete(key)
         ws.save(task.path, editor.text)
         log(ws, "fail", task_id, f"attempt {attempt}, now {status}: {reason.strip()}")

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from agentmd.files import globs
-from agentmd.tasks import coupling, graph, lifecycle
+from agentmd.tasks import coupling, graph
 from agentmd.tasks.coupling import Coupling
 from agentmd.tasks.graph import Candidate
 from agentmd.workspace.folder import Workspace
@@ -123,16 +123,3 @@ def ready(tasks: dict[str, Task]) -> list[Candidate]:
     ]
     found.sort(key=graph.order_key)
     return found
-
-
-def claim_batch(
-    ws: Workspace, owner: str, limit: int, accept: Callable[[Task], str | None] | None = None
-) -> Selection:
-    """Pick and claim a batch under the workspace lock: of racing processes each task goes once."""
-    with lifecycle.changing(ws):
-        ws.refresh()
-        selection = pick(ws, limit, accept)
-        for task in selection.chosen:
-            lifecycle.claim_task(ws, task, owner)
-    ws.refresh()
-    return Selection([ws.task(t.id) for t in selection.chosen], selection.held)

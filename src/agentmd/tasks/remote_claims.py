@@ -1,15 +1,13 @@
-"""Claims across clones: commit the claim, push it; when another clone pushed first, catch up
-and claim again. git is the distributed engine: the remote accepts exactly one of two racing
-pushes, so each task is claimed once."""
+"""Claims across clones, the git side (`claims.claim_and_push` drives it): commit the claim,
+push it; when another clone pushed first, catch up and claim again. git is the distributed
+engine: the remote accepts exactly one of two racing pushes, so each task is claimed once."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 from agentmd import git
 from agentmd.errors import AgentmdError
-from agentmd.tasks import lifecycle
 from agentmd.workspace.folder import Workspace
 from agentmd.workspace.records import Task
 
@@ -60,49 +58,30 @@ def commit_paths(root: Path, paths: list[str], message: str) -> None:
     git.run(["commit", "--quiet", "--no-verify", "--only", "-m", message, "--", *paths], root)
 
 
-def claim_and_push(
-    ws: Workspace, owner: str, choose: Callable[[Workspace], list[Task]]
-) -> list[Task]:
-    """Claim what `choose` picks from the up-to-date plan, commit only the task files, push.
-
-    `choose` runs under the workspace lock on fresh state; it returns the tasks to claim (none
-    ends the attempt) or raises. A rejected push undoes the local claim commit and tries again.
-    """
-    remote, branch = upstream(ws.root)
-    for _round in range(MAX_ROUNDS):
-        catch_up(ws.root, remote, branch)
-        with lifecycle.changing(ws):
-            ws.refresh()
-            picked = choose(ws)
-            for task in picked:
-                lifecycle.claim_task(ws, task, owner)
-        ws.refresh()
-        if not picked:
-            return []
-        paths = [f"{ws.agents.relative_to(ws.root).as_posix()}/{t.path}" for t in picked]
-        ids = ", ".join(t.id for t in picked)
-        commit_paths(ws.root, paths, f"agentmd: claim {ids} by {owner}")
-        pushed = git.run(
-            ["push", "--quiet", remote, f"HEAD:refs/heads/{branch}"], ws.root, check=False
-        )
-        if pushed.returncode == 0:
-            return [ws.task(t.id) for t in picked]
-        if not _rejected(pushed.stderr):
-            git.run(["reset", "--quiet", "--keep", "HEAD~1"], ws.root)
-            ws.refresh()
-            lines = pushed.stderr.strip().splitlines()
-            raise PushError(
-                f"git push to {remote} failed: "
-                f"{lines[-1] if lines else pushed.returncode}; the claim was undone",
-                "check 'git push' by hand",
-            )
-        # Another clone pushed first: drop our claim commit (the task files go back to what
-        # they were), catch up, and choose again from what is left.
-        git.run(["reset", "--quiet", "--keep", "HEAD~1"], ws.root)
-        for task in picked:
-            lifecycle.log(ws, "lost", task.id, "another clone pushed first; choosing again")
-        ws.refresh()
+def push_claims(ws: Workspace, remote: str, branch: str, claimed: list[Task], owner: str) -> bool:
+    """Commit the claimed task files alone and push; False when another clone pushed first (our
+    commit is undone: catch up and choose again). Any other refusal undoes it and raises."""
+    paths = [f"{ws.agents.relative_to(ws.root).as_posix()}/{t.path}" for t in claimed]
+    ids = ", ".join(t.id for t in claimed)
+    commit_paths(ws.root, paths, f"agentmd: claim {ids} by {owner}")
+    pushed = git.run(["push", "--quiet", remote, f"HEAD:refs/heads/{branch}"], ws.root, check=False)
+    if pushed.returncode == 0:
+        return True
+    # Drop our claim commit: the task files go back to what they were.
+    git.run(["reset", "--quiet", "--keep", "HEAD~1"], ws.root)
+    ws.refresh()
+    if _rejected(pushed.stderr):
+        return False
+    lines = pushed.stderr.strip().splitlines()
     raise PushError(
+        f"git push to {remote} failed: "
+        f"{lines[-1] if lines else pushed.returncode}; the claim was undone",
+        "check 'git push' by hand",
+    )
+
+
+def gave_up(remote: str, branch: str) -> PushError:
+    return PushError(
         f"gave up after {MAX_ROUNDS} rejected pushes to {remote}/{branch}",
         "the remote is very busy or refuses pushes: try again, or check 'git push' by hand",
     )

@@ -6,7 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from agentmd.tasks import graph, lease, lifecycle
+from agentmd import clock
+from agentmd.tasks import graph, lease
 from agentmd.workspace.folder import Workspace
 from agentmd.workspace.records import Task
 
@@ -32,7 +33,7 @@ class Board:
                 "claimed_at": c.task.claimed_at or None,
                 "age_seconds": int(c.age.total_seconds()) if c.age is not None else None,
                 "lease": c.written or None,
-                "expires": lifecycle.stamp(c.expires) if c.expires else None,
+                "expires": clock.stamp(c.expires) if c.expires else None,
                 "stale": c.stale,
             }
 
@@ -53,7 +54,7 @@ class Board:
 
 
 def build(ws: Workspace, moment: dt.datetime | None = None) -> Board:
-    moment = moment or lifecycle.now()
+    moment = moment or clock.now()
     tasks = ws.tasks
     plan = graph.analyse(tasks)
     counts = {status: 0 for status in ws.settings.statuses}
@@ -95,16 +96,16 @@ def render(board: Board, workers: dict[str, str] | None = None) -> list[str]:
         lines.append(f"active ({len(board.active)}):")
         for claim in board.active:
             age = (
-                f"{lease.human(claim.age)} ago"
+                f"{clock.human(claim.age)} ago"
                 if claim.age is not None
                 else "claimed at an unknown time"
             )
             if claim.lease is None:
                 term = "no lease"
             elif claim.stale and claim.expires:
-                term = f"lease {claim.written} expired {lease.human(board.now - claim.expires)} ago"
+                term = f"lease {claim.written} expired {clock.human(board.now - claim.expires)} ago"
             elif claim.expires:
-                term = f"lease {claim.written}, {lease.human(claim.expires - board.now)} left"
+                term = f"lease {claim.written}, {clock.human(claim.expires - board.now)} left"
             else:
                 term = "no lease"
             extra = f"; {workers[claim.task.id]}" if claim.task.id in workers else ""

@@ -6,7 +6,7 @@ import os
 import subprocess
 from dataclasses import dataclass
 
-from agentmd import git
+from agentmd import clock, git
 from agentmd.workspace.folder import Workspace
 from agentmd.workspace.records import Task
 
@@ -101,10 +101,9 @@ def run_command(command: str, cwd, timeout: float) -> CommandResult:
 
 def run_verify(ws: Workspace, task: Task, *, record: bool = True) -> VerifyOutcome:
     """Run every verify command (all of them, not up to the first failure) and record it."""
-    from agentmd.tasks.lifecycle import stamp  # lifecycle's gate imports this module
 
     commit = git.head(ws.root)
-    at = stamp()
+    at = clock.stamp()
     timeout = timeout_of(ws)
     results = tuple(run_command(command, ws.root, timeout) for command in task.verify)
     outcome = VerifyOutcome(task.id, commit, at, results)

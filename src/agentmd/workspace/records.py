@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
+from agentmd import AGENTS_DIR
 from agentmd.errors import Problem
 
 STATUSES = ("todo", "active", "review", "done", "failed", "blocked")
@@ -29,7 +30,7 @@ PLAN_DEFAULTS: dict[str, Any] = {
     "slots": 1,
     "worker_timeout": "1h",
     "merge": "auto",
-    "worktrees": ".agents/.cache/worktrees/{id}",
+    "worktrees": f"{AGENTS_DIR}/.cache/worktrees/{{id}}",
     "branch": "agentmd/{id}",
 }
 
@@ -185,7 +186,7 @@ class Task(NamedTuple):
             "claimed_at": self.claimed_at or None,
             "base": self.base or None,
             "attempts": self.attempts,
-            "path": f".agents/{self.path}",
+            "path": f"{AGENTS_DIR}/{self.path}",
         }
 
 

@@ -1,0 +1,186 @@
+"""`agentmd next` without the command line: pick the next ready task, or a batch that can run
+side by side; compile each prompt before claiming, so that a task too large to delegate is never
+claimed; claim (here, or committed and pushed); and remember what a run that changes nothing
+printed, for the next run that finds the same files.
+
+The compiler and the task graph are imported when a prompt is really compiled: a remembered
+output needs neither, and that is the run a hook or a loop makes most often.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from agentmd import git
+from agentmd.errors import LocatedError, NothingToDo, Problem
+from agentmd.workspace import memo
+from agentmd.workspace.folder import Workspace
+
+if TYPE_CHECKING:
+    from agentmd.api.exact_tokens import Comparison
+    from agentmd.prompt.compiler import Compiled
+    from agentmd.tasks import graph, parallel
+    from agentmd.workspace.records import Task
+
+
+@dataclass(frozen=True)
+class Ask:
+    """What `next` was asked for."""
+
+    budget: int | None = None  # tokens for each prompt; None: plan.md's
+    counter: str = "estimate"  # how tokens are counted: estimate | exact (the Anthropic API)
+    claim: bool = False  # claim what is printed
+    owner: str | None = None  # who claims; None: $AGENTMD_AGENT or user@host
+    push: bool = False  # with claim: commit the claim and push it
+    limit: int | None = None  # up to this many tasks side by side (--parallel)
+
+    def memo_key(self, ws: Workspace, *shape: object) -> str | None:
+        """Under which key this run's output is remembered, with `shape` (how it is printed);
+        None when it must run: a claim changes files, exact counts cost API calls. A batch
+        depends on git history too (files that change together), so HEAD is part of its key."""
+        if self.claim or self.counter != "estimate":
+            return None
+        if self.limit is None:
+            return memo.key("next", self.budget, *shape)
+        return memo.key("next --parallel", self.limit, self.budget, *shape, git.head(ws.root))
+
+
+@dataclass(frozen=True)
+class Next:
+    """The prompt `next` prints, and what to say beside it."""
+
+    compiled: Compiled
+    notes: list[Problem] = field(default_factory=list)  # sections still the template's text
+    comparison: Comparison | None = None  # with exact counts: how far the estimate was
+
+
+def recall(ws: Workspace, key: str | None) -> tuple[str, str] | None:
+    """What a run under `key` printed (stdout, stderr), when no file has changed since."""
+    return memo.recall(ws, key) if key is not None else None
+
+
+def remember(ws: Workspace, key: str | None, output: str, notes: list[Problem]) -> None:
+    if key is not None:
+        memo.remember(ws, key, output, "".join(p.render() + "\n" for p in notes))
+
+
+def one(ws: Workspace, ask: Ask) -> Next:
+    """The next ready task's prompt; claimed, and pushed, when asked. NothingToDo when no task
+    is ready, TooLarge when the first one cannot fit its budget (then nothing is claimed)."""
+    from agentmd.prompt import compiler
+    from agentmd.prompt.counters import counter_for
+    from agentmd.tasks import claims, graph
+
+    counter = counter_for(ask.counter, ws)
+    compiled: list[Compiled] = []
+
+    def compile_first(ready: list[graph.Candidate]) -> Task | None:
+        compiled.clear()
+        if not ready:
+            return None
+        compiled.append(compiler.compile_prompt(ws, ready[0].task, ask.budget, counter))
+        return ready[0].task
+
+    if ask.claim and ask.push:
+        owner = ask.owner or claims.default_owner()
+        picked = claims.claim_and_push(
+            ws, owner, lambda fresh: _listed(compile_first(graph.analyse(fresh.tasks).ready))
+        )
+        if not picked:
+            raise nothing_ready(ws)
+        return Next(compiled[0])
+    plan = graph.analyse(ws.tasks)
+    if not plan.ready:
+        raise nothing_ready(ws, plan)
+    if ask.claim:
+        if claims.claim_next(ws, ask.owner or claims.default_owner(), compile_first) is None:
+            raise nothing_ready(ws)
+    else:
+        compile_first(plan.ready)
+    result = compiled[0]
+    compare = getattr(counter, "compare", None)  # the exact counter's; the prompt is cached
+    return Next(result, unfilled(ws, result.task), compare(result.prompt) if compare else None)
+
+
+def batch(ws: Workspace, ask: Ask) -> list[Compiled]:
+    """Up to `ask.limit` ready tasks that can run side by side, each compiled before it is
+    claimed; a task too large to delegate is held back rather than claimed."""
+    from agentmd.prompt import compiler
+    from agentmd.prompt.counters import counter_for
+    from agentmd.tasks import claims, parallel
+
+    assert ask.limit is not None
+    limit = ask.limit
+    counter = counter_for(ask.counter, ws)
+    compiled: dict[str, Compiled] = {}
+
+    def accept(task: Task) -> str | None:
+        try:
+            compiled[task.id] = compiler.compile_prompt(ws, task, ask.budget, counter)
+        except compiler.TooLarge as exc:
+            return exc.message
+        return None
+
+    if ask.claim and ask.push:
+
+        def choose(fresh: Workspace) -> list[Task]:
+            compiled.clear()
+            return parallel.pick(fresh, limit, accept).chosen
+
+        chosen = claims.claim_and_push(ws, ask.owner or claims.default_owner(), choose)
+    elif ask.claim:
+        owner = ask.owner or claims.default_owner()
+        chosen = claims.claim_batch(ws, owner, limit, accept).chosen
+    else:
+        chosen = parallel.pick(ws, limit, accept).chosen
+    if not chosen:
+        raise nothing_ready(ws)
+    return [compiled[task.id] for task in chosen]
+
+
+def selection(ws: Workspace, limit: int) -> parallel.Selection:
+    """What `next --parallel N --explain` explains: the batch, and what held the rest back."""
+    from agentmd.tasks import parallel
+
+    return parallel.pick(ws, limit)
+
+
+def unfilled(ws: Workspace, task: Task) -> list[Problem]:
+    """The task's sections that still hold the template's text."""
+    from agentmd.workspace.scaffold import template_prompts, unfilled
+
+    try:
+        return unfilled(template_prompts(ws.agents), ws.read(task.path))
+    except LocatedError:
+        # compile_prompt read it a moment ago; a file that changed since is not our finding
+        return []
+
+
+def nothing_ready(ws: Workspace, plan: graph.Plan | None = None) -> NothingToDo:
+    """Why there is no prompt to print: how many tasks are in each status, and whether todo
+    tasks are blocked (`--explain` says by what)."""
+    if plan is None:
+        from agentmd.tasks import graph
+
+        plan = graph.analyse(ws.tasks)
+    return NothingToDo(nothing_ready_message(ws, plan))
+
+
+def nothing_ready_message(ws: Workspace, plan: graph.Plan) -> str:
+    if not ws.tasks:
+        return "nothing is ready: there are no tasks ('agentmd add TITLE' writes one)"
+    counts: dict[str, int] = {}
+    for task in ws.tasks.values():
+        counts[task.status] = counts.get(task.status, 0) + 1
+    summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+    blocked = (
+        f"; {len(plan.blocked)} todo blocked ('agentmd next --explain' says why)"
+        if plan.blocked
+        else ""
+    )
+    return f"nothing is ready ({summary}){blocked}"
+
+
+def _listed(task: Task | None) -> list[Task]:
+    return [task] if task is not None else []
