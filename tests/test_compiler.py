@@ -1,0 +1,74 @@
+"""prompt/compiler.py on its own: the parts a prompt is made of, each measured, and what is
+left out, in the documented order, when the prompt is over its budget."""
+
+from __future__ import annotations
+
+import pytest
+
+from agentmd.prompt import compiler
+from agentmd.prompt.tokens import ESTIMATE
+from agentmd.workspace.folder import Workspace
+
+
+def _tokenizer(example):
+    ws = Workspace(example)
+    return ws, ws.task("tokenizer")
+
+
+def test_every_part_is_gathered_in_order_and_the_required_ones_are_marked(example):
+    ws, task = _tokenizer(example)
+    items = compiler.gather(ws, task)
+    assert [item.part for item in items] == [
+        "header", "plan", "constraints", "task", "dependencies", "dependencies", "rules",
+        "rules", "rules", "memory", "memory", "memory", "finish",
+    ]  # fmt: skip
+    optional = [item.name for item in items if not item.required]
+    assert optional == [
+        "plan constraints",
+        "handoff of package-skeleton",
+        "rule rules/tests.md",
+        "gotcha memory/gotchas/casefold-not-lower.md",
+        "decision memory/decisions/stdlib-only.md",
+    ]
+
+
+def test_within_budget_nothing_is_dropped_and_each_part_is_counted(example):
+    ws, task = _tokenizer(example)
+    result = compiler.compile_prompt(ws, task)
+    assert result.dropped == []
+    assert [name for name, _ in result.parts] == [
+        "header", "plan", "constraints", "task", "dependencies", "rules", "memory", "finish",
+    ]  # fmt: skip
+    assert result.tokens == ESTIMATE.count(result.prompt) <= result.budget
+    assert "Left out to fit" not in result.prompt
+    assert result.prompt.startswith("# Split text into words\n")
+
+
+def test_over_budget_memory_goes_first_and_the_footer_names_what_was_left_out(example):
+    ws, task = _tokenizer(example)
+    full = compiler.compile_prompt(ws, task)
+    one_less = compiler.compile_prompt(ws, task, full.tokens - 1)
+    assert [item.name for item in one_less.dropped] == ["decision memory/decisions/stdlib-only.md"]
+    assert one_less.tokens <= full.tokens - 1
+    assert "Left out to fit the 1,412-token budget: decision memory/decisions/stdlib-only.md" in (
+        one_less.prompt
+    )
+    tighter = compiler.compile_prompt(ws, task, full.tokens - 100)
+    assert [item.part for item in tighter.dropped] == ["memory", "memory"]
+
+
+def test_a_task_whose_required_parts_cannot_fit_is_too_large_to_delegate(example):
+    ws, task = _tokenizer(example)
+    with pytest.raises(compiler.TooLarge) as raised:
+        compiler.compile_prompt(ws, task, 700)
+    assert raised.value.message == (
+        "task 'tokenizer' is too large to delegate: its prompt needs about 848 tokens even with "
+        "everything optional left out, and the budget is 700"
+    )
+    assert raised.value.hint.startswith("decompose it: split .agents/tasks/tokenizer.md into")
+
+
+def test_the_same_files_give_the_same_bytes(example):
+    ws, task = _tokenizer(example)
+    first = compiler.compile_prompt(ws, task).prompt
+    assert compiler.compile_prompt(Workspace(example), task).prompt == first
