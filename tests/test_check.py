@@ -30,7 +30,8 @@ def test_check_passes_on_the_example_plan(example):
     assert result.exit_code == 0, result.output
     assert "error" not in result.stdout
     assert "warning handoff-base-missing" in result.stdout
-    assert result.stderr.endswith("0 error(s), 5 warning(s) in 14 file(s) checked\n")
+    # 13 Markdown files under .agents/, the always-rule among them counted once
+    assert result.stderr.endswith("0 error(s), 5 warning(s) in 13 file(s) checked\n")
 
 
 def test_check_outside_a_workspace_says_how_to_start(tmp_path):
@@ -339,7 +340,14 @@ def test_corpus_check_runs_as_a_real_process(example):
 def test_check_counts_files_in_a_repo_without_commits(tmp_path):
     git(tmp_path, "init", "-q")
     cli(tmp_path, "init", "--example")
-    assert cli(tmp_path, "check").exit_code == 0
+    (tmp_path / "AGENTS.md").write_text("# Rules\n\nKeep it short.\n")
+    result = cli(tmp_path, "check")
+    assert result.exit_code == 0
+    files = [p for p in (tmp_path / ".agents").rglob("*.md") if ".cache" not in p.parts]
+    assert len(files) == 13
+    # each Markdown file under .agents/ once, and the AGENTS.md outside it
+    assert result.stderr.endswith(" in 14 file(s) checked\n")
+    assert json.loads(cli(tmp_path, "check", "--format", "json").stdout)["checked"] == 14
 
 
 def test_conflict_markers_in_an_agents_md_anywhere_are_found(example):
@@ -375,7 +383,9 @@ def test_the_model_settings_are_known_plan_keys(example):
     plan.write_text(
         plan.read_text().replace("lease: 2h\n", "lease: 2h\nmodel: claude-sonnet-4-5\n")
     )
-    assert "unknown-key" not in cli(example, "check").stdout
+    result = cli(example, "check")
+    assert result.exit_code == 0 and "warning handoff-base-missing" in result.stdout
+    assert "unknown-key" not in result.stdout
 
 
 def test_a_process_that_checks_again_sees_each_change(example):
@@ -444,7 +454,9 @@ def test_a_task_still_holding_the_templates_text_is_named_by_check_and_next(exam
         assert result.stdout.startswith("# Polish the output") and result.stderr == warnings
     path = example / ".agents/tasks/polish-the-output.md"
     path.write_text(path.read_text().replace(TASK_GOAL_PROMPT, "Align the columns of the table."))
-    assert "section 'Goal'" not in cli(example, "check").stdout
+    checked = cli(example, "check").stdout
+    assert "section 'Acceptance criteria' still holds the template's text" in checked
+    assert "section 'Goal'" not in checked
     assert "section 'Acceptance criteria'" in cli(example, "next").stderr
 
 

@@ -140,6 +140,7 @@ def test_vague_words_inside_code_are_not_flagged(worked):
         "## Gotchas\n\n```text\nsome issues etc.\n```\n\nThe flag `--etc` stays.\n",
     )
     result = check(worked, write_handoff(worked, text))
+    assert result.exit_code == 0 and result.stderr == "ok: 1 file(s) checked\n", result.stdout
     assert "handoff-vague" not in result.stdout, result.stdout
 
 

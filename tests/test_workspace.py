@@ -259,6 +259,7 @@ def test_a_refresh_in_the_same_process_sees_an_edit_made_the_same_instant(repo):
     assert ws.tasks["b"].record == first
     path.unlink()
     ws.refresh()
+    assert "b" in ws.tasks
     assert "a" not in ws.tasks
 
 

@@ -57,7 +57,9 @@ def check_workspace(ws: Workspace, counter: Counter) -> Report:
     problems += always_loaded_pass(always)
     problems += budget_problems(ws, always, counter, ws.settings.rules_budget)
     problems += prompt_problems(ws, counter)
-    return Report(problems, checked + len(always))
+    # An always-rule is a file under .agents/, counted already: each file is counted once.
+    outside = sum(1 for display, _ in always if not display.startswith(AGENTS_DIR + "/"))
+    return Report(problems, checked + outside)
 
 
 def plan_pass(ws: Workspace) -> list[Problem]:

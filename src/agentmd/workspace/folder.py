@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from agentmd import AGENTS_DIR, __version__
 from agentmd.errors import AgentmdError, LocatedError, Problem
 from agentmd.files import cachefile, textfile
-from agentmd.workspace.records import TASK_GOAL_PROMPT, Handoff, Note, Record, Settings, Task
+from agentmd.workspace.records import TASK_PROMPTS, Handoff, Note, Record, Settings, Task
 
 if TYPE_CHECKING:
     from agentmd.files.document import Document
@@ -38,7 +38,7 @@ FOLDERS = {
     "gotchas": "memory/gotchas",
     "rules": "rules",
 }
-CACHE_FORMAT = f"agentmd {__version__} index 4"
+CACHE_FORMAT = f"agentmd {__version__} index 5"
 REWRITE_AFTER = 32  # files parsed again (or gone) before the index cache is rewritten
 RACY_NS = 2_000_000_000
 
@@ -432,11 +432,11 @@ def _parse_record(ws: Workspace, rel: str, path: str) -> Record:
         text = textfile.read_text(path, display)
     except LocatedError as exc:
         return Record(rel, {}, {}, 1, exc.problem, True)
-    # What `check` reads again: conflict markers, or a task still holding the template's Goal.
+    # What `check` reads again: conflict markers, or a task still holding a template prompt.
     suspect = (
         "<<<<<<<" in text
         or ">>>>>>>" in text
-        or (rel.startswith("tasks/") and TASK_GOAL_PROMPT in text)
+        or (rel.startswith("tasks/") and any(prompt in text for prompt in TASK_PROMPTS))
     )
     digest = textfile.digest(text) if rel.startswith("handoffs/") else ""
     try:

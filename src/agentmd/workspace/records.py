@@ -38,6 +38,8 @@ PLAN_DEFAULTS: dict[str, Any] = {
 # The built-in task template's Goal, left as written: the index marks a task file holding it so
 # that `check` reads it again (scaffold.unfilled says which sections are still the template's).
 TASK_GOAL_PROMPT = "What must be true when this task is done, and why it matters."
+# The built-in template's prompts: a task holding one is read again by `check`.
+TASK_PROMPTS = (TASK_GOAL_PROMPT, "- [ ] A concrete, checkable outcome")
 
 
 class Record(NamedTuple):
