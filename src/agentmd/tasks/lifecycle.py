@@ -38,6 +38,8 @@ def log(ws: Workspace, event: str, task_id: str, detail: str = "") -> None:
 
 
 def slugify(title: str) -> str:
+    # An apostrophe joins its word ("serializer's" -> "serializers"), it does not split it.
+    title = re.sub(r"(?<=\w)['\u2019](?=\w)", "", title)
     text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
     return slug[:60].rstrip("-") or "task"
