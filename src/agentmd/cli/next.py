@@ -71,9 +71,12 @@ def next_task(
     if push and not do_claim:
         raise click.UsageError("--push pushes a claim: use it with --claim")
     ws = open_workspace()
-    ask = core.Ask(budget, token_counter, do_claim, owner, push, parallel)
+    ask = core.Ask(
+        budget=budget, counter=token_counter, claim=do_claim, owner=owner, push=push,
+        limit=parallel,
+    )  # fmt: skip
     if parallel is not None:
-        return _side_by_side(ws, ask, explain, as_json)
+        return _side_by_side(ws, ask, parallel, explain, as_json)
     key = ask.memo_key(ws, as_json, explain)
     if (hit := core.recall(ws, key)) is not None:
         click.echo(hit[1], nl=False, err=True)
@@ -101,7 +104,7 @@ def next_task(
     return 0
 
 
-def _side_by_side(ws: Workspace, ask: core.Ask, explain: bool, as_json: bool) -> int:
+def _side_by_side(ws: Workspace, ask: core.Ask, limit: int, explain: bool, as_json: bool) -> int:
     key = ask.memo_key(ws, as_json, explain)
     if (hit := core.recall(ws, key)) is not None:
         click.echo(hit[1], nl=False, err=True)
@@ -109,8 +112,7 @@ def _side_by_side(ws: Workspace, ask: core.Ask, explain: bool, as_json: bool) ->
         return 0  # only successful runs are remembered
     problems = report_unreadable(ws)
     if explain:
-        assert ask.limit is not None
-        lines, code = _explain_parallel(ws, core.selection(ws, ask.limit), ask.limit, as_json)
+        lines, code = _explain_parallel(ws, core.selection(ws, limit), limit, as_json)
         if code == 0:
             core.remember(ws, key, lines, problems)
         click.echo(lines, nl=False)
