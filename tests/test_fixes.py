@@ -49,7 +49,10 @@ def test_fix_leaves_a_file_it_cannot_fix_byte_identical(example):
     text = "---\ntitle: [unclosed\nstatus: todo\n---\n"
     path.write_text(text)
     result = cli(example, "check", "--fix")
-    assert result.exit_code == 1 and ".agents/tasks/odd.md:2:" in result.stdout  # still found
+    assert result.stdout.endswith(  # still found, and not touched
+        ".agents/tasks/odd.md:3:7: error yaml: front matter is not valid YAML: "
+        "did not find expected ',' or ']'\n"
+    )
     assert "fixed .agents/tasks/odd.md" not in result.output
     assert path.read_text() == text
     assert result.exit_code == 1
