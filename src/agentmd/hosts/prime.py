@@ -232,7 +232,5 @@ def _goal_line(ws: Workspace) -> str:
             return ""
         section = doc.section("Goal", "Goals", "Objective", "Overview")
         goal = section.full if section else ""
-    for line in goal.splitlines():
-        if line.strip():
-            return line.strip()
-    return ""
+    paragraph = goal.strip().split("\n\n", 1)[0] if goal.strip() else ""
+    return " ".join(line.strip() for line in paragraph.splitlines() if line.strip())
