@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import cli, git
 from agentmd.prompt.tokens import ESTIMATE
+from conftest import cli, git
 
 BENCH = Path(__file__).resolve().parent.parent / "bench"
 
