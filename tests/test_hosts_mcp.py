@@ -34,6 +34,10 @@ def session_run(repo, steps):
     return out
 
 
+def schema_of(tool) -> dict:
+    return tool.input_schema if hasattr(tool, "input_schema") else tool.inputSchema
+
+
 def text_of(result) -> str:
     return "".join(block.text for block in result.content if getattr(block, "text", None))
 
@@ -57,10 +61,7 @@ def test_the_sdk_client_lists_measures_and_calls_every_tool(example):
     got = session_run(example, steps)
     tools = got["tools"]
     assert sorted(t.name for t in tools) == ["check", "done", "handoff_check", "next", "status"]
-    described = "\n".join(
-        f"{t.name}: {t.description}\n{json.dumps(t.input_schema if hasattr(t, 'input_schema') else t.inputSchema)}"
-        for t in tools
-    )
+    described = "\n".join(f"{t.name}: {t.description}\n{json.dumps(schema_of(t))}" for t in tools)
     assert ESTIMATE.count(described) < 1000, ESTIMATE.count(described)
 
     status = json.loads(text_of(got["status"]))
@@ -95,7 +96,9 @@ def test_check_findings_come_back_as_a_tool_error_with_the_located_finding(examp
 
     result = session_run(example, steps)["check"]
     assert result.is_error is True
-    assert text_of(result).startswith("Error executing tool check: 1 error(s) in 14 file(s) checked\n")
+    assert text_of(result).startswith(
+        "Error executing tool check: 1 error(s) in 14 file(s) checked\n"
+    )
     assert (
         ".agents/tasks/tokenizer.md:4:1: error bad-priority: priority 'urgent' is not one of "
         "high, medium, low\n  hint: use one of high, medium, low"

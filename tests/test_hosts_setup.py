@@ -183,7 +183,8 @@ def test_hosts_without_hooks_get_only_the_agents_md_block_within_rules_budget(ex
     assert tokens.startswith("AGENTS.md: ~") and tokens.endswith("of rules_budget 500")
     assert cli(example, "check").exit_code == 0  # the block fits the budget check applies
     assert sorted(p.name for p in example.iterdir() if p.name.startswith(".")) == [
-        ".agents", ".git"
+        ".agents",
+        ".git",
     ]
 
 
@@ -203,7 +204,9 @@ def test_the_plugin_has_hooks_a_short_skill_and_slash_commands(example):
     assert skill.startswith("---\nname: agentmd-workflow\ndescription: ")
     assert ESTIMATE.count(skill) < 500
     assert sorted(p.name for p in (root / "commands").iterdir()) == [
-        "done.md", "handoff.md", "next.md"
+        "done.md",
+        "handoff.md",
+        "next.md",
     ]
     assert "!`agentmd next --claim`" in (root / "commands/next.md").read_text()
     assert cli(example, "setup", "claude", "--remove").exit_code == 0

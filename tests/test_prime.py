@@ -43,13 +43,13 @@ def test_a_claimed_task_is_found_by_owner_by_agentmd_task_and_by_its_worktree(ex
     next_prompt = cli(example, "next", "--json", env={"AGENTMD_AGENT": "x"})
     assert next_prompt.exit_code == 1  # nothing else ready; the prompt is the compiler's own
     assert "## Your task: Split text into words" in data["text"]
-    named = json.loads(cli(example, "prime", "--json", env={"AGENTMD_TASK": "tokenizer",
-                                                           "AGENTMD_AGENT": "bob"}).stdout)  # fmt: skip
+    env = {"AGENTMD_TASK": "tokenizer", "AGENTMD_AGENT": "bob"}
+    named = json.loads(cli(example, "prime", "--json", env=env).stdout)
     assert (named["task"], named["found_by"]) == ("tokenizer", "AGENTMD_TASK")
     tree = Path(cli(example, "worktree", "tokenizer").stdout.strip())
     in_tree = json.loads(cli(tree, "prime", "--json", env={"AGENTMD_AGENT": "bob"}).stdout)
-    assert (in_tree["task"], in_tree["found_by"]) == ("tokenizer",
-                                                      "worktree branch agentmd/tokenizer")  # fmt: skip
+    assert in_tree["task"] == "tokenizer"
+    assert in_tree["found_by"] == "worktree branch agentmd/tokenizer"
 
 
 def test_a_resuming_session_gets_the_latest_handoff_after_the_prompt(example):
@@ -57,7 +57,9 @@ def test_a_resuming_session_gets_the_latest_handoff_after_the_prompt(example):
     assert cli(example, "handoff", "new", "tokenizer").exit_code == 0
     (handoff,) = (example / ".agents/handoffs").glob("*-tokenizer.md")
     text = cli(example, "prime", env={"AGENTMD_AGENT": "alice"}).stdout
-    prompt, stopped = text.split(f"## Where the last session stopped (.agents/handoffs/{handoff.name})")
+    prompt, stopped = text.split(
+        f"## Where the last session stopped (.agents/handoffs/{handoff.name})"
+    )
     assert "## When you finish" in prompt
     assert "## Summary" in stopped
 
@@ -79,8 +81,9 @@ def test_under_a_hosts_limit_parts_are_left_out_whole_and_named(example):
     assert len(data["text"]) <= 9500
     rel = f".agents/handoffs/{handoff.name}"
     assert {"item": f"latest handoff {rel}", "tokens": 3940} in data["dropped"]
-    assert f"Left out to fit: the latest handoff, {rel} (~3,940 tokens). Read it first" in (
-        data["text"]
+    assert (
+        f"Left out to fit: the latest handoff, {rel} (~3,940 tokens). Read it first"
+        in (data["text"])
     )
     assert "A long note" not in data["text"]
     tiny = json.loads(cli(example, "prime", "--json", "--max-chars", "400", env=alice).stdout)
@@ -95,6 +98,7 @@ def test_a_second_run_with_nothing_changed_prints_the_same_bytes(example):
     assert first == second and first.startswith("# tally")
 
 
+@pytest.mark.slow
 def test_the_bench_plan_of_10000_tasks_primes_within_its_budget_and_names_the_rest(tmp_path):
     sys.path.insert(0, str(BENCH))
     try:
@@ -112,7 +116,9 @@ def test_the_bench_plan_of_10000_tasks_primes_within_its_budget_and_names_the_re
     assert ESTIMATE.count(data["text"]) == data["tokens"] <= data["budget"] == 2000
     assert data["dropped"][0]["item"].endswith("more ready tasks")
     assert int(data["dropped"][0]["item"].split()[0].replace(",", "")) > 1000
-    assert "Left out to fit: " in data["text"] and "(`agentmd status` shows them all)" in data["text"]
+    assert (
+        "Left out to fit: " in data["text"] and "(`agentmd status` shows them all)" in data["text"]
+    )
 
 
 @pytest.mark.parametrize("budget", [60, 150])

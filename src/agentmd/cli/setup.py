@@ -42,7 +42,9 @@ def setup(host: str, remove: bool, dry_run: bool, mcp: bool, plugin: bool, worke
 
         line = worker_line(ws, host)
         if line is None:
-            raise click.UsageError(f"{host} has no non-interactive mode agentmd can run as a worker")
+            raise click.UsageError(
+                f"{host} has no non-interactive mode agentmd can run as a worker"
+            )
         click.echo(line)
         click.echo(
             "  (use it as `worker:` in .agents/plan.md, or: agentmd run --worker '...'; "
@@ -62,7 +64,9 @@ def setup(host: str, remove: bool, dry_run: bool, mcp: bool, plugin: bool, worke
     if not changes:
         click.echo(f"{HOSTS[host].title}: nothing to change")
     for change in changes:
-        verb = "removed" if change.after is None else "created" if change.before is None else "updated"
+        verb = (
+            "removed" if change.after is None else "created" if change.before is None else "updated"
+        )
         click.echo(f"{verb} {change.rel}")
     if not remove:
         _report(ws, host)
@@ -76,7 +80,9 @@ def _report(ws, host: str) -> None:
     text = (ws.root / "AGENTS.md").read_text(encoding="utf-8")
     block = agents_block.BLOCK
     total, own, budget = ESTIMATE.count(text), ESTIMATE.count(block), ws.settings.rules_budget
-    click.echo(f"AGENTS.md: ~{total:,} tokens (the workflow block ~{own:,}) of rules_budget {budget:,}")
+    click.echo(
+        f"AGENTS.md: ~{total:,} tokens (the workflow block ~{own:,}) of rules_budget {budget:,}"
+    )
     if total > budget:
         click.echo(
             f"warning: AGENTS.md is over rules_budget ({total:,} > {budget:,}): "

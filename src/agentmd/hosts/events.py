@@ -145,4 +145,3 @@ def parse_payload(raw: str) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise AgentmdError("the hook's input is not a JSON object")
     return data
-

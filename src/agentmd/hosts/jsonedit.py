@@ -233,4 +233,3 @@ def _scan(text: str, pos: int) -> tuple[Node, int]:
     while end < len(text) and text[end] not in ",]} \t\r\n":
         end += 1
     return Node("value", pos, end, ()), end
-

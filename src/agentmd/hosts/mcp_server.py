@@ -120,7 +120,9 @@ class Tools:
         problems = order(problems)
         errors = sum(1 for p in problems if p.severity == "error")
         if errors:
-            raise AgentmdError(f"{errors} error(s) in {checked} file(s) checked\n{_findings(problems)}")
+            raise AgentmdError(
+                f"{errors} error(s) in {checked} file(s) checked\n{_findings(problems)}"
+            )
         return _data(
             {
                 "findings": [p.as_dict() for p in problems],

@@ -24,7 +24,7 @@ COMMANDS = (
     "## How to work here\n\n"
     "- Claim the next task and read its prompt: `agentmd next --claim --as NAME`\n"
     "- Hand off before you stop: `agentmd handoff new ID`, fill it, `agentmd handoff check`\n"
-    "- Finish: `agentmd done ID` (or `agentmd fail ID --reason \"...\"`)"
+    '- Finish: `agentmd done ID` (or `agentmd fail ID --reason "..."`)'
 )
 
 
@@ -105,9 +105,7 @@ def _task(ws: Workspace, held: Held, max_chars: int | None, counter: Counter) ->
         if max_chars is None or len(text) <= max_chars:
             break
         limit = int(limit * max_chars / len(text) * 0.95)  # a script longer per token: tighten
-    return Primed(
-        "task", text, counter.count(text), limit, task.id, held.how, dropped
-    )
+    return Primed("task", text, counter.count(text), limit, task.id, held.how, dropped)
 
 
 def _intro(held: Held) -> str:
@@ -143,9 +141,7 @@ def _too_large(
         "left out. Read it in full in the shell: `agentmd prime`, or the task file "
         f"`{ws.display(task.path)}`. If it is too large for any session, decompose it.\n"
     )
-    return Primed(
-        "task", text, counter.count(text), limit, task.id, held.how, [("task prompt", 0)]
-    )
+    return Primed("task", text, counter.count(text), limit, task.id, held.how, [("task prompt", 0)])
 
 
 # -- the orientation -------------------------------------------------------------------------
@@ -165,9 +161,7 @@ def orientation(ws: Workspace, max_chars: int | None = None, counter: Counter = 
     head += (f"Goal: {goal}\n\n" if goal else "") + (
         "This session holds no task. Claim one before you change files.\n"
     )
-    ready = [
-        f"- `{c.task.id}` ({c.task.priority}): {c.task.title}" for c in plan.ready[:TOP_READY]
-    ]
+    ready = [f"- `{c.task.id}` ({c.task.priority}): {c.task.title}" for c in plan.ready[:TOP_READY]]
     held = [
         f"- `{t.id}`: {t.claimed_by or 'no owner'}"
         + (f", since {t.claimed_at}" if t.claimed_at else "")
@@ -212,8 +206,11 @@ def _assemble(
     parts.append(
         f"## Ready ({n_ready:,}), in the order `agentmd next` takes them\n\n" + "\n".join(ready)
         if ready
-        else ("## Ready\n\nNothing is ready (`agentmd next --explain` says why)." if not n_ready
-              else f"## Ready ({n_ready:,})")
+        else (
+            "## Ready\n\nNothing is ready (`agentmd next --explain` says why)."
+            if not n_ready
+            else f"## Ready ({n_ready:,})"
+        )
     )
     parts.append(COMMANDS)
     text = "\n\n".join(part for part in parts if part) + "\n"

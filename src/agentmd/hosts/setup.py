@@ -99,8 +99,7 @@ def is_ours(_key: str, value: Any) -> bool:
         isinstance(hooks, list)
         and bool(hooks)
         and all(
-            isinstance(h, dict) and str(h.get("command", "")).startswith(HOOK_PREFIX)
-            for h in hooks
+            isinstance(h, dict) and str(h.get("command", "")).startswith(HOOK_PREFIX) for h in hooks
         )
     )
 
@@ -188,9 +187,7 @@ def plan_changes(
 ) -> list[Change]:
     host = HOSTS.get(host_name)
     if host is None:
-        raise AgentmdError(
-            f"unknown host '{host_name}'", "one of: " + ", ".join(HOSTS)
-        )
+        raise AgentmdError(f"unknown host '{host_name}'", "one of: " + ", ".join(HOSTS))
     changes: dict[str, Change] = {}
     for change in (hooks_change(root, host, remove), agents_md_change(root, remove)):
         if change is not None:
@@ -242,7 +239,9 @@ def diff(changes: list[Change]) -> str:
 PLUGIN_DIR = ".claude/agentmd-plugin"
 SKILL = """---
 name: agentmd-workflow
-description: How to work in a repository whose plan lives in .agents/ (agentmd) - claim a task, stay in its scope, hand off, finish. Use when starting, resuming or ending work on a task here.
+description: >-
+  How to work in a repository whose plan lives in .agents/ (agentmd): claim a task, stay in
+  its scope, hand off, finish. Use when starting, resuming or ending work on a task here.
 ---
 
 # Working with agentmd
@@ -284,11 +283,7 @@ COMMANDS = {
 
 
 def plugin_files(host: Host) -> dict[str, str]:
-    hooks = {
-        "hooks": {
-            e.host_event: [group(host, e)] for e in host.events
-        }
-    }
+    hooks = {"hooks": {e.host_event: [group(host, e)] for e in host.events}}
     manifest = {
         "name": "agentmd",
         "version": __version__,
