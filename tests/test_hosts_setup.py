@@ -191,7 +191,10 @@ def test_hosts_without_hooks_get_only_the_agents_md_block_within_rules_budget(ex
 def test_the_plugin_has_hooks_a_short_skill_and_slash_commands(example):
     from agentmd.prompt.tokens import ESTIMATE
 
-    assert cli(example, "setup", "claude", "--plugin").exit_code == 0
+    assert cli(example, "setup", "claude").exit_code == 0
+    result = cli(example, "setup", "claude", "--plugin")
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[0] == "removed .claude/settings.json"
     root = example / ".claude/agentmd-plugin"
     manifest = json.loads((root / ".claude-plugin/plugin.json").read_text())
     assert manifest["name"] == "agentmd"
@@ -209,6 +212,7 @@ def test_the_plugin_has_hooks_a_short_skill_and_slash_commands(example):
         "next.md",
     ]
     assert "!`agentmd next --claim`" in (root / "commands/next.md").read_text()
+    assert not (example / ".claude/settings.json").exists()  # its hooks: not twice
     assert cli(example, "setup", "claude", "--remove").exit_code == 0
     assert not (example / ".claude").exists()
 

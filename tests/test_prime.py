@@ -131,3 +131,14 @@ def test_a_small_prime_budget_drops_list_lines_from_the_bottom_and_counts_them(e
     assert data["budget"] == budget
     assert data["tokens"] <= budget or not any("- `" in line for line in data["text"].splitlines())
     assert data["dropped"] and "more ready tasks" in data["dropped"][0]["item"]
+
+
+def test_a_fresh_plans_placeholder_goal_is_named_as_such_not_shown_as_the_goal(repo):
+    assert cli(repo, "init").exit_code == 0
+    text = cli(repo, "prime", env={"AGENTMD_AGENT": "bob"}).stdout
+    assert text.startswith("# My project: where the work stands (agentmd)\n\n")
+    assert (
+        "Goal: (plan.md's ## Goal still holds the template's text: write the project's goal" in text
+    )
+    assert "What this project is for" not in text
+    assert "## Ready\n\nNothing is ready (`agentmd next --explain` says why)." in text

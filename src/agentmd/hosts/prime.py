@@ -229,5 +229,20 @@ def _goal_line(ws: Workspace) -> str:
             return ""
         section = doc.section("Goal", "Goals", "Objective", "Overview")
         goal = section.full if section else ""
-    paragraph = goal.strip().split("\n\n", 1)[0] if goal.strip() else ""
+    line = _first_paragraph(goal)
+    if line and line == _template_goal():
+        return "(plan.md's ## Goal still holds the template's text: write the project's goal there)"
+    return line
+
+
+def _first_paragraph(text: str) -> str:
+    paragraph = text.strip().split("\n\n", 1)[0] if text.strip() else ""
     return " ".join(line.strip() for line in paragraph.splitlines() if line.strip())
+
+
+def _template_goal() -> str:
+    """The Goal `agentmd init` writes, left as it is in a fresh plan."""
+    from importlib import resources
+
+    text = (resources.files("agentmd.templates") / "base" / "plan.md").read_text(encoding="utf-8")
+    return _first_paragraph(text.split("## Goal", 1)[1]) if "## Goal" in text else ""

@@ -189,7 +189,9 @@ def plan_changes(
     if host is None:
         raise AgentmdError(f"unknown host '{host_name}'", "one of: " + ", ".join(HOSTS))
     changes: dict[str, Change] = {}
-    for change in (hooks_change(root, host, remove), agents_md_change(root, remove)):
+    # The plugin carries the same hooks: the settings' copies go, or both would run.
+    hooks = hooks_change(root, host, remove or plugin)
+    for change in (hooks, agents_md_change(root, remove)):
         if change is not None:
             changes[change.rel] = change
     if mcp or remove:
