@@ -242,3 +242,14 @@ def test_setup_outside_a_workspace_says_so(tmp_path: Path):
     result = cli(tmp_path, "setup", "claude")
     assert result.exit_code == 2
     assert "no .agents/ folder" in result.stderr
+
+
+def test_settings_that_are_not_utf8_are_a_located_error(example):
+    settings = example / ".claude/settings.json"
+    settings.parent.mkdir()
+    settings.write_bytes(b'{"env": {"NAME": "caf\xe9"}}\n')
+    result = cli(example, "setup", "claude")
+    assert result.exit_code == 2
+    assert result.stderr.startswith(".claude/settings.json:1:")
+    assert "UTF-8" in result.stderr or "utf-8" in result.stderr
+    assert settings.read_bytes() == b'{"env": {"NAME": "caf\xe9"}}\n'

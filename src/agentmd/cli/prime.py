@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import os
-
 import click
 
-from agentmd.cli.common import json_option, json_text, open_workspace
-from agentmd.workspace import memo
+from agentmd.cli.common import json_option, open_workspace
 
 
 @click.command("prime")
@@ -30,24 +27,7 @@ def prime(owner: str | None, max_chars: int | None, as_json: bool) -> int:
     when it is resuming; within prompt_budget. Any other session gets an orientation within
     prime_budget (plan.md, default 2,000 tokens). What does not fit is named at the end.
     """
-    from agentmd.hosts.session import current_branch
+    from agentmd.hosts.prime import remembered
 
-    ws = open_workspace()
-    key = memo.key(
-        "prime", owner, max_chars, as_json, os.environ.get("AGENTMD_TASK", ""),
-        os.environ.get("AGENTMD_AGENT", ""), current_branch(ws.root),
-    )  # fmt: skip
-    if (hit := memo.recall(ws, key)) is not None:
-        click.echo(hit[0], nl=False)
-        return 0
-    output = render(ws, owner, max_chars, as_json)
-    memo.remember(ws, key, output, "")
-    click.echo(output, nl=False)
+    click.echo(remembered(open_workspace(), owner, max_chars, as_json), nl=False)
     return 0
-
-
-def render(ws, owner: str | None, max_chars: int | None, as_json: bool) -> str:
-    from agentmd.hosts.prime import prime as build
-
-    primed = build(ws, owner, max_chars=max_chars)
-    return json_text(primed.as_json()) if as_json else primed.text

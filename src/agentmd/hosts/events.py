@@ -46,15 +46,13 @@ def workspace_of(payload: dict[str, Any]) -> Workspace | None:
 
 
 def session_start(payload: dict[str, Any], event: str = "SessionStart") -> Answer:
-    from agentmd.hosts.prime import prime
+    from agentmd.hosts.prime import remembered
 
     ws = workspace_of(payload)
     if ws is None:
         return NOTHING
-    primed = prime(ws, max_chars=CONTEXT_CHARS)
-    return Answer(
-        {"hookSpecificOutput": {"hookEventName": event, "additionalContext": primed.text}}
-    )
+    text = remembered(ws, None, CONTEXT_CHARS)
+    return Answer({"hookSpecificOutput": {"hookEventName": event, "additionalContext": text}})
 
 
 def pre_compact(payload: dict[str, Any]) -> Answer:

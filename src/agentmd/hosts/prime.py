@@ -64,6 +64,33 @@ def prime(
     return orientation(ws, max_chars, counter)
 
 
+def remembered(
+    ws: Workspace, owner: str | None, max_chars: int | None, as_json: bool = False
+) -> str:
+    """prime's text (or its JSON), reused while nothing under .agents/ changed: a session start
+    then costs a scan of the folder (workspace.memo)."""
+    import json
+    import os
+
+    from agentmd import JSON_SCHEMA
+    from agentmd.hosts.session import current_branch
+    from agentmd.workspace import memo
+
+    key = memo.key(
+        "prime", owner, max_chars, as_json, os.environ.get("AGENTMD_TASK", ""),
+        os.environ.get("AGENTMD_AGENT", ""), current_branch(ws.root),
+    )  # fmt: skip
+    if (hit := memo.recall(ws, key)) is not None:
+        return hit[0]
+    primed = prime(ws, owner, max_chars=max_chars)
+    output = primed.text
+    if as_json:
+        data = {"schema": JSON_SCHEMA, **primed.as_json()}
+        output = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    memo.remember(ws, key, output, "")
+    return output
+
+
 # -- a held task -----------------------------------------------------------------------------
 
 
