@@ -12,11 +12,14 @@ it instead of being cut by the host.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from agentmd.errors import LocatedError
-from agentmd.hosts.session import Held, held_task
-from agentmd.prompt.tokens import ESTIMATE, Counter
-from agentmd.workspace.folder import Workspace
+
+if TYPE_CHECKING:  # imported where used: a remembered prime needs none of them
+    from agentmd.hosts.session import Held
+    from agentmd.prompt.tokens import Counter
+    from agentmd.workspace.folder import Workspace
 
 TOP_READY = 5
 MOST_ACTIVE = 10
@@ -56,8 +59,12 @@ def prime(
     *,
     max_chars: int | None = None,
     env: dict | None = None,
-    counter: Counter = ESTIMATE,
+    counter: Counter | None = None,
 ) -> Primed:
+    from agentmd.hosts.session import held_task
+    from agentmd.prompt.tokens import ESTIMATE
+
+    counter = counter or ESTIMATE
     held = held_task(ws, owner, env)
     if held is not None:
         return _task(ws, held, max_chars, counter)
@@ -174,9 +181,13 @@ def _too_large(
 # -- the orientation -------------------------------------------------------------------------
 
 
-def orientation(ws: Workspace, max_chars: int | None = None, counter: Counter = ESTIMATE) -> Primed:
+def orientation(
+    ws: Workspace, max_chars: int | None = None, counter: Counter | None = None
+) -> Primed:
+    from agentmd.prompt.tokens import ESTIMATE
     from agentmd.tasks import graph
 
+    counter = counter or ESTIMATE
     budget = int(ws.settings.raw.get("prime_budget") or 2000)
     if max_chars is not None:
         budget = min(budget, max_chars // 3)

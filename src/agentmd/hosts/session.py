@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from agentmd.errors import AgentmdError
-from agentmd.tasks import lifecycle
-from agentmd.workspace.folder import Workspace
-from agentmd.workspace.records import Task
+if TYPE_CHECKING:  # current_branch runs at every session start, before anything else is needed
+    from agentmd.workspace.folder import Workspace
+    from agentmd.workspace.records import Task
 
 FINISHED = ("done", "failed")
 
@@ -22,6 +21,9 @@ class Held(NamedTuple):
 
 
 def held_task(ws: Workspace, owner: str | None = None, env: dict | None = None) -> Held | None:
+    from agentmd.errors import AgentmdError
+    from agentmd.tasks import lifecycle
+
     env = os.environ if env is None else env
     named = env.get("AGENTMD_TASK", "").strip()
     if named:
