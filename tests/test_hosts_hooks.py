@@ -188,3 +188,44 @@ def test_a_whole_session_start_work_compaction_start_again_stop(example):
     draft.write_text(TOKENIZER_HANDOFF.format(base=base_of(repo)))
     assert cli(repo, "handoff", "check").exit_code == 0
     assert hook("Stop", stop_hook_active=False) is None
+
+
+def test_a_held_task_whose_file_broke_is_said_in_the_context_not_a_failed_start(example):
+    repo = claimed(example)
+    task = repo / ".agents/tasks/tokenizer.md"
+    task.write_text(task.read_text().replace("title: Split text into words", "title: [broken"))
+    code, out = claude(repo, "session-start", source="resume", env={"AGENTMD_TASK": "tokenizer"})
+    assert code == 0
+    context = out["hookSpecificOutput"]["additionalContext"]
+    assert context.startswith("agentmd: this session's start could not be prepared:\n")
+    assert ".agents/tasks/tokenizer.md:" in context
+    assert context.endswith("then run `agentmd prime`.\n")
+
+
+def test_gemini_and_codex_start_and_compaction_answer_in_their_documented_shapes(example):
+    repo = claimed(example)
+    base = {"session_id": "s", "cwd": str(repo), "transcript_path": "/dev/null",
+            "timestamp": "2026-12-01T10:00:00Z"}  # fmt: skip
+    for host, event, name in (("gemini", "session-start", "SessionStart"),
+                              ("codex", "session-start", "SessionStart")):  # fmt: skip
+        payload = {**base, "hook_event_name": name, "source": "startup"}
+        result = cli(repo, "hook", host, event, input=json.dumps(payload), env=ALICE)
+        assert result.exit_code == 0
+        assert json.loads(result.stdout) == {
+            "hookSpecificOutput": {"hookEventName": "SessionStart",
+                                   "additionalContext": prime_text(repo)}
+        }  # fmt: skip
+    (repo / "notes.txt").write_text("x\n")
+    payload = {**base, "hook_event_name": "PreCompress", "trigger": "auto"}
+    result = cli(repo, "hook", "gemini", "pre-compress", input=json.dumps(payload), env=ALICE)
+    (draft,) = (repo / ".agents/handoffs").glob("*-tokenizer.md")
+    assert (result.exit_code, json.loads(result.stdout)) == (0, {
+        "systemMessage": f"agentmd: drafted .agents/handoffs/{draft.name} from git before "
+        "compaction (1 artifact(s)); fill it before you stop"
+    })  # fmt: skip
+    payload = {**base, "hook_event_name": "PreCompact", "trigger": "manual"}
+    result = cli(repo, "hook", "codex", "pre-compact", input=json.dumps(payload), env=ALICE)
+    assert json.loads(result.stdout) == {
+        "systemMessage": f"agentmd: .agents/handoffs/{draft.name} holds this session's handoff; "
+        "left as it is"
+    }

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from agentmd import AGENTS_DIR
-from agentmd.errors import AgentmdError
+from agentmd.errors import AgentmdError, LocatedError
 from agentmd.hosts.session import Held, held_task
 from agentmd.workspace.folder import NotAWorkspace, Workspace
 
@@ -51,7 +51,14 @@ def session_start(payload: dict[str, Any], event: str = "SessionStart") -> Answe
     ws = workspace_of(payload)
     if ws is None:
         return NOTHING
-    text = remembered(ws, None, CONTEXT_CHARS)
+    try:
+        text = remembered(ws, None, CONTEXT_CHARS)
+    except AgentmdError as exc:  # e.g. the held task's file no longer parses: say so, in context
+        found = exc.problem.render() if isinstance(exc, LocatedError) else exc.message
+        text = (
+            f"agentmd: this session's start could not be prepared:\n{found}\n"
+            "Fix that first (`agentmd check` lists every problem), then run `agentmd prime`.\n"
+        )
     return Answer({"hookSpecificOutput": {"hookEventName": event, "additionalContext": text}})
 
 

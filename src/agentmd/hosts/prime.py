@@ -144,7 +144,7 @@ def _task(ws: Workspace, held: Held, max_chars: int | None, counter: Counter) ->
 
 def _intro(held: Held) -> str:
     others = (
-        f" You also hold: {', '.join(held.others)} (`agentmd prime` shows the newest claim)."
+        f" You also hold: {', '.join(held.others)}; this is your newest claim."
         if held.others
         else ""
     )

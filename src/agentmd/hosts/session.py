@@ -21,14 +21,19 @@ class Held(NamedTuple):
 
 
 def held_task(ws: Workspace, owner: str | None = None, env: dict | None = None) -> Held | None:
-    from agentmd.errors import AgentmdError
+    from agentmd.errors import AgentmdError, LocatedError
     from agentmd.tasks import lifecycle
+
+    def readable(task: Task | None) -> Task | None:
+        if task is not None and task.broken and task.record.problem is not None:
+            raise LocatedError(task.record.problem)  # named, but unreadable: say where
+        return task
 
     env = os.environ if env is None else env
     named = env.get("AGENTMD_TASK", "").strip()
     if named:
-        task = ws.tasks.get(named)
-        if task is not None and not task.broken and task.status not in FINISHED:
+        task = readable(ws.tasks.get(named))
+        if task is not None and task.status not in FINISHED:
             return Held(task, "AGENTMD_TASK")
     branch = current_branch(ws.root)
     if branch:
@@ -38,8 +43,8 @@ def held_task(ws: Workspace, owner: str | None = None, env: dict | None = None) 
             task_id = worktrees.task_of_branch(ws, branch)
         except AgentmdError:
             task_id = None
-        task = ws.tasks.get(task_id) if task_id else None
-        if task is not None and not task.broken and task.status not in FINISHED:
+        task = readable(ws.tasks.get(task_id)) if task_id else None
+        if task is not None and task.status not in FINISHED:
             return Held(task, f"worktree branch {branch}")
     who = owner or lifecycle.default_owner()
     mine = sorted(
