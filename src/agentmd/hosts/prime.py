@@ -102,44 +102,46 @@ def remembered(
 
 
 def _task(ws: Workspace, held: Held, max_chars: int | None, counter: Counter) -> Primed:
-    from agentmd.prompt import compiler
-
-    task = held.task
     budget = ws.settings.prompt_budget
-    intro = _intro(held)
-    handoff = _latest_handoff(ws, task.id)
     # Within the host's limit too: the estimate counts about 3 characters a token.
     limit = budget if max_chars is None else min(budget, max_chars // 3)
     while True:
-        result = None
-        for with_handoff in (True, False) if handoff else (False,):
-            extra = intro + (handoff[1] if with_handoff else "")
-            room = limit - counter.count(extra) - 2
-            if room <= 0:
-                continue
-            try:
-                result = compiler.compile_prompt(ws, task, room, counter)
-            except compiler.TooLarge:
-                continue
-            break
-        if result is None:
+        primed = _fit(ws, held, limit, counter)
+        if primed is None:
             return _too_large(ws, held, budget, limit, max_chars, counter)
+        if max_chars is None or len(primed.text) <= max_chars:
+            return primed
+        limit = int(limit * max_chars / len(primed.text) * 0.95)  # longer words: tighten
+
+
+def _fit(ws: Workspace, held: Held, limit: int, counter: Counter) -> Primed | None:
+    """The prompt and the latest handoff in `limit` tokens; else the prompt, the handoff named;
+    None when even the prompt's required parts do not fit."""
+    from agentmd.prompt import compiler
+
+    intro = _intro(held)
+    handoff = _latest_handoff(ws, held.task.id)
+    tries = [handoff[1]] if handoff else []
+    if handoff:
+        tokens = counter.count(handoff[1])
+        tries.append(
+            f"Left out to fit: the latest handoff, {handoff[0]} (~{tokens:,} tokens). "
+            "Read it first: it says where the last session stopped.\n"
+        )
+    for tail in tries or [""]:
+        room = limit - counter.count(intro + tail) - 2  # the joins between the parts
+        if room <= 0:
+            continue
+        try:
+            result = compiler.compile_prompt(ws, held.task, room, counter)
+        except compiler.TooLarge:
+            continue
         dropped = [(f"{item.part}: {item.name}", item.tokens) for item in result.dropped]
-        body = result.prompt
-        if handoff and with_handoff:
-            body = body.rstrip("\n") + "\n\n" + handoff[1]
-        elif handoff:
-            tokens = counter.count(handoff[1])
-            dropped.append((f"latest handoff {handoff[0]}", tokens))
-            body = body.rstrip("\n") + (
-                f"\n\nLeft out to fit: the latest handoff, {handoff[0]} (~{tokens:,} tokens). "
-                "Read it first: it says where the last session stopped.\n"
-            )
-        text = intro + body
-        if max_chars is None or len(text) <= max_chars:
-            break
-        limit = int(limit * max_chars / len(text) * 0.95)  # a script longer per token: tighten
-    return Primed("task", text, counter.count(text), limit, task.id, held.how, dropped)
+        if handoff and tail != handoff[1]:
+            dropped.append((f"latest handoff {handoff[0]}", counter.count(handoff[1])))
+        text = intro + result.prompt.rstrip("\n") + ("\n\n" + tail if tail else "\n")
+        return Primed("task", text, counter.count(text), limit, held.task.id, held.how, dropped)
+    return None
 
 
 def _intro(held: Held) -> str:
@@ -158,8 +160,8 @@ def _latest_handoff(ws: Workspace, task_id: str) -> tuple[str, str] | None:
     display = ws.display(latest.path)
     try:
         body = ws.read(latest.path).body.strip("\n")
-    except LocatedError:
-        return None
+    except LocatedError as exc:  # named, not skipped
+        body = f"It cannot be read: {exc.problem.render()}"
     return display, f"## Where the last session stopped ({display})\n\n{body}\n"
 
 
@@ -169,11 +171,15 @@ def _too_large(
     """The task's prompt cannot fit even with everything optional left out: say so, whole."""
     task = held.task
     where = f"this host's {max_chars:,} characters" if max_chars else f"{budget:,} tokens"
+    read = (
+        "Read it in full in the shell: `agentmd prime`, or the task file "
+        f"`{ws.display(task.path)}`. If it is too large for any session, decompose it."
+        if max_chars
+        else f"Decompose it: split `{ws.display(task.path)}` into smaller tasks."
+    )
     text = (
-        _intro(held)
-        + f"The prompt for `{task.id}` does not fit in {where}, even with everything optional "
-        "left out. Read it in full in the shell: `agentmd prime`, or the task file "
-        f"`{ws.display(task.path)}`. If it is too large for any session, decompose it.\n"
+        _intro(held) + f"The prompt for `{task.id}` does not fit in {where}, even with "
+        f"everything optional left out. {read}\n"
     )
     return Primed("task", text, counter.count(text), limit, task.id, held.how, [("task prompt", 0)])
 
