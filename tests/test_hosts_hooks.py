@@ -13,7 +13,7 @@ ALICE = {"AGENTMD_AGENT": "alice"}
 
 def claude(repo: Path, event: str, env: dict | None = None, **fields):
     payload = {
-        "session_id": "abc123",
+        "session_id": fields.pop("session_id", "abc123"),
         "transcript_path": str(repo / "transcript.jsonl"),
         "cwd": str(repo),
         "hook_event_name": {"session-start": "SessionStart", "pre-compact": "PreCompact",
@@ -89,6 +89,13 @@ def test_stop_blocks_once_with_the_findings_when_work_has_no_handoff(example):
     }
     # The host sets stop_hook_active when it continues because of a stop hook: never twice.
     assert claude(repo, "stop", stop_hook_active=True) == (0, None)
+    # Stop fires at every turn's end: the same session, the same state, is not told again...
+    assert claude(repo, "stop", stop_hook_active=False) == (0, None)
+    # ...until the work changes, or another session stops.
+    (repo / "src/tally/more.py").write_text("x = 1\n")
+    assert claude(repo, "stop", stop_hook_active=False)[1]["decision"] == "block"
+    other = claude(repo, "stop", stop_hook_active=False, session_id="another")
+    assert other[1]["decision"] == "block"
 
 
 def test_stop_never_blocks_a_session_that_holds_nothing_or_changed_nothing(example):
@@ -146,7 +153,7 @@ def test_gemini_after_agent_denies_with_the_reason_and_codex_stop_blocks(example
     payload["stop_hook_active"] = True
     again = cli(repo, "hook", "gemini", "after-agent", input=json.dumps(payload), env=ALICE)
     assert (again.exit_code, again.stdout) == (0, "")
-    codex = {"session_id": "s", "turn_id": "t", "cwd": str(repo), "hook_event_name": "Stop",
+    codex = {"session_id": "c", "turn_id": "t", "cwd": str(repo), "hook_event_name": "Stop",
              "model": "gpt-5", "stop_hook_active": False}  # fmt: skip
     result = cli(repo, "hook", "codex", "stop", input=json.dumps(codex), env=ALICE)
     assert json.loads(result.stdout)["decision"] == "block"

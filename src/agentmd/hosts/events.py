@@ -27,6 +27,7 @@ from agentmd.workspace.folder import NotAWorkspace, Workspace
 # Claude Code keeps about 10,000 characters of a hook's injected context and moves the rest to
 # a file behind a preview; prime fits under this instead (see docs/integrations.md).
 CONTEXT_CHARS = 9_500
+STOPS_FILE = "stop-hook.json"  # under .agents/.cache/: what each session was last refused for
 
 
 class Answer(NamedTuple):
@@ -90,7 +91,32 @@ def stop(payload: dict[str, Any], decision: str = "block") -> Answer:
     if ws is None or held is None or held.task.status != "active":
         return NOTHING
     reason = unrecorded(ws, held)
-    return Answer({"decision": decision, "reason": reason}) if reason else NOTHING
+    if reason is None or not _first_time(ws, str(payload.get("session_id") or ""), reason):
+        return NOTHING
+    return Answer({"decision": decision, "reason": reason})
+
+
+def _first_time(ws: Workspace, session: str, reason: str) -> bool:
+    """Whether this session has not been refused for this same state of the work before.
+    A host's stop fires at the end of every turn: an agent told once, and that did nothing
+    about it, is not told again until the work or the handoff changes."""
+    import hashlib
+
+    from agentmd.files import cachefile
+
+    if not session:
+        return True
+    path = ws.agents / ".cache" / STOPS_FILE
+    seen = cachefile.read(path)
+    digest = hashlib.sha256(reason.encode("utf-8", "surrogateescape")).hexdigest()[:16]
+    if seen.get(session) == digest:
+        return False
+    seen.pop(session, None)
+    seen[session] = digest
+    while len(seen) > 32:
+        seen.pop(next(iter(seen)))
+    cachefile.write(path, seen)
+    return True
 
 
 def unrecorded(ws: Workspace, held: Held) -> str | None:

@@ -86,33 +86,31 @@ def remove(
 ) -> str:
     """Every item of the container at `path` for which match(key or '', value) holds, taken out;
     a container left empty is taken out of its parent in turn (agentmd made it)."""
-    root, value = load(text, display)
-    node = find(root, path)
-    if node is None or node.kind == "value":
-        return text
-    container = value
-    for key in path:
-        container = container[key]
-    keys = list(container) if isinstance(container, dict) else [""] * len(container)
-    values = list(container.values()) if isinstance(container, dict) else list(container)
-    doomed = [n for n, (k, v) in enumerate(zip(keys, values, strict=True)) if match(k, v)]
-    if not doomed:
-        return text
-    if len(doomed) == len(node.items) and path:
-        return remove(text, display, path[:-1], lambda k, _v: k == path[-1])
-    spans = _item_spans(node)
-    for n in reversed(doomed):
-        start, end = spans[n]
-        if len(doomed) == len(node.items):  # the top object: left empty
+    while True:
+        root, value = load(text, display)  # again after each cut: the spans moved
+        node = find(root, path)
+        if node is None or node.kind == "value":
+            return text
+        container = value
+        for key in path:
+            container = container[key]
+        items = list(container.items()) if isinstance(container, dict) else [
+            ("", item) for item in container
+        ]  # fmt: skip
+        doomed = [n for n, (key, item) in enumerate(items) if match(key, item)]
+        if not doomed:
+            return text
+        if len(doomed) == len(items) and path:
+            return remove(text, display, path[:-1], lambda key, _v: key == path[-1])
+        spans = _item_spans(node)
+        n = doomed[-1]
+        if len(doomed) == len(items):  # the top object, left empty
             start, end = node.start + 1, node.end - 1
         elif n > 0:
-            start = spans[n - 1][1]  # from the end of the item before: ", <ws> item"
+            start, end = spans[n - 1][1], spans[n][1]  # ", <ws> item": what `add` put there
         else:
-            end = spans[n + 1][0]  # the first item: "item, <ws>"
+            start, end = spans[0][0], spans[1][0]  # the first item: "item, <ws>"
         text = text[:start] + text[end:]
-        if len(doomed) == len(node.items):
-            break
-    return text
 
 
 # -- inserting -------------------------------------------------------------------------------
