@@ -17,8 +17,8 @@ from agentmd.hosts.setup import HOSTS
 @click.option(
     "--plugin",
     is_flag=True,
-    help="claude: also write the Claude Code plugin (hooks, skill, slash commands) to "
-    ".claude/agentmd-plugin/.",
+    help="claude: write the Claude Code plugin (hooks, skill, slash commands) to "
+    ".claude/agentmd-plugin/, instead of the hooks in .claude/settings.json.",
 )
 @click.option(
     "--worker",
