@@ -253,3 +253,18 @@ def test_settings_that_are_not_utf8_are_a_located_error(example):
     assert result.stderr.startswith(".claude/settings.json:1:")
     assert "UTF-8" in result.stderr or "utf-8" in result.stderr
     assert settings.read_bytes() == b'{"env": {"NAME": "caf\xe9"}}\n'
+
+
+def test_the_agents_md_block_stays_while_another_host_is_still_set_up(example):
+    assert cli(example, "setup", "codex").exit_code == 0
+    assert cli(example, "setup", "gemini").exit_code == 0
+    removed = cli(example, "setup", "gemini", "--remove")
+    assert removed.stdout == (
+        "removed .gemini/settings.json\n"
+        "kept the workflow block in AGENTS.md: Codex CLI still set up\n"
+    )
+    assert "<!-- agentmd:workflow:start -->" in (example / "AGENTS.md").read_text()
+    assert cli(example, "setup", "codex", "--remove").stdout == (
+        "removed .codex/hooks.json\nremoved AGENTS.md\n"
+    )
+    assert not (example / "AGENTS.md").exists()

@@ -70,6 +70,8 @@ def setup(host: str, remove: bool, dry_run: bool, mcp: bool, plugin: bool, worke
         click.echo(f"{verb} {change.rel}")
     if not remove:
         _report(ws, host)
+    elif others := core.still_set_up(ws.root, host):
+        click.echo(f"kept the workflow block in AGENTS.md: {', '.join(others)} still set up")
     return 0
 
 

@@ -189,7 +189,9 @@ def plan_changes(
     changes: dict[str, Change] = {}
     # The plugin carries the same hooks: the settings' copies go, or both would run.
     hooks = hooks_change(root, host, remove or plugin)
-    for change in (hooks, agents_md_change(root, remove)):
+    # The block serves every host: it stays while another host is still set up.
+    block = None if remove and still_set_up(root, host.name) else agents_md_change(root, remove)
+    for change in (hooks, block):
         if change is not None:
             changes[change.rel] = change
     if mcp or remove:
@@ -202,6 +204,19 @@ def plan_changes(
         for change in plugin_changes(root, host, remove):
             changes[change.rel] = change
     return [change for change in changes.values() if change.changed]
+
+
+def still_set_up(root: Path, leaving: str) -> list[str]:
+    """The other hosts whose agentmd hooks (or the Claude Code plugin) are in this repository."""
+    found = []
+    for host in HOSTS.values():
+        if host.name == leaving or host.settings is None:
+            continue
+        text = read(root, host.settings) if (root / host.settings).is_file() else None
+        plugin = host.name == "claude" and (root / ".claude/agentmd-plugin").is_dir()
+        if plugin or (text is not None and hook_command(host.name, "") in text):
+            found.append(host.title)
+    return found
 
 
 def apply(root: Path, changes: list[Change]) -> None:
