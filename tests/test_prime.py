@@ -142,3 +142,14 @@ def test_a_fresh_plans_placeholder_goal_is_named_as_such_not_shown_as_the_goal(r
     )
     assert "What this project is for" not in text
     assert "## Ready\n\nNothing is ready (`agentmd next --explain` says why)." in text
+
+
+def test_files_that_cannot_be_read_are_named_in_the_orientation(example):
+    broken = example / ".agents/tasks/broken.md"
+    broken.write_text("---\ntitle: [unclosed\n---\n")
+    text = cli(example, "prime", env={"AGENTMD_AGENT": "bob"}).stdout
+    assert (
+        "Claim one before you change files.\n\n"
+        "Cannot be read: .agents/tasks/broken.md (`agentmd check` says where and why).\n\n"
+        "## Ready (1)"
+    ) in text

@@ -119,7 +119,7 @@ def _fit(ws: Workspace, held: Held, limit: int, counter: Counter) -> Primed | No
     None when even the prompt's required parts do not fit."""
     from agentmd.prompt import compiler
 
-    intro = _intro(held)
+    intro = _intro(held) + unreadable(ws)
     handoff = _latest_handoff(ws, held.task.id)
     tries = [handoff[1]] if handoff else []
     if handoff:
@@ -151,6 +151,15 @@ def _intro(held: Held) -> str:
         else ""
     )
     return f"agentmd: this session holds task `{held.task.id}` ({held.how}).{others}\n\n"
+
+
+def unreadable(ws: Workspace) -> str:
+    """A line naming the files under .agents/ that cannot be read (never skipped in silence)."""
+    paths = sorted({p.path for p in ws.problems})
+    if not paths:
+        return ""
+    shown = ", ".join(paths[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
+    return f"Cannot be read: {shown} (`agentmd check` says where and why).\n\n"
 
 
 def _latest_handoff(ws: Workspace, task_id: str) -> tuple[str, str] | None:
@@ -205,6 +214,7 @@ def orientation(
     head += (f"Goal: {goal}\n\n" if goal else "") + (
         "This session holds no task. Claim one before you change files.\n"
     )
+    head += "\n" + unreadable(ws) if ws.problems else ""
     ready = [f"- `{c.task.id}` ({c.task.priority}): {c.task.title}" for c in plan.ready[:TOP_READY]]
     held = [
         f"- `{t.id}`: {t.claimed_by or 'no owner'}"
