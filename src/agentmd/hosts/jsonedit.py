@@ -56,29 +56,30 @@ def find(root: Node, path: tuple[str, ...]) -> Node | None:
 
 
 def add(text: str, display: str, path: tuple[str, ...], entry: Any, key: str | None = None) -> str:
-    """`entry` added to the array at `path` (key None) or as member `key` of the object there;
-    the containers on the way are made when missing. A value already there is left alone."""
+    """`entry` appended to the list at `path` (key None), or made member `key` of the object
+    there; containers missing on the way are made with it. The caller checks that the entry is
+    not there already."""
     root, _ = load(text, display)
-    # Walk down as far as the file goes; what is missing is built as one new value.
-    node, depth = root, 0
+    node, depth = root, 0  # down as far as the file goes; the rest is built as one new value
     while depth < len(path):
         child = node.member(path[depth])
         if child is None:
             break
-        if child.kind != ("object" if depth + 1 < len(path) or key is not None else "array"):
-            want = "an object" if depth + 1 < len(path) or key is not None else "a list"
+        want = "array" if depth + 1 == len(path) and key is None else "object"
+        if child.kind != want:
             raise LocatedError(
                 Problem(display, *_line_col(text, child.start), "bad-json",
-                        f"'{'.'.join(path[: depth + 1])}' should be {want}",
+                        f"'{'.'.join(path[: depth + 1])}' should be "
+                        + ("a list" if want == "array" else "an object"),
                         "fix it by hand, or move it aside, and run setup again")
             )  # fmt: skip
         node, depth = child, depth + 1
-    value: Any = {key: entry} if key is not None else [entry]
-    for name in reversed(path[depth:]):
-        value = {name: value}
-    if depth == len(path):  # the container exists: insert the entry itself
+    if depth == len(path):
         return _insert(text, node, key, entry, node is root)
-    return _insert(text, node, path[depth], value[path[depth]], node is root)
+    value: Any = {key: entry} if key is not None else [entry]
+    for name in reversed(path[depth + 1 :]):
+        value = {name: value}
+    return _insert(text, node, path[depth], value, node is root)
 
 
 def remove(
