@@ -52,8 +52,10 @@ def test_session_start_injects_the_held_tasks_prompt_as_additional_context(examp
 
 
 def test_session_start_without_a_claim_gives_the_orientation(example):
-    code, out = claude(example, "session-start", source="startup", env={"AGENTMD_AGENT": "bob"})
-    assert code == 0
+    bob = {"AGENTMD_AGENT": "bob"}
+    code, out = claude(example, "session-start", source="startup", env=bob)
+    expected = {"hookEventName": "SessionStart", "additionalContext": prime_text(example, bob)}
+    assert (code, out) == (0, {"hookSpecificOutput": expected})
     context = out["hookSpecificOutput"]["additionalContext"]
     assert "This session holds no task. Claim one before you change files." in context
     assert "- `tokenizer` (high): Split text into words" in context
