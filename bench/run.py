@@ -84,6 +84,7 @@ CHECK = "`agentmd check` (the whole plan)"
 CYCLE_FIRST = "one loop cycle in-process (`run --dry-run`, 8 slots): the first of a process"
 CYCLE_ONE = "one loop cycle in-process: after one task file changed"
 CYCLE_IDLE = "one loop cycle in-process: after nothing changed"
+PRIME = "`agentmd prime` (a session start: nothing changed, no task held)"  # issue 11
 TARGETS: dict[str, Target | None] = {
     VERSION: Target(x_floor=1.3),
     NEXT_IDLE: Target(x_floor=2.5, mb=100),
@@ -97,6 +98,7 @@ TARGETS: dict[str, Target | None] = {
     CYCLE_FIRST: None,  # it checks the whole plan: `agentmd check`'s row holds that
     CYCLE_ONE: Target(seconds=0.5),
     CYCLE_IDLE: Target(seconds=0.5),
+    PRIME: Target(x_floor=2),
 }
 ORDER = list(TARGETS)
 
@@ -135,6 +137,7 @@ def core_rows(root: Path, size: int, env: dict[str, str], runs: int) -> list[Row
     ]
     refresh_git_index(root, env)
     rows.append(row(LIST, size, measure([AGENTMD, "list", "--json"], root, env, runs)))
+    rows.append(row(PRIME, size, measure([AGENTMD, "prime"], root, env, runs)))  # issue 11
     return rows
 
 

@@ -363,7 +363,7 @@ def test_without_a_worker_or_with_a_bad_timeout_the_loop_says_what_to_set(repo):
     assert result.exit_code == 2
     assert result.stderr == (
         "agentmd: error: no worker command: pass --worker CMD or set worker: in plan.md\n"
-        '  hint: e.g. --worker "claude -p"\n'
+        '  hint: e.g. --worker "$(agentmd setup claude --worker)" (docs/integrations.md)\n'
     )
 
 

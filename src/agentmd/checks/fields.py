@@ -26,6 +26,8 @@ PLAN_FIELDS = (
     # many agents at once
     "coupling_window", "coupling_min", "worker", "slots", "worker_timeout", "merge", "worktrees",
     "branch", "review",
+    # doors into the agent hosts (issue 11)
+    "prime_budget",
 )  # fmt: skip
 GLOB_CHARS = frozenset("*?[")
 TASK_KEYS = frozenset(TASK_FIELDS)
@@ -378,7 +380,7 @@ def check_plan(display: str, fields: dict[str, Any], lines: dict[str, int]) -> l
     from agentmd.api.client import PLAN_FIELDS as MODEL_FIELDS
 
     problems = unknown_keys(fields, lines, display, PLAN_FIELDS + MODEL_FIELDS)
-    for key in ("context_window", "rules_budget", "max_attempts"):
+    for key in ("context_window", "rules_budget", "max_attempts", "prime_budget"):
         value = fields.get(key)
         if value is not None and (
             isinstance(value, bool) or not isinstance(value, int) or value <= 0

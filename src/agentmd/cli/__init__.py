@@ -36,6 +36,11 @@ COMMANDS = {
     "tokens": "agentmd.cli.tokens:tokens",
     "review": "agentmd.cli.review:review",
     "decompose": "agentmd.cli.decompose:decompose",
+    # doors into the agent hosts (issue 11)
+    "prime": "agentmd.cli.prime:prime",
+    "setup": "agentmd.cli.setup:setup",
+    "mcp": "agentmd.cli.mcp:mcp",
+    "hook": "agentmd.cli.hook:hook",
 }
 
 

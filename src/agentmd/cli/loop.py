@@ -96,7 +96,7 @@ def run_loop(
     if not options.worker and not dry_run:
         raise AgentmdError(
             "no worker command: pass --worker CMD or set worker: in plan.md",
-            'e.g. --worker "claude -p"',
+            'e.g. --worker "$(agentmd setup claude --worker)" (docs/integrations.md)',
         )
     fd = cycle.hold_lock(ws)
     try:

@@ -574,7 +574,7 @@ class Loop:
         if not self.opt.worker:
             raise AgentmdError(
                 "no worker command: pass --worker CMD or set worker: in plan.md",
-                'e.g. --worker "claude -p"',
+                'e.g. --worker "$(agentmd setup claude --worker)" (docs/integrations.md)',
             )
         attempt = task.attempts + 1
         path, branch = worktrees.path_for(self.ws, task.id), worktrees.branch_for(self.ws, task.id)

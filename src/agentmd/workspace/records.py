@@ -32,6 +32,8 @@ PLAN_DEFAULTS: dict[str, Any] = {
     "merge": "auto",
     "worktrees": f"{AGENTS_DIR}/.cache/worktrees/{{id}}",
     "branch": "agentmd/{id}",
+    # doors into the agent hosts: what `agentmd prime` prints when no task is held (issue 11)
+    "prime_budget": 2000,
 }
 
 
