@@ -25,6 +25,8 @@ PLAN_FIELDS = (
     # many agents at once (issue 4)
     "coupling_window", "coupling_min", "worker", "slots", "worker_timeout", "merge", "worktrees",
     "branch", "review",
+    # one set of rules for every host (issue 12)
+    "hosts",
 )  # fmt: skip
 DURATION_RE = re.compile(
     r"\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*(?:(\d+)\s*s)?\s*\Z", re.I

@@ -204,6 +204,9 @@ def check_workspace(ws: Workspace, counter: Counter) -> Report:
             except LocatedError as exc:
                 problems.append(exc.problem)
     problems += budget_problems(ws, always, counter, settings.rules_budget)
+    from agentmd.rules.measure import host_problems  # what each host loads, where it cuts
+
+    problems += host_problems(ws, counter)
     problems += prompt_problems(ws, counter)
     return Report(problems, checked)
 

@@ -36,6 +36,8 @@ COMMANDS = {
     "tokens": "agentmd.cli.tokens:tokens",
     "review": "agentmd.cli.review:review",
     "decompose": "agentmd.cli.decompose:decompose",
+    # one set of rules for every host (issue 12)
+    "rules": "agentmd.cli.rules:rules",
 }
 
 

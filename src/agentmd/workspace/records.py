@@ -31,6 +31,8 @@ PLAN_DEFAULTS: dict[str, Any] = {
     "merge": "auto",
     "worktrees": ".agents/.cache/worktrees/{id}",
     "branch": "agentmd/{id}",
+    # the hosts `rules build` writes for and `check` models (docs/hosts.md); [] = detect them
+    "hosts": [],
 }
 
 
