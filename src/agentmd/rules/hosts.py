@@ -60,21 +60,23 @@ class _Loader:
         self.follow = follow
         self.files: list[Loaded] = []
         self.skipped: list[Skipped] = []
-        self.seen: set[str] = set()
+        self.seen: dict[str, str] = {}  # a real file -> the name it was loaded by
 
     def add(self, rel: str, why: str, limit: int | None = None, hops: int = 0) -> int:
         """Load `rel` (at most `limit` bytes); the bytes read. A file already loaded (itself or
         through a symlink) is not paid for twice."""
         real = self.tree.real(rel)
-        if real in self.seen or rel in self.seen:
-            if rel != real:
-                self.skipped.append(Skipped(rel, f"the same file as {real}, already loaded"))
+        first = self.seen.get(real) or self.seen.get(rel)
+        if first is not None:
+            if first != rel:
+                self.skipped.append(Skipped(rel, f"the same file as {first}, already loaded"))
             return 0
         text = self.tree.text(rel)
         if text is None:
             self.skipped.append(Skipped(rel, "cannot be read"))
             return 0
-        self.seen.update((rel, real))
+        self.seen.setdefault(real, rel)
+        self.seen.setdefault(rel, rel)
         data = text.encode("utf-8")
         cut_line = None
         loaded = text
@@ -118,11 +120,38 @@ def fields_of(tree: Tree, rel: str) -> dict[str, Any] | None:
     if text is None:
         return None
     try:
-        fm = frontmatter.split(text, rel)
-        return frontmatter.load(fm, rel) if fm else {}
+        return front_fields(text, rel)
     except LocatedError as exc:
         tree.problems[rel] = exc.problem
         return None
+
+
+def front_fields(text: str, rel: str) -> dict[str, Any]:
+    """The front matter's fields. Cursor reads .mdc front matter line by line, not as YAML
+    (`globs: **/*.tsx` unquoted is the usual spelling), so an .mdc that YAML refuses is read
+    the same way."""
+    fm = frontmatter.split(text, rel)
+    if fm is None:
+        return {}
+    try:
+        return frontmatter.load(fm, rel)
+    except LocatedError:
+        if not rel.endswith(".mdc"):
+            raise
+        return _lines_of(fm.raw)
+
+
+def _lines_of(raw: str) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    for line in raw.splitlines():
+        key, colon, value = line.partition(":")
+        if not colon or not key.strip() or line[:1].isspace():
+            continue
+        value = value.strip()
+        if len(value) > 1 and value[0] == value[-1] and value[0] in "\"'":
+            value = value[1:-1]
+        fields[key.strip()] = {"true": True, "false": False}.get(value.lower(), value or None)
+    return fields
 
 
 def patterns(value: Any) -> list[str]:

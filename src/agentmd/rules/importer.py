@@ -11,7 +11,7 @@ from agentmd.errors import LocatedError, Problem
 from agentmd.files import edit, frontmatter, textfile
 from agentmd.rules import imports, markers
 from agentmd.rules.build import _normal, host_files, own_text
-from agentmd.rules.hosts import patterns
+from agentmd.rules.hosts import front_fields, patterns
 from agentmd.rules.tree import Tree, folder_of, join
 from agentmd.workspace.folder import Workspace
 
@@ -54,7 +54,8 @@ def read_one(tree: Tree, rel: str) -> Found | str:
     Raises LocatedError when the file cannot be taken in."""
     text = textfile.read_text(tree.root / rel, rel)
     fm = frontmatter.split(text, rel)
-    fields, lines = frontmatter.load_located(fm, rel) if fm else ({}, {})
+    fields = front_fields(text, rel)
+    lines = frontmatter.key_lines(fm) if fm else {}
     body = own_text(text).strip("\n")
     if not body.strip():
         raise LocatedError(
@@ -74,7 +75,7 @@ def read_one(tree: Tree, rel: str) -> Found | str:
     name = rel.rsplit("/", 1)[-1]
     folder = folder_of(rel)
     always, scope = _scope(rel, name, folder, fields, lines)
-    return Found(rel, _rule_name(rel), always, scope, _title(body, rel), body + "\n")
+    return Found(rel, _rule_name(rel), always, scope, _title(body, _rule_name(rel)), body + "\n")
 
 
 def _scope(
@@ -84,7 +85,7 @@ def _scope(
         if folder.endswith(".claude"):
             folder = folder_of(folder)
         return (True, ()) if not folder else (False, (f"{folder}/**",))
-    if name in (".cursorrules", ".windsurfrules", ".clinerules", "copilot-instructions.md"):
+    if rel in (".cursorrules", ".windsurfrules", ".clinerules", ".github/copilot-instructions.md"):
         return True, ()
     if "/.cursor/rules/" in f"/{rel}" and rel.endswith(".mdc"):
         base = rel.partition(".cursor/rules/")[0].rstrip("/")
@@ -160,9 +161,9 @@ def _rule_name(rel: str) -> str:
     return re.sub(r"[^a-z0-9._-]+", "-", name).strip("-._") or "rule"
 
 
-def _title(body: str, rel: str) -> str:
+def _title(body: str, name: str) -> str:
     match = HEADING_RE.search(body)
-    return match.group(1).strip() if match else rel
+    return match.group(1).strip() if match else name
 
 
 def run_import(ws: Workspace, tree: Tree, paths: list[str] | None = None) -> Outcome:
