@@ -217,7 +217,10 @@ def test_windsurf_cuts_a_rules_file_at_6000_characters(repo):
 
 
 def test_cline_rules_folder_by_paths(repo):
-    write(repo, {".clinerules/all.md": "all\n", ".clinerules/web.md": "---\npaths: [web/**]\n---\nweb\n"})
+    write(
+        repo,
+        {".clinerules/all.md": "all\n", ".clinerules/web.md": "---\npaths: [web/**]\n---\nweb\n"},
+    )
     assert [p for p, _ in loads(repo, "cline", "web/a.js")] == [
         ".clinerules/all.md",
         ".clinerules/web.md",

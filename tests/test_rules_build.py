@@ -7,11 +7,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from conftest import cli
 
 STYLE = "---\ntitle: Style\nalways: true\n---\nUse four spaces.\n"
 API = (
-    "---\ntitle: API handlers\napplies_to: [\"src/api/**/*.py\"]\n---\n"
+    '---\ntitle: API handlers\napplies_to: ["src/api/**/*.py"]\n---\n'
     "Validate every request body with the schema.\n"
 )
 
@@ -27,7 +28,11 @@ def workspace(repo: Path, hosts: str | None) -> Path:
     assert cli(repo, "init").exit_code == 0
     plan = repo / ".agents/plan.md"
     if hosts is not None:
-        plan.write_text(plan.read_text().replace("rules_budget: 500\n", f"rules_budget: 500\nhosts: [{hosts}]\n"))
+        plan.write_text(
+            plan.read_text().replace(
+                "rules_budget: 500\n", f"rules_budget: 500\nhosts: [{hosts}]\n"
+            )
+        )
     (repo / ".agents/rules").mkdir(exist_ok=True)
     (repo / ".agents/rules/style.md").write_text(STYLE)
     (repo / ".agents/rules/api.md").write_text(API)
@@ -55,7 +60,9 @@ EXPECTED = {
         + SCOPED,
     },
     "claude": {
-        ".claude/rules/api.md": '---\npaths:\n  - "src/api/**/*.py"\n---\n' + mark("claude") + SCOPED,
+        ".claude/rules/api.md": '---\npaths:\n  - "src/api/**/*.py"\n---\n'
+        + mark("claude")
+        + SCOPED,
         "AGENTS.md": mark("claude") + ALWAYS,
         "CLAUDE.md": mark("claude") + "@AGENTS.md\n",
     },
@@ -182,9 +189,13 @@ def test_a_hand_written_claude_md_keeps_every_byte_outside_the_markers(repo):
     (repo / "CLAUDE.md").write_bytes(mine.encode())
     assert cli(repo, "rules", "build").exit_code == 0
     data = (repo / "CLAUDE.md").read_bytes()
-    assert data == (
-        mine + "\r\n\r\n<!-- agentmd:rules:start -->\r\n@AGENTS.md\r\n<!-- agentmd:rules:end -->\r\n"
-    ).encode()
+    assert (
+        data
+        == (
+            mine
+            + "\r\n\r\n<!-- agentmd:rules:start -->\r\n@AGENTS.md\r\n<!-- agentmd:rules:end -->\r\n"
+        ).encode()
+    )
     # Edit around the block, and again: only the block is agentmd's.
     edited = b"Top line\n" + data + b"after\n"
     (repo / "CLAUDE.md").write_bytes(edited)

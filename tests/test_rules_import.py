@@ -11,6 +11,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+
 from conftest import CORPUS, cli
 
 LOCATED = re.compile(r"^(?P<path>[^\n]+):\d+:\d+: error [a-z-]+: \S.*\n  hint: \S")
@@ -36,7 +37,9 @@ def test_every_corpus_agent_file_imports_or_is_refused_with_a_located_reason(tmp
         result = cli(folder, "rules", "import", path)
         if result.exit_code == 0:
             created = re.findall(r"^created (\.agents/rules/\S+) from (.+)$", result.stdout, re.M)
-            assert created == [(created[0][0], path)] if created else "only imports" in result.stdout
+            assert (
+                created == [(created[0][0], path)] if created else "only imports" in result.stdout
+            )
             imported += 1
             if created:
                 text = (folder / created[0][0]).read_text()
