@@ -136,7 +136,9 @@ def test_cursor_counts_always_apply_and_matching_globs_never_agent_requested(rep
         repo,
         {
             ".cursor/rules/always.mdc": "---\nalwaysApply: true\n---\nalways\n",
-            ".cursor/rules/py.mdc": "---\nglobs: src/**/*.py, tests/**\nalwaysApply: false\n---\npy\n",
+            ".cursor/rules/py.mdc": (
+                "---\nglobs: src/**/*.py, tests/**\nalwaysApply: false\n---\npy\n"
+            ),
             ".cursor/rules/ask.mdc": "---\ndescription: Ask me\n---\nask\n",
         },
     )
