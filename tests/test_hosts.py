@@ -235,3 +235,15 @@ def test_tokens_as_an_unknown_host_says_which_there_are(repo):
     assert result.exit_code == 2
     assert "no host 'vim'" in result.stderr
     assert "claude, codex, cursor, copilot, gemini, windsurf, cline" in result.stderr
+
+
+def test_check_says_when_an_import_is_most_of_a_hosts_cost(repo):
+    assert cli(repo, "init").exit_code == 0
+    write(repo, {"CLAUDE.md": "# Notes\nSee @CHANGES.md\n", "CHANGES.md": "change " * 400})
+    result = cli(repo, "check")
+    assert (
+        "CLAUDE.md:1:1: warning host-budget: Claude Code loads 942 tokens of always-loaded files "
+        "at the repository root, over rules_budget 500 (CLAUDE.md 8; CHANGES.md 934)\n"
+        "  hint: most of it is CHANGES.md (934), imported by CLAUDE.md:2: a Markdown link to it "
+        "instead of the @ import keeps it out of every session\n"
+    ) in result.stdout

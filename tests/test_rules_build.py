@@ -19,8 +19,7 @@ API = (
 
 def mark(hosts: str) -> str:
     return (
-        f"<!-- agentmd:generated for {hosts}: edit .agents/rules/ and run `agentmd rules build`, "
-        "not this file -->\n\n"
+        f"<!-- agentmd:generated for {hosts} from .agents/rules/ by `agentmd rules build` -->\n\n"
     )
 
 

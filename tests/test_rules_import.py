@@ -155,3 +155,15 @@ def test_a_nested_agents_md_becomes_a_rule_scoped_to_its_folder(repo):
     assert cli(repo, "rules", "import").stdout == (
         "pkg/AGENTS.md: already in .agents/rules/pkg-agents.md\n"
     )
+
+
+def test_a_cursor_rules_description_becomes_its_title(repo):
+    assert cli(repo, "init").exit_code == 0
+    write(
+        repo,
+        {
+            ".cursor/rules/py.mdc": "---\ndescription: Python style\nglobs: src/**/*.py\n---\nHints.\n"
+        },
+    )
+    assert cli(repo, "rules", "import").exit_code == 0
+    assert (repo / ".agents/rules/py.md").read_text().startswith('---\ntitle: "Python style"\n')

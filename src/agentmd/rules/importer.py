@@ -75,7 +75,9 @@ def read_one(tree: Tree, rel: str) -> Found | str:
     name = rel.rsplit("/", 1)[-1]
     folder = folder_of(rel)
     always, scope = _scope(rel, name, folder, fields, lines)
-    return Found(rel, _rule_name(rel), always, scope, _title(body, _rule_name(rel)), body + "\n")
+    title = fields.get("description")
+    title = title.strip() if isinstance(title, str) and title.strip() else _title(body, rel)
+    return Found(rel, _rule_name(rel), always, scope, title, body + "\n")
 
 
 def _scope(
@@ -161,9 +163,9 @@ def _rule_name(rel: str) -> str:
     return re.sub(r"[^a-z0-9._-]+", "-", name).strip("-._") or "rule"
 
 
-def _title(body: str, name: str) -> str:
+def _title(body: str, rel: str) -> str:
     match = HEADING_RE.search(body)
-    return match.group(1).strip() if match else name
+    return match.group(1).strip() if match else _rule_name(rel)
 
 
 def run_import(ws: Workspace, tree: Tree, paths: list[str] | None = None) -> Outcome:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 GENERATED_TAG = "<!-- agentmd:generated"
-GENERATED_RE = re.compile(r"<!-- agentmd:generated for ([a-z, ]+):")
+GENERATED_RE = re.compile(r"<!-- agentmd:generated for ([a-z, ]+) from ")
 START = "<!-- agentmd:rules:start -->"
 END = "<!-- agentmd:rules:end -->"
 
@@ -14,8 +14,7 @@ END = "<!-- agentmd:rules:end -->"
 def generated(hosts: list[str]) -> str:
     """The line that marks a file agentmd wrote, naming the hosts it was written for."""
     return (
-        f"{GENERATED_TAG} for {', '.join(hosts)}: edit .agents/rules/ and run "
-        "`agentmd rules build`, not this file -->"
+        f"{GENERATED_TAG} for {', '.join(hosts)} from .agents/rules/ by `agentmd rules build` -->"
     )
 
 

@@ -86,6 +86,16 @@ def _over(name: str, folder: str, load: hosts.Load, budget: int) -> Problem:
     where = f"in {folder}/" if folder else "at the repository root"
     detail = "; ".join(f"{f.path} {f.tokens:,}" for f in load.files)
     here = [f.path for f in load.files if folder_of(f.path) == folder] or [load.files[0].path]
+    biggest = max(load.files, key=lambda f: f.tokens)
+    hint = (
+        "move detail into scoped rules (.agents/rules/ with applies_to), or raise rules_budget "
+        "in .agents/plan.md"
+    )
+    if biggest.why.startswith("imported by ") and biggest.tokens * 2 > load.total:
+        hint = (
+            f"most of it is {biggest.path} ({biggest.tokens:,}), {biggest.why}: a Markdown "
+            f"link to it instead of the @ import keeps it out of every session"
+        )
     return Problem(
         here[0],
         1,
@@ -93,7 +103,6 @@ def _over(name: str, folder: str, load: hosts.Load, budget: int) -> Problem:
         "host-budget",
         f"{hosts.HOSTS[name].title} loads {load.total:,} tokens of always-loaded files {where}, "
         f"over rules_budget {budget:,} ({detail})",
-        "move detail into scoped rules (.agents/rules/ with applies_to), or raise rules_budget "
-        "in .agents/plan.md",
+        hint,
         severity="warning",
     )
