@@ -38,6 +38,8 @@ COMMANDS = {
     "decompose": "agentmd.cli.decompose:decompose",
     # one set of rules for every host (issue 12)
     "rules": "agentmd.cli.rules:rules",
+    # the flywheel (issue 14)
+    "lessons": "agentmd.cli.lessons:lessons",
 }
 
 

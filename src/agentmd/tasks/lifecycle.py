@@ -48,8 +48,10 @@ def changing(ws: Workspace) -> Iterator[None]:
 
 
 def log(ws: Workspace, event: str, task_id: str, detail: str = "") -> None:
+    from agentmd.memory import log as memory_log  # rotates past log_max_lines
+
     line = f"- {stamp()} {event} {task_id}" + (f": {detail}" if detail else "")
-    textfile.append_line(ws.agents / LOG, line.replace("\n", " "), ws.display(LOG))
+    memory_log.append(ws, line.replace("\n", " "))
 
 
 # -- adding ----------------------------------------------------------------------------------
