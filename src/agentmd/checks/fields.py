@@ -27,6 +27,8 @@ PLAN_FIELDS = (
     "branch", "review",
     # one set of rules for every host (issue 12)
     "hosts",
+    # the flywheel (issue 14)
+    "memory_budget", "log_max_lines",
 )  # fmt: skip
 DURATION_RE = re.compile(
     r"\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*(?:(\d+)\s*s)?\s*\Z", re.I

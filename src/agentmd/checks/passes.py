@@ -207,6 +207,9 @@ def check_workspace(ws: Workspace, counter: Counter) -> Report:
     from agentmd.rules.measure import host_problems  # what each host loads, where it cuts
 
     problems += host_problems(ws, counter)
+    from agentmd.memory.notes import memory_problems  # supersede, memory_budget
+
+    problems += memory_problems(ws, counter)
     problems += prompt_problems(ws, counter)
     return Report(problems, checked)
 

@@ -343,6 +343,10 @@ def _memory(ws: Workspace, task: Task) -> list[Item]:
         for note in (*ws.decisions, *ws.gotchas)
         if _applies(note, task, tags) or (not note.applies_to and not note.tags)
     ]
+    if any(n.record.fields.get("supersede") for n in ws.decisions):
+        from agentmd.memory.notes import current  # superseded decisions leave the prompts
+
+        notes = current(ws, notes)
     notes.sort(key=lambda n: (n.date, n.path), reverse=True)  # newest first
     items = []
     for age, note in enumerate(notes):

@@ -33,6 +33,9 @@ PLAN_DEFAULTS: dict[str, Any] = {
     "branch": "agentmd/{id}",
     # the hosts `rules build` writes for and `check` models (docs/hosts.md); [] = detect them
     "hosts": [],
+    # the flywheel (issue 14): memory that stays small
+    "memory_budget": 4000,
+    "log_max_lines": 5000,
 }
 
 
