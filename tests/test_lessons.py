@@ -194,3 +194,42 @@ def test_handoff_new_asks_for_lessons_and_flags_the_prompt_left_as_is(repo):
         "handoff-section-unfilled: section 'Lessons' still holds the template's prompt"
         in check.stdout
     )
+
+
+def test_status_lists_new_lessons(repo):
+    plan(repo)
+    result = cli(repo, "status")
+    assert result.stdout.endswith(
+        "new lessons (2): 2026-11-20-tokenizer#1, 2026-11-20-tokenizer#2 "
+        "('agentmd lessons' lists them)\n"
+    )
+    data = json.loads(cli(repo, "status", "--json").stdout)
+    assert data["lessons"] == [
+        {"ref": "2026-11-20-tokenizer#1", "task": "tokenizer"},
+        {"ref": "2026-11-20-tokenizer#2", "task": "tokenizer"},
+    ]
+    cli(repo, "lessons", "dismiss", "2026-11-20-tokenizer#1", "--reason", "known")
+    cli(repo, "lessons", "dismiss", "2026-11-20-tokenizer#2", "--reason", "known")
+    quiet = cli(repo, "status").stdout
+    assert "new lessons" not in quiet
+    assert quiet.startswith("My project: 3 tasks")
+
+
+def test_the_loop_lists_a_finished_tasks_lessons_and_adopts_none(repo):
+    from conftest import run_agentmd
+    from loopkit import loop_env, make_plan, worker
+
+    make_plan(repo, {"a": []})
+    result = run_agentmd(
+        repo, "run", "--worker", worker("lesson"), "--until-done", env=loop_env(), timeout=90
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = [line for line in result.stdout.splitlines() if line.startswith("lesson ")]
+    assert len(lines) == 1
+    assert lines[0].startswith("lesson 20")
+    assert lines[0].endswith(
+        "-a#1 from a: `out/a.txt` must end with a newline: the verify command greps it. "
+        "(agentmd lessons adopt " + lines[0].split()[1] + " --as gotcha|decision|rule)"
+    )
+    assert not list((repo / ".agents/memory/gotchas").glob("*.md"))
+    assert cli(repo, "lessons").stdout.startswith(lines[0].split()[1] + "  (task a, ")
