@@ -233,3 +233,42 @@ def test_the_loop_lists_a_finished_tasks_lessons_and_adopts_none(repo):
     )
     assert not list((repo / ".agents/memory/gotchas").glob("*.md"))
     assert cli(repo, "lessons").stdout.startswith(lines[0].split()[1] + "  (task a, ")
+
+
+def test_suggest_asks_the_model_checks_its_note_and_asks_again_once(repo, fake_api):
+    from fake_anthropic import tool_use
+
+    plan(repo)
+    bad = {"kind": "gotcha", "title": "x" * 90, "text": "", "applies_to": ["../elsewhere"]}
+    good = {
+        "kind": "gotcha",
+        "title": "Casefold words before counting",
+        "text": "`words()` in `src/tok.py` keeps case: casefold before counting.",
+        "applies_to": ["src/tok.py", "src/count.py"],
+    }
+    fake_api.messages = [tool_use("write_note", bad), tool_use("write_note", good)]
+    result = cli(repo, "lessons", "adopt", "2026-11-20-tokenizer#1", "--suggest")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (
+        "created .agents/memory/gotchas/casefold-words-before-counting.md\n"
+        "  applies to: src/tok.py, src/count.py\n"
+    )
+    first, second = fake_api.calls("/v1/messages")
+    retry = json.dumps(second.body)
+    assert "title is 90 characters, more than 72" in retry
+    assert "applies_to '../elsewhere' leaves the repository" in retry
+    assert "src/tok.py" in json.dumps(first.body)
+    text = (repo / ".agents/memory/gotchas/casefold-words-before-counting.md").read_text()
+    assert 'lesson: "2026-11-20-tokenizer#1"' in text
+
+
+def test_suggest_writes_nothing_when_the_model_fails_twice(repo, fake_api):
+    from fake_anthropic import tool_use
+
+    plan(repo)
+    fake_api.messages = [tool_use("write_note", {"kind": "poem"})] * 2
+    result = cli(repo, "lessons", "adopt", "2026-11-20-tokenizer#1", "--suggest")
+    assert result.exit_code == 2
+    assert "nothing was written" in result.stderr
+    assert not list((repo / ".agents/memory/gotchas").glob("*.md"))
+    assert "2026-11-20-tokenizer#1" in cli(repo, "lessons").stdout
