@@ -272,3 +272,11 @@ def test_suggest_writes_nothing_when_the_model_fails_twice(repo, fake_api):
     assert "nothing was written" in result.stderr
     assert not list((repo / ".agents/memory/gotchas").glob("*.md"))
     assert "2026-11-20-tokenizer#1" in cli(repo, "lessons").stdout
+
+
+def test_a_title_keeps_the_underscores_of_the_names_it_quotes(repo):
+    plan(repo, lessons="- `secret_key` and `salt` go together: change **both** in `src/tok.py`.")
+    result = cli(repo, "lessons", "adopt", "2026-11-20-tokenizer#1", "--as", "decision")
+    assert result.exit_code == 0, result.output
+    rel = result.stdout.split()[1]
+    assert (repo / rel).read_text().startswith('---\ntitle: "secret_key and salt go together"\n')

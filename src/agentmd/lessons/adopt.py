@@ -104,7 +104,7 @@ def _checked(ws: Workspace, rel: str, text: str) -> None:
 
 
 def _title(text: str) -> str:
-    plain = re.sub(r"[`*_]", "", text).strip()
+    plain = re.sub(r"[`*]", "", text).strip()  # code spans and emphasis; names keep their _
     first = re.split(r"(?<=[.!?:;])\s", plain, maxsplit=1)[0].rstrip(".:;")
     return first if len(first) <= MAX_TITLE else first[: MAX_TITLE - 3].rstrip() + "..."
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 GENERATED_TAG = "<!-- agentmd:generated"
-GENERATED_RE = re.compile(r"<!-- agentmd:generated for ([a-z, ]+) from ")
+GENERATED_RE = re.compile(r"<!-- agentmd:generated for ([a-z, ]+?)(?: from |:)")
 START = "<!-- agentmd:rules:start -->"
 END = "<!-- agentmd:rules:end -->"
 
