@@ -247,3 +247,39 @@ def test_unknown_host_in_the_plan_is_a_located_error(repo):
     assert ".agents/plan.md:" in result.stderr
     assert "unknown-host: no host 'cusor'" in result.stderr
     assert "did you mean 'cursor'?" in result.stderr
+
+
+@pytest.mark.slow
+def test_the_pre_commit_framework_runs_rules_build_check_by_its_id(repo):
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    import yaml
+    from conftest import ROOT, git
+
+    workspace(repo, "cursor")
+    assert cli(repo, "rules", "build").exit_code == 0
+    manifest = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    hook = {**next(h for h in manifest if h["id"] == "agentmd-rules"), "language": "system"}
+    (repo / ".pre-commit-config.yaml").write_text(
+        yaml.safe_dump({"repos": [{"repo": "local", "hooks": [hook]}]})
+    )
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "rules")
+    env = {
+        **os.environ,
+        "PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"],
+        "PRE_COMMIT_HOME": str(repo.parent / "pc-home"),
+    }
+    pre_commit = shutil.which("pre-commit", path=env["PATH"])
+    assert pre_commit, "pre-commit is in the dev extra"
+    path = repo / ".cursor/rules/style.mdc"
+    path.write_text(path.read_text() + "hand edit\n")
+    git(repo, "add", "-A")
+    run = subprocess.run(
+        [pre_commit, "run", "agentmd-rules"], cwd=repo, capture_output=True, text=True, env=env
+    )
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert ".cursor/rules/style.mdc:1:1: error rules-out-of-date: out of date" in run.stdout
