@@ -257,6 +257,7 @@ def test_the_pre_commit_framework_runs_rules_build_check_by_its_id(repo):
     import sys
 
     import yaml
+
     from conftest import ROOT, git
 
     workspace(repo, "cursor")
