@@ -167,3 +167,14 @@ def test_a_cursor_rules_description_becomes_its_title(repo):
     )
     assert cli(repo, "rules", "import").exit_code == 0
     assert (repo / ".agents/rules/py.md").read_text().startswith('---\ntitle: "Python style"\n')
+
+
+def test_import_refuses_a_path_outside_the_repository(repo, tmp_path):
+    assert cli(repo, "init").exit_code == 0
+    (tmp_path / "AGENTS.md").write_text("Elsewhere.\n")
+    result = cli(repo, "rules", "import", "../AGENTS.md")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        "../AGENTS.md:1:1: error path-escapes: is outside the repository\n"
+    )
+    assert not list((repo / ".agents/rules").glob("*.md"))

@@ -8,7 +8,7 @@ import re
 from typing import NamedTuple
 
 from agentmd.errors import LocatedError, Problem
-from agentmd.files import edit, frontmatter, textfile
+from agentmd.files import edit, frontmatter, globs, textfile
 from agentmd.rules import imports, markers
 from agentmd.rules.build import _normal, host_files, own_text
 from agentmd.rules.hosts import front_fields, patterns
@@ -175,6 +175,11 @@ def run_import(ws: Workspace, tree: Tree, paths: list[str] | None = None) -> Out
     notes: list[str] = []
     problems: list[Problem] = []
     for rel in targets:
+        if globs.escapes_repo(rel):
+            problems.append(
+                Problem(rel, 1, 1, "path-escapes", "is outside the repository", "name a file in it")
+            )
+            continue
         try:
             result = read_one(tree, rel)
         except LocatedError as exc:
