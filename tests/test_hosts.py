@@ -247,3 +247,11 @@ def test_check_says_when_an_import_is_most_of_a_hosts_cost(repo):
         "  hint: most of it is CHANGES.md (934), imported by CLAUDE.md:2: a Markdown link to it "
         "instead of the @ import keeps it out of every session\n"
     ) in result.stdout
+
+
+def test_a_big_agents_md_alone_is_one_budget_finding_not_one_per_host(repo):
+    assert cli(repo, "init").exit_code == 0
+    write(repo, {"AGENTS.md": "word " * 900, ".cursor/rules/a.mdc": "---\nglobs: x/**\n---\nx\n"})
+    result = cli(repo, "check")
+    assert "always-loaded-budget" in result.stdout
+    assert "host-budget" not in result.stdout
