@@ -255,3 +255,13 @@ def test_a_big_agents_md_alone_is_one_budget_finding_not_one_per_host(repo):
     result = cli(repo, "check")
     assert "always-loaded-budget" in result.stdout
     assert "host-budget" not in result.stdout
+
+
+def test_tokens_as_finds_the_repository_of_a_path_given_from_outside_it(repo, tmp_path):
+    write(repo, {"AGENTS.md": "rules\n", "src/a.py": ""})
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    result = cli(outside, "tokens", "--as", "codex", str(repo / "src/a.py"))
+    assert result.stdout == (
+        "Codex working on src/a.py loads:\n        2  AGENTS.md  (at the root)\n        2  total\n"
+    )

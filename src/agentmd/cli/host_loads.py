@@ -20,7 +20,7 @@ def show_loads(host: str, paths: tuple[str, ...], token_counter: str, as_json: b
         raise AgentmdError(
             f"no host '{host}'", f"use one of: {', '.join(hosts.HOSTS)} (docs/hosts.md)"
         )
-    root = _root()
+    root = _root(paths)
     counter = hosts.ESTIMATE
     if token_counter == "exact":
         from agentmd.cli.common import open_workspace
@@ -45,9 +45,15 @@ def show_loads(host: str, paths: tuple[str, ...], token_counter: str, as_json: b
     return 0
 
 
-def _root() -> Path:
-    found = git.run(["rev-parse", "--show-toplevel"], Path.cwd(), check=False)
-    return Path(found.stdout.strip()) if found.returncode == 0 else Path.cwd()
+def _root(paths: tuple[str, ...]) -> Path:
+    """The repository the paths are in: git's top level from here, else from the first path."""
+    first = (Path.cwd() / paths[0]).absolute() if paths else Path.cwd()
+    for start in (Path.cwd(), first if first.is_dir() else first.parent):
+        if start.is_dir():
+            found = git.run(["rev-parse", "--show-toplevel"], start, check=False)
+            if found.returncode == 0:
+                return Path(found.stdout.strip())
+    return Path.cwd()
 
 
 def _relative(root: Path, raw: str) -> str:
