@@ -175,11 +175,12 @@ def _is_file_path(tree: Tree, path: str) -> bool:
     return bool(path) and not path.endswith("/") and not (tree.root / path).is_dir()
 
 
-def _agents_md(loader: _Loader, folders: list[str], why_root: str = "AGENTS.md") -> None:
+def _agents_md(loader: _Loader, folders: list[str]) -> None:
+    """AGENTS.md at the root and in each folder on the way to the path."""
     for folder in folders:
         name = join(folder, "AGENTS.md")
         if loader.tree.exists(name):
-            loader.add(name, "at the root" if not folder else f"in {folder}/, an ancestor")
+            loader.add(name, "at the root" if not folder else f"in {folder}/, on the way")
 
 
 # -- the hosts -------------------------------------------------------------------------------
