@@ -118,25 +118,37 @@ def memory_budget(ws: Workspace) -> int:
 
 
 def budget_problems(ws: Workspace, counter: Counter) -> list[Problem]:
-    """Each open task whose applicable decisions and gotchas cost more than memory_budget."""
+    """Each open task whose applicable decisions and gotchas cost more than memory_budget. A
+    note's tokens never exceed its bytes, so when all the notes together are smaller than the
+    budget in bytes no task is looked at (the usual case, and the one a large plan must not pay
+    for)."""
     budget = memory_budget(ws)
+    notes = current(ws, [*ws.decisions, *ws.gotchas])
+    size = {entry.rel: entry.key[1] for entry in ws.scanned if entry.key}.get
+    if sum(size(note.path, budget) for note in notes) <= budget:
+        return []
     cost: dict[str, int] = {}
+    for note in notes:
+        try:
+            cost[note.path] = counter.count(ws.read(note.path).body)
+        except LocatedError:
+            cost[note.path] = 0
+    if sum(cost.values()) <= budget:
+        return []
     problems = []
+    seen: dict[tuple, list[Note]] = {}
     for task in ws.tasks.values():
         if task.broken or task.status in ("done", "failed"):
             continue
-        notes = applying(ws, task)
-        for note in notes:
-            if note.path not in cost:
-                try:
-                    cost[note.path] = counter.count(ws.read(note.path).body)
-                except LocatedError:
-                    cost[note.path] = 0
-        total = sum(cost[n.path] for n in notes)
+        key = (task.paths, as_list(task.record.fields.get("tags")))
+        chosen = seen.get(key)
+        if chosen is None:
+            chosen = seen[key] = applying(ws, task)
+        total = sum(cost.get(n.path, 0) for n in chosen)
         if total <= budget:
             continue
-        ranked = sorted(notes, key=lambda n: -cost[n.path])
-        detail = "; ".join(f".agents/{n.path} {cost[n.path]:,}" for n in ranked)
+        ranked = sorted(chosen, key=lambda n: -cost.get(n.path, 0))
+        detail = "; ".join(f".agents/{n.path} {cost.get(n.path, 0):,}" for n in ranked)
         problems.append(
             Problem(
                 ws.display(task.path),
