@@ -7,11 +7,13 @@ import re
 from typing import NamedTuple
 
 from agentmd.errors import AgentmdError, LocatedError
+from agentmd.files import document, textfile
 from agentmd.handoffs.names import order_key, sections_of
 from agentmd.handoffs.reading import NONE_RE, _body_lines, artifact_items
 from agentmd.workspace.folder import Workspace
 from agentmd.workspace.records import Handoff, as_list
 
+HEADING_RE = re.compile(r"^#{1,6}[ \t]+(?:lessons|lessons for next time|learnings)\b", re.I | re.M)
 ITEM_RE = re.compile(r"^(?:[-*+]|\d+[.)])[ \t]+(.*)$")
 LOG_RE = re.compile(r"^- \S+ lesson-(adopted|dismissed) (\S+)(?:: (.*))?$")
 
@@ -27,7 +29,13 @@ class Lesson(NamedTuple):
 
 def lessons_of(ws: Workspace, handoff: Handoff) -> list[Lesson]:
     try:
-        doc = ws.read(handoff.path)
+        text = textfile.read_text(ws.agents / handoff.path, ws.display(handoff.path))
+    except LocatedError:
+        return []
+    if not HEADING_RE.search(text):
+        return []  # most handoffs: not worth parsing as Markdown (3,000 of them take seconds)
+    try:
+        doc = document.parse(text, ws.display(handoff.path))
     except LocatedError:
         return []
     section = sections_of(doc).get("Lessons")
@@ -56,11 +64,13 @@ def lessons_of(ws: Workspace, handoff: Handoff) -> list[Lesson]:
     ]
 
 
-def all_lessons(ws: Workspace) -> list[Lesson]:
-    """Every lesson, newest handoff first, in the order each handoff lists them."""
+def all_lessons(ws: Workspace, task: str | None = None) -> list[Lesson]:
+    """Every lesson (of one task's handoffs, when given), newest handoff first, in the order
+    each handoff lists them."""
     lessons = []
     for handoff in sorted(ws.handoffs, key=lambda h: order_key(h.path), reverse=True):
-        lessons += lessons_of(ws, handoff)
+        if task is None or handoff.task == task:
+            lessons += lessons_of(ws, handoff)
     return lessons
 
 
@@ -80,9 +90,12 @@ def decided(ws: Workspace) -> dict[str, str]:
     return done
 
 
-def new_lessons(ws: Workspace) -> list[Lesson]:
+def new_lessons(ws: Workspace, task: str | None = None) -> list[Lesson]:
+    found = all_lessons(ws, task)
+    if not found:
+        return []
     done = decided(ws)
-    return [lesson for lesson in all_lessons(ws) if lesson.ref not in done]
+    return [lesson for lesson in found if lesson.ref not in done]
 
 
 def find(ws: Workspace, ref: str) -> Lesson:

@@ -518,7 +518,7 @@ class Loop:
         from agentmd.lessons.found import new_lessons
 
         self.ws.refresh()
-        for lesson in new_lessons(self.ws):
+        for lesson in new_lessons(self.ws, task_id):
             if lesson.task == task_id:
                 self.say(
                     f"lesson {lesson.ref} from {task_id}: {lesson.text} "
