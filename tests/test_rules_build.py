@@ -284,3 +284,13 @@ def test_the_pre_commit_framework_runs_rules_build_check_by_its_id(repo):
     )
     assert run.returncode == 1, run.stdout + run.stderr
     assert ".cursor/rules/style.mdc:1:1: error rules-out-of-date: out of date" in run.stdout
+
+
+def test_a_plan_without_rules_says_there_is_nothing_to_build(repo):
+    assert cli(repo, "init").exit_code == 0
+    result = cli(repo, "rules", "build")
+    assert (result.exit_code, result.stdout) == (
+        0,
+        "nothing to build: no rule in .agents/rules/ has `always: true` or `applies_to`\n",
+    )
+    assert not (repo / "AGENTS.md").exists()
