@@ -57,9 +57,7 @@ def build(dry_run: bool, check_only: bool) -> int:
         verb = "removed" if change.new is None else "wrote"
         click.echo(f"{verb} {change.path} ({change.why})")
     if not plan.changes and not plan.outputs:
-        click.echo(
-            "nothing to build: no rule in .agents/rules/ has `always: true` or `applies_to`"
-        )
+        click.echo("nothing to build: no rule in .agents/rules/ has `always: true` or `applies_to`")
     elif not plan.changes:
         click.echo(f"up to date: {len(plan.outputs)} file(s) for {', '.join(hosts)}")
     return EXIT_FINDINGS if plan.problems else 0
