@@ -186,8 +186,8 @@ def test_handoff_new_asks_for_lessons_and_flags_the_prompt_left_as_is(repo):
     rel = result.stdout.split()[1]
     text = (repo / rel).read_text()
     assert (
-        '## Lessons\n\nEach a lesson for future sessions (a trap, a convention, a decision), or "None".\n'
-        in text
+        "## Lessons\n\n"
+        'Each a lesson for future sessions (a trap, a convention, a decision), or "None".\n' in text
     )
     check = cli(repo, "handoff", "check", rel)
     assert (

@@ -162,7 +162,9 @@ def test_a_cursor_rules_description_becomes_its_title(repo):
     write(
         repo,
         {
-            ".cursor/rules/py.mdc": "---\ndescription: Python style\nglobs: src/**/*.py\n---\nHints.\n"
+            ".cursor/rules/py.mdc": (
+                "---\ndescription: Python style\nglobs: src/**/*.py\n---\nHints.\n"
+            )
         },
     )
     assert cli(repo, "rules", "import").exit_code == 0

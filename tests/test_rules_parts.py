@@ -12,8 +12,8 @@ def test_with_block_adds_then_replaces_only_the_block():
     text = "# Mine\n\nkeep\n"
     once = markers.with_block(text, "@AGENTS.md\n")
     assert (
-        once
-        == "# Mine\n\nkeep\n\n<!-- agentmd:rules:start -->\n@AGENTS.md\n<!-- agentmd:rules:end -->\n"
+        once == "# Mine\n\nkeep\n\n"
+        "<!-- agentmd:rules:start -->\n@AGENTS.md\n<!-- agentmd:rules:end -->\n"
     )
     edited = "top\n" + once + "bottom"
     assert markers.with_block(edited, "x\n") == (
