@@ -294,3 +294,21 @@ def test_a_plan_without_rules_says_there_is_nothing_to_build(repo):
         "nothing to build: no rule in .agents/rules/ has `always: true` or `applies_to`\n",
     )
     assert not (repo / "AGENTS.md").exists()
+
+
+def test_built_always_rules_are_counted_once_by_check(repo):
+    workspace(repo, "codex")
+    (repo / ".agents/rules/style.md").write_text(STYLE.replace("Use four spaces.", "word " * 180))
+    (repo / ".agents/rules/api.md").unlink()
+    before = cli(repo, "check")
+    assert "always-loaded-budget" not in before.stdout, before.stdout
+    assert cli(repo, "rules", "build").exit_code == 0
+    after = cli(repo, "check")
+    assert "always-loaded-budget" not in after.stdout, after.stdout
+    assert after.exit_code == 0
+    (repo / "AGENTS.md").write_text((repo / "AGENTS.md").read_text() + "word " * 300)
+    over = cli(repo, "check")
+    assert "AGENTS.md:1:1: error always-loaded-budget" in over.stdout
+    assert (
+        ".agents/rules/style.md" not in over.stdout.split("always-loaded-budget")[1].split("\n")[0]
+    )

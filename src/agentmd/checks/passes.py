@@ -196,6 +196,9 @@ def check_workspace(ws: Workspace, counter: Counter) -> Report:
     readings.save(prune=True)
     problems += review_problems(ws)
     always = always_loaded(ws)
+    from agentmd.rules.measure import without_built_rules  # built rules count once
+
+    always = without_built_rules(ws, always)
     checked += len(always)
     for display, path in always:
         if not display.startswith(AGENTS_DIR + "/"):

@@ -108,3 +108,26 @@ def _over(name: str, folder: str, load: hosts.Load, budget: int) -> Problem:
         hint,
         severity="warning",
     )
+
+
+def without_built_rules(ws: Workspace, files: list[tuple[str, object]]) -> list[tuple[str, object]]:
+    """The always-loaded files less .agents/rules/' always-rules once `rules build` has put them
+    into the hosts' files (a generated file, or a managed block, is there): counted once, where
+    the hosts read them."""
+    from agentmd import AGENTS_DIR
+    from agentmd.rules import markers
+
+    built = False
+    for display, path in files:
+        if display.startswith(AGENTS_DIR + "/"):
+            continue
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")  # type: ignore[attr-defined]
+        except OSError:
+            continue
+        if markers.is_generated(text) or markers.block_span(text) is not None:
+            built = True
+            break
+    if not built:
+        return files
+    return [(d, p) for d, p in files if not d.startswith(f"{AGENTS_DIR}/rules/")]
