@@ -206,9 +206,14 @@ def run_import(ws: Workspace, tree: Tree, paths: list[str] | None = None) -> Out
         rel = _free(f"rules/{first.name}.md", taken)
         taken.add(rel)
         planned.append((rel, _rule_text(items), tuple(i.origin for i in items)))
+    created = []
     for rel, text, _ in planned:
         if not textfile.create_exclusive(ws.agents / rel, text):
-            problems.append(Problem(ws.display(rel), 1, 1, "exists", "appeared while importing"))
+            for done in created:  # all or nothing: take back what this run wrote
+                (ws.agents / done).unlink(missing_ok=True)
+            problem = Problem(ws.display(rel), 1, 1, "exists", "appeared while importing")
+            return Outcome([], notes, [problem])
+        created.append(rel)
     return Outcome([(ws.display(rel), origins) for rel, _, origins in planned], notes, problems)
 
 
