@@ -399,8 +399,8 @@ def _finish(task: Task) -> str:
             f"2. Write the handoff: `agentmd handoff new {task.id}` creates "
             f"`.agents/handoffs/<date>-{task.id}.md`. Fill every section (Summary, Completed, "
             "Remaining, Decisions, Gotchas, Next action, Artifacts, Verification) with concrete "
-            "file paths, functions and commands; Artifacts lists exactly the files you changed. Under "
-            "Lessons, write what a future session should learn from this one (a trap, a "
+            "file paths, functions and commands; Artifacts lists exactly the files you changed. "
+            "Under Lessons, write what a future session should learn from this one (a trap, a "
             "convention, a decision), or None.",
             "3. Check it: `agentmd handoff check`.",
             f"4. Mark the task done: `agentmd done {task.id}` (refused, with the reason, until steps 1-3 hold). If you cannot finish, "
