@@ -180,3 +180,31 @@ def test_import_refuses_a_path_outside_the_repository(repo, tmp_path):
         "../AGENTS.md:1:1: error path-escapes: is outside the repository\n"
     )
     assert not list((repo / ".agents/rules").glob("*.md"))
+
+
+def test_an_imported_rules_imports_still_name_the_same_files_where_it_is_built(repo):
+    assert cli(repo, "init").exit_code == 0
+    write(
+        repo,
+        {
+            "web/CLAUDE.md": "# Web\n\nSee @docs/style.md before editing.\n",
+            "web/docs/style.md": "Two spaces.\n",
+            "web/app.ts": "",
+        },
+    )
+    before = rules_loaded(repo, "claude", "web/app.ts")
+    assert before == sorted(["# Web\n\nSee @docs/style.md before editing.".strip(), "Two spaces."])
+    assert cli(repo, "rules", "import").exit_code == 0
+    plan = repo / ".agents/plan.md"
+    plan.write_text(
+        plan.read_text().replace("rules_budget: 500\n", "rules_budget: 500\nhosts: [claude]\n")
+    )
+    built = cli(repo, "rules", "build")
+    assert built.exit_code == 0, built.output
+    rule = (repo / ".claude/rules/web-claude.md").read_text()
+    assert "See @../../web/docs/style.md before editing." in rule
+    loads = json.loads(cli(repo, "tokens", "--as", "claude", "web/app.ts", "--json").stdout)
+    assert [f["path"] for f in loads["loads"][0]["files"]] == [
+        ".claude/rules/web-claude.md",
+        "web/docs/style.md",
+    ]

@@ -17,10 +17,10 @@ from typing import NamedTuple
 
 from agentmd.errors import Problem
 from agentmd.files import edit, globs, textfile
-from agentmd.rules import markers
+from agentmd.rules import imports, markers
 from agentmd.rules.tree import Tree, join
 from agentmd.workspace.folder import Workspace
-from agentmd.workspace.records import Note
+from agentmd.workspace.records import Note, as_list
 
 WHOLE_FILES = ("AGENTS.md", "CLAUDE.md", "GEMINI.md")  # and the ones below: a person may own it
 SHARED_FILES = (".github/copilot-instructions.md", ".clinerules", ".windsurfrules")
@@ -34,6 +34,11 @@ class Rule(NamedTuple):
     name: str  # the file stem, folders joined by '-'
     note: Note
     body: str  # the rule's Markdown, front matter left out, ending in one newline
+    home: str  # the file its @imports are relative to: where it was imported from, else the root
+
+    def body_at(self, rel: str) -> str:
+        """The body as written into `rel`: its imports still naming the same files."""
+        return imports.rebase(self.body, self.home, rel)
 
     @property
     def scope(self) -> tuple[str, ...]:
@@ -78,7 +83,9 @@ def read_rules(ws: Workspace) -> list[Rule]:
             continue
         body = ws.read(note.path).body.strip("\n")
         name = note.path.removeprefix("rules/").removesuffix(".md").replace("/", "-")
-        rules.append(Rule(name, note, body + "\n" if body else ""))
+        origins = as_list(note.record.fields.get("origin"))
+        home = origins[0] if origins else "AGENTS.md"  # a rule written here: from the root
+        rules.append(Rule(name, note, body + "\n" if body else "", home))
     return rules
 
 
@@ -111,7 +118,7 @@ def plan_outputs(tree: Tree, hosts: list[str], rules: list[Rule]) -> list[Output
         else:
             native.append(rule)
     outputs = [
-        Output(join(folder, "AGENTS.md"), "", _sections(items), True)
+        Output(join(folder, "AGENTS.md"), "", _sections(items, join(folder, "AGENTS.md")), True)
         for folder, items in sorted(placed.items())
     ]
     in_root = {r.name for r in placed.get("", [])}
@@ -121,14 +128,8 @@ def plan_outputs(tree: Tree, hosts: list[str], rules: list[Rule]) -> list[Output
         outputs += [Output(join(f, "GEMINI.md"), "", "@AGENTS.md\n", True) for f in placed]
     for rule in rules:
         if "claude" in hosts and rule.scope and rule.name not in in_root:
-            outputs.append(
-                Output(
-                    f".claude/rules/{rule.name}.md",
-                    _yaml_list("paths", rule.scope),
-                    rule.body,
-                    False,
-                )
-            )
+            path = f".claude/rules/{rule.name}.md"
+            outputs.append(Output(path, _yaml_list("paths", rule.scope), rule.body_at(path), False))
     outputs += _natives(tree, hosts, native)
     return sorted(outputs, key=lambda o: o.path)
 
@@ -144,27 +145,26 @@ def _natives(tree: Tree, hosts: list[str], rules: list[Rule]) -> list[Output]:
                 if not rule.scope
                 else f"description: {title}\nglobs: {joined}\nalwaysApply: false"
             )
-            outputs.append(Output(f".cursor/rules/{rule.name}.mdc", front, rule.body, False))
+            path = f".cursor/rules/{rule.name}.mdc"
+            outputs.append(Output(path, front, rule.body_at(path), False))
         if "copilot" in hosts and rule.scope:
-            outputs.append(
-                Output(
-                    f".github/instructions/{rule.name}.instructions.md",
-                    f"applyTo: {edit.double_quote(','.join(rule.scope))}",
-                    rule.body,
-                    False,
-                )
-            )
+            path = f".github/instructions/{rule.name}.instructions.md"
+            apply_to = f"applyTo: {edit.double_quote(','.join(rule.scope))}"
+            outputs.append(Output(path, apply_to, rule.body_at(path), False))
         if "windsurf" in hosts:
             front = "trigger: always_on" if not rule.scope else f"trigger: glob\nglobs: {joined}"
-            outputs.append(Output(f".windsurf/rules/{rule.name}.md", front, rule.body, False))
+            path = f".windsurf/rules/{rule.name}.md"
+            outputs.append(Output(path, front, rule.body_at(path), False))
         if "cline" in hosts and not (tree.root / ".clinerules").is_file():
             front = _yaml_list("paths", rule.scope) if rule.scope else ""
-            outputs.append(Output(f".clinerules/{rule.name}.md", front, rule.body, False))
+            path = f".clinerules/{rule.name}.md"
+            outputs.append(Output(path, front, rule.body_at(path), False))
     always = [r for r in rules if not r.scope]
     if "copilot" in hosts and always:
-        outputs.append(Output(".github/copilot-instructions.md", "", _sections(always), True))
+        path = ".github/copilot-instructions.md"
+        outputs.append(Output(path, "", _sections(always, path), True))
     if "cline" in hosts and rules and (tree.root / ".clinerules").is_file():
-        outputs.append(Output(".clinerules", "", _sections(rules), True))
+        outputs.append(Output(".clinerules", "", _sections(rules, ".clinerules"), True))
     return outputs
 
 
@@ -172,11 +172,11 @@ def _yaml_list(key: str, items: tuple[str, ...]) -> str:
     return f"{key}:\n" + "".join(f"  - {edit.double_quote(item)}\n" for item in items).rstrip("\n")
 
 
-def _sections(rules: list[Rule]) -> str:
+def _sections(rules: list[Rule], rel: str) -> str:
     """Rules one after another in one file; a scoped one says where it applies."""
     parts = []
     for rule in rules:
-        text = rule.body
+        text = rule.body_at(rel)
         if rule.scope:
             where = ", ".join(f"`{p}`" for p in rule.scope)
             text = f"Applies to {where}.\n\n{text}"

@@ -21,9 +21,13 @@ class Import(NamedTuple):
 
 def imports_of(text: str, rel: str) -> list[Import]:
     """Each `@path` in `text` (the file `rel`), in order, code left out."""
-    found = []
+    return [found for found, _, _ in _scan(text, rel)]
+
+
+def _scan(text: str, rel: str):
+    """(import, line index, (start, end) of its target in that line) for each import."""
     fence = ""
-    for number, line in enumerate(text.splitlines(), 1):
+    for index, line in enumerate(text.splitlines()):
         opened = FENCE_RE.match(line)
         if fence:
             if opened and opened.group(1)[0] == fence[0] and len(opened.group(1)) >= len(fence):
@@ -35,8 +39,32 @@ def imports_of(text: str, rel: str) -> list[Import]:
         plain = SPAN_RE.sub(lambda m: " " * len(m.group(0)), line)
         for match in IMPORT_RE.finditer(plain):
             target = match.group(1).rstrip(".")
-            found.append(Import(number, target, resolve(rel, target)))
-    return found
+            start = match.start(1)
+            yield (
+                Import(index + 1, target, resolve(rel, target)),
+                index,
+                (start, start + len(target)),
+            )
+
+
+def rebase(text: str, rel_from: str, rel_to: str) -> str:
+    """`text`, written as the file `rel_from`, moved to `rel_to`: each import inside the
+    repository rewritten so that it still names the same file (hosts resolve an import from
+    the file that holds it)."""
+    if posixpath.dirname(rel_from) == posixpath.dirname(rel_to) or "@" not in text:
+        return text
+    lines = text.splitlines(keepends=True)
+    edits: dict[int, list[tuple[int, int, str]]] = {}
+    for found, index, (start, end) in _scan(text, rel_from):
+        if found.path is not None:
+            moved = posixpath.relpath(found.path, posixpath.dirname(rel_to) or ".")
+            edits.setdefault(index, []).append((start, end, moved))
+    for index, spans in edits.items():
+        line = lines[index]
+        for start, end, moved in reversed(spans):
+            line = line[:start] + moved + line[end:]
+        lines[index] = line
+    return "".join(lines)
 
 
 def resolve(rel: str, target: str) -> str | None:
