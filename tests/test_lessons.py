@@ -280,3 +280,15 @@ def test_a_title_keeps_the_underscores_of_the_names_it_quotes(repo):
     assert result.exit_code == 0, result.output
     rel = result.stdout.split()[1]
     assert (repo / rel).read_text().startswith('---\ntitle: "secret_key and salt go together"\n')
+
+
+def test_applies_to_is_proposed_from_the_changed_files_and_the_tasks_outputs(repo):
+    plan(repo)
+    task = repo / ".agents/tasks/tokenizer.md"
+    task.write_text(
+        task.read_text().replace(
+            "outputs: [src/tok.py]", "outputs: [src/tok.py, tests/test_tok.py]"
+        )
+    )
+    result = cli(repo, "lessons", "adopt", "2026-11-20-tokenizer#1", "--as", "gotcha")
+    assert result.stdout.endswith("  applies to: src/tok.py, tests/test_tok.py\n"), result.output

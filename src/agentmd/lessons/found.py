@@ -24,7 +24,7 @@ class Lesson(NamedTuple):
     task: str
     line: int  # of the item, in the handoff
     text: str
-    files: tuple[str, ...]  # what the task changed (Artifacts), else its outputs
+    files: tuple[str, ...]  # what the task changed (its Artifacts), then its outputs
 
 
 def lessons_of(ws: Workspace, handoff: Handoff) -> list[Lesson]:
@@ -56,7 +56,7 @@ def lessons_of(ws: Workspace, handoff: Handoff) -> list[Lesson]:
     found = sections_of(doc).get("Artifacts")
     changed = tuple(p for _, p in artifact_items(list(_body_lines(doc)), found)) if found else ()
     task = ws.tasks.get(handoff.task)
-    files = changed or (task.outputs if task else ())
+    files = tuple(dict.fromkeys((*changed, *(task.outputs if task else ()))))
     stem = handoff.path.rsplit("/", 1)[-1].removesuffix(".md")
     return [
         Lesson(f"{stem}#{n}", handoff.path, handoff.task, line, " ".join(words), files)
