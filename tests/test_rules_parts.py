@@ -51,3 +51,12 @@ def test_a_scoped_rule_goes_to_the_deepest_existing_folder_its_globs_share(tmp_p
     assert folder_for(tree, ("src/api/v1/handlers.py",)) == "src/api/v1"
     assert folder_for(tree, ("src/web/**",)) == "src"
     assert folder_for(tree, ("*.py",)) == ""
+
+
+def test_rebase_rewrites_real_imports_only():
+    text = "See @docs/style.md, ask @davidism, mail a@b.org\n"
+    moved = imports.rebase(
+        text, "web/CLAUDE.md", ".claude/rules/web.md", {"web/docs/style.md"}.__contains__
+    )
+    assert moved == "See @../../web/docs/style.md, ask @davidism, mail a@b.org\n"
+    assert imports.rebase(text, "web/CLAUDE.md", "web/AGENTS.md") == text

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 import os
+from collections.abc import Callable
 from typing import NamedTuple
 
 from agentmd.errors import Problem
@@ -35,10 +36,11 @@ class Rule(NamedTuple):
     note: Note
     body: str  # the rule's Markdown, front matter left out, ending in one newline
     home: str  # the file its @imports are relative to: where it was imported from, else the root
+    exists: Callable[[str], bool]  # is this a file of the repository (a real import's target)
 
     def body_at(self, rel: str) -> str:
         """The body as written into `rel`: its imports still naming the same files."""
-        return imports.rebase(self.body, self.home, rel)
+        return imports.rebase(self.body, self.home, rel, self.exists)
 
     @property
     def scope(self) -> tuple[str, ...]:
@@ -75,7 +77,7 @@ class Plan(NamedTuple):
     outputs: list[Output]
 
 
-def read_rules(ws: Workspace) -> list[Rule]:
+def read_rules(ws: Workspace, tree: Tree) -> list[Rule]:
     """The rules that reach files: always, or with applies_to (tag-only rules reach tasks)."""
     rules = []
     for note in ws.rules:
@@ -85,7 +87,7 @@ def read_rules(ws: Workspace) -> list[Rule]:
         name = note.path.removeprefix("rules/").removesuffix(".md").replace("/", "-")
         origins = as_list(note.record.fields.get("origin"))
         home = origins[0] if origins else "AGENTS.md"  # a rule written here: from the root
-        rules.append(Rule(name, note, body + "\n" if body else "", home))
+        rules.append(Rule(name, note, body + "\n" if body else "", home, tree.exists))
     return rules
 
 
@@ -240,7 +242,7 @@ def host_files(tree: Tree) -> list[str]:
 
 
 def plan(ws: Workspace, tree: Tree, hosts: list[str]) -> Plan:
-    rules = read_rules(ws)
+    rules = read_rules(ws, tree)
     outputs = plan_outputs(tree, hosts, rules)
     taken = imported_bodies(ws)
     changes: list[Change] = []

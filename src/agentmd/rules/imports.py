@@ -47,16 +47,16 @@ def _scan(text: str, rel: str):
             )
 
 
-def rebase(text: str, rel_from: str, rel_to: str) -> str:
-    """`text`, written as the file `rel_from`, moved to `rel_to`: each import inside the
-    repository rewritten so that it still names the same file (hosts resolve an import from
-    the file that holds it)."""
+def rebase(text: str, rel_from: str, rel_to: str, exists=lambda rel: True) -> str:
+    """`text`, written as the file `rel_from`, moved to `rel_to`: each import of a file of the
+    repository (`exists`) rewritten so that it still names that file (hosts resolve an import
+    from the file that holds it); any other `@word` is text, and stays as it is."""
     if posixpath.dirname(rel_from) == posixpath.dirname(rel_to) or "@" not in text:
         return text
     lines = text.splitlines(keepends=True)
     edits: dict[int, list[tuple[int, int, str]]] = {}
     for found, index, (start, end) in _scan(text, rel_from):
-        if found.path is not None:
+        if found.path is not None and exists(found.path):
             moved = posixpath.relpath(found.path, posixpath.dirname(rel_to) or ".")
             edits.setdefault(index, []).append((start, end, moved))
     for index, spans in edits.items():
