@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from agentmd.hosts import jsonedit
-from agentmd.hosts.setup import HOSTS, group, is_ours
+from agentmd.hosts.host_table import HOSTS, group, is_ours
 
 CLAUDE = HOSTS["claude"]
 scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=8))

@@ -97,7 +97,7 @@ def test_check_findings_come_back_as_a_tool_error_with_the_located_finding(examp
     result = session_run(example, steps)["check"]
     assert result.is_error is True
     assert text_of(result).startswith(
-        "Error executing tool check: 1 error(s) in 14 file(s) checked\n"
+        "Error executing tool check: 1 error(s) in 13 file(s) checked\n"
     )
     assert (
         ".agents/tasks/tokenizer.md:4:1: error bad-priority: priority 'urgent' is not one of "

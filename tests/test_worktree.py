@@ -102,6 +102,7 @@ def test_init_makes_the_log_merge_as_a_union_so_branches_that_add_work_merge_cle
     assert (repo / ".agents/.gitattributes").read_text() == (
         "# agentmd: the log only ever gains lines, so a merge keeps the lines of both sides.\n"
         "memory/log.md merge=union\n"
+        "memory/log-*.md merge=union\n"
     )
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "init")

@@ -7,6 +7,7 @@ drift    also writes notes.txt, outside the task's outputs (and lists it honestl
 hang     sleeps far past any timeout
 crash    prints a traceback-like line and exits 3
 slow     like good, after sleeping $FAKE_WORKER_SLEEP seconds (for the SIGKILL test)
+lesson   like good, and its handoff records a lesson under ## Lessons
 """
 
 import os
@@ -86,6 +87,12 @@ def main() -> int:
     Path(handoff).write_text(
         HANDOFF.format(id=task, base=base, summary=summary, artifacts="\n".join(artifacts))
     )
+    if mode == "lesson":
+        text = Path(handoff).read_text()
+        lesson = f"- `out/{task}.txt` must end with a newline: the verify command greps it.\n\n"
+        Path(handoff).write_text(
+            text.replace("## Next action", "## Lessons\n\n" + lesson + "## Next action")
+        )
     subprocess.run(["git", "add", "-A"], check=True)
     subprocess.run(["git", "commit", "-q", "-m", f"{task}: {mode} worker"], check=True)
     return 0

@@ -26,8 +26,12 @@ PLAN_FIELDS = (
     # many agents at once
     "coupling_window", "coupling_min", "worker", "slots", "worker_timeout", "merge", "worktrees",
     "branch", "review",
-    # doors into the agent hosts (issue 11)
+    # doors into the agent hosts
     "prime_budget",
+    # one set of rules for every host
+    "hosts",
+    # the flywheel
+    "memory_budget", "log_max_lines",
 )  # fmt: skip
 GLOB_CHARS = frozenset("*?[")
 TASK_KEYS = frozenset(TASK_FIELDS)

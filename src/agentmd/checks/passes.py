@@ -22,7 +22,9 @@ from agentmd.files import document, frontmatter, textfile
 from agentmd.handoffs.judge import WorkTree, check_document, judge
 from agentmd.handoffs.names import sections_of
 from agentmd.handoffs.reading import READINGS, Readings
+from agentmd.memory.notes import memory_problems
 from agentmd.prompt.tokens import Counter
+from agentmd.rules.measure import host_problems, without_built_rules
 from agentmd.tasks import graph
 from agentmd.workspace.folder import Workspace
 from agentmd.workspace.records import PLAN_DEFAULTS, Settings
@@ -53,9 +55,11 @@ def check_workspace(ws: Workspace, counter: Counter) -> Report:
     found, checked = raw_files_pass(ws)
     problems += found
     problems += findings_files_pass(ws)
-    always = always_loaded(ws)
+    always = without_built_rules(ws, always_loaded(ws))  # a built rule is counted once
     problems += always_loaded_pass(always)
     problems += budget_problems(ws, always, counter, ws.settings.rules_budget)
+    problems += host_problems(ws, counter)  # what each host loads, where it cuts
+    problems += memory_problems(ws, counter)  # supersede, memory_budget
     problems += prompt_problems(ws, counter)
     # An always-rule is a file under .agents/, counted already: each file is counted once.
     outside = sum(1 for display, _ in always if not display.startswith(AGENTS_DIR + "/"))

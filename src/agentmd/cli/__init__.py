@@ -36,11 +36,15 @@ COMMANDS = {
     "tokens": "agentmd.cli.tokens:tokens",
     "review": "agentmd.cli.review:review",
     "decompose": "agentmd.cli.decompose:decompose",
-    # doors into the agent hosts (issue 11)
+    # doors into the agent hosts
     "prime": "agentmd.cli.prime:prime",
     "setup": "agentmd.cli.setup:setup",
     "mcp": "agentmd.cli.mcp:mcp",
     "hook": "agentmd.cli.hook:hook",
+    # one set of rules for every host
+    "rules": "agentmd.cli.rules:rules",
+    # the flywheel
+    "lessons": "agentmd.cli.lessons:lessons",
 }
 
 

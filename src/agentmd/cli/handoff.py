@@ -41,8 +41,8 @@ def new(task_id: str, status: str | None, run: bool) -> int:
             + ", ".join(f"exit {r.exit_code}" for r in draft.outcome.results)
         )
     click.echo(
-        "Fill Summary, Completed, Remaining, Decisions, "
-        "Gotchas and Next action, then: agentmd handoff check"
+        "Fill Summary, Completed, Remaining, Decisions, Gotchas, Lessons and Next action, "
+        "then: agentmd handoff check"
     )
     return 0
 

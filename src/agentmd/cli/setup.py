@@ -6,7 +6,7 @@ import shutil
 
 import click
 
-from agentmd.hosts.setup import HOSTS
+from agentmd.hosts.host_table import HOSTS
 
 
 @click.command("setup")

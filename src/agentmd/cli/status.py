@@ -18,11 +18,19 @@ def status(as_json: bool) -> int:
     report_unreadable(ws)
     state = summary.build(ws)
     workers = runs.describe(ws)
+    from agentmd.lessons.found import new_lessons
+
+    lessons = new_lessons(ws)
     if as_json:
         data = state.as_json()
         data["workers"] = workers
+        data["lessons"] = [{"ref": lesson.ref, "task": lesson.task} for lesson in lessons]
         emit_json(data)
         return 0
     for line in summary.render(state, workers):
         click.echo(line)
+    if lessons:
+        shown = ", ".join(lesson.ref for lesson in lessons[:5])
+        more = f" and {len(lessons) - 5} more" if len(lessons) > 5 else ""
+        click.echo(f"new lessons ({len(lessons)}): {shown}{more} ('agentmd lessons' lists them)")
     return 0

@@ -18,13 +18,25 @@ from agentmd.prompt.tokens import ESTIMATE
 @click.argument("paths", nargs=-1, required=True, metavar="PATH...")
 @tokens_option
 @json_option
-def tokens(paths: tuple[str, ...], token_counter: str, as_json: bool) -> int:
+@click.option(
+    "--as",
+    "host",
+    metavar="HOST",
+    help="What HOST (claude, codex, cursor, copilot, gemini, windsurf, cline) loads when a "
+    "session works on each PATH, file by file (docs/hosts.md).",
+)
+def tokens(paths: tuple[str, ...], token_counter: str, as_json: bool, host: str | None) -> int:
     """Count the tokens of each file (a folder: every file below it).
 
     With --tokens exact, counts through the Anthropic API (cached under .agents/.cache/) and
-    shows the offline estimate beside each count, and how far off it was. Exit 2 when a file
-    cannot be read (the others are still counted).
+    shows the offline estimate beside each count, and how far off it was. With --as HOST, the
+    files HOST loads for a session working on each PATH instead, in its order, with the
+    total. Exit 2 when a file cannot be read (the others are still counted).
     """
+    if host is not None:
+        from agentmd.cli.host_loads import show_loads
+
+        return show_loads(host, paths, token_counter, as_json)
     files, problems = _expand(paths)
     # Exact counts need the workspace: its plan names the model, its .cache/ keeps the counts.
     counter = counter_for("exact", open_workspace()) if token_counter == "exact" else None

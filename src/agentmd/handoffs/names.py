@@ -54,7 +54,10 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "Verification": (
         "verification", "tests", "testing", "test results", "how to verify", "validation", "checks",
     ),
+    # optional: what future sessions should learn from this one
+    "Lessons": ("lessons", "lessons for next time", "learnings"),
 }  # fmt: skip
+OPTIONAL = ("Lessons",)  # checked when present, never required
 
 
 def canonical(title: str) -> str | None:
@@ -102,4 +105,5 @@ PROMPTS: dict[str, str] = {
     "Decisions": "Each decision with its rationale.",
     "Gotchas": 'Traps the next session should know about, or "None".',
     "Next action": "The one thing the next session does first.",
+    "Lessons": 'Each a lesson for future sessions (a trap, a convention, a decision), or "None".',
 }

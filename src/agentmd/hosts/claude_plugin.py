@@ -10,7 +10,7 @@ from typing import Any
 
 from agentmd import __version__
 from agentmd.errors import AgentmdError
-from agentmd.hosts.setup import Change, Host, group, read
+from agentmd.hosts.host_table import Change, Host, group, read
 
 PLUGIN_DIR = ".claude/agentmd-plugin"
 SKILL = """---

@@ -148,7 +148,7 @@ def unrecorded(ws: Workspace, held: Held) -> str | None:
 
 def own_handoff(ws: Workspace, held: Held) -> str | None:
     """The held claim's handoff, when one was written since the task was claimed."""
-    from agentmd.tasks.lease import parse_stamp
+    from agentmd.clock import parse_stamp
 
     latest = ws.latest_handoffs.get(held.task.id)
     if latest is None:

@@ -52,7 +52,7 @@ class Tools:
 
     def next(self, claim: bool = False, owner: str | None = None) -> str:
         from agentmd.prompt import compiler
-        from agentmd.tasks import graph, lifecycle
+        from agentmd.tasks import claims, graph
 
         ws = self.ws()
         if not claim:
@@ -68,7 +68,7 @@ class Tools:
             compiled.append(compiler.compile_prompt(ws, candidates[0].task))
             return candidates[0].task
 
-        task = lifecycle.claim_next(ws, owner or lifecycle.default_owner(), choose)
+        task = claims.claim_next(ws, owner or claims.default_owner(), choose)
         if task is None:
             raise AgentmdError("nothing is ready ('agentmd next --explain' says why)")
         return _data(compiled[0].as_json())

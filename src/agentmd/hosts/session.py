@@ -4,6 +4,7 @@ on, or the one its owner claimed; None for a session that holds nothing."""
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -22,15 +23,15 @@ class Held(NamedTuple):
 
 def held_task(ws: Workspace, owner: str | None = None, env: dict | None = None) -> Held | None:
     from agentmd.errors import AgentmdError, LocatedError
-    from agentmd.tasks import lifecycle
+    from agentmd.tasks import claims
 
     def readable(task: Task | None) -> Task | None:
         if task is not None and task.broken and task.record.problem is not None:
             raise LocatedError(task.record.problem)  # named, but unreadable: say where
         return task
 
-    env = os.environ if env is None else env
-    named = env.get("AGENTMD_TASK", "").strip()
+    found: Mapping[str, str] = os.environ if env is None else env
+    named = found.get("AGENTMD_TASK", "").strip()
     if named:
         task = readable(ws.tasks.get(named))
         if task is not None and task.status not in FINISHED:
@@ -46,7 +47,7 @@ def held_task(ws: Workspace, owner: str | None = None, env: dict | None = None) 
         task = readable(ws.tasks.get(task_id)) if task_id else None
         if task is not None and task.status not in FINISHED:
             return Held(task, f"worktree branch {branch}")
-    who = owner or lifecycle.default_owner()
+    who = owner or claims.default_owner()
     mine = sorted(
         (t for t in ws.tasks.values() if t.status == "active" and t.claimed_by == who),
         key=lambda t: (t.claimed_at, t.id),

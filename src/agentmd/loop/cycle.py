@@ -518,7 +518,21 @@ class Loop:
         lifecycle.set_status(self.ws, task.id, "done", "done", why)
         self._commit_state(task, f"done {task.id}")
         self.say(f"done {task.id}: {why}")
+        self._say_lessons(task.id)
         return True
+
+    def _say_lessons(self, task_id: str) -> None:
+        """The lessons the finished task's handoff records: listed, never adopted here (a
+        person decides what becomes a rule)."""
+        from agentmd.lessons.found import new_lessons
+
+        self.ws.refresh()
+        for lesson in new_lessons(self.ws, task_id):
+            if lesson.task == task_id:
+                self.say(
+                    f"lesson {lesson.ref} from {task_id}: {lesson.text} "
+                    f"(agentmd lessons adopt {lesson.ref} --as gotcha|decision|rule)"
+                )
 
     def _send_back(self, task: Task, reason: str) -> bool:
         if self.opt.dry_run:

@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 
 from agentmd import AGENTS_DIR
 from agentmd.errors import LocatedError, NothingToDo
-from agentmd.files import globs
 from agentmd.files.document import Document
 from agentmd.handoffs import names
+from agentmd.memory.notes import applies, current, tags_of
 from agentmd.prompt.tokens import ESTIMATE, Counter
 from agentmd.workspace.folder import Workspace
-from agentmd.workspace.records import Note, Task, as_list
+from agentmd.workspace.records import Note, Task
 
 # What is left out first when a prompt is over budget (documented in docs/prompt.md).
 DROP_ORDER = ("memory", "dependencies", "rules", "constraints")
@@ -291,16 +291,6 @@ def _dependencies(ws: Workspace, task: Task) -> list[Item]:
     return items if len(items) > 1 else []
 
 
-def _applies(note: Note, task: Task, tags: tuple[str, ...]) -> bool:
-    if note.always:
-        return True
-    if note.applies_to and globs.any_overlap(note.applies_to, task.paths):
-        return True
-    if note.tags and set(note.tags) & set(tags):
-        return True
-    return False
-
-
 def _note_body(ws: Workspace, note: Note) -> str | None:
     try:
         return ws.read(note.path).body.strip()
@@ -308,13 +298,9 @@ def _note_body(ws: Workspace, note: Note) -> str | None:
         return None
 
 
-def _tags(task: Task) -> tuple[str, ...]:
-    return as_list(task.record.fields.get("tags"))
-
-
 def _rules(ws: Workspace, task: Task) -> list[Item]:
-    tags = _tags(task)
-    chosen = [rule for rule in ws.rules if _applies(rule, task, tags)]
+    tags = tags_of(task)
+    chosen = [rule for rule in ws.rules if applies(rule, task, tags)]
     items = []
     for rule in sorted(chosen, key=lambda r: (not r.always, r.path)):
         body = _note_body(ws, rule)
@@ -339,12 +325,14 @@ def _rules(ws: Workspace, task: Task) -> list[Item]:
 
 
 def _memory(ws: Workspace, task: Task) -> list[Item]:
-    tags = _tags(task)
+    tags = tags_of(task)
     notes = [
         note
         for note in (*ws.decisions, *ws.gotchas)
-        if _applies(note, task, tags) or (not note.applies_to and not note.tags)
+        if applies(note, task, tags) or (not note.applies_to and not note.tags)
     ]
+    if any(n.record.fields.get("supersede") for n in ws.decisions):
+        notes = current(ws, notes)  # superseded decisions leave the prompts
     notes.sort(key=lambda n: (n.date, n.path), reverse=True)  # newest first
     items = []
     for age, note in enumerate(notes):
@@ -398,7 +386,9 @@ def _finish(task: Task) -> str:
             f"2. Write the handoff: `agentmd handoff new {task.id}` creates "
             f"`{AGENTS_DIR}/handoffs/<date>-{task.id}.md`. Fill every section (Summary, Completed, "
             "Remaining, Decisions, Gotchas, Next action, Artifacts, Verification) with concrete "
-            "file paths, functions and commands; Artifacts lists exactly the files you changed.",
+            "file paths, functions and commands; Artifacts lists exactly the files you changed. "
+            "Under Lessons, write what a future session should learn from this one (a trap, a "
+            "convention, a decision), or None.",
             "3. Check it: `agentmd handoff check`.",
             f"4. Mark the task done: `agentmd done {task.id}` (refused, "
             "with the reason, until steps 1-3 hold). If you cannot finish, "

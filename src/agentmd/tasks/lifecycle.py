@@ -12,6 +12,7 @@ from agentmd import clock
 from agentmd.errors import AgentmdError, NothingToDo, Problem
 from agentmd.files import sections, textfile
 from agentmd.files.edit import Editor
+from agentmd.memory import log as memory_log
 from agentmd.tasks.verification import recorded_pass
 from agentmd.workspace.folder import Workspace, check_id
 from agentmd.workspace.records import PRIORITIES, Task
@@ -31,7 +32,7 @@ def changing(ws: Workspace) -> Iterator[None]:
 
 def log(ws: Workspace, event: str, task_id: str, detail: str = "") -> None:
     line = f"- {clock.stamp()} {event} {task_id}" + (f": {detail}" if detail else "")
-    textfile.append_line(ws.agents / LOG, line.replace("\n", " "), ws.display(LOG))
+    memory_log.append(ws, line.replace("\n", " "))
 
 
 # -- adding ----------------------------------------------------------------------------------

@@ -32,8 +32,13 @@ PLAN_DEFAULTS: dict[str, Any] = {
     "merge": "auto",
     "worktrees": f"{AGENTS_DIR}/.cache/worktrees/{{id}}",
     "branch": "agentmd/{id}",
-    # doors into the agent hosts: what `agentmd prime` prints when no task is held (issue 11)
+    # doors into the agent hosts: what `agentmd prime` prints when no task is held
     "prime_budget": 2000,
+    # the hosts `rules build` writes for and `check` models (docs/hosts.md); [] = detect them
+    "hosts": [],
+    # the flywheel: memory that stays small
+    "memory_budget": 4000,
+    "log_max_lines": 5000,
 }
 
 

@@ -1,0 +1,1 @@
+"""Lessons from handoffs: listed, adopted into memory or rules, dismissed."""
