@@ -74,6 +74,7 @@ class Row(NamedTuple):
 # The table's rows in order, with their targets; a command's sizes follow each other.
 VERSION = "`agentmd --version`"
 NEXT_IDLE = "`agentmd next` (nothing changed since the last run)"
+NEXT_AFTER_LIST = "`agentmd next` (nothing changed; `list --json` remembered just before)"
 NEXT_ONE = "`agentmd next` (one task file changed)"
 NEXT_COLD = "`agentmd next` (cold: every task file's mtime changed)"
 LIST = "`agentmd list --json` (nothing changed)"
@@ -87,6 +88,7 @@ CYCLE_IDLE = "one loop cycle in-process: after nothing changed"
 TARGETS: dict[str, Target | None] = {
     VERSION: Target(x_floor=1.3),
     NEXT_IDLE: Target(x_floor=2.5, mb=100),
+    NEXT_AFTER_LIST: Target(x_floor=1.5),  # at 10,000 tasks, whatever else was remembered
     NEXT_ONE: Target(seconds=1, mb=100),  # a cold run's limit: one changed file is less work
     NEXT_COLD: Target(seconds=1, mb=100),
     LIST: None,
@@ -130,6 +132,11 @@ def core_rows(root: Path, size: int, env: dict[str, str], runs: int) -> list[Row
     argv = [AGENTMD, "next"]
     rows = [
         row(NEXT_IDLE, size, measure(argv, root, env, runs)),
+        row(
+            NEXT_AFTER_LIST,
+            size,
+            measure(argv, root, env, runs, lambda: call([AGENTMD, "list", "--json"], root, env)),
+        ),
         row(NEXT_ONE, size, measure(argv, root, env, runs, lambda: touch(tasks[-1:]))),
         row(NEXT_COLD, size, measure(argv, root, env, runs, lambda: touch(tasks))),
     ]
