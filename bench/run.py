@@ -94,7 +94,7 @@ TARGETS: dict[str, Target | None] = {
     LIST: None,
     PARALLEL_IDLE: Target(x_floor=3),
     PARALLEL_ONE: Target(x_floor=3),
-    HOOK: Target(x_floor=2),
+    HOOK: Target(x_floor=1.6),
     CHECK: Target(seconds=1),
     CYCLE_FIRST: None,  # it checks the whole plan: `agentmd check`'s row holds that
     CYCLE_ONE: Target(seconds=0.5),

@@ -37,7 +37,7 @@ FOLDERS = {
     "gotchas": "memory/gotchas",
     "rules": "rules",
 }
-CACHE_FORMAT = f"agentmd {__version__} index 4"
+CACHE_FORMAT = f"agentmd {__version__} index 5"  # 5: a handoff's digest is its blob id
 REWRITE_AFTER = 32  # files parsed again (or gone) before the index cache is rewritten
 RACY_NS = 2_000_000_000
 
@@ -292,19 +292,9 @@ def signature(entries: list[Entry]) -> str:
         stamps = array("q", chain.from_iterable(keys))
     except OverflowError:  # an inode beyond 2**63
         stamps = array("q", [n if n < 1 << 63 else n - (1 << 64) for key in keys for n in key])
-    digest = sha1(names.encode("utf-8", "surrogateescape"))
+    digest = textfile.sha1(names.encode("utf-8", "surrogateescape"))
     digest.update(stamps.tobytes())
     return digest.hexdigest()
-
-
-def sha1(data: bytes = b""):
-    """SHA-1 for cache keys. CPython's own module where it has one: `hashlib` loads OpenSSL,
-    a few milliseconds that a run whose output is remembered would spend on nothing else."""
-    try:
-        from _sha1 import sha1 as own
-    except ImportError:
-        from hashlib import sha1 as own
-    return own(data, usedforsecurity=False)
 
 
 def newest_mtime(entries: list[Entry]) -> int:

@@ -16,14 +16,13 @@ import os
 import time
 from pathlib import Path
 
-from agentmd.files import cachefile
+from agentmd.files import cachefile, textfile
 from agentmd.workspace.folder import (
     CACHE_DIR,
     CACHE_FORMAT,
     RACY_NS,
     Workspace,
     newest_mtime,
-    sha1,
     signature,
 )
 
@@ -36,7 +35,7 @@ def key(*parts: object) -> str:
 
 
 def path_of(ws: Workspace, memo_key: str) -> Path:
-    name = sha1(memo_key.encode("utf-8", "surrogateescape"))
+    name = textfile.sha1(memo_key.encode("utf-8", "surrogateescape"))
     return ws.agents / CACHE_DIR / MEMO_DIR / f"{name.hexdigest()[:20]}.json"
 
 
