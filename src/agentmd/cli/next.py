@@ -91,12 +91,12 @@ def next_task(
     from agentmd.tasks import graph
 
     problems = report_unreadable(ws)
-    plan = graph.analyse(ws.tasks)
     if explain:
-        return _explain(ws, plan, as_json)
+        return _explain(ws, graph.analyse(ws.tasks), as_json)
+    ready = graph.ready(ws.tasks)
     counter = tokens.counter_for(token_counter, ws)
-    if not plan.ready:
-        raise NothingToDo(_nothing_ready(ws, plan))
+    if not ready:
+        raise NothingToDo(_nothing_ready(ws, graph.analyse(ws.tasks)))
     if do_claim:
         compiled: list[compiler.Compiled] = []
 
@@ -114,7 +114,7 @@ def next_task(
             raise NothingToDo(_nothing_ready(ws, graph.analyse(ws.tasks)))
         result = compiled[0]
     else:
-        result = compiler.compile_prompt(ws, plan.ready[0].task, budget, counter)
+        result = compiler.compile_prompt(ws, ready[0].task, budget, counter)
     problems += _unfilled(ws, result.task)
     # With exact counts, say how far the estimate was (the prompt's count is cached by now).
     comparison = counter.compare(result.prompt) if hasattr(counter, "compare") else None

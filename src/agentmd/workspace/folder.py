@@ -37,7 +37,7 @@ FOLDERS = {
     "gotchas": "memory/gotchas",
     "rules": "rules",
 }
-CACHE_FORMAT = f"agentmd {__version__} index 5"  # 5: a handoff's digest is its blob id
+CACHE_FORMAT = f"agentmd {__version__} index 6"  # 6: blob ids; lines as a list
 REWRITE_AFTER = 32  # files parsed again (or gone) before the index cache is rewritten
 RACY_NS = 2_000_000_000
 
@@ -316,6 +316,9 @@ def load_index(ws: Workspace) -> Index:
     plan: Record | None = None
     groups: dict[str, list[Record]] = {name: [] for name in FOLDERS}
     group_of = {folder: name for name, folder in FOLDERS.items()}
+    # Files written from one template say on which line each field stands alike: their records
+    # share one `lines` dict (10,000 copies of the same dict are megabytes).
+    layouts: dict[tuple, dict[str, int]] = {}
     for entry in ws.scanned:
         if entry.problem is not None:
             record = entry.problem
@@ -326,9 +329,13 @@ def load_index(ws: Workspace) -> Index:
             if mine is not None and mine[0] == key and key[0] < known_before:
                 record = mine[1]
             elif hit is not None and hit[0] == list(key) and key[0] < cached_before:
-                record = _record_from_json(entry.rel, hit[1])
+                try:
+                    record = _record_from_json(entry.rel, hit[1], layouts)
+                except (TypeError, ValueError, AttributeError):  # a cache gone wrong: read it
+                    record = _parse_record(ws, entry.rel, entry.path, layouts)
+                    parsed += 1
             else:
-                record = _parse_record(ws, entry.rel, entry.path)
+                record = _parse_record(ws, entry.rel, entry.path, layouts)
                 parsed += 1
             records[entry.rel] = (key, record)
         if entry.rel == "plan.md":
@@ -343,11 +350,7 @@ def load_index(ws: Workspace) -> Index:
     if ws._unsaved > max(REWRITE_AFTER, len(records) // 64) or (
         ws._unsaved and not known and not cached
     ):
-        _write_cache(
-            cache_path,
-            {rel: [list(key), _record_to_json(r)] for rel, (key, r) in records.items()},
-            started,
-        )
+        _write_cache(cache_path, records, started)
         ws._unsaved = 0
     ws._known, ws._known_at = records, started
     return Index(plan, groups)
@@ -390,23 +393,20 @@ def _scan_open(ws: Workspace, folder: str, base: str, fd: int) -> list[Entry]:
     names = [name for name in os.listdir(fd) if name[-3:] == ".md" and name[0] != "."]
     prefix = folder + "/"
     lstat = os.lstat
-    try:
-        stats = [lstat(name, dir_fd=fd) for name in names]
-    except OSError:  # a file went between the listing and its stat: each name on its own
-        return [_odd_entry(ws, prefix + name, f"{base}/{name}", fd, None) for name in names]
     make = tuple.__new__  # Entry's own constructor is a Python call; 13,000 of them show
-    found = [
-        make(
-            Entry, (prefix + name, f"{base}/{name}", (st.st_mtime_ns, st.st_size, st.st_ino), None)
-        )
-        for name, st in zip(names, stats, strict=True)
-        if S_ISREG(st.st_mode)
-    ]
-    if len(found) < len(names):  # symlinks, folders, pipes: each looked at closely
-        return [
-            _odd_entry(ws, prefix + name, f"{base}/{name}", fd, st)
-            for name, st in zip(names, stats, strict=True)
+    try:  # each stat result dropped as soon as read: 13,000 of them at once are megabytes
+        found = [
+            make(
+                Entry,
+                (prefix + name, f"{base}/{name}", (st.st_mtime_ns, st.st_size, st.st_ino), None),
+            )
+            for name in names
+            if S_ISREG((st := lstat(name, dir_fd=fd)).st_mode)
         ]
+    except OSError:  # a file went between the listing and its stat
+        found = []
+    if len(found) < len(names):  # symlinks, folders, pipes, files gone: each looked at closely
+        return [_odd_entry(ws, prefix + name, f"{base}/{name}", fd, None) for name in names]
     return found
 
 
@@ -445,7 +445,9 @@ def _broken(ws: Workspace, rel: str, code: str, message: str, hint: str = "") ->
     return Record(rel, {}, {}, 1, Problem(ws.display(rel), 1, 1, code, message, hint))
 
 
-def _parse_record(ws: Workspace, rel: str, path: str) -> Record:
+def _parse_record(
+    ws: Workspace, rel: str, path: str, layouts: dict[tuple, dict[str, int]] | None = None
+) -> Record:
     from agentmd.files import frontmatter
 
     display = ws.display(rel)
@@ -468,6 +470,8 @@ def _parse_record(ws: Workspace, rel: str, path: str) -> Record:
     except LocatedError as exc:
         return Record(rel, {}, {}, 1, exc.problem, suspect)
     suspect = suspect or _may_repeat_a_key(fm.raw, len(lines))
+    if layouts is not None:
+        lines = layouts.setdefault((tuple(lines), tuple(lines.values())), lines)
     return Record(rel, fields, lines, fm.body_line, None, suspect, digest)
 
 
@@ -479,13 +483,23 @@ def _may_repeat_a_key(raw: str, keys: int) -> bool:
 
 def _record_to_json(record: Record) -> list:
     problem = record.problem.as_dict() if record.problem else None
-    return [record.fields, record.lines, record.body_line, problem, record.suspect, record.digest]
+    lines: dict | list = record.lines
+    if list(record.lines) == list(record.fields):  # the usual case: one line number per field
+        lines = list(record.lines.values())
+    return [record.fields, lines, record.body_line, problem, record.suspect, record.digest]
 
 
-def _record_from_json(rel: str, data: list) -> Record:
+def _record_from_json(rel: str, data: list, layouts: dict[tuple, dict[str, int]]) -> Record:
     fields, lines, body_line, problem, suspect, digest = data
+    if type(lines) is list:
+        keys, numbers = tuple(fields), tuple(lines)
+    else:
+        keys, numbers = tuple(lines), tuple(lines.values())
+    found = layouts.get((keys, numbers))
+    if found is None:
+        found = layouts[keys, numbers] = dict(zip(keys, numbers, strict=True))
     return Record(
-        rel, fields, lines, body_line, Problem(**problem) if problem else None, suspect, digest
+        rel, fields, found, body_line, Problem(**problem) if problem else None, suspect, digest
     )
 
 
@@ -499,21 +513,35 @@ def _read_cache(path: Path) -> tuple[dict[str, list], int]:
     return files, written
 
 
-def _write_cache(path: Path, files: dict[str, list], written: int) -> None:
-    """Best effort: a cache that cannot be written only costs speed next time."""
-    try:
-        payload = json.dumps(
-            {"format": CACHE_FORMAT, "written": written, "files": files}, separators=(",", ":")
-        )
-    except (TypeError, ValueError):
-        safe = {}
-        for rel, value in files.items():
+def _write_cache(path: Path, records: dict[str, tuple[tuple, Record]], written: int) -> None:
+    """Best effort: a cache that cannot be written only costs speed next time. Encoded a few
+    hundred records at a time and written as it goes: the whole of it as one string would be
+    as large again as the records of a 10,000-task plan."""
+    encode = json.JSONEncoder(separators=(",", ":")).encode
+    items = list(records.items())
+
+    def chunks() -> Iterator[str]:
+        yield f'{{"format":{encode(CACHE_FORMAT)},"written":{written},"files":{{'
+        comma = ""
+        for start in range(0, len(items), 512):
+            batch = {
+                rel: [list(key), _record_to_json(r)] for rel, (key, r) in items[start : start + 512]
+            }
             try:
-                json.dumps(value)
-            except (TypeError, ValueError):
-                continue
-            safe[rel] = value
-        payload = json.dumps(
-            {"format": CACHE_FORMAT, "written": written, "files": safe}, separators=(",", ":")
-        )
-    cachefile.write_text(path, payload)
+                piece = encode(batch)[1:-1]
+            except (TypeError, ValueError):  # a value JSON cannot hold: that file is parsed again
+                piece = ",".join(_encodable(encode, batch))
+            if piece:
+                yield comma + piece
+                comma = ","
+        yield "}}"
+
+    cachefile.write_chunks(path, chunks())
+
+
+def _encodable(encode, batch: dict[str, list]) -> Iterator[str]:
+    for rel, value in batch.items():
+        try:
+            yield encode({rel: value})[1:-1]
+        except (TypeError, ValueError):
+            continue
