@@ -236,19 +236,30 @@ def _parallel(
     # The batch depends on the files and on git history (coupling): HEAD is part of the key.
     reusable = not do_claim and token_counter == "estimate"
     memo_key = memo.key("next --parallel", limit, budget, as_json, explain, git.head(ws.root))
-    if reusable and (hit := memo.recall(ws, memo_key)) is not None:
+    from agentmd.tasks import ranked_memo
+
+    if reusable and (
+        (hit := memo.recall(ws, memo_key)) is not None
+        or (hit := ranked_memo.recall(ws, memo_key)) is not None
+    ):
         click.echo(hit[1], nl=False, err=True)
         click.echo(hit[0], nl=False)
         return 0  # only successful runs are remembered
     from agentmd.prompt import compiler, tokens
     from agentmd.tasks import graph, lifecycle, parallel, remote_claims
 
+    def keep(output: str, errors: str, chosen: list[Task]) -> None:
+        memo.remember(ws, memo_key, output, errors)
+        pinned = {f"tasks/{tid}.md" for task in chosen for tid in (task.id, *task.depends_on)}
+        ranked_memo.remember(ws, memo_key, output, errors, pinned)
+
     problems = report_unreadable(ws)
     errors = "".join(p.render() + "\n" for p in problems)
     if explain:
-        lines, code = _explain_parallel(ws, parallel.pick(ws, limit), limit, as_json)
+        selection = parallel.pick(ws, limit)
+        lines, code = _explain_parallel(ws, selection, limit, as_json)
         if code == 0:
-            memo.remember(ws, memo_key, lines, errors)
+            keep(lines, errors, selection.chosen)
         click.echo(lines, nl=False)
         return code
     counter = tokens.counter_for(token_counter, ws)
@@ -289,7 +300,7 @@ def _parallel(
             parts.append(result.prompt)
         output = "".join(parts)
     if reusable:
-        memo.remember(ws, memo_key, output, errors)
+        keep(output, errors, chosen)
     click.echo(output, nl=False)
     return 0
 

@@ -445,6 +445,11 @@ def _broken(ws: Workspace, rel: str, code: str, message: str, hint: str = "") ->
     return Record(rel, {}, {}, 1, Problem(ws.display(rel), 1, 1, code, message, hint))
 
 
+def read_record(ws: Workspace, rel: str) -> Record:
+    """One file's record, read and parsed now (not from any cache)."""
+    return _parse_record(ws, rel, str(ws.agents / rel))
+
+
 def _parse_record(
     ws: Workspace, rel: str, path: str, layouts: dict[tuple, dict[str, int]] | None = None
 ) -> Record:

@@ -60,7 +60,6 @@ def recall(ws: Workspace, memo_key: str) -> tuple[str, str] | None:
 
 
 def remember(ws: Workspace, memo_key: str, output: str, errors: str) -> None:
-    path = path_of(ws, memo_key)
     payload = {
         "format": CACHE_FORMAT,
         "key": memo_key,
@@ -69,6 +68,12 @@ def remember(ws: Workspace, memo_key: str, output: str, errors: str) -> None:
         "output": output,
         "errors": errors,
     }
+    write(ws, memo_key, payload)
+
+
+def write(ws: Workspace, memo_key: str, payload: dict) -> None:
+    """`payload` as the memo file of `memo_key`, the oldest files beyond the limit gone."""
+    path = path_of(ws, memo_key)
     cachefile.write(path, payload)
     _prune(path.parent)
 
