@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -37,15 +38,18 @@ class Target(NamedTuple):
     x_floor: float | None = None
     seconds: float | None = None
     mb: float | None = None
+    x_reference: float | None = None  # times the row's reference (READER for a cold `next`)
 
     def __str__(self) -> str:
         parts = []
         if self.x_floor is not None:
             parts.append(f"≤ {self.x_floor:g}× floor")
+        if self.x_reference is not None:
+            parts.append(f"≤ {self.x_reference:g}× the hand-written reader")
         if self.seconds is not None:
             parts.append(f"< {self.seconds:g} s")
         if self.mb is not None:
-            parts.append(f"< {self.mb:g} MB")
+            parts.append(f"< {self.mb:.3g} MB")
         return ", ".join(parts)
 
     def met(self, row: Row) -> bool:
@@ -59,6 +63,13 @@ class Target(NamedTuple):
             )
             and (self.seconds is None or row.seconds < self.seconds)
             and (self.mb is None or row.peak_mb < self.mb)
+            and (
+                self.x_reference is None
+                or (
+                    row.reference_seconds is not None
+                    and row.seconds <= self.x_reference * row.reference_seconds
+                )
+            )
         )
 
 
@@ -69,13 +80,17 @@ class Row(NamedTuple):
     peak_mb: float
     floor_seconds: float | None  # None: timed in-process, where the floor means nothing
     target: Target | None = None
+    reference_seconds: float | None = None
 
 
 # The table's rows in order, with their targets; a command's sizes follow each other.
 VERSION = "`agentmd --version`"
 NEXT_IDLE = "`agentmd next` (nothing changed since the last run)"
+NEXT_AFTER_LIST = "`agentmd next` (nothing changed; `list --json` remembered just before)"
 NEXT_ONE = "`agentmd next` (one task file changed)"
 NEXT_COLD = "`agentmd next` (cold: every task file's mtime changed)"
+NEXT_NO_CACHE = "`agentmd next` (cold: .agents/.cache/ deleted)"
+READER = "reference: a hand-written front-matter reader (bench/fm_reader.py)"
 LIST = "`agentmd list --json` (nothing changed)"
 PARALLEL_IDLE = "`agentmd next --parallel 8` (nothing changed)"
 PARALLEL_ONE = "`agentmd next --parallel 8` (one task file changed)"
@@ -84,23 +99,73 @@ CHECK = "`agentmd check` (the whole plan)"
 CYCLE_FIRST = "one loop cycle in-process (`run --dry-run`, 8 slots): the first of a process"
 CYCLE_ONE = "one loop cycle in-process: after one task file changed"
 CYCLE_IDLE = "one loop cycle in-process: after nothing changed"
-PRIME = "`agentmd prime` (a session start: nothing changed, no task held)"  # issue 11
+PRIME = "`agentmd prime` (a session start: nothing changed, no task held)"
+MIB_40 = 40 * 2**20 / 1e6  # the table is in MB (10^6 bytes); 40 MiB is 41.9 of them
 TARGETS: dict[str, Target | None] = {
     VERSION: Target(x_floor=1.3),
     NEXT_IDLE: Target(x_floor=2.5, mb=100),
+    NEXT_AFTER_LIST: Target(x_floor=1.5),  # at 10,000 tasks, whatever else was remembered
     NEXT_ONE: Target(seconds=1, mb=100),  # a cold run's limit: one changed file is less work
     NEXT_COLD: Target(seconds=1, mb=100),
+    NEXT_NO_CACHE: Target(x_reference=1.3, mb=MIB_40),  # at 10,000 tasks
+    READER: None,
     LIST: None,
     PARALLEL_IDLE: Target(x_floor=3),
     PARALLEL_ONE: Target(x_floor=3),
-    HOOK: Target(x_floor=2),
-    CHECK: Target(seconds=1),
+    HOOK: Target(x_floor=1.6),
+    CHECK: Target(seconds=1, mb=MIB_40),
     CYCLE_FIRST: None,  # it checks the whole plan: `agentmd check`'s row holds that
     CYCLE_ONE: Target(seconds=0.5),
     CYCLE_IDLE: Target(seconds=0.5),
     PRIME: Target(x_floor=2),
 }
 ORDER = list(TARGETS)
+
+
+class Extra(NamedTuple):
+    command: str
+    args: tuple[str, ...]
+    group: str
+    before: Callable[[Path], None] | None
+    expect: int
+
+
+EXTRA_ROWS: list[Extra] = []
+
+
+def add_row(
+    command: str,
+    args: list[str],
+    target: Target | None,
+    *,
+    group: str = "core",
+    before: Callable[[Path], None] | None = None,
+    expect: int = 0,
+) -> None:
+    """One more row of the table: `agentmd ARGS` run as a fresh process in the plan's root, at
+    each size, timed turn about with the floor and held to `target`. `before(root)` prepares
+    each timed run, untimed (touch a task file, delete the cache); `expect` is the exit code
+    the command should give. The row runs with its group (`--only`)."""
+    if command in TARGETS:
+        raise ValueError(f"a row named {command!r} is in the table already")
+    TARGETS[command] = target
+    ORDER.append(command)
+    EXTRA_ROWS.append(Extra(command, tuple(args), group, before, expect))
+
+
+# Rows for the commands other issues add, one line each once they land, for example:
+#   add_row("`agentmd prime` (session start, nothing changed)", ["prime"], Target(x_floor=1.5))
+#   add_row("`agentmd board`", ["board"], Target(x_floor=2.5))
+#   add_row("`agentmd import` (a Task Master tasks.json)", ["import", ...], Target(seconds=1))
+
+
+def extra_rows(group: str, root: Path, size: int, env: dict[str, str], runs: int) -> list[Row]:
+    rows = []
+    for extra in (e for e in EXTRA_ROWS if e.group == group):
+        prepare_run = (lambda: extra.before(root)) if extra.before else None  # noqa: B023
+        m = measure([AGENTMD, *extra.args], root, env, runs, prepare_run, expect=extra.expect)
+        rows.append(row(extra.command, size, m))
+    return rows
 
 
 def row(command: str, tasks: int | None, m: Measurement) -> Row:
@@ -132,12 +197,23 @@ def core_rows(root: Path, size: int, env: dict[str, str], runs: int) -> list[Row
     argv = [AGENTMD, "next"]
     rows = [
         row(NEXT_IDLE, size, measure(argv, root, env, runs)),
+        row(
+            NEXT_AFTER_LIST,
+            size,
+            measure(argv, root, env, runs, lambda: call([AGENTMD, "list", "--json"], root, env)),
+        ),
         row(NEXT_ONE, size, measure(argv, root, env, runs, lambda: touch(tasks[-1:]))),
         row(NEXT_COLD, size, measure(argv, root, env, runs, lambda: touch(tasks))),
     ]
+    reader = measure([sys.executable, str(BENCH / "fm_reader.py"), str(root)], root, env, runs)
+    cache = root / ".agents" / ".cache"
+    no_cache = measure(argv, root, env, runs, lambda: shutil.rmtree(cache, ignore_errors=True))
+    rows.append(row(READER, size, reader))
+    rows.append(row(NEXT_NO_CACHE, size, no_cache)._replace(reference_seconds=reader.seconds))
+    call(argv, root, env)  # the cache again, for the rows after
     refresh_git_index(root, env)
     rows.append(row(LIST, size, measure([AGENTMD, "list", "--json"], root, env, runs)))
-    rows.append(row(PRIME, size, measure([AGENTMD, "prime"], root, env, runs)))  # issue 11
+    rows.append(row(PRIME, size, measure([AGENTMD, "prime"], root, env, runs)))
     return rows
 
 
@@ -257,6 +333,7 @@ def main() -> None:
                 print(f"{size:,} tasks: {name}", file=sys.stderr)
                 settle(root / ".agents")  # the hook's scenario, reset, leaves a file just written
                 rows += rows_of(root, size, env, args.runs)
+                rows += extra_rows(name, root, size, env, args.runs)
     print(table(rows, args.runs, load))
 
 

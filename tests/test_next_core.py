@@ -10,6 +10,7 @@ import pytest
 from agentmd.errors import NothingToDo
 from agentmd.prompt import next as core
 from agentmd.prompt.compiler import TooLarge
+from agentmd.workspace import memo
 from agentmd.workspace.folder import Workspace
 from conftest import cli
 
@@ -77,7 +78,8 @@ def test_a_remembered_prompt_is_printed_again_but_never_for_explain(example):
     _aged(example)
     first = cli(example, "next")
     assert first.exit_code == 0 and first.stdout.startswith("# Split text into words\n")
-    assert (example / ".agents/.cache/memo.json").is_file()
+    ws = Workspace(example)
+    assert memo.path_of(ws, core.Ask().memo_key(ws, False, False) or "").is_file()
     again = cli(example, "next")
     assert again.stdout == first.stdout
     explained = cli(example, "next", "--explain")

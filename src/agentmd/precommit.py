@@ -7,6 +7,7 @@ than it needs, so that it costs little more than starting Python.
 
 from __future__ import annotations
 
+import bisect
 import os
 import sys
 from pathlib import Path
@@ -18,6 +19,7 @@ from agentmd.files import document
 from agentmd.handoffs.changes import Changes, is_shallow, parse_name_status
 from agentmd.handoffs.judge import check_document
 from agentmd.handoffs.names import order_key
+from agentmd.handoffs.reading import READINGS, Readings
 from agentmd.workspace.records import Settings
 
 PREFIX = AGENTS_DIR + "/"
@@ -47,6 +49,9 @@ class Staged:
         self._checked: dict[str, list[Problem]] = {}
         self._ancestor: dict[tuple[str, str | None], bool] = {}
         self._handoffs: list[str] | None = None
+        # What `check` (or an earlier commit) read of a handoff, by its blob id: a hit needs no
+        # Markdown parser, the larger part of what the hook would import.
+        self.readings = Readings(root / AGENTS_DIR / READINGS)
 
     def git(self, *args: str, check: bool = True, input: str | None = None):
         return git.run(list(args), self.root, check=check, env=self.env, input=input)
@@ -76,7 +81,7 @@ class Staged:
 
     def check(self, path: str, doc: document.Document) -> list[Problem]:
         if path not in self._checked:
-            self._checked[path] = check_document(doc, self)
+            self._checked[path] = check_document(doc, self, readings=self.readings)
         return self._checked[path]
 
     def listed(self, *paths: str) -> list[str]:
@@ -88,7 +93,20 @@ class Staged:
         files = self.listed(*paths, *extra)
         if extra:
             self._handoffs = [f for f in files if f.startswith(HANDOFFS) and f.endswith(".md")]
-        return {p for p in paths if any(f == p or f.startswith(p.rstrip("/") + "/") for f in files)}
+        # A path exists as a file or as a folder that holds one; `files` holds every handoff
+        # too, so each path is looked up (bisect) rather than compared with each file.
+        listed = sorted(files)
+        found = set()
+        for path in paths:
+            folder = path.rstrip("/") + "/"
+            at = bisect.bisect_left(listed, path)
+            if at < len(listed) and listed[at] == path:
+                found.add(path)
+            else:
+                at = bisect.bisect_left(listed, folder)
+                if at < len(listed) and listed[at].startswith(folder):
+                    found.add(path)
+        return found
 
     def handoffs(self) -> list[str]:
         if self._handoffs is None:
@@ -165,6 +183,8 @@ def staged_problems(cwd: Path) -> list[Problem]:
     problems: list[Problem] = []
     for path in staged:
         problems += _check_staged(tree, path, settings)
+    if (top / AGENTS_DIR / ".cache").is_dir():  # a commit creates no folder of agentmd's
+        tree.readings.save()
     return problems
 
 

@@ -106,20 +106,21 @@ def next_task(
 
 def _side_by_side(ws: Workspace, ask: core.Ask, limit: int, explain: bool, as_json: bool) -> int:
     key = ask.memo_key(ws, as_json, explain)
-    if (hit := core.recall(ws, key)) is not None:
+    if (hit := core.recall_batch(ws, key)) is not None:
         click.echo(hit[1], nl=False, err=True)
         click.echo(hit[0], nl=False)
         return 0  # only successful runs are remembered
     problems = report_unreadable(ws)
     if explain:
-        lines, code = _explain_parallel(ws, core.selection(ws, limit), limit, as_json)
+        selection = core.selection(ws, limit)
+        lines, code = _explain_parallel(ws, selection, limit, as_json)
         if code == 0:
-            core.remember(ws, key, lines, problems)
+            core.remember_batch(ws, key, lines, problems, selection.chosen)
         click.echo(lines, nl=False)
         return code
     results = core.batch(ws, ask)
     output = json_text({"tasks": [r.as_json() for r in results]}) if as_json else _joined(results)
-    core.remember(ws, key, output, problems)
+    core.remember_batch(ws, key, output, problems, [r.task for r in results])
     click.echo(output, nl=False)
     return 0
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 from agentmd import __version__
@@ -32,6 +33,21 @@ def write_text(path: Path, payload: str) -> None:
         os.replace(tmp, path)
     except OSError:
         pass
+
+
+def write_chunks(path: Path, chunks: Iterable[str]) -> None:
+    """`write_text` for a payload made piece by piece, never held whole."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(tmp, "w", encoding="utf-8") as handle:
+            handle.writelines(chunks)
+        os.replace(tmp, path)
+    except OSError:
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
 
 
 def load(path: Path, kind: int) -> dict:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +23,7 @@ TOP_KEY_RE = re.compile(
     r"""[ \t]*:(?:[ \t]|\r?\n|\Z)"""
 )
 ITEM_RE = re.compile(r"([ \t]*)-(?:[ \t]+(.*?))?[ \t]*\Z")
-
+PLAIN_KEY_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*\Z")
 # PyYAML's YAML 1.1 resolvers for the implicit types the fast path must not misread.
 BOOL_RE = re.compile(
     r"(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)\Z"
@@ -108,8 +109,7 @@ def load_located(fm: FrontMatter, display: str) -> tuple[dict[str, Any], dict[st
     """The fields and each field's 1-based file line (the last occurrence, as YAML keeps)."""
     index: dict[str, int] = {}
     try:
-        fields = _fast_load(fm.raw, index)
-        return fields, {key: fm.first_line + n for key, n in index.items()}
+        return _fast_load(fm.raw, index, fm.first_line), index
     except _Fallback:
         pass
     return load_yaml(fm, display), key_lines(fm)
@@ -118,8 +118,79 @@ def load_located(fm: FrontMatter, display: str) -> tuple[dict[str, Any], dict[st
 # -- the fast path ---------------------------------------------------------------------------
 
 
-def _fast_load(raw: str, key_index: dict[str, int] | None = None) -> dict[str, Any]:
-    """Plain `key: value` front matter without YAML; `key_index` gets each key's line index."""
+def _fast_load(
+    raw: str, key_index: dict[str, int] | None = None, first_line: int = 0
+) -> dict[str, Any]:
+    """Plain `key: value` front matter without YAML; `key_index` gets each key's line
+    (`first_line` plus its index among the lines)."""
+    if "\t" not in raw and "\r" not in raw and raw.endswith("\n"):
+        return _plain_load(raw, {} if key_index is None else key_index, first_line)
+    index: dict[str, int] = {}
+    fields = _line_load(raw, index)
+    if key_index is not None:
+        key_index.update({key: first_line + n for key, n in index.items()})
+    return fields
+
+
+def _plain_load(raw: str, key_index: dict[str, int], first_line: int) -> dict[str, Any]:
+    """`_line_load` in fewer steps, for the plainest front matter (every line `key: value`,
+    `key:` or `  - item`; no blank line, comment, tab or CR), where a cold run of 10,000 files
+    spends its time; anything else goes to `_line_load`, which gives the same answers."""
+    result: dict[str, Any] = {}
+    open_key: str | None = None
+    item_indent: str | None = None
+    intern = sys.intern  # keys and short values repeat across 10,000 files: one copy each
+    lines = raw.split("\n")
+    lines.pop()  # raw ends with a newline
+    for number, line in enumerate(lines, first_line):
+        key, colon, value = line.partition(":")
+        if colon and (key.isidentifier() and key.isascii() or PLAIN_KEY_RE.match(key)):
+            if value and value[0] != " ":
+                return _line_load_at(raw, key_index, first_line)
+            if key in WORDS:
+                raise _Fallback
+            key = intern(key)
+            key_index[key] = number
+            value = value.strip(" ")
+            if not value or value[0] == "#":
+                result[key] = None
+                open_key, item_indent = key, None
+            elif value[0] == "[":
+                result[key] = _flow_list(value)
+                open_key = None
+            elif SAFE_PLAIN_RE.match(value) and value not in WORDS:
+                result[key] = intern(value) if len(value) < 24 else value
+                open_key = None
+            else:
+                result[key] = _scalar(value)
+                open_key = None
+            continue
+        item = line.lstrip(" ")
+        if item[:2] != "- " or open_key is None:
+            return _line_load_at(raw, key_index, first_line)
+        indent = line[: len(line) - len(item)]
+        if item_indent is None:
+            item_indent = indent
+            result[open_key] = []
+        elif indent != item_indent:
+            raise _Fallback
+        item = item[2:].strip(" ")
+        if not item or item[0] in "[{#":
+            raise _Fallback
+        result[open_key].append(_scalar(item))
+    return result
+
+
+def _line_load_at(raw: str, key_index: dict[str, int], first_line: int) -> dict[str, Any]:
+    index: dict[str, int] = {}
+    fields = _line_load(raw, index)
+    key_index.clear()
+    key_index.update({key: first_line + n for key, n in index.items()})
+    return fields
+
+
+def _line_load(raw: str, key_index: dict[str, int] | None = None) -> dict[str, Any]:
+    """The fast path line by line: blank lines, comments and CRLF endings too."""
     result: dict[str, Any] = {}
     open_key: str | None = None  # a key whose value is an empty line so far (maybe a block list)
     item_indent: str | None = None
@@ -215,8 +286,11 @@ def _flow_list(value: str) -> list[Any]:
     if SAFE_FLOW_RE.match(inner):
         parts = [part.strip(" ") for part in inner.split(",")]
         if all(parts):
+            intern = sys.intern  # ids and paths repeat across files: one copy each
             return [
-                _scalar(part, flow=True) if part in WORDS or part[0] in NUMERIC_START else part
+                _scalar(part, flow=True)
+                if part in WORDS or part[0] in NUMERIC_START
+                else intern(part)
                 for part in parts
             ]
     items = []

@@ -12,6 +12,7 @@ from agentmd import AGENTS_DIR, git
 from agentmd.files import cachefile
 
 if TYPE_CHECKING:
+    from agentmd.handoffs.reading import Readings
     from agentmd.workspace.folder import Workspace
 
 MEMO = ".cache/handoff-truth.json"  # under .agents/: facts about commits, which do not change
@@ -83,10 +84,20 @@ class WorkTree:
         self._ends: dict[str, str] | None = None
         self._memo: Memo | None = None
         self._memo_changed = False
+        self._readings: Readings | None = None
 
     @property
     def root(self) -> Path:
         return self.ws.root
+
+    @property
+    def readings(self) -> Readings:
+        """What was read of each handoff's text, kept by blob id (the commit hook looks there)."""
+        if self._readings is None:
+            from agentmd.handoffs.reading import READINGS, Readings
+
+            self._readings = Readings(self.ws.agents / READINGS)
+        return self._readings
 
     def existing(self, paths: list[str]) -> set[str]:
         root = str(self.root)
@@ -132,6 +143,8 @@ class WorkTree:
         """Keep what git said about commits for the next run (best effort: a cache)."""
         if self._memo_changed and self._memo is not None:
             cachefile.save(self.ws.agents / MEMO, MEMO_FORMAT, self._memo)
+        if self._readings is not None:
+            self._readings.save()
 
     def changes(self, base: str, end: str | None = None) -> Changes | None:
         if (base, end) not in self._changes:

@@ -35,7 +35,7 @@ def check_handoff_file(
     except LocatedError as exc:
         return [exc.problem]
     own = tree or WorkTree(ws)
-    problems = check_document(doc, own, lenient=lenient)
+    problems = check_document(doc, own, lenient=lenient, readings=own.readings)
     if tree is None:
         own.save()
     return problems

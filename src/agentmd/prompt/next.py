@@ -65,6 +65,29 @@ def remember(ws: Workspace, key: str | None, output: str, notes: list[Problem]) 
         memo.remember(ws, key, output, "".join(p.render() + "\n" for p in notes))
 
 
+def recall_batch(ws: Workspace, key: str | None) -> tuple[str, str] | None:
+    """What a `--parallel` run under `key` printed: while no file changed, or while only task
+    files changed that neither the batch nor its dependencies are (tasks/ranked_memo.py)."""
+    if key is None:
+        return None
+    from agentmd.tasks import ranked_memo
+
+    return memo.recall(ws, key) or ranked_memo.recall(ws, key)
+
+
+def remember_batch(
+    ws: Workspace, key: str | None, output: str, notes: list[Problem], chosen: list[Task]
+) -> None:
+    if key is None:
+        return
+    from agentmd.tasks import ranked_memo
+
+    errors = "".join(p.render() + "\n" for p in notes)
+    memo.remember(ws, key, output, errors)
+    pinned = {f"tasks/{tid}.md" for task in chosen for tid in (task.id, *task.depends_on)}
+    ranked_memo.remember(ws, key, output, errors, pinned)
+
+
 def one(ws: Workspace, ask: Ask) -> Next:
     """The next ready task's prompt; claimed, and pushed, when asked. NothingToDo when no task
     is ready, TooLarge when the first one cannot fit its budget (then nothing is claimed)."""
@@ -90,14 +113,14 @@ def one(ws: Workspace, ask: Ask) -> Next:
         if not picked:
             raise nothing_ready(ws)
         return Next(compiled[0])
-    plan = graph.analyse(ws.tasks)
-    if not plan.ready:
-        raise nothing_ready(ws, plan)
+    ready = graph.ready(ws.tasks)  # without the search for cycles, which `next` does not need
+    if not ready:
+        raise nothing_ready(ws)
     if ask.claim:
         if claims.claim_next(ws, ask.owner or claims.default_owner(), compile_first) is None:
             raise nothing_ready(ws)
     else:
-        compile_first(plan.ready)
+        compile_first(ready)
     result = compiled[0]
     compare = getattr(counter, "compare", None)  # the exact counter's; the prompt is cached
     return Next(result, unfilled(ws, result.task), compare(result.prompt) if compare else None)

@@ -59,6 +59,20 @@ def analyse(tasks: dict[str, Task]) -> Plan:
     return Plan(ready, blocked, find_cycles(tasks))
 
 
+def ready(tasks: dict[str, Task]) -> list[Candidate]:
+    """`analyse(tasks).ready` without the reasons for the blocked tasks or the search for
+    cycles, which picking a task does not need (a task on a cycle is never ready) and which
+    cost a tenth of a second and megabytes at 10,000 tasks."""
+    counts = unblock_counts(tasks)
+    found = [
+        Candidate(task, counts.get(task.id, 0))
+        for task in tasks.values()
+        if task.status == "todo" and not blockers(task, tasks)
+    ]
+    found.sort(key=order_key)
+    return found
+
+
 def order_key(candidate: Candidate) -> tuple:
     task = candidate.task
     return (
@@ -85,19 +99,28 @@ def unblock_counts(tasks: dict[str, Task]) -> dict[str, int]:
         for dep in parents:
             dependents[dep].append(tid)
             pending[dep] += 1
+    # A task's set is dropped once every task that reads it (its dependencies) has: thousands
+    # of sets of thousands of bits each are megabytes.
+    readers = {tid: len(parents) for tid, parents in deps.items()}
     reach: dict[str, int] = {}
+    counts: dict[str, int] = {}
     stack = [tid for tid in ids if pending[tid] == 0]
     while stack:
         tid = stack.pop()
         mask = 0
         for child in dependents[tid]:
             mask |= reach[child] | bit[child]
-        reach[tid] = mask
+            readers[child] -= 1
+            if readers[child] == 0:
+                del reach[child]
+        counts[tid] = mask.bit_count()
+        if readers[tid]:
+            reach[tid] = mask
         for dep in deps[tid]:
             pending[dep] -= 1
             if pending[dep] == 0:
                 stack.append(dep)
-    return {tid: mask.bit_count() for tid, mask in reach.items()}
+    return counts
 
 
 def find_cycles(tasks: dict[str, Task]) -> list[list[str]]:

@@ -113,13 +113,6 @@ def pick(
 
 
 def ready(tasks: dict[str, Task]) -> list[Candidate]:
-    """`graph.analyse(tasks).ready` without the search for cycles, which a batch does not need
-    (a task on a cycle is never ready) and which costs a tenth of a second at 10,000 tasks."""
-    counts = graph.unblock_counts(tasks)
-    found = [
-        Candidate(task, counts.get(task.id, 0))
-        for task in tasks.values()
-        if task.status == "todo" and not graph.blockers(task, tasks)
-    ]
-    found.sort(key=graph.order_key)
-    return found
+    """The ready tasks in order, without the search for cycles (a task on one is never ready)."""
+    return graph.ready(tasks)
+

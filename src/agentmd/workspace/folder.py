@@ -6,14 +6,13 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import gc
-import hashlib
 import json
 import os
 import time
 from collections.abc import Iterator
 from functools import cached_property
 from pathlib import Path
-from stat import S_ISREG
+from stat import S_ISLNK, S_ISREG
 from typing import TYPE_CHECKING, NamedTuple
 
 from agentmd import AGENTS_DIR, __version__
@@ -38,7 +37,7 @@ FOLDERS = {
     "gotchas": "memory/gotchas",
     "rules": "rules",
 }
-CACHE_FORMAT = f"agentmd {__version__} index 5"
+CACHE_FORMAT = f"agentmd {__version__} index 7"  # 7: blob ids, lines as a list, template prompts
 REWRITE_AFTER = 32  # files parsed again (or gone) before the index cache is rewritten
 RACY_NS = 2_000_000_000
 
@@ -285,13 +284,16 @@ def scan(ws: Workspace) -> list[Entry]:
 def signature(entries: list[Entry]) -> str:
     """A digest of every file's name and stat key: equal digests, same files (see memo.py)."""
     from array import array
+    from itertools import chain
 
-    names = "\0".join(e.rel if e.key else f"{e.rel}!{e.problem.problem.code}" for e in entries)  # type: ignore[union-attr]
-    mtimes = array("q", [e.key[0] if e.key else 0 for e in entries])
-    sizes_inodes = array("Q", [n for e in entries for n in (e.key[1:] if e.key else (0, 0))])
-    digest = hashlib.sha1(names.encode("utf-8", "surrogateescape"), usedforsecurity=False)
-    digest.update(mtimes.tobytes())
-    digest.update(sizes_inodes.tobytes())
+    names = "\0".join([e.rel if e.key else f"{e.rel}!{e.problem.problem.code}" for e in entries])  # type: ignore[union-attr]
+    keys = [e.key or (0, 0, 0) for e in entries]
+    try:  # mtime, size and inode of each, in C: a 13,000-file plan is hashed in a millisecond
+        stamps = array("q", chain.from_iterable(keys))
+    except OverflowError:  # an inode beyond 2**63
+        stamps = array("q", [n if n < 1 << 63 else n - (1 << 64) for key in keys for n in key])
+    digest = textfile.sha1(names.encode("utf-8", "surrogateescape"))
+    digest.update(stamps.tobytes())
     return digest.hexdigest()
 
 
@@ -314,6 +316,9 @@ def load_index(ws: Workspace) -> Index:
     plan: Record | None = None
     groups: dict[str, list[Record]] = {name: [] for name in FOLDERS}
     group_of = {folder: name for name, folder in FOLDERS.items()}
+    # Files written from one template say on which line each field stands alike: their records
+    # share one `lines` dict (10,000 copies of the same dict are megabytes).
+    layouts: dict[tuple, dict[str, int]] = {}
     for entry in ws.scanned:
         if entry.problem is not None:
             record = entry.problem
@@ -325,9 +330,13 @@ def load_index(ws: Workspace) -> Index:
             if mine is not None and mine[0] == key and key[0] < known_before:
                 record = mine[1]
             elif hit is not None and hit[0] == list(key) and key[0] < cached_before:
-                record = _record_from_json(entry.rel, hit[1])
+                try:
+                    record = _record_from_json(entry.rel, hit[1], layouts)
+                except (TypeError, ValueError, AttributeError):  # a cache gone wrong: read it
+                    record = _parse_record(ws, entry.rel, entry.path, layouts)
+                    parsed += 1
             else:
-                record = _parse_record(ws, entry.rel, entry.path)
+                record = _parse_record(ws, entry.rel, entry.path, layouts)
                 parsed += 1
             records[entry.rel] = (key, record)
         if entry.rel == "plan.md":
@@ -342,11 +351,7 @@ def load_index(ws: Workspace) -> Index:
     if ws._unsaved > max(REWRITE_AFTER, len(records) // 64) or (
         ws._unsaved and not known and not cached
     ):
-        _write_cache(
-            cache_path,
-            {rel: [list(key), _record_to_json(r)] for rel, (key, r) in records.items()},
-            started,
-        )
+        _write_cache(cache_path, records, started)
         ws._unsaved = 0
     ws._known, ws._known_at = records, started
     return Index(plan, groups)
@@ -355,7 +360,7 @@ def load_index(ws: Workspace) -> Index:
 def _scan(ws: Workspace, folder: str) -> list[Entry]:
     base = ws.agents / folder
     try:
-        dir_entries = list(os.scandir(base))
+        fd = os.open(base, os.O_RDONLY | os.O_DIRECTORY)
     except FileNotFoundError:
         return []
     except NotADirectoryError:
@@ -370,61 +375,85 @@ def _scan(ws: Workspace, folder: str) -> list[Entry]:
                 folder, str(base), None, _broken(ws, folder, "unreadable", exc.strerror or str(exc))
             )
         ]
-    root = None
-    found: list[Entry] = []
-    add = found.append
+    try:
+        return _scan_open(ws, folder, str(base), fd)
+    except OSError as exc:
+        return [
+            Entry(
+                folder, str(base), None, _broken(ws, folder, "unreadable", exc.strerror or str(exc))
+            )
+        ]
+    finally:
+        os.close(fd)
+
+
+def _scan_open(ws: Workspace, folder: str, base: str, fd: int) -> list[Entry]:
+    """The folder's files, each stat'ed by name relative to the open folder (the kernel walks
+    no path) in one tight loop: the scan of 13,000 files is most of what a run whose output is
+    remembered costs."""
+    names = [name for name in os.listdir(fd) if name[-3:] == ".md" and name[0] != "."]
     prefix = folder + "/"
-    for item in dir_entries:
-        name = item.name
-        if name[-3:] != ".md" or name[0] == ".":
-            continue
-        rel = prefix + name
-        if item.is_symlink():
-            root = root or str(ws.root.resolve())
-            target = os.path.realpath(item.path)
-            if not (target == root or target.startswith(root + os.sep)):
-                found.append(
-                    Entry(
-                        rel,
-                        item.path,
-                        None,
-                        _broken(
-                            ws,
-                            rel,
-                            "symlink-outside",
-                            "is a symlink that points outside the repository",
-                        ),
-                    )
-                )
-                continue
-        try:
-            st = item.stat()
-        except OSError as exc:
-            found.append(
-                Entry(
-                    rel, item.path, None, _broken(ws, rel, "unreadable", exc.strerror or str(exc))
-                )
+    lstat = os.lstat
+    make = tuple.__new__  # Entry's own constructor is a Python call; 13,000 of them show
+    try:  # each stat result dropped as soon as read: 13,000 of them at once are megabytes
+        found = [
+            make(
+                Entry,
+                (prefix + name, f"{base}/{name}", (st.st_mtime_ns, st.st_size, st.st_ino), None),
             )
-            continue
-        if not S_ISREG(st.st_mode):
-            found.append(
-                Entry(
-                    rel,
-                    item.path,
-                    None,
-                    _broken(ws, rel, "not-a-file", textfile.not_a_file(st.st_mode)),
-                )
-            )
-            continue
-        add(Entry(rel, item.path, (st.st_mtime_ns, st.st_size, st.st_ino), None))
+            for name in names
+            if S_ISREG((st := lstat(name, dir_fd=fd)).st_mode)
+        ]
+    except OSError:  # a file went between the listing and its stat
+        found = []
+    if len(found) < len(names):  # symlinks, folders, pipes, files gone: each looked at closely
+        return [_odd_entry(ws, prefix + name, f"{base}/{name}", fd, None) for name in names]
     return found
+
+
+def _odd_entry(ws: Workspace, rel: str, path: str, fd: int, st: os.stat_result | None) -> Entry:
+    """The entry of a name that may not be a plain file: a symlink is followed only within the
+    repository; anything but a regular file is a problem."""
+    try:
+        if st is None:
+            st = os.lstat(path.rsplit("/", 1)[1], dir_fd=fd)
+        if S_ISLNK(st.st_mode):
+            root = str(ws.root.resolve())
+            target = os.path.realpath(path)
+            if not (target == root or target.startswith(root + os.sep)):
+                return Entry(
+                    rel,
+                    path,
+                    None,
+                    _broken(
+                        ws,
+                        rel,
+                        "symlink-outside",
+                        "is a symlink that points outside the repository",
+                    ),
+                )
+            st = os.stat(path.rsplit("/", 1)[1], dir_fd=fd)
+    except OSError as exc:
+        return Entry(rel, path, None, _broken(ws, rel, "unreadable", exc.strerror or str(exc)))
+    if not S_ISREG(st.st_mode):
+        return Entry(
+            rel, path, None, _broken(ws, rel, "not-a-file", textfile.not_a_file(st.st_mode))
+        )
+    return Entry(rel, path, (st.st_mtime_ns, st.st_size, st.st_ino), None)
 
 
 def _broken(ws: Workspace, rel: str, code: str, message: str, hint: str = "") -> Record:
     return Record(rel, {}, {}, 1, Problem(ws.display(rel), 1, 1, code, message, hint))
 
 
-def _parse_record(ws: Workspace, rel: str, path: str) -> Record:
+def read_record(ws: Workspace, rel: str) -> Record:
+    """One file's record, read and parsed now (not from any cache)."""
+    return _parse_record(ws, rel, str(ws.agents / rel))
+
+
+def _parse_record(
+    ws: Workspace, rel: str, path: str, layouts: dict[tuple, dict[str, int]] | None = None
+) -> Record:
     from agentmd.files import frontmatter
 
     display = ws.display(rel)
@@ -447,6 +476,8 @@ def _parse_record(ws: Workspace, rel: str, path: str) -> Record:
     except LocatedError as exc:
         return Record(rel, {}, {}, 1, exc.problem, suspect)
     suspect = suspect or _may_repeat_a_key(fm.raw, len(lines))
+    if layouts is not None:
+        lines = layouts.setdefault((tuple(lines), tuple(lines.values())), lines)
     return Record(rel, fields, lines, fm.body_line, None, suspect, digest)
 
 
@@ -458,13 +489,23 @@ def _may_repeat_a_key(raw: str, keys: int) -> bool:
 
 def _record_to_json(record: Record) -> list:
     problem = record.problem.as_dict() if record.problem else None
-    return [record.fields, record.lines, record.body_line, problem, record.suspect, record.digest]
+    lines: dict | list = record.lines
+    if list(record.lines) == list(record.fields):  # the usual case: one line number per field
+        lines = list(record.lines.values())
+    return [record.fields, lines, record.body_line, problem, record.suspect, record.digest]
 
 
-def _record_from_json(rel: str, data: list) -> Record:
+def _record_from_json(rel: str, data: list, layouts: dict[tuple, dict[str, int]]) -> Record:
     fields, lines, body_line, problem, suspect, digest = data
+    if type(lines) is list:
+        keys, numbers = tuple(fields), tuple(lines)
+    else:
+        keys, numbers = tuple(lines), tuple(lines.values())
+    found = layouts.get((keys, numbers))
+    if found is None:
+        found = layouts[keys, numbers] = dict(zip(keys, numbers, strict=True))
     return Record(
-        rel, fields, lines, body_line, Problem(**problem) if problem else None, suspect, digest
+        rel, fields, found, body_line, Problem(**problem) if problem else None, suspect, digest
     )
 
 
@@ -478,21 +519,35 @@ def _read_cache(path: Path) -> tuple[dict[str, list], int]:
     return files, written
 
 
-def _write_cache(path: Path, files: dict[str, list], written: int) -> None:
-    """Best effort: a cache that cannot be written only costs speed next time."""
-    try:
-        payload = json.dumps(
-            {"format": CACHE_FORMAT, "written": written, "files": files}, separators=(",", ":")
-        )
-    except (TypeError, ValueError):
-        safe = {}
-        for rel, value in files.items():
+def _write_cache(path: Path, records: dict[str, tuple[tuple, Record]], written: int) -> None:
+    """Best effort: a cache that cannot be written only costs speed next time. Encoded a few
+    hundred records at a time and written as it goes: the whole of it as one string would be
+    as large again as the records of a 10,000-task plan."""
+    encode = json.JSONEncoder(separators=(",", ":")).encode
+    items = list(records.items())
+
+    def chunks() -> Iterator[str]:
+        yield f'{{"format":{encode(CACHE_FORMAT)},"written":{written},"files":{{'
+        comma = ""
+        for start in range(0, len(items), 512):
+            batch = {
+                rel: [list(key), _record_to_json(r)] for rel, (key, r) in items[start : start + 512]
+            }
             try:
-                json.dumps(value)
-            except (TypeError, ValueError):
-                continue
-            safe[rel] = value
-        payload = json.dumps(
-            {"format": CACHE_FORMAT, "written": written, "files": safe}, separators=(",", ":")
-        )
-    cachefile.write_text(path, payload)
+                piece = encode(batch)[1:-1]
+            except (TypeError, ValueError):  # a value JSON cannot hold: that file is parsed again
+                piece = ",".join(_encodable(encode, batch))
+            if piece:
+                yield comma + piece
+                comma = ","
+        yield "}}"
+
+    cachefile.write_chunks(path, chunks())
+
+
+def _encodable(encode, batch: dict[str, list]) -> Iterator[str]:
+    for rel, value in batch.items():
+        try:
+            yield encode({rel: value})[1:-1]
+        except (TypeError, ValueError):
+            continue
