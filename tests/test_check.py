@@ -164,7 +164,7 @@ def test_a_task_in_review_without_a_handoff_is_an_error(example):
     out = cli(example, "check").stdout
     assert (
         ".agents/tasks/tokenizer.md:3:1: error handoff-missing: task 'tokenizer' is review but has no handoff\n"
-        "  hint: write one: agentmd handoff new tokenizer\n"
+        "  hint: write one with 'agentmd handoff new tokenizer', fill it, then 'agentmd handoff check'\n"
     ) in out
 
 

@@ -57,6 +57,7 @@ def test_verify_records_commit_time_and_exit_codes_and_keeps_every_other_byte(cl
     assert after == (
         before[:front_end]
         + f"verified_commit: {head(claimed)}\nverified_at: 2026-11-21T08:00:00Z\nverify_exit: [0, 4]\n"
+        + "verified_clean: true\n"
         + before[front_end:]
     )
     assert cli(claimed, "verify", "tokenizer").exit_code == 1
@@ -123,7 +124,8 @@ def test_done_refuses_a_pass_recorded_at_an_older_commit(claimed):
     assert result.exit_code == 1
     assert result.stderr.startswith(
         f".agents/tasks/tokenizer.md:8:1: error verify-not-passed: its verify commands ran at {old[:12]}, "
-        f"not at HEAD {head(claimed)[:12]}: run 'agentmd verify tokenizer' again\n"
+        f"not at HEAD {head(claimed)[:12]}, and files outside .agents/ changed since: "
+        "run 'agentmd verify tokenizer' again\n"
     )
 
 

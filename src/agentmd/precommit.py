@@ -17,7 +17,6 @@ from agentmd.errors import AgentmdError, LocatedError, Problem
 from agentmd.files import document
 from agentmd.handoffs.changes import Changes, is_shallow, parse_name_status
 from agentmd.handoffs.judge import check_document
-from agentmd.handoffs.names import order_key
 from agentmd.workspace.records import Settings
 
 PREFIX = AGENTS_DIR + "/"
@@ -94,6 +93,26 @@ class Staged:
         if self._handoffs is None:
             self._handoffs = [f for f in self.listed(HANDOFFS) if f.endswith(".md")]
         return self._handoffs
+
+    def handoff_tasks(self) -> list[tuple[str, str]]:
+        """(path, task field) of every handoff this tree holds that can be read."""
+        paths = self.handoffs()
+        self.read(paths)
+        pairs = []
+        for path in paths:
+            doc = _read(self, path)
+            if isinstance(doc, document.Document):
+                pairs.append((path, str(doc.fields.get("task") or "").strip()))
+        return pairs
+
+    def handoff_findings(self, path: str) -> list[Problem]:
+        doc = _read(self, path)
+        if isinstance(doc, Problem):
+            return [doc]
+        return [] if doc is None else self.check(path, doc)
+
+    def display_of(self, path: str) -> str:
+        return path
 
     def end_of(self, display: str) -> str | None:
         """A staged handoff ends with this commit; a committed one, with the last commit that touched it."""
@@ -235,48 +254,9 @@ def _check_staged(tree: Staged, path: str, settings: Settings) -> list[Problem]:
 
 
 def _handoff_rule(tree: Staged, task_id: str, status: str, path: str, line: int) -> list[Problem]:
-    handoffs = tree.handoffs()
-    by_name = [p for p in handoffs if p.endswith(f"-{task_id}.md") or p.endswith(f"/{task_id}.md")]
-    latest = _latest(tree, by_name, task_id) or _latest(
-        tree, [p for p in handoffs if p not in by_name], task_id
-    )
-    if latest is None:
-        return [
-            Problem(
-                path,
-                line,
-                1,
-                "handoff-missing",
-                f"task '{task_id}' is staged as {status} but no handoff for it is staged or committed",
-                f"write one (agentmd handoff new {task_id}), fill it, and git add it",
-            )
-        ]
-    handoff_path, doc = latest
-    errors = [p for p in tree.check(handoff_path, doc) if p.severity == "error"]
-    if not errors:
-        return []
-    return [
-        Problem(
-            path,
-            line,
-            1,
-            "handoff-invalid",
-            f"task '{task_id}' is staged as {status} but its handoff {handoff_path} has {len(errors)} error(s)",
-            f"run 'agentmd handoff check {handoff_path}', fix it, and git add it",
-        )
-    ]
+    from agentmd.handoffs.latest import rule_problems
 
-
-def _latest(tree: Staged, paths: list[str], task_id: str) -> tuple[str, document.Document] | None:
-    tree.read(paths)
-    for path in sorted(paths, key=order_key, reverse=True):
-        doc = _read(tree, path)
-        if (
-            isinstance(doc, document.Document)
-            and str(doc.fields.get("task") or "").strip() == task_id
-        ):
-            return path, doc
-    return None
+    return rule_problems(tree, task_id, status, path, line)
 
 
 def main(argv: list[str] | None = None) -> int:

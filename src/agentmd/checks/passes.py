@@ -20,6 +20,7 @@ from agentmd.checks.budgets import (
 from agentmd.errors import LocatedError, Problem
 from agentmd.files import document, frontmatter, textfile
 from agentmd.handoffs.judge import WorkTree, check_document, judge
+from agentmd.handoffs.latest import rule_problems
 from agentmd.handoffs.names import sections_of
 from agentmd.handoffs.reading import READINGS, Readings
 from agentmd.prompt.tokens import Counter
@@ -113,7 +114,6 @@ def check_workspace(ws: Workspace, counter: Counter) -> Report:
         )
     tree = WorkTree(ws)
     readings = Readings(ws.agents / READINGS)
-    invalid: dict[str, int] = {}
     for record in index.groups["handoffs"]:
         if record.problem is not None:
             continue
@@ -128,34 +128,13 @@ def check_workspace(ws: Workspace, counter: Counter) -> Report:
             reading = readings.get(doc, lenient=False)
         found = judge(display, record.fields, record.lines, reading, tree)
         problems += found
-        invalid[record.path] = sum(1 for p in found if p.severity == "error")
+        tree.findings[record.path] = found
     for task in tasks.values():
         if task.broken or task.status not in ("review", "done"):
             continue
-        latest = ws.latest_handoffs.get(task.id)
-        if latest is None:
-            problems.append(
-                Problem(
-                    ws.display(task.path),
-                    task.record.line("status"),
-                    1,
-                    "handoff-missing",
-                    f"task '{task.id}' is {task.status} but has no handoff",
-                    f"write one: agentmd handoff new {task.id}",
-                )
-            )
-        elif invalid.get(latest.path):
-            problems.append(
-                Problem(
-                    ws.display(task.path),
-                    task.record.line("status"),
-                    1,
-                    "handoff-invalid",
-                    f"task '{task.id}' is {task.status} but its handoff {ws.display(latest.path)} "
-                    f"has {invalid[latest.path]} error(s)",
-                    "fix the handoff (findings above)",
-                )
-            )
+        problems += rule_problems(
+            tree, task.id, task.status, ws.display(task.path), task.record.line("status")
+        )
     for group in ("decisions", "gotchas", "rules"):
         for record in index.groups[group]:
             if record.problem is None:

@@ -75,8 +75,11 @@ class WorkTree:
     from its base to the last commit that touched it, which does not change as work goes on.
     What git answers about commits is kept in .agents/.cache/ (it cannot change)."""
 
+    staged: set[str] = set()  # nothing here is staged: the working tree is as it is
+
     def __init__(self, ws: Workspace):
         self.ws = ws
+        self.findings: dict[str, list] = {}  # handoff path (under .agents/) -> its findings
         self._changes: dict[tuple[str, str | None], Changes | None] = {}
         self._ends: dict[str, str] | None = None
         self._memo: dict[str, list] | None = None
@@ -189,6 +192,20 @@ class WorkTree:
 
     def task_exists(self, task_id: str) -> bool:
         return task_id in self.ws.tasks
+
+    def handoff_tasks(self) -> list[tuple[str, str]]:
+        return [(handoff.path, handoff.task) for handoff in self.ws.handoffs]
+
+    def display_of(self, path: str) -> str:
+        return self.ws.display(path)
+
+    def handoff_findings(self, path: str) -> list:
+        """Every finding for the handoff at `path` (under .agents/), judged once."""
+        if path not in self.findings:
+            from agentmd.handoffs.judge import check_handoff_file
+
+            self.findings[path] = check_handoff_file(self.ws, path, tree=self)
+        return self.findings[path]
 
     def shallow(self) -> bool:
         return is_shallow(self.root)

@@ -68,7 +68,17 @@ def new_handoff(
 def _artifacts(files: tuple[str, ...], deleted: frozenset[str]) -> str:
     if not files:
         return "None"
-    return "\n".join(f"- {path}" + (" (deleted)" if path in deleted else "") for path in files)
+    return "\n".join(
+        f"- {_entry(path)}" + (" (deleted)" if path in deleted else "") for path in files
+    )
+
+
+def _entry(path: str) -> str:
+    """A path as an Artifacts entry: in backticks when it holds a space (or a backtick), so
+    that the whole of it is one entry."""
+    if "`" in path:
+        return f"`` {path} ``"
+    return f"`{path}`" if any(c.isspace() for c in path) else path
 
 
 def _verification(task: Task, outcome: VerifyOutcome | None) -> str:

@@ -63,21 +63,19 @@ def locate(ws: Workspace, rel_or_path: str | Path) -> tuple[Path, str]:
     return ws.agents / given, ws.display(given.as_posix())
 
 
-def task_handoff_problems(ws: Workspace, task: Task) -> list[Problem]:
-    """The latest handoff for `task`, validated; no handoff at all is itself a finding."""
-    latest = ws.latest_handoffs.get(task.id)
-    if latest is None:
-        return [
-            Problem(
-                ws.display(task.path),
-                task.record.line("status"),
-                1,
-                "handoff-missing",
-                f"task '{task.id}' is {task.status} but has no handoff",
-                f"write one with 'agentmd handoff new {task.id}', fill it, then 'agentmd handoff check'",
-            )
-        ]
-    return check_handoff_file(ws, latest.path)
+def task_handoff_problems(ws: Workspace, task: Task, tree: WorkTree | None = None) -> list[Problem]:
+    """The latest handoff for `task` (`handoffs.latest`), validated; no handoff at all is
+    itself a finding."""
+    from agentmd.handoffs.latest import rule_problems, verdict
+
+    own = tree or WorkTree(ws)
+    found = verdict(own, task.id)
+    if found.path is None:
+        return rule_problems(own, task.id, task.status, ws.display(task.path), task.record.line("status"))
+    problems = own.handoff_findings(found.path)
+    if tree is None:
+        own.save()
+    return problems
 
 
 # -- the checks ------------------------------------------------------------------------------

@@ -64,11 +64,17 @@ def order_key(path: str) -> tuple:
 
 
 def latest_by_task(handoffs: list[Handoff]) -> dict[str, Handoff]:
-    """Each task's latest handoff."""
-    latest: dict[str, Handoff] = {}
-    for handoff in sorted(handoffs, key=lambda h: order_key(h.path)):
-        latest[handoff.task] = handoff
-    return latest
+    """Each task's latest handoff (the rule is `handoffs.latest.latest`)."""
+    from agentmd.handoffs.latest import latest
+
+    by_path = {handoff.path: handoff for handoff in handoffs}
+    pairs = [(handoff.path, handoff.task) for handoff in handoffs]
+    found = {}
+    for task_id in {handoff.task for handoff in handoffs}:
+        path = latest(task_id, pairs)
+        if path is not None:
+            found[task_id] = by_path[path]
+    return found
 
 
 # What `handoff new` writes under each heading it cannot fill from git: left as is, it is

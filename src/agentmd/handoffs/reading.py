@@ -16,7 +16,7 @@ from agentmd.handoffs.names import PROMPTS, SECTIONS, sections_of
 from agentmd.workspace.records import HANDOFF_STATUSES
 
 READINGS = ".cache/handoff-readings.json"  # under .agents/
-READING_FORMAT = 1  # bump when what a reading holds, or how it is found, changes
+READING_FORMAT = 2  # bump when what a reading holds, or how it is found, changes
 MAX_SUMMARY_SENTENCES = 4
 NONE_RE = re.compile(r"(?:none|n/?a|nothing|-|nil)\.?\Z", re.I)
 NONE_ALLOWED = ("Gotchas",)  # and Remaining when the handoff's status is done
@@ -305,7 +305,9 @@ def _vague(lines, add) -> None:
 
 
 def path_like(token: str) -> str | None:
-    """The repository path a token names, if it looks like one."""
+    """The repository path a token names, if it looks like one: a name with a known extension,
+    or a name with a slash (`.github/workflows/ci.yml` too). `Makefile` alone reads as a word;
+    under Artifacts every entry is a path (`artifact_paths`)."""
     token = token.strip().strip("'\"()[]<>,;")
     token = re.sub(r"(?::\d+(?::\d+)?|#L\d+\S*)\Z", "", token).rstrip(":.")
     if token.startswith("./"):
@@ -313,11 +315,12 @@ def path_like(token: str) -> str | None:
     if (
         not token
         or "://" in token
-        or token.startswith(("-", "/", "~", "$", "@", "."))
-        and not token.startswith(".agents/")
+        or token.startswith(("-", "/", "~", "$", "@", ".."))
+        or token.startswith(".")
+        and "/" not in token
     ):
         return None
-    if not PATH_RE.fullmatch(token) or not re.search(r"[A-Za-z]", token):
+    if not PATH_RE.fullmatch(token) or not re.search(r"[^\W\d_]", token):
         return None
     if "/" in token:
         return token if all(part for part in token.rstrip("/").split("/")) else None
@@ -325,22 +328,50 @@ def path_like(token: str) -> str | None:
     return token if dot and stem and ext.lower() in EXTENSIONS else None
 
 
+RENAME_RE = re.compile(r"\s+(?:->|=>|\u2192)\s+")
+NOTE_RE = re.compile(r"\s+\((?:deleted|removed|new|added|renamed|moved)[^)]*\)\Z", re.I)
+
+
+def artifact_paths(entry: str) -> list[str]:
+    """The paths an Artifacts entry names. Every entry is a path, whatever its name: no
+    extension (`Makefile`), a dot file, spaces or non-ASCII inside backticks, a rename
+    `old -> new` (both sides), a deleted file `path (deleted)`."""
+    entry = NOTE_RE.sub("", entry.strip())
+    paths = []
+    for part in RENAME_RE.split(entry):
+        part = part.strip().strip("`").strip()
+        if part.startswith("./"):
+            part = part[2:]
+        if part and "://" not in part and not part.startswith(("/", "~", "..")):
+            paths.append(part)
+    return paths
+
+
 def artifact_items(lines, section) -> list[tuple[int, str]]:
-    """(line, path) for each entry under Artifacts: its first code span, else its first word;
-    `lines` are the handoff's `_body_lines`."""
+    """(line, path) for each path an entry under Artifacts names: its code spans when it has
+    any (`a` -> `b` names both), else its first word (or both sides of `old -> new`); `lines`
+    are the handoff's `_body_lines`."""
     items = []
     for line_no, text, spans in lines:
         stripped = text.strip()
         if not section.line < line_no < section.end_line or stripped.startswith("#"):
             continue
+        match = ITEM_RE.match(text)
+        if not match and not spans:
+            continue
         if spans:
-            candidate = path_like(spans[0][1])
+            between = text[spans[0][0] + len(spans[0][1]) : spans[1][0]] if len(spans) > 1 else ""
+            rename = between.strip() in ("->", "=>", "\u2192")
+            chosen = spans[:2] if rename else spans[:1]
+            candidates = [p for _, span in chosen for p in artifact_paths(span)]
         else:
-            match = ITEM_RE.match(text)
-            words = (match.group(1) if match else stripped).split()
-            candidate = path_like(words[0]) if words else None
-        if candidate:
-            items.append((line_no, candidate))
+            words = match.group(1).split() if match else []
+            if len(words) >= 3 and RENAME_RE.fullmatch(f" {words[1]} "):
+                words = [words[0], words[2]]
+            else:
+                words = words[:1]
+            candidates = [p for w in words for p in artifact_paths(w.rstrip(":,;"))]
+        items += [(line_no, path) for path in candidates]
     return items
 
 
