@@ -210,8 +210,11 @@ class DoneRefused(NothingToDo):
 
 
 def done_problems(ws: Workspace, task: Task) -> list[Problem]:
-    """What stands between a task and done: its verification at HEAD, and a valid handoff."""
-    from agentmd.handoffs.judge import task_handoff_problems
+    """What stands between a task and done: its verification at HEAD on committed work, a valid
+    latest handoff that says the work is done, and, when the task has outputs, a diff that
+    changed something."""
+    from agentmd.handoffs.judge import WorkTree, task_handoff_problems
+    from agentmd.handoffs.latest import verdict
     from agentmd.tasks.verification import recorded_pass
 
     problems = []
@@ -220,7 +223,70 @@ def done_problems(ws: Workspace, task: Task) -> list[Problem]:
         problems.append(
             Problem(ws.display(task.path), task.record.line("verify"), 1, "verify-not-passed", why)
         )
-    problems += [p for p in task_handoff_problems(ws, task) if p.severity == "error"]
+    tree = WorkTree(ws)
+    problems += [p for p in task_handoff_problems(ws, task, tree) if p.severity == "error"]
+    found = verdict(tree, task.id)
+    if found.valid and found.path is not None:
+        problems += unfinished(ws, task, found.path, tree)
+    tree.save()
+    return problems
+
+
+def unfinished(ws: Workspace, task: Task, rel: str, tree) -> list[Problem]:
+    """What a valid handoff says against done: a status other than done, work Remaining, or
+    (for a task with outputs) a diff from its base that changed nothing."""
+    from agentmd.handoffs.names import sections_of
+    from agentmd.handoffs.reading import NONE_RE
+
+    doc = ws.read(rel)
+    display = doc.display
+    problems = []
+    status = str(doc.fields.get("status") or "").strip().lower()
+    if status != "done":
+        problems.append(
+            Problem(
+                display,
+                doc.line_of("status"),
+                1,
+                "handoff-not-done",
+                f"the latest handoff says 'status: {status}': the session did not finish the task",
+                "finish the work and write a handoff with 'status: done' and Remaining 'None'",
+            )
+        )
+    remaining = sections_of(doc).get("Remaining")
+    text = re.sub(r"<!--.*?-->", "", remaining.full, flags=re.S).strip() if remaining else ""
+    if remaining is not None and not NONE_RE.match(text):
+        problems.append(
+            Problem(
+                display,
+                remaining.line,
+                1,
+                "handoff-remaining",
+                "the latest handoff lists work under Remaining: the task is not finished",
+                "do it (or make it a task of its own: agentmd add), then write 'None' there",
+            )
+        )
+    if not task.outputs:
+        return problems
+    base = str(doc.fields.get("base") or "").strip()
+    changes = tree.changes(base, tree.end_of(display)) if base else None
+    if not base or (changes is not None and not changes.files):
+        what = (
+            f"the diff from base {base[:12]} changed no file outside {ws.display('')}"
+            if base
+            else "the handoff has no base, so nothing shows what the work changed"
+        )
+        problems.append(
+            Problem(
+                display,
+                doc.line_of("base") if base else 1,
+                1,
+                "done-nothing-changed",
+                f"{what}, and the task's outputs ({', '.join(task.outputs)}) say it changes files",
+                "commit the work on top of the task's base; 'git diff --stat BASE' shows what "
+                "changed",
+            )
+        )
     return problems
 
 
