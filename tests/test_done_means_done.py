@@ -94,7 +94,7 @@ def test_hand_written_artifacts_with_renames_and_deleted_files_match_the_diff(cl
     handoff(claimed, text)
     result = cli(claimed, "handoff", "check", ".agents/handoffs/2026-11-21-tokenizer.md")
     assert result.exit_code == 0, result.output
-    assert result.output == ""  # quiet when all is well, as check is
+    assert result.output == "ok: 1 file(s) checked\n"
 
 
 # -- 2. done refuses unfinished, empty or uncommitted work --------------------------------------
