@@ -34,13 +34,19 @@ def _open(*task_ids: str) -> Workspace:
 )
 def claim(task_id: str, owner: str | None, push: bool) -> int:
     """Claim a ready task: status active, claimed_by, claimed_at, lease, base = HEAD."""
+    from agentmd.checks import readiness
+
     ws = _open(task_id)
     who = owner or lifecycle.default_owner()
     if push:
-        task = remote_claims.claim_and_push(ws, who, lambda fresh: [lifecycle.claimable(fresh, task_id)])[0]
+        task = remote_claims.claim_and_push(
+            ws,
+            who,
+            lambda fresh: [lifecycle.claimable(fresh, task_id, readiness.reasons(fresh))],
+        )[0]
         click.echo(f"claimed {task.id} as {task.claimed_by} (pushed)")
         return 0
-    task = lifecycle.claim(ws, task_id, who)
+    task = lifecycle.claim(ws, task_id, who, readiness.reasons(ws))
     click.echo(f"claimed {task.id} as {task.claimed_by}")
     return 0
 

@@ -79,11 +79,13 @@ def next_task(
     if push:
         return _claim_pushed(ws, owner, budget, token_counter, as_json)
     reusable = not do_claim and token_counter == "estimate"
-    memo_key = memo.key("next", budget, as_json)
+    # Every option that changes what is printed is part of the key.
+    memo_key = memo.key("next", budget, as_json, explain)
     if reusable and (hit := memo.recall(ws, memo_key)) is not None:
         click.echo(hit[1], nl=False, err=True)
         click.echo(hit[0], nl=False)
         return 0
+    from agentmd.checks import readiness
     from agentmd.prompt import (
         compiler,
         tokens,  # not needed when the output is remembered
@@ -91,7 +93,8 @@ def next_task(
     from agentmd.tasks import graph
 
     problems = report_unreadable(ws)
-    plan = graph.analyse(ws.tasks)
+    errors = readiness.reasons(ws)
+    plan = graph.analyse(ws.tasks, errors)
     if explain:
         return _explain(ws, plan, as_json)
     counter = tokens.counter_for(token_counter, ws)
@@ -109,9 +112,9 @@ def next_task(
 
         from agentmd.tasks import lifecycle  # only claims need it (and its imports)
 
-        task = lifecycle.claim_next(ws, owner or lifecycle.default_owner(), choose)
+        task = lifecycle.claim_next(ws, owner or lifecycle.default_owner(), choose, errors)
         if task is None:
-            raise NothingToDo(_nothing_ready(ws, graph.analyse(ws.tasks)))
+            raise NothingToDo(_nothing_ready(ws, graph.analyse(ws.tasks, errors)))
         result = compiled[0]
     else:
         result = compiler.compile_prompt(ws, plan.ready[0].task, budget, counter)
@@ -199,6 +202,7 @@ def _explain(ws: Workspace, plan: graph.Plan, as_json: bool) -> int:
 def _claim_pushed(
     ws: Workspace, owner: str | None, budget: int | None, token_counter: str, as_json: bool
 ) -> int:
+    from agentmd.checks import readiness
     from agentmd.prompt import compiler, tokens
     from agentmd.tasks import graph, lifecycle, remote_claims
 
@@ -208,14 +212,14 @@ def _claim_pushed(
 
     def choose(fresh: Workspace) -> list[Task]:
         compiled.clear()
-        ready = graph.analyse(fresh.tasks).ready
+        ready = graph.analyse(fresh.tasks, readiness.reasons(fresh)).ready
         if not ready:
             return []
         compiled.append(compiler.compile_prompt(fresh, ready[0].task, budget, counter))
         return [ready[0].task]
 
     if not remote_claims.claim_and_push(ws, owner or lifecycle.default_owner(), choose):
-        raise NothingToDo(_nothing_ready(ws, graph.analyse(ws.tasks)))
+        raise NothingToDo(_nothing_ready(ws, graph.analyse(ws.tasks, readiness.reasons(ws))))
     click.echo(json_text(compiled[0].as_json()) if as_json else compiled[0].prompt, nl=False)
     return 0
 
@@ -240,13 +244,15 @@ def _parallel(
         click.echo(hit[1], nl=False, err=True)
         click.echo(hit[0], nl=False)
         return 0  # only successful runs are remembered
+    from agentmd.checks import readiness
     from agentmd.prompt import compiler, tokens
     from agentmd.tasks import graph, lifecycle, parallel, remote_claims
 
     problems = report_unreadable(ws)
     errors = "".join(p.render() + "\n" for p in problems)
+    broken = readiness.reasons(ws)
     if explain:
-        lines, code = _explain_parallel(ws, parallel.pick(ws, limit), limit, as_json)
+        lines, code = _explain_parallel(ws, parallel.pick(ws, limit, None, broken), limit, as_json)
         if code == 0:
             memo.remember(ws, memo_key, lines, errors)
         click.echo(lines, nl=False)
@@ -267,15 +273,15 @@ def _parallel(
 
         def choose(fresh: Workspace) -> list[Task]:
             compiled.clear()
-            return parallel.pick(fresh, limit, accept).chosen
+            return parallel.pick(fresh, limit, accept, readiness.reasons(fresh)).chosen
 
         chosen = remote_claims.claim_and_push(ws, who, choose)
     elif do_claim:
-        chosen = parallel.claim_batch(ws, who, limit, accept).chosen
+        chosen = parallel.claim_batch(ws, who, limit, accept, broken).chosen
     else:
-        chosen = parallel.pick(ws, limit, accept).chosen
+        chosen = parallel.pick(ws, limit, accept, broken).chosen
     if not chosen:
-        raise NothingToDo(_nothing_ready(ws, graph.analyse(ws.tasks)))
+        raise NothingToDo(_nothing_ready(ws, graph.analyse(ws.tasks, broken)))
     results = [compiled[task.id] for task in chosen]
     if as_json:
         output = json_text({"tasks": [result.as_json() for result in results]})

@@ -16,7 +16,9 @@ def status(as_json: bool) -> int:
     blocked with blockers, stale claims (lease expired: agentmd release ID frees them)."""
     ws = open_workspace()
     report_unreadable(ws)
-    state = summary.build(ws)
+    from agentmd.checks import readiness
+
+    state = summary.build(ws, errors=readiness.reasons(ws))
     workers = runs.describe(ws)
     if as_json:
         data = state.as_json()

@@ -84,7 +84,10 @@ def list_tasks(statuses, ready, as_json) -> int:
 
 
 def _list_output(ws, statuses, ready: bool, as_json: bool) -> str:
-    plan = graph.analyse(ws.tasks)
+    from agentmd.checks import readiness
+
+    errors = readiness.task_errors(ws)
+    plan = graph.analyse(ws.tasks, readiness.reasons(ws))
     ready_ids = [c.task.id for c in plan.ready]
     if ready:
         tasks = [ws.tasks[tid] for tid in ready_ids]
@@ -95,12 +98,19 @@ def _list_output(ws, statuses, ready: bool, as_json: bool) -> str:
         tasks = [t for t in tasks if t.status in wanted]
     ready_set = set(ready_ids)
     if as_json:
-        return json_text({"tasks": [{**t.summary(), "ready": t.id in ready_set} for t in tasks]})
+        rows = []
+        for t in tasks:
+            row = {**t.summary(), "ready": t.id in ready_set}
+            if t.id in errors:
+                row["errors"] = [p.render() for p in errors[t.id]]
+            rows.append(row)
+        return json_text({"tasks": rows})
     width = max((len(t.id) for t in tasks), default=0)
     lines = []
     for t in tasks:
         mark = "ready" if t.id in ready_set else t.status
-        lines.append(f"{t.id:<{width}}  {mark:<7}  {t.priority:<6}  {t.title}\n")
+        broken = f"  (not ready: {errors[t.id][0].code})" if t.id in errors else ""
+        lines.append(f"{t.id:<{width}}  {mark:<7}  {t.priority:<6}  {t.title}{broken}\n")
     return "".join(lines)
 
 
@@ -111,7 +121,9 @@ def show(task_id, as_json) -> int:
     """Show one task: its fields, why it is or is not ready, and its file."""
     ws = open_workspace()
     task = ws.readable_task(task_id)
-    reasons = graph.blockers(task, ws.tasks) if task.status == "todo" else []
+    from agentmd.checks import readiness
+
+    reasons = graph.blockers(task, ws.tasks, readiness.reasons(ws)) if task.status == "todo" else []
     doc = ws.read(task.path)
     handoffs = sorted((h.path for h in ws.handoffs if h.task == task.id), key=order_key)
     if as_json:

@@ -63,7 +63,9 @@ def locate(ws: Workspace, rel_or_path: str | Path) -> tuple[Path, str]:
     return ws.agents / given, ws.display(given.as_posix())
 
 
-def task_handoff_problems(ws: Workspace, task: Task, tree: WorkTree | None = None) -> list[Problem]:
+def task_handoff_problems(
+    ws: Workspace, task: Task, tree: WorkTree | None = None
+) -> list[Problem]:
     """The latest handoff for `task` (`handoffs.latest`), validated; no handoff at all is
     itself a finding."""
     from agentmd.handoffs.latest import rule_problems, verdict
@@ -71,7 +73,8 @@ def task_handoff_problems(ws: Workspace, task: Task, tree: WorkTree | None = Non
     own = tree or WorkTree(ws)
     found = verdict(own, task.id)
     if found.path is None:
-        return rule_problems(own, task.id, task.status, ws.display(task.path), task.record.line("status"))
+        line = task.record.line("status")
+        return rule_problems(own, task.id, task.status, ws.display(task.path), line)
     problems = own.handoff_findings(found.path)
     if tree is None:
         own.save()

@@ -64,7 +64,8 @@ def rule_problems(
                 line,
                 1,
                 "handoff-missing",
-                f"task '{task_id}' is staged as {status} but no handoff for it is staged or committed"
+                f"task '{task_id}' is staged as {status} but no handoff for it is staged or "
+                "committed"
                 if staged
                 else f"task '{task_id}' is {status} but has no handoff",
                 f"write one (agentmd handoff new {task_id}), fill it, and git add it"

@@ -548,7 +548,9 @@ class Loop:
                 return exc.message
             return None
 
-        selection = parallel.pick(self.ws, free, accept)
+        from agentmd.checks import readiness
+
+        selection = parallel.pick(self.ws, free, accept, readiness.reasons(self.ws))
         for held in selection.held:
             if "too large" in held.reason:
                 self.say(f"skip {held.task.id}: {held.reason}")

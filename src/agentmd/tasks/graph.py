@@ -27,11 +27,15 @@ class Plan:
     cycles: list[list[str]]
 
 
-def blockers(task: Task, tasks: dict[str, Task]) -> list[str]:
-    """Why a todo task is not ready; empty when it is. Fails closed on what it cannot know."""
+def blockers(
+    task: Task, tasks: dict[str, Task], errors: dict[str, list[str]] | None = None
+) -> list[str]:
+    """Why a todo task is not ready; empty when it is. Fails closed on what it cannot know.
+    `errors`: the findings `check` has on tasks (checks/readiness.py): a task with one is not
+    ready either."""
     if task.broken:
         return ["its file cannot be read"]
-    reasons = []
+    reasons = list((errors or {}).get(task.id, ()))
     for dep in task.depends_on:
         other = tasks.get(dep)
         if other is None:
@@ -43,12 +47,12 @@ def blockers(task: Task, tasks: dict[str, Task]) -> list[str]:
     return reasons
 
 
-def analyse(tasks: dict[str, Task]) -> Plan:
+def analyse(tasks: dict[str, Task], errors: dict[str, list[str]] | None = None) -> Plan:
     ready_tasks, blocked = [], {}
     for task in tasks.values():
         if task.status != "todo" and not task.broken:
             continue
-        reasons = blockers(task, tasks)
+        reasons = blockers(task, tasks, errors)
         if reasons:
             blocked[task.id] = reasons
         else:

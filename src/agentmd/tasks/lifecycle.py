@@ -122,33 +122,39 @@ def _edit_task(ws: Workspace, task: Task, change: Callable[[Editor], None]) -> N
     ws.save(task.path, editor.text)
 
 
-def claim(ws: Workspace, task_id: str, owner: str) -> Task:
-    """Claim one ready task, under the workspace lock so that only one claimant wins."""
+def claim(
+    ws: Workspace, task_id: str, owner: str, errors: dict[str, list[str]] | None = None
+) -> Task:
+    """Claim one ready task, under the workspace lock so that only one claimant wins; `errors`
+    are the tasks `check` calls broken (checks/readiness.py), which are not ready."""
     with changing(ws):
         ws.refresh()
-        claim_task(ws, claimable(ws, task_id), owner)
+        claim_task(ws, claimable(ws, task_id, errors), owner)
     ws.refresh()
     return ws.task(task_id)
 
 
-def claimable(ws: Workspace, task_id: str) -> Task:
+def claimable(ws: Workspace, task_id: str, errors: dict[str, list[str]] | None = None) -> Task:
     """The task, if it is ready to be claimed; NothingToDo saying why not."""
     task = ws.task(task_id)
     if task.status != "todo":
         raise NothingToDo(f"task '{task_id}' is {task.status}, not todo: it cannot be claimed")
-    reasons = graph.blockers(task, ws.tasks)
+    reasons = graph.blockers(task, ws.tasks, errors)
     if reasons:
         raise NothingToDo(f"task '{task_id}' is not ready: " + "; ".join(reasons))
     return task
 
 
 def claim_next(
-    ws: Workspace, owner: str, choose: Callable[[list[graph.Candidate]], Task | None]
+    ws: Workspace,
+    owner: str,
+    choose: Callable[[list[graph.Candidate]], Task | None],
+    errors: dict[str, list[str]] | None = None,
 ) -> Task | None:
     """Claim the first ready task that `choose` picks, atomically."""
     with changing(ws):
         ws.refresh()
-        plan = graph.analyse(ws.tasks)
+        plan = graph.analyse(ws.tasks, errors)
         task = choose(plan.ready)
         if task is None:
             return None

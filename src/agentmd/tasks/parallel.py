@@ -106,32 +106,42 @@ def busy_tasks(tasks: dict[str, Task]) -> list[Task]:
 
 
 def pick(
-    ws: Workspace, limit: int, accept: Callable[[Task], str | None] | None = None
+    ws: Workspace,
+    limit: int,
+    accept: Callable[[Task], str | None] | None = None,
+    errors: dict[str, list[str]] | None = None,
 ) -> Selection:
-    """The batch `next --parallel` prints, from the workspace as it is now."""
-    return select(ready(ws.tasks), busy_tasks(ws.tasks), limit, coupling.load(ws), accept)
+    """The batch `next --parallel` prints, from the workspace as it is now; `errors` are the
+    tasks `check` calls broken (checks/readiness.py), never picked."""
+    return select(
+        ready(ws.tasks, errors), busy_tasks(ws.tasks), limit, coupling.load(ws), accept
+    )
 
 
-def ready(tasks: dict[str, Task]) -> list[Candidate]:
+def ready(tasks: dict[str, Task], errors: dict[str, list[str]] | None = None) -> list[Candidate]:
     """`graph.analyse(tasks).ready` without the search for cycles, which a batch does not need
     (a task on a cycle is never ready) and which costs a tenth of a second at 10,000 tasks."""
     counts = graph.unblock_counts(tasks)
     found = [
         Candidate(task, counts.get(task.id, 0))
         for task in tasks.values()
-        if task.status == "todo" and not graph.blockers(task, tasks)
+        if task.status == "todo" and not graph.blockers(task, tasks, errors)
     ]
     found.sort(key=graph.order_key)
     return found
 
 
 def claim_batch(
-    ws: Workspace, owner: str, limit: int, accept: Callable[[Task], str | None] | None = None
+    ws: Workspace,
+    owner: str,
+    limit: int,
+    accept: Callable[[Task], str | None] | None = None,
+    errors: dict[str, list[str]] | None = None,
 ) -> Selection:
     """Pick and claim a batch under the workspace lock: of racing processes each task goes once."""
     with lifecycle.changing(ws):
         ws.refresh()
-        selection = pick(ws, limit, accept)
+        selection = pick(ws, limit, accept, errors)
         for task in selection.chosen:
             lifecycle.claim_task(ws, task, owner)
     ws.refresh()

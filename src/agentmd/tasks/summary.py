@@ -52,10 +52,13 @@ class Board:
         }
 
 
-def build(ws: Workspace, moment: dt.datetime | None = None) -> Board:
+def build(
+    ws: Workspace, moment: dt.datetime | None = None, errors: dict[str, list[str]] | None = None
+) -> Board:
+    """The plan at a glance; `errors` are the tasks `check` calls broken (not ready)."""
     moment = moment or lifecycle.now()
     tasks = ws.tasks
-    plan = graph.analyse(tasks)
+    plan = graph.analyse(tasks, errors)
     counts = {status: 0 for status in ws.settings.statuses}
     for task in tasks.values():
         counts[task.status] = counts.get(task.status, 0) + 1
