@@ -29,8 +29,9 @@ def test_parts_come_in_the_documented_order(example):
     headings = [line for line in prompt.splitlines() if line.startswith("## ")]
     assert headings == [
         "## Project: tally, a word-frequency command-line tool",
-        "## Your task: Split text into words",
+        "## Your task",
         "## What the tasks it depends on left you",
+        "## Tasks waiting on this one",
         "## Rules that apply",
         "## Decisions and gotchas that apply (newest first)",
         "## When you finish",
@@ -72,6 +73,7 @@ def test_json_gives_the_task_the_prompt_and_each_part(example):
         "constraints",
         "task",
         "dependencies",
+        "waiting",
         "rules",
         "memory",
         "finish",

@@ -107,7 +107,9 @@ def next_task(
             # Compile before claiming: a task too large to delegate is never claimed.
             if not ready:
                 return None
-            compiled.append(compiler.compile_prompt(ws, ready[0].task, budget, counter))
+            compiled.append(
+                compiler.compile_prompt(ws, ready[0].task, budget, counter, mode="claimed")
+            )
             return ready[0].task
 
         from agentmd.tasks import lifecycle  # only claims need it (and its imports)
@@ -118,7 +120,9 @@ def next_task(
         result = compiled[0]
     else:
         result = compiler.compile_prompt(ws, plan.ready[0].task, budget, counter)
-    problems += _unfilled(ws, result.task)
+    for warning in result.warnings:
+        click.echo(warning.render(), err=True)
+    problems += result.warnings + _unfilled(ws, result.task)
     # With exact counts, say how far the estimate was (the prompt's count is cached by now).
     comparison = counter.compare(result.prompt) if hasattr(counter, "compare") else None
     data = {**result.as_json(), **({"estimate": comparison.as_json()} if comparison else {})}
@@ -215,7 +219,9 @@ def _claim_pushed(
         ready = graph.analyse(fresh.tasks, readiness.reasons(fresh)).ready
         if not ready:
             return []
-        compiled.append(compiler.compile_prompt(fresh, ready[0].task, budget, counter))
+        compiled.append(
+            compiler.compile_prompt(fresh, ready[0].task, budget, counter, mode="claimed")
+        )
         return [ready[0].task]
 
     if not remote_claims.claim_and_push(ws, owner or lifecycle.default_owner(), choose):
@@ -263,7 +269,8 @@ def _parallel(
     def accept(task: Task) -> str | None:
         # Compile before claiming: a task too large to delegate is never claimed.
         try:
-            compiled[task.id] = compiler.compile_prompt(ws, task, budget, counter)
+            mode = "claimed" if do_claim else None
+            compiled[task.id] = compiler.compile_prompt(ws, task, budget, counter, mode=mode)
         except compiler.TooLarge as exc:
             return exc.message
         return None

@@ -543,7 +543,7 @@ class Loop:
 
         def accept(task: Task) -> str | None:
             try:
-                compiled[task.id] = compiler.compile_prompt(self.ws, task)
+                compiled[task.id] = compiler.compile_prompt(self.ws, task, mode="loop")
             except compiler.TooLarge as exc:
                 return exc.message
             return None

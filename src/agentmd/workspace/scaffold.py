@@ -47,6 +47,18 @@ def template_prompts(agents: Path) -> dict[str, str]:
     }
 
 
+def plan_prompts() -> dict[str, str]:
+    """What the built-in plan template writes under each heading: section key -> text (a
+    plan.md that still holds it says nothing an agent can use)."""
+    template = template_root().joinpath("base/plan.md").read_text(encoding="utf-8")
+    fm = frontmatter.split(template, "plan.md")
+    return {
+        s.key(): s.full
+        for s in sections.parse(template[fm.body_start :] if fm else template)
+        if s.full
+    }
+
+
 def unfilled(prompts: dict[str, str], doc: Document) -> list[Problem]:
     """The sections of a task file that still hold the template's text (`template_prompts`):
     the agent given that task would get no goal."""
