@@ -33,8 +33,16 @@ from agentmd.workspace.records import PRIORITIES
     "--output", "outputs", multiple=True, metavar="PATH", help="A file or glob it may change."
 )
 @click.option("--verify", multiple=True, metavar="CMD", help="A command that must pass.")
-def add(title, task_id, priority, depends_on, inputs, outputs, verify) -> int:
-    """Write .agents/tasks/<id>.md and print the id."""
+@click.option("--goal", metavar="TEXT", help="What must be true when it is done (## Goal).")
+@click.option(
+    "--criteria",
+    multiple=True,
+    metavar="TEXT",
+    help="An acceptance criterion, a checkbox under ## Acceptance criteria (repeatable).",
+)
+def add(title, task_id, priority, depends_on, inputs, outputs, verify, goal, criteria) -> int:
+    """Write .agents/tasks/<id>.md and print the id. Without --goal and --criteria the task
+    holds the template's prompts: fill them before it is handed out."""
     ws = open_workspace()
     new_id = lifecycle.add_task(
         ws,
@@ -45,7 +53,9 @@ def add(title, task_id, priority, depends_on, inputs, outputs, verify) -> int:
         inputs=inputs,
         outputs=outputs,
         verify=verify,
-        render=lambda values: scaffold.render_task(ws.agents, values),
+        render=lambda values: scaffold.fill_task(
+            scaffold.render_task(ws.agents, values), goal or "", criteria
+        ),
     )
     click.echo(new_id)
     for dep in depends_on:

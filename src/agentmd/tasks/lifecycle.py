@@ -96,6 +96,12 @@ def add_task(
     with changing(ws):
         candidates = [base] if task_id else [base] + [f"{base}-{n}" for n in range(2, 1000)]
         for candidate in candidates:
+            if candidate in depends_on:
+                raise AgentmdError(
+                    f"task '{candidate}' cannot depend on itself",
+                    "--depends-on names the tasks it waits for; a task waiting on itself is "
+                    "never ready",
+                )
             text = render(
                 {
                     "title": title,

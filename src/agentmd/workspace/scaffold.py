@@ -47,6 +47,28 @@ def template_prompts(agents: Path) -> dict[str, str]:
     }
 
 
+TASK_CRITERIA_PROMPT = "- [ ] A concrete, checkable outcome"
+
+
+def fill_task(text: str, goal: str, criteria: tuple[str, ...] | list[str]) -> str:
+    """A rendered task with its Goal and Acceptance criteria written in place of the built-in
+    template's prompts (a project template without them gets the sections at its end)."""
+    from agentmd.workspace.records import TASK_GOAL_PROMPT
+
+    lines = "\n".join(f"- [ ] {' '.join(c.split())}" for c in criteria if c.strip())
+    for prompt, value, heading in (
+        (TASK_GOAL_PROMPT, goal.strip(), "Goal"),
+        (TASK_CRITERIA_PROMPT, lines, "Acceptance criteria"),
+    ):
+        if not value:
+            continue
+        if prompt in text:
+            text = text.replace(prompt, value, 1)
+        else:
+            text = text.rstrip("\n") + f"\n\n## {heading}\n\n{value}\n"
+    return text
+
+
 def plan_prompts() -> dict[str, str]:
     """What the built-in plan template writes under each heading: section key -> text (a
     plan.md that still holds it says nothing an agent can use)."""
