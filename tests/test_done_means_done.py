@@ -252,3 +252,79 @@ def test_check_the_hook_the_gate_and_done_agree_on_the_latest_handoff(claimed, n
     assert answers == dict.fromkeys(("check", "hook", "gate", "done"), blamed)
     status = "done" if not blamed else "review"
     assert f"status: {status}\n" in task.read_text()
+
+
+# -- handoffs that say nothing -----------------------------------------------------------------
+
+SAYS_NOTHING = """\
+---
+task: tokenizer
+status: partial
+base: {base}
+---
+## Summary
+
+Did the work.
+
+## Completed
+
+- Made it work.
+
+## Remaining
+
+- Finish the rest.
+
+## Decisions
+
+- Use str.split
+
+## Gotchas
+
+None
+
+## Next action
+
+Read the notes.
+
+## Artifacts
+
+- src/tally/tokenize.py
+
+## Verification
+
+- see docs/missing/notes.md for the results
+"""
+
+
+def test_a_handoff_that_says_nothing_is_refused_at_each_item(claimed):
+    work(claimed)
+    rel = ".agents/handoffs/2026-11-21-tokenizer.md"
+    handoff(claimed, SAYS_NOTHING)
+    result = cli(claimed, "handoff", "check", rel)
+    assert result.exit_code == 1
+    vague = "  hint: name the file, function, command or error instead\n"
+    assert result.stdout == (
+        f"{rel}:8:1: error handoff-vague: vague: 'Did the work'\n{vague}"
+        f"{rel}:12:3: error handoff-item-vague: this Completed item names nothing concrete\n"
+        "  hint: name the file, function or command it changed, in backticks: "
+        "`src/x.py`: `parse()` now ...\n"
+        f"{rel}:12:3: error handoff-vague: vague: 'Made it work'\n{vague}"
+        f"{rel}:16:3: error handoff-vague: vague: 'Finish the rest'\n{vague}"
+        f"{rel}:20:3: error handoff-decision-reason: this decision gives no reason\n"
+        "  hint: say why, after a colon or 'because': the next session must know what would "
+        "change it\n"
+        f"{rel}:36:7: error handoff-path-missing: 'docs/missing/notes.md' does not exist\n"
+        "  hint: fix the path, or say where the file went\n"
+    )
+
+
+def test_concrete_items_and_decisions_with_reasons_pass(claimed):
+    work(claimed)
+    text = SAYS_NOTHING.replace("- Made it work.", "- `words()` splits on whitespace").replace(
+        "- Use str.split", "- Use `str.split` because nothing asks for more yet"
+    ).replace("- see docs/missing/notes.md for the results", "- `exit 0`: exit 0").replace(
+        "Did the work.", "Wrote `words()`."
+    ).replace("- Finish the rest.", "- Handle apostrophes in `words()`.")
+    handoff(claimed, text)
+    result = cli(claimed, "handoff", "check", ".agents/handoffs/2026-11-21-tokenizer.md")
+    assert result.output == "ok: 1 file(s) checked\n"

@@ -24,7 +24,8 @@ VAGUE_RE = re.compile(
     r"\b(?:some (?:issues|problems|changes|fixes|stuff|tweaks)|various (?:fixes|changes|issues|improvements|things)"
     r"|misc(?:ellaneous)? (?:fixes|changes)|minor (?:fixes|changes|tweaks)|small fixes|a few (?:things|fixes|changes)"
     r"|etc\b\.?|and so on|and more|should (?:work|be fine|be ok)|probably works|seems to work"
-    r"|as discussed|as mentioned(?: earlier| before)?|tbd|fixed (?:bugs|stuff|things)|stuff)(?![\w-])",
+    r"|as discussed|as mentioned(?: earlier| before)?|tbd|fixed (?:bugs|stuff|things)|stuff"
+    r"|(?:finish|do|complete) the rest|made it work|did the work)(?![\w-])",
     re.I,
 )
 CODE_SPAN_RE = re.compile(r"(`+)(.+?)\1")
@@ -63,6 +64,8 @@ def read_handoff(doc: Document, lenient: bool) -> Reading:
     status = str(doc.fields.get("status") or "").strip().lower()
     artifacts_none = _completeness(doc, found, status, add, lenient)
     _vague(lines, add)
+    if not lenient:
+        _items(lines, found, add)
     artifacts = artifact_items(lines, found["Artifacts"]) if "Artifacts" in found else []
     named = [] if lenient else _named_paths(lines, found, artifacts)
     artifacts_line = found["Artifacts"].line if "Artifacts" in found else 0
@@ -304,6 +307,54 @@ def _vague(lines, add) -> None:
             )
 
 
+# What gives a decision its reason: a clause that says why.
+REASON_RE = re.compile(
+    r"\b(?:because|since|so that|so as|as it|as the|as a|as we|to avoid|to keep|to let|in order"
+    r"|otherwise|instead of|rather than|given|due to|why|which|means|would|keeps|avoids)\b"
+    r"|: |\s[\u2014\u2013-]{1,2}\s|;",
+    re.I,
+)
+PLAIN_PATH_RE = re.compile(r"(?<![\w`/.-])[\w.-]+(?:/[\w.-]+)+/?")
+
+
+def _items(lines, found, add) -> None:
+    """Each Completed item names something concrete (code in backticks, or a path); each
+    Decisions item carries its reason. Located at the item."""
+    for name in ("Completed", "Decisions"):
+        section = found.get(name)
+        if section is None:
+            continue
+        for line_no, text, spans in lines:
+            if not section.line < line_no < section.end_line:
+                continue
+            match = ITEM_RE.match(text)
+            if not match or not match.group(1).strip():
+                continue
+            item = match.group(1)
+            if name == "Completed":
+                concrete = spans or any(path_like(t) for t in item.split())
+                if not concrete:
+                    add(
+                        line_no,
+                        match.start(1) + 1,
+                        "handoff-item-vague",
+                        "this Completed item names nothing concrete",
+                        "name the file, function or command it changed, in backticks: "
+                        "`src/x.py`: `parse()` now ...",
+                    )
+            elif not spans and not REASON_RE.search(item) or spans and not REASON_RE.search(
+                item + " " + " ".join(span for _, span in spans)
+            ):
+                add(
+                    line_no,
+                    match.start(1) + 1,
+                    "handoff-decision-reason",
+                    "this decision gives no reason",
+                    "say why, after a colon or 'because': the next session must know what "
+                    "would change it",
+                )
+
+
 def path_like(token: str) -> str | None:
     """The repository path a token names, if it looks like one: a name with a known extension,
     or a name with a slash (`.github/workflows/ci.yml` too). `Makefile` alone reads as a word;
@@ -380,9 +431,22 @@ def _named_paths(lines, found, artifacts) -> list[tuple[str, int, int]]:
     only; Remaining and Next action are left out: they name files the work has still to create."""
     named: dict[str, tuple[int, int]] = {}
     future = [found[name] for name in ("Remaining", "Next action") if name in found]
-    for line_no, _, spans in lines:
+    for line_no, blanked, spans in lines:
         if any(section.line <= line_no < section.end_line for section in future):
             continue
+        listed = "Artifacts" in found and found["Artifacts"].line <= line_no < found[
+            "Artifacts"
+        ].end_line  # entries there are paths already, named at column 1
+        if not listed and not blanked.lstrip().startswith("#"):
+            for match in PLAIN_PATH_RE.finditer(blanked):
+                token = match.group(0).rstrip(".")
+                last = token.rstrip("/").rsplit("/", 1)[-1]
+                # a slash and a file's name: `and/or`, `input/output` are words, not paths
+                if "." not in last[1:] and not token.endswith("/"):
+                    continue
+                path = path_like(token)
+                if path and path not in named:
+                    named[path] = (line_no, match.start() + 1)
         for start, span in spans:
             tokens = [span] if " " not in span.strip() else [t for t in span.split() if "/" in t]
             for token in tokens:
