@@ -232,7 +232,7 @@ def test_parallel_never_returns_two_tasks_with_overlapping_outputs_or_coupled_fi
             assert first.outputs and second.outputs
             for x in first.outputs:
                 for y in second.outputs:
-                    assert not globs.overlap(x, y), (first.id, second.id, x, y)
+                    assert not globs.overlap(x, y, True, True), (first.id, second.id, x, y)
             mine, theirs = (
                 coupled_files(history, first.outputs),
                 coupled_files(history, second.outputs),

@@ -45,7 +45,7 @@ def scope_drift(tree: Path, base: str, outputs: tuple[str, ...]) -> list[str]:
         path
         for path in changed
         if not path.startswith(WORKER_MAY_WRITE)
-        and not any(globs.matches(path, g) for g in outputs)
+        and not any(globs.matches(path, g, rooted=True) for g in outputs)
     ]
 
 

@@ -387,10 +387,53 @@ def _waiting(ws: Workspace, task: Task) -> list[Item]:
     return items
 
 
-def _applies(note: Note, task: Task, tags: tuple[str, ...]) -> bool:
+class Files:
+    """The repository's files (tracked and untracked, not ignored), asked for only when a
+    task's glob meets a note's: `docs/` and `*.py` can meet, but not in a repository whose
+    docs/ holds no Python file."""
+
+    LIMIT = 5000  # more files under one glob than this: trust the globs alone
+
+    def __init__(self, ws: Workspace):
+        self.ws = ws
+        self._all: list[str] | None = None
+        self._under: dict[str, list[str] | None] = {}
+
+    def under(self, pattern: str) -> list[str] | None:
+        """The files a task's glob covers; None when they cannot be listed or are too many."""
+        if pattern not in self._under:
+            if self._all is None:
+                from agentmd import git
+
+                result = git.run(
+                    ["ls-files", "-co", "--exclude-standard", "-z"], self.ws.root, check=False
+                )
+                self._all = git.split_z(result.stdout) if result.returncode == 0 else []
+            found = [f for f in self._all if globs.matches(f, pattern, rooted=True)]
+            self._under[pattern] = found if 0 < len(found) <= self.LIMIT else None
+        return self._under[pattern]
+
+
+def routes(note_globs: tuple[str, ...], fields: tuple[str, ...], files: Files | None) -> bool:
+    """Whether a note scoped to `note_globs` is about a task's `fields` (its inputs and
+    outputs): a plain entry is that path; a glob entry, the files it covers when the
+    repository has some (else any file it could name)."""
+    for field_glob in fields:
+        for note_glob in note_globs:
+            if not globs.overlap(note_glob, field_glob, rooted_b=True):
+                continue
+            present = files.under(field_glob) if files and globs.is_glob(field_glob) else None
+            if present is None or any(globs.matches(f, note_glob) for f in present):
+                return True
+    return False
+
+
+def _applies(
+    note: Note, task: Task, tags: tuple[str, ...], files: Files | None = None
+) -> bool:
     if note.always:
         return True
-    if note.applies_to and globs.any_overlap(note.applies_to, task.paths):
+    if note.applies_to and routes(note.applies_to, task.paths, files):
         return True
     if note.tags and set(note.tags) & set(tags):
         return True
@@ -410,7 +453,8 @@ def _tags(task: Task) -> tuple[str, ...]:
 
 def _rules(ws: Workspace, task: Task) -> list[Item]:
     tags = _tags(task)
-    chosen = [rule for rule in ws.rules if _applies(rule, task, tags)]
+    files = Files(ws)
+    chosen = [rule for rule in ws.rules if _applies(rule, task, tags, files)]
     items = []
     for rule in sorted(chosen, key=lambda r: (not r.always, r.path)):
         body = _note_body(ws, rule)
@@ -436,10 +480,11 @@ def _rules(ws: Workspace, task: Task) -> list[Item]:
 
 def _memory(ws: Workspace, task: Task) -> list[Item]:
     tags = _tags(task)
+    files = Files(ws)
     notes = [
         note
         for note in (*ws.decisions, *ws.gotchas)
-        if _applies(note, task, tags) or (not note.applies_to and not note.tags)
+        if _applies(note, task, tags, files) or (not note.applies_to and not note.tags)
     ]
     notes.sort(key=lambda n: (n.date, n.path), reverse=True)  # newest first
     items = []

@@ -29,7 +29,9 @@ class Coupling:
 
     def files_of(self, patterns: tuple[str, ...]) -> list[str]:
         """The coupled files that `patterns` (a task's outputs) cover."""
-        return sorted(f for f in self.partners if any(globs.matches(f, p) for p in patterns))
+        return sorted(
+            f for f in self.partners if any(globs.matches(f, p, rooted=True) for p in patterns)
+        )
 
     def between(self, files_a: list[str], files_b: list[str]) -> tuple[str, str, int] | None:
         """The first coupled pair, one file from each side, and how often they changed together."""

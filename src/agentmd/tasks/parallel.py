@@ -52,7 +52,7 @@ def conflict(a: _Scope, b: _Scope, history: Coupling) -> str | None:
         return "it declares no outputs, so it runs alone"
     if not b.outputs:
         return f"{b.task.id} declares no outputs, so it runs alone"
-    pair = globs.any_overlap(a.outputs, b.outputs)
+    pair = globs.any_overlap(a.outputs, b.outputs, rooted_a=True, rooted_b=True)
     if pair is not None:
         mine, theirs = pair
         same = f"both write {mine}" if mine == theirs else f"outputs {mine} and {theirs} overlap"
