@@ -320,11 +320,13 @@ def test_a_handoff_that_says_nothing_is_refused_at_each_item(claimed):
 
 def test_concrete_items_and_decisions_with_reasons_pass(claimed):
     work(claimed)
-    text = SAYS_NOTHING.replace("- Made it work.", "- `words()` splits on whitespace").replace(
-        "- Use str.split", "- Use `str.split` because nothing asks for more yet"
-    ).replace("- see docs/missing/notes.md for the results", "- `exit 0`: exit 0").replace(
-        "Did the work.", "Wrote `words()`."
-    ).replace("- Finish the rest.", "- Handle apostrophes in `words()`.")
+    text = (
+        SAYS_NOTHING.replace("- Made it work.", "- `words()` splits on whitespace")
+        .replace("- Use str.split", "- Use `str.split` because nothing asks for more yet")
+        .replace("- see docs/missing/notes.md for the results", "- `exit 0`: exit 0")
+        .replace("Did the work.", "Wrote `words()`.")
+        .replace("- Finish the rest.", "- Handle apostrophes in `words()`.")
+    )
     handoff(claimed, text)
     result = cli(claimed, "handoff", "check", ".agents/handoffs/2026-11-21-tokenizer.md")
     assert result.output == "ok: 1 file(s) checked\n"

@@ -152,8 +152,7 @@ def add_task(project: Path, *outputs: str) -> None:
 
 def do_the_work(project: Path) -> None:
     (project / "src/shapes/encoding.py").write_text(
-        "def encode(text: str, charset: str = 'utf-8') -> bytes:\n"
-        "    return text.encode(charset)\n"
+        "def encode(text: str, charset: str = 'utf-8') -> bytes:\n    return text.encode(charset)\n"
     )
     changes = project / "CHANGES.rst"
     changes.write_text(changes.read_text() + "\n-   ``encode`` takes a charset.\n")
@@ -242,9 +241,11 @@ def test_done_refuses_empty_work_on_a_task_with_outputs(project):
     assert cli(project, "handoff", "new", "encoding").exit_code == 0
     handoff = the_handoff(project)
     fill(handoff)
-    handoff.write_text(handoff.read_text().replace(
-        "- `src/shapes/encoding.py`: `encode(text, charset='utf-8')`", "- ran `make test`"
-    ).replace("`encode()` in `src/shapes/encoding.py` takes a charset.", "Ran `make test`."))
+    handoff.write_text(
+        handoff.read_text()
+        .replace("- `src/shapes/encoding.py`: `encode(text, charset='utf-8')`", "- ran `make test`")
+        .replace("`encode()` in `src/shapes/encoding.py` takes a charset.", "Ran `make test`.")
+    )
     done = cli(project, "done", "encoding")
     assert done.exit_code == 1
     assert "error done-nothing-changed:" in done.stderr

@@ -205,7 +205,7 @@ def _header(ws: Workspace, task: Task, mode: str) -> str:
     if mode == "plain":
         text += (
             f"\n\nThis prompt is for reading: task `{task.id}` is not claimed yet. To work on "
-            "it, claim it first (step 1 under \"When you finish\"): the claim records the commit "
+            'it, claim it first (step 1 under "When you finish"): the claim records the commit '
             "your work starts from, which the handoff and `agentmd done` are checked against."
         )
     return text
@@ -428,9 +428,7 @@ def routes(note_globs: tuple[str, ...], fields: tuple[str, ...], files: Files | 
     return False
 
 
-def _applies(
-    note: Note, task: Task, tags: tuple[str, ...], files: Files | None = None
-) -> bool:
+def _applies(note: Note, task: Task, tags: tuple[str, ...], files: Files | None = None) -> bool:
     if note.always:
         return True
     if note.applies_to and routes(note.applies_to, task.paths, files):
@@ -536,8 +534,7 @@ def _finish(task: Task, mode: str = "plain", retry: bool = False) -> str:
         )
     if retry:
         steps.append(
-            "Start with the problems under \"Earlier attempts\": the work is checked for them "
-            "again."
+            'Start with the problems under "Earlier attempts": the work is checked for them again.'
         )
     steps.append(
         "Do the work within the scope above and commit it: the work first, in commits of its "
