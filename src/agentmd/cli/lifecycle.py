@@ -89,6 +89,19 @@ def fail(task_id: str, reason: str) -> int:
 
 @click.command()
 @click.argument("task_id", metavar="ID")
+@click.option("--reason", default="", help="Why, for the log.")
+def reopen(task_id: str, reason: str) -> int:
+    """Send a failed or blocked task back to todo: blocked_reason, the claim and the attempt
+    count go; the ## Attempts history stays for the next prompt."""
+    ws = _open(task_id)
+    before = ws.task(task_id)
+    lifecycle.reopen(ws, task_id, reason)
+    click.echo(f"reopened {task_id} (was {before.status})")
+    return 0
+
+
+@click.command()
+@click.argument("task_id", metavar="ID")
 @click.option("--reason", required=True, help="What it waits for (kept as blocked_reason).")
 def block(task_id: str, reason: str) -> int:
     """Mark a task blocked, with the reason."""

@@ -322,6 +322,44 @@ def block(ws: Workspace, task_id: str, reason: str) -> Task:
     return set_status(ws, task_id, "blocked", "block", reason, {"blocked_reason": reason})
 
 
+REOPENABLE = ("failed", "blocked")
+
+
+def reopen(ws: Workspace, task_id: str, reason: str = "") -> Task:
+    """The way back from failed or blocked: todo again, without blocked_reason, the claim's
+    fields or the attempt count (a fresh budget of max_attempts); the ## Attempts history
+    stays, so the next prompt still shows what went wrong."""
+    with changing(ws):
+        ws.refresh()
+        task = ws.task(task_id)
+        if task.status not in REOPENABLE:
+            hint = "agentmd release frees a claim" if task.status in ("active", "review") else ""
+            raise NothingToDo(
+                f"task '{task_id}' is {task.status}: only a failed or blocked task is reopened",
+                hint,
+            )
+        editor = ws.edit(task.path)
+        editor.set("status", "todo")
+        for key in ("blocked_reason", "claimed_by", "claimed_at", "lease", "attempts"):
+            editor.delete(key)
+        ws.save(task.path, editor.text)
+        after = f" after {task.attempts} attempt(s)" if task.attempts else ""
+        log(ws, "reopen", task_id, f"was {task.status}{after}" + (f": {reason}" if reason else ""))
+    ws.refresh()
+    return ws.task(task_id)
+
+
+def last_attempt(doc_text: str) -> str:
+    """The last entry under ## Attempts (its first line), or ''."""
+    from agentmd.files.sections import parse
+
+    found = [s for s in parse(doc_text) if s.key() == "attempts"]
+    if not found or not found[-1].full:
+        return ""
+    items = [line for line in found[-1].full.splitlines() if line.startswith("- ")]
+    return items[-1][2:].strip() if items else ""
+
+
 def fail(ws: Workspace, task_id: str, reason: str, by: str = "") -> Task:
     """Record a failed attempt under ## Attempts; back to todo, or failed after max_attempts."""
     if not reason.strip():
