@@ -522,7 +522,7 @@ class Loop:
             self.ws.save(after.path, editor.text)
         runs.drop(self.ws, task.id)
         self._commit_state(task, f"attempt {after.attempts} of {task.id} failed")
-        first = reason.splitlines()[0]
+        first = one_line(reason)
         if after.status == "failed":
             self.say(
                 f"failed {task.id}: attempt {after.attempts} of {self.ws.settings.max_attempts}: {first}"
@@ -645,3 +645,14 @@ class Loop:
         return not busy and not ready and not self._live_runs(), all(
             t.status == "done" for t in tasks
         )
+
+
+def one_line(reason: str, limit: int = 600) -> str:
+    """A reason as one line of the loop's output: the problems themselves, not only their
+    heading ('review found problems:' said nothing)."""
+    lines = reason.splitlines()
+    if not lines:
+        return ""
+    items = [line[2:].strip() for line in lines[1:] if line.startswith("- ")]  # not a log tail
+    text = lines[0] + (" " + "; ".join(items) if items else "")
+    return text if len(text) <= limit else text[: limit - 3] + "..."
