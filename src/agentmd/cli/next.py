@@ -13,6 +13,7 @@ from agentmd.cli.common import (
     open_workspace,
     report_unreadable,
     tokens_option,
+    unreadable_text,
 )
 from agentmd.errors import LocatedError, NothingToDo, Problem
 from agentmd.workspace import memo
@@ -92,7 +93,8 @@ def next_task(
     )
     from agentmd.tasks import graph
 
-    problems = report_unreadable(ws)
+    problems = list(report_unreadable(ws))
+    unreadable = unreadable_text(problems)
     errors = readiness.reasons(ws)
     plan = graph.analyse(ws.tasks, errors)
     if explain:
@@ -128,7 +130,8 @@ def next_task(
     data = {**result.as_json(), **({"estimate": comparison.as_json()} if comparison else {})}
     output = json_text(data) if as_json else result.prompt
     if reusable:
-        memo.remember(ws, memo_key, output, "".join(p.render() + "\n" for p in problems))
+        told = "".join(p.render() + "\n" for p in problems[len(ws.problems) :])
+        memo.remember(ws, memo_key, output, unreadable + told)
     click.echo(output, nl=False)
     if comparison and not as_json:
         click.echo(
@@ -255,7 +258,7 @@ def _parallel(
     from agentmd.tasks import graph, lifecycle, parallel, remote_claims
 
     problems = report_unreadable(ws)
-    errors = "".join(p.render() + "\n" for p in problems)
+    errors = unreadable_text(problems)
     broken = readiness.reasons(ws)
     if explain:
         lines, code = _explain_parallel(ws, parallel.pick(ws, limit, None, broken), limit, as_json)

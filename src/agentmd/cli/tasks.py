@@ -10,6 +10,7 @@ from agentmd.cli.common import (
     json_text,
     open_workspace,
     report_unreadable,
+    unreadable_text,
 )
 from agentmd.handoffs.names import order_key
 from agentmd.tasks import graph, lifecycle
@@ -86,9 +87,9 @@ def list_tasks(statuses, ready, as_json) -> int:
         click.echo(hit[1], nl=False, err=True)
         click.echo(hit[0], nl=False)
         return 0
-    problems = report_unreadable(ws)
+    problems = report_unreadable(ws, full=True)
     output = _list_output(ws, statuses, ready, as_json)
-    memo.remember(ws, memo_key, output, "".join(p.render() + "\n" for p in problems))
+    memo.remember(ws, memo_key, output, unreadable_text(problems, full=True))
     click.echo(output, nl=False)
     return 0
 
