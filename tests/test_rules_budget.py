@@ -76,3 +76,18 @@ def test_the_loop_does_not_stop_for_the_warning(example):
     git(example, "commit", "-q", "-m", "rules")
     assert plan_problems(Workspace.find(example)) == []
     assert "warning always-loaded-budget" in cli(example, "check").stdout
+
+
+def test_a_missing_inputs_file_is_a_warning(example):
+    (example / ".agents/tasks/doc.md").write_text(
+        "---\ntitle: Document\nstatus: todo\ninputs: [docs/usage.md, 'src/*.py']\n---\n"
+        "## Goal\n\nWrite it.\n"
+    )
+    result = cli(example, "check")
+    assert (
+        ".agents/tasks/doc.md:4:1: warning input-missing: inputs 'docs/usage.md' does not exist\n"
+    ) in result.stdout
+    assert "'src/*.py' does not exist" not in result.stdout
+    (example / "docs").mkdir()
+    (example / "docs/usage.md").write_text("usage\n")
+    assert "input-missing" not in cli(example, "check").stdout

@@ -276,7 +276,34 @@ def check_task(
                         "name paths relative to the repository root, inside it",
                     )
                 )
+    problems += _missing_inputs(display, fields, line, guard)
     return problems
+
+
+def _missing_inputs(display: str, fields: dict[str, Any], line, guard: PathGuard) -> list[Problem]:
+    """An input that names one file (no glob) which is not there, on a task not started yet
+    and waiting on no other task (which might create it): its prompt points at nothing."""
+    status = str(fields.get("status") or "todo").strip().lower()
+    if not guard.root or status != "todo" or _items(fields.get("depends_on")):
+        return []
+    found = []
+    for path in _items(fields.get("inputs")):
+        if set("*?[") & set(path) or guard.reason(path):
+            continue
+        if not os.path.lexists(os.path.join(guard.root, path.strip().removeprefix("./"))):
+            found.append(
+                Problem(
+                    display,
+                    line("inputs", 1),
+                    1,
+                    "input-missing",
+                    f"inputs '{path}' does not exist",
+                    "fix the path (from the repository root), or make it a glob if it may be "
+                    "missing",
+                    "warning",
+                )
+            )
+    return found
 
 
 def _items(value: Any) -> list[str]:
