@@ -330,3 +330,18 @@ def test_concrete_items_and_decisions_with_reasons_pass(claimed):
     handoff(claimed, text)
     result = cli(claimed, "handoff", "check", ".agents/handoffs/2026-11-21-tokenizer.md")
     assert result.output == "ok: 1 file(s) checked\n"
+
+
+def test_an_untracked_virtualenv_is_not_uncommitted_work_but_an_untracked_module_is(claimed):
+    from agentmd.tasks.verification import uncommitted
+
+    venv = claimed / "env"  # a name no .gitignore knows: found by its pyvenv.cfg
+    (venv / "lib").mkdir(parents=True)
+    (venv / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    (venv / "lib/site.py").write_text("x = 1\n")
+    (claimed / "node_modules/pkg").mkdir(parents=True)
+    (claimed / "node_modules/pkg/index.js").write_text("1\n")
+    assert uncommitted(claimed) == []
+    (claimed / "src").mkdir(exist_ok=True)
+    (claimed / "src/new.py").write_text("y = 2\n")
+    assert uncommitted(claimed) == ["src/"]

@@ -237,7 +237,9 @@ def _plan(ws: Workspace, warnings: list[Problem]) -> list[Item]:
                     "plan-unfilled",
                     f"section '{section.title}' still holds the template's text: left out of "
                     "the prompt",
-                    "write what this project is for: every prompt starts with it",
+                    "write what this project is for: every prompt starts with it"
+                    if section is goal_section
+                    else "write the project's constraints, or delete the section",
                     "warning",
                 )
             )

@@ -121,17 +121,29 @@ def run_verify(ws: Workspace, task: Task, *, record: bool = True) -> VerifyOutco
     return outcome
 
 
+ENVIRONMENTS = ("node_modules/", ".venv/", "venv/", ".tox/", ".nox/")  # untracked, not work
+
+
 def uncommitted(root) -> list[str]:
     """Files changed or added outside .agents/ and not committed: what a verify run at HEAD
-    would test although HEAD does not hold it."""
+    would test although HEAD does not hold it. An untracked environment (a virtualenv, even one
+    the project's .gitignore forgot, node_modules) is not work."""
     result = git.run(
-        ["status", "--porcelain", "-z", "--no-renames", "--untracked-files=all"], root, check=False
+        ["status", "--porcelain", "-z", "--no-renames", "--untracked-files=normal"],
+        root,
+        check=False,
     )
-    return [
-        entry[3:]
-        for entry in git.split_z(result.stdout)
-        if len(entry) > 3 and not entry[3:].startswith(AGENTS_DIR + "/")
-    ]
+    found = []
+    for entry in git.split_z(result.stdout):
+        path = entry[3:]
+        if len(entry) <= 3 or path.startswith(AGENTS_DIR + "/"):
+            continue
+        if entry.startswith("??") and path.endswith("/"):
+            name = path.rstrip("/").rsplit("/", 1)[-1] + "/"
+            if name in ENVIRONMENTS or os.path.exists(os.path.join(root, path, "pyvenv.cfg")):
+                continue
+        found.append(path)
+    return found
 
 
 def only_bookkeeping_since(root, commit: str) -> bool:
