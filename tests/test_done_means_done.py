@@ -345,3 +345,22 @@ def test_an_untracked_virtualenv_is_not_uncommitted_work_but_an_untracked_module
     (claimed / "src").mkdir(exist_ok=True)
     (claimed / "src/new.py").write_text("y = 2\n")
     assert uncommitted(claimed) == ["src/"]
+
+
+def test_a_completed_item_naming_a_file_of_the_tree_in_plain_words_is_concrete(claimed):
+    work(claimed)
+    (claimed / "Makefile").write_text("test:\n\tpytest\n")
+    text = SAYS_NOTHING.replace("- Made it work.", "- Updated Makefile for the release").replace(
+        "- Use str.split", "- Use `str.split` because nothing asks for more yet"
+    )
+    text = text.replace("- see docs/missing/notes.md for the results", "- `exit 0`: exit 0")
+    text = text.replace("Did the work.", "Wrote `words()`.").replace(
+        "- Finish the rest.", "- Handle apostrophes in `words()`."
+    )
+    text = text.replace("- src/tally/tokenize.py\n", "- Makefile\n- src/tally/tokenize.py\n")
+    handoff(claimed, text)
+    rel = ".agents/handoffs/2026-11-21-tokenizer.md"
+    assert cli(claimed, "handoff", "check", rel).output == "ok: 1 file(s) checked\n"
+    (claimed / "Makefile").unlink()
+    gone = cli(claimed, "handoff", "check", rel).stdout
+    assert f"{rel}:12:3: error handoff-item-vague:" in gone

@@ -11,7 +11,7 @@ from agentmd.errors import LocatedError, Problem
 from agentmd.files import document
 from agentmd.files.document import Document
 from agentmd.handoffs.changes import Changes, WorkTree, parse_name_status  # noqa: F401 - part of this module's API
-from agentmd.handoffs.reading import Reading, Readings, none_artifacts
+from agentmd.handoffs.reading import Reading, Readings, none_artifacts, vague_item
 
 if TYPE_CHECKING:  # the commit hook imports this module, and needs no workspace
     from agentmd.handoffs.changes import Tree
@@ -109,6 +109,13 @@ def judge(
         if reading.artifacts_none:
             add(*none_artifacts(reading.artifacts_none))
         return problems
+    if reading.plain_items:
+        # A word that is a file of the tree (`CHANGES.rst`, `Makefile`) is a path after all.
+        words = sorted({w for _, _, item in reading.plain_items for w in item if w})
+        present = tree.existing(words) if words else set()
+        for line, col, item in reading.plain_items:
+            if not present & set(item):
+                add(*vague_item(line, col))
     task_id = str(fields.get("task") or "").strip()
     if task_id and not tree.task_exists(task_id):
         add(

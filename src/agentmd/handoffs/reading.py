@@ -16,7 +16,7 @@ from agentmd.handoffs.names import PROMPTS, SECTIONS, sections_of
 from agentmd.workspace.records import HANDOFF_STATUSES
 
 READINGS = ".cache/handoff-readings.json"  # under .agents/
-READING_FORMAT = 2  # bump when what a reading holds, or how it is found, changes
+READING_FORMAT = 3  # bump when what a reading holds, or how it is found, changes
 MAX_SUMMARY_SENTENCES = 4
 NONE_RE = re.compile(r"(?:none|n/?a|nothing|-|nil)\.?\Z", re.I)
 NONE_ALLOWED = ("Gotchas",)  # and Remaining when the handoff's status is done
@@ -36,7 +36,8 @@ SENTENCE_END_RE = re.compile(r"[.!?](?=\s|\Z)")
 PATH_RE = re.compile(r"[\w.\-/]+")
 EXTENSIONS = frozenset(
     "py pyi ts tsx js jsx mjs cjs md mdx toml json jsonc yaml yml txt cfg ini sh bash zsh rs go java kt "
-    "c h cc cpp hpp cs rb php swift sql html css scss vue svelte lock env xml csv proto tf mdc".split()
+    "c h cc cpp hpp cs rb php swift sql html css scss vue svelte lock env xml csv proto tf mdc "
+    "rst adoc ipynb".split()
 )
 
 
@@ -48,6 +49,9 @@ class Reading(NamedTuple):
     artifacts_line: int  # line of the Artifacts heading, 0 without one
     artifacts: tuple[tuple[int, str], ...]  # (line, path) of each entry under Artifacts
     named: tuple[tuple[str, int, int], ...]  # (path, line, col) of each path it names
+    # Completed items naming nothing concrete unless one of their words is a file of the tree
+    # or the diff (`CHANGES.rst`, `Makefile`): (line, col, words); judged against the tree
+    plain_items: tuple[tuple[int, int, tuple[str, ...]], ...] = ()
 
 
 def read_handoff(doc: Document, lenient: bool) -> Reading:
@@ -64,12 +68,18 @@ def read_handoff(doc: Document, lenient: bool) -> Reading:
     status = str(doc.fields.get("status") or "").strip().lower()
     artifacts_none = _completeness(doc, found, status, add, lenient)
     _vague(lines, add)
-    if not lenient:
-        _items(lines, found, add)
+    plain_items = _items(lines, found, add) if not lenient else []
     artifacts = artifact_items(lines, found["Artifacts"]) if "Artifacts" in found else []
     named = [] if lenient else _named_paths(lines, found, artifacts)
     artifacts_line = found["Artifacts"].line if "Artifacts" in found else 0
-    return Reading(tuple(problems), artifacts_none, artifacts_line, tuple(artifacts), tuple(named))
+    return Reading(
+        tuple(problems),
+        artifacts_none,
+        artifacts_line,
+        tuple(artifacts),
+        tuple(named),
+        tuple(plain_items),
+    )
 
 
 class Readings:
@@ -128,17 +138,19 @@ def _encode(reading: Reading) -> list:
         reading.artifacts_line,
         reading.artifacts,
         reading.named,
+        reading.plain_items,
     ]
 
 
 def _decode(display: str, data: list) -> Reading:
-    problems, artifacts_none, artifacts_line, artifacts, named = data
+    problems, artifacts_none, artifacts_line, artifacts, named, plain = data
     return Reading(
         tuple(Problem(display, *p) for p in problems),
         int(artifacts_none),
         int(artifacts_line),
         tuple((int(line), str(path)) for line, path in artifacts),
         tuple((str(path), int(line), int(col)) for path, line, col in named),
+        tuple((int(line), int(col), tuple(str(w) for w in words)) for line, col, words in plain),
     )
 
 
@@ -317,9 +329,11 @@ REASON_RE = re.compile(
 PLAIN_PATH_RE = re.compile(r"(?<![\w`/.-])[\w.-]+(?:/[\w.-]+)+/?")
 
 
-def _items(lines, found, add) -> None:
+def _items(lines, found, add) -> list[tuple[int, int, tuple[str, ...]]]:
     """Each Completed item names something concrete (code in backticks, or a path); each
-    Decisions item carries its reason. Located at the item."""
+    Decisions item carries its reason. Located at the item. Returns the Completed items that
+    name no path that looks like one, with their words: the tree decides (`vague_item`)."""
+    plain = []
     for name in ("Completed", "Decisions"):
         section = found.get(name)
         if section is None:
@@ -334,14 +348,11 @@ def _items(lines, found, add) -> None:
             if name == "Completed":
                 concrete = spans or any(path_like(t) for t in item.split())
                 if not concrete:
-                    add(
-                        line_no,
-                        match.start(1) + 1,
-                        "handoff-item-vague",
-                        "this Completed item names nothing concrete",
-                        "name the file, function or command it changed, in backticks: "
-                        "`src/x.py`: `parse()` now ...",
+                    stripped = (w.strip("'\"()[]<>,;:.") for w in item.split())
+                    words = tuple(
+                        dict.fromkeys(w for w in stripped if w and ".." not in w and w[0] != "/")
                     )
+                    plain.append((line_no, match.start(1) + 1, words))
             elif not spans and not REASON_RE.search(item) or spans and not REASON_RE.search(
                 item + " " + " ".join(span for _, span in spans)
             ):
@@ -353,6 +364,18 @@ def _items(lines, found, add) -> None:
                     "say why, after a colon or 'because': the next session must know what "
                     "would change it",
                 )
+    return plain
+
+
+def vague_item(line: int, col: int) -> tuple[int, int, str, str, str]:
+    return (
+        line,
+        col,
+        "handoff-item-vague",
+        "this Completed item names nothing concrete",
+        "name the file, function or command it changed, in backticks: "
+        "`src/x.py`: `parse()` now ...",
+    )
 
 
 def path_like(token: str) -> str | None:
