@@ -84,3 +84,21 @@ def test_prune_removes_a_failed_tasks_worktree_and_keeps_its_branch(example):
     )
     assert not (example / ".agents/.cache/worktrees/tokenizer").exists()
     assert "agentmd/tokenizer" in git(example, "branch", "--list")
+
+
+def test_init_over_another_tools_agents_folder_says_what_was_there_and_what_it_added(repo):
+    skills = repo / ".agents/skills/review"
+    skills.mkdir(parents=True)
+    (skills / "SKILL.md").write_text("---\nname: review\n---\nReview the diff.\n")
+    (repo / ".agents/notes.txt").write_text("mine\n")
+    result = cli(repo, "init")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == (
+        ".agents/ exists and holds files agentmd does not write: .agents/notes.txt, "
+        ".agents/skills/; they are left as they are, and agentmd adds its own beside them:"
+    )
+    assert "created .agents/plan.md" in lines
+    assert lines[-1] == "added 9 file(s) and folder(s) to .agents/; nothing else changed"
+    assert (skills / "SKILL.md").read_text() == "---\nname: review\n---\nReview the diff.\n"
+    assert cli(repo, "check").exit_code == 0

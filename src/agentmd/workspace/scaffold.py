@@ -99,6 +99,19 @@ def unfilled(prompts: dict[str, str], doc: Document) -> list[Problem]:
     ]
 
 
+def foreign_entries(root: Path) -> list[str]:
+    """What .agents/ holds that agentmd does not write (another tool's files, e.g. Codex skills
+    in .agents/skills/): the top-level names, folders with a trailing '/'. Empty when there is
+    no .agents/ yet."""
+    agents = root / AGENTS_DIR
+    ours = {name.split("/", 1)[0] for name in (*BASE_FILES, *FOLDERS)} | {"templates", ".cache"}
+    try:
+        entries = sorted(agents.iterdir(), key=lambda p: p.name)
+    except OSError:
+        return []
+    return [e.name + ("/" if e.is_dir() else "") for e in entries if e.name not in ours]
+
+
 def init(root: Path, example: bool = False) -> list[tuple[str, bool]]:
     """Scaffold .agents/ under `root`; returns (path, created) for each file. Never overwrites."""
     agents = root / AGENTS_DIR
