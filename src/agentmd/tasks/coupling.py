@@ -34,13 +34,15 @@ class Coupling:
         )
 
     def between(self, files_a: list[str], files_b: list[str]) -> tuple[str, str, int] | None:
-        """The first coupled pair, one file from each side, and how often they changed together."""
+        """The most strongly coupled pair, one file from each side, and how often they changed
+        together (the first by name of equals)."""
         wanted = set(files_b)
+        best: tuple[str, str, int] | None = None
         for a in files_a:
             for b, count in sorted(self.partners[a].items()):
-                if b in wanted:
-                    return a, b, count
-        return None
+                if b in wanted and (best is None or count > best[2]):
+                    best = (a, b, count)
+        return best
 
 
 def settings_of(settings: Settings) -> tuple[int, int]:

@@ -46,6 +46,14 @@ class _Scope:
         self.coupled = history.files_of(task.outputs) if history.partners and task.outputs else []
 
 
+def _coupling_count(a: _Scope, b: _Scope, history: Coupling) -> int | None:
+    """How often the two tasks' files changed together, when coupling is what keeps them apart."""
+    if not (a.outputs and b.outputs) or globs.any_overlap(a.outputs, b.outputs, True, True):
+        return None
+    found = history.between(a.coupled, b.coupled) if a.coupled and b.coupled else None
+    return found[2] if found else None
+
+
 def conflict(a: _Scope, b: _Scope, history: Coupling) -> str | None:
     """Why `a` cannot run beside `b`, naming the file; None when they can."""
     if not a.outputs:
@@ -85,13 +93,19 @@ def select(
             break
         scope = _Scope(candidate.task, history)
         reason, because = None, ""
+        strongest = -1
         for other in (*taken, *chosen):
-            reason = conflict(scope, other, history)
-            if reason is not None:
-                because = other.task.id
-                if reason.startswith("it declares"):
+            found = conflict(scope, other, history)
+            if found is None:
+                continue
+            count = _coupling_count(scope, other, history)
+            if count is None:  # overlapping outputs, or no outputs: that decides it
+                reason, because = found, other.task.id
+                if found.startswith("it declares"):
                     because = ""
                 break
+            if count > strongest:  # coupling: name the strongest pair of all
+                reason, because, strongest = found, other.task.id, count
         if reason is None and accept is not None:
             reason = accept(candidate.task)
         if reason is not None:
