@@ -40,9 +40,10 @@ def _wheel(folder, files):
 
 def _meta():
     return {
-        f"{DIST}.dist-info/METADATA": f"Metadata-Version: 2.1\\nName: {NAME}\\nVersion: {VERSION}\\n",
-        f"{DIST}.dist-info/WHEEL": "Wheel-Version: 1.0\\nGenerator: tests\\nRoot-Is-Purelib: true\\n"
-        "Tag: py3-none-any\\n",
+        f"{DIST}.dist-info/METADATA":
+            f"Metadata-Version: 2.1\\nName: {NAME}\\nVersion: {VERSION}\\n",
+        f"{DIST}.dist-info/WHEEL":
+            "Wheel-Version: 1.0\\nGenerator: tests\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n",
     }
 
 

@@ -155,14 +155,22 @@ def _list_of_text(key: str, value: Any, line: int, display: str) -> list[Problem
         item for item in value if not isinstance(item, str | int | float) or isinstance(item, bool)
     ]
     if bad:
+        number = value.index(bad[0]) + 1
+        what = bad[0]
+        shown = (
+            f" (`{next(iter(what))}: {next(iter(what.values()))}`)"
+            if isinstance(what, dict) and len(what) == 1
+            else ""
+        )
         return [
             Problem(
                 display,
                 line,
                 1,
                 "bad-type",
-                f"'{key}' holds {_type_name(bad[0])} where text was expected",
-                "quote an item that contains ': ', or write it on one line",
+                f"'{key}' item {number}{shown} holds {_type_name(bad[0])} where text was expected",
+                "quote an item that contains ': ', or write it on one line "
+                "(agentmd check --fix quotes it)",
             )
         ]
     return []
