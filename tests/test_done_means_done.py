@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from agentmd import precommit
+from agentmd.handoffs.latest import rule_problems
 from agentmd.handoffs.reading import artifact_paths
 from agentmd.loop import gate
 from agentmd.workspace.folder import Workspace
@@ -225,13 +226,18 @@ def four_answers(repo: Path) -> dict[str, list[str]]:
     rule = re.compile(r"\.agents/tasks/tokenizer\.md:\d+:1: error handoff-\w+: .* (\S+\.md) has")
     blamed = re.compile(r"^(\.agents/handoffs/\S+?\.md):\d+:\d+: error ", re.M)
     ws = Workspace.find(repo)
-    return {
+    answers = {
         "check": rule.findall(cli(repo, "check").stdout),
         "hook": rule.findall("\n".join(p.render() for p in precommit.staged_problems(repo))),
         "gate": sorted(set(blamed.findall("\n".join(
             gate.review_problems(ws, ws.task("tokenizer"), None, with_model=False))))),
-        "done": sorted(set(blamed.findall(cli(repo, "done", "tokenizer").stderr))),
     }  # fmt: skip
+    git(repo, "commit", "-q", "--no-verify", "-m", "as judged")
+    committed = precommit.CommitTree(repo, "HEAD")
+    found = rule_problems(committed, "tokenizer", "review", ".agents/tasks/tokenizer.md", 3)
+    answers["commit"] = rule.findall("\n".join(p.render() for p in found))
+    answers["done"] = sorted(set(blamed.findall(cli(repo, "done", "tokenizer").stderr)))
+    return answers
 
 
 @pytest.mark.parametrize(
@@ -241,7 +247,9 @@ def four_answers(repo: Path) -> dict[str, list[str]]:
         ("2026-11-22-notes.md", [".agents/handoffs/2026-11-22-notes.md"]),
     ],
 )
-def test_check_the_hook_the_gate_and_done_agree_on_the_latest_handoff(claimed, name, blamed):
+def test_check_the_hook_the_gate_a_commit_and_done_agree_on_the_latest_handoff(
+    claimed, name, blamed
+):
     work(claimed)
     assert cli(claimed, "verify", "tokenizer").exit_code == 0
     handoff(claimed, HANDOFF)
@@ -249,7 +257,7 @@ def test_check_the_hook_the_gate_and_done_agree_on_the_latest_handoff(claimed, n
     task = claimed / ".agents/tasks/tokenizer.md"
     task.write_text(task.read_text().replace("status: active", "status: review"))
     answers = four_answers(claimed)
-    assert answers == dict.fromkeys(("check", "hook", "gate", "done"), blamed)
+    assert answers == dict.fromkeys(("check", "hook", "gate", "commit", "done"), blamed)
     status = "done" if not blamed else "review"
     assert f"status: {status}\n" in task.read_text()
 

@@ -37,6 +37,8 @@ def hook_env() -> dict[str, str]:
 class Staged:
     """The index as the commit will record it (a `Tree` for the handoff checks)."""
 
+    rev = ""  # blobs are read as `REV:path`: the index when empty
+
     def __init__(self, root: Path, env: dict[str, str]):
         self.root = root
         self.env = env
@@ -55,7 +57,8 @@ class Staged:
         wanted = [p for p in dict.fromkeys(paths) if p not in self._blobs and "\n" not in p]
         if not wanted:
             return
-        out = self.git("cat-file", "--batch", input="".join(f":{p}\n" for p in wanted)).stdout
+        rev = self.rev
+        out = self.git("cat-file", "--batch", input="".join(f"{rev}:{p}\n" for p in wanted)).stdout
         data = out.encode("utf-8", "surrogateescape")
         position = 0
         for path in wanted:
@@ -279,6 +282,35 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 1
     return 0
+
+
+
+class CommitTree(Staged):
+    """A commit as the handoff checks see it (a `Tree`): what the loop merges is a branch's
+    commit, not what its worktree holds besides."""
+
+    def __init__(self, root: Path, commit: str, env: dict[str, str] | None = None):
+        super().__init__(root, env if env is not None else git.clean_env())
+        self.commit = self.git("rev-parse", "--verify", f"{commit}^{{commit}}").stdout.strip()
+        self.rev = self.commit
+
+    def listed(self, *paths: str) -> list[str]:
+        out = self.git("--literal-pathspecs", "ls-tree", "-r", "--name-only", "-z", self.commit,
+                       "--", *paths).stdout  # fmt: skip
+        return git.split_z(out)
+
+    def end_of(self, display: str) -> str | None:
+        found = self.git("log", "-1", "--format=%H", self.commit, "--", display, check=False)
+        return found.stdout.strip() or self.commit
+
+    def changes(self, base: str, end: str | None = None) -> Changes | None:
+        return super().changes(base, end or self.commit)
+
+    def is_ancestor(self, base: str, end: str | None = None) -> bool:
+        return super().is_ancestor(base, end or self.commit)
+
+    def describe(self, base: str, end: str | None = None) -> str:
+        return f"the diff from base {base[:12]} to commit {(end or self.commit)[:12]}"
 
 
 if __name__ == "__main__":
