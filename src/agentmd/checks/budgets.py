@@ -149,9 +149,6 @@ def _under(folder: str, parent: str) -> bool:
 def prompt_problems(ws: Workspace, counter: Counter) -> list[Problem]:
     """Every ready task's prompt within the prompt budget. A prompt's tokens never exceed the
     bytes it is made of, so only a task whose parts could exceed the budget is compiled."""
-    from agentmd.prompt.compiler import TooLarge, compile_prompt
-
-    budget = ws.settings.prompt_budget
     tasks = ws.tasks
     ready = [
         t
@@ -160,24 +157,38 @@ def prompt_problems(ws: Workspace, counter: Counter) -> list[Problem]:
     ]
     if not ready:
         return []
-    size = {entry.rel: entry.key[1] for entry in ws.scanned if entry.key}.get  # the scan's stat
-    shared = size("plan.md", 0) + PROMPT_SLACK
-    for group in ("rules", "decisions", "gotchas"):
-        shared += sum(size(record.path, 0) for record in ws.index.groups[group])
-    problems = []
-    latest = ws.latest_handoffs
-    for task in ready:
-        bound = shared + size(task.path, 0)
+    fits = PromptFit(ws, counter)
+    return [problem for task in ready for problem in fits.problems(task)]
+
+
+class PromptFit:
+    """Whether one task's prompt fits the prompt budget, compiling it only when the bytes of
+    its parts could exceed the budget."""
+
+    def __init__(self, ws: Workspace, counter: Counter):
+        self.ws = ws
+        self.counter = counter
+        self.size = {entry.rel: entry.key[1] for entry in ws.scanned if entry.key}.get
+        shared = self.size("plan.md", 0) + PROMPT_SLACK
+        for group in ("rules", "decisions", "gotchas"):
+            shared += sum(self.size(record.path, 0) for record in ws.index.groups[group])
+        self.shared = shared
+        self.latest = ws.latest_handoffs
+
+    def problems(self, task) -> list[Problem]:
+        from agentmd.prompt.compiler import TooLarge, compile_prompt
+
+        bound = self.shared + self.size(task.path, 0)
         for dep in task.depends_on:
-            bound += size(latest[dep].path, 0) if dep in latest else 0
-        if bound <= budget:
-            continue
+            bound += self.size(self.latest[dep].path, 0) if dep in self.latest else 0
+        if bound <= self.ws.settings.prompt_budget:
+            return []
         try:
-            compile_prompt(ws, task, None, counter)
+            compile_prompt(self.ws, task, None, self.counter)
         except TooLarge as exc:
-            problems.append(
-                Problem(ws.display(task.path), 1, 1, "prompt-too-large", exc.message, exc.hint)
-            )
+            return [
+                Problem(self.ws.display(task.path), 1, 1, "prompt-too-large", exc.message, exc.hint)
+            ]
         except LocatedError:
-            continue  # reported as the file's own finding
-    return problems
+            pass  # reported as the file's own finding
+        return []

@@ -96,32 +96,38 @@ def next_task(
     problems = list(report_unreadable(ws))
     unreadable = unreadable_text(problems)
     errors = readiness.reasons(ws)
-    plan = graph.analyse(ws.tasks, errors)
     if explain:
-        return _explain(ws, plan, as_json)
+        return _explain(ws, graph.analyse(ws.tasks, errors), as_json)
+    # In `next` order, the first task check finds no error in: the others are not asked about.
+    plan = graph.analyse(ws.tasks)
     counter = tokens.counter_for(token_counter, ws)
-    if not plan.ready:
-        raise NothingToDo(_nothing_ready(ws, plan))
+
+    def first_sound(ready: list[graph.Candidate]) -> Task | None:
+        return next((c.task for c in ready if not errors.get(c.task.id)), None)
+
+    if first_sound(plan.ready) is None:
+        raise NothingToDo(_nothing_ready(ws, graph.analyse(ws.tasks, errors)))
     if do_claim:
         compiled: list[compiler.Compiled] = []
 
         def choose(ready: list[graph.Candidate]):
             # Compile before claiming: a task too large to delegate is never claimed.
-            if not ready:
+            task = first_sound(ready)
+            if task is None:
                 return None
-            compiled.append(
-                compiler.compile_prompt(ws, ready[0].task, budget, counter, mode="claimed")
-            )
-            return ready[0].task
+            compiled.append(compiler.compile_prompt(ws, task, budget, counter, mode="claimed"))
+            return task
 
         from agentmd.tasks import lifecycle  # only claims need it (and its imports)
 
-        task = lifecycle.claim_next(ws, owner or lifecycle.default_owner(), choose, errors)
+        task = lifecycle.claim_next(ws, owner or lifecycle.default_owner(), choose)
         if task is None:
             raise NothingToDo(_nothing_ready(ws, graph.analyse(ws.tasks, errors)))
         result = compiled[0]
     else:
-        result = compiler.compile_prompt(ws, plan.ready[0].task, budget, counter)
+        chosen = first_sound(plan.ready)
+        assert chosen is not None
+        result = compiler.compile_prompt(ws, chosen, budget, counter)
     for warning in result.warnings:
         click.echo(warning.render(), err=True)
     problems += result.warnings + _unfilled(ws, result.task)
@@ -219,13 +225,12 @@ def _claim_pushed(
 
     def choose(fresh: Workspace) -> list[Task]:
         compiled.clear()
-        ready = graph.analyse(fresh.tasks, readiness.reasons(fresh)).ready
+        sound = readiness.reasons(fresh)
+        ready = [c.task for c in graph.analyse(fresh.tasks).ready if not sound.get(c.task.id)]
         if not ready:
             return []
-        compiled.append(
-            compiler.compile_prompt(fresh, ready[0].task, budget, counter, mode="claimed")
-        )
-        return [ready[0].task]
+        compiled.append(compiler.compile_prompt(fresh, ready[0], budget, counter, mode="claimed"))
+        return [ready[0]]
 
     if not remote_claims.claim_and_push(ws, owner or lifecycle.default_owner(), choose):
         raise NothingToDo(_nothing_ready(ws, graph.analyse(ws.tasks, readiness.reasons(ws))))

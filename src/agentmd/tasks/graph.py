@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 from agentmd.workspace.records import PRIORITIES, Task
 
 PRIORITY_RANK = {name: rank for rank, name in enumerate(PRIORITIES)}
+
+
+class Errors(Protocol):
+    """Task id -> why `check` calls the task broken (a dict, or checks/readiness.Readiness,
+    which works each task out only when asked)."""
+
+    def get(self, key: str, default: Any = ..., /) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -28,7 +36,7 @@ class Plan:
 
 
 def blockers(
-    task: Task, tasks: dict[str, Task], errors: dict[str, list[str]] | None = None
+    task: Task, tasks: dict[str, Task], errors: Errors | None = None
 ) -> list[str]:
     """Why a todo task is not ready; empty when it is. Fails closed on what it cannot know.
     `errors`: the findings `check` has on tasks (checks/readiness.py): a task with one is not
@@ -47,7 +55,7 @@ def blockers(
     return reasons
 
 
-def analyse(tasks: dict[str, Task], errors: dict[str, list[str]] | None = None) -> Plan:
+def analyse(tasks: dict[str, Task], errors: Errors | None = None) -> Plan:
     ready_tasks, blocked = [], {}
     for task in tasks.values():
         if task.status != "todo" and not task.broken:

@@ -129,7 +129,7 @@ def _edit_task(ws: Workspace, task: Task, change: Callable[[Editor], None]) -> N
 
 
 def claim(
-    ws: Workspace, task_id: str, owner: str, errors: dict[str, list[str]] | None = None
+    ws: Workspace, task_id: str, owner: str, errors: graph.Errors | None = None
 ) -> Task:
     """Claim one ready task, under the workspace lock so that only one claimant wins; `errors`
     are the tasks `check` calls broken (checks/readiness.py), which are not ready."""
@@ -140,7 +140,7 @@ def claim(
     return ws.task(task_id)
 
 
-def claimable(ws: Workspace, task_id: str, errors: dict[str, list[str]] | None = None) -> Task:
+def claimable(ws: Workspace, task_id: str, errors: graph.Errors | None = None) -> Task:
     """The task, if it is ready to be claimed; NothingToDo saying why not."""
     task = ws.task(task_id)
     if task.status != "todo":
@@ -155,7 +155,7 @@ def claim_next(
     ws: Workspace,
     owner: str,
     choose: Callable[[list[graph.Candidate]], Task | None],
-    errors: dict[str, list[str]] | None = None,
+    errors: graph.Errors | None = None,
 ) -> Task | None:
     """Claim the first ready task that `choose` picks, atomically."""
     with changing(ws):

@@ -123,16 +123,24 @@ def pick(
     ws: Workspace,
     limit: int,
     accept: Callable[[Task], str | None] | None = None,
-    errors: dict[str, list[str]] | None = None,
+    errors: graph.Errors | None = None,
 ) -> Selection:
     """The batch `next --parallel` prints, from the workspace as it is now; `errors` are the
-    tasks `check` calls broken (checks/readiness.py), never picked."""
-    return select(
-        ready(ws.tasks, errors), busy_tasks(ws.tasks), limit, coupling.load(ws), accept
-    )
+    tasks `check` calls broken (checks/readiness.py), never picked: asked about each task in
+    turn, as the batch is filled, so that a large plan is not checked whole."""
+    sound = accept
+    if errors is not None:
+
+        def sound(task: Task) -> str | None:
+            found = errors.get(task.id, ())
+            if found:
+                return "not ready: " + "; ".join(found)
+            return accept(task) if accept is not None else None
+
+    return select(ready(ws.tasks), busy_tasks(ws.tasks), limit, coupling.load(ws), sound)
 
 
-def ready(tasks: dict[str, Task], errors: dict[str, list[str]] | None = None) -> list[Candidate]:
+def ready(tasks: dict[str, Task], errors: graph.Errors | None = None) -> list[Candidate]:
     """`graph.analyse(tasks).ready` without the search for cycles, which a batch does not need
     (a task on a cycle is never ready) and which costs a tenth of a second at 10,000 tasks."""
     counts = graph.unblock_counts(tasks)
@@ -150,7 +158,7 @@ def claim_batch(
     owner: str,
     limit: int,
     accept: Callable[[Task], str | None] | None = None,
-    errors: dict[str, list[str]] | None = None,
+    errors: graph.Errors | None = None,
 ) -> Selection:
     """Pick and claim a batch under the workspace lock: of racing processes each task goes once."""
     with lifecycle.changing(ws):

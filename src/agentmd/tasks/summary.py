@@ -58,7 +58,7 @@ class Board:
 
 
 def build(
-    ws: Workspace, moment: dt.datetime | None = None, errors: dict[str, list[str]] | None = None
+    ws: Workspace, moment: dt.datetime | None = None, errors: graph.Errors | None = None
 ) -> Board:
     """The plan at a glance; `errors` are the tasks `check` calls broken (not ready)."""
     moment = moment or lifecycle.now()
