@@ -321,7 +321,7 @@ def _vague(lines, add) -> None:
 
 # What gives a decision its reason: a clause that says why.
 REASON_RE = re.compile(
-    r"\b(?:because|since|so that|so as|as it|as the|as a|as we|to avoid|to keep|to let|in order"
+    r"\b(?:because|since|so that|as|to avoid|to keep|to let|in order"
     r"|otherwise|instead of|rather than|given|due to|why|which|means|would|keeps|avoids)\b"
     r"|: |\s[\u2014\u2013-]{1,2}\s|;",
     re.I,
