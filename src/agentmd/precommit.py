@@ -38,6 +38,7 @@ class Staged:
     """The index as the commit will record it (a `Tree` for the handoff checks)."""
 
     rev = ""  # blobs are read as `REV:path`: the index when empty
+    latest_by_task: dict[str, str] | None = None  # handoffs.latest keeps its index here
 
     def __init__(self, root: Path, env: dict[str, str]):
         self.root = root

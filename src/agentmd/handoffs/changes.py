@@ -76,6 +76,7 @@ class WorkTree:
     What git answers about commits is kept in .agents/.cache/ (it cannot change)."""
 
     staged: set[str] = set()  # nothing here is staged: the working tree is as it is
+    latest_by_task: dict[str, str] | None = None  # handoffs.latest keeps its index here
 
     def __init__(self, ws: Workspace):
         self.ws = ws

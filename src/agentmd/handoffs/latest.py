@@ -17,6 +17,7 @@ if TYPE_CHECKING:
         is what the judging needs besides)."""
 
         staged: set[str]  # paths the tree holds as staged (only the hook's index has any)
+        latest_by_task: dict[str, str] | None  # `latest_index`, kept by `verdict`
 
         def handoff_tasks(self) -> Iterable[tuple[str, str]]: ...  # (path, its task field)
 
@@ -33,6 +34,16 @@ def latest(task_id: str, handoffs: Iterable[tuple[str, str]]) -> str | None:
     return max(mine, key=order_key) if mine else None
 
 
+def latest_index(handoffs: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """`latest` for every task at once, in one pass: task id -> path of its latest handoff."""
+    best: dict[str, tuple[tuple, str]] = {}
+    for path, task in handoffs:
+        key = order_key(path)
+        if task not in best or key > best[task][0]:
+            best[task] = (key, path)
+    return {task: path for task, (_, path) in best.items()}
+
+
 class Verdict(NamedTuple):
     path: str | None  # the latest handoff, None when the task has none
     errors: list[Problem]  # its error findings: empty when it is valid
@@ -44,7 +55,11 @@ class Verdict(NamedTuple):
 
 def verdict(tree: HandoffTree, task_id: str) -> Verdict:
     """The task's latest handoff in `tree`, and its errors."""
-    path = latest(task_id, tree.handoff_tasks())
+    index = getattr(tree, "latest_by_task", None)
+    if index is None:  # worked out once per tree: a check asks for every task in review/done
+        index = latest_index(tree.handoff_tasks())
+        tree.latest_by_task = index
+    path = index.get(task_id)
     if path is None:
         return Verdict(None, [])
     return Verdict(path, [p for p in tree.handoff_findings(path) if p.severity == "error"])

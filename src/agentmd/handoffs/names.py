@@ -65,16 +65,11 @@ def order_key(path: str) -> tuple:
 
 def latest_by_task(handoffs: list[Handoff]) -> dict[str, Handoff]:
     """Each task's latest handoff (the rule is `handoffs.latest.latest`)."""
-    from agentmd.handoffs.latest import latest
+    from agentmd.handoffs.latest import latest_index
 
     by_path = {handoff.path: handoff for handoff in handoffs}
-    pairs = [(handoff.path, handoff.task) for handoff in handoffs]
-    found = {}
-    for task_id in {handoff.task for handoff in handoffs}:
-        path = latest(task_id, pairs)
-        if path is not None:
-            found[task_id] = by_path[path]
-    return found
+    index = latest_index((handoff.path, handoff.task) for handoff in handoffs)
+    return {task_id: by_path[path] for task_id, path in index.items()}
 
 
 # What `handoff new` writes under each heading it cannot fill from git: left as is, it is
