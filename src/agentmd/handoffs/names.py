@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from agentmd.files.document import Document
@@ -53,6 +54,7 @@ def sections_of(doc: Document) -> dict[str, Section]:
     return found
 
 
+@lru_cache(maxsize=65536)  # the loop sorts the same names every cycle
 def order_key(path: str) -> tuple:
     """Sorts handoff file names by when they were written: numbers by value, so that
     `2026-11-22-x-10.md` follows `2026-11-22-x-2.md`, and `2026-11-22-x.md` comes first of its
