@@ -47,7 +47,7 @@ def test_session_start_injects_the_held_tasks_prompt_as_additional_context(examp
     }
     context = out["hookSpecificOutput"]["additionalContext"]
     assert context.startswith("agentmd: this session holds task `tokenizer` (claimed by alice).")
-    assert "## Your task: Split text into words" in context
+    assert "# Split text into words\n" in context
     assert len(context) <= 9500
 
 
@@ -176,7 +176,7 @@ def test_a_whole_session_start_work_compaction_start_again_stop(example):
         return json.loads(done.stdout) if done.stdout.strip() else None
 
     first = hook("SessionStart", source="startup")["hookSpecificOutput"]["additionalContext"]
-    assert "## Your task: Split text into words" in first
+    assert "# Split text into words\n" in first
     assert "Where the last session stopped" not in first
     (repo / "src/tally").mkdir(parents=True, exist_ok=True)
     (repo / "src/tally/tokenize.py").write_text("def words(text):\n    return text.split()\n")
@@ -188,7 +188,7 @@ def test_a_whole_session_start_work_compaction_start_again_stop(example):
     (draft,) = (repo / ".agents/handoffs").glob("*-tokenizer.md")
     again = hook("SessionStart", source="compact")["hookSpecificOutput"]["additionalContext"]
     assert f"## Where the last session stopped (.agents/handoffs/{draft.name})" in again
-    assert "## Your task: Split text into words" in again
+    assert "# Split text into words\n" in again
     assert "- src/tally/tokenize.py" in again.split("Where the last session stopped")[1]
     blocked = hook("Stop", stop_hook_active=False)
     assert blocked["decision"] == "block"

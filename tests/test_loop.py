@@ -72,7 +72,10 @@ def test_a_worker_that_touches_files_outside_its_outputs_is_sent_back_for_scope_
     assert "- scope drift: changed notes.txt outside its outputs (out/a.txt)" in attempts_section(
         repo, "a"
     )
-    assert result.stdout == "retry a: attempt 1 of 3 failed: review found problems:\n"
+    assert result.stdout == (
+        "retry a: attempt 1 of 3 failed: review found problems: scope drift: changed notes.txt "
+        "outside its outputs (out/a.txt)\n"
+    )
 
 
 def test_a_worker_that_hangs_is_stopped_after_the_timeout_with_its_log_tail(repo):

@@ -51,16 +51,17 @@ def test_each_remembered_output_is_its_own_file(repo):
 
 def test_an_output_is_recalled_without_reading_the_others(repo):
     plan(repo, "alpha")
-    expected = cli(repo, "next").stdout
+    first = cli(repo, "next")
+    expected = (first.stdout, first.stderr)
     cli(repo, "list", "--json")
     ws = Workspace(repo)
     next_file = memo.path_of(ws, memo.key("next", None, False, False))
     for other in (repo / ".agents/.cache/memo").iterdir():
         if other != next_file:
             other.write_bytes(b"\xff not JSON")  # read, it would be no memo at all
-    assert memo.recall(ws, memo.key("next", None, False, False)) == (expected, "")
+    assert memo.recall(ws, memo.key("next", None, False, False)) == expected
     assert memo.recall(ws, memo.key("list", [], False, True)) is None
-    assert cli(repo, "next").stdout == expected
+    assert cli(repo, "next").stdout == expected[0]
 
 
 def test_a_changed_file_makes_every_remembered_output_stale(repo):

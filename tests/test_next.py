@@ -29,8 +29,9 @@ def test_parts_come_in_the_documented_order(example):
     headings = [line for line in prompt.splitlines() if line.startswith("## ")]
     assert headings == [
         "## Project: tally, a word-frequency command-line tool",
-        "## Your task: Split text into words",
+        "## Your task",
         "## What the tasks it depends on left you",
+        "## Tasks waiting on this one",
         "## Rules that apply",
         "## Decisions and gotchas that apply (newest first)",
         "## When you finish",
@@ -74,6 +75,7 @@ def test_json_gives_the_task_the_prompt_and_each_part(example):
         "constraints",
         "task",
         "dependencies",
+        "waiting",
         "rules",
         "memory",
         "finish",
@@ -205,7 +207,7 @@ def test_a_crash_prints_one_line_and_a_log_path(example, monkeypatch, tmp_path):
     from agentmd.tasks import graph
 
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # the log goes to the temp folder
-    monkeypatch.setattr(graph, "ready", lambda tasks: 1 / 0)
+    monkeypatch.setattr(graph, "ready", lambda tasks, errors=None: 1 / 0)
     result = cli(example, "next")
     assert result.exit_code == 2
     assert result.stderr.startswith(

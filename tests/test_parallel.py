@@ -235,7 +235,7 @@ def test_parallel_never_returns_two_tasks_with_overlapping_outputs_or_coupled_fi
             assert first.outputs and second.outputs
             for x in first.outputs:
                 for y in second.outputs:
-                    assert not globs.overlap(x, y), (first.id, second.id, x, y)
+                    assert not globs.overlap(x, y, True, True), (first.id, second.id, x, y)
             mine, theirs = (
                 coupled_files(history, first.outputs),
                 coupled_files(history, second.outputs),
@@ -256,3 +256,20 @@ def test_parallel_never_returns_two_tasks_with_overlapping_outputs_or_coupled_fi
     ]
     if free:
         assert chosen and chosen[0] == free[0]
+
+
+def test_explain_names_the_strongest_coupled_pair_not_the_first():
+    partners = {
+        "src/a.py": {"src/b.py": 3, "src/c.py": 11},
+        "src/b.py": {"src/a.py": 3},
+        "src/c.py": {"src/a.py": 11},
+    }
+    history = coupling.Coupling(partners, 500, 3)
+    b = make_task("b", ["src/b.py"], "todo")
+    c = make_task("c", ["src/c.py"], "todo")
+    a = make_task("a", ["src/a.py"], "todo")
+    held = parallel.select([Candidate(t, 0) for t in (b, c, a)], [], 3, history).held
+    assert [h.render() for h in held] == [
+        "a: held back by c: src/a.py and src/c.py changed together in 11 of the last 500 commits"
+    ]
+    assert history.between(["src/a.py"], ["src/b.py", "src/c.py"]) == ("src/a.py", "src/c.py", 11)

@@ -42,7 +42,7 @@ def test_a_claimed_task_is_found_by_owner_by_agentmd_task_and_by_its_worktree(ex
     assert data["tokens"] <= data["budget"] == 120_000
     next_prompt = cli(example, "next", "--json", env={"AGENTMD_AGENT": "x"})
     assert next_prompt.exit_code == 1  # nothing else ready; the prompt is the compiler's own
-    assert "## Your task: Split text into words" in data["text"]
+    assert "# Split text into words\n" in data["text"]
     env = {"AGENTMD_TASK": "tokenizer", "AGENTMD_AGENT": "bob"}
     named = json.loads(cli(example, "prime", "--json", env=env).stdout)
     assert (named["task"], named["found_by"]) == ("tokenizer", "AGENTMD_TASK")

@@ -59,6 +59,7 @@ def test_verify_records_commit_time_and_exit_codes_and_keeps_every_other_byte(cl
         before[:front_end]
         + f"verified_commit: {head(claimed)}\nverified_at: "
           "2026-11-21T08:00:00Z\nverify_exit: [0, 4]\n"
+        + "verified_clean: true\n"
         + before[front_end:]
     )
     assert cli(claimed, "verify", "tokenizer").exit_code == 1
@@ -129,7 +130,8 @@ def test_done_refuses_a_pass_recorded_at_an_older_commit(claimed):
     assert result.stderr.startswith(
         ".agents/tasks/tokenizer.md:8:1: error verify-not-passed: "
         f"its verify commands ran at {old[:12]}, "
-        f"not at HEAD {head(claimed)[:12]}: run 'agentmd verify tokenizer' again\n"
+        f"not at HEAD {head(claimed)[:12]}, and files outside .agents/ changed since: "
+        "run 'agentmd verify tokenizer' again\n"
     )
 
 

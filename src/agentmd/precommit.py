@@ -18,7 +18,6 @@ from agentmd.errors import LocatedError, Problem
 from agentmd.files import document
 from agentmd.handoffs.changes import Changes, is_shallow, parse_name_status
 from agentmd.handoffs.judge import check_document
-from agentmd.handoffs.names import order_key
 from agentmd.handoffs.reading import READINGS, Readings
 from agentmd.workspace.records import Settings
 
@@ -39,6 +38,9 @@ def hook_env() -> dict[str, str]:
 
 class Staged:
     """The index as the commit will record it (a `Tree` for the handoff checks)."""
+
+    rev = ""  # blobs are read as `REV:path`: the index when empty
+    latest_by_task: dict[str, str] | None = None  # handoffs.latest keeps its index here
 
     def __init__(self, root: Path, env: dict[str, str]):
         self.root = root
@@ -61,7 +63,8 @@ class Staged:
         wanted = [p for p in dict.fromkeys(paths) if p not in self._blobs and "\n" not in p]
         if not wanted:
             return
-        out = self.git("cat-file", "--batch", input="".join(f":{p}\n" for p in wanted)).stdout
+        rev = self.rev
+        out = self.git("cat-file", "--batch", input="".join(f"{rev}:{p}\n" for p in wanted)).stdout
         data = out.encode("utf-8", "surrogateescape")
         position = 0
         for path in wanted:
@@ -112,6 +115,26 @@ class Staged:
         if self._handoffs is None:
             self._handoffs = [f for f in self.listed(HANDOFFS) if f.endswith(".md")]
         return self._handoffs
+
+    def handoff_tasks(self) -> list[tuple[str, str]]:
+        """(path, task field) of every handoff this tree holds that can be read."""
+        paths = self.handoffs()
+        self.read(paths)
+        pairs = []
+        for path in paths:
+            doc = _read(self, path)
+            if isinstance(doc, document.Document):
+                pairs.append((path, str(doc.fields.get("task") or "").strip()))
+        return pairs
+
+    def handoff_findings(self, path: str) -> list[Problem]:
+        doc = _read(self, path)
+        if isinstance(doc, Problem):
+            return [doc]
+        return [] if doc is None else self.check(path, doc)
+
+    def display_of(self, path: str) -> str:
+        return path
 
     def end_of(self, display: str) -> str | None:
         """A staged handoff ends with this commit; a committed one, with the last to touch it."""
@@ -258,50 +281,9 @@ def _check_staged(tree: Staged, path: str, settings: Settings) -> list[Problem]:
 
 
 def _handoff_rule(tree: Staged, task_id: str, status: str, path: str, line: int) -> list[Problem]:
-    handoffs = tree.handoffs()
-    by_name = [p for p in handoffs if p.endswith(f"-{task_id}.md") or p.endswith(f"/{task_id}.md")]
-    latest = _latest(tree, by_name, task_id) or _latest(
-        tree, [p for p in handoffs if p not in by_name], task_id
-    )
-    if latest is None:
-        return [
-            Problem(
-                path,
-                line,
-                1,
-                "handoff-missing",
-                f"task '{task_id}' is staged as {status} but "
-                "no handoff for it is staged or committed",
-                f"write one (agentmd handoff new {task_id}), fill it, and git add it",
-            )
-        ]
-    handoff_path, doc = latest
-    errors = [p for p in tree.check(handoff_path, doc) if p.severity == "error"]
-    if not errors:
-        return []
-    return [
-        Problem(
-            path,
-            line,
-            1,
-            "handoff-invalid",
-            f"task '{task_id}' is staged as {status} but its "
-            f"handoff {handoff_path} has {len(errors)} error(s)",
-            f"run 'agentmd handoff check {handoff_path}', fix it, and git add it",
-        )
-    ]
+    from agentmd.handoffs.latest import rule_problems
 
-
-def _latest(tree: Staged, paths: list[str], task_id: str) -> tuple[str, document.Document] | None:
-    tree.read(paths)
-    for path in sorted(paths, key=order_key, reverse=True):
-        doc = _read(tree, path)
-        if (
-            isinstance(doc, document.Document)
-            and str(doc.fields.get("task") or "").strip() == task_id
-        ):
-            return path, doc
-    return None
+    return rule_problems(tree, task_id, status, path, line)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -324,6 +306,35 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 1
     return 0
+
+
+
+class CommitTree(Staged):
+    """A commit as the handoff checks see it (a `Tree`): what the loop merges is a branch's
+    commit, not what its worktree holds besides."""
+
+    def __init__(self, root: Path, commit: str, env: dict[str, str] | None = None):
+        super().__init__(root, env if env is not None else git.clean_env())
+        self.commit = self.git("rev-parse", "--verify", f"{commit}^{{commit}}").stdout.strip()
+        self.rev = self.commit
+
+    def listed(self, *paths: str) -> list[str]:
+        out = self.git("--literal-pathspecs", "ls-tree", "-r", "--name-only", "-z", self.commit,
+                       "--", *paths).stdout  # fmt: skip
+        return git.split_z(out)
+
+    def end_of(self, display: str) -> str | None:
+        found = self.git("log", "-1", "--format=%H", self.commit, "--", display, check=False)
+        return found.stdout.strip() or self.commit
+
+    def changes(self, base: str, end: str | None = None) -> Changes | None:
+        return super().changes(base, end or self.commit)
+
+    def is_ancestor(self, base: str, end: str | None = None) -> bool:
+        return super().is_ancestor(base, end or self.commit)
+
+    def describe(self, base: str, end: str | None = None) -> str:
+        return f"the diff from base {base[:12]} to commit {(end or self.commit)[:12]}"
 
 
 if __name__ == "__main__":

@@ -12,7 +12,8 @@ from agentmd.workspace.records import PLAN_DEFAULTS, Task
 
 DEFAULT_PATH = str(PLAN_DEFAULTS["worktrees"])
 DEFAULT_BRANCH = "agentmd/{id}"
-PRUNABLE = ("done", "todo")  # done, or released (a claim freed goes back to todo)
+PRUNABLE = ("done", "todo", "failed")  # done, released (back to todo), or failed
+KEEP_BRANCH = ("failed",)  # a failed task's branch holds its attempts: kept for a person
 
 
 @dataclass(frozen=True)
@@ -144,7 +145,7 @@ def prune(ws: Workspace, *, force: bool = False, dry_run: bool = False) -> list[
             continue
         refused = remove(ws, tree, force=force)
         deleted = False
-        if refused is None:
+        if refused is None and task.status not in KEEP_BRANCH:
             # -d refuses an unmerged branch: work that never landed is kept for a person.
             deleted = git.run(["branch", "-q", "-d", branch], ws.root, check=False).returncode == 0
         results.append(Pruned(tree, task.status, refused, deleted))

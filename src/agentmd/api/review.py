@@ -248,7 +248,7 @@ def _context(ws: Workspace, task: Task) -> tuple[list[str], str, str]:
     plan = "\n\n".join(i.text for i in items if i.part in ("plan", "constraints"))
     rules = "\n\n".join(i.text for i in items if i.part == "rules")
     task_text = next(i.text for i in items if i.part == "task").replace(
-        "## Your task:", "## The task under review:", 1
+        "## Your task\n", f"## The task under review: {task.title}\n", 1
     )
     latest = ws.latest_handoffs.get(task.id)
     if latest is not None:

@@ -32,6 +32,7 @@ PLAN_FIELDS = (
     "hosts",
     # the flywheel
     "memory_budget", "log_max_lines",
+    "rules_budget_error",  # over rules_budget is an error, not a warning
 )  # fmt: skip
 GLOB_CHARS = frozenset("*?[")
 TASK_KEYS = frozenset(TASK_FIELDS)
@@ -159,14 +160,22 @@ def _list_of_text(key: str, value: Any, line: int, display: str) -> list[Problem
         item for item in value if not isinstance(item, str | int | float) or isinstance(item, bool)
     ]
     if bad:
+        number = value.index(bad[0]) + 1
+        what = bad[0]
+        shown = (
+            f" (`{next(iter(what))}: {next(iter(what.values()))}`)"
+            if isinstance(what, dict) and len(what) == 1
+            else ""
+        )
         return [
             Problem(
                 display,
                 line,
                 1,
                 "bad-type",
-                f"'{key}' holds {_type_name(bad[0])} where text was expected",
-                "quote an item that contains ': ', or write it on one line",
+                f"'{key}' item {number}{shown} holds {_type_name(bad[0])} where text was expected",
+                "quote an item that contains ': ', or write it on one line "
+                "(agentmd check --fix quotes it)",
             )
         ]
     return []
@@ -280,7 +289,34 @@ def check_task(
                         "name paths relative to the repository root, inside it",
                     )
                 )
+    problems += _missing_inputs(display, fields, line, guard)
     return problems
+
+
+def _missing_inputs(display: str, fields: dict[str, Any], line, guard: PathGuard) -> list[Problem]:
+    """An input that names one file (no glob) which is not there, on a task not started yet
+    and waiting on no other task (which might create it): its prompt points at nothing."""
+    status = str(fields.get("status") or "todo").strip().lower()
+    if not guard.root or status != "todo" or _items(fields.get("depends_on")):
+        return []
+    found = []
+    for path in _items(fields.get("inputs")):
+        if set("*?[") & set(path) or guard.reason(path):
+            continue
+        if not os.path.lexists(os.path.join(guard.root, path.strip().removeprefix("./"))):
+            found.append(
+                Problem(
+                    display,
+                    line("inputs", 1),
+                    1,
+                    "input-missing",
+                    f"inputs '{path}' does not exist",
+                    "fix the path (from the repository root), or make it a glob if it may be "
+                    "missing",
+                    "warning",
+                )
+            )
+    return found
 
 
 def _items(value: Any) -> list[str]:

@@ -20,6 +20,7 @@ from agentmd.checks.budgets import (
 from agentmd.errors import LocatedError, Problem
 from agentmd.files import document, frontmatter, textfile
 from agentmd.handoffs.judge import WorkTree, check_document, judge
+from agentmd.handoffs.latest import rule_problems
 from agentmd.handoffs.names import sections_of
 from agentmd.handoffs.reading import READINGS, Readings
 from agentmd.memory.notes import memory_problems
@@ -48,9 +49,9 @@ def check_workspace(ws: Workspace, counter: Counter) -> Report:
     problems += plan_pass(ws)
     problems += tasks_pass(ws)
     problems += cycles_pass(ws)
-    found, invalid = handoffs_pass(ws)
+    found, tree = handoffs_pass(ws)
     problems += found
-    problems += task_handoffs_pass(ws, invalid)
+    problems += task_handoffs_pass(ws, tree)
     problems += notes_pass(ws)
     found, checked = raw_files_pass(ws)
     problems += found
@@ -150,13 +151,12 @@ def cycles_pass(ws: Workspace) -> list[Problem]:
     return problems
 
 
-def handoffs_pass(ws: Workspace) -> tuple[list[Problem], dict[str, int]]:
-    """Each handoff judged (complete, concrete, true to the diff); with the number of errors
-    found in each, by path, for the pass over the tasks that need a valid one."""
+def handoffs_pass(ws: Workspace) -> tuple[list[Problem], WorkTree]:
+    """Each handoff judged (complete, concrete, true to the diff); with the tree that holds
+    each one's findings, for the pass over the tasks that need a valid one."""
     problems: list[Problem] = []
     tree = WorkTree(ws)
     readings = Readings(ws.agents / READINGS)
-    invalid: dict[str, int] = {}
     for record in ws.index.groups["handoffs"]:
         if record.problem is not None:
             continue
@@ -171,42 +171,22 @@ def handoffs_pass(ws: Workspace) -> tuple[list[Problem], dict[str, int]]:
             reading = readings.get(doc, lenient=False)
         found = judge(display, record.fields, record.lines, reading, tree)
         problems += found
-        invalid[record.path] = sum(1 for p in found if p.severity == "error")
-    tree.save()
+        tree.findings[record.path] = found
     readings.save(prune=True)
-    return problems, invalid
+    return problems, tree
 
 
-def task_handoffs_pass(ws: Workspace, invalid: dict[str, int]) -> list[Problem]:
-    """A task in review or done has a handoff, and its latest one has no error."""
-    problems = []
+def task_handoffs_pass(ws: Workspace, tree: WorkTree) -> list[Problem]:
+    """A task in review or done has a valid latest handoff: the one rule, handoffs/latest.py,
+    that `done`, the hook and the loop apply too."""
+    problems: list[Problem] = []
     for task in ws.tasks.values():
         if task.broken or task.status not in ("review", "done"):
             continue
-        latest = ws.latest_handoffs.get(task.id)
-        if latest is None:
-            problems.append(
-                Problem(
-                    ws.display(task.path),
-                    task.record.line("status"),
-                    1,
-                    "handoff-missing",
-                    f"task '{task.id}' is {task.status} but has no handoff",
-                    f"write one: agentmd handoff new {task.id}",
-                )
-            )
-        elif invalid.get(latest.path):
-            problems.append(
-                Problem(
-                    ws.display(task.path),
-                    task.record.line("status"),
-                    1,
-                    "handoff-invalid",
-                    f"task '{task.id}' is {task.status} but its handoff {ws.display(latest.path)} "
-                    f"has {invalid[latest.path]} error(s)",
-                    "fix the handoff (findings above)",
-                )
-            )
+        problems += rule_problems(
+            tree, task.id, task.status, ws.display(task.path), task.record.line("status")
+        )
+    tree.save()
     return problems
 
 

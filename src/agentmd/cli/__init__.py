@@ -30,6 +30,7 @@ COMMANDS = {
     # many agents at once
     "status": "agentmd.cli.status:status",
     "release": "agentmd.cli.lifecycle:release",
+    "reopen": "agentmd.cli.lifecycle:reopen",  # the way back from failed or blocked
     "worktree": "agentmd.cli.worktree:worktree",
     "run": "agentmd.cli.loop:run_loop",
     # the Anthropic API

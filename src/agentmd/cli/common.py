@@ -18,12 +18,22 @@ def open_workspace() -> Workspace:
     return Workspace.find(Path.cwd())
 
 
-def report_unreadable(ws: Workspace) -> list[Problem]:
-    """Name every file that cannot be read on stderr; the command goes on with the rest."""
+def report_unreadable(ws: Workspace, *, full: bool = False) -> list[Problem]:
+    """Say on stderr that files cannot be read; the command goes on with the rest. `full` (list,
+    status: commands about the whole plan) names each with its located error; the others print
+    one summary line, so that a broken file elsewhere does not bury what they say."""
     problems = ws.problems
-    for problem in problems:
-        click.echo(problem.render(), err=True)
+    click.echo(unreadable_text(problems, full=full), nl=False, err=True)
     return problems
+
+
+def unreadable_text(problems: list[Problem], *, full: bool = False) -> str:
+    """What `report_unreadable` prints, for a command that remembers its output."""
+    if full:
+        return "".join(problem.render() + "\n" for problem in problems)
+    if not problems:
+        return ""
+    return f"agentmd: warning: {len(problems)} file(s) cannot be read: agentmd check lists them\n"
 
 
 def json_text(data: dict) -> str:

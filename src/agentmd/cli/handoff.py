@@ -26,12 +26,18 @@ def handoff() -> None:
     is_flag=True,
     help="Run the verify commands now and write their exit codes and last lines.",
 )
-def new(task_id: str, status: str | None, run: bool) -> int:
+@click.option(
+    "--base",
+    metavar="COMMIT",
+    help="The commit the work started from, for a task that was never claimed (a claim "
+    "records it as the task's base).",
+)
+def new(task_id: str, status: str | None, run: bool, base: str | None) -> int:
     """Write a handoff for task ID, pre-filled from the task and git."""
     from agentmd.handoffs.draft import new_handoff
 
     ws = open_workspace()
-    draft = new_handoff(ws, task_id, status=status, run=run)
+    draft = new_handoff(ws, task_id, status=status, run=run, base=base)
     click.echo(f"created {ws.display(draft.rel)}")
     base = f"base {draft.base[:12]}" if draft.base else "no base"
     click.echo(f"  {len(draft.artifacts)} artifact(s) from git ({base})")

@@ -34,13 +34,19 @@ def _open(*task_ids: str) -> Workspace:
 )
 def claim(task_id: str, owner: str | None, push: bool) -> int:
     """Claim a ready task: status active, claimed_by, claimed_at, lease, base = HEAD."""
+    from agentmd.checks import readiness
+
     ws = _open(task_id)
     who = owner or claims.default_owner()
     if push:
-        task = claims.claim_and_push(ws, who, lambda fresh: [claims.claimable(fresh, task_id)])[0]
+        task = claims.claim_and_push(
+            ws,
+            who,
+            lambda fresh: [claims.claimable(fresh, task_id, readiness.reasons(fresh))],
+        )[0]
         click.echo(f"claimed {task.id} as {task.claimed_by} (pushed)")
         return 0
-    task = claims.claim(ws, task_id, who)
+    task = claims.claim(ws, task_id, who, readiness.reasons(ws))
     click.echo(f"claimed {task.id} as {task.claimed_by}")
     return 0
 
@@ -78,6 +84,19 @@ def fail(task_id: str, reason: str) -> int:
     ws = _open(task_id)
     task = lifecycle.fail(ws, task_id, reason)
     click.echo(f"{task.id}: attempt {task.attempts} failed, now {task.status}")
+    return 0
+
+
+@click.command()
+@click.argument("task_id", metavar="ID")
+@click.option("--reason", default="", help="Why, for the log.")
+def reopen(task_id: str, reason: str) -> int:
+    """Send a failed or blocked task back to todo: blocked_reason, the claim and the attempt
+    count go; the ## Attempts history stays for the next prompt."""
+    ws = _open(task_id)
+    before = ws.task(task_id)
+    lifecycle.reopen(ws, task_id, reason)
+    click.echo(f"reopened {task_id} (was {before.status})")
     return 0
 
 

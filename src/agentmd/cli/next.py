@@ -13,6 +13,7 @@ from agentmd.cli.common import (
     open_workspace,
     report_unreadable,
     tokens_option,
+    unreadable_text,
 )
 from agentmd.prompt import next as core
 from agentmd.workspace.folder import Workspace
@@ -84,9 +85,10 @@ def next_task(
         return 0
     problems = report_unreadable(ws)
     if explain and not push:
+        from agentmd.checks import readiness
         from agentmd.tasks import graph
 
-        return _explain(ws, graph.analyse(ws.tasks), as_json)
+        return _explain(ws, graph.analyse(ws.tasks, readiness.reasons(ws)), as_json)
     found = core.one(ws, ask)
     for problem in found.notes:
         click.echo(problem.render(), err=True)
@@ -95,7 +97,7 @@ def next_task(
     if comparison:
         data["estimate"] = comparison.as_json()
     output = json_text(data) if as_json else found.compiled.prompt
-    core.remember(ws, key, output, problems + found.notes)
+    core.remember(ws, key, output, found.notes, unreadable_text(problems))
     click.echo(output, nl=False)
     if comparison and not as_json:
         click.echo(
@@ -115,12 +117,13 @@ def _side_by_side(ws: Workspace, ask: core.Ask, limit: int, explain: bool, as_js
         selection = core.selection(ws, limit)
         lines, code = _explain_parallel(ws, selection, limit, as_json)
         if code == 0:
-            core.remember_batch(ws, key, lines, problems, selection.chosen)
+            core.remember_batch(ws, key, lines, unreadable_text(problems), selection.chosen)
         click.echo(lines, nl=False)
         return code
     results = core.batch(ws, ask)
     output = json_text({"tasks": [r.as_json() for r in results]}) if as_json else _joined(results)
-    core.remember_batch(ws, key, output, problems, [r.task for r in results])
+    chosen = [r.task for r in results]
+    core.remember_batch(ws, key, output, unreadable_text(problems), chosen)
     click.echo(output, nl=False)
     return 0
 

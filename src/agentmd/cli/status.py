@@ -15,8 +15,10 @@ def status(as_json: bool) -> int:
     """The board: counts per status, ready, active with owner and age, review, awaiting merge,
     blocked with blockers, stale claims (lease expired: agentmd release ID frees them)."""
     ws = open_workspace()
-    report_unreadable(ws)
-    state = summary.build(ws)
+    report_unreadable(ws, full=True)
+    from agentmd.checks import readiness
+
+    state = summary.build(ws, errors=readiness.reasons(ws))
     workers = runs.describe(ws)
     from agentmd.lessons.found import new_lessons
 

@@ -10,6 +10,7 @@ from agentmd.cli.common import (
     json_text,
     open_workspace,
     report_unreadable,
+    unreadable_text,
 )
 from agentmd.handoffs.names import order_key
 from agentmd.tasks import graph, lifecycle
@@ -33,8 +34,16 @@ from agentmd.workspace.records import PRIORITIES
     "--output", "outputs", multiple=True, metavar="PATH", help="A file or glob it may change."
 )
 @click.option("--verify", multiple=True, metavar="CMD", help="A command that must pass.")
-def add(title, task_id, priority, depends_on, inputs, outputs, verify) -> int:
-    """Write .agents/tasks/<id>.md and print the id."""
+@click.option("--goal", metavar="TEXT", help="What must be true when it is done (## Goal).")
+@click.option(
+    "--criteria",
+    multiple=True,
+    metavar="TEXT",
+    help="An acceptance criterion, a checkbox under ## Acceptance criteria (repeatable).",
+)
+def add(title, task_id, priority, depends_on, inputs, outputs, verify, goal, criteria) -> int:
+    """Write .agents/tasks/<id>.md and print the id. Without --goal and --criteria the task
+    holds the template's prompts: fill them before it is handed out."""
     ws = open_workspace()
     new_id = lifecycle.add_task(
         ws,
@@ -45,7 +54,9 @@ def add(title, task_id, priority, depends_on, inputs, outputs, verify) -> int:
         inputs=inputs,
         outputs=outputs,
         verify=verify,
-        render=lambda values: scaffold.render_task(ws.agents, values),
+        render=lambda values: scaffold.fill_task(
+            scaffold.render_task(ws.agents, values), goal or "", criteria
+        ),
     )
     click.echo(new_id)
     for dep in depends_on:
@@ -77,15 +88,18 @@ def list_tasks(statuses, ready, as_json) -> int:
         click.echo(hit[1], nl=False, err=True)
         click.echo(hit[0], nl=False)
         return 0
-    problems = report_unreadable(ws)
+    problems = report_unreadable(ws, full=True)
     output = _list_output(ws, statuses, ready, as_json)
-    memo.remember(ws, memo_key, output, "".join(p.render() + "\n" for p in problems))
+    memo.remember(ws, memo_key, output, unreadable_text(problems, full=True))
     click.echo(output, nl=False)
     return 0
 
 
 def _list_output(ws, statuses, ready: bool, as_json: bool) -> str:
-    plan = graph.analyse(ws.tasks)
+    from agentmd.checks import readiness
+
+    errors = readiness.task_errors(ws)
+    plan = graph.analyse(ws.tasks, readiness.reasons(ws))
     ready_ids = [c.task.id for c in plan.ready]
     if ready:
         tasks = [ws.tasks[tid] for tid in ready_ids]
@@ -96,12 +110,19 @@ def _list_output(ws, statuses, ready: bool, as_json: bool) -> str:
         tasks = [t for t in tasks if t.status in wanted]
     ready_set = set(ready_ids)
     if as_json:
-        return json_text({"tasks": [{**t.summary(), "ready": t.id in ready_set} for t in tasks]})
+        rows = []
+        for t in tasks:
+            row = {**t.summary(), "ready": t.id in ready_set}
+            if t.id in errors:
+                row["errors"] = [p.render() for p in errors[t.id]]
+            rows.append(row)
+        return json_text({"tasks": rows})
     width = max((len(t.id) for t in tasks), default=0)
     lines = []
     for t in tasks:
         mark = "ready" if t.id in ready_set else t.status
-        lines.append(f"{t.id:<{width}}  {mark:<7}  {t.priority:<6}  {t.title}\n")
+        broken = f"  (not ready: {errors[t.id][0].code})" if t.id in errors else ""
+        lines.append(f"{t.id:<{width}}  {mark:<7}  {t.priority:<6}  {t.title}{broken}\n")
     return "".join(lines)
 
 
@@ -112,7 +133,9 @@ def show(task_id, as_json) -> int:
     """Show one task: its fields, why it is or is not ready, and its file."""
     ws = open_workspace()
     task = ws.readable_task(task_id)
-    reasons = graph.blockers(task, ws.tasks) if task.status == "todo" else []
+    from agentmd.checks import readiness
+
+    reasons = graph.blockers(task, ws.tasks, readiness.reasons(ws)) if task.status == "todo" else []
     doc = ws.read(task.path)
     handoffs = sorted((h.path for h in ws.handoffs if h.task == task.id), key=order_key)
     if as_json:

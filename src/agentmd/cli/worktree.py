@@ -26,7 +26,7 @@ def worktree() -> None:
 
     \b
     agentmd worktree ID       create (or show) the task's worktree; prints its path
-    agentmd worktree prune    remove those whose task is done or released
+    agentmd worktree prune    remove those whose task is done, released or failed
 
     Paths and branches come from plan.md: worktrees (default .agents/.cache/worktrees/{id})
     and branch (default agentmd/{id}).
@@ -56,9 +56,10 @@ def create(task_id: str) -> int:
 @click.option("--dry-run", is_flag=True, help="Say what would be removed; remove nothing.")
 @json_option
 def prune(force: bool, dry_run: bool, as_json: bool) -> int:
-    """Remove the worktrees whose task is done or released (back to todo).
+    """Remove the worktrees whose task is done, released (back to todo) or failed.
 
-    A branch is deleted too when it is merged; an unmerged one is kept and named. A worktree
+    A branch is deleted too when it is merged; an unmerged one is kept and named, and a failed
+    task's branch is always kept (its attempts are there to read). A worktree
     with uncommitted changes is kept unless --force. Exit 1 when one was kept.
     """
     ws = open_workspace()
@@ -90,6 +91,7 @@ def prune(force: bool, dry_run: bool, as_json: bool) -> int:
             elif r.refused:
                 click.echo(f"kept    {where}: {r.refused} (--force removes it)")
             else:
-                kept = "" if r.branch_deleted else f"; branch {r.tree.branch} kept: not merged"
+                why = "it holds the failed attempts" if r.status == "failed" else "not merged"
+                kept = "" if r.branch_deleted else f"; branch {r.tree.branch} kept: {why}"
                 click.echo(f"removed {where} ({r.tree.task_id} is {r.status}){kept}")
     return 1 if any(r.refused for r in results) else 0

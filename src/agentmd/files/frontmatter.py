@@ -411,16 +411,29 @@ def _hint_for(lines: list[str], candidates: list[int]) -> tuple[str, int | None]
     return "", None
 
 
+COMMENT_RE = re.compile(r"[ \t]+#.*\Z")  # a YAML comment after a value: ' # ...'
+
+
 def suggest_quote(line: str) -> str | None:
-    """`key: value` rewritten with the value double-quoted, when quoting is the likely fix."""
+    """`key: value` (or a list item `- value`) rewritten with the value double-quoted, when
+    quoting is the likely fix; a trailing comment stays a comment, outside the quotes."""
     match = re.match(r"([ \t]*(?:-[ \t]+)?[A-Za-z_][\w.-]*:[ \t]+)(.+?)([ \t]*)\r?\Z", line)
+    item = re.match(r"([ \t]*-[ \t]+)(.+?)([ \t]*)\r?\Z", line)
+    if match and item and ": " in item.group(2) and " " in item.group(2).split(": ", 1)[0]:
+        match = item  # `- echo x: y`: the words before ': ' are no key, the item is one value
+    elif not match:
+        match = item
     if not match:
         return None
     head, value, _ = match.groups()
-    if value[0] in "\"'[{|>#":
+    tail = line[match.end(2) :]
+    comment = COMMENT_RE.search(value)
+    if comment:
+        value, tail = value[: comment.start()], value[comment.start() :] + tail
+    if not value or value[0] in "\"'[{|>#":
         return None
     if value[0] in "@`*&!%" or ": " in value or value.endswith(":"):
-        return head + json.dumps(value, ensure_ascii=False) + line[match.end(2) :]
+        return head + json.dumps(value, ensure_ascii=False) + tail
     return None
 
 

@@ -3,6 +3,10 @@
 `**` as a whole segment matches any number of folders; `*`, `?` and `[...]` match within one
 segment. A pattern with no `/` matches a file name at any depth (`*.py`), as in .gitignore;
 a trailing `/` means everything below that folder. A plain path is a glob that matches itself.
+
+In a task's own fields (`inputs`, `outputs`: `rooted=True`) an entry without glob characters
+is the one path it names, from the repository root: `Dockerfile` is the root's, not any
+`src/api/Dockerfile`. Globs stay globs there, and a note's `applies_to` keeps the rule above.
 """
 
 from __future__ import annotations
@@ -135,23 +139,44 @@ def _paths_meet(a: tuple[object, ...], b: tuple[object, ...]) -> bool:
     return meet(0, 0)
 
 
-def matches(path: str, pattern: str) -> bool:
-    """Does the file `path` (relative to the repository root) match `pattern`?"""
-    return _paths_meet(_segments(path, literal=True), _segments(pattern))
+GLOB_CHARS = frozenset("*?[")
 
 
-def overlap(a: str, b: str) -> bool:
+def is_glob(pattern: str) -> bool:
+    return bool(GLOB_CHARS & set(pattern)) or pattern.strip().endswith("/")
+
+
+def _rooted(pattern: str) -> tuple[object, ...]:
+    """A task field's entry: a plain name is the path from the root, a glob stays a glob."""
+    return _segments(pattern) if is_glob(pattern) else _segments(pattern, literal=True)
+
+
+def matches(path: str, pattern: str, rooted: bool = False) -> bool:
+    """Does the file `path` (relative to the repository root) match `pattern`? `rooted`: the
+    pattern is a task's field entry (see the module's docstring)."""
+    return _paths_meet(
+        _segments(path, literal=True), _rooted(pattern) if rooted else _segments(pattern)
+    )
+
+
+def overlap(a: str, b: str, rooted_a: bool = False, rooted_b: bool = False) -> bool:
     """Can some path match both globs (either may be a plain path)?"""
-    return _paths_meet(_segments(a), _segments(b))
+    return _paths_meet(
+        _rooted(a) if rooted_a else _segments(a), _rooted(b) if rooted_b else _segments(b)
+    )
 
 
 def any_overlap(
-    patterns_a: tuple[str, ...] | list[str], patterns_b: tuple[str, ...] | list[str]
+    patterns_a: tuple[str, ...] | list[str],
+    patterns_b: tuple[str, ...] | list[str],
+    rooted_a: bool = False,
+    rooted_b: bool = False,
 ) -> tuple[str, str] | None:
-    """The first pair, one from each side, that can match the same path."""
+    """The first pair, one from each side, that can match the same path; `rooted_a`/`rooted_b`
+    when a side is a task's own field."""
     for a in patterns_a:
         for b in patterns_b:
-            if overlap(a, b):
+            if overlap(a, b, rooted_a, rooted_b):
                 return a, b
     return None
 

@@ -78,8 +78,12 @@ class WorkTree:
     from its base to the last commit that touched it, which does not change as work goes on.
     What git answers about commits is kept in .agents/.cache/ (it cannot change)."""
 
+    staged: set[str] = set()  # nothing here is staged: the working tree is as it is
+    latest_by_task: dict[str, str] | None = None  # handoffs.latest keeps its index here
+
     def __init__(self, ws: Workspace):
         self.ws = ws
+        self.findings: dict[str, list] = {}  # handoff path (under .agents/) -> its findings
         self._changes: dict[tuple[str, str | None], Changes | None] = {}
         self._ends: dict[str, str] | None = None
         self._memo: Memo | None = None
@@ -204,6 +208,12 @@ class WorkTree:
 
     def task_exists(self, task_id: str) -> bool:
         return task_id in self.ws.tasks
+
+    def handoff_tasks(self) -> list[tuple[str, str]]:
+        return [(handoff.path, handoff.task) for handoff in self.ws.handoffs]
+
+    def display_of(self, path: str) -> str:
+        return self.ws.display(path)
 
     def shallow(self) -> bool:
         return is_shallow(self.root)

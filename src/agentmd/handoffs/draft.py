@@ -29,15 +29,21 @@ def default_status(task: Task) -> str:
 
 
 def new_handoff(
-    ws: Workspace, task_id: str, *, status: str | None = None, run: bool = False
+    ws: Workspace,
+    task_id: str,
+    *,
+    status: str | None = None,
+    run: bool = False,
+    base: str | None = None,
 ) -> Draft:
     """Write handoffs/<date>-<id>.md (a later one the same day: <date>T<time>-<id>.md, so that
-    the newest sorts last)."""
+    the newest sorts last). The base is the task's (its claim recorded it) or `base`; without
+    either, no guess: HEAD after the work would make the diff, and so every check of it, empty."""
     task = ws.readable_task(task_id)  # a task whose fields are unknown: nothing to draft from
     status = status or default_status(task)
     if status not in HANDOFF_STATUSES:
         raise AgentmdError(f"status must be one of {', '.join(HANDOFF_STATUSES)}, not '{status}'")
-    base = task.base or git.head(ws.root) or ""
+    base = base_commit(ws, task, base)
     changes = WorkTree(ws).changes(base) if base else None
     artifacts = tuple(sorted(changes.files)) if changes else ()
     outcome = run_verify(ws, task, record=True) if run and task.verify else None
@@ -64,10 +70,46 @@ def new_handoff(
     )
 
 
+def base_commit(ws: Workspace, task: Task, given: str | None) -> str:
+    """The commit the handoff's diff starts from: `given` (checked to be a commit), else the
+    task's base; neither is an error saying how to find one."""
+    if given:
+        found = git.run(
+            ["rev-parse", "--verify", "--quiet", f"{given}^{{commit}}"], ws.root, check=False
+        )
+        if given.startswith("-") or found.returncode:
+            raise AgentmdError(
+                f"--base '{given}' is not a commit in this repository",
+                "name the commit the work started from: 'git log --oneline' lists them",
+            )
+        return found.stdout.strip()
+    if task.base:
+        return task.base
+    if git.head(ws.root) is None:
+        return ""  # no commit yet: there is nothing to start from
+    raise AgentmdError(
+        f"task '{task.id}' has no base: it was never claimed, so nothing records the commit its "
+        "work started from",
+        "pass --base COMMIT, the last commit before the work ('git log --oneline' lists them; "
+        f"'git log --oneline -- .agents/tasks/{task.id}.md' shows when the task was added); "
+        f"next time claim first: agentmd claim {task.id}",
+    )
+
+
 def _artifacts(files: tuple[str, ...], deleted: frozenset[str]) -> str:
     if not files:
         return "None"
-    return "\n".join(f"- {path}" + (" (deleted)" if path in deleted else "") for path in files)
+    return "\n".join(
+        f"- {_entry(path)}" + (" (deleted)" if path in deleted else "") for path in files
+    )
+
+
+def _entry(path: str) -> str:
+    """A path as an Artifacts entry: in backticks when it holds a space (or a backtick), so
+    that the whole of it is one entry."""
+    if "`" in path:
+        return f"`` {path} ``"
+    return f"`{path}`" if any(c.isspace() for c in path) else path
 
 
 def _verification(task: Task, outcome: VerifyOutcome | None) -> str:

@@ -10,8 +10,9 @@ from agentmd import AGENTS_DIR
 from agentmd.errors import LocatedError, Problem
 from agentmd.files import document
 from agentmd.files.document import Document
-from agentmd.handoffs.changes import Changes, WorkTree, parse_name_status  # noqa: F401 - part of this module's API
-from agentmd.handoffs.reading import Reading, Readings, none_artifacts
+from agentmd.handoffs import changes
+from agentmd.handoffs.changes import Changes, parse_name_status  # noqa: F401 - this module's API
+from agentmd.handoffs.reading import Reading, Readings, none_artifacts, vague_item
 
 if TYPE_CHECKING:  # the commit hook imports this module, and needs no workspace
     from agentmd.handoffs.changes import Tree
@@ -23,6 +24,16 @@ DEGRADED = (
     "compare with `git diff --name-only {base}` and write what was really done"
 )
 
+
+
+class WorkTree(changes.WorkTree):
+    """The working tree as it is, which also judges its handoffs, each once."""
+
+    def handoff_findings(self, path: str) -> list[Problem]:
+        """Every finding for the handoff at `path` (under .agents/)."""
+        if path not in self.findings:
+            self.findings[path] = check_handoff_file(self.ws, path, tree=self)
+        return self.findings[path]
 
 def check_handoff_file(
     ws: Workspace, rel_or_path: str | Path, *, lenient: bool = False, tree: WorkTree | None = None
@@ -63,22 +74,22 @@ def locate(ws: Workspace, rel_or_path: str | Path) -> tuple[Path, str]:
     return ws.agents / given, ws.display(given.as_posix())
 
 
-def task_handoff_problems(ws: Workspace, task: Task) -> list[Problem]:
-    """The latest handoff for `task`, validated; no handoff at all is itself a finding."""
-    latest = ws.latest_handoffs.get(task.id)
-    if latest is None:
-        return [
-            Problem(
-                ws.display(task.path),
-                task.record.line("status"),
-                1,
-                "handoff-missing",
-                f"task '{task.id}' is {task.status} but has no handoff",
-                f"write one with 'agentmd handoff new {task.id}', "
-                "fill it, then 'agentmd handoff check'",
-            )
-        ]
-    return check_handoff_file(ws, latest.path)
+def task_handoff_problems(
+    ws: Workspace, task: Task, tree: WorkTree | None = None
+) -> list[Problem]:
+    """The latest handoff for `task` (`handoffs.latest`), validated; no handoff at all is
+    itself a finding."""
+    from agentmd.handoffs.latest import rule_problems, verdict
+
+    own = tree or WorkTree(ws)
+    found = verdict(own, task.id)
+    if found.path is None:
+        line = task.record.line("status")
+        return rule_problems(own, task.id, task.status, ws.display(task.path), line)
+    problems = own.handoff_findings(found.path)
+    if tree is None:
+        own.save()
+    return problems
 
 
 # -- the checks ------------------------------------------------------------------------------
@@ -109,6 +120,13 @@ def judge(
         if reading.artifacts_none:
             add(*none_artifacts(reading.artifacts_none))
         return problems
+    if reading.plain_items:
+        # A word that is a file of the tree (`CHANGES.rst`, `Makefile`) is a path after all.
+        words = sorted({w for _, _, item in reading.plain_items for w in item if w})
+        present = tree.existing(words) if words else set()
+        for line, col, item in reading.plain_items:
+            if not present & set(item):
+                add(*vague_item(line, col))
     task_id = str(fields.get("task") or "").strip()
     if task_id and not tree.task_exists(task_id):
         add(

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from functools import lru_cache
 
 from agentmd.files.document import Document
 from agentmd.files.sections import Section, normalise
-
-if TYPE_CHECKING:
-    from agentmd.workspace.records import Handoff
 
 SECTIONS = (
     "Summary",
@@ -78,6 +75,7 @@ def sections_of(doc: Document) -> dict[str, Section]:
     return found
 
 
+@lru_cache(maxsize=65536)  # the loop sorts the same names every cycle
 def order_key(path: str) -> tuple:
     """Sorts handoff file names by when they were written: numbers by value, so that
     `2026-11-22-x-10.md` follows `2026-11-22-x-2.md`, and `2026-11-22-x.md` comes first of its
@@ -86,14 +84,6 @@ def order_key(path: str) -> tuple:
     return tuple(
         (0, int(part)) if part.isdigit() else (1, part) for part in re.split(r"(\d+)", stem) if part
     )
-
-
-def latest_by_task(handoffs: list[Handoff]) -> dict[str, Handoff]:
-    """Each task's latest handoff."""
-    latest: dict[str, Handoff] = {}
-    for handoff in sorted(handoffs, key=lambda h: order_key(h.path)):
-        latest[handoff.task] = handoff
-    return latest
 
 
 # What `handoff new` writes under each heading it cannot fill from git: left as is, it is

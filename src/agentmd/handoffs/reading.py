@@ -9,7 +9,6 @@ import re
 from pathlib import Path
 from typing import NamedTuple
 
-from agentmd import AGENTS_DIR
 from agentmd.errors import Problem
 from agentmd.files import cachefile, textfile
 from agentmd.files.document import Document
@@ -17,7 +16,7 @@ from agentmd.handoffs.names import PROMPTS, SECTIONS, sections_of
 from agentmd.workspace.records import HANDOFF_STATUSES
 
 READINGS = ".cache/handoff-readings.json"  # under .agents/
-READING_FORMAT = 2  # bump when what a reading holds, or how it is found, changes
+READING_FORMAT = 4  # bump when what a reading holds, or how it is found, changes
 MAX_SUMMARY_SENTENCES = 4
 NONE_RE = re.compile(r"(?:none|n/?a|nothing|-|nil)\.?\Z", re.I)
 NONE_ALLOWED = ("Gotchas", "Lessons")  # and Remaining when the handoff's status is done
@@ -27,8 +26,8 @@ VAGUE_RE = re.compile(
     r"|misc(?:ellaneous)? (?:fixes|changes)|minor "
     r"(?:fixes|changes|tweaks)|small fixes|a few (?:things|fixes|changes)"
     r"|etc\b\.?|and so on|and more|should (?:work|be fine|be ok)|probably works|seems to work"
-    r"|as discussed|as mentioned(?: earlier| "
-    r"before)?|tbd|fixed (?:bugs|stuff|things)|stuff)(?![\w-])",
+    r"|as discussed|as mentioned(?: earlier| before)?|tbd|fixed (?:bugs|stuff|things)|stuff"
+    r"|(?:finish|do|complete) the rest|made it work|did the work)(?![\w-])",
     re.I,
 )
 CODE_SPAN_RE = re.compile(r"(`+)(.+?)\1")
@@ -38,10 +37,9 @@ ABBREVIATIONS_RE = re.compile(r"\b(?:e\.g|i\.e|etc|vs|cf)\.", re.I)
 SENTENCE_END_RE = re.compile(r"[.!?](?=\s|\Z)")
 PATH_RE = re.compile(r"[\w.\-/]+")
 EXTENSIONS = frozenset(
-    "py pyi ts tsx js jsx mjs cjs md mdx toml json jsonc "
-    "yaml yml txt cfg ini sh bash zsh rs go java kt "
-    "c h cc cpp hpp cs rb php swift sql html css scss vue svelte lock env xml csv proto tf "
-    "mdc".split()
+    "py pyi ts tsx js jsx mjs cjs md mdx toml json jsonc yaml yml txt cfg ini sh bash zsh rs "
+    "go java kt c h cc cpp hpp cs rb php swift sql html css scss vue svelte lock env xml csv "
+    "proto tf mdc rst adoc ipynb".split()
 )
 
 
@@ -54,6 +52,9 @@ class Reading(NamedTuple):
     artifacts_line: int  # line of the Artifacts heading, 0 without one
     artifacts: tuple[tuple[int, str], ...]  # (line, path) of each entry under Artifacts
     named: tuple[tuple[str, int, int], ...]  # (path, line, col) of each path it names
+    # Completed items naming nothing concrete unless one of their words is a file of the tree
+    # or the diff (`CHANGES.rst`, `Makefile`): (line, col, words); judged against the tree
+    plain_items: tuple[tuple[int, int, tuple[str, ...]], ...] = ()
 
 
 def read_handoff(doc: Document, lenient: bool) -> Reading:
@@ -70,10 +71,18 @@ def read_handoff(doc: Document, lenient: bool) -> Reading:
     status = str(doc.fields.get("status") or "").strip().lower()
     artifacts_none = _completeness(doc, found, status, add, lenient)
     _vague(lines, add)
+    plain_items = _items(lines, found, add) if not lenient else []
     artifacts = artifact_items(lines, found["Artifacts"]) if "Artifacts" in found else []
     named = [] if lenient else _named_paths(lines, found, artifacts)
     artifacts_line = found["Artifacts"].line if "Artifacts" in found else 0
-    return Reading(tuple(problems), artifacts_none, artifacts_line, tuple(artifacts), tuple(named))
+    return Reading(
+        tuple(problems),
+        artifacts_none,
+        artifacts_line,
+        tuple(artifacts),
+        tuple(named),
+        tuple(plain_items),
+    )
 
 
 class Readings:
@@ -132,17 +141,19 @@ def _encode(reading: Reading) -> list:
         reading.artifacts_line,
         reading.artifacts,
         reading.named,
+        reading.plain_items,
     ]
 
 
 def _decode(display: str, data: list) -> Reading:
-    problems, artifacts_none, artifacts_line, artifacts, named = data
+    problems, artifacts_none, artifacts_line, artifacts, named, plain = data
     return Reading(
         tuple(Problem(display, *p) for p in problems),
         int(artifacts_none),
         int(artifacts_line),
         tuple((int(line), str(path)) for line, path in artifacts),
         tuple((str(path), int(line), int(col)) for path, line, col in named),
+        tuple((int(line), int(col), tuple(str(w) for w in words)) for line, col, words in plain),
     )
 
 
@@ -313,8 +324,69 @@ def _vague(lines, add) -> None:
             )
 
 
+# What gives a decision its reason: a clause that says why.
+REASON_RE = re.compile(
+    r"\b(?:because|since|so that|as|to avoid|to keep|to let|in order"
+    r"|otherwise|instead of|rather than|given|due to|why|which|means|would|keeps|avoids)\b"
+    r"|: |\s[\u2014\u2013-]{1,2}\s|;",
+    re.I,
+)
+PLAIN_PATH_RE = re.compile(r"(?<![\w`/.-])[\w.-]+(?:/[\w.-]+)+/?")
+
+
+def _items(lines, found, add) -> list[tuple[int, int, tuple[str, ...]]]:
+    """Each Completed item names something concrete (code in backticks, or a path); each
+    Decisions item carries its reason. Located at the item. Returns the Completed items that
+    name no path that looks like one, with their words: the tree decides (`vague_item`)."""
+    plain = []
+    for name in ("Completed", "Decisions"):
+        section = found.get(name)
+        if section is None:
+            continue
+        for line_no, text, spans in lines:
+            if not section.line < line_no < section.end_line:
+                continue
+            match = ITEM_RE.match(text)
+            if not match or not match.group(1).strip():
+                continue
+            item = match.group(1)
+            if name == "Completed":
+                concrete = spans or any(path_like(t) for t in item.split())
+                if not concrete:
+                    stripped = (w.strip("'\"()[]<>,;:.") for w in item.split())
+                    words = tuple(
+                        dict.fromkeys(w for w in stripped if w and ".." not in w and w[0] != "/")
+                    )
+                    plain.append((line_no, match.start(1) + 1, words))
+            elif not spans and not REASON_RE.search(item) or spans and not REASON_RE.search(
+                item + " " + " ".join(span for _, span in spans)
+            ):
+                add(
+                    line_no,
+                    match.start(1) + 1,
+                    "handoff-decision-reason",
+                    "this decision gives no reason",
+                    "say why, after a colon or 'because': the next session must know what "
+                    "would change it",
+                )
+    return plain
+
+
+def vague_item(line: int, col: int) -> tuple[int, int, str, str, str]:
+    return (
+        line,
+        col,
+        "handoff-item-vague",
+        "this Completed item names nothing concrete",
+        "name the file, function or command it changed, in backticks: "
+        "`src/x.py`: `parse()` now ...",
+    )
+
+
 def path_like(token: str) -> str | None:
-    """The repository path a token names, if it looks like one."""
+    """The repository path a token names, if it looks like one: a name with a known extension,
+    or a name with a slash (`.github/workflows/ci.yml` too). `Makefile` alone reads as a word;
+    under Artifacts every entry is a path (`artifact_paths`)."""
     token = token.strip().strip("'\"()[]<>,;")
     token = re.sub(r"(?::\d+(?::\d+)?|#L\d+\S*)\Z", "", token).rstrip(":.")
     if token.startswith("./"):
@@ -322,11 +394,12 @@ def path_like(token: str) -> str | None:
     if (
         not token
         or "://" in token
-        or token.startswith(("-", "/", "~", "$", "@", "."))
-        and not token.startswith(AGENTS_DIR + "/")
+        or token.startswith(("-", "/", "~", "$", "@", ".."))
+        or token.startswith(".")
+        and "/" not in token
     ):
         return None
-    if not PATH_RE.fullmatch(token) or not re.search(r"[A-Za-z]", token):
+    if not PATH_RE.fullmatch(token) or not re.search(r"[^\W\d_]", token):
         return None
     if "/" in token:
         return token if all(part for part in token.rstrip("/").split("/")) else None
@@ -334,22 +407,50 @@ def path_like(token: str) -> str | None:
     return token if dot and stem and ext.lower() in EXTENSIONS else None
 
 
+RENAME_RE = re.compile(r"\s+(?:->|=>|\u2192)\s+")
+NOTE_RE = re.compile(r"\s+\((?:deleted|removed|new|added|renamed|moved)[^)]*\)\Z", re.I)
+
+
+def artifact_paths(entry: str) -> list[str]:
+    """The paths an Artifacts entry names. Every entry is a path, whatever its name: no
+    extension (`Makefile`), a dot file, spaces or non-ASCII inside backticks, a rename
+    `old -> new` (both sides), a deleted file `path (deleted)`."""
+    entry = NOTE_RE.sub("", entry.strip())
+    paths = []
+    for part in RENAME_RE.split(entry):
+        part = part.strip().strip("`").strip()
+        if part.startswith("./"):
+            part = part[2:]
+        if part and "://" not in part and not part.startswith(("/", "~", "..")):
+            paths.append(part)
+    return paths
+
+
 def artifact_items(lines, section) -> list[tuple[int, str]]:
-    """(line, path) for each entry under Artifacts: its first code span, else its first word;
-    `lines` are the handoff's `_body_lines`."""
+    """(line, path) for each path an entry under Artifacts names: its code spans when it has
+    any (`a` -> `b` names both), else its first word (or both sides of `old -> new`); `lines`
+    are the handoff's `_body_lines`."""
     items = []
     for line_no, text, spans in lines:
         stripped = text.strip()
         if not section.line < line_no < section.end_line or stripped.startswith("#"):
             continue
+        match = ITEM_RE.match(text)
+        if not match and not spans:
+            continue
         if spans:
-            candidate = path_like(spans[0][1])
+            between = text[spans[0][0] + len(spans[0][1]) : spans[1][0]] if len(spans) > 1 else ""
+            rename = between.strip() in ("->", "=>", "\u2192")
+            chosen = spans[:2] if rename else spans[:1]
+            candidates = [p for _, span in chosen for p in artifact_paths(span)]
         else:
-            match = ITEM_RE.match(text)
-            words = (match.group(1) if match else stripped).split()
-            candidate = path_like(words[0]) if words else None
-        if candidate:
-            items.append((line_no, candidate))
+            words = match.group(1).split() if match else []
+            if len(words) >= 3 and RENAME_RE.fullmatch(f" {words[1]} "):
+                words = [words[0], words[2]]
+            else:
+                words = words[:1]
+            candidates = [p for w in words for p in artifact_paths(w.rstrip(":,;"))]
+        items += [(line_no, path) for path in candidates]
     return items
 
 
@@ -358,9 +459,22 @@ def _named_paths(lines, found, artifacts) -> list[tuple[str, int, int]]:
     only; Remaining and Next action are left out: they name files the work has still to create."""
     named: dict[str, tuple[int, int]] = {}
     future = [found[name] for name in ("Remaining", "Next action") if name in found]
-    for line_no, _, spans in lines:
+    for line_no, blanked, spans in lines:
         if any(section.line <= line_no < section.end_line for section in future):
             continue
+        listed = "Artifacts" in found and found["Artifacts"].line <= line_no < found[
+            "Artifacts"
+        ].end_line  # entries there are paths already, named at column 1
+        if not listed and not blanked.lstrip().startswith("#"):
+            for match in PLAIN_PATH_RE.finditer(blanked):
+                token = match.group(0).rstrip(".")
+                last = token.rstrip("/").rsplit("/", 1)[-1]
+                # a slash and a file's name: `and/or`, `input/output` are words, not paths
+                if "." not in last[1:] and not token.endswith("/"):
+                    continue
+                path = path_like(token)
+                if path and path not in named:
+                    named[path] = (line_no, match.start() + 1)
         for start, span in spans:
             tokens = [span] if " " not in span.strip() else [t for t in span.split() if "/" in t]
             for token in tokens:

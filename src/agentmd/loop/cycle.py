@@ -545,7 +545,7 @@ class Loop:
             self.ws.save(after.path, editor.text)
         runs.drop(self.ws, task.id)
         self._commit_state(task, f"attempt {after.attempts} of {task.id} failed")
-        first = reason.splitlines()[0]
+        first = one_line(reason)
         if after.status == "failed":
             self.say(
                 f"failed {task.id}: attempt {after.attempts} "
@@ -568,12 +568,14 @@ class Loop:
 
         def accept(task: Task) -> str | None:
             try:
-                compiled[task.id] = compiler.compile_prompt(self.ws, task)
+                compiled[task.id] = compiler.compile_prompt(self.ws, task, mode="loop")
             except compiler.TooLarge as exc:
                 return exc.message
             return None
 
-        selection = parallel.pick(self.ws, free, accept)
+        from agentmd.checks import readiness
+
+        selection = parallel.pick(self.ws, free, accept, readiness.reasons(self.ws))
         for held in selection.held:
             if "too large" in held.reason:
                 self.say(f"skip {held.task.id}: {held.reason}")
@@ -670,3 +672,14 @@ class Loop:
         return not busy and not ready and not self._live_runs(), all(
             t.status == "done" for t in tasks
         )
+
+
+def one_line(reason: str, limit: int = 600) -> str:
+    """A reason as one line of the loop's output: the problems themselves, not only their
+    heading ('review found problems:' said nothing)."""
+    lines = reason.splitlines()
+    if not lines:
+        return ""
+    items = [line[2:].strip() for line in lines[1:] if line.startswith("- ")]  # not a log tail
+    text = lines[0] + (" " + "; ".join(items) if items else "")
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -8,7 +8,6 @@ from pathlib import Path
 from agentmd import AGENTS_DIR, git, worktrees
 from agentmd.errors import AgentmdError, LocatedError, Problem
 from agentmd.files import globs
-from agentmd.handoffs.names import order_key
 from agentmd.workspace.folder import Workspace
 from agentmd.workspace.records import Task
 
@@ -46,7 +45,7 @@ def scope_drift(tree: Path, base: str, outputs: tuple[str, ...]) -> list[str]:
         path
         for path in changed
         if not path.startswith(WORKER_MAY_WRITE)
-        and not any(globs.matches(path, g) for g in outputs)
+        and not any(globs.matches(path, g, rooted=True) for g in outputs)
     ]
 
 
@@ -55,7 +54,7 @@ def review_problems(
 ) -> list[str]:
     """Every problem with the task's work, one line each (a Problem rendered keeps its hint);
     in its worktree when it has one, else in the repository itself."""
-    from agentmd.handoffs.judge import check_handoff_file, task_handoff_problems
+    from agentmd.handoffs.judge import task_handoff_problems
     from agentmd.tasks.verification import run_verify
 
     where = Workspace(tree.path) if tree else ws
@@ -69,8 +68,8 @@ def review_problems(
             )
     outcome = run_verify(where, task, record=False)
     problems += [f"verify: {line}" for line in outcome.problems()]
-    written = handoff_written(tree.path, task) if tree and task.base else None
-    found = check_handoff_file(where, written) if written else task_handoff_problems(where, task)
+    # The latest handoff by the one rule check, done and the hook use (handoffs/latest.py).
+    found = task_handoff_problems(where, task)
     problems += [p.render() for p in found if p.severity == "error"]
     if with_model:
         problems += [f"review: {line}" for line in model_review(ws, task, where)]
@@ -102,39 +101,3 @@ def model_review(ws: Workspace, task: Task, where: Workspace) -> list[str]:
                 f"{exc.hint}; {again}" if exc.hint else again,
             )
         ) from None
-
-
-def handoff_written(tree: Path, task: Task) -> str | None:
-    """The handoff for `task` this branch added (the newest by name), relative to .agents/:
-    the one this attempt wrote, even when an older one sorts after it."""
-    added = git.split_z(
-        git.out(
-            [
-                "diff",
-                "--name-only",
-                "--diff-filter=A",
-                "-z",
-                task.base,
-                "HEAD",
-                "--",
-                f"{AGENTS_DIR}/handoffs/",
-            ],
-            tree,
-        )
-    )
-    mine = [
-        path[len(AGENTS_DIR) + 1 :]
-        for path in added
-        if path.endswith(".md") and _handoff_task(tree / path) == task.id
-    ]
-    return max(mine, key=order_key) if mine else None
-
-
-def _handoff_task(path: Path) -> str:
-    from agentmd.errors import LocatedError
-    from agentmd.files import document
-
-    try:
-        return str(document.read(path, str(path)).fields.get("task") or "")
-    except LocatedError:
-        return ""

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from agentmd import AGENTS_DIR
 from agentmd.errors import LocatedError, Problem
-from agentmd.files import globs
+from agentmd.memory.routing import Files, applies, tags_of
 from agentmd.prompt.tokens import Counter
 from agentmd.workspace.folder import Workspace
 from agentmd.workspace.records import Note, Task, as_list
@@ -103,10 +103,11 @@ def _cycles(ws: Workspace, ids: dict[str, Note]) -> list[Problem]:
 def applying(ws: Workspace, task: Task) -> list[Note]:
     """The decisions and gotchas a task's prompt carries (as the prompt compiler picks them)."""
     tags = tags_of(task)
+    files = Files(ws)
     notes = [
         note
         for note in (*ws.decisions, *ws.gotchas)
-        if applies(note, task, tags) or (not note.applies_to and not note.tags)
+        if applies(note, task, tags, files) or (not note.applies_to and not note.tags)
     ]
     return current(ws, notes)
 
@@ -168,17 +169,3 @@ def budget_problems(ws: Workspace, counter: Counter) -> list[Problem]:
 def memory_problems(ws: Workspace, counter: Counter) -> list[Problem]:
     return supersede_problems(ws) + budget_problems(ws, counter)
 
-
-def applies(note: Note, task: Task, tags: tuple[str, ...]) -> bool:
-    """Whether a rule, decision or gotcha reaches a task's prompt: always, by glob, or by tag."""
-    if note.always:
-        return True
-    if note.applies_to and globs.any_overlap(note.applies_to, task.paths):
-        return True
-    if note.tags and set(note.tags) & set(tags):
-        return True
-    return False
-
-
-def tags_of(task: Task) -> tuple[str, ...]:
-    return as_list(task.record.fields.get("tags"))

@@ -1,8 +1,9 @@
 """The prompt compiler: one self-contained, token-budgeted prompt for a task.
 
 Parts, in this order: the plan's goal and constraints; the task; what its dependencies'
-latest handoffs completed, decided and warned of; the rules that apply; the decisions and
-gotchas that apply, newest first; earlier attempts; how to finish. Over budget, items are left
+latest handoffs completed, decided and warned of; the tasks waiting on it; the rules that
+apply; the decisions and gotchas that apply, newest first; earlier attempts; how to finish,
+in the words of the mode the prompt is for (MODES). Over budget, items are left
 out in DROP_ORDER and the footer lists them; if the prompt still does not fit, the task is too
 large to delegate.
 """
@@ -12,16 +13,22 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from agentmd import AGENTS_DIR
-from agentmd.errors import LocatedError, NothingToDo
+from agentmd.errors import LocatedError, NothingToDo, Problem
 from agentmd.files.document import Document
 from agentmd.handoffs import names
-from agentmd.memory.notes import applies, current, tags_of
+from agentmd.memory.notes import current
+from agentmd.memory.routing import Files, applies, tags_of
 from agentmd.prompt.tokens import ESTIMATE, Counter
 from agentmd.workspace.folder import Workspace
 from agentmd.workspace.records import Note, Task
 
 # What is left out first when a prompt is over budget (documented in docs/prompt.md).
-DROP_ORDER = ("memory", "dependencies", "rules", "constraints")
+DROP_ORDER = ("memory", "waiting", "dependencies", "rules", "constraints")
+
+# Who reads the prompt, which decides how it ends: printed by plain `next` (the task is not
+# claimed), for a claimed task (`next --claim`, `claim`), or for a worker of `agentmd run`.
+# A task with earlier attempts is a retry in any of them: its steps start with those problems.
+MODES = ("plain", "claimed", "loop")
 
 
 @dataclass
@@ -44,6 +51,7 @@ class Compiled:
     parts: list[tuple[str, int]]
     dropped: list[Item] = field(default_factory=list)
     counter: str = "estimate"
+    warnings: list[Problem] = field(default_factory=list)  # e.g. plan.md's unfilled template
 
     def as_json(self) -> dict:
         return {
@@ -70,6 +78,7 @@ PARTS = (
     "constraints",
     "task",
     "dependencies",
+    "waiting",
     "rules",
     "memory",
     "attempts",
@@ -78,10 +87,17 @@ PARTS = (
 
 
 def compile_prompt(
-    ws: Workspace, task: Task, budget: int | None = None, counter: Counter = ESTIMATE
+    ws: Workspace,
+    task: Task,
+    budget: int | None = None,
+    counter: Counter = ESTIMATE,
+    mode: str | None = None,
 ) -> Compiled:
+    """The task's prompt; `mode` (MODES) defaults to claimed for an active task, else plain."""
     budget = budget or ws.settings.prompt_budget
-    items = gather(ws, task)
+    mode = mode or ("claimed" if task.status == "active" else "plain")
+    warnings: list[Problem] = []
+    items = gather(ws, task, mode, warnings)
     for item in items:
         item.tokens = counter.count(item.text)
     kept = list(items)
@@ -123,6 +139,7 @@ def compile_prompt(
         [(name, parts[name]) for name in PARTS if name in parts],
         dropped,
         counter.name,
+        warnings,
     )
 
 
@@ -144,17 +161,21 @@ def assemble(items: list[Item], dropped: list[Item], budget: int) -> str:
 # -- gathering the parts --------------------------------------------------------------------
 
 
-def gather(ws: Workspace, task: Task) -> list[Item]:
+def gather(
+    ws: Workspace, task: Task, mode: str = "plain", warnings: list[Problem] | None = None
+) -> list[Item]:
     doc = _read_task(ws, task)
+    attempts = _attempts(doc)
     items = [
-        Item("header", "header", _header(task), required=True),
-        *_plan(ws),
+        Item("header", "header", _header(ws, task, mode), required=True),
+        *_plan(ws, warnings if warnings is not None else []),
         Item("task", "task", _task(task, doc), required=True),
         *_dependencies(ws, task),
+        *_waiting(ws, task),
         *_rules(ws, task),
         *_memory(ws, task),
-        *_attempts(doc),
-        Item("finish", "finish", _finish(task), required=True),
+        *attempts,
+        Item("finish", "finish", _finish(task, mode, retry=bool(attempts)), required=True),
     ]
     return items
 
@@ -165,17 +186,34 @@ def _read_task(ws: Workspace, task: Task) -> Document:
     return ws.read(task.path)
 
 
-def _header(task: Task) -> str:
-    return (
+HOST_FILES = ("AGENTS.md", "CLAUDE.md")  # what agent hosts load from the repository root
+
+
+def _header(ws: Workspace, task: Task, mode: str) -> str:
+    text = (
         f"# {task.title}\n\n"
         "You are a coding agent starting a fresh session on one task in this repository. "
         "Everything you need is below: the project, the task and its scope, what earlier "
         "sessions finished and decided, the rules to follow, and how to hand off. Work on this "
         "task only."
     )
+    present = [name for name in HOST_FILES if (ws.root / name).is_file()]
+    if present:
+        names = " and ".join(f"`{name}`" for name in present)
+        text += (
+            f" The repository's own {names} {'is' if len(present) == 1 else 'are'} not repeated "
+            "here: your agent host loads them; if yours does not, read them first."
+        )
+    if mode == "plain":
+        text += (
+            f"\n\nThis prompt is for reading: task `{task.id}` is not claimed yet. To work on "
+            'it, claim it first (step 1 under "When you finish"): the claim records the commit '
+            "your work starts from, which the handoff and `agentmd done` are checked against."
+        )
+    return text
 
 
-def _plan(ws: Workspace) -> list[Item]:
+def _plan(ws: Workspace, warnings: list[Problem]) -> list[Item]:
     path = ws.agents / "plan.md"
     if not path.exists():
         return []
@@ -183,13 +221,36 @@ def _plan(ws: Workspace) -> list[Item]:
         doc = ws.read("plan.md")
     except LocatedError:
         return []
+    from agentmd.workspace.scaffold import plan_prompts
+
+    placeholders = plan_prompts()
     title = str(doc.fields.get("title") or "") or next(
         (s.title for s in doc.sections if s.level == 1), "the project"
     )
     goal_section = doc.section("Goal", "Goals", "Objective", "Overview")
     goal = goal_section.full if goal_section else str(doc.fields.get("goal") or "")
+    for section in (goal_section, doc.section("Constraints", "Non-goals", "Principles")):
+        if section is not None and section.full and placeholders.get(section.key()) == section.full:
+            warnings.append(
+                Problem(
+                    doc.display,
+                    section.line,
+                    1,
+                    "plan-unfilled",
+                    f"section '{section.title}' still holds the template's text: left out of "
+                    "the prompt",
+                    "write what this project is for: every prompt starts with it"
+                    if section is goal_section
+                    else "write the project's constraints, or delete the section",
+                    "warning",
+                )
+            )
+    if goal_section is not None and placeholders.get(goal_section.key()) == goal:
+        goal = ""
     items = [Item("plan", "plan goal", f"## Project: {title}\n\n{goal}".rstrip(), required=True)]
     constraints = doc.section("Constraints", "Non-goals", "Principles")
+    if constraints and placeholders.get(constraints.key()) == constraints.full:
+        constraints = None
     if constraints and constraints.full:
         items.append(
             Item("constraints", "plan constraints", f"### Constraints\n\n{constraints.full}")
@@ -198,7 +259,7 @@ def _plan(ws: Workspace) -> list[Item]:
 
 
 def _task(task: Task, doc: Document) -> str:
-    out = [f"## Your task: {task.title}", ""]
+    out = ["## Your task", ""]  # its title is the prompt's first line
     out.append(f"Task `{task.id}` (priority {task.priority}), file `{AGENTS_DIR}/{task.path}`.")
     first = doc.sections[0].line - doc.body_line if doc.sections else None
     preamble = "\n".join(doc.body.split("\n")[:first]).strip()
@@ -291,6 +352,46 @@ def _dependencies(ws: Workspace, task: Task) -> list[Item]:
     return items if len(items) > 1 else []
 
 
+WAITING_GOAL_CHARS = 300  # of each waiting task's goal: what it expects, not all it says
+
+
+def _waiting(ws: Workspace, task: Task) -> list[Item]:
+    """The tasks not done yet that depend on this one: what they expect from it is the
+    interface this task must keep."""
+    waiting = sorted(
+        (t for t in ws.tasks.values() if task.id in t.depends_on and t.status != "done"),
+        key=lambda t: t.id,
+    )
+    items = []
+    for order, other in enumerate(waiting):
+        line = f"- `{other.id}`: {other.title}"
+        try:
+            goal = ws.read(other.path).section("Goal")
+        except LocatedError:
+            goal = None
+        if goal is not None and goal.full:
+            text = " ".join(goal.full.split())
+            if len(text) > WAITING_GOAL_CHARS:
+                text = text[:WAITING_GOAL_CHARS].rsplit(" ", 1)[0] + " ..."
+            line += f"\n  Its goal: {text}"
+        if other.inputs:
+            line += "\n  It reads: " + ", ".join(f"`{path}`" for path in other.inputs)
+        items.append(Item("waiting", f"waiting task {other.id}", line, order=-order))
+    if items:
+        items.insert(
+            0,
+            Item(
+                "waiting",
+                "waiting heading",
+                "## Tasks waiting on this one\n\nThey build on what you make: keep to what "
+                "they expect.",
+                required=True,
+                heading=True,
+            ),
+        )
+    return items
+
+
 def _note_body(ws: Workspace, note: Note) -> str | None:
     try:
         return ws.read(note.path).body.strip()
@@ -300,7 +401,8 @@ def _note_body(ws: Workspace, note: Note) -> str | None:
 
 def _rules(ws: Workspace, task: Task) -> list[Item]:
     tags = tags_of(task)
-    chosen = [rule for rule in ws.rules if applies(rule, task, tags)]
+    files = Files(ws)
+    chosen = [rule for rule in ws.rules if applies(rule, task, tags, files)]
     items = []
     for rule in sorted(chosen, key=lambda r: (not r.always, r.path)):
         body = _note_body(ws, rule)
@@ -326,10 +428,11 @@ def _rules(ws: Workspace, task: Task) -> list[Item]:
 
 def _memory(ws: Workspace, task: Task) -> list[Item]:
     tags = tags_of(task)
+    files = Files(ws)
     notes = [
         note
         for note in (*ws.decisions, *ws.gotchas)
-        if applies(note, task, tags) or (not note.applies_to and not note.tags)
+        if applies(note, task, tags, files) or (not note.applies_to and not note.tags)
     ]
     if any(n.record.fields.get("supersede") for n in ws.decisions):
         notes = current(ws, notes)  # superseded decisions leave the prompts
@@ -372,26 +475,66 @@ def _attempts(doc: Document) -> list[Item]:
     ]
 
 
-def _finish(task: Task) -> str:
-    return "\n".join(
-        [
-            "## When you finish",
-            "",
-            (
-                f"1. Make the verify commands pass, then record it: `agentmd verify {task.id}` "
-                "(after your last commit: `done` accepts a pass at the current commit only)."
-                if task.verify
-                else "1. Check your work."
-            ),
-            f"2. Write the handoff: `agentmd handoff new {task.id}` creates "
-            f"`{AGENTS_DIR}/handoffs/<date>-{task.id}.md`. Fill every section (Summary, Completed, "
-            "Remaining, Decisions, Gotchas, Next action, Artifacts, Verification) with concrete "
-            "file paths, functions and commands; Artifacts lists exactly the files you changed. "
-            "Under Lessons, write what a future session should learn from this one (a trap, a "
-            "convention, a decision), or None.",
-            "3. Check it: `agentmd handoff check`.",
-            f"4. Mark the task done: `agentmd done {task.id}` (refused, "
-            "with the reason, until steps 1-3 hold). If you cannot finish, "
-            f'`agentmd fail {task.id} --reason "..."` says why for the next attempt.',
-        ]
+def _finish(task: Task, mode: str = "plain", retry: bool = False) -> str:
+    """One set of finishing steps for the mode (MODES): what to commit and when, the handoff's
+    status, and who marks the task done."""
+    tid = task.id
+    steps: list[str] = []
+    if mode == "plain":
+        steps.append(
+            f"Claim the task before you change anything: `agentmd claim {tid}` (this prompt "
+            f"was printed for reading; `agentmd next --claim` prints it and claims it at once)."
+        )
+    if retry:
+        steps.append(
+            'Start with the problems under "Earlier attempts": the work is checked for them again.'
+        )
+    steps.append(
+        "Do the work within the scope above and commit it: the work first, in commits of its "
+        "own (`git add` the files you changed, `git commit`)."
     )
+    handoff_fill = (
+        "Fill every section (Summary, Completed, Remaining, Decisions, Gotchas, Next action, "
+        "Artifacts, Verification) with concrete file paths, functions and commands; Artifacts "
+        "lists exactly the files you changed. Under Lessons, write what a future session should "
+        "learn from this one (a trap, a convention, a decision), or None. When the task is "
+        "finished, set `status: done` in its front matter and write `None` under Remaining."
+    )
+    if mode == "loop":
+        if task.verify:
+            steps.append(
+                "Run the verify commands above from the repository root until they pass on "
+                "your committed work (the loop runs them again before it merges)."
+            )
+        else:
+            steps.append("Check your work, and say in the handoff how.")
+        steps.append(f"Write the handoff where the section below says. {handoff_fill}")
+        steps.append(
+            "Check it: `agentmd handoff check`; then commit the handoff on your branch and exit "
+            "0. The loop verifies the work, checks the handoff and your scope, merges the "
+            "branch and marks the task done."
+        )
+    else:
+        steps.append(
+            f"Record the verify commands' pass on the committed work: `agentmd verify {tid}` "
+            "(on a clean tree: a pass over uncommitted changes does not count)."
+            if task.verify
+            else "Check your work, and say in the handoff how."
+        )
+        steps.append(
+            f"Write the handoff: `agentmd handoff new {tid}` creates "
+            f"`{AGENTS_DIR}/handoffs/<date>-{tid}.md`. {handoff_fill}"
+        )
+        steps.append(
+            "Check it: `agentmd handoff check`; then commit the handoff and the task file "
+            "(`git add .agents && git commit`). Commits of `.agents/` files alone keep the "
+            "verify pass."
+        )
+        steps.append(
+            f"Mark the task done: `agentmd done {tid}` (refused, with the reason, until the "
+            f'steps above hold). If you cannot finish, `agentmd fail {tid} --reason "..."` '
+            "says why for the next attempt."
+        )
+    lines = ["## When you finish", ""]
+    lines += [f"{number}. {step}" for number, step in enumerate(steps, 1)]
+    return "\n".join(lines)

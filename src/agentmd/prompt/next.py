@@ -51,7 +51,7 @@ class Next:
     """The prompt `next` prints, and what to say beside it."""
 
     compiled: Compiled
-    notes: list[Problem] = field(default_factory=list)  # sections still the template's text
+    notes: list[Problem] = field(default_factory=list)  # text still the templates', said once
     comparison: Comparison | None = None  # with exact counts: how far the estimate was
 
 
@@ -60,9 +60,12 @@ def recall(ws: Workspace, key: str | None) -> tuple[str, str] | None:
     return memo.recall(ws, key) if key is not None else None
 
 
-def remember(ws: Workspace, key: str | None, output: str, notes: list[Problem]) -> None:
+def remember(
+    ws: Workspace, key: str | None, output: str, notes: list[Problem], said: str = ""
+) -> None:
+    """Remember the output and what went to stderr: `said` as it was printed, then `notes`."""
     if key is not None:
-        memo.remember(ws, key, output, "".join(p.render() + "\n" for p in notes))
+        memo.remember(ws, key, output, said + "".join(p.render() + "\n" for p in notes))
 
 
 def recall_batch(ws: Workspace, key: str | None) -> tuple[str, str] | None:
@@ -76,13 +79,13 @@ def recall_batch(ws: Workspace, key: str | None) -> tuple[str, str] | None:
 
 
 def remember_batch(
-    ws: Workspace, key: str | None, output: str, notes: list[Problem], chosen: list[Task]
+    ws: Workspace, key: str | None, output: str, said: str, chosen: list[Task]
 ) -> None:
     if key is None:
         return
     from agentmd.tasks import ranked_memo
 
-    errors = "".join(p.render() + "\n" for p in notes)
+    errors = said
     memo.remember(ws, key, output, errors)
     pinned = {f"tasks/{tid}.md" for task in chosen for tid in (task.id, *task.depends_on)}
     ranked_memo.remember(ws, key, output, errors, pinned)
@@ -91,44 +94,49 @@ def remember_batch(
 def one(ws: Workspace, ask: Ask) -> Next:
     """The next ready task's prompt; claimed, and pushed, when asked. NothingToDo when no task
     is ready, TooLarge when the first one cannot fit its budget (then nothing is claimed)."""
+    from agentmd.checks import readiness
     from agentmd.prompt import compiler
     from agentmd.prompt.counters import counter_for
     from agentmd.tasks import claims, graph
 
     counter = counter_for(ask.counter, ws)
+    mode = "claimed" if ask.claim else None
     compiled: list[Compiled] = []
 
-    def compile_first(ready: list[graph.Candidate]) -> Task | None:
+    def compile_first(view: Workspace, ready: list[graph.Candidate]) -> Task | None:
+        # In `next` order, the first task `check` finds no error in: the rest are not asked.
         compiled.clear()
-        if not ready:
-            return None
-        compiled.append(compiler.compile_prompt(ws, ready[0].task, ask.budget, counter))
-        return ready[0].task
+        errors = readiness.reasons(view)
+        task = next((c.task for c in ready if not errors.get(c.task.id)), None)
+        if task is not None:
+            compiled.append(compiler.compile_prompt(view, task, ask.budget, counter, mode=mode))
+        return task
 
     if ask.claim and ask.push:
         owner = ask.owner or claims.default_owner()
         picked = claims.claim_and_push(
-            ws, owner, lambda fresh: _listed(compile_first(graph.analyse(fresh.tasks).ready))
+            ws, owner, lambda fresh: _listed(compile_first(fresh, graph.ready(fresh.tasks)))
         )
         if not picked:
             raise nothing_ready(ws)
         return Next(compiled[0])
     ready = graph.ready(ws.tasks)  # without the search for cycles, which `next` does not need
-    if not ready:
-        raise nothing_ready(ws)
     if ask.claim:
-        if claims.claim_next(ws, ask.owner or claims.default_owner(), compile_first) is None:
+        owner = ask.owner or claims.default_owner()
+        if claims.claim_next(ws, owner, lambda found: compile_first(ws, found)) is None:
             raise nothing_ready(ws)
-    else:
-        compile_first(ready)
+    elif compile_first(ws, ready) is None:
+        raise nothing_ready(ws)
     result = compiled[0]
     compare = getattr(counter, "compare", None)  # the exact counter's; the prompt is cached
-    return Next(result, unfilled(ws, result.task), compare(result.prompt) if compare else None)
+    notes = result.warnings + unfilled(ws, result.task)
+    return Next(result, notes, compare(result.prompt) if compare else None)
 
 
 def batch(ws: Workspace, ask: Ask) -> list[Compiled]:
     """Up to `ask.limit` ready tasks that can run side by side, each compiled before it is
     claimed; a task too large to delegate is held back rather than claimed."""
+    from agentmd.checks import readiness
     from agentmd.prompt import compiler
     from agentmd.prompt.counters import counter_for
     from agentmd.tasks import claims, parallel
@@ -136,27 +144,29 @@ def batch(ws: Workspace, ask: Ask) -> list[Compiled]:
     assert ask.limit is not None
     limit = ask.limit
     counter = counter_for(ask.counter, ws)
+    mode = "claimed" if ask.claim else None
     compiled: dict[str, Compiled] = {}
 
     def accept(task: Task) -> str | None:
         try:
-            compiled[task.id] = compiler.compile_prompt(ws, task, ask.budget, counter)
+            compiled[task.id] = compiler.compile_prompt(ws, task, ask.budget, counter, mode=mode)
         except compiler.TooLarge as exc:
             return exc.message
         return None
 
+    broken = readiness.reasons(ws)  # tasks `check` calls broken are never picked
     if ask.claim and ask.push:
 
         def choose(fresh: Workspace) -> list[Task]:
             compiled.clear()
-            return parallel.pick(fresh, limit, accept).chosen
+            return parallel.pick(fresh, limit, accept, readiness.reasons(fresh)).chosen
 
         chosen = claims.claim_and_push(ws, ask.owner or claims.default_owner(), choose)
     elif ask.claim:
         owner = ask.owner or claims.default_owner()
-        chosen = claims.claim_batch(ws, owner, limit, accept).chosen
+        chosen = claims.claim_batch(ws, owner, limit, accept, broken).chosen
     else:
-        chosen = parallel.pick(ws, limit, accept).chosen
+        chosen = parallel.pick(ws, limit, accept, broken).chosen
     if not chosen:
         raise nothing_ready(ws)
     return [compiled[task.id] for task in chosen]
@@ -164,9 +174,10 @@ def batch(ws: Workspace, ask: Ask) -> list[Compiled]:
 
 def selection(ws: Workspace, limit: int) -> parallel.Selection:
     """What `next --parallel N --explain` explains: the batch, and what held the rest back."""
+    from agentmd.checks import readiness
     from agentmd.tasks import parallel
 
-    return parallel.pick(ws, limit)
+    return parallel.pick(ws, limit, None, readiness.reasons(ws))
 
 
 def unfilled(ws: Workspace, task: Task) -> list[Problem]:
@@ -184,9 +195,10 @@ def nothing_ready(ws: Workspace, plan: graph.Plan | None = None) -> NothingToDo:
     """Why there is no prompt to print: how many tasks are in each status, and whether todo
     tasks are blocked (`--explain` says by what)."""
     if plan is None:
+        from agentmd.checks import readiness
         from agentmd.tasks import graph
 
-        plan = graph.analyse(ws.tasks)
+        plan = graph.analyse(ws.tasks, readiness.reasons(ws))
     return NothingToDo(nothing_ready_message(ws, plan))
 
 

@@ -33,12 +33,12 @@ def default_owner() -> str:
     return os.environ.get("AGENTMD_AGENT") or f"{getpass.getuser()}@{socket.gethostname()}"
 
 
-def claimable(ws: Workspace, task_id: str) -> Task:
+def claimable(ws: Workspace, task_id: str, errors: graph.Errors | None = None) -> Task:
     """The task, if it is ready to be claimed; NothingToDo saying why not."""
     task = ws.task(task_id)
     if task.status != "todo":
         raise NothingToDo(f"task '{task_id}' is {task.status}, not todo: it cannot be claimed")
-    reasons = graph.blockers(task, ws.tasks)
+    reasons = graph.blockers(task, ws.tasks, errors)
     if reasons:
         raise NothingToDo(f"task '{task_id}' is not ready: " + "; ".join(reasons))
     return task
@@ -62,22 +62,28 @@ def write_claim(ws: Workspace, task: Task, owner: str) -> None:
     lifecycle.log(ws, "claim", task.id, f"by {owner}" + (f" at {base[:12]}" if base else ""))
 
 
-def claim(ws: Workspace, task_id: str, owner: str) -> Task:
-    """Claim one ready task, under the workspace lock so that only one claimant wins."""
+def claim(
+    ws: Workspace, task_id: str, owner: str, errors: graph.Errors | None = None
+) -> Task:
+    """Claim one ready task, under the workspace lock so that only one claimant wins; `errors`
+    are the tasks `check` calls broken (checks/readiness.py), which are not ready."""
     with lifecycle.changing(ws):
         ws.refresh()
-        write_claim(ws, claimable(ws, task_id), owner)
+        write_claim(ws, claimable(ws, task_id, errors), owner)
     ws.refresh()
     return ws.task(task_id)
 
 
 def claim_next(
-    ws: Workspace, owner: str, choose: Callable[[list[graph.Candidate]], Task | None]
+    ws: Workspace,
+    owner: str,
+    choose: Callable[[list[graph.Candidate]], Task | None],
+    errors: graph.Errors | None = None,
 ) -> Task | None:
     """Claim the first ready task that `choose` picks, atomically."""
     with lifecycle.changing(ws):
         ws.refresh()
-        plan = graph.analyse(ws.tasks)
+        plan = graph.analyse(ws.tasks, errors)
         task = choose(plan.ready)
         if task is None:
             return None
@@ -87,12 +93,16 @@ def claim_next(
 
 
 def claim_batch(
-    ws: Workspace, owner: str, limit: int, accept: Callable[[Task], str | None] | None = None
+    ws: Workspace,
+    owner: str,
+    limit: int,
+    accept: Callable[[Task], str | None] | None = None,
+    errors: graph.Errors | None = None,
 ) -> Selection:
     """Pick and claim a batch under the workspace lock: of racing processes each task goes once."""
     with lifecycle.changing(ws):
         ws.refresh()
-        selection = parallel.pick(ws, limit, accept)
+        selection = parallel.pick(ws, limit, accept, errors)
         for task in selection.chosen:
             write_claim(ws, task, owner)
     ws.refresh()

@@ -29,16 +29,20 @@ class Coupling:
 
     def files_of(self, patterns: tuple[str, ...]) -> list[str]:
         """The coupled files that `patterns` (a task's outputs) cover."""
-        return sorted(f for f in self.partners if any(globs.matches(f, p) for p in patterns))
+        return sorted(
+            f for f in self.partners if any(globs.matches(f, p, rooted=True) for p in patterns)
+        )
 
     def between(self, files_a: list[str], files_b: list[str]) -> tuple[str, str, int] | None:
-        """The first coupled pair, one file from each side, and how often they changed together."""
+        """The most strongly coupled pair, one file from each side, and how often they changed
+        together (the first by name of equals)."""
         wanted = set(files_b)
+        best: tuple[str, str, int] | None = None
         for a in files_a:
             for b, count in sorted(self.partners[a].items()):
-                if b in wanted:
-                    return a, b, count
-        return None
+                if b in wanted and (best is None or count > best[2]):
+                    best = (a, b, count)
+        return best
 
 
 def settings_of(settings: Settings) -> tuple[int, int]:

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 from agentmd.workspace.records import PRIORITIES, Task
 
 PRIORITY_RANK = {name: rank for rank, name in enumerate(PRIORITIES)}
+
+
+class Errors(Protocol):
+    """Task id -> why `check` calls the task broken (a dict, or checks/readiness.Readiness,
+    which works each task out only when asked)."""
+
+    def get(self, key: str, default: Any = ..., /) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -27,11 +35,15 @@ class Plan:
     cycles: list[list[str]]
 
 
-def blockers(task: Task, tasks: dict[str, Task]) -> list[str]:
-    """Why a todo task is not ready; empty when it is. Fails closed on what it cannot know."""
+def blockers(
+    task: Task, tasks: dict[str, Task], errors: Errors | None = None
+) -> list[str]:
+    """Why a todo task is not ready; empty when it is. Fails closed on what it cannot know.
+    `errors`: the findings `check` has on tasks (checks/readiness.py): a task with one is not
+    ready either."""
     if task.broken:
         return ["its file cannot be read"]
-    reasons = []
+    reasons = list((errors or {}).get(task.id, ()))
     for dep in task.depends_on:
         other = tasks.get(dep)
         if other is None:
@@ -43,12 +55,12 @@ def blockers(task: Task, tasks: dict[str, Task]) -> list[str]:
     return reasons
 
 
-def analyse(tasks: dict[str, Task]) -> Plan:
+def analyse(tasks: dict[str, Task], errors: Errors | None = None) -> Plan:
     ready_tasks, blocked = [], {}
     for task in tasks.values():
         if task.status != "todo" and not task.broken:
             continue
-        reasons = blockers(task, tasks)
+        reasons = blockers(task, tasks, errors)
         if reasons:
             blocked[task.id] = reasons
         else:
@@ -59,7 +71,7 @@ def analyse(tasks: dict[str, Task]) -> Plan:
     return Plan(ready, blocked, find_cycles(tasks))
 
 
-def ready(tasks: dict[str, Task]) -> list[Candidate]:
+def ready(tasks: dict[str, Task], errors: Errors | None = None) -> list[Candidate]:
     """`analyse(tasks).ready` without the reasons for the blocked tasks or the search for
     cycles, which picking a task does not need (a task on a cycle is never ready) and which
     cost a tenth of a second and megabytes at 10,000 tasks."""
@@ -67,7 +79,7 @@ def ready(tasks: dict[str, Task]) -> list[Candidate]:
     found = [
         Candidate(task, counts.get(task.id, 0))
         for task in tasks.values()
-        if task.status == "todo" and not blockers(task, tasks)
+        if task.status == "todo" and not blockers(task, tasks, errors)
     ]
     found.sort(key=order_key)
     return found

@@ -81,6 +81,12 @@ def add_task(
     with changing(ws):
         candidates = [base] if task_id else [base] + [f"{base}-{n}" for n in range(2, 1000)]
         for candidate in candidates:
+            if candidate in depends_on:
+                raise AgentmdError(
+                    f"task '{candidate}' cannot depend on itself",
+                    "--depends-on names the tasks it waits for; a task waiting on itself is "
+                    "never ready",
+                )
             text = render(
                 {
                     "title": title,
@@ -142,8 +148,11 @@ class DoneRefused(NothingToDo):
 
 
 def done_problems(ws: Workspace, task: Task) -> list[Problem]:
-    """What stands between a task and done: its verification at HEAD, and a valid handoff."""
-    from agentmd.handoffs.judge import task_handoff_problems
+    """What stands between a task and done: its verification at HEAD on committed work, a valid
+    latest handoff that says the work is done, and, when the task has outputs, a diff that
+    changed something."""
+    from agentmd.handoffs.judge import WorkTree, task_handoff_problems
+    from agentmd.handoffs.latest import verdict
 
     problems = []
     why = recorded_pass(ws, task)
@@ -151,7 +160,70 @@ def done_problems(ws: Workspace, task: Task) -> list[Problem]:
         problems.append(
             Problem(ws.display(task.path), task.record.line("verify"), 1, "verify-not-passed", why)
         )
-    problems += [p for p in task_handoff_problems(ws, task) if p.severity == "error"]
+    tree = WorkTree(ws)
+    problems += [p for p in task_handoff_problems(ws, task, tree) if p.severity == "error"]
+    found = verdict(tree, task.id)
+    if found.valid and found.path is not None:
+        problems += unfinished(ws, task, found.path, tree)
+    tree.save()
+    return problems
+
+
+def unfinished(ws: Workspace, task: Task, rel: str, tree) -> list[Problem]:
+    """What a valid handoff says against done: a status other than done, work Remaining, or
+    (for a task with outputs) a diff from its base that changed nothing."""
+    from agentmd.handoffs.names import sections_of
+    from agentmd.handoffs.reading import NONE_RE
+
+    doc = ws.read(rel)
+    display = doc.display
+    problems = []
+    status = str(doc.fields.get("status") or "").strip().lower()
+    if status != "done":
+        problems.append(
+            Problem(
+                display,
+                doc.line_of("status"),
+                1,
+                "handoff-not-done",
+                f"the latest handoff says 'status: {status}': the session did not finish the task",
+                "finish the work and write a handoff with 'status: done' and Remaining 'None'",
+            )
+        )
+    remaining = sections_of(doc).get("Remaining")
+    text = re.sub(r"<!--.*?-->", "", remaining.full, flags=re.S).strip() if remaining else ""
+    if remaining is not None and not NONE_RE.match(text):
+        problems.append(
+            Problem(
+                display,
+                remaining.line,
+                1,
+                "handoff-remaining",
+                "the latest handoff lists work under Remaining: the task is not finished",
+                "do it (or make it a task of its own: agentmd add), then write 'None' there",
+            )
+        )
+    if not task.outputs:
+        return problems
+    base = str(doc.fields.get("base") or "").strip()
+    changes = tree.changes(base, tree.end_of(display)) if base else None
+    if not base or (changes is not None and not changes.files):
+        what = (
+            f"the diff from base {base[:12]} changed no file outside {ws.display('')}"
+            if base
+            else "the handoff has no base, so nothing shows what the work changed"
+        )
+        problems.append(
+            Problem(
+                display,
+                doc.line_of("base") if base else 1,
+                1,
+                "done-nothing-changed",
+                f"{what}, and the task's outputs ({', '.join(task.outputs)}) say it changes files",
+                "commit the work on top of the task's base; 'git diff --stat BASE' shows what "
+                "changed",
+            )
+        )
     return problems
 
 
@@ -173,6 +245,44 @@ def block(ws: Workspace, task_id: str, reason: str) -> Task:
     if not reason.strip():
         raise AgentmdError("say why with --reason")
     return set_status(ws, task_id, "blocked", "block", reason, {"blocked_reason": reason})
+
+
+REOPENABLE = ("failed", "blocked")
+
+
+def reopen(ws: Workspace, task_id: str, reason: str = "") -> Task:
+    """The way back from failed or blocked: todo again, without blocked_reason, the claim's
+    fields or the attempt count (a fresh budget of max_attempts); the ## Attempts history
+    stays, so the next prompt still shows what went wrong."""
+    with changing(ws):
+        ws.refresh()
+        task = ws.task(task_id)
+        if task.status not in REOPENABLE:
+            hint = "agentmd release frees a claim" if task.status in ("active", "review") else ""
+            raise NothingToDo(
+                f"task '{task_id}' is {task.status}: only a failed or blocked task is reopened",
+                hint,
+            )
+        editor = ws.edit(task.path)
+        editor.set("status", "todo")
+        for key in ("blocked_reason", "claimed_by", "claimed_at", "lease", "attempts"):
+            editor.delete(key)
+        ws.save(task.path, editor.text)
+        after = f" after {task.attempts} attempt(s)" if task.attempts else ""
+        log(ws, "reopen", task_id, f"was {task.status}{after}" + (f": {reason}" if reason else ""))
+    ws.refresh()
+    return ws.task(task_id)
+
+
+def last_attempt(doc_text: str) -> str:
+    """The last entry under ## Attempts (its first line), or ''."""
+    from agentmd.files.sections import parse
+
+    found = [s for s in parse(doc_text) if s.key() == "attempts"]
+    if not found or not found[-1].full:
+        return ""
+    items = [line for line in found[-1].full.splitlines() if line.startswith("- ")]
+    return items[-1][2:].strip() if items else ""
 
 
 def fail(ws: Workspace, task_id: str, reason: str, by: str = "") -> Task:

@@ -46,13 +46,21 @@ class _Scope:
         self.coupled = history.files_of(task.outputs) if history.partners and task.outputs else []
 
 
+def _coupling_count(a: _Scope, b: _Scope, history: Coupling) -> int | None:
+    """How often the two tasks' files changed together, when coupling is what keeps them apart."""
+    if not (a.outputs and b.outputs) or globs.any_overlap(a.outputs, b.outputs, True, True):
+        return None
+    found = history.between(a.coupled, b.coupled) if a.coupled and b.coupled else None
+    return found[2] if found else None
+
+
 def conflict(a: _Scope, b: _Scope, history: Coupling) -> str | None:
     """Why `a` cannot run beside `b`, naming the file; None when they can."""
     if not a.outputs:
         return "it declares no outputs, so it runs alone"
     if not b.outputs:
         return f"{b.task.id} declares no outputs, so it runs alone"
-    pair = globs.any_overlap(a.outputs, b.outputs)
+    pair = globs.any_overlap(a.outputs, b.outputs, rooted_a=True, rooted_b=True)
     if pair is not None:
         mine, theirs = pair
         same = f"both write {mine}" if mine == theirs else f"outputs {mine} and {theirs} overlap"
@@ -85,13 +93,19 @@ def select(
             break
         scope = _Scope(candidate.task, history)
         reason, because = None, ""
+        strongest = -1
         for other in (*taken, *chosen):
-            reason = conflict(scope, other, history)
-            if reason is not None:
-                because = other.task.id
-                if reason.startswith("it declares"):
+            found = conflict(scope, other, history)
+            if found is None:
+                continue
+            count = _coupling_count(scope, other, history)
+            if count is None:  # overlapping outputs, or no outputs: that decides it
+                reason, because = found, other.task.id
+                if found.startswith("it declares"):
                     because = ""
                 break
+            if count > strongest:  # coupling: name the strongest pair of all
+                reason, because, strongest = found, other.task.id, count
         if reason is None and accept is not None:
             reason = accept(candidate.task)
         if reason is not None:
@@ -106,13 +120,27 @@ def busy_tasks(tasks: dict[str, Task]) -> list[Task]:
 
 
 def pick(
-    ws: Workspace, limit: int, accept: Callable[[Task], str | None] | None = None
+    ws: Workspace,
+    limit: int,
+    accept: Callable[[Task], str | None] | None = None,
+    errors: graph.Errors | None = None,
 ) -> Selection:
-    """The batch `next --parallel` prints, from the workspace as it is now."""
-    return select(ready(ws.tasks), busy_tasks(ws.tasks), limit, coupling.load(ws), accept)
+    """The batch `next --parallel` prints, from the workspace as it is now; `errors` are the
+    tasks `check` calls broken (checks/readiness.py), never picked: asked about each task in
+    turn, as the batch is filled, so that a large plan is not checked whole."""
+    sound = accept
+    if errors is not None:
+
+        def sound(task: Task) -> str | None:
+            found = errors.get(task.id, ())
+            if found:
+                return "not ready: " + "; ".join(found)
+            return accept(task) if accept is not None else None
+
+    return select(ready(ws.tasks), busy_tasks(ws.tasks), limit, coupling.load(ws), sound)
 
 
-def ready(tasks: dict[str, Task]) -> list[Candidate]:
+def ready(tasks: dict[str, Task], errors: graph.Errors | None = None) -> list[Candidate]:
     """The ready tasks in order, without the search for cycles (a task on one is never ready)."""
-    return graph.ready(tasks)
+    return graph.ready(tasks, errors)
 

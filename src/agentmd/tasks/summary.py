@@ -24,6 +24,7 @@ class Board:
     stale: list[lease.Claim]
     cycles: list[list[str]]
     now: dt.datetime
+    failed: dict[str, str] | None = None  # failed task id -> its last attempt's reason
 
     def as_json(self) -> dict:
         def claim(c: lease.Claim) -> dict:
@@ -50,13 +51,20 @@ class Board:
             "blocked": [{"id": tid, "reasons": why} for tid, why in sorted(self.blocked.items())],
             "stale": [c.task.id for c in self.stale],
             "cycles": self.cycles,
+            "failed": [
+                {"id": tid, "last_attempt": why or None}
+                for tid, why in sorted((self.failed or {}).items())
+            ],
         }
 
 
-def build(ws: Workspace, moment: dt.datetime | None = None) -> Board:
+def build(
+    ws: Workspace, moment: dt.datetime | None = None, errors: graph.Errors | None = None
+) -> Board:
+    """The plan at a glance; `errors` are the tasks `check` calls broken (not ready)."""
     moment = moment or clock.now()
     tasks = ws.tasks
-    plan = graph.analyse(tasks)
+    plan = graph.analyse(tasks, errors)
     counts = {status: 0 for status in ws.settings.statuses}
     for task in tasks.values():
         counts[task.status] = counts.get(task.status, 0) + 1
@@ -79,7 +87,18 @@ def build(ws: Workspace, moment: dt.datetime | None = None) -> Board:
         stale=[c for c in active if c.stale],
         cycles=plan.cycles,
         now=moment,
+        failed={t.id: _last_attempt(ws, t) for t in ordered if t.status == "failed"},
     )
+
+
+def _last_attempt(ws: Workspace, task: Task) -> str:
+    from agentmd.errors import LocatedError
+    from agentmd.tasks import lifecycle
+
+    try:
+        return lifecycle.last_attempt(ws.read(task.path).body)
+    except LocatedError:
+        return ""
 
 
 def render(board: Board, workers: dict[str, str] | None = None) -> list[str]:
@@ -124,6 +143,10 @@ def render(board: Board, workers: dict[str, str] | None = None) -> list[str]:
         lines.append(f"blocked ({len(board.blocked)}):")
         for tid, why in sorted(board.blocked.items()):
             lines.append(f"  {tid}: " + "; ".join(why))
+    if board.failed:
+        lines.append(f"failed ({len(board.failed)}): agentmd reopen ID sends one back to todo")
+        for tid, last in sorted(board.failed.items()):
+            lines.append(f"  {tid}: {last or 'no attempt recorded'}")
     if board.stale:
         lines.append(f"stale claims ({len(board.stale)}):")
         for claim in board.stale:

@@ -6,7 +6,7 @@ import os
 import subprocess
 from dataclasses import dataclass
 
-from agentmd import clock, git
+from agentmd import AGENTS_DIR, clock, git
 from agentmd.workspace.folder import Workspace
 from agentmd.workspace.records import Task
 
@@ -105,6 +105,7 @@ def run_verify(ws: Workspace, task: Task, *, record: bool = True) -> VerifyOutco
     commit = git.head(ws.root)
     at = clock.stamp()
     timeout = timeout_of(ws)
+    clean = not uncommitted(ws.root)  # before: a command may write files of its own
     results = tuple(run_command(command, ws.root, timeout) for command in task.verify)
     outcome = VerifyOutcome(task.id, commit, at, results)
     if record:
@@ -113,13 +114,55 @@ def run_verify(ws: Workspace, task: Task, *, record: bool = True) -> VerifyOutco
             editor.set("verified_commit", commit or "")
             editor.set("verified_at", at)
             editor.set_list("verify_exit", [result.exit_code for result in results])
+            editor.set("verified_clean", clean)
             ws.save(task.path, editor.text)
         ws.refresh()
     return outcome
 
 
+ENVIRONMENTS = ("node_modules/", ".venv/", "venv/", ".tox/", ".nox/")  # untracked, not work
+
+
+def uncommitted(root) -> list[str]:
+    """Files changed or added outside .agents/ and not committed: what a verify run at HEAD
+    would test although HEAD does not hold it. An untracked environment (a virtualenv, even one
+    the project's .gitignore forgot, node_modules) is not work."""
+    result = git.run(
+        ["status", "--porcelain", "-z", "--no-renames", "--untracked-files=normal"],
+        root,
+        check=False,
+    )
+    found = []
+    for entry in git.split_z(result.stdout):
+        path = entry[3:]
+        if len(entry) <= 3 or path.startswith(AGENTS_DIR + "/"):
+            continue
+        if entry.startswith("??") and path.endswith("/"):
+            name = path.rstrip("/").rsplit("/", 1)[-1] + "/"
+            if name in ENVIRONMENTS or os.path.exists(os.path.join(root, path, "pyvenv.cfg")):
+                continue
+        found.append(path)
+    return found
+
+
+def only_bookkeeping_since(root, commit: str) -> bool:
+    """Whether every commit from `commit` to HEAD changed .agents/ files only (the handoff,
+    the task's own fields): the verify pass at `commit` still holds for HEAD."""
+    ancestor = git.run(["merge-base", "--is-ancestor", commit, "HEAD"], root, check=False)
+    if commit.startswith("-") or ancestor.returncode != 0:
+        return False
+    changed = git.run(
+        ["diff", "--name-only", "--no-renames", "-z", commit, "HEAD", "--"], root, check=False
+    )
+    return changed.returncode == 0 and all(
+        path.startswith(AGENTS_DIR + "/") for path in git.split_z(changed.stdout)
+    )
+
+
 def recorded_pass(ws: Workspace, task: Task) -> str | None:
-    """Why the recorded verification does not count for HEAD now; None when it does."""
+    """Why the recorded verification does not count for HEAD now; None when it does. It counts
+    when it ran on a clean tree (outside .agents/) at HEAD, or at a commit after which only
+    .agents/ files changed: committing the handoff does not send the tests round again."""
     if not task.verify:
         return None
     fields = task.record.fields
@@ -127,10 +170,20 @@ def recorded_pass(ws: Workspace, task: Task) -> str | None:
     head = git.head(ws.root)
     if not fields.get("verified_at") or not isinstance(exits, list):
         return f"its verify commands have not been run: run 'agentmd verify {task.id}'"
-    if head and str(commit or "") != head:
+    if fields.get("verified_clean") is not True:
+        why = (
+            "ran over uncommitted changes"
+            if fields.get("verified_clean") is False
+            else "were recorded without saying whether the tree was clean"
+        )
         return (
-            "its verify commands ran at "
-            f"{str(commit or 'no commit')[:12]}, not at HEAD {head[:12]}: "
+            f"its verify commands {why} (outside {AGENTS_DIR}/), so the pass does not hold for "
+            f"any commit: commit the work, then run 'agentmd verify {task.id}' again"
+        )
+    if head and str(commit or "") != head and not only_bookkeeping_since(ws.root, str(commit)):
+        return (
+            f"its verify commands ran at {str(commit or 'no commit')[:12]}, not at HEAD "
+            f"{head[:12]}, and files outside {AGENTS_DIR}/ changed since: "
             f"run 'agentmd verify {task.id}' again"
         )
     if len(exits) != len(task.verify) or any(code != 0 for code in exits):

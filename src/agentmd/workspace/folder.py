@@ -127,7 +127,7 @@ class Workspace:
     @cached_property
     def latest_handoffs(self) -> dict[str, Handoff]:
         """Each task's latest handoff (by file name: see handoff.order_key)."""
-        from agentmd.handoffs.names import latest_by_task
+        from agentmd.handoffs.latest import latest_by_task
 
         return latest_by_task(self.handoffs)
 
@@ -188,7 +188,19 @@ class Workspace:
         return Editor(doc.text, doc.display)
 
     def save(self, rel: str, text: str) -> None:
-        textfile.atomic_write(self.agents / rel, text)
+        """Write a file under .agents/ atomically. A symlink (tasks/x.md -> ../docs/x-task.md) is
+        written through: its target inside the repository is what changes, the link stays; a
+        link that leads outside the repository is refused, before anything is written."""
+        path = self.agents / rel
+        if path.is_symlink():
+            target = path.resolve()
+            if not target.is_relative_to(self.root.resolve()):
+                raise AgentmdError(
+                    f"{self.display(rel)} is a symlink to {target}, outside the repository",
+                    "agentmd edits files of this repository only: replace the link with the file",
+                )
+            path = target
+        textfile.atomic_write(path, text)
 
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:

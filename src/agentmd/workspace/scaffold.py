@@ -47,6 +47,40 @@ def template_prompts(agents: Path) -> dict[str, str]:
     }
 
 
+TASK_CRITERIA_PROMPT = "- [ ] A concrete, checkable outcome"
+
+
+def fill_task(text: str, goal: str, criteria: tuple[str, ...] | list[str]) -> str:
+    """A rendered task with its Goal and Acceptance criteria written in place of the built-in
+    template's prompts (a project template without them gets the sections at its end)."""
+    from agentmd.workspace.records import TASK_GOAL_PROMPT
+
+    lines = "\n".join(f"- [ ] {' '.join(c.split())}" for c in criteria if c.strip())
+    for prompt, value, heading in (
+        (TASK_GOAL_PROMPT, goal.strip(), "Goal"),
+        (TASK_CRITERIA_PROMPT, lines, "Acceptance criteria"),
+    ):
+        if not value:
+            continue
+        if prompt in text:
+            text = text.replace(prompt, value, 1)
+        else:
+            text = text.rstrip("\n") + f"\n\n## {heading}\n\n{value}\n"
+    return text
+
+
+def plan_prompts() -> dict[str, str]:
+    """What the built-in plan template writes under each heading: section key -> text (a
+    plan.md that still holds it says nothing an agent can use)."""
+    template = template_root().joinpath("base/plan.md").read_text(encoding="utf-8")
+    fm = frontmatter.split(template, "plan.md")
+    return {
+        s.key(): s.full
+        for s in sections.parse(template[fm.body_start :] if fm else template)
+        if s.full
+    }
+
+
 def unfilled(prompts: dict[str, str], doc: Document) -> list[Problem]:
     """The sections of a task file that still hold the template's text (`template_prompts`):
     the agent given that task would get no goal."""
@@ -63,6 +97,19 @@ def unfilled(prompts: dict[str, str], doc: Document) -> list[Problem]:
         for section in doc.sections
         if prompts.get(section.key()) == section.full
     ]
+
+
+def foreign_entries(root: Path) -> list[str]:
+    """What .agents/ holds that agentmd does not write (another tool's files, e.g. Codex skills
+    in .agents/skills/): the top-level names, folders with a trailing '/'. Empty when there is
+    no .agents/ yet."""
+    agents = root / AGENTS_DIR
+    ours = {name.split("/", 1)[0] for name in (*BASE_FILES, *FOLDERS)} | {"templates", ".cache"}
+    try:
+        entries = sorted(agents.iterdir(), key=lambda p: p.name)
+    except OSError:
+        return []
+    return [e.name + ("/" if e.is_dir() else "") for e in entries if e.name not in ours]
 
 
 def init(root: Path, example: bool = False) -> list[tuple[str, bool]]:
