@@ -7,6 +7,8 @@ drift    also writes notes.txt, outside the task's outputs (and lists it honestl
 hang     sleeps far past any timeout
 crash    prints a traceback-like line and exits 3
 slow     like good, after sleeping $FAKE_WORKER_SLEEP seconds (for the SIGKILL test)
+break:ID like good, but on task ID it puts `raise RuntimeError` at the top of src/demo/ID.py
+         (its output), the file an editable install of the main checkout imports
 """
 
 import os
@@ -74,6 +76,10 @@ def main() -> int:
     Path("out").mkdir(exist_ok=True)
     Path(f"out/{task}.txt").write_text(f"done {task}\n")
     artifacts = [f"- out/{task}.txt"]
+    if mode == f"break:{task}":
+        module = Path(f"src/demo/{task}.py")
+        module.write_text(f'raise RuntimeError("{task} is broken")\n' + module.read_text())
+        artifacts.append(f"- {module}")
     if mode == "drift":
         Path("notes.txt").write_text("notes the task did not ask for\n")
         artifacts.append("- notes.txt")

@@ -25,6 +25,8 @@ PLAN_FIELDS = (
     # many agents at once (issue 4)
     "coupling_window", "coupling_min", "worker", "slots", "worker_timeout", "merge", "worktrees",
     "branch", "review",
+    # the loop's integrated verify and per-worktree set-up (issue 9)
+    "verify", "worktree_setup", "worktree_include",
 )  # fmt: skip
 DURATION_RE = re.compile(
     r"\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*(?:(\d+)\s*s)?\s*\Z", re.I

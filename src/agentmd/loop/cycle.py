@@ -20,7 +20,7 @@ from pathlib import Path
 from agentmd import git, worktrees
 from agentmd.api import findings_file
 from agentmd.errors import AgentmdError, NothingToDo
-from agentmd.loop import gate, launch, runs
+from agentmd.loop import gate, launch, merge, runs
 from agentmd.prompt import compiler
 from agentmd.tasks import lease, lifecycle, parallel
 from agentmd.workspace import folder
@@ -457,36 +457,14 @@ class Loop:
                 f"wait {task.id}: {self.base_branch or 'the base branch'} is not checked out here (now {current or 'detached'}), so it cannot be merged"
             )
             return False
-        result = git.run(
-            # Quiet: a git command that outlives a killed loop must not die of SIGPIPE on its
-            # summary line with MERGE_HEAD still in place.
-            [
-                "merge",
-                "--quiet",
-                "--no-ff",
-                "--no-verify",
-                "-m",
-                f"agentmd: merge {tree.branch} ({task.id})",
-                tree.branch,
-            ],
-            self.ws.root,
-            check=False,
-        )
-        if result.returncode != 0:
-            conflicted = git.split_z(
-                git.out(["diff", "--name-only", "--diff-filter=U", "-z"], self.ws.root)
-            )
-            git.run(["merge", "--abort"], self.ws.root, check=False)
-            said = (result.stderr or result.stdout).strip().splitlines()
-            detail = (
-                ", ".join(conflicted)
-                if conflicted
-                else (said[-1] if said else f"exit {result.returncode}")
-            )
-            return self._send_back(
-                task,
-                f"merge conflict with {self.base_branch} in {detail}; the next attempt starts from the current {self.base_branch}",
-            )
+        outcome = merge.integrate(self.ws, task, tree.branch, self.base_branch)
+        if self.stopping and not outcome.merged:
+            return False  # a signal may have cut the verify commands short: review again later
+        if outcome.wait:
+            self.say(f"wait {task.id}: {outcome.wait}")
+            return False
+        if not outcome.merged:
+            return self._send_back(task, outcome.problem)
         return self._done(task, f"verify passed, handoff valid, merged {tree.branch}")
 
     def _merged_by_hand(self, task: Task, branch: str) -> bool:
@@ -582,8 +560,16 @@ class Loop:
             return False
         self._commit_state(task, f"claim {task.id}")
         tree, _ = worktrees.create(self.ws, task, fresh=True)
+        merge.copy_included(self.ws, tree.path)
         child = launch.start(
-            self.ws, task, intent, tree, compiled.prompt, self.opt.worker, self.opt.owner
+            self.ws,
+            task,
+            intent,
+            tree,
+            compiled.prompt,
+            self.opt.worker,
+            self.opt.owner,
+            merge.setup_script(self.ws),
         )
         self.children[child.pid] = child
         now = time.time()

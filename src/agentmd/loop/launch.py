@@ -14,9 +14,13 @@ from agentmd.workspace.records import Task
 
 # The worker runs in a subshell so that its own `exit` cannot skip the line that records its
 # status; the status file is what a restarted loop reads for a worker it did not start.
+# plan.md's worktree_setup runs first, its output in the log, the prompt kept from it.
 WRAPPER = (
-    'printf "%s\\n" "$$" > "$AGENTMD_PID_FILE"; '
-    '( eval "$1" ); status=$?; '
+    'printf "%s\\n" "$$" > "$AGENTMD_PID_FILE"; status=0; '
+    'if [ -n "$AGENTMD_SETUP" ]; then echo "agentmd: worktree_setup: $AGENTMD_SETUP"; '
+    '( eval "$AGENTMD_SETUP" ) < /dev/null; status=$?; '
+    '[ $status -eq 0 ] || echo "agentmd: worktree_setup failed with exit status $status"; fi; '
+    'if [ $status -eq 0 ]; then ( eval "$1" ); status=$?; fi; '
     'printf "%s\\n" "$status" > "$AGENTMD_EXIT_FILE.tmp" && mv -f "$AGENTMD_EXIT_FILE.tmp" "$AGENTMD_EXIT_FILE"; '
     "exit $status"
 )
@@ -30,8 +34,10 @@ def start(
     prompt: str,
     command: str,
     owner: str,
+    setup: str = "",
 ) -> subprocess.Popen:
-    """Start `command` in the task's worktree, the prompt on its stdin, its output in the log."""
+    """Start `command` in the task's worktree, the prompt on its stdin, its output in the log;
+    `setup` (plan.md's worktree_setup) runs before it, and its failure is the worker's."""
     handoff = handoff_path(tree.path, task.id)
     folder = run.folder(ws)
     folder.mkdir(parents=True, exist_ok=True)
@@ -50,6 +56,7 @@ def start(
         "AGENTMD_PROMPT_FILE": str(run.prompt_file(ws)),
         "AGENTMD_PID_FILE": str(pid_file),
         "AGENTMD_EXIT_FILE": str(run.exit_file(ws)),
+        "AGENTMD_SETUP": setup,
     }
     with open(run.prompt_file(ws), "rb") as stdin, open(run.log(ws), "wb") as log:
         return subprocess.Popen(

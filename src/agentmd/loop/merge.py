@@ -1,0 +1,195 @@
+"""Merging a reviewed task's branch only when the merged result holds. The task's verify
+commands and plan.md's `verify` run on the merge, where the merged code is what gets imported:
+in an integration worktree prepared by plan.md's `worktree_setup` when the plan has one, else
+in the base checkout itself, where an editable install points. A failure leaves the base branch
+exactly as it was: no merge commit, no half-merged file, nothing staged."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from agentmd import git
+from agentmd.tasks.verification import CommandResult, run_command, timeout_of
+from agentmd.workspace.folder import CACHE_DIR, Workspace
+from agentmd.workspace.records import Task, as_list
+
+INTEGRATION_DIR = "integration"  # under .agents/.cache/: the worktree merges are tried in
+OUTPUT_LINES = 12  # of a failing command's output, kept under ## Attempts
+
+
+@dataclass(frozen=True)
+class Outcome:
+    merged: bool
+    problem: str = ""  # why it was not merged: the task goes back with it
+    conflicted: tuple[str, ...] = ()  # files a conflicting merge left unmerged
+    wait: str = ""  # not now, and not the task's fault: try again in a later cycle
+
+
+def plan_verify(ws: Workspace) -> tuple[str, ...]:
+    return as_list(ws.settings.raw.get("verify"))
+
+
+def setup_commands(ws: Workspace) -> tuple[str, ...]:
+    return as_list(ws.settings.raw.get("worktree_setup"))
+
+
+def include_globs(ws: Workspace) -> tuple[str, ...]:
+    return as_list(ws.settings.raw.get("worktree_include"))
+
+
+def setup_script(ws: Workspace) -> str:
+    """plan.md's worktree_setup as one shell line (each command must succeed), or ''."""
+    return " && ".join(f"( {command} )" for command in setup_commands(ws))
+
+
+def copy_included(ws: Workspace, tree: Path) -> list[str]:
+    """Copy the untracked files plan.md's worktree_include names (`.env`, say) from the base
+    checkout into a new worktree; returns them, relative to the root."""
+    patterns = include_globs(ws)
+    if not patterns:
+        return []
+    tracked = set(git.split_z(git.out(["ls-files", "-z"], ws.root, check=False)))
+    copied = []
+    for pattern in patterns:
+        for source in sorted(ws.root.glob(pattern)):
+            rel = source.relative_to(ws.root).as_posix()
+            if not source.is_file() or rel in tracked or rel.split("/", 1)[0] == ".git":
+                continue
+            target = tree / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+            copied.append(rel)
+    return copied
+
+
+def integrate(ws: Workspace, task: Task, branch: str, base_branch: str) -> Outcome:
+    """Merge `branch` into the checked-out base branch if the merged result passes."""
+    commands = (*task.verify, *plan_verify(ws))
+    message = f"agentmd: merge {branch} ({task.id})"
+    if setup_commands(ws):
+        return _in_worktree(ws, task, branch, base_branch, commands, message)
+    return _in_checkout(ws, branch, base_branch, commands, message)
+
+
+def _in_checkout(
+    ws: Workspace, branch: str, base_branch: str, commands: tuple[str, ...], message: str
+) -> Outcome:
+    before = git.head(ws.root) or ""
+    # --no-commit: the merge stays undoable until its verify passed. A loop killed meanwhile
+    # leaves MERGE_HEAD at the task's branch, which the next loop aborts (cycle._settle).
+    result = git.run(
+        ["merge", "--quiet", "--no-ff", "--no-commit", "--no-verify", branch],
+        ws.root,
+        check=False,
+    )
+    if result.returncode != 0:
+        return _conflict(ws.root, result, base_branch)
+    failed = _run_all(ws, commands, ws.root)
+    if failed:
+        git.run(["merge", "--abort"], ws.root, check=False)
+        where = f"the base checkout, {base_branch} with {branch} merged in"
+        return Outcome(False, _failure_text(failed, where, base_branch, before))
+    git.run(["commit", "--quiet", "--no-verify", "-m", message], ws.root)
+    return Outcome(True)
+
+
+def _in_worktree(
+    ws: Workspace,
+    task: Task,
+    branch: str,
+    base_branch: str,
+    commands: tuple[str, ...],
+    message: str,
+) -> Outcome:
+    before = git.head(ws.root) or ""
+    tree = integration_tree(ws, before)
+    result = git.run(
+        ["merge", "--quiet", "--no-ff", "--no-verify", "-m", message, branch], tree, check=False
+    )
+    if result.returncode != 0:
+        return _conflict(tree, result, base_branch)
+    copy_included(ws, tree)
+    setup = setup_script(ws)
+    ran = run_command(setup, tree, timeout_of(ws))
+    if ran.exit_code != 0:
+        where = f"{_rel(ws, tree)}, the merge's worktree"
+        return Outcome(
+            False, _failure_text([ran], where, base_branch, before, "worktree_setup failed in")
+        )
+    failed = _run_all(ws, commands, tree)
+    if failed:
+        where = f"{_rel(ws, tree)}, {base_branch} with {branch} merged in"
+        return Outcome(False, _failure_text(failed, where, base_branch, before))
+    merged = git.head(tree) or ""
+    moved = git.run(["merge", "--quiet", "--ff-only", merged], ws.root, check=False)
+    if moved.returncode != 0:
+        said = (moved.stderr or moved.stdout).strip().splitlines()
+        return Outcome(
+            False,
+            wait=f"{base_branch} cannot take the verified merge as it is "
+            f"({said[-1] if said else 'git merge --ff-only failed'}); trying again",
+        )
+    return Outcome(True)
+
+
+def integration_tree(ws: Workspace, commit: str) -> Path:
+    """The worktree merges are tried in, at `commit` (detached), cleaned of what the last try
+    left; kept between merges so that what worktree_setup builds (a venv) is reused."""
+    path = ws.agents / CACHE_DIR / INTEGRATION_DIR
+    if (path / ".git").exists():
+        git.run(["merge", "--abort"], path, check=False)
+        git.run(["checkout", "--quiet", "--force", "--detach", commit], path)
+        git.run(["clean", "--quiet", "-fd"], path, check=False)  # not -x: keep the venv
+        return path
+    git.run(["worktree", "prune"], ws.root, check=False)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    git.run(["worktree", "add", "--quiet", "--force", "--detach", str(path), commit], ws.root)
+    return path
+
+
+def _rel(ws: Workspace, path: Path) -> str:
+    return os.path.relpath(path, ws.root)
+
+
+def _run_all(ws: Workspace, commands: tuple[str, ...], cwd: Path) -> list[CommandResult]:
+    timeout = timeout_of(ws)
+    results = [run_command(command, cwd, timeout) for command in commands]
+    return [result for result in results if result.exit_code != 0]
+
+
+def _conflict(where: Path, result, base_branch: str) -> Outcome:
+    conflicted = tuple(
+        git.split_z(git.out(["diff", "--name-only", "--diff-filter=U", "-z"], where, check=False))
+    )
+    git.run(["merge", "--abort"], where, check=False)
+    said = (result.stderr or result.stdout).strip().splitlines()
+    detail = (
+        ", ".join(conflicted)
+        if conflicted
+        else (said[-1] if said else f"exit {result.returncode}")
+    )
+    return Outcome(
+        False,
+        f"merge conflict with {base_branch} in {detail}; "
+        f"the next attempt starts from the current {base_branch}",
+        conflicted,
+    )
+
+
+def _failure_text(
+    failed: list[CommandResult],
+    where: str,
+    base_branch: str,
+    before: str,
+    what: str = "integrated verify failed in",
+) -> str:
+    lines = [f"{what} {where}; {base_branch} stays at {before[:12]}, nothing merged:"]
+    for result in failed:
+        how = "timed out" if result.timed_out else "exited"
+        lines.append(f"- `{result.command}` {how} {result.exit_code}:")
+        tail = result.tail.strip().splitlines()[-OUTPUT_LINES:]
+        lines += [f"    {line}" for line in tail]
+    return "\n".join(lines)
