@@ -118,7 +118,9 @@ def test_with_worktree_setup_the_merge_is_verified_in_its_own_prepared_worktree(
     assert "RuntimeError: a is broken" in attempts
     # The worker's worktree was set up before it started: its log says so.
     log = (repo / ".agents/.cache/runs/b/attempt-1.log").read_text()
-    assert log.startswith("agentmd: worktree_setup: ( test -f .env ) && ( python tools/make_venv.py )\n")
+    assert log.startswith(
+        "agentmd: worktree_setup: ( test -f .env ) && ( python tools/make_venv.py )\n"
+    )
     assert "fake worker break:a on b" in log
 
 

@@ -167,9 +167,7 @@ def _conflict(where: Path, result, base_branch: str) -> Outcome:
     git.run(["merge", "--abort"], where, check=False)
     said = (result.stderr or result.stdout).strip().splitlines()
     detail = (
-        ", ".join(conflicted)
-        if conflicted
-        else (said[-1] if said else f"exit {result.returncode}")
+        ", ".join(conflicted) if conflicted else (said[-1] if said else f"exit {result.returncode}")
     )
     return Outcome(
         False,
