@@ -85,8 +85,11 @@ def branch_exists(root: Path, branch: str) -> bool:
     )
 
 
-def create(ws: Workspace, task: Task, *, fresh: bool = False) -> tuple[Worktree, bool]:
-    """The task's worktree, created on its branch from the task's base (or HEAD) if missing.
+def create(
+    ws: Workspace, task: Task, *, fresh: bool = False, start: str | None = None
+) -> tuple[Worktree, bool]:
+    """The task's worktree, created on its branch from `start`, else the task's base (or HEAD),
+    if missing.
 
     `fresh` starts the branch over from the base (a retry is a fresh session). Returns the
     worktree and whether it was created now.
@@ -98,7 +101,7 @@ def create(ws: Workspace, task: Task, *, fresh: bool = False) -> tuple[Worktree,
         remove(ws, existing, force=True)
     path = path_for(ws, task.id)
     branch = branch_for(ws, task.id)
-    base = task.base or git.head(ws.root)
+    base = start or task.base or git.head(ws.root)
     if base is None:
         raise AgentmdError("a worktree needs a commit to start from", "commit something first")
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -9,9 +9,13 @@ crash    prints a traceback-like line and exits 3
 slow     like good, after sleeping $FAKE_WORKER_SLEEP seconds (for the SIGKILL test)
 break:ID like good, but on task ID it puts `raise RuntimeError` at the top of src/demo/ID.py
          (its output), the file an editable install of the main checkout imports
+goal     like good, and also rewrites the Goal in its own task file (scope drift)
+obey     does the work, then every `agentmd ...` step of the prompt's finishing steps, in
+         order, skipping only what the prompt says not to run; fills the handoff it created
 """
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -56,15 +60,65 @@ Start the tasks that depend on `{id}`.
 """
 
 
+def finishing_steps(prompt: str) -> list[str]:
+    """The `agentmd ...` commands of the numbered steps under the prompt's finishing heading,
+    less those a "Do not run" line forbids (`agentmd done`, `claim` or `fail`)."""
+    forbidden = set()
+    for line in prompt.splitlines():
+        if "do not run" in line.lower():
+            said = line.lower().split("do not run", 1)[1].split(":", 1)[0]
+            forbidden |= {w.split()[-1] for w in re.findall(r"`([^`]+)`", said)}
+    steps, inside = [], False
+    for line in prompt.splitlines():
+        if line.startswith("#"):
+            inside = "finish" in line.lower()
+        elif inside and re.match(r"\s*\d+\. ", line):
+            for command in re.findall(r"`(agentmd [^`]+)`", line):
+                if command.split()[1] not in forbidden and "..." not in command:
+                    steps.append(command)
+    return steps
+
+
+def obey(prompt: str, task: str, base: str, handoff: str) -> int:
+    steps = finishing_steps(prompt)
+    print("steps:", steps, flush=True)
+    assert steps, "the prompt has no finishing steps"
+    Path("out").mkdir(exist_ok=True)
+    Path(f"out/{task}.txt").write_text(f"done {task}\n")
+    subprocess.run(["git", "add", "-A"], check=True)
+    subprocess.run(["git", "commit", "-q", "-m", f"{task}: the work"], check=True)
+    folder = Path(".agents/handoffs")
+    for command in steps:
+        before = set(folder.glob("*.md")) if folder.is_dir() else set()
+        done = subprocess.run(command, shell=True)
+        print(f"{command}: exit {done.returncode}", flush=True)
+        created = sorted(set(folder.glob("*.md")) - before)
+        for path in created:  # the handoff it wrote from the template: fill every section
+            text = HANDOFF.format(
+                id=task,
+                base=base,
+                summary=f"Wrote `out/{task}.txt` so the verify command passes.",
+                artifacts=f"- out/{task}.txt",
+            )
+            path.write_text(text)
+        if done.returncode != 0:
+            return done.returncode
+    subprocess.run(["git", "add", "-A"], check=True)
+    subprocess.run(["git", "commit", "-q", "-m", f"{task}: handoff"], check=True)
+    return 0
+
+
 def main() -> int:
     mode = sys.argv[1]
-    sys.stdin.read()  # the prompt
+    prompt = sys.stdin.read()
     task, base, handoff = (
         os.environ["AGENTMD_TASK"],
         os.environ["AGENTMD_BASE"],
         os.environ["AGENTMD_HANDOFF"],
     )
     print(f"fake worker {mode} on {task}", flush=True)
+    if mode == "obey":
+        return obey(prompt, task, base, handoff)
     if mode == "crash":
         print("Traceback (most recent call last):\nRuntimeError: boom", flush=True)
         return 3
@@ -76,6 +130,9 @@ def main() -> int:
     Path("out").mkdir(exist_ok=True)
     Path(f"out/{task}.txt").write_text(f"done {task}\n")
     artifacts = [f"- out/{task}.txt"]
+    if mode == "goal":
+        own = Path(f".agents/tasks/{task}.md")
+        own.write_text(own.read_text().replace("says `done", "might say `done"))
     if mode == f"break:{task}":
         module = Path(f"src/demo/{task}.py")
         module.write_text(f'raise RuntimeError("{task} is broken")\n' + module.read_text())

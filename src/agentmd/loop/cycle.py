@@ -20,7 +20,7 @@ from pathlib import Path
 from agentmd import git, worktrees
 from agentmd.api import findings_file
 from agentmd.errors import AgentmdError, NothingToDo
-from agentmd.loop import gate, launch, merge, runs
+from agentmd.loop import bookkeeping, gate, launch, merge, runs
 from agentmd.prompt import compiler
 from agentmd.tasks import lease, lifecycle, parallel
 from agentmd.workspace import folder
@@ -457,6 +457,8 @@ class Loop:
                 f"wait {task.id}: {self.base_branch or 'the base branch'} is not checked out here (now {current or 'detached'}), so it cannot be merged"
             )
             return False
+        head = git.head(self.ws.root) or ""
+        bookkeeping.hand_back(tree.path, bookkeeping.task_file(task.path), head, task.id)
         outcome = merge.integrate(self.ws, task, tree.branch, self.base_branch)
         if self.stopping and not outcome.merged:
             return False  # a signal may have cut the verify commands short: review again later
@@ -558,8 +560,11 @@ class Loop:
         except NothingToDo:
             runs.drop(self.ws, task.id)
             return False
-        self._commit_state(task, f"claim {task.id}")
-        tree, _ = worktrees.create(self.ws, task, fresh=True)
+        claimed = self._commit_state(task, f"claim {task.id}")
+        # From the claim's commit: in its worktree the task reads as claimed, with its base,
+        # as in any claimed session (`agentmd verify`, `handoff new` work there as documented).
+        start = git.head(self.ws.root) if claimed else None
+        tree, _ = worktrees.create(self.ws, task, fresh=True, start=start)
         merge.copy_included(self.ws, tree.path)
         child = launch.start(
             self.ws,
@@ -589,16 +594,17 @@ class Loop:
         )
         return True
 
-    def _commit_state(self, task: Task, message: str, extra: list[str] | None = None) -> None:
+    def _commit_state(self, task: Task, message: str, extra: list[str] | None = None) -> bool:
         """Keep the task's status on the base branch as commits, so a merge of the task's
-        branch never meets uncommitted bookkeeping. `extra`: more paths under the root."""
+        branch never meets uncommitted bookkeeping. `extra`: more paths under the root.
+        Whether it was committed."""
         if not self.base_branch:
-            return
+            return False
         current = git.out(
             ["symbolic-ref", "--quiet", "--short", "HEAD"], self.ws.root, check=False
         ).strip()
         if current != self.base_branch:
-            return
+            return False
         agents = self.ws.agents.relative_to(self.ws.root).as_posix()
         paths = [f"{agents}/{task.path}", f"{agents}/{lifecycle.LOG}", *(extra or [])]
         paths = [p for p in paths if (self.ws.root / p).exists()]
@@ -609,10 +615,13 @@ class Loop:
         )
         if set(paths) - tracked:
             git.run(["add", "--", *sorted(set(paths) - tracked)], self.ws.root, check=False)
-        git.run(
-            ["commit", "-q", "--no-verify", "--only", "-m", f"agentmd: {message}", "--", *paths],
-            self.ws.root,
-            check=False,
+        return (
+            git.run(
+                ["commit", "-q", "--no-verify", "--only", "-m", f"agentmd: {message}", "--", *paths],
+                self.ws.root,
+                check=False,
+            ).returncode
+            == 0
         )
 
     # -- the whole run ------------------------------------------------------------------------

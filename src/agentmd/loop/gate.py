@@ -9,6 +9,7 @@ from agentmd import AGENTS_DIR, git, worktrees
 from agentmd.errors import AgentmdError, LocatedError, Problem
 from agentmd.files import globs
 from agentmd.handoffs.names import order_key
+from agentmd.loop import bookkeeping
 from agentmd.workspace.folder import Workspace
 from agentmd.workspace.records import Task
 
@@ -37,16 +38,22 @@ def plan_problems(ws: Workspace) -> list[Problem]:
     ]
 
 
-def scope_drift(tree: Path, base: str, outputs: tuple[str, ...]) -> list[str]:
-    """Files the branch changed since `base` that are outside the task's outputs."""
+def scope_drift(
+    tree: Path, base: str, outputs: tuple[str, ...], task_path: str = ""
+) -> list[str]:
+    """Files the branch changed since `base` that are outside the task's outputs. What agentmd
+    writes for the worker (its handoff, memory notes and log, its own task file's bookkeeping
+    fields) is not drift."""
     changed = git.split_z(
         git.out(["diff", "--name-only", "--no-renames", "-z", base, "HEAD", "--"], tree)
     )
+    own = bookkeeping.task_file(task_path) if task_path else None
     return [
         path
         for path in changed
         if not path.startswith(WORKER_MAY_WRITE)
         and not any(globs.matches(path, g) for g in outputs)
+        and not (path == own and bookkeeping.only_bookkeeping(tree, base, path))
     ]
 
 
@@ -61,7 +68,7 @@ def review_problems(
     where = Workspace(tree.path) if tree else ws
     problems: list[str] = []
     if tree and task.base:
-        drift = scope_drift(tree.path, task.base, task.outputs)
+        drift = scope_drift(tree.path, task.base, task.outputs, task.path)
         if drift:
             allowed = ", ".join(task.outputs) or "none declared"
             problems.append(
