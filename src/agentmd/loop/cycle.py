@@ -615,14 +615,12 @@ class Loop:
         )
         if set(paths) - tracked:
             git.run(["add", "--", *sorted(set(paths) - tracked)], self.ws.root, check=False)
-        return (
-            git.run(
-                ["commit", "-q", "--no-verify", "--only", "-m", f"agentmd: {message}", "--", *paths],
-                self.ws.root,
-                check=False,
-            ).returncode
-            == 0
+        committed = git.run(
+            ["commit", "-q", "--no-verify", "--only", "-m", f"agentmd: {message}", "--", *paths],
+            self.ws.root,
+            check=False,
         )
+        return committed.returncode == 0
 
     # -- the whole run ------------------------------------------------------------------------
 
