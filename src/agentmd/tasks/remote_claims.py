@@ -38,19 +38,32 @@ def upstream(root: Path) -> tuple[str, str]:
 
 
 def catch_up(root: Path, remote: str, branch: str) -> None:
-    """Fetch and replay local commits on the remote branch; uncommitted edits are kept."""
+    """Fetch and fast-forward to the remote branch. Nothing else is touched: uncommitted edits
+    stay as they are (git refuses, and so do we, when the remote changed a file edited here),
+    and a branch with commits of its own is refused, since a push would publish them too."""
     git.run(["fetch", "--quiet", remote, branch], root)
-    result = git.run(
-        ["-c", "rebase.autoStash=true", "rebase", "--quiet", f"{remote}/{branch}"],
-        root,
-        check=False,
-    )
-    if result.returncode != 0:
-        git.run(["rebase", "--abort"], root, check=False)
-        lines = (result.stderr or result.stdout).strip().splitlines()
+    ahead = git.out(["rev-list", "--count", f"{remote}/{branch}..HEAD"], root).strip()
+    if ahead != "0":
         raise PushError(
-            f"cannot bring this branch up to date with {remote}/{branch}: {lines[-1] if lines else 'rebase failed'}",
-            f"resolve it by hand: git pull --rebase {remote} {branch}",
+            f"--push publishes a claim alone, and this branch has {ahead} commit(s) that "
+            f"{remote}/{branch} has not: a push would publish them with the claim",
+            f"push them first (git push), or claim without --push; "
+            f"'git log {remote}/{branch}..HEAD' lists them",
+        )
+    result = git.run(["merge", "--quiet", "--ff-only", f"{remote}/{branch}"], root, check=False)
+    if result.returncode != 0:
+        said = (result.stderr or result.stdout).strip().splitlines()
+        blocked = [line.strip() for line in said if line.startswith("\t")]
+        if blocked:
+            raise PushError(
+                f"cannot bring this branch up to date with {remote}/{branch}: it changed "
+                f"{', '.join(blocked)}, which you have uncommitted edits to; nothing was changed",
+                "commit or stash those edits, then claim again",
+            )
+        raise PushError(
+            f"cannot bring this branch up to date with {remote}/{branch}: "
+            f"{said[-1] if said else 'git merge --ff-only failed'}; nothing was changed",
+            f"bring it up to date by hand: git pull --ff-only {remote} {branch}",
         )
 
 
@@ -59,47 +72,62 @@ def commit_paths(root: Path, paths: list[str], message: str) -> None:
     git.run(["commit", "--quiet", "--no-verify", "--only", "-m", message, "--", *paths], root)
 
 
+def _edited(root: Path, paths: list[str]) -> list[str]:
+    return git.split_z(git.out(["diff", "HEAD", "--name-only", "-z", "--", *paths], root))
+
+
 def claim_and_push(
     ws: Workspace, owner: str, choose: Callable[[Workspace], list[Task]]
 ) -> list[Task]:
-    """Claim what `choose` picks from the up-to-date plan, commit only the task files, push.
-
-    `choose` runs under the workspace lock on fresh state; it returns the tasks to claim (none
-    ends the attempt) or raises. A rejected push undoes the local claim commit and tries again.
-    """
+    """Claim what `choose` picks from the up-to-date plan, commit only the task files and their
+    log lines, push. `choose` runs under the workspace lock on fresh state; it returns the tasks
+    to claim (none ends the attempt) or raises. A rejected push undoes the local claim commit
+    and tries again."""
     remote, branch = upstream(ws.root)
+    agents = ws.agents.relative_to(ws.root).as_posix()
+    log_path = f"{agents}/{lifecycle.LOG}"
+    lost: list[str] = []  # claims another clone won: logged with the next claim commit
     for _round in range(MAX_ROUNDS):
         catch_up(ws.root, remote, branch)
         with lifecycle.changing(ws):
             ws.refresh()
             picked = choose(ws)
+            paths = [f"{agents}/{t.path}" for t in picked]
+            edited = _edited(ws.root, paths) if paths else []
+            if edited:
+                raise PushError(
+                    f"{', '.join(edited)} has uncommitted edits: a claim pushed now would "
+                    "publish them too",
+                    "commit or undo them, then claim again",
+                )
+            for task_id in lost if picked else ():
+                lifecycle.log(ws, "lost", task_id, "another clone pushed first; choosing again")
+            lost = []
             for task in picked:
                 lifecycle.claim_task(ws, task, owner)
         ws.refresh()
         if not picked:
             return []
-        paths = [f"{ws.agents.relative_to(ws.root).as_posix()}/{t.path}" for t in picked]
         ids = ", ".join(t.id for t in picked)
-        commit_paths(ws.root, paths, f"agentmd: claim {ids} by {owner}")
+        commit_paths(
+            ws.root, paths + _edited(ws.root, [log_path]), f"agentmd: claim {ids} by {owner}"
+        )
         pushed = git.run(
             ["push", "--quiet", remote, f"HEAD:refs/heads/{branch}"], ws.root, check=False
         )
         if pushed.returncode == 0:
             return [ws.task(t.id) for t in picked]
+        # Drop our claim commit: the task files and the log go back to what they were.
+        git.run(["reset", "--quiet", "--keep", "HEAD~1"], ws.root)
+        ws.refresh()
         if not _rejected(pushed.stderr):
-            git.run(["reset", "--quiet", "--keep", "HEAD~1"], ws.root)
-            ws.refresh()
             lines = pushed.stderr.strip().splitlines()
             raise PushError(
                 f"git push to {remote} failed: {lines[-1] if lines else pushed.returncode}; the claim was undone",
                 "check 'git push' by hand",
             )
-        # Another clone pushed first: drop our claim commit (the task files go back to what
-        # they were), catch up, and choose again from what is left.
-        git.run(["reset", "--quiet", "--keep", "HEAD~1"], ws.root)
-        for task in picked:
-            lifecycle.log(ws, "lost", task.id, "another clone pushed first; choosing again")
-        ws.refresh()
+        # Another clone pushed first: catch up, and choose again from what is left.
+        lost += [t.id for t in picked]
     raise PushError(
         f"gave up after {MAX_ROUNDS} rejected pushes to {remote}/{branch}",
         "the remote is very busy or refuses pushes: try again, or check 'git push' by hand",
