@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from agentmd.workspace.records import Task
 DEFAULT_PATH = ".agents/.cache/worktrees/{id}"
 DEFAULT_BRANCH = "agentmd/{id}"
 PRUNABLE = ("done", "todo")  # done, or released (a claim freed goes back to todo)
+INITIALIZING_WAIT = 30.0  # seconds a `git worktree add` that a killed loop left running may take
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,29 @@ def listed(ws: Workspace) -> dict[Path, str]:
     return found
 
 
+def lock_reason(ws: Workspace, path: Path) -> str | None:
+    """Why git has the worktree at `path` locked ('' without a reason), or None if it is not."""
+    resolved, current = path.resolve(), None
+    for item in git.split_z(git.out(["worktree", "list", "--porcelain", "-z"], ws.root)):
+        if item.startswith("worktree "):
+            current = Path(item[len("worktree ") :]).resolve()
+        elif current == resolved and (item == "locked" or item.startswith("locked ")):
+            return item[len("locked ") :]
+    return None
+
+
+def settle(ws: Workspace, path: Path, wait: float | None = None) -> None:
+    """A `git worktree add` that outlived a killed loop holds its worktree locked
+    'initializing' until its checkout is done: wait for it; a lock that outlasts the wait is
+    one whose git died, and is lifted so that the worktree can be made again."""
+    end = time.monotonic() + (INITIALIZING_WAIT if wait is None else wait)
+    while lock_reason(ws, path) == "initializing":
+        if time.monotonic() >= end:
+            git.run(["worktree", "unlock", str(path)], ws.root, check=False)
+            return
+        time.sleep(0.05)
+
+
 def find(ws: Workspace, task_id: str) -> Worktree | None:
     path = path_for(ws, task_id).resolve()
     branch = listed(ws).get(path)
@@ -94,6 +119,7 @@ def create(
     `fresh` starts the branch over from the base (a retry is a fresh session). Returns the
     worktree and whether it was created now.
     """
+    settle(ws, path_for(ws, task.id))
     existing = find(ws, task.id)
     if existing is not None and not fresh:
         return existing, False
