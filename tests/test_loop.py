@@ -508,6 +508,9 @@ def test_a_model_review_in_the_worktree_is_kept_in_the_repository_and_the_worktr
     assert git(repo, "status", "--porcelain") == ""
     checked = cli(repo, "check")
     assert checked.exit_code == 0, checked.output
+    # the loop pruned the worktree and the branch it made, once merged
+    assert not (repo / ".agents/.cache/worktrees/a").exists()
+    assert git(repo, "branch", "--list", "agentmd/*") == ""
     pruned = cli(repo, "worktree", "prune")
-    assert pruned.stdout == "removed .agents/.cache/worktrees/a (a is done)\n"
+    assert pruned.stdout == "no worktrees to prune\n"
     assert pruned.exit_code == 0

@@ -157,15 +157,22 @@ class Pruned:
     branch_deleted: bool
 
 
-def prune(ws: Workspace, *, force: bool = False, dry_run: bool = False) -> list[Pruned]:
-    """Remove the worktrees of tasks that are done or released; delete their branches when merged."""
+def prune(
+    ws: Workspace,
+    *,
+    force: bool = False,
+    dry_run: bool = False,
+    statuses: tuple[str, ...] = PRUNABLE,
+) -> list[Pruned]:
+    """Remove the worktrees of tasks that are done or released (`statuses`); delete their
+    branches when merged."""
     results = []
     for path, branch in sorted(listed(ws).items()):
         task_id = task_of_branch(ws, branch) if branch else None
         if task_id is None or path == ws.root.resolve():
             continue
         task = ws.tasks.get(task_id)
-        if task is None or task.status not in PRUNABLE:
+        if task is None or task.status not in statuses:
             continue
         tree = Worktree(task_id, path, branch)
         if dry_run:

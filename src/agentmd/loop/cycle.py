@@ -467,7 +467,9 @@ class Loop:
             return False
         if not outcome.merged:
             return self._send_back(task, outcome.problem)
-        return self._done(task, f"verify passed, handoff valid, merged {tree.branch}")
+        self._done(task, f"verify passed, handoff valid, merged {tree.branch}")
+        self._prune(tree)
+        return True
 
     def _merged_by_hand(self, task: Task, branch: str) -> bool:
         merged = git.run(["merge-base", "--is-ancestor", branch, "HEAD"], self.ws.root, check=False)
@@ -479,7 +481,26 @@ class Loop:
         editor = self.ws.edit(task.path)
         editor.delete("awaiting_merge")
         self.ws.save(task.path, editor.text)
-        return self._done(task, f"{branch} was merged by hand")
+        self._done(task, f"{branch} was merged by hand")
+        tree = worktrees.find(self.ws, task.id)
+        if tree is not None and tree.branch == branch:
+            self._prune(tree)
+        return True
+
+    def _prune(self, tree: worktrees.Worktree) -> None:
+        """The worktree and branch the loop made for a task whose work is merged: all of it
+        is on the base branch now (git refuses to delete a branch that is not)."""
+        if worktrees.remove(self.ws, tree, force=True) is None:
+            git.run(["branch", "-q", "-d", tree.branch], self.ws.root, check=False)
+
+    def tidy(self) -> None:
+        """At the end of --until-done: what a loop killed between a merge and its pruning left,
+        and the integration worktree."""
+        if self.opt.dry_run:
+            return
+        self.ws.refresh()
+        worktrees.prune(self.ws, statuses=("done",))
+        merge.drop_integration_tree(self.ws)
 
     def _done(self, task: Task, why: str) -> bool:
         with self.ws.lock():

@@ -150,6 +150,12 @@ def integration_tree(ws: Workspace, commit: str) -> Path:
     return path
 
 
+def drop_integration_tree(ws: Workspace) -> None:
+    path = ws.agents / CACHE_DIR / INTEGRATION_DIR
+    if (path / ".git").exists():
+        git.run(["worktree", "remove", "--force", str(path)], ws.root, check=False)
+
+
 def _rel(ws: Workspace, path: Path) -> str:
     return os.path.relpath(path, ws.root)
 
