@@ -49,3 +49,14 @@ def test_a_worker_that_rewrites_its_own_task_goal_has_drifted(repo):
         in attempts_section(repo, "a")
     )
     assert "`out/a.txt` says `done a`." in (repo / ".agents/tasks/a.md").read_text()
+
+
+def test_the_worker_finds_agentmd_even_when_its_path_does_not_have_it(repo):
+    make_plan(repo, {"a": []}, max_attempts=1)
+    result = run_agentmd(
+        repo, "run", "--worker", worker("obey"), "--until-done", env={"PATH": "/usr/bin:/bin"}
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert status_of(repo, "a") == "done"
+    log = (repo / ".agents/.cache/runs/a/attempt-1.log").read_text()
+    assert "agentmd verify a: exit 0" in log

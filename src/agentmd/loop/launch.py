@@ -3,7 +3,10 @@ exit status in files, so that a loop started again knows what became of it."""
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 from agentmd import AGENTS_DIR, git, worktrees
@@ -58,6 +61,7 @@ def start(
         "AGENTMD_EXIT_FILE": str(run.exit_file(ws)),
         "AGENTMD_SETUP": setup,
     }
+    env["PATH"] = with_agentmd(env.get("PATH", os.defpath))
     with open(run.prompt_file(ws), "rb") as stdin, open(run.log(ws), "wb") as log:
         return subprocess.Popen(
             ["/bin/sh", "-c", WRAPPER, "agentmd-worker", command],
@@ -68,6 +72,16 @@ def start(
             env=env,
             start_new_session=True,  # its own process group: a timeout stops all of it, ^C none of it
         )
+
+
+def with_agentmd(path: str) -> str:
+    """PATH for the worker, with this agentmd's own command at the end when PATH has none:
+    the prompt tells the worker to run `agentmd verify` and `agentmd handoff new`. At the end,
+    so it shadows nothing (the project's own python stays first)."""
+    if shutil.which("agentmd", path=path):
+        return path
+    mine = Path(sys.executable).parent / "agentmd"
+    return f"{path}{os.pathsep}{mine.parent}" if os.access(mine, os.X_OK) else path
 
 
 def handoff_path(tree: Path, task_id: str) -> Path:
