@@ -202,8 +202,10 @@ def test_a_merge_conflict_sends_the_task_back_with_the_conflicting_file(repo):
     while status_of(repo, "a") != "todo" and time.time() < deadline:
         time.sleep(0.2)
         run(repo, "--worker", worker("slow"), "--once")
+    person = git(repo, "log", "-1", "--format=%h", "--", "out/a.txt").strip()
     assert (
-        "merge conflict with main in out/a.txt; the next attempt starts from the current main"
+        f"merge conflict with main in out/a.txt (changed there by commit {person} (a person "
+        "writes out/a.txt)); the next attempt starts from the current main"
         in attempts_section(repo, "a")
     )
     assert git(repo, "status", "--porcelain", "--untracked-files=no") == ""

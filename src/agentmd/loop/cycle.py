@@ -308,8 +308,8 @@ class Loop:
 
     def step_review(self) -> bool:
         acted = False
-        for task in sorted(self.ws.tasks.values(), key=lambda t: t.id):
-            if task.status != "review" or self.stopping:
+        for task in merge.queue(self.ws.tasks):
+            if self.stopping:
                 continue
             branch = task.record.fields.get("awaiting_merge")
             if branch:

@@ -7,6 +7,7 @@ exactly as it was: no merge commit, no half-merged file, nothing staged."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,7 @@ from agentmd.tasks.verification import CommandResult, run_command, timeout_of
 from agentmd.workspace.folder import CACHE_DIR, Workspace
 from agentmd.workspace.records import Task, as_list
 
+MERGE_SUBJECT = re.compile(r"agentmd: merge \S+ \((.+)\)$")  # the loop's merge commits
 INTEGRATION_DIR = "integration"  # under .agents/.cache/: the worktree merges are tried in
 OUTPUT_LINES = 12  # of a failing command's output, kept under ## Attempts
 
@@ -65,17 +67,41 @@ def copy_included(ws: Workspace, tree: Path) -> list[str]:
     return copied
 
 
+def queue(tasks: dict[str, Task]) -> list[Task]:
+    """The tasks in review in the order their merges go: a task after those it depends on
+    (also through tasks not in review), then by id."""
+    depth: dict[str, int] = {}
+
+    def depth_of(task_id: str, seen: frozenset[str] = frozenset()) -> int:
+        if task_id in depth:
+            return depth[task_id]
+        task = tasks.get(task_id)
+        if task is None or task_id in seen:  # unknown or a cycle: check reports those
+            return 0
+        below = [depth_of(d, seen | {task_id}) for d in task.depends_on]
+        depth[task_id] = 1 + max(below, default=-1)
+        return depth[task_id]
+
+    waiting = [t for t in tasks.values() if t.status == "review"]
+    return sorted(waiting, key=lambda t: (depth_of(t.id), t.id))
+
+
 def integrate(ws: Workspace, task: Task, branch: str, base_branch: str) -> Outcome:
     """Merge `branch` into the checked-out base branch if the merged result passes."""
     commands = (*task.verify, *plan_verify(ws))
     message = f"agentmd: merge {branch} ({task.id})"
     if setup_commands(ws):
         return _in_worktree(ws, task, branch, base_branch, commands, message)
-    return _in_checkout(ws, branch, base_branch, commands, message)
+    return _in_checkout(ws, task, branch, base_branch, commands, message)
 
 
 def _in_checkout(
-    ws: Workspace, branch: str, base_branch: str, commands: tuple[str, ...], message: str
+    ws: Workspace,
+    task: Task,
+    branch: str,
+    base_branch: str,
+    commands: tuple[str, ...],
+    message: str,
 ) -> Outcome:
     before = git.head(ws.root) or ""
     # --no-commit: the merge stays undoable until its verify passed. A loop killed meanwhile
@@ -86,7 +112,7 @@ def _in_checkout(
         check=False,
     )
     if result.returncode != 0:
-        return _conflict(ws.root, result, base_branch)
+        return _conflict(ws.root, result, base_branch, task.base)
     failed = _run_all(ws, commands, ws.root)
     if failed:
         git.run(["merge", "--abort"], ws.root, check=False)
@@ -110,7 +136,7 @@ def _in_worktree(
         ["merge", "--quiet", "--no-ff", "--no-verify", "-m", message, branch], tree, check=False
     )
     if result.returncode != 0:
-        return _conflict(tree, result, base_branch)
+        return _conflict(tree, result, base_branch, task.base)
     copy_included(ws, tree)
     setup = setup_script(ws)
     ran = run_command(setup, tree, timeout_of(ws))
@@ -166,7 +192,7 @@ def _run_all(ws: Workspace, commands: tuple[str, ...], cwd: Path) -> list[Comman
     return [result for result in results if result.exit_code != 0]
 
 
-def _conflict(where: Path, result, base_branch: str) -> Outcome:
+def _conflict(where: Path, result, base_branch: str, since: str = "") -> Outcome:
     conflicted = tuple(
         git.split_z(git.out(["diff", "--name-only", "--diff-filter=U", "-z"], where, check=False))
     )
@@ -175,12 +201,31 @@ def _conflict(where: Path, result, base_branch: str) -> Outcome:
     detail = (
         ", ".join(conflicted) if conflicted else (said[-1] if said else f"exit {result.returncode}")
     )
+    origin = changed_by(where, conflicted, since) if conflicted and since else ""
     return Outcome(
         False,
-        f"merge conflict with {base_branch} in {detail}; "
-        f"the next attempt starts from the current {base_branch}",
+        f"merge conflict with {base_branch} in {detail}"
+        + (f" (changed there by {origin})" if origin else "")
+        + f"; the next attempt starts from the current {base_branch}",
         conflicted,
     )
+
+
+def changed_by(where: Path, files: tuple[str, ...], since: str) -> str:
+    """What brought the base branch's side of a conflict: the task whose merge changed those
+    files since the task's base (newest first), else the commit."""
+    found = git.out(
+        ["log", "--first-parent", "--format=%h %s", f"{since}..HEAD", "--", *files],
+        where,
+        check=False,
+    ).splitlines()
+    if not found:
+        return ""
+    short, _, subject = found[0].partition(" ")
+    task = MERGE_SUBJECT.match(subject)
+    if task:
+        return f"the merge of task {task.group(1)} ({short})"
+    return f"commit {short} ({subject})"
 
 
 def _failure_text(
