@@ -9,6 +9,8 @@ crash    prints a traceback-like line and exits 3
 slow     like good, after sleeping $FAKE_WORKER_SLEEP seconds (for the SIGKILL test)
 break:ID like good, but on task ID it puts `raise RuntimeError` at the top of src/demo/ID.py
          (its output), the file an editable install of the main checkout imports
+limit    the first time for a task, prints $FAKE_WORKER_LIMIT (a host's usage-limit message)
+         and exits 1, as a host does; after that (a file in $FAKE_WORKER_STATE), like good
 goal     like good, and also rewrites the Goal in its own task file (scope drift)
 obey     does the work, then every `agentmd ...` step of the prompt's finishing steps, in
          order, skipping only what the prompt says not to run; fills the handoff it created
@@ -117,6 +119,12 @@ def main() -> int:
         os.environ["AGENTMD_HANDOFF"],
     )
     print(f"fake worker {mode} on {task}", flush=True)
+    if mode == "limit":
+        seen = Path(os.environ["FAKE_WORKER_STATE"]) / f"limited-{task}"
+        if not seen.exists():
+            seen.write_text("limited once\n")
+            print(os.environ["FAKE_WORKER_LIMIT"], flush=True)
+            return 1
     if mode == "obey":
         return obey(prompt, task, base, handoff)
     if mode == "crash":

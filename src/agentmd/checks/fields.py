@@ -27,6 +27,8 @@ PLAN_FIELDS = (
     "branch", "review",
     # the loop's integrated verify and per-worktree set-up (issue 9)
     "verify", "worktree_setup", "worktree_include",
+    # a loop left running overnight (issue 15)
+    "limit_patterns",
 )  # fmt: skip
 DURATION_RE = re.compile(
     r"\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*(?:(\d+)\s*s)?\s*\Z", re.I

@@ -20,7 +20,7 @@ from pathlib import Path
 from agentmd import git, worktrees
 from agentmd.api import findings_file
 from agentmd.errors import AgentmdError, NothingToDo
-from agentmd.loop import bookkeeping, gate, launch, merge, runs
+from agentmd.loop import bookkeeping, gate, launch, limits, merge, runs
 from agentmd.prompt import compiler
 from agentmd.tasks import lease, lifecycle, parallel
 from agentmd.workspace import folder
@@ -109,6 +109,7 @@ class Loop:
         self._racy = (
             True  # a file changed so recently that its stat key may not show the next change
         )
+        self._pause_said = 0.0  # the usage-limit pause this process has reported
         self._checked: tuple | None = (
             None  # what the state looked like when the plan last passed check
         )
@@ -217,6 +218,8 @@ class Loop:
                 acted |= self._release(task, "its worker process died without an exit status")
             elif code == 0:
                 acted |= self._to_review(task, run)
+            elif line := limits.match(self.ws, runs.tail(run.log(self.ws))):
+                acted |= self._limited(task, line)
             else:
                 log = os.path.relpath(run.log(self.ws), self.ws.root)
                 acted |= self._send_back(
@@ -224,6 +227,22 @@ class Loop:
                     f"the worker exited with status {code}; the end of its log ({log}):\n{runs.tail(run.log(self.ws))}",
                 )
         return acted
+
+    def _limited(self, task: Task, line: str) -> bool:
+        """A worker stopped by its host's usage limit: not a failed attempt."""
+        if self.opt.dry_run:
+            self.say(f"would release {task.id}: its worker hit a usage limit ({line})")
+            return True
+        state = limits.pause(self.ws, line)
+        lease.release(self.ws, task.id, f"its worker hit a usage limit: {line}")
+        runs.drop(self.ws, task.id)
+        self._commit_state(task, f"release {task.id}")
+        self.say(
+            f"pause {task.id}: its worker hit a usage limit ({line}); released, no attempt "
+            f"counted; no worker starts until {limits.when(state.until)}"
+        )
+        self._pause_said = state.until
+        return True
 
     def _adopt(self, run: runs.Run) -> runs.Run:
         """A start cut short: the wrapper writes its pid first, so a worker that did start is found."""
@@ -273,6 +292,7 @@ class Loop:
                     ],
                     tree,
                 )
+        limits.clear(self.ws)  # a worker got through: a later limit backs off from the start
         lifecycle.set_status(self.ws, task.id, "review", "review", "its worker exited 0")
         runs.drop(self.ws, task.id)
         self._commit_state(task, f"review {task.id}")
@@ -539,6 +559,15 @@ class Loop:
     def step_start(self) -> bool:
         free = self.opt.slots - len(self._live_runs())
         if free <= 0:
+            return False
+        paused = limits.current(self.ws)
+        if paused is not None and time.time() < paused.until:
+            if self._pause_said != paused.until:
+                self.say(
+                    f"wait: a worker hit a usage limit ({paused.reason}); "
+                    f"no worker starts until {limits.when(paused.until)}"
+                )
+                self._pause_said = paused.until
             return False
         compiled: dict[str, compiler.Compiled] = {}
 
