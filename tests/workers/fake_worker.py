@@ -11,6 +11,8 @@ break:ID like good, but on task ID it puts `raise RuntimeError` at the top of sr
          (its output), the file an editable install of the main checkout imports
 limit    the first time for a task, prints $FAKE_WORKER_LIMIT (a host's usage-limit message)
          and exits 1, as a host does; after that (a file in $FAKE_WORKER_STATE), like good
+port     like good, holding a socket on $AGENTMD_PORT for $FAKE_WORKER_SLEEP seconds (as a dev
+         server would) and writing its slot and port into its output
 goal     like good, and also rewrites the Goal in its own task file (scope drift)
 obey     does the work, then every `agentmd ...` step of the prompt's finishing steps, in
          order, skipping only what the prompt says not to run; fills the handoff it created
@@ -135,8 +137,20 @@ def main() -> int:
         return 0
     if mode == "slow":
         time.sleep(float(os.environ.get("FAKE_WORKER_SLEEP", "1")))
+    server = None
+    if mode == "port":
+        import socket
+
+        server = socket.socket()
+        server.bind(("127.0.0.1", int(os.environ["AGENTMD_PORT"])))  # fails if taken
+        server.listen()
+        time.sleep(float(os.environ.get("FAKE_WORKER_SLEEP", "1")))
     Path("out").mkdir(exist_ok=True)
     Path(f"out/{task}.txt").write_text(f"done {task}\n")
+    if server is not None:
+        slot, port = os.environ["AGENTMD_SLOT"], os.environ["AGENTMD_PORT"]
+        Path(f"out/{task}.txt").write_text(f"done {task}\nslot {slot} port {port}\n")
+        server.close()
     artifacts = [f"- out/{task}.txt"]
     if mode == "goal":
         own = Path(f".agents/tasks/{task}.md")

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     import datetime as dt
 
 CONFLICT_RE = re.compile(r"^(<{7}|={7}|>{7})(?: |\r?$)", re.M)
-LIST_FIELDS = ("depends_on", "inputs", "outputs", "verify", "tags")
+LIST_FIELDS = ("depends_on", "inputs", "outputs", "verify", "tags", "resources")
 PATH_FIELDS = ("inputs", "outputs")
 PLAN_FIELDS = (
     "title", "goal", "context_window", "prompt_budget", "rules_budget", "statuses", "max_attempts",
@@ -28,7 +28,7 @@ PLAN_FIELDS = (
     # the loop's integrated verify and per-worktree set-up (issue 9)
     "verify", "worktree_setup", "worktree_include",
     # a loop left running overnight (issue 15)
-    "limit_patterns",
+    "limit_patterns", "ports",
 )  # fmt: skip
 DURATION_RE = re.compile(
     r"\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*(?:(\d+)\s*s)?\s*\Z", re.I

@@ -20,7 +20,7 @@ from pathlib import Path
 from agentmd import git, worktrees
 from agentmd.api import findings_file
 from agentmd.errors import AgentmdError, NothingToDo
-from agentmd.loop import bookkeeping, gate, launch, limits, merge, runs
+from agentmd.loop import bookkeeping, gate, launch, limits, merge, runs, slots
 from agentmd.prompt import compiler
 from agentmd.tasks import lease, lifecycle, parallel
 from agentmd.workspace import folder
@@ -61,6 +61,9 @@ def options_from(ws: Workspace, **given) -> Options:
             "merge: auto",
         )
     review = bool(given.get("review")) or raw.get("review") is True
+    from agentmd.loop.slots import port_block  # (`slots` is a number here)
+
+    port_block(ws)  # a bad `ports` stops the loop before it starts anything
     return Options(
         worker=worker,
         slots=slots,
@@ -348,7 +351,9 @@ class Loop:
     def _review(self, task: Task) -> bool:
         tree = worktrees.find(self.ws, task.id)
         before = self._findings_files()
-        problems = gate.review_problems(self.ws, task, tree, with_model=self.opt.review)
+        problems = gate.review_problems(
+            self.ws, task, tree, with_model=self.opt.review, extra_env=self._verify_env()
+        )
         written = sorted(self._findings_files() - before)
         if written:
             # The model's findings file and its log line, committed before a merge can meet them.
@@ -479,7 +484,9 @@ class Loop:
             return False
         head = git.head(self.ws.root) or ""
         bookkeeping.hand_back(tree.path, bookkeeping.task_file(task.path), head, task.id)
-        outcome = merge.integrate(self.ws, task, tree.branch, self.base_branch)
+        outcome = merge.integrate(
+            self.ws, task, tree.branch, self.base_branch, self._verify_env()
+        )
         if self.stopping and not outcome.merged:
             return False  # a signal may have cut the verify commands short: review again later
         if outcome.wait:
@@ -603,7 +610,10 @@ class Loop:
                 f"would claim {task.id} (attempt {attempt}) and start the worker in {rel} on {branch}"
             )
             return True
-        intent = runs.Run(task.id, attempt, self.opt.owner, 0, "", 0.0, 0.0, str(path), branch)
+        slot = slots.free(r.slot for r in runs.load(self.ws).values() if r.task != task.id)
+        intent = runs.Run(
+            task.id, attempt, self.opt.owner, 0, "", 0.0, 0.0, str(path), branch, slot
+        )
         runs.save(self.ws, intent)  # before the claim: a loop killed after it knows to undo it
         try:
             task = lifecycle.claim(self.ws, task.id, self.opt.owner)
@@ -625,6 +635,7 @@ class Loop:
             self.opt.worker,
             self.opt.owner,
             merge.setup_script(self.ws),
+            slots.env_for(self.ws, slot),
         )
         self.children[child.pid] = child
         now = time.time()
@@ -643,6 +654,10 @@ class Loop:
             f"start {task.id}: attempt {attempt}, worker pid {child.pid} in {os.path.relpath(tree.path, self.ws.root)}, log {log}"
         )
         return True
+
+    def _verify_env(self) -> dict[str, str]:
+        """The loop verifies one task at a time, in the slot after the workers' own."""
+        return slots.env_for(self.ws, self.opt.slots)
 
     def _commit_state(self, task: Task, message: str, extra: list[str] | None = None) -> bool:
         """Keep the task's status on the base branch as commits, so a merge of the task's

@@ -58,7 +58,12 @@ def scope_drift(
 
 
 def review_problems(
-    ws: Workspace, task: Task, tree: worktrees.Worktree | None, *, with_model: bool
+    ws: Workspace,
+    task: Task,
+    tree: worktrees.Worktree | None,
+    *,
+    with_model: bool,
+    extra_env: dict[str, str] | None = None,
 ) -> list[str]:
     """Every problem with the task's work, one line each (a Problem rendered keeps its hint);
     in its worktree when it has one, else in the repository itself."""
@@ -74,7 +79,7 @@ def review_problems(
             problems.append(
                 f"scope drift: changed {', '.join(drift)} outside its outputs ({allowed})"
             )
-    outcome = run_verify(where, task, record=False)
+    outcome = run_verify(where, task, record=False, extra_env=extra_env)
     problems += [f"verify: {line}" for line in outcome.problems()]
     written = handoff_written(tree.path, task) if tree and task.base else None
     found = check_handoff_file(where, written) if written else task_handoff_problems(where, task)

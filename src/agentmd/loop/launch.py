@@ -38,6 +38,7 @@ def start(
     command: str,
     owner: str,
     setup: str = "",
+    extra_env: dict[str, str] | None = None,
 ) -> subprocess.Popen:
     """Start `command` in the task's worktree, the prompt on its stdin, its output in the log;
     `setup` (plan.md's worktree_setup) runs before it, and its failure is the worker's."""
@@ -60,6 +61,7 @@ def start(
         "AGENTMD_PID_FILE": str(pid_file),
         "AGENTMD_EXIT_FILE": str(run.exit_file(ws)),
         "AGENTMD_SETUP": setup,
+        **(extra_env or {}),  # AGENTMD_SLOT, AGENTMD_PORT
     }
     env["PATH"] = with_agentmd(env.get("PATH", os.defpath))
     with open(run.prompt_file(ws), "rb") as stdin, open(run.log(ws), "wb") as log:

@@ -86,13 +86,20 @@ def queue(tasks: dict[str, Task]) -> list[Task]:
     return sorted(waiting, key=lambda t: (depth_of(t.id), t.id))
 
 
-def integrate(ws: Workspace, task: Task, branch: str, base_branch: str) -> Outcome:
-    """Merge `branch` into the checked-out base branch if the merged result passes."""
+def integrate(
+    ws: Workspace,
+    task: Task,
+    branch: str,
+    base_branch: str,
+    extra_env: dict[str, str] | None = None,
+) -> Outcome:
+    """Merge `branch` into the checked-out base branch if the merged result passes;
+    `extra_env` for its commands (the loop's verify slot)."""
     commands = (*task.verify, *plan_verify(ws))
     message = f"agentmd: merge {branch} ({task.id})"
     if setup_commands(ws):
-        return _in_worktree(ws, task, branch, base_branch, commands, message)
-    return _in_checkout(ws, task, branch, base_branch, commands, message)
+        return _in_worktree(ws, task, branch, base_branch, commands, message, extra_env)
+    return _in_checkout(ws, task, branch, base_branch, commands, message, extra_env)
 
 
 def _in_checkout(
@@ -102,6 +109,7 @@ def _in_checkout(
     base_branch: str,
     commands: tuple[str, ...],
     message: str,
+    extra_env: dict[str, str] | None = None,
 ) -> Outcome:
     before = git.head(ws.root) or ""
     # --no-commit: the merge stays undoable until its verify passed. A loop killed meanwhile
@@ -113,7 +121,7 @@ def _in_checkout(
     )
     if result.returncode != 0:
         return _conflict(ws.root, result, base_branch, task.base)
-    failed = _run_all(ws, commands, ws.root)
+    failed = _run_all(ws, commands, ws.root, extra_env)
     if failed:
         git.run(["merge", "--abort"], ws.root, check=False)
         where = f"the base checkout, {base_branch} with {branch} merged in"
@@ -129,6 +137,7 @@ def _in_worktree(
     base_branch: str,
     commands: tuple[str, ...],
     message: str,
+    extra_env: dict[str, str] | None = None,
 ) -> Outcome:
     before = git.head(ws.root) or ""
     tree = integration_tree(ws, before)
@@ -139,13 +148,13 @@ def _in_worktree(
         return _conflict(tree, result, base_branch, task.base)
     copy_included(ws, tree)
     setup = setup_script(ws)
-    ran = run_command(setup, tree, timeout_of(ws))
+    ran = run_command(setup, tree, timeout_of(ws), extra_env)
     if ran.exit_code != 0:
         where = f"{_rel(ws, tree)}, the merge's worktree"
         return Outcome(
             False, _failure_text([ran], where, base_branch, before, "worktree_setup failed in")
         )
-    failed = _run_all(ws, commands, tree)
+    failed = _run_all(ws, commands, tree, extra_env)
     if failed:
         where = f"{_rel(ws, tree)}, {base_branch} with {branch} merged in"
         return Outcome(False, _failure_text(failed, where, base_branch, before))
@@ -186,9 +195,11 @@ def _rel(ws: Workspace, path: Path) -> str:
     return os.path.relpath(path, ws.root)
 
 
-def _run_all(ws: Workspace, commands: tuple[str, ...], cwd: Path) -> list[CommandResult]:
+def _run_all(
+    ws: Workspace, commands: tuple[str, ...], cwd: Path, extra_env: dict[str, str] | None
+) -> list[CommandResult]:
     timeout = timeout_of(ws)
-    results = [run_command(command, cwd, timeout) for command in commands]
+    results = [run_command(command, cwd, timeout, extra_env) for command in commands]
     return [result for result in results if result.exit_code != 0]
 
 
