@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import sysconfig
+import time
 from pathlib import Path
 
 import pytest
@@ -159,3 +160,19 @@ def assert_a_not_merged_and_b_merged_in(repo: Path, venv: Path, result) -> None:
         text=True,
     )
     assert imported.returncode == 0, imported.stderr
+
+
+def test_a_branch_merged_before_the_loop_was_killed_is_found_merged(repo, venv):
+    project(repo, venv, extra='verify:\n  - python -c "import demo.a, demo.b"\n')
+    result = run(repo, venv, "--worker", worker("good"), "--once")
+    deadline = time.time() + 60
+    while status_of(repo, "a") != "review" and time.time() < deadline:
+        result = run(repo, venv, "--worker", worker("good"), "--once")
+    # As a loop killed right after its merge commit leaves it: merged, the task in review.
+    git(repo, "merge", "-q", "--no-ff", "--no-verify", "-m", "agentmd: merge agentmd/a (a)",
+        "agentmd/a")  # fmt: skip
+    result = run(repo, venv, "--worker", worker("good"), "--once")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "done a: verify passed, handoff valid, merged agentmd/a" in result.stdout
+    assert status_of(repo, "a") == "done"
+    assert git(repo, "log", "--format=%s").count("agentmd: merge agentmd/a (a)") == 1

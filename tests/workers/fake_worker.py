@@ -13,6 +13,7 @@ limit    the first time for a task, prints $FAKE_WORKER_LIMIT (a host's usage-li
          and exits 1, as a host does; after that (a file in $FAKE_WORKER_STATE), like good
 port     like good, holding a socket on $AGENTMD_PORT for $FAKE_WORKER_SLEEP seconds (as a dev
          server would) and writing its slot and port into its output
+cost     like good, ending with a Claude Code style JSON result: $0.25, 1,200 tokens
 goal     like good, and also rewrites the Goal in its own task file (scope drift)
 obey     does the work, then every `agentmd ...` step of the prompt's finishing steps, in
          order, skipping only what the prompt says not to run; fills the handoff it created
@@ -173,6 +174,14 @@ def main() -> int:
     )
     subprocess.run(["git", "add", "-A"], check=True)
     subprocess.run(["git", "commit", "-q", "-m", f"{task}: {mode} worker"], check=True)
+    if mode == "cost":
+        usage = {"input_tokens": 1000, "output_tokens": 200, "service_tier": "standard"}
+        print(
+            '{"type": "result", "is_error": false, "total_cost_usd": 0.25, "usage": '
+            + str(usage).replace("'", '"')
+            + "}",
+            flush=True,
+        )
     return 0
 
 

@@ -28,7 +28,7 @@ PLAN_FIELDS = (
     # the loop's integrated verify and per-worktree set-up (issue 9)
     "verify", "worktree_setup", "worktree_include",
     # a loop left running overnight (issue 15)
-    "limit_patterns", "ports",
+    "limit_patterns", "ports", "budget_usd", "task_budget_usd",
 )  # fmt: skip
 DURATION_RE = re.compile(
     r"\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*(?:(\d+)\s*s)?\s*\Z", re.I

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from agentmd.cli.common import emit_json, json_option, open_workspace, report_unreadable
-from agentmd.loop import runs
+from agentmd.loop import costs, runs
 from agentmd.tasks import summary
 
 
@@ -21,8 +21,9 @@ def status(as_json: bool) -> int:
     if as_json:
         data = state.as_json()
         data["workers"] = workers
+        data["spend"] = costs.as_json(ws)
         emit_json(data)
         return 0
-    for line in summary.render(state, workers):
+    for line in summary.render(state, workers) + costs.render(ws):
         click.echo(line)
     return 0

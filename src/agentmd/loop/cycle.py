@@ -20,7 +20,7 @@ from pathlib import Path
 from agentmd import git, worktrees
 from agentmd.api import findings_file
 from agentmd.errors import AgentmdError, NothingToDo
-from agentmd.loop import bookkeeping, gate, launch, limits, merge, runs, slots
+from agentmd.loop import bookkeeping, costs, gate, launch, limits, merge, runs, slots
 from agentmd.prompt import compiler
 from agentmd.tasks import lease, lifecycle, parallel
 from agentmd.workspace import folder
@@ -64,6 +64,7 @@ def options_from(ws: Workspace, **given) -> Options:
     from agentmd.loop.slots import port_block  # (`slots` is a number here)
 
     port_block(ws)  # a bad `ports` stops the loop before it starts anything
+    costs.budgets(ws)  # and so does a bad budget
     return Options(
         worker=worker,
         slots=slots,
@@ -113,6 +114,8 @@ class Loop:
             True  # a file changed so recently that its stat key may not show the next change
         )
         self._pause_said = 0.0  # the usage-limit pause this process has reported
+        self._budget_said: set[str] = set()  # budgets this process has said are spent ("": plan)
+        self._book: tuple | None = None  # (the log's stat key, its ledger)
         self._checked: tuple | None = (
             None  # what the state looked like when the plan last passed check
         )
@@ -217,6 +220,7 @@ class Loop:
                 if time.time() > run.deadline:
                     acted |= self._timed_out(task, run)
                 continue
+            spent = self._account(task, run, code) if code is not None else ""
             if code is None:
                 acted |= self._release(task, "its worker process died without an exit status")
             elif code == 0:
@@ -227,9 +231,22 @@ class Loop:
                 log = os.path.relpath(run.log(self.ws), self.ws.root)
                 acted |= self._send_back(
                     task,
-                    f"the worker exited with status {code}; the end of its log ({log}):\n{runs.tail(run.log(self.ws))}",
+                    f"the worker exited with status {code}; the end of its log ({log}):\n{runs.tail(run.log(self.ws))}\n(the attempt: {spent})",
                 )
         return acted
+
+    def _account(self, task: Task, run: runs.Run, code: int) -> str:
+        """The attempt's wall time, exit and reported cost, as a `spent` line in the log."""
+        if self.opt.dry_run:
+            return ""
+        try:
+            ended = run.exit_file(self.ws).stat().st_mtime
+        except OSError:
+            ended = time.time()
+        usd, tokens = costs.reported(run.log(self.ws))
+        spend = costs.Spend(max(0, round(ended - run.started)), usd, tokens)
+        costs.record(self.ws, task.id, run.attempt, code, spend)
+        return costs.describe(spend, code)
 
     def _limited(self, task: Task, line: str) -> bool:
         """A worker stopped by its host's usage limit: not a failed attempt."""
@@ -269,6 +286,7 @@ class Loop:
             return True
         runs.stop(run)
         self._reap_children()
+        self._account(task, run, 124)
         minutes = lease.human(dt.timedelta(seconds=self.opt.timeout))
         log = os.path.relpath(run.log(self.ws), self.ws.root)
         return self._send_back(
@@ -483,7 +501,8 @@ class Loop:
             )
             return False
         head = git.head(self.ws.root) or ""
-        bookkeeping.hand_back(tree.path, bookkeeping.task_file(task.path), head, task.id)
+        if not merge.merged(self.ws, tree.branch):  # not merged by a loop killed since
+            bookkeeping.hand_back(tree.path, bookkeeping.task_file(task.path), head, task.id)
         outcome = merge.integrate(
             self.ws, task, tree.branch, self.base_branch, self._verify_env()
         )
@@ -567,6 +586,8 @@ class Loop:
         free = self.opt.slots - len(self._live_runs())
         if free <= 0:
             return False
+        if self._over_budget():
+            return False
         paused = limits.current(self.ws)
         if paused is not None and time.time() < paused.until:
             if self._pause_said != paused.until:
@@ -578,7 +599,13 @@ class Loop:
             return False
         compiled: dict[str, compiler.Compiled] = {}
 
+        book = self._ledger()
+        _, task_budget = costs.budgets(self.ws)
+
         def accept(task: Task) -> str | None:
+            spent = book.by_task.get(task.id, 0.0)
+            if task_budget is not None and spent >= task_budget:
+                return f"its spend ${spent:.2f} reached task_budget_usd ${task_budget:.2f}"
             try:
                 compiled[task.id] = compiler.compile_prompt(self.ws, task)
             except compiler.TooLarge as exc:
@@ -588,6 +615,9 @@ class Loop:
         selection = parallel.pick(self.ws, free, accept)
         for held in selection.held:
             if "too large" in held.reason:
+                self.say(f"skip {held.task.id}: {held.reason}")
+            elif "task_budget_usd" in held.reason and held.task.id not in self._budget_said:
+                self._budget_said.add(held.task.id)
                 self.say(f"skip {held.task.id}: {held.reason}")
         started = False
         for task in selection.chosen:
@@ -655,6 +685,32 @@ class Loop:
         )
         return True
 
+    def _ledger(self) -> costs.Ledger:
+        """The ledger, read again only when the log changed."""
+        try:
+            st = (self.ws.agents / lifecycle.LOG).stat()
+            key = (st.st_mtime_ns, st.st_size)
+        except OSError:
+            key = None
+        if self._book is None or key != self._book[0]:
+            self._book = (key, costs.ledger(self.ws))
+        return self._book[1]
+
+    def _over_budget(self) -> bool:
+        budget, _ = costs.budgets(self.ws)
+        if budget is None:
+            return False
+        spent = self._ledger().total
+        if spent < budget:
+            return False
+        if not self._budget_said:
+            self.say(
+                f"stop starting work: the plan's budget_usd (${budget:.2f}) is spent "
+                f"(${spent:.2f}); running workers finish, reviews and merges go on"
+            )
+            self._budget_said.add("")
+        return True
+
     def _verify_env(self) -> dict[str, str]:
         """The loop verifies one task at a time, in the slot after the workers' own."""
         return slots.env_for(self.ws, self.opt.slots)
@@ -697,7 +753,7 @@ class Loop:
             t.status in ("active", "review") and not t.record.fields.get("awaiting_merge")
             for t in tasks
         )
-        ready = bool(parallel.ready(self.ws.tasks))
+        ready = bool(parallel.ready(self.ws.tasks)) and not self._over_budget()
         return not busy and not ready and not self._live_runs(), all(
             t.status == "done" for t in tasks
         )

@@ -86,6 +86,12 @@ def queue(tasks: dict[str, Task]) -> list[Task]:
     return sorted(waiting, key=lambda t: (depth_of(t.id), t.id))
 
 
+def merged(ws: Workspace, branch: str) -> bool:
+    """Whether the base checkout's HEAD has all of `branch` already."""
+    found = git.run(["merge-base", "--is-ancestor", branch, "HEAD"], ws.root, check=False)
+    return found.returncode == 0
+
+
 def integrate(
     ws: Workspace,
     task: Task,
@@ -95,6 +101,8 @@ def integrate(
 ) -> Outcome:
     """Merge `branch` into the checked-out base branch if the merged result passes;
     `extra_env` for its commands (the loop's verify slot)."""
+    if merged(ws, branch):
+        return Outcome(True)  # merged already: a loop killed after its merge commit
     commands = (*task.verify, *plan_verify(ws))
     message = f"agentmd: merge {branch} ({task.id})"
     if setup_commands(ws):
