@@ -11,10 +11,18 @@ from agentmd.tasks import summary
 
 @click.command()
 @json_option
-def status(as_json: bool) -> int:
+@click.option(
+    "--watch",
+    is_flag=True,
+    help="Redraw the board (with the loop's slots, failed tasks and the spend) whenever "
+    ".agents/ or a worker's log changes; ^C stops.",
+)
+def status(as_json: bool, watch: bool) -> int:
     """The board: counts per status, ready, active with owner and age, review, awaiting merge,
     blocked with blockers, stale claims (lease expired: agentmd release ID frees them)."""
     ws = open_workspace()
+    if watch:
+        return _watch(ws)
     report_unreadable(ws)
     state = summary.build(ws)
     workers = runs.describe(ws)
@@ -26,4 +34,26 @@ def status(as_json: bool) -> int:
         return 0
     for line in summary.render(state, workers) + costs.render(ws):
         click.echo(line)
+    return 0
+
+
+def _watch(ws) -> int:
+    import shutil
+    import sys
+    import threading
+
+    from agentmd.loop import watch
+
+    def draw(lines: list[str]) -> None:
+        sys.stdout.write("\x1b[H\x1b[2J" + "\n".join(lines) + "\n")
+        sys.stdout.flush()
+
+    def size() -> tuple[int, int]:
+        columns, rows = shutil.get_terminal_size()
+        return columns, rows
+
+    try:
+        watch.watch(ws, draw, size, threading.Event())
+    except KeyboardInterrupt:
+        pass
     return 0
