@@ -111,6 +111,9 @@ def check_workspace(ws: Workspace, counter: Counter) -> Report:
                 "remove one of these dependencies; no task on a cycle can ever be ready",
             )
         )
+    from agentmd.tasks.moved import check_warnings
+
+    problems += check_warnings(ws)  # inputs changed since a task was planned
     tree = WorkTree(ws)
     readings = Readings(ws.agents / READINGS)
     invalid: dict[str, int] = {}

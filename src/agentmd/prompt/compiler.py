@@ -149,6 +149,7 @@ def gather(ws: Workspace, task: Task) -> list[Item]:
         Item("header", "header", _header(task), required=True),
         *_plan(ws),
         Item("task", "task", _task(task, doc), required=True),
+        *_moved(ws, task),
         *_dependencies(ws, task),
         *_rules(ws, task),
         *_memory(ws, task),
@@ -156,6 +157,16 @@ def gather(ws: Workspace, task: Task) -> list[Item]:
         Item("finish", "finish", _finish(task), required=True),
     ]
     return items
+
+
+def _moved(ws: Workspace, task: Task) -> list[Item]:
+    """What changed in the task's inputs since it was planned (tasks/moved.py)."""
+    from agentmd.tasks import moved
+
+    found = moved.changed_since(ws, task)
+    if found is None:
+        return []
+    return [Item("dependencies", "what changed since it was written", moved.prompt_part(found))]
 
 
 def _read_task(ws: Workspace, task: Task) -> Document:
