@@ -31,7 +31,9 @@ def test_a_worker_that_runs_every_finishing_step_of_its_prompt_is_merged(repo):
     assert "agentmd handoff new a: exit 0" in log
     assert "agentmd handoff check: exit 0" in log
     assert "agentmd done" not in log.split("steps:", 1)[1].splitlines()[0]
-    branch_file = git(repo, "show", "agentmd/a~1:.agents/tasks/a.md")
+    merged = git(repo, "log", "-1", "--format=%H", "--grep=merge agentmd/a (a)").strip()
+    # the branch (pruned since): its tip gives the base branch's copy back, before it the work
+    branch_file = git(repo, "show", f"{merged}^2~1:.agents/tasks/a.md")
     assert "verified_commit: " in branch_file
     # The base branch keeps the loop's bookkeeping: no conflict, no stale field merged in.
     text = (repo / ".agents/tasks/a.md").read_text()
