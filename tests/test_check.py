@@ -442,10 +442,10 @@ def test_a_task_still_holding_the_templates_text_is_named_by_check_and_next(exam
     assert cli(example, "block", "tokenizer", "--reason", "waiting for a decision").exit_code == 0
     assert cli(example, "add", "Polish the output", "--priority", "high").exit_code == 0
     warnings = (
-        ".agents/tasks/polish-the-output.md:11:1: warning "
+        ".agents/tasks/polish-the-output.md:12:1: warning "
         "task-unfilled: section 'Goal' still holds the template's text\n"
         "  hint: write what this task needs: an agent given it gets exactly this\n"
-        ".agents/tasks/polish-the-output.md:15:1: warning task-unfilled: "
+        ".agents/tasks/polish-the-output.md:16:1: warning task-unfilled: "
         "section 'Acceptance criteria' still holds the template's text\n"
         "  hint: write what this task needs: an agent given it gets exactly this\n"
     )
@@ -471,7 +471,7 @@ def test_a_projects_own_task_template_is_what_counts_as_unfilled(example):
     assert cli(example, "block", "tokenizer", "--reason", "waiting for a decision").exit_code == 0
     assert cli(example, "add", "Polish the output", "--priority", "high").exit_code == 0
     assert cli(example, "next").stderr == (
-        ".agents/tasks/polish-the-output.md:5:1: warning "
+        ".agents/tasks/polish-the-output.md:6:1: warning "
         "task-unfilled: section 'Why' still holds the template's text\n"
         "  hint: write what this task needs: an agent given it gets exactly this\n"
     )

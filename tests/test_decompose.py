@@ -8,7 +8,7 @@ import json
 import pytest
 
 from agentmd.api.decompose import file_list
-from conftest import cli, run_agentmd
+from conftest import cli, git, run_agentmd
 from fake_anthropic import error, malformed, tool_use
 
 NOW = "2026-11-22T09:30:00Z"
@@ -61,6 +61,7 @@ def test_decompose_writes_valid_tasks_that_next_can_compile(plan, fake_api):
         "verify:\n"
         "  - python -m pytest tests/test_writer.py -q\n"
         "created: 2026-11-22\n"
+        f"planned_at: {git(plan, 'rev-parse', 'HEAD').strip()}\n"
         "---\n"
         "## Goal\n\nA writer module.\n\n"
         "## Acceptance criteria\n\n- [ ] writer works\n- [ ] tests pass\n\n"

@@ -163,6 +163,7 @@ def test_file_tasks_turns_each_blocking_finding_into_a_task(worked, fake_api):
         "verify:\n"
         "  - python -m pytest tests/test_tokenize.py -q\n"
         "created: 2026-11-22\n"
+        f"planned_at: {git(worked, 'rev-parse', 'HEAD').strip()}\n"
         "---\n"
         "## Goal\n\n"
         "Fix what the review of `tokenizer` found at `src/tally/tokenize.py:2`: lower() is used "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +15,7 @@ DEFAULT_PATH = str(PLAN_DEFAULTS["worktrees"])
 DEFAULT_BRANCH = "agentmd/{id}"
 PRUNABLE = ("done", "todo", "failed")  # done, released (back to todo), or failed
 KEEP_BRANCH = ("failed",)  # a failed task's branch holds its attempts: kept for a person
+INITIALIZING_WAIT = 30.0  # seconds a `git worktree add` that a killed loop left running may take
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,29 @@ def listed(ws: Workspace) -> dict[Path, str]:
     return found
 
 
+def lock_reason(ws: Workspace, path: Path) -> str | None:
+    """Why git has the worktree at `path` locked ('' without a reason), or None if it is not."""
+    resolved, current = path.resolve(), None
+    for item in git.split_z(git.out(["worktree", "list", "--porcelain", "-z"], ws.root)):
+        if item.startswith("worktree "):
+            current = Path(item[len("worktree ") :]).resolve()
+        elif current == resolved and (item == "locked" or item.startswith("locked ")):
+            return item[len("locked ") :]
+    return None
+
+
+def settle(ws: Workspace, path: Path, wait: float | None = None) -> None:
+    """A `git worktree add` that outlived a killed loop holds its worktree locked
+    'initializing' until its checkout is done: wait for it; a lock that outlasts the wait is
+    one whose git died, and is lifted so that the worktree can be made again."""
+    end = time.monotonic() + (INITIALIZING_WAIT if wait is None else wait)
+    while lock_reason(ws, path) == "initializing":
+        if time.monotonic() >= end:
+            git.run(["worktree", "unlock", str(path)], ws.root, check=False)
+            return
+        time.sleep(0.05)
+
+
 def find(ws: Workspace, task_id: str) -> Worktree | None:
     path = path_for(ws, task_id).resolve()
     branch = listed(ws).get(path)
@@ -86,12 +111,16 @@ def branch_exists(root: Path, branch: str) -> bool:
     )
 
 
-def create(ws: Workspace, task: Task, *, fresh: bool = False) -> tuple[Worktree, bool]:
-    """The task's worktree, created on its branch from the task's base (or HEAD) if missing.
+def create(
+    ws: Workspace, task: Task, *, fresh: bool = False, start: str | None = None
+) -> tuple[Worktree, bool]:
+    """The task's worktree, created on its branch from `start`, else the task's base (or HEAD),
+    if missing.
 
     `fresh` starts the branch over from the base (a retry is a fresh session). Returns the
     worktree and whether it was created now.
     """
+    settle(ws, path_for(ws, task.id))
     existing = find(ws, task.id)
     if existing is not None and not fresh:
         return existing, False
@@ -99,7 +128,7 @@ def create(ws: Workspace, task: Task, *, fresh: bool = False) -> tuple[Worktree,
         remove(ws, existing, force=True)
     path = path_for(ws, task.id)
     branch = branch_for(ws, task.id)
-    base = task.base or git.head(ws.root)
+    base = start or task.base or git.head(ws.root)
     if base is None:
         raise AgentmdError("a worktree needs a commit to start from", "commit something first")
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -129,15 +158,22 @@ class Pruned:
     branch_deleted: bool
 
 
-def prune(ws: Workspace, *, force: bool = False, dry_run: bool = False) -> list[Pruned]:
-    """Remove the worktrees of tasks done or released; delete their branches when merged."""
+def prune(
+    ws: Workspace,
+    *,
+    force: bool = False,
+    dry_run: bool = False,
+    statuses: tuple[str, ...] = PRUNABLE,
+) -> list[Pruned]:
+    """Remove the worktrees of tasks that are done, released or failed (`statuses`); delete their
+    branches when merged."""
     results = []
     for path, branch in sorted(listed(ws).items()):
         task_id = task_of_branch(ws, branch) if branch else None
         if task_id is None or path == ws.root.resolve():
             continue
         task = ws.tasks.get(task_id)
-        if task is None or task.status not in PRUNABLE:
+        if task is None or task.status not in statuses:
             continue
         tree = Worktree(task_id, path, branch)
         if dry_run:

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     import datetime as dt
 
 CONFLICT_RE = re.compile(r"^(<{7}|={7}|>{7})(?: |\r?$)", re.M)
-LIST_FIELDS = ("depends_on", "inputs", "outputs", "verify", "tags")
+LIST_FIELDS = ("depends_on", "inputs", "outputs", "verify", "tags", "resources")
 PATH_FIELDS = ("inputs", "outputs")
 PLAN_FIELDS = (
     "title", "goal", "context_window", "prompt_budget", "rules_budget", "statuses", "max_attempts",
@@ -33,6 +33,10 @@ PLAN_FIELDS = (
     # the flywheel
     "memory_budget", "log_max_lines",
     "rules_budget_error",  # over rules_budget is an error, not a warning
+    # the loop's integrated verify and per-worktree set-up
+    "verify", "worktree_setup", "worktree_include",
+    # a loop left running overnight
+    "limit_patterns", "ports", "budget_usd", "task_budget_usd",
 )  # fmt: skip
 GLOB_CHARS = frozenset("*?[")
 TASK_KEYS = frozenset(TASK_FIELDS)

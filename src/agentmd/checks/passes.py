@@ -27,6 +27,7 @@ from agentmd.memory.notes import memory_problems
 from agentmd.prompt.tokens import Counter
 from agentmd.rules.measure import host_problems, without_built_rules
 from agentmd.tasks import graph
+from agentmd.tasks.moved import check_warnings
 from agentmd.workspace.folder import Workspace
 from agentmd.workspace.records import PLAN_DEFAULTS, Settings
 
@@ -48,6 +49,7 @@ def check_workspace(ws: Workspace, counter: Counter) -> Report:
     problems = list(ws.problems)
     problems += plan_pass(ws)
     problems += tasks_pass(ws)
+    problems += check_warnings(ws)  # inputs changed since a task was planned
     problems += cycles_pass(ws)
     found, tree = handoffs_pass(ws)
     problems += found

@@ -131,6 +131,7 @@ def _run(ws: Workspace, runner: cycle.Loop, once: bool, until_done: bool, max_sl
             if until_done and outcome != "acted":
                 finished, all_done = runner.finished()
                 if finished:
+                    runner.tidy()
                     click.echo(
                         "every task is done"
                         if all_done

@@ -20,7 +20,7 @@ from pathlib import Path
 from agentmd import clock, git, worktrees
 from agentmd.api import findings_file
 from agentmd.errors import AgentmdError, NothingToDo
-from agentmd.loop import gate, launch, runs
+from agentmd.loop import bookkeeping, costs, gate, launch, limits, merge, runs, slots
 from agentmd.prompt import compiler
 from agentmd.tasks import claims, lease, lifecycle, parallel
 from agentmd.workspace import folder
@@ -61,6 +61,10 @@ def options_from(ws: Workspace, **given) -> Options:
             "merge: auto",
         )
     review = bool(given.get("review")) or raw.get("review") is True
+    from agentmd.loop.slots import port_block  # (`slots` is a number here)
+
+    port_block(ws)  # a bad `ports` stops the loop before it starts anything
+    costs.budgets(ws)  # and so does a bad budget
     return Options(
         worker=worker,
         slots=slots,
@@ -109,6 +113,9 @@ class Loop:
         self._racy = (
             True  # a file changed so recently that its stat key may not show the next change
         )
+        self._pause_said = 0.0  # the usage-limit pause this process has reported
+        self._budget_said: set[str] = set()  # budgets this process has said are spent ("": plan)
+        self._book: tuple | None = None  # (the log's stat key, its ledger)
         self._checked: tuple | None = (
             None  # what the state looked like when the plan last passed check
         )
@@ -216,18 +223,50 @@ class Loop:
                 if time.time() > run.deadline:
                     acted |= self._timed_out(task, run)
                 continue
+            spent = self._account(task, run, code) if code is not None else ""
             if code is None:
                 acted |= self._release(task, "its worker process died without an exit status")
             elif code == 0:
                 acted |= self._to_review(task, run)
+            elif line := limits.match(self.ws, runs.tail(run.log(self.ws))):
+                acted |= self._limited(task, line)
             else:
                 log = os.path.relpath(run.log(self.ws), self.ws.root)
                 acted |= self._send_back(
                     task,
                     f"the worker exited with status {code}; the end of "
-                    f"its log ({log}):\n{runs.tail(run.log(self.ws))}",
+                    f"its log ({log}):\n{runs.tail(run.log(self.ws))}\n(the attempt: {spent})",
                 )
         return acted
+
+    def _account(self, task: Task, run: runs.Run, code: int) -> str:
+        """The attempt's wall time, exit and reported cost, as a `spent` line in the log."""
+        if self.opt.dry_run:
+            return ""
+        try:
+            ended = run.exit_file(self.ws).stat().st_mtime
+        except OSError:
+            ended = time.time()
+        usd, tokens = costs.reported(run.log(self.ws))
+        spend = costs.Spend(max(0, round(ended - run.started)), usd, tokens)
+        costs.record(self.ws, task.id, run.attempt, code, spend)
+        return costs.describe(spend, code)
+
+    def _limited(self, task: Task, line: str) -> bool:
+        """A worker stopped by its host's usage limit: not a failed attempt."""
+        if self.opt.dry_run:
+            self.say(f"would release {task.id}: its worker hit a usage limit ({line})")
+            return True
+        state = limits.pause(self.ws, line)
+        claims.release(self.ws, task.id, f"its worker hit a usage limit: {line}")
+        runs.drop(self.ws, task.id)
+        self._commit_state(task, f"release {task.id}")
+        self.say(
+            f"pause {task.id}: its worker hit a usage limit ({line}); released, no attempt "
+            f"counted; no worker starts until {limits.when(state.until)}"
+        )
+        self._pause_said = state.until
+        return True
 
     def _adopt(self, run: runs.Run) -> runs.Run:
         """A start cut short: the wrapper writes its pid first, so a started worker is found."""
@@ -251,6 +290,7 @@ class Loop:
             return True
         runs.stop(run)
         self._reap_children()
+        self._account(task, run, 124)
         minutes = clock.human(dt.timedelta(seconds=self.opt.timeout))
         log = os.path.relpath(run.log(self.ws), self.ws.root)
         return self._send_back(
@@ -278,6 +318,7 @@ class Loop:
                     ],
                     tree,
                 )
+        limits.clear(self.ws)  # a worker got through: a later limit backs off from the start
         lifecycle.set_status(self.ws, task.id, "review", "review", "its worker exited 0")
         runs.drop(self.ws, task.id)
         self._commit_state(task, f"review {task.id}")
@@ -313,8 +354,8 @@ class Loop:
 
     def step_review(self) -> bool:
         acted = False
-        for task in sorted(self.ws.tasks.values(), key=lambda t: t.id):
-            if task.status != "review" or self.stopping:
+        for task in merge.queue(self.ws.tasks):
+            if self.stopping:
                 continue
             branch = task.record.fields.get("awaiting_merge")
             if branch:
@@ -333,7 +374,9 @@ class Loop:
     def _review(self, task: Task) -> bool:
         tree = worktrees.find(self.ws, task.id)
         before = self._findings_files()
-        problems = gate.review_problems(self.ws, task, tree, with_model=self.opt.review)
+        problems = gate.review_problems(
+            self.ws, task, tree, with_model=self.opt.review, extra_env=self._verify_env()
+        )
         written = sorted(self._findings_files() - before)
         if written:
             # The model's findings file and its log line, committed before a merge can meet them.
@@ -465,38 +508,22 @@ class Loop:
                 f"checked out here (now {current or 'detached'}), so it cannot be merged"
             )
             return False
-        result = git.run(
-            # Quiet: a git command that outlives a killed loop must not die of SIGPIPE on its
-            # summary line with MERGE_HEAD still in place.
-            [
-                "merge",
-                "--quiet",
-                "--no-ff",
-                "--no-verify",
-                "-m",
-                f"agentmd: merge {tree.branch} ({task.id})",
-                tree.branch,
-            ],
-            self.ws.root,
-            check=False,
+        head = git.head(self.ws.root) or ""
+        if not merge.merged(self.ws, tree.branch):  # not merged by a loop killed since
+            bookkeeping.hand_back(tree.path, bookkeeping.task_file(task.path), head, task.id)
+        outcome = merge.integrate(
+            self.ws, task, tree.branch, self.base_branch, self._verify_env()
         )
-        if result.returncode != 0:
-            conflicted = git.split_z(
-                git.out(["diff", "--name-only", "--diff-filter=U", "-z"], self.ws.root)
-            )
-            git.run(["merge", "--abort"], self.ws.root, check=False)
-            said = (result.stderr or result.stdout).strip().splitlines()
-            detail = (
-                ", ".join(conflicted)
-                if conflicted
-                else (said[-1] if said else f"exit {result.returncode}")
-            )
-            return self._send_back(
-                task,
-                f"merge conflict with {self.base_branch} in {detail}; the "
-                f"next attempt starts from the current {self.base_branch}",
-            )
-        return self._done(task, f"verify passed, handoff valid, merged {tree.branch}")
+        if self.stopping and not outcome.merged:
+            return False  # a signal may have cut the verify commands short: review again later
+        if outcome.wait:
+            self.say(f"wait {task.id}: {outcome.wait}")
+            return False
+        if not outcome.merged:
+            return self._send_back(task, outcome.problem)
+        self._done(task, f"verify passed, handoff valid, merged {tree.branch}")
+        self._prune(tree)
+        return True
 
     def _merged_by_hand(self, task: Task, branch: str) -> bool:
         merged = git.run(["merge-base", "--is-ancestor", branch, "HEAD"], self.ws.root, check=False)
@@ -508,7 +535,26 @@ class Loop:
         editor = self.ws.edit(task.path)
         editor.delete("awaiting_merge")
         self.ws.save(task.path, editor.text)
-        return self._done(task, f"{branch} was merged by hand")
+        self._done(task, f"{branch} was merged by hand")
+        tree = worktrees.find(self.ws, task.id)
+        if tree is not None and tree.branch == branch:
+            self._prune(tree)
+        return True
+
+    def _prune(self, tree: worktrees.Worktree) -> None:
+        """The worktree and branch the loop made for a task whose work is merged: all of it
+        is on the base branch now (git refuses to delete a branch that is not)."""
+        if worktrees.remove(self.ws, tree, force=True) is None:
+            git.run(["branch", "-q", "-d", tree.branch], self.ws.root, check=False)
+
+    def tidy(self) -> None:
+        """At the end of --until-done: what a loop killed between a merge and its pruning left,
+        and the integration worktree."""
+        if self.opt.dry_run:
+            return
+        self.ws.refresh()
+        worktrees.prune(self.ws, statuses=("done",))
+        merge.drop_integration_tree(self.ws)
 
     def _done(self, task: Task, why: str) -> bool:
         with self.ws.lock():
@@ -564,9 +610,26 @@ class Loop:
         free = self.opt.slots - len(self._live_runs())
         if free <= 0:
             return False
+        if self._over_budget():
+            return False
+        paused = limits.current(self.ws)
+        if paused is not None and time.time() < paused.until:
+            if self._pause_said != paused.until:
+                self.say(
+                    f"wait: a worker hit a usage limit ({paused.reason}); "
+                    f"no worker starts until {limits.when(paused.until)}"
+                )
+                self._pause_said = paused.until
+            return False
         compiled: dict[str, compiler.Compiled] = {}
 
+        book = self._ledger()
+        _, task_budget = costs.budgets(self.ws)
+
         def accept(task: Task) -> str | None:
+            spent = book.by_task.get(task.id, 0.0)
+            if task_budget is not None and spent >= task_budget:
+                return f"its spend ${spent:.2f} reached task_budget_usd ${task_budget:.2f}"
             try:
                 compiled[task.id] = compiler.compile_prompt(self.ws, task, mode="loop")
             except compiler.TooLarge as exc:
@@ -578,6 +641,9 @@ class Loop:
         selection = parallel.pick(self.ws, free, accept, readiness.reasons(self.ws))
         for held in selection.held:
             if "too large" in held.reason:
+                self.say(f"skip {held.task.id}: {held.reason}")
+            elif "task_budget_usd" in held.reason and held.task.id not in self._budget_said:
+                self._budget_said.add(held.task.id)
                 self.say(f"skip {held.task.id}: {held.reason}")
         started = False
         for task in selection.chosen:
@@ -601,17 +667,32 @@ class Loop:
                 f"and start the worker in {rel} on {branch}"
             )
             return True
-        intent = runs.Run(task.id, attempt, self.opt.owner, 0, "", 0.0, 0.0, str(path), branch)
+        slot = slots.free(r.slot for r in runs.load(self.ws).values() if r.task != task.id)
+        intent = runs.Run(
+            task.id, attempt, self.opt.owner, 0, "", 0.0, 0.0, str(path), branch, slot
+        )
         runs.save(self.ws, intent)  # before the claim: a loop killed after it knows to undo it
         try:
             task = claims.claim(self.ws, task.id, self.opt.owner)
         except NothingToDo:
             runs.drop(self.ws, task.id)
             return False
-        self._commit_state(task, f"claim {task.id}")
-        tree, _ = worktrees.create(self.ws, task, fresh=True)
+        claimed = self._commit_state(task, f"claim {task.id}")
+        # From the claim's commit: in its worktree the task reads as claimed, with its base,
+        # as in any claimed session (`agentmd verify`, `handoff new` work there as documented).
+        start = git.head(self.ws.root) if claimed else None
+        tree, _ = worktrees.create(self.ws, task, fresh=True, start=start)
+        merge.copy_included(self.ws, tree.path)
         child = launch.start(
-            self.ws, task, intent, tree, compiled.prompt, self.opt.worker, self.opt.owner
+            self.ws,
+            task,
+            intent,
+            tree,
+            compiled.prompt,
+            self.opt.worker,
+            self.opt.owner,
+            merge.setup_script(self.ws),
+            slots.env_for(self.ws, slot),
         )
         self.children[child.pid] = child
         now = time.time()
@@ -632,16 +713,47 @@ class Loop:
         )
         return True
 
-    def _commit_state(self, task: Task, message: str, extra: list[str] | None = None) -> None:
+    def _ledger(self) -> costs.Ledger:
+        """The ledger, read again only when the log changed."""
+        try:
+            st = (self.ws.agents / lifecycle.LOG).stat()
+            key = (st.st_mtime_ns, st.st_size)
+        except OSError:
+            key = None
+        if self._book is None or key != self._book[0]:
+            self._book = (key, costs.ledger(self.ws))
+        return self._book[1]
+
+    def _over_budget(self) -> bool:
+        budget, _ = costs.budgets(self.ws)
+        if budget is None:
+            return False
+        spent = self._ledger().total
+        if spent < budget:
+            return False
+        if not self._budget_said:
+            self.say(
+                f"stop starting work: the plan's budget_usd (${budget:.2f}) is spent "
+                f"(${spent:.2f}); running workers finish, reviews and merges go on"
+            )
+            self._budget_said.add("")
+        return True
+
+    def _verify_env(self) -> dict[str, str]:
+        """The loop verifies one task at a time, in the slot after the workers' own."""
+        return slots.env_for(self.ws, self.opt.slots)
+
+    def _commit_state(self, task: Task, message: str, extra: list[str] | None = None) -> bool:
         """Keep the task's status on the base branch as commits, so a merge of the task's
-        branch never meets uncommitted bookkeeping. `extra`: more paths under the root."""
+        branch never meets uncommitted bookkeeping. `extra`: more paths under the root.
+        Whether it was committed."""
         if not self.base_branch:
-            return
+            return False
         current = git.out(
             ["symbolic-ref", "--quiet", "--short", "HEAD"], self.ws.root, check=False
         ).strip()
         if current != self.base_branch:
-            return
+            return False
         agents = self.ws.agents.relative_to(self.ws.root).as_posix()
         paths = [f"{agents}/{task.path}", f"{agents}/{lifecycle.LOG}", *(extra or [])]
         paths = [p for p in paths if (self.ws.root / p).exists()]
@@ -652,11 +764,12 @@ class Loop:
         )
         if set(paths) - tracked:
             git.run(["add", "--", *sorted(set(paths) - tracked)], self.ws.root, check=False)
-        git.run(
+        committed = git.run(
             ["commit", "-q", "--no-verify", "--only", "-m", f"agentmd: {message}", "--", *paths],
             self.ws.root,
             check=False,
         )
+        return committed.returncode == 0
 
     # -- the whole run ------------------------------------------------------------------------
 
@@ -668,7 +781,7 @@ class Loop:
             t.status in ("active", "review") and not t.record.fields.get("awaiting_merge")
             for t in tasks
         )
-        ready = bool(parallel.ready(self.ws.tasks))
+        ready = bool(parallel.ready(self.ws.tasks)) and not self._over_budget()
         return not busy and not ready and not self._live_runs(), all(
             t.status == "done" for t in tasks
         )

@@ -8,6 +8,7 @@ from pathlib import Path
 from agentmd import AGENTS_DIR, git, worktrees
 from agentmd.errors import AgentmdError, LocatedError, Problem
 from agentmd.files import globs
+from agentmd.loop import bookkeeping
 from agentmd.workspace.folder import Workspace
 from agentmd.workspace.records import Task
 
@@ -36,21 +37,32 @@ def plan_problems(ws: Workspace) -> list[Problem]:
     ]
 
 
-def scope_drift(tree: Path, base: str, outputs: tuple[str, ...]) -> list[str]:
-    """Files the branch changed since `base` that are outside the task's outputs."""
+def scope_drift(
+    tree: Path, base: str, outputs: tuple[str, ...], task_path: str = ""
+) -> list[str]:
+    """Files the branch changed since `base` that are outside the task's outputs. What agentmd
+    writes for the worker (its handoff, memory notes and log, its own task file's bookkeeping
+    fields) is not drift."""
     changed = git.split_z(
         git.out(["diff", "--name-only", "--no-renames", "-z", base, "HEAD", "--"], tree)
     )
+    own = bookkeeping.task_file(task_path) if task_path else None
     return [
         path
         for path in changed
         if not path.startswith(WORKER_MAY_WRITE)
         and not any(globs.matches(path, g, rooted=True) for g in outputs)
+        and not (path == own and bookkeeping.only_bookkeeping(tree, base, path))
     ]
 
 
 def review_problems(
-    ws: Workspace, task: Task, tree: worktrees.Worktree | None, *, with_model: bool
+    ws: Workspace,
+    task: Task,
+    tree: worktrees.Worktree | None,
+    *,
+    with_model: bool,
+    extra_env: dict[str, str] | None = None,
 ) -> list[str]:
     """Every problem with the task's work, one line each (a Problem rendered keeps its hint);
     in its worktree when it has one, else in the repository itself."""
@@ -60,13 +72,13 @@ def review_problems(
     where = Workspace(tree.path) if tree else ws
     problems: list[str] = []
     if tree and task.base:
-        drift = scope_drift(tree.path, task.base, task.outputs)
+        drift = scope_drift(tree.path, task.base, task.outputs, task.path)
         if drift:
             allowed = ", ".join(task.outputs) or "none declared"
             problems.append(
                 f"scope drift: changed {', '.join(drift)} outside its outputs ({allowed})"
             )
-    outcome = run_verify(where, task, record=False)
+    outcome = run_verify(where, task, record=False, extra_env=extra_env)
     problems += [f"verify: {line}" for line in outcome.problems()]
     # The latest handoff by the one rule check, done and the hook use (handoffs/latest.py).
     found = task_handoff_problems(where, task)

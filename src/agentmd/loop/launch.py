@@ -3,7 +3,10 @@ exit status in files, so that a loop started again knows what became of it."""
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 from agentmd import AGENTS_DIR, clock, git, worktrees
@@ -13,9 +16,13 @@ from agentmd.workspace.records import Task
 
 # The worker runs in a subshell so that its own `exit` cannot skip the line that records its
 # status; the status file is what a restarted loop reads for a worker it did not start.
+# plan.md's worktree_setup runs first, its output in the log, the prompt kept from it.
 WRAPPER = (
-    'printf "%s\\n" "$$" > "$AGENTMD_PID_FILE"; '
-    '( eval "$1" ); status=$?; '
+    'printf "%s\\n" "$$" > "$AGENTMD_PID_FILE"; status=0; '
+    'if [ -n "$AGENTMD_SETUP" ]; then echo "agentmd: worktree_setup: $AGENTMD_SETUP"; '
+    '( eval "$AGENTMD_SETUP" ) < /dev/null; status=$?; '
+    '[ $status -eq 0 ] || echo "agentmd: worktree_setup failed with exit status $status"; fi; '
+    'if [ $status -eq 0 ]; then ( eval "$1" ); status=$?; fi; '
     'printf "%s\\n" "$status" > "$AGENTMD_EXIT_FILE.tmp" && '
     'mv -f "$AGENTMD_EXIT_FILE.tmp" "$AGENTMD_EXIT_FILE"; '
     "exit $status"
@@ -30,8 +37,11 @@ def start(
     prompt: str,
     command: str,
     owner: str,
+    setup: str = "",
+    extra_env: dict[str, str] | None = None,
 ) -> subprocess.Popen:
-    """Start `command` in the task's worktree, the prompt on its stdin, its output in the log."""
+    """Start `command` in the task's worktree, the prompt on its stdin, its output in the log;
+    `setup` (plan.md's worktree_setup) runs before it, and its failure is the worker's."""
     handoff = handoff_path(tree.path, task.id)
     folder = run.folder(ws)
     folder.mkdir(parents=True, exist_ok=True)
@@ -50,7 +60,10 @@ def start(
         "AGENTMD_PROMPT_FILE": str(run.prompt_file(ws)),
         "AGENTMD_PID_FILE": str(pid_file),
         "AGENTMD_EXIT_FILE": str(run.exit_file(ws)),
+        "AGENTMD_SETUP": setup,
+        **(extra_env or {}),  # AGENTMD_SLOT, AGENTMD_PORT
     }
+    env["PATH"] = with_agentmd(env.get("PATH", os.defpath))
     with open(run.prompt_file(ws), "rb") as stdin, open(run.log(ws), "wb") as log:
         return subprocess.Popen(
             ["/bin/sh", "-c", WRAPPER, "agentmd-worker", command],
@@ -62,6 +75,16 @@ def start(
             # its own process group: a timeout stops all of it, ^C none of it
             start_new_session=True,
         )
+
+
+def with_agentmd(path: str) -> str:
+    """PATH for the worker, with this agentmd's own command at the end when PATH has none:
+    the prompt tells the worker to run `agentmd verify` and `agentmd handoff new`. At the end,
+    so it shadows nothing (the project's own python stays first)."""
+    if shutil.which("agentmd", path=path):
+        return path
+    mine = Path(sys.executable).parent / "agentmd"
+    return f"{path}{os.pathsep}{mine.parent}" if os.access(mine, os.X_OK) else path
 
 
 def handoff_path(tree: Path, task_id: str) -> Path:

@@ -30,6 +30,7 @@ class Run:
     deadline: float  # started + worker_timeout
     worktree: str
     branch: str
+    slot: int = 0  # AGENTMD_SLOT: which block of ports (loop/slots.py) the worker has
 
     def folder(self, ws: Workspace) -> Path:
         return folder(ws, self.task)

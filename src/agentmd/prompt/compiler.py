@@ -170,6 +170,7 @@ def gather(
         Item("header", "header", _header(ws, task, mode), required=True),
         *_plan(ws, warnings if warnings is not None else []),
         Item("task", "task", _task(task, doc), required=True),
+        *_moved(ws, task),
         *_dependencies(ws, task),
         *_waiting(ws, task),
         *_rules(ws, task),
@@ -178,6 +179,16 @@ def gather(
         Item("finish", "finish", _finish(task, mode, retry=bool(attempts)), required=True),
     ]
     return items
+
+
+def _moved(ws: Workspace, task: Task) -> list[Item]:
+    """What changed in the task's inputs since it was planned (tasks/moved.py)."""
+    from agentmd.tasks import moved
+
+    found = moved.changed_since(ws, task)
+    if found is None:
+        return []
+    return [Item("dependencies", "what changed since it was written", moved.prompt_part(found))]
 
 
 def _read_task(ws: Workspace, task: Task) -> Document:

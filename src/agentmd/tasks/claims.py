@@ -112,17 +112,23 @@ def claim_batch(
 def claim_and_push(
     ws: Workspace, owner: str, choose: Callable[[Workspace], list[Task]]
 ) -> list[Task]:
-    """Claim what `choose` picks from the up-to-date plan, commit only the task files, push.
+    """Claim what `choose` picks from the up-to-date plan, commit only the task files and their
+    log lines, push.
 
     `choose` runs under the workspace lock on fresh state; it returns the tasks to claim (none
     ends the attempt) or raises. A rejected push undoes the local claim commit and tries again.
     """
     remote, branch = remote_claims.upstream(ws.root)
+    lost: list[str] = []  # claims another clone won: logged with the next claim commit
     for _round in range(remote_claims.MAX_ROUNDS):
         remote_claims.catch_up(ws.root, remote, branch)
         with lifecycle.changing(ws):
             ws.refresh()
             picked = choose(ws)
+            remote_claims.refuse_edited(ws, picked)
+            for task_id in lost if picked else ():
+                lifecycle.log(ws, "lost", task_id, "another clone pushed first; choosing again")
+            lost = []
             for task in picked:
                 write_claim(ws, task, owner)
         ws.refresh()
@@ -130,8 +136,7 @@ def claim_and_push(
             return []
         if remote_claims.push_claims(ws, remote, branch, picked, owner):
             return [ws.task(t.id) for t in picked]
-        for task in picked:
-            lifecycle.log(ws, "lost", task.id, "another clone pushed first; choosing again")
+        lost += [t.id for t in picked]
         ws.refresh()
     raise remote_claims.gave_up(remote, branch)
 

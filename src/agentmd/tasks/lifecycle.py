@@ -8,7 +8,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterator
 
-from agentmd import clock
+from agentmd import clock, git
 from agentmd.errors import AgentmdError, NothingToDo, Problem
 from agentmd.files import sections, textfile
 from agentmd.files.edit import Editor
@@ -99,9 +99,20 @@ def add_task(
                 }
             )
             if textfile.create_exclusive(folder / f"{candidate}.md", text):
+                _planned_at(ws, f"tasks/{candidate}.md")
                 log(ws, "add", candidate, title)
                 return candidate
     raise AgentmdError(f"a task with id '{base}' exists already", "choose another --id")
+
+
+def _planned_at(ws: Workspace, path: str) -> None:
+    """The commit a task was planned at: what its inputs looked like when it was written, so
+    that an agent can be told what moved since (tasks/moved.py)."""
+    commit = git.head(ws.root)
+    if commit:
+        editor = ws.edit(path)
+        editor.set("planned_at", commit)
+        ws.save(path, editor.text)
 
 
 # -- changing status -------------------------------------------------------------------------

@@ -44,6 +44,7 @@ class _Scope:
         self.task = task
         self.outputs = task.outputs
         self.coupled = history.files_of(task.outputs) if history.partners and task.outputs else []
+        self.resources = task.resources  # exclusive: [db], [gpu]
 
 
 def _coupling_count(a: _Scope, b: _Scope, history: Coupling) -> int | None:
@@ -56,6 +57,10 @@ def _coupling_count(a: _Scope, b: _Scope, history: Coupling) -> int | None:
 
 def conflict(a: _Scope, b: _Scope, history: Coupling) -> str | None:
     """Why `a` cannot run beside `b`, naming the file; None when they can."""
+    if a.resources and b.resources:
+        shared = sorted(set(a.resources) & set(b.resources))
+        if shared:
+            return f"both need the resource {shared[0]}, which one task holds at a time"
     if not a.outputs:
         return "it declares no outputs, so it runs alone"
     if not b.outputs:

@@ -74,9 +74,12 @@ def timeout_of(ws: Workspace) -> float:
     return float(value)
 
 
-def run_command(command: str, cwd, timeout: float) -> CommandResult:
+def run_command(
+    command: str, cwd, timeout: float, extra_env: dict[str, str] | None = None
+) -> CommandResult:
     # The commands are the task's own shell lines; git variables of a calling hook must not leak.
     env = {k: v for k, v in os.environ.items() if k not in git._MISLEADING}
+    env.update(extra_env or {})  # the loop's slot and ports
     try:
         proc = subprocess.run(
             command,
@@ -99,14 +102,16 @@ def run_command(command: str, cwd, timeout: float) -> CommandResult:
     return CommandResult(command, code, tail, timed_out)
 
 
-def run_verify(ws: Workspace, task: Task, *, record: bool = True) -> VerifyOutcome:
+def run_verify(
+    ws: Workspace, task: Task, *, record: bool = True, extra_env: dict[str, str] | None = None
+) -> VerifyOutcome:
     """Run every verify command (all of them, not up to the first failure) and record it."""
 
     commit = git.head(ws.root)
     at = clock.stamp()
     timeout = timeout_of(ws)
     clean = not uncommitted(ws.root)  # before: a command may write files of its own
-    results = tuple(run_command(command, ws.root, timeout) for command in task.verify)
+    results = tuple(run_command(command, ws.root, timeout, extra_env) for command in task.verify)
     outcome = VerifyOutcome(task.id, commit, at, results)
     if record:
         with ws.lock():

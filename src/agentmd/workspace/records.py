@@ -16,6 +16,7 @@ TASK_FIELDS = (
     "tags", "claimed_by", "claimed_at", "lease", "base", "attempts", "blocked_reason",
     "verified", "owner", "verified_commit", "verified_at", "verify_exit", "awaiting_merge",
     "verified_clean",
+    "resources", "planned_at",
 )  # fmt: skip
 PLAN_DEFAULTS: dict[str, Any] = {
     "context_window": 200_000,
@@ -180,6 +181,11 @@ class Task(NamedTuple):
     @property
     def paths(self) -> tuple[str, ...]:
         return self.inputs + self.outputs
+
+    @property
+    def resources(self) -> tuple[str, ...]:
+        """Exclusive resources it needs ([db], [gpu]): one task holds each at a time."""
+        return as_list(self.record.fields.get("resources"))
 
     def summary(self) -> dict[str, Any]:
         return {

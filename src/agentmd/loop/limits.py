@@ -1,0 +1,133 @@
+"""Usage limits are not failures. A worker that stops because its host hit a usage or rate
+limit ("usage limit reached ... resets 3pm", HTTP 429) has done nothing wrong: its task is
+released without counting an attempt, and no worker starts until the reset time read from its
+log (or a back-off when none is given). The pause is a file, so a loop killed mid-pause and
+started again keeps it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import time
+from dataclasses import dataclass
+
+from agentmd.errors import AgentmdError
+from agentmd.files import textfile
+from agentmd.workspace.folder import CACHE_DIR, Workspace
+from agentmd.workspace.records import as_list
+
+STATE_FILE = "limit.json"  # under .agents/.cache/
+BACKOFF = (60.0, 3600.0)  # no reset time given: a minute, doubling up to an hour
+MAX_WAIT = 24 * 3600.0  # a reset read as further away than this is a misreading
+# plan.md's limit_patterns replaces these (docs/commands/run.md lists them).
+DEFAULT_PATTERNS = (
+    r"usage limit reached",  # Claude Code: "Claude AI usage limit reached|1767225600"
+    r"(?:5-hour|weekly|session) limit reached",  # Claude Code: "5-hour limit reached ∙ resets 3pm"
+    r"you've hit your (?:usage )?limit",  # Claude Code and Codex
+    r"rate[ _-]?limit(?:ed| reached| exceeded|_error)",  # API errors through the host
+    r"\b429\b.*(?:too many requests|rate)",  # HTTP 429
+    r"quota exceeded",
+)
+
+
+@dataclass(frozen=True)
+class Pause:
+    until: float  # epoch seconds
+    reason: str  # the log line that said so
+    count: int  # limits in a row (the back-off doubles)
+
+
+def patterns(ws: Workspace) -> tuple[re.Pattern, ...]:
+    given = as_list(ws.settings.raw.get("limit_patterns")) or DEFAULT_PATTERNS
+    compiled = []
+    for pattern in given:
+        try:
+            compiled.append(re.compile(pattern, re.I))
+        except re.error as exc:
+            raise AgentmdError(
+                f"plan.md setting limit_patterns: '{pattern}' is not a regular expression ({exc})",
+                "quote it, and escape ( ) [ ] . with a backslash",
+            ) from None
+    return tuple(compiled)
+
+
+def match(ws: Workspace, log_tail: str) -> str | None:
+    """The line of a worker's log that says it hit a usage limit, or None."""
+    found = patterns(ws)
+    for line in reversed(log_tail.splitlines()):
+        if any(p.search(line) for p in found):
+            return line.strip()
+    return None
+
+
+_EPOCH = re.compile(r"\|(\d{10})\b")
+_AT = re.compile(r"\bresets?\s+(?:at\s+)?(\d{1,2})(?::(\d{2}))?\s*(am|pm)?\b", re.I)
+_IN = re.compile(
+    r"\b(?:try again|retry|resets?)\s+in\s+((?:\d+\s*(?:days?|d|hours?|h|minutes?|mins?|m|"
+    r"seconds?|secs?|s)\b[\s,and]*)+)",
+    re.I,
+)
+_AFTER = re.compile(r"\bretry[- ]after:?\s*(\d+)", re.I)
+_UNIT = re.compile(r"(\d+)\s*(d|h|m|s)", re.I)
+_SECONDS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
+
+
+def reset_time(text: str, now: float) -> float | None:
+    """When the limit resets, read from the host's message; None when it does not say."""
+    if m := _EPOCH.search(text):
+        return float(m.group(1))
+    if m := _IN.search(text):
+        return now + sum(int(n) * _SECONDS[u[0].lower()] for n, u in _UNIT.findall(m.group(1)))
+    if m := _AFTER.search(text):
+        return now + int(m.group(1))
+    if m := _AT.search(text):
+        hour, minute, half = int(m.group(1)), int(m.group(2) or 0), (m.group(3) or "").lower()
+        if half == "pm" and hour < 12:
+            hour += 12
+        elif half == "am" and hour == 12:
+            hour = 0
+        if hour > 23 or minute > 59:
+            return None
+        local = dt.datetime.fromtimestamp(now).astimezone()
+        at = local.replace(hour=hour, minute=minute, second=0, microsecond=0)
+        if at.timestamp() <= now:
+            at += dt.timedelta(days=1)
+        return at.timestamp()
+    return None
+
+
+def _path(ws: Workspace):
+    return ws.agents / CACHE_DIR / STATE_FILE
+
+
+def current(ws: Workspace) -> Pause | None:
+    try:
+        data = json.loads(_path(ws).read_text(encoding="utf-8"))
+        return Pause(float(data["until"]), str(data["reason"]), int(data["count"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def pause(ws: Workspace, line: str, now: float | None = None) -> Pause:
+    """Record a limit that `line` reported; returns the pause it starts."""
+    now = time.time() if now is None else now
+    before = current(ws)
+    count = before.count + 1 if before else 1
+    until = reset_time(line, now)
+    if until is None or until - now > MAX_WAIT or until < now:
+        until = now + min(BACKOFF[1], BACKOFF[0] * 2 ** (count - 1))
+    state = Pause(until, line, count)
+    folder = _path(ws).parent
+    folder.mkdir(parents=True, exist_ok=True)
+    text = json.dumps({"until": state.until, "reason": state.reason, "count": state.count})
+    textfile.atomic_write(_path(ws), text + "\n")
+    return state
+
+
+def clear(ws: Workspace) -> None:
+    _path(ws).unlink(missing_ok=True)
+
+
+def when(until: float) -> str:
+    return dt.datetime.fromtimestamp(until).astimezone().strftime("%H:%M:%S")

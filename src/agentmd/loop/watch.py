@@ -1,0 +1,126 @@
+"""`agentmd status --watch`: the board redrawn whenever a file under `.agents/` or a worker's
+log changes (file events, no polling), sized to the terminal: the loop's slots (task, attempt,
+age, the last line of its log), then the board (ready, active, review, blocked), the failed
+tasks with their last reason, and the spend."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from collections.abc import Callable
+
+from agentmd import clock
+from agentmd.errors import LocatedError
+from agentmd.loop import costs, runs
+from agentmd.tasks import summary
+from agentmd.workspace.folder import CACHE_DIR, FOLDERS, Workspace
+
+DEBOUNCE = 0.2  # seconds of quiet after a change before the board is drawn again
+AGES_REDRAW = 30.0  # seconds: nothing changed, but the ages on the board did
+FALLBACK_POLL = 2.0  # only without watchdog (or where the OS gives no file events)
+
+
+def frame(ws: Workspace, width: int, height: int) -> list[str]:
+    """The board as at most `height` lines of at most `width` columns."""
+    ws.refresh()
+    lines = slot_lines(ws)
+    lines += summary.render(summary.build(ws), runs.describe(ws))
+    lines += failed_lines(ws)
+    lines += costs.render(ws)
+    lines.append("(redrawn when .agents/ or a worker's log changes; ^C stops)")
+    if len(lines) > height:
+        lines = lines[: height - 1] + [f"... {len(lines) - height + 1} more line(s)"]
+    return [line if len(line) <= width else line[: max(0, width - 1)] + "…" for line in lines]
+
+
+def slot_lines(ws: Workspace) -> list[str]:
+    found = runs.load(ws)
+    if not found:
+        return []
+    lines = [f"slots ({len(found)}):"]
+    for task_id, run in sorted(found.items(), key=lambda item: item[1].slot):
+        age = (
+            clock.human(dt.timedelta(seconds=time.time() - run.started)) if run.pid else "starting"
+        )
+        last = runs.tail(run.log(ws), lines=1).strip()
+        lines.append(f"  {run.slot}  {task_id}  attempt {run.attempt}, {age}: {last}")
+    return lines
+
+
+def failed_lines(ws: Workspace) -> list[str]:
+    failed = sorted(t for t in ws.tasks.values() if t.status == "failed")
+    if not failed:
+        return []
+    lines = [f"failed ({len(failed)}):"]
+    for task in failed:
+        lines.append(f"  {task.id}: {last_reason(ws, task.path)}")
+    return lines
+
+
+def last_reason(ws: Workspace, path: str) -> str:
+    """The first line of the task's last ## Attempts entry."""
+    try:
+        doc = ws.read(path)
+    except (LocatedError, OSError):  # an unreadable file is check's to report
+        return "(its file cannot be read)"
+    section = doc.section("Attempts")
+    if section is None:
+        return "(no attempt recorded)"
+    entries = [line for line in section.text.splitlines() if line.startswith("- ")]
+    return entries[-1][2:].strip() if entries else "(no attempt recorded)"
+
+
+def watch(
+    ws: Workspace,
+    draw: Callable[[list[str]], None],
+    size: Callable[[], tuple[int, int]],
+    stop: threading.Event,
+) -> None:
+    """Draw, then draw again on each change, until `stop` is set."""
+    wake = threading.Event()
+    observer = _observe(ws, wake)
+    try:
+        while not stop.is_set():
+            width, height = size()
+            draw(frame(ws, width, height))
+            # Only the ages move without a change: redrawn now and then for them.
+            wake.wait(AGES_REDRAW if observer is not None else FALLBACK_POLL)
+            if stop.is_set():
+                break
+            time.sleep(DEBOUNCE)
+            wake.clear()
+    finally:
+        if observer is not None:
+            observer.stop()
+            observer.join(timeout=2)
+
+
+def _observe(ws: Workspace, wake: threading.Event):
+    try:
+        from watchdog.events import FileSystemEventHandler
+        from watchdog.observers import Observer
+    except ImportError:
+        return None
+
+    class Handler(FileSystemEventHandler):
+        def on_any_event(self, event) -> None:
+            if not str(getattr(event, "src_path", "")).endswith(".lock"):
+                wake.set()
+
+    observer = Observer()
+    try:
+        # .agents/ itself and its folders; of the cache, only the runs (worktrees are whole
+        # checkouts and would flood it).
+        observer.schedule(Handler(), str(ws.agents), recursive=False)
+        for folder in FOLDERS.values():
+            if (ws.agents / folder).is_dir():
+                observer.schedule(Handler(), str(ws.agents / folder), recursive=True)
+        run_dir = ws.agents / CACHE_DIR / runs.RUNS_DIR
+        run_dir.mkdir(parents=True, exist_ok=True)
+        observer.schedule(Handler(), str(run_dir), recursive=True)
+        observer.daemon = True
+        observer.start()
+    except OSError:
+        return None
+    return observer

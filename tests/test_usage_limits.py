@@ -1,0 +1,127 @@
+"""Usage limits are not failures: the worker's host says it hit a limit, the task is released
+without counting an attempt, and no worker starts until the reset time it read (or a back-off)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from agentmd.loop import limits
+from agentmd.workspace.folder import Workspace
+from conftest import git, run_agentmd
+from loopkit import loop_env, make_plan, status_of, worker
+
+NOW = dt.datetime(2026, 12, 1, 10, 0, 0).astimezone().timestamp()
+
+
+@pytest.mark.parametrize(
+    ("message", "seconds"),
+    [
+        ("Claude AI usage limit reached|1764600000", 1764600000 - NOW),
+        ("5-hour limit reached ∙ resets 3pm", 5 * 3600),
+        ("You've hit your limit · resets 9am (Europe/Paris)", 23 * 3600),
+        ("You've hit your usage limit. Try again in 2 hours 5 minutes.", 2 * 3600 + 300),
+        ("API Error: 429 Too Many Requests; retry-after: 30", 30),
+        ("Rate limit reached for requests", None),
+    ],
+)
+def test_the_reset_time_is_read_from_the_hosts_message(repo, message, seconds):
+    make_plan(repo, {"a": []})
+    assert limits.match(Workspace(repo), f"working...\n{message}\n") == message
+    reset = limits.reset_time(message, NOW)
+    assert (reset - NOW if reset is not None else None) == seconds
+
+
+def test_an_ordinary_failure_is_not_a_limit_and_plan_md_can_name_its_own(repo):
+    make_plan(repo, {"a": []}, extra='limit_patterns: ["out of credits"]\n')
+    ws = Workspace(repo)
+    assert limits.match(ws, "Traceback\nRuntimeError: boom") is None
+    assert limits.match(ws, "usage limit reached") is None  # the plan's list replaces the defaults
+    assert limits.match(ws, "error: out of credits until 4pm") == "error: out of credits until 4pm"
+
+
+def test_without_a_reset_time_the_pause_backs_off_doubling(repo):
+    make_plan(repo, {"a": []})
+    ws = Workspace(repo)
+    assert limits.pause(ws, "rate limited", now=NOW).until == NOW + 60
+    assert limits.pause(ws, "rate limited", now=NOW).until == NOW + 120
+    limits.clear(ws)
+    assert limits.pause(ws, "rate limited", now=NOW).until == NOW + 60
+
+
+@pytest.mark.slow
+def test_a_worker_stopped_by_a_usage_limit_is_released_uncounted_and_retried_after_the_reset(
+    repo, tmp_path
+):
+    make_plan(repo, {"a": []}, max_attempts=1)
+    env = {
+        **loop_env(),
+        "FAKE_WORKER_STATE": str(tmp_path),
+        "FAKE_WORKER_LIMIT": "You've hit your usage limit. Try again in 2 seconds.",
+    }
+    result = run_agentmd(
+        repo, "run", "--worker", worker("limit"), "--until-done", "--max-sleep", "1",
+        env=env, timeout=90,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[1].startswith(
+        "pause a: its worker hit a usage limit (You've hit your usage limit. Try again in 2 "
+        "seconds.); released, no attempt counted; no worker starts until "
+    )
+    assert lines[2].startswith("start a: attempt 1,")  # still attempt 1: none was counted
+    assert lines[-1] == "every task is done"
+    assert status_of(repo, "a") == "done"
+    text = (repo / ".agents/tasks/a.md").read_text()
+    assert "## Attempts" not in text and "attempts:" not in text and "status: done" in text
+    assert (
+        "release a: its worker hit a usage limit:" in (repo / ".agents/memory/log.md").read_text()
+    )
+    assert not (repo / ".agents/.cache/limit.json").exists()  # cleared once a worker got through
+
+
+@pytest.mark.slow
+def test_a_loop_killed_mid_pause_keeps_the_pause_when_started_again(repo, tmp_path):
+    make_plan(repo, {"a": []})
+    (tmp_path / "state").mkdir()
+    env = {
+        **os.environ,
+        **loop_env(),
+        "FAKE_WORKER_STATE": str(tmp_path / "state"),
+        "FAKE_WORKER_LIMIT": "Claude usage limit reached. Your limit will reset at 3pm",
+    }
+    loop = subprocess.Popen(
+        [sys.executable, "-m", "agentmd", "run", "--worker", worker("limit"), "--until-done"],
+        cwd=repo,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    state = repo / ".agents/.cache/limit.json"
+    deadline = time.time() + 60
+    while not (state.exists() and status_of(repo, "a") == "todo") and time.time() < deadline:
+        time.sleep(0.1)
+    time.sleep(0.5)  # asleep now, waiting for 3pm
+    loop.kill()  # SIGKILL mid-sleep
+    loop.wait()
+    paused = json.loads(state.read_text())
+    reset = dt.datetime.fromtimestamp(paused["until"]).astimezone()
+    assert (reset.hour, reset.minute) == (15, 0)
+    assert status_of(repo, "a") == "todo"
+    # The loop started again starts nothing until then, and says so once.
+    result = run_agentmd(repo, "run", "--worker", worker("limit"), "--once", env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == (
+        "wait: a worker hit a usage limit (Claude usage limit reached. Your limit will reset "
+        f"at 3pm); no worker starts until {reset.strftime('%H:%M:%S')}\n"
+    )
+    assert status_of(repo, "a") == "todo"
+    assert "attempts:" not in (repo / ".agents/tasks/a.md").read_text()
+    assert git(repo, "status", "--porcelain", "--untracked-files=no") == ""
+    assert os.listdir(tmp_path / "state") == ["limited-a"]  # the worker ran once
