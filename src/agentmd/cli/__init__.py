@@ -36,6 +36,8 @@ COMMANDS = {
     "tokens": "agentmd.cli.tokens:tokens",
     "review": "agentmd.cli.review:review",
     "decompose": "agentmd.cli.decompose:decompose",
+    # the web board (issue 16)
+    "board": "agentmd.cli.board:board",
 }
 
 
