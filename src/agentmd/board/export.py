@@ -18,8 +18,10 @@ from agentmd.workspace.folder import Workspace
 def export(ws: Workspace, folder: Path) -> int:
     """Write every page under `folder`; returns the number of files written."""
     links = Links(static=True)
-    findings = passes.check_workspace(ws, ESTIMATE).problems
-    state = board_state.build(ws, findings)
+    findings = tuple(passes.check_workspace(ws, ESTIMATE).problems)
+    state = board_state.with_findings(
+        board_state.build(ws), findings, board_state.findings_by_task(ws, findings)
+    )
     title = state.board.title or "plan"
     folder.mkdir(parents=True, exist_ok=True)
     written = 0

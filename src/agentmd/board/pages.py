@@ -44,7 +44,8 @@ def _problems(problems: list[Problem]) -> str:
 # -- the board -------------------------------------------------------------------------------
 
 
-def card(c: Card, links: Links) -> str:
+def card(c: Card, links: Links, badge_counts: tuple[int, int] = (0, 0)) -> str:
+    errors, warnings = badge_counts
     classes = ["card", f"prio-{c.priority}"]
     if c.stale:
         classes.append("stale")
@@ -64,10 +65,10 @@ def card(c: Card, links: Links) -> str:
         badges.append('<span class="badge ready">ready</span>')
     if c.attempts:
         badges.append(f'<span class="badge attempts">{_count(c.attempts, "attempt")}</span>')
-    if c.errors:
-        badges.append(f'<span class="badge errors">{_count(c.errors, "error")}</span>')
-    if c.warnings:
-        badges.append(f'<span class="badge warnings">{_count(c.warnings, "warning")}</span>')
+    if errors:
+        badges.append(f'<span class="badge errors">{_count(errors, "error")}</span>')
+    if warnings:
+        badges.append(f'<span class="badge warnings">{_count(warnings, "warning")}</span>')
     if c.broken:
         badges.append('<span class="badge errors">unreadable</span>')
     return (
@@ -109,7 +110,7 @@ def board_page(state: State, filters: Filters, links: Links) -> str:
     for column in columns:
         if not column.total and column.status not in ("todo", "active", "review", "done"):
             continue
-        cards = "".join(card(c, links) for c in column.cards)
+        cards = "".join(card(c, links, state.badges.get(c.id, (0, 0))) for c in column.cards)
         shown = len(column.cards)
         if column.matching > shown:
             more = f"showing {shown:,} of {column.matching:,}: search or filter to see the rest"

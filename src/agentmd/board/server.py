@@ -9,6 +9,7 @@ import hmac
 import json
 import os
 import secrets
+import socket
 import threading
 import time
 from collections import deque
@@ -51,8 +52,8 @@ class Live:
         self.changed = threading.Condition()
         self.version = 0
         self.history: deque[tuple[int, frozenset[str]]] = deque(maxlen=200)
-        self.findings: list = []
         self.with_findings = with_findings
+        self._checked = Workspace(ws.root)  # check's own: its caches are not the pages'
         self.stopping = False
         self._pending: set[str] = set()
         self._wake = threading.Event()
@@ -82,22 +83,28 @@ class Live:
     def rebuild(self) -> None:
         with self.lock:
             self.ws.refresh()
-            self.state = board_state.build(self.ws, self.findings)
+            old = self.state
+            self.state = board_state.with_findings(
+                board_state.build(self.ws), old.problems, old.badges
+            )
 
     def check(self) -> bool:
-        """`check`'s findings for the badges; True when they changed."""
+        """`check`'s findings for the badges, on a workspace object of its own so that pages
+        are served meanwhile; True when they changed."""
         from agentmd.checks import passes
         from agentmd.prompt.tokens import ESTIMATE
 
+        ws = self._checked
+        ws.refresh()
+        try:
+            found = tuple(passes.check_workspace(ws, ESTIMATE).problems)
+        except AgentmdError:
+            return False
+        if found == self.state.problems:
+            return False
+        badges = board_state.findings_by_task(ws, found)
         with self.lock:
-            try:
-                found = passes.check_workspace(self.ws, ESTIMATE).problems
-            except AgentmdError:
-                return False
-            if found == self.findings:
-                return False
-            self.findings = found
-            self.state = board_state.build(self.ws, found)
+            self.state = board_state.with_findings(self.state, found, badges)
         return True
 
     def run(self) -> None:
@@ -182,6 +189,7 @@ class Board:
                 Rule("/action/<name>/<task_id>", endpoint="action", methods=["POST"]),
             ],
             strict_slashes=False,
+            merge_slashes=False,  # `/file//etc/passwd` is refused, not redirected
         )
 
     def __call__(self, environ, start_response):
@@ -386,8 +394,14 @@ class Served:
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request
         self.live = Live(ws)
         self.app = Board(self.live, actions=actions)
-        self.server = make_server(host, port, self.app, threaded=True)
-        bound = self.server.server_port
+        # The socket is bound here so that a port in use is our error, not Werkzeug's exit.
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        listener = socket.create_server((host, port), family=family)
+        try:
+            self.server = make_server(host, port, self.app, threaded=True, fd=listener.fileno())
+        finally:
+            listener.close()  # the server holds its own duplicate of the socket
+        bound = self.server.port
         shown = f"[{host}]" if ":" in host else host
         self.url = f"http://{shown}:{bound}/"
         if host in ("127.0.0.1", "localhost", "::1"):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import NamedTuple
 
@@ -30,8 +30,6 @@ class Card:
     age: str  # "3h10m" since the claim, "" without one
     stale: bool
     attempts: int
-    errors: int  # `check` findings on the task's file and its latest handoff
-    warnings: int
     tags: tuple[str, ...]
     paths: tuple[str, ...]
     ready: bool
@@ -76,8 +74,11 @@ class Filters(NamedTuple):
 
 def _path_matches(wanted: str, declared: str) -> bool:
     """A path filter names a file or folder; a task's declared path may be a glob."""
-    wanted = wanted.strip("/")
-    return globs.overlap(wanted, declared) or globs.overlap(wanted + "/**", declared)
+    wanted, folder = wanted.strip("/"), declared.rstrip("/")
+    if any(ch in declared for ch in "*?["):
+        literal = declared.split("*")[0].split("?")[0].split("[")[0]
+        return globs.matches(wanted, declared) or literal.startswith(wanted + "/")
+    return folder == wanted or folder.startswith(wanted + "/") or wanted.startswith(folder + "/")
 
 
 @dataclass(frozen=True)
@@ -95,8 +96,9 @@ class State:
     board: summary.Board
     cards: dict[str, Card]
     statuses: tuple[str, ...]
-    problems: list[Problem]  # every `check` finding
     unreadable: list[Problem]  # files that could not be read at all
+    problems: tuple[Problem, ...] = ()  # every `check` finding, once `check` ran
+    badges: Mapping[str, tuple[int, int]] = field(default_factory=dict)  # id -> errors, warnings
 
     def columns(self, filters: Filters, limit: int = COLUMN_LIMIT) -> list[Column]:
         grouped: dict[str, list[Card]] = {status: [] for status in self.statuses}
@@ -121,18 +123,14 @@ def _card_order(card: Card) -> tuple:
     return (not card.stale, not card.ready, PRIORITY_ORDER.get(card.priority, 1), card.id)
 
 
-def build(
-    ws: Workspace, findings: list[Problem] | None = None, moment: dt.datetime | None = None
-) -> State:
-    """The board's state; `findings` are `check`'s (the caller decides when to run it)."""
+def build(ws: Workspace, moment: dt.datetime | None = None) -> State:
+    """The board's state, without `check`'s findings (see with_findings)."""
     board = summary.build(ws, moment)
     claims = {claim.task.id: claim for claim in board.active}
     ready = {candidate.task.id for candidate in board.ready}
-    by_file = _findings_by_task(ws, findings or [])
     cards = {}
     for task in ws.tasks.values():
         claim = claims.get(task.id)
-        errors, warnings = by_file.get(task.id, (0, 0))
         cards[task.id] = Card(
             id=task.id,
             title=task.title,
@@ -142,18 +140,20 @@ def build(
             age=lease.human(claim.age) if claim and claim.age is not None else "",
             stale=bool(claim and claim.stale),
             attempts=task.attempts,
-            errors=errors,
-            warnings=warnings,
             tags=as_list(task.record.fields.get("tags")),
             paths=task.paths,
             ready=task.id in ready,
             waits=(board.blocked.get(task.id) or [""])[0] if task.status == "todo" else "",
             broken=task.broken,
         )
-    return State(board, cards, ws.settings.statuses, list(findings or []), list(ws.problems))
+    return State(board, cards, ws.settings.statuses, list(ws.problems))
 
 
-def _findings_by_task(ws: Workspace, problems: list[Problem]) -> dict[str, tuple[int, int]]:
+def with_findings(state: State, problems: tuple[Problem, ...], badges: Mapping) -> State:
+    return replace(state, problems=problems, badges=badges)
+
+
+def findings_by_task(ws: Workspace, problems: list[Problem]) -> dict[str, tuple[int, int]]:
     """Errors and warnings per task: those on its file and on its latest handoff's."""
     owner = {ws.display(task.path): task.id for task in ws.tasks.values()}
     for task_id, handoff in ws.latest_handoffs.items():
