@@ -15,12 +15,17 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 @click.command()
 @click.option(
-    "--port", type=click.IntRange(0, 65535), default=0, help="Port to listen on (default: a free one)."
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=0,
+    metavar="PORT",
+    help="Port to listen on (default: a free one).",
 )
 @click.option(
     "--host",
     default="127.0.0.1",
     show_default=True,
+    metavar="ADDRESS",
     help="Address to listen on; anything but loopback shows the plan to the network (warned).",
 )
 @click.option("--open", "open_browser", is_flag=True, help="Open the board in a browser.")
