@@ -11,8 +11,8 @@ from agentmd.tasks import graph
 from agentmd.workspace.records import Task
 
 MAX_NODES = 400  # beyond this a picture is no longer read; the page says how many are left out
-NODE_W, NODE_H, GAP_X, GAP_Y, PAD = 210, 42, 64, 16, 20
-LABEL = 25  # characters of a title that fit a node
+NODE_W, NODE_H, GAP_X, GAP_Y, PAD = 250, 42, 64, 16, 20
+LABEL, SUB = 28, 33  # characters of a title, and of the id and status, that fit a node
 
 
 @dataclass(frozen=True)
@@ -124,7 +124,8 @@ def draw(tasks: dict[str, Task], plan: graph.Plan, links: Links) -> Picture:
         task = tasks[tid]
         node_kind = kind(task, plan, ready)
         cls = f"node {node_kind}" + (" critical" if tid in on_path else "")
-        label = task.title if len(task.title) <= LABEL else task.title[: LABEL - 1] + "…"
+        label = _cut(task.title, LABEL)
+        sub = f"{_cut(tid, SUB - len(task.status) - 3)} · {task.status}"
         halo = (
             f'<rect class="halo" x="{x2 - 4}" y="{y2 - 4}" width="{NODE_W + 8}" '
             f'height="{NODE_H + 8}" rx="10"/>'
@@ -136,7 +137,7 @@ def draw(tasks: dict[str, Task], plan: graph.Plan, links: Links) -> Picture:
             f"<title>{esc(task.title)} ({esc(tid)}): {node_kind}</title>{halo}"
             f'<rect x="{x2}" y="{y2}" width="{NODE_W}" height="{NODE_H}" rx="7"/>'
             f'<text x="{x2 + 10}" y="{y2 + 17}" class="label">{esc(label)}</text>'
-            f'<text x="{x2 + 10}" y="{y2 + 33}" class="sub">{esc(tid)} · {esc(task.status)}</text>'
+            f'<text x="{x2 + 10}" y="{y2 + 33}" class="sub">{esc(_cut(sub, SUB))}</text>'
             "</a>"
         )
     svg = (
@@ -148,6 +149,10 @@ def draw(tasks: dict[str, Task], plan: graph.Plan, links: Links) -> Picture:
         "</defs>" + "".join(edges) + "".join(nodes) + "</svg>"
     )
     return Picture(svg, len(chosen), len(tasks) - len(chosen), critical)
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: max(1, width - 1)] + "…"
 
 
 def _choose(tasks: dict[str, Task], critical: list[str]) -> list[str]:

@@ -31,9 +31,16 @@ def _markdown():
     return _MD
 
 
+CHECKBOX = re.compile(r"<li>\[([ xX])\] ")
+
+
 def markdown(text: str) -> str:
-    """A task or handoff body as HTML: raw HTML shown as text, unsafe links left as text."""
-    return _markdown().render(text)
+    """A task or handoff body as HTML: raw HTML shown as text, unsafe links left as text, and
+    `- [ ]` items drawn as boxes."""
+    return CHECKBOX.sub(
+        lambda m: '<li class="box done">☑ ' if m.group(1) != " " else '<li class="box">☐ ',
+        _markdown().render(text),
+    )
 
 
 class Links(NamedTuple):

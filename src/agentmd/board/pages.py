@@ -210,7 +210,12 @@ def _actions(state: State, task: Task) -> str:
 def _fields(task: Task) -> str:
     rows = []
     for key, value in task.record.fields.items():
-        shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+        if isinstance(value, list) and all(isinstance(v, str | int | float) for v in value):
+            shown = ", ".join(str(v) for v in value) if value else "none"
+        elif isinstance(value, str):
+            shown = value
+        else:
+            shown = json.dumps(value, ensure_ascii=False, default=str)
         rows.append(f"<tr><th>{esc(key)}</th><td>{esc(shown)}</td></tr>")
     return (
         f'<section class="panel fields"><h2>Fields</h2><table>{"".join(rows)}</table>'
