@@ -458,3 +458,31 @@ def test_kind_of_ignores_the_boards_own_cache_writes(example):
     assert server.kind_of(agents, str(agents / ".cache" / "index.json")) is None
     assert server.kind_of(agents, str(agents / ".cache" / "runs" / "cli" / "attempt-1.log")) == "runs"
     assert server.kind_of(agents, str(example / "README.md")) is None
+
+
+def test_the_parallel_page_says_what_holds_a_task_back(example):
+    cli(example, "claim", "tokenizer", "--as", "alice")
+    cli(example, "add", "Tokenizer docs", "--output", "src/tally/tokenize.py")
+    _, client = app_for(example)
+    page = client.get("/parallel").text
+    assert '<div class="lane busy" data-id="tokenizer">' in page
+    assert (
+        '<li data-id="tokenizer-docs"><a href="/task/tokenizer-docs">tokenizer-docs</a>: '
+        "held back by tokenizer: both write src/tally/tokenize.py</li>"
+    ) in page
+
+
+def test_the_loop_page_shows_each_slot_and_the_log(example):
+    folder = example / ".agents/.cache/runs/cli"
+    folder.mkdir(parents=True)
+    record = {
+        "task": "cli", "attempt": 2, "owner": "bob", "pid": 0, "process_start": "",
+        "started": 0, "deadline": 0, "worktree": "", "branch": "",
+    }  # fmt: skip
+    (folder / "run.json").write_text(json.dumps(record))
+    (folder / "attempt-2.log").write_text("line one\n<b>line two</b>\n")
+    _, client = app_for(example)
+    page = client.get("/loop").text
+    assert '<section class="panel slot stopped" data-id="cli">' in page
+    assert "attempt 2 · not running" in page
+    assert '<pre class="log">line one\n&lt;b&gt;line two&lt;/b&gt;</pre>' in page

@@ -217,3 +217,30 @@ def test_the_graph_marks_the_critical_path(board, page):
     assert sorted(critical) == ["cli", "counter", "json-output", "tokenizer"]
     assert page.eval_on_selector_all("svg.depgraph a.node.done", "n => n.length") == 1
     page.screenshot(path=str(artifacts() / "graph.png"), full_page=True)
+
+
+def test_a_loop_log_tail_updates_as_the_log_grows(board, page):
+    repo, url = board
+    folder = repo / ".agents/.cache/runs/tokenizer"
+    folder.mkdir(parents=True)
+    record = {
+        "task": "tokenizer", "attempt": 1, "owner": "alice", "pid": 0, "process_start": "",
+        "started": time.time() - 90, "deadline": time.time() + 3600,
+        "worktree": ".agents/.cache/worktrees/tokenizer", "branch": "agentmd/tokenizer",
+    }  # fmt: skip
+    log = folder / "attempt-1.log"
+    log.write_text("worker: reading the task\n")
+    (folder / "run.json").write_text(json.dumps(record))
+    page.goto(url + "loop")
+    live(page)
+    assert page.inner_text('.slot[data-id="tokenizer"] pre.log') == "worker: reading the task"
+    with log.open("a") as out:
+        out.write("worker: 3 tests pass\n")
+    page.wait_for_function(
+        "() => document.querySelector('.slot pre.log').textContent.endsWith('3 tests pass')",
+        timeout=WAIT_MS,
+    )
+    assert page.inner_text('.slot[data-id="tokenizer"] pre.log') == (
+        "worker: reading the task\nworker: 3 tests pass"
+    )
+    assert "attempt 1 · not running" in page.inner_text('.slot[data-id="tokenizer"]')
