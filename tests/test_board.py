@@ -363,6 +363,8 @@ def test_mark_reviewed_is_refused_as_done_refuses_it(example):
     assert by_cli.exit_code == 1
     assert f"agentmd: error: {response.json['message']}\n" in by_cli.stderr
     assert response.json["message"] == "refused to mark 'tokenizer' done: 2 problem(s) above"
+    assert "\n".join(response.json["problems"]) + "\n" in by_cli.stderr
+    assert len(response.json["problems"]) == 2
     assert "status: review" in path.read_text()
 
 

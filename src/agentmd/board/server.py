@@ -328,7 +328,11 @@ class Board:
             with self.live.lock:
                 message = act(self.live.ws, name, task_id)
         except AgentmdError as exc:
-            return _json({"ok": False, "message": str(exc), "hint": exc.hint}, 409)
+            # `done` prints the problems before its refusal; the page shows them with it
+            found = [p.render() for p in getattr(exc, "problems", [])]
+            return _json(
+                {"ok": False, "message": str(exc), "hint": exc.hint, "problems": found}, 409
+            )
         self.live.note("plan")
         return _json({"ok": True, "message": message})
 

@@ -131,7 +131,9 @@
     fetch(url, { method: "POST", headers: { "X-Agentmd-Token": token } })
       .then(function (r) { return r.json(); })
       .then(function (data) {
-        say(data.message + (data.hint ? " (hint: " + data.hint + ")" : ""), data.ok);
+        var lines = (data.problems || []).concat([data.message]);
+        if (data.hint) lines.push("hint: " + data.hint);
+        say(lines.join("\n"), data.ok);
       })
       .catch(function () { say("the board did not answer", false); })
       .then(function () { button.disabled = false; });
