@@ -51,7 +51,9 @@ def card_ids(page: str, status: str) -> list[str]:
 
 def test_example_plan_cards_are_in_their_status_columns(example):
     state = board_state.build(Workspace(example))
-    columns = {c.status: [card.id for card in c.cards] for c in state.columns(board_state.Filters())}
+    columns = {
+        c.status: [card.id for card in c.cards] for c in state.columns(board_state.Filters())
+    }
     assert columns == {
         "todo": EXAMPLE_COLUMNS["todo"],
         "active": [],
@@ -149,8 +151,8 @@ def test_markdown_keeps_raw_html_and_script_links_as_text():
         "[c](data:text/html,x) [d](vbscript:x) [ok](https://example.com/x) [rel](docs/a.md)\n"
     )
     assert "<script>" not in out and "&lt;script&gt;alert(1)&lt;/script&gt;" in out
-    assert "href=\"javascript" not in out.lower() and "[a](javascript:alert(2))" in out
-    assert "href=\"data:" not in out and "href=\"vbscript" not in out
+    assert 'href="javascript' not in out.lower() and "[a](javascript:alert(2))" in out
+    assert 'href="data:' not in out and 'href="vbscript' not in out
     assert '<a href="https://example.com/x">ok</a>' in out
     assert '<a href="docs/a.md">rel</a>' in out
 
@@ -173,7 +175,9 @@ def test_a_hostile_title_and_body_are_shown_as_text(example):
     assert "<img src=x" not in text and "&lt;img src=x onerror=&quot;alert(3)&quot;&gt;" in text
     assert "<svg onload" not in text and "&lt;svg onload=alert(4)&gt;" in text
     assert 'href="javascript' not in text and "[click](javascript:alert(2))" in text
-    assert page.headers["Content-Security-Policy"].startswith("default-src 'none'; script-src 'self'")
+    assert page.headers["Content-Security-Policy"].startswith(
+        "default-src 'none'; script-src 'self'"
+    )
 
 
 # -- paths -----------------------------------------------------------------------------------------
@@ -322,7 +326,11 @@ def test_release_from_the_board_does_what_agentmd_release_does(example, tmp_path
     assert (example / task).read_text() == (twin / task).read_text()
     log = (example / ".agents/memory/log.md").read_text().splitlines()[-1]
     twin_log = (twin / ".agents/memory/log.md").read_text().splitlines()[-1]
-    assert log.split(" ", 2)[2] == twin_log.split(" ", 2)[2] == "release tokenizer: released from alice"
+    assert (
+        log.split(" ", 2)[2]
+        == twin_log.split(" ", 2)[2]
+        == "release tokenizer: released from alice"
+    )
     again = client.post("/action/release/tokenizer", headers={"X-Agentmd-Token": app.token})
     assert again.status_code == 409
     assert again.json["message"] == "task 'tokenizer' is todo: there is no claim to release"
@@ -384,7 +392,9 @@ def start_board(repo: Path, *args: str) -> tuple[subprocess.Popen, str]:
     match = re.match(r"agentmd board: (http://\S+) \(", line)
     if not match:
         proc.kill()
-        raise AssertionError(f"no URL printed: {line!r} {proc.stderr.read() if proc.stderr else ''}")
+        raise AssertionError(
+            f"no URL printed: {line!r} {proc.stderr.read() if proc.stderr else ''}"
+        )
     return proc, match.group(1)
 
 
@@ -431,7 +441,10 @@ def test_another_host_is_warned_about(example):
         assert proc.stderr.readline() == (
             "warning: listening on 0.0.0.0: anyone who can reach this address sees the plan\n"
         )
-        assert re.fullmatch(r"agentmd board: http://0\.0\.0\.0:\d+/ \(read-only; Ctrl-C stops it\)\n", proc.stdout.readline())
+        assert re.fullmatch(
+            r"agentmd board: http://0\.0\.0\.0:\d+/ \(read-only; Ctrl-C stops it\)\n",
+            proc.stdout.readline(),
+        )
     finally:
         stop_board(proc)
 
@@ -458,7 +471,9 @@ def test_kind_of_ignores_the_boards_own_cache_writes(example):
     agents = example / ".agents"
     assert server.kind_of(agents, str(agents / "tasks" / "cli.md")) == "plan"
     assert server.kind_of(agents, str(agents / ".cache" / "index.json")) is None
-    assert server.kind_of(agents, str(agents / ".cache" / "runs" / "cli" / "attempt-1.log")) == "runs"
+    assert (
+        server.kind_of(agents, str(agents / ".cache" / "runs" / "cli" / "attempt-1.log")) == "runs"
+    )
     assert server.kind_of(agents, str(example / "README.md")) is None
 
 
@@ -488,3 +503,12 @@ def test_the_loop_page_shows_each_slot_and_the_log(example):
     assert '<section class="panel slot stopped" data-id="cli">' in page
     assert "attempt 2 · not running" in page
     assert '<pre class="log">line one\n&lt;b&gt;line two&lt;/b&gt;</pre>' in page
+
+
+def test_a_commit_or_a_checkout_is_a_change_for_the_task_pages(example):
+    assert server.git_kind(str(example / ".git" / "HEAD")) == "git"
+    assert server.git_kind(str(example / ".git" / "refs" / "heads" / "main")) == "git"
+    assert server.git_kind(str(example / ".git" / "refs" / "heads" / "main.lock")) is None
+    assert server.git_kind(str(example / ".git" / "index")) is None
+    folders = server._git_folders(example)
+    assert folders == [(example / ".git", False), (example / ".git" / "refs" / "heads", True)]

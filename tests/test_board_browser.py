@@ -150,8 +150,7 @@ def test_a_hostile_title_and_links_stay_text_in_the_browser(example, page):
     cli(example, "add", "<script>alert(1)</script>", "--priority", "high")
     task = example / ".agents/tasks/script-alert-1-script.md"
     task.write_text(
-        task.read_text()
-        + "\n[click me](javascript:alert(2))\n\n<img src=x onerror=\"alert(3)\">\n"
+        task.read_text() + '\n[click me](javascript:alert(2))\n\n<img src=x onerror="alert(3)">\n'
     )
     proc, url = start_board(example)
     try:
@@ -183,7 +182,11 @@ def test_paths_out_of_the_repository_are_refused_in_the_browser(example, page, t
         shown = page.goto(url + "file/notes.txt")
         assert shown is not None and shown.status == 200
         assert page.inner_text("pre.file") == "inside the repository\n"
-        for path in ("file/out/secret.txt", "file/src/%2E%2E%2F%2E%2E%2Foutside/secret.txt", "file/%2Fetc%2Fpasswd"):
+        for path in (
+            "file/out/secret.txt",
+            "file/src/%2E%2E%2F%2E%2E%2Foutside/secret.txt",
+            "file/%2Fetc%2Fpasswd",
+        ):
             response = page.goto(url + path)
             assert response is not None and response.status in (403, 404), path
             assert "the secret" not in page.content() and "root:x:" not in page.content()

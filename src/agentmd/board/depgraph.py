@@ -145,7 +145,8 @@ def draw(tasks: dict[str, Task], plan: graph.Plan, links: Links) -> Picture:
         f'height="{height}" viewBox="0 0 {width} {height}" role="img" '
         'aria-label="dependency graph">'
         '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="8" '
-        'markerHeight="8" markerUnits="userSpaceOnUse" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z"/></marker>'
+        'markerHeight="8" markerUnits="userSpaceOnUse" orient="auto-start-reverse">'
+        '<path d="M0,0 L10,5 L0,10 z"/></marker>'
         "</defs>" + "".join(edges) + "".join(nodes) + "</svg>"
     )
     return Picture(svg, len(chosen), len(tasks) - len(chosen), critical)

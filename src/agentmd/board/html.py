@@ -109,7 +109,7 @@ def layout(
         + esc(links.board())
         + '">agentmd <b>board</b></a>'
         f'<span class="plan-title">{esc(plan_title)}</span>'
-        f'<nav>{"".join(nav)}</nav>'
+        f"<nav>{''.join(nav)}</nav>"
         f'<span id="live" class="live {state}" title="live updates">{state}</span></header>'
         f'<main id="main">{body}</main>'
         '<div id="toast" role="status" hidden></div>'

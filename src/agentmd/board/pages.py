@@ -239,7 +239,8 @@ def _prompt(ws: Workspace, task: Task) -> str:
         width = max(1, min(100, round(100 * tokens / largest)))  # the largest part fills it
         rows.append(
             f'<tr class="part" data-part="{esc(name)}"><th>{esc(name)}</th>'
-            f'<td class="num">{tokens:,}</td><td class="bar"><span class="w{width}"></span></td></tr>'
+            f'<td class="num">{tokens:,}</td>'
+            f'<td class="bar"><span class="w{width}"></span></td></tr>'
         )
     dropped = ""
     if compiled.dropped:
@@ -251,8 +252,7 @@ def _prompt(ws: Workspace, task: Task) -> str:
     else:
         dropped = '<p class="dropped none">Nothing left out: the whole prompt fits.</p>'
     return (
-        head
-        + f'<p class="total"><b>{compiled.tokens:,}</b> of {compiled.budget:,} tokens '
+        head + f'<p class="total"><b>{compiled.tokens:,}</b> of {compiled.budget:,} tokens '
         f"({esc(compiled.counter)})</p>"
         f'<table class="parts">{"".join(rows)}</table>{dropped}'
         f'<details><summary>the prompt</summary><pre class="prompt-text">{esc(compiled.prompt)}'
@@ -329,7 +329,7 @@ def _artifacts(listed: list[str], changes, base: str, links: Links) -> str:
     return (
         '<div class="artifacts"><div><h4>Artifacts (as written)</h4>'
         f"<ul>{listed_items or '<li>none listed</li>'}</ul></div>"
-        f'<div><h4>The real diff <code>{esc(base[:12] or "–")}..</code></h4>{diff}</div></div>'
+        f"<div><h4>The real diff <code>{esc(base[:12] or '–')}..</code></h4>{diff}</div></div>"
     )
 
 
@@ -358,23 +358,23 @@ def _verify(ws: Workspace, task: Task) -> str:
         rows.append(f'<li class="{cls}"><code>{esc(command)}</code> <b>{esc(mark)}</b></li>')
     why = recorded_pass(ws, task) if not task.broken else None
     ran = fields.get("verified_at")
-    at = (
-        f"<p>last run {esc(ran)} at <code>{esc(str(fields.get('verified_commit') or '')[:12])}</code></p>"
-        if ran
-        else ""
-    )
-    verdict = (
-        f'<p class="refused">{esc(why)}</p>' if why else '<p class="ok">passed at HEAD</p>'
-    )
+    commit = str(fields.get("verified_commit") or "")
+    at = f"<p>last run {esc(ran)} at <code>{esc(commit[:12])}</code></p>" if ran else ""
+    verdict = f'<p class="refused">{esc(why)}</p>' if why else '<p class="ok">passed at HEAD</p>'
     return head + f'<ul class="commands">{"".join(rows)}</ul>{at}{verdict}</section>'
 
 
 def _attempts(ws: Workspace, task: Task, doc) -> str:
     from agentmd.loop import runs
 
-    head = f'<section class="panel attempts"><h2>Attempts <span class="count">{task.attempts}</span></h2>'
+    head = (
+        '<section class="panel attempts"><h2>Attempts '
+        f'<span class="count">{task.attempts}</span></h2>'
+    )
     section = doc.section("Attempts") if doc is not None else None
-    body = markdown(section.full) if section and section.full else "<p>no failed attempt recorded</p>"
+    body = (
+        markdown(section.full) if section and section.full else "<p>no failed attempt recorded</p>"
+    )
     logs = []
     folder = runs.folder(ws, task.id)
     root = ws.root.resolve()
@@ -402,7 +402,8 @@ def graph_page(ws: Workspace, state: State, links: Links) -> str:
     plan = graph.analyse(ws.tasks)
     picture = depgraph.draw(ws.tasks, plan, links)
     legend = "".join(
-        f'<span class="key {k}">{k}</span>' for k in ("ready", "active", "blocked", "done", "failed")
+        f'<span class="key {k}">{k}</span>'
+        for k in ("ready", "active", "blocked", "done", "failed")
     )
     path = " → ".join(esc(t) for t in picture.critical) or "nothing left to do"
     left = (
@@ -439,7 +440,9 @@ def parallel_page(ws: Workspace, state: State, links: Links) -> str:
             f"<ul>{outs}</ul></div>"
         )
 
-    running = "".join(lane(t, t.status + (f", {t.claimed_by}" if t.claimed_by else ""), "busy") for t in busy)
+    running = "".join(
+        lane(t, t.status + (f", {t.claimed_by}" if t.claimed_by else ""), "busy") for t in busy
+    )
     chosen = "".join(lane(t, "would start now", "chosen") for t in selection.chosen)
     held = "".join(
         f'<li data-id="{esc(h.task.id)}"><a href="{esc(links.task(h.task.id))}">'
@@ -455,7 +458,7 @@ def parallel_page(ws: Workspace, state: State, links: Links) -> str:
         f'<section class="panel"><h2>Can start side by side <span class="count">'
         f"{len(selection.chosen)}</span></h2>{chosen or '<p>nothing ready</p>'}</section>"
         f'<section class="panel"><h2>Held back <span class="count">{len(selection.held)}</span>'
-        f"</h2><ul class=\"held\">{held or '<li>nothing</li>'}</ul></section></div>"
+        f'</h2><ul class="held">{held or "<li>nothing</li>"}</ul></section></div>'
     )
 
 
@@ -471,25 +474,33 @@ def loop_page(ws: Workspace, state: State, links: Links) -> str:
         age = ""
         if run.started:
             seconds = max(0, int(time.time() - run.started))
-            age = f"{seconds // 3600}h{seconds % 3600 // 60:02d}m" if seconds >= 3600 else (
-                f"{seconds // 60}m{seconds % 60:02d}s"
+            age = (
+                f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+                if seconds >= 3600
+                else (f"{seconds // 60}m{seconds % 60:02d}s")
             )
         log = run.log(ws)
-        text = runs.tail(log, 15, 3000) if inside(root, log) else "(the log is outside the repository)"
+        text = (
+            runs.tail(log, 15, 3000) if inside(root, log) else "(the log is outside the repository)"
+        )
         title = task.title if task else task_id
         slots.append(
-            f'<section class="panel slot {"alive" if alive else "stopped"}" data-id="{esc(task_id)}">'
+            f'<section class="panel slot {"alive" if alive else "stopped"}" '
+            f'data-id="{esc(task_id)}">'
             f'<h2><a href="{esc(links.task(task_id))}">{esc(title)}</a></h2>'
-            f'<p><code>{esc(task_id)}</code> · attempt {run.attempt} · '
-            f'{"running" if alive else "not running"}'
+            f"<p><code>{esc(task_id)}</code> · attempt {run.attempt} · "
+            f"{'running' if alive else 'not running'}"
             + (f" · {esc(age)}" if age else "")
-            + f' · <code>{esc(os.path.relpath(log, ws.root))}</code></p>'
+            + f" · <code>{esc(os.path.relpath(log, ws.root))}</code></p>"
             f'<pre class="log">{esc(text)}</pre></section>'
         )
     log_lines = _log_tail(ws)
     return (
         f'<h2>Slots <span class="count">{len(records)}</span></h2>'
-        + ("".join(slots) or "<p>no worker is running: start the loop with <code>agentmd run</code></p>")
+        + (
+            "".join(slots)
+            or "<p>no worker is running: start the loop with <code>agentmd run</code></p>"
+        )
         + '<section class="panel"><h2>Recent events (memory/log.md)</h2>'
         f'<pre class="log">{esc(log_lines)}</pre></section>'
     )

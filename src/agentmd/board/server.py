@@ -144,27 +144,60 @@ def kind_of(agents: Path, path: str) -> str | None:
     return "plan"
 
 
+def git_kind(path: str) -> str | None:
+    """A commit, a checkout or a moved branch changes what a task page says of verify runs and
+    of the diff; the index and objects do not."""
+    parts = Path(path).parts
+    if parts and parts[-1] in ("HEAD", "packed-refs"):
+        return "git"
+    if "refs" in parts and "heads" in parts and not path.endswith(".lock"):
+        return "git"
+    return None
+
+
 def watch(live: Live):
-    """Start watchdog on .agents/ (recursive); returns the observer."""
+    """Start watchdog on .agents/ (recursive) and on git's HEAD and branches; returns the
+    observer."""
     from watchdog.events import FileSystemEventHandler
     from watchdog.observers import Observer
 
     agents = live.ws.agents
 
     class Handler(FileSystemEventHandler):
+        def __init__(self, classify):
+            self.classify = classify
+
         def on_any_event(self, event) -> None:
             if event.event_type in ("opened", "closed_no_write"):
                 return
             for path in (event.src_path, getattr(event, "dest_path", "")):
-                kind = kind_of(agents, os.fsdecode(path)) if path else None
+                kind = self.classify(os.fsdecode(path)) if path else None
                 if kind:
                     live.note(kind)
 
     observer = Observer()
-    observer.schedule(Handler(), str(agents), recursive=True)
+    observer.schedule(Handler(lambda p: kind_of(agents, p)), str(agents), recursive=True)
+    for folder, recursive in _git_folders(live.ws.root):
+        observer.schedule(Handler(git_kind), str(folder), recursive=recursive)
     observer.daemon = True
     observer.start()
     return observer
+
+
+def _git_folders(root: Path) -> list[tuple[Path, bool]]:
+    from agentmd import git
+
+    result = git.run(["rev-parse", "--absolute-git-dir", "--git-common-dir"], root, check=False)
+    lines = result.stdout.splitlines()
+    if result.returncode != 0 or len(lines) != 2:
+        return []
+    own, common = Path(lines[0]), (root / lines[1]).resolve()
+    found = [(own, False)]
+    if (common / "refs" / "heads").is_dir():
+        found.append((common / "refs" / "heads", True))
+    if common != own:
+        found.append((common, False))
+    return found
 
 
 class Board:
@@ -254,7 +287,7 @@ class Board:
             if task is None:
                 raise NotFound(f"no task '{task_id}' in {AGENTS_DIR}/tasks/")
             body = pages.task_page(self.live.ws, self.live.state, task, self.links, self.actions)
-        return self.page(request, task.title, "board", body, live="plan runs")
+        return self.page(request, task.title, "board", body, live="plan runs git")
 
     def on_graph(self, request: Request) -> Response:
         with self.live.lock:
@@ -264,7 +297,7 @@ class Board:
     def on_parallel(self, request: Request) -> Response:
         with self.live.lock:
             body = pages.parallel_page(self.live.ws, self.live.state, self.links)
-        return self.page(request, "Parallel", "parallel", body)
+        return self.page(request, "Parallel", "parallel", body, live="plan git")
 
     def on_loop(self, request: Request) -> Response:
         with self.live.lock:

@@ -26,9 +26,6 @@
     if (loading) { again = true; return; }
     var focused = document.activeElement;
     var focusName = focused && focused.name && main.contains(focused) ? focused.name : null;
-    var open = Array.prototype.map.call(main.querySelectorAll("details[open]"), function (d, i) {
-      return i;
-    });
     loading = fetch(fragmentUrl(), { headers: { "Accept": "text/html" } })
       .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
       .then(function (html) {
@@ -49,7 +46,6 @@
           }
         }
         document.body.setAttribute("data-version", String(version));
-        void open;
       })
       .catch(function () { setState("error"); })
       .then(function () {
