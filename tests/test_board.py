@@ -512,3 +512,39 @@ def test_a_commit_or_a_checkout_is_a_change_for_the_task_pages(example):
     assert server.git_kind(str(example / ".git" / "index")) is None
     folders = server._git_folders(example)
     assert folders == [(example / ".git", False), (example / ".git" / "refs" / "heads", True)]
+
+
+def test_without_the_extra_the_command_says_how_to_install_it(example, monkeypatch):
+    monkeypatch.setitem(sys.modules, "werkzeug", None)  # `import werkzeug` now fails
+    result = cli(example, "board")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "agentmd: error: agentmd board needs Werkzeug, which is not installed\n"
+        "  hint: pip install 'agentmd-cli[board]'\n"
+    )
+    assert result.stdout == ""
+
+
+def imported(cwd: Path, *args: str) -> set[str]:
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "agentmd", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    return {
+        line.rsplit("|", 1)[-1].strip()
+        for line in result.stderr.splitlines()
+        if line.startswith("import time:")
+    }
+
+
+def test_other_commands_never_import_werkzeug(example, tmp_path):
+    for args in (("--version",), ("status",), ("next",), ("check",), ("board", "--help")):
+        modules = imported(example, *args)
+        assert "agentmd.cli" in modules, args  # the measurement sees agentmd's own imports
+        assert not {m for m in modules if m.split(".")[0] == "werkzeug"}, args
+        assert "agentmd.board.server" not in modules, args
+    exported = imported(example, "board", "--export", str(tmp_path / "site"))
+    assert "werkzeug" in exported and "agentmd.board.server" in exported
