@@ -247,3 +247,15 @@ def test_a_loop_log_tail_updates_as_the_log_grows(board, page):
         "worker: reading the task\nworker: 3 tests pass"
     )
     assert "attempt 1 · not running" in page.inner_text('.slot[data-id="tokenizer"]')
+
+
+def test_a_new_check_finding_shows_as_a_badge(board, page):
+    repo, url = board
+    page.goto(url)
+    live(page)
+    assert page.query_selector('.card[data-id="cli"] .badge.errors') is None
+    task = repo / ".agents/tasks/cli.md"
+    task.write_text(task.read_text().replace("priority: medium", "priority: urgent"))
+    page.wait_for_selector('.card[data-id="cli"] .badge.errors', timeout=WAIT_MS)
+    assert page.inner_text('.card[data-id="cli"] .badge.errors') == "1 error"
+    assert page.inner_text('.card[data-id="cli"] .prio') == "Urgent"  # CSS capitalises it

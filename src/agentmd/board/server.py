@@ -35,6 +35,7 @@ CSP = (
 )
 ASSETS = {"board.css": "text/css; charset=utf-8", "board.js": "text/javascript; charset=utf-8"}
 SETTLE = 0.05  # seconds to gather a burst of file events into one rebuild
+CHECK_AFTER = 0.3  # seconds of quiet before `check` runs for the badges
 KEEPALIVE = 15.0
 
 
@@ -109,21 +110,25 @@ class Live:
 
     def run(self) -> None:
         """The watcher's worker: each burst of events, one rebuild and one event to the pages;
-        then `check` for the badges, and a second event if they changed."""
-        if self.with_findings and self.check():
-            self.publish({"plan"})
+        then, once the files have been quiet for CHECK_AFTER (the pages have fetched what
+        changed by then), `check` for the badges, and a second event if they changed."""
+        check_due = self.with_findings
         while not self.stopping:
-            self._wake.wait()
+            woken = self._wake.wait(CHECK_AFTER if check_due else None)
             if self.stopping:
                 return
+            if not woken:
+                check_due = False
+                if self.check():
+                    self.publish({"plan"})
+                continue
             time.sleep(SETTLE)
             self._wake.clear()
             kinds, self._pending = self._pending, set()
             if "plan" in kinds:
                 self.rebuild()
+                check_due = self.with_findings
             self.publish(kinds)
-            if "plan" in kinds and self.with_findings and self.check():
-                self.publish({"plan"})
 
     def stop(self) -> None:
         self.stopping = True
