@@ -11,6 +11,7 @@ from agentmd.board.html import Links, layout, task_file
 from agentmd.board.server import asset
 from agentmd.checks import passes
 from agentmd.files import textfile
+from agentmd.handoffs.changes import WorkTree
 from agentmd.prompt.tokens import ESTIMATE
 from agentmd.workspace.folder import Workspace
 
@@ -38,8 +39,10 @@ def export(ws: Workspace, folder: Path) -> int:
     write("graph.html", "Graph", "graph", pages.graph_page(ws, state, links))
     write("parallel.html", "Parallel", "parallel", pages.parallel_page(ws, state, links))
     write("loop.html", "Loop", "loop", pages.loop_page(ws, state, links))
+    tree = WorkTree(ws)  # one for every page: git's history is read once
     for task in sorted(ws.tasks.values(), key=lambda t: t.id):
-        body = pages.task_page(ws, state, task, links, actions=False)
+        body = pages.task_page(ws, state, task, links, actions=False, tree=tree)
         write(task_file(task.id), task.title, "board", body)
+    tree.save()
     (folder / "board.css").write_bytes(asset("board.css"))
     return written + 1

@@ -156,7 +156,10 @@ def _filter_form(state: State, filters: Filters) -> str:
 # -- a task ----------------------------------------------------------------------------------
 
 
-def task_page(ws: Workspace, state: State, task: Task, links: Links, actions: bool) -> str:
+def task_page(
+    ws: Workspace, state: State, task: Task, links: Links, actions: bool, tree=None
+) -> str:
+    """`tree` (a handoffs.changes.WorkTree) may be shared by many pages: it asks git once."""
     parts = [
         f'<div class="task-head"><h1>{esc(task.title)}</h1>'
         f'<span class="status s-{esc(task.status)}">{esc(task.status)}</span>'
@@ -178,7 +181,7 @@ def task_page(ws: Workspace, state: State, task: Task, links: Links, actions: bo
     if doc is not None:
         parts.append(f'<article class="body markdown">{markdown(doc.body)}</article>')
     parts.append(_prompt(ws, task))
-    parts.append(_handoffs(ws, task, links))
+    parts.append(_handoffs(ws, task, links, tree))
     parts.append('</div><aside class="task-side">')
     parts.append(_fields(task))
     parts.append(_verify(ws, task))
@@ -260,7 +263,7 @@ def _prompt(ws: Workspace, task: Task) -> str:
     )
 
 
-def _handoffs(ws: Workspace, task: Task, links: Links) -> str:
+def _handoffs(ws: Workspace, task: Task, links: Links, shared=None) -> str:
     from agentmd.handoffs import judge, names
     from agentmd.handoffs.reading import Readings
 
@@ -272,7 +275,7 @@ def _handoffs(ws: Workspace, task: Task, links: Links) -> str:
     head = '<section class="panel handoffs"><h2>Handoffs</h2>'
     if not mine:
         return head + "<p>none yet</p></section>"
-    tree = judge.WorkTree(ws)
+    tree = shared or judge.WorkTree(ws)
     out = [head]
     for n, handoff in enumerate(mine):
         display = ws.display(handoff.path)
@@ -297,7 +300,8 @@ def _handoffs(ws: Workspace, task: Task, links: Links) -> str:
             + f'<details><summary>the handoff</summary><div class="markdown">{markdown(doc.body)}'
             "</div></details></article>"
         )
-    tree.save()
+    if shared is None:
+        tree.save()
     out.append("</section>")
     return "".join(out)
 
