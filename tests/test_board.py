@@ -548,3 +548,22 @@ def test_other_commands_never_import_werkzeug(example, tmp_path):
         assert "agentmd.board.server" not in modules, args
     exported = imported(example, "board", "--export", str(tmp_path / "site"))
     assert "werkzeug" in exported and "agentmd.board.server" in exported
+
+
+def test_a_task_page_shows_the_models_reviews_of_it(example):
+    reviews = example / ".agents/reviews"
+    reviews.mkdir()
+    (reviews / "2026-11-21-counter.md").write_text(
+        "---\ntask: counter\nverdict: changes requested\nblocking: 1\nfindings: 1\n"
+        "base: abc\nhead: def\n---\n## Findings\n\n- `src/tally/count.py:3`: <b>no test</b>\n"
+    )
+    (reviews / "2026-11-21-cli.md").write_text("---\ntask: cli\nverdict: pass\n---\nfine\n")
+    _, client = app_for(example)
+    page = client.get("/task/counter").text
+    assert (
+        "<h3><code>.agents/reviews/2026-11-21-counter.md</code> "
+        '<span class="verdict invalid">changes requested</span></h3>'
+    ) in page
+    assert "&lt;b&gt;no test&lt;/b&gt;" in page
+    assert "2026-11-21-cli.md" not in page
+    assert '<section class="panel reviews">' not in client.get("/task/tokenizer").text

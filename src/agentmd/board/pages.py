@@ -182,6 +182,7 @@ def task_page(
         parts.append(f'<article class="body markdown">{markdown(doc.body)}</article>')
     parts.append(_prompt(ws, task))
     parts.append(_handoffs(ws, task, links, tree))
+    parts.append(_reviews(ws, task))
     parts.append('</div><aside class="task-side">')
     parts.append(_fields(task))
     parts.append(_verify(ws, task))
@@ -304,6 +305,39 @@ def _handoffs(ws: Workspace, task: Task, links: Links, shared=None) -> str:
         tree.save()
     out.append("</section>")
     return "".join(out)
+
+
+def _reviews(ws: Workspace, task: Task) -> str:
+    """The model's reviews of the task (`agentmd review`, the loop's `--review`), newest first."""
+    from agentmd.api.findings_file import FOLDER
+
+    root = ws.root.resolve()
+    try:
+        names = sorted((p.name for p in (ws.agents / FOLDER).glob("*.md")), reverse=True)
+    except OSError:
+        names = []
+    found = []
+    for name in names:
+        rel = f"{FOLDER}/{name}"
+        if not inside(root, ws.agents / rel):
+            continue
+        try:
+            doc = ws.read(rel)
+        except LocatedError:
+            continue
+        if str(doc.fields.get("task") or "") != task.id:
+            continue
+        verdict = str(doc.fields.get("verdict") or "")
+        blocking = doc.fields.get("blocking")
+        cls = "invalid" if blocking else "valid"
+        found.append(
+            f'<article class="review"><h3><code>{esc(ws.display(rel))}</code> '
+            f'<span class="verdict {cls}">{esc(verdict or "no verdict")}</span></h3>'
+            f'<div class="markdown">{markdown(doc.body)}</div></article>'
+        )
+    if not found:
+        return ""
+    return f'<section class="panel reviews"><h2>Reviews</h2>{"".join(found)}</section>'
 
 
 def _artifacts(listed: list[str], changes, base: str, links: Links) -> str:
