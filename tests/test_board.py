@@ -21,6 +21,7 @@ pytest.importorskip("werkzeug", reason="agentmd board needs the [board] extra (W
 from werkzeug.test import Client  # noqa: E402
 
 from agentmd.board import depgraph, server  # noqa: E402
+from agentmd.board import live as board_live  # noqa: E402
 from agentmd.board import state as board_state  # noqa: E402
 from agentmd.board.html import Links, markdown  # noqa: E402
 from agentmd.tasks import graph  # noqa: E402
@@ -33,8 +34,8 @@ EXAMPLE_COLUMNS = {
 
 
 def app_for(repo: Path, actions: bool = False) -> tuple[server.Board, Client]:
-    live = server.Live(Workspace(repo), with_findings=False)
-    app = server.Board(live, actions=actions)
+    state = board_live.Live(Workspace(repo), with_findings=False)
+    app = server.Board(state, actions=actions)
     return app, Client(app)
 
 
@@ -71,7 +72,7 @@ def test_a_column_shows_its_first_cards_and_counts_the_rest(example):
     state = board_state.build(ws)
     todo = next(c for c in state.columns(board_state.Filters(), limit=2) if c.status == "todo")
     assert (todo.total, todo.matching, [c.id for c in todo.cards]) == (5, 5, ["tokenizer", "cli"])
-    page = Client(server.Board(server.Live(ws, with_findings=False))).get("/").text
+    page = Client(server.Board(board_live.Live(ws, with_findings=False))).get("/").text
     assert '<span class="count">5</span>' in page
 
 
@@ -111,7 +112,7 @@ def test_a_stale_claim_is_marked_on_its_card(example, monkeypatch):
 
 def test_check_findings_become_badges(example):
     ws = Workspace(example)
-    live = server.Live(ws)
+    live = board_live.Live(ws)
     assert live.check() is True
     assert live.state.badges["package-skeleton"] == (0, 5)
     page = Client(server.Board(live)).get("/").text
@@ -469,12 +470,13 @@ def test_a_port_in_use_is_a_located_error(example):
 
 def test_kind_of_ignores_the_boards_own_cache_writes(example):
     agents = example / ".agents"
-    assert server.kind_of(agents, str(agents / "tasks" / "cli.md")) == "plan"
-    assert server.kind_of(agents, str(agents / ".cache" / "index.json")) is None
+    assert board_live.kind_of(agents, str(agents / "tasks" / "cli.md")) == "plan"
+    assert board_live.kind_of(agents, str(agents / ".cache" / "index.json")) is None
     assert (
-        server.kind_of(agents, str(agents / ".cache" / "runs" / "cli" / "attempt-1.log")) == "runs"
+        board_live.kind_of(agents, str(agents / ".cache" / "runs" / "cli" / "attempt-1.log"))
+        == "runs"
     )
-    assert server.kind_of(agents, str(example / "README.md")) is None
+    assert board_live.kind_of(agents, str(example / "README.md")) is None
 
 
 def test_the_parallel_page_says_what_holds_a_task_back(example):
@@ -506,11 +508,11 @@ def test_the_loop_page_shows_each_slot_and_the_log(example):
 
 
 def test_a_commit_or_a_checkout_is_a_change_for_the_task_pages(example):
-    assert server.git_kind(str(example / ".git" / "HEAD")) == "git"
-    assert server.git_kind(str(example / ".git" / "refs" / "heads" / "main")) == "git"
-    assert server.git_kind(str(example / ".git" / "refs" / "heads" / "main.lock")) is None
-    assert server.git_kind(str(example / ".git" / "index")) is None
-    folders = server._git_folders(example)
+    assert board_live.git_kind(str(example / ".git" / "HEAD")) == "git"
+    assert board_live.git_kind(str(example / ".git" / "refs" / "heads" / "main")) == "git"
+    assert board_live.git_kind(str(example / ".git" / "refs" / "heads" / "main.lock")) is None
+    assert board_live.git_kind(str(example / ".git" / "index")) is None
+    folders = board_live._git_folders(example)
     assert folders == [(example / ".git", False), (example / ".git" / "refs" / "heads", True)]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from agentmd.board import pages
+from agentmd.board import pages, taskpage
 from agentmd.board import state as board_state
 from agentmd.board.html import Links, layout, task_file
 from agentmd.board.server import asset
@@ -41,7 +41,7 @@ def export(ws: Workspace, folder: Path) -> int:
     write("loop.html", "Loop", "loop", pages.loop_page(ws, state, links))
     tree = WorkTree(ws)  # one for every page: git's history is read once
     for task in sorted(ws.tasks.values(), key=lambda t: t.id):
-        body = pages.task_page(ws, state, task, links, actions=False, tree=tree)
+        body = taskpage.task_page(ws, state, task, links, actions=False, tree=tree)
         write(task_file(task.id), task.title, "board", body)
     tree.save()
     (folder / "board.css").write_bytes(asset("board.css"))

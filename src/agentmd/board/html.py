@@ -43,6 +43,24 @@ def markdown(text: str) -> str:
     )
 
 
+def count(n: int, word: str) -> str:
+    return f"{n:,} {word}" + ("" if n == 1 else "s")
+
+
+def findings(problems) -> str:
+    """Located findings (errors.Problem) as a list, each with its hint."""
+    if not problems:
+        return ""
+    items = "".join(
+        f'<li class="finding {esc(p.severity)}"><code>{esc(p.path)}:{p.line}:{p.col}</code> '
+        f"<b>{esc(p.severity)} {esc(p.code)}</b>: {esc(p.message)}"
+        + (f'<div class="hint">hint: {esc(p.hint)}</div>' if p.hint else "")
+        + "</li>"
+        for p in problems
+    )
+    return f'<ul class="findings">{items}</ul>'
+
+
 class Links(NamedTuple):
     """Where the pages live: served (`/task/ID`) or exported as flat files (`task-ID.html`)."""
 

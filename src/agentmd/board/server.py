@@ -1,7 +1,7 @@
-"""Serving the board: a Werkzeug WSGI app on its threaded server, the state rebuilt when
-watchdog reports a change under .agents/ (or a loop log), and each change pushed to the open
-pages as a server-sent event. Actions (only with --actions) are POSTs that carry the run's
-token and call the same core functions as the CLI commands they stand for."""
+"""Serving the board: a Werkzeug WSGI app on its threaded server; each change the live state
+(live.py) announces is pushed to the open pages as a server-sent event. Actions (only with
+--actions) are POSTs that carry the run's token and call the same core functions as the CLI
+commands they stand for."""
 
 from __future__ import annotations
 
@@ -11,8 +11,6 @@ import os
 import secrets
 import socket
 import threading
-import time
-from collections import deque
 from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
@@ -22,187 +20,24 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from agentmd import AGENTS_DIR
-from agentmd.board import pages
+from agentmd.board import pages, taskpage
 from agentmd.board import state as board_state
 from agentmd.board.html import Links, layout
+from agentmd.board.live import Live, watch
 from agentmd.errors import AgentmdError, LocatedError
 from agentmd.files import textfile
-from agentmd.workspace.folder import CACHE_DIR, Workspace, check_id
+from agentmd.workspace.folder import Workspace, check_id
 
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 )
 ASSETS = {"board.css": "text/css; charset=utf-8", "board.js": "text/javascript; charset=utf-8"}
-SETTLE = 0.05  # seconds to gather a burst of file events into one rebuild
-CHECK_AFTER = 0.3  # seconds of quiet before `check` runs for the badges
 KEEPALIVE = 15.0
 
 
 def asset(name: str) -> bytes:
     return resources.files("agentmd.board").joinpath("assets", name).read_bytes()
-
-
-class Live:
-    """The board's state and its version; waiters are woken when a change is published.
-    One lock guards the workspace: request threads and the watcher share it."""
-
-    def __init__(self, ws: Workspace, with_findings: bool = True):
-        self.ws = ws
-        self.lock = threading.RLock()
-        self.changed = threading.Condition()
-        self.version = 0
-        self.history: deque[tuple[int, frozenset[str]]] = deque(maxlen=200)
-        self.with_findings = with_findings
-        self._checked = Workspace(ws.root)  # check's own: its caches are not the pages'
-        self.stopping = False
-        self._pending: set[str] = set()
-        self._wake = threading.Event()
-        with self.lock:
-            self.state = board_state.build(ws)
-
-    # -- changes -------------------------------------------------------------------------------
-
-    def note(self, kind: str) -> None:
-        """A file event (from watchdog's thread): rebuild soon."""
-        self._pending.add(kind)
-        self._wake.set()
-
-    def publish(self, kinds: set[str]) -> None:
-        with self.changed:
-            self.version += 1
-            self.history.append((self.version, frozenset(kinds)))
-            self.changed.notify_all()
-
-    def since(self, version: int) -> set[str]:
-        kinds: set[str] = set()
-        for number, found in list(self.history):
-            if number > version:
-                kinds |= found
-        return kinds
-
-    def rebuild(self) -> None:
-        with self.lock:
-            self.ws.refresh()
-            old = self.state
-            self.state = board_state.with_findings(
-                board_state.build(self.ws), old.problems, old.badges
-            )
-
-    def check(self) -> bool:
-        """`check`'s findings for the badges, on a workspace object of its own so that pages
-        are served meanwhile; True when they changed."""
-        from agentmd.checks import passes
-        from agentmd.prompt.tokens import ESTIMATE
-
-        ws = self._checked
-        ws.refresh()
-        try:
-            found = tuple(passes.check_workspace(ws, ESTIMATE).problems)
-        except AgentmdError:
-            return False
-        if found == self.state.problems:
-            return False
-        badges = board_state.findings_by_task(ws, found)
-        with self.lock:
-            self.state = board_state.with_findings(self.state, found, badges)
-        return True
-
-    def run(self) -> None:
-        """The watcher's worker: each burst of events, one rebuild and one event to the pages;
-        then, once the files have been quiet for CHECK_AFTER (the pages have fetched what
-        changed by then), `check` for the badges, and a second event if they changed."""
-        check_due = self.with_findings
-        while not self.stopping:
-            woken = self._wake.wait(CHECK_AFTER if check_due else None)
-            if self.stopping:
-                return
-            if not woken:
-                check_due = False
-                if self.check():
-                    self.publish({"plan"})
-                continue
-            time.sleep(SETTLE)
-            self._wake.clear()
-            kinds, self._pending = self._pending, set()
-            if "plan" in kinds:
-                self.rebuild()
-                check_due = self.with_findings
-            self.publish(kinds)
-
-    def stop(self) -> None:
-        self.stopping = True
-        self._wake.set()
-        with self.changed:
-            self.changed.notify_all()
-
-
-def kind_of(agents: Path, path: str) -> str | None:
-    """What a file event changes: the plan, the loop's runs, or nothing the board shows (the
-    index cache the board itself writes, the lock)."""
-    try:
-        rel = Path(path).resolve().relative_to(agents.resolve()).as_posix()
-    except (ValueError, OSError):
-        return None
-    if rel == CACHE_DIR or rel.startswith(CACHE_DIR + "/"):
-        return "runs" if rel.startswith(f"{CACHE_DIR}/runs/") else None
-    return "plan"
-
-
-def git_kind(path: str) -> str | None:
-    """A commit, a checkout or a moved branch changes what a task page says of verify runs and
-    of the diff; the index and objects do not."""
-    parts = Path(path).parts
-    if parts and parts[-1] in ("HEAD", "packed-refs"):
-        return "git"
-    if "refs" in parts and "heads" in parts and not path.endswith(".lock"):
-        return "git"
-    return None
-
-
-def watch(live: Live):
-    """Start watchdog on .agents/ (recursive) and on git's HEAD and branches; returns the
-    observer."""
-    from watchdog.events import FileSystemEventHandler
-    from watchdog.observers import Observer
-
-    agents = live.ws.agents
-
-    class Handler(FileSystemEventHandler):
-        def __init__(self, classify):
-            self.classify = classify
-
-        def on_any_event(self, event) -> None:
-            if event.event_type in ("opened", "closed_no_write"):
-                return
-            for path in (event.src_path, getattr(event, "dest_path", "")):
-                kind = self.classify(os.fsdecode(path)) if path else None
-                if kind:
-                    live.note(kind)
-
-    observer = Observer()
-    observer.schedule(Handler(lambda p: kind_of(agents, p)), str(agents), recursive=True)
-    for folder, recursive in _git_folders(live.ws.root):
-        observer.schedule(Handler(git_kind), str(folder), recursive=recursive)
-    observer.daemon = True
-    observer.start()
-    return observer
-
-
-def _git_folders(root: Path) -> list[tuple[Path, bool]]:
-    from agentmd import git
-
-    result = git.run(["rev-parse", "--absolute-git-dir", "--git-common-dir"], root, check=False)
-    lines = result.stdout.splitlines()
-    if result.returncode != 0 or len(lines) != 2:
-        return []
-    own, common = Path(lines[0]), (root / lines[1]).resolve()
-    found = [(own, False)]
-    if (common / "refs" / "heads").is_dir():
-        found.append((common / "refs" / "heads", True))
-    if common != own:
-        found.append((common, False))
-    return found
 
 
 class Board:
@@ -291,7 +126,7 @@ class Board:
             task = self.live.ws.tasks.get(task_id)
             if task is None:
                 raise NotFound(f"no task '{task_id}' in {AGENTS_DIR}/tasks/")
-            body = pages.task_page(self.live.ws, self.live.state, task, self.links, self.actions)
+            body = taskpage.task_page(self.live.ws, self.live.state, task, self.links, self.actions)
         return self.page(request, task.title, "board", body, live="plan runs git")
 
     def on_graph(self, request: Request) -> Response:
@@ -360,7 +195,7 @@ class Board:
         given = request.headers.get("X-Agentmd-Token", "") or request.form.get("token", "")
         if not given or not hmac.compare_digest(given, self.token):
             raise Forbidden("this action needs the board's token for this run")
-        if name not in pages.ACTIONS:
+        if name not in taskpage.ACTIONS:
             raise NotFound(f"no action '{name}'")
         try:
             with self.live.lock:
