@@ -45,6 +45,8 @@ COMMANDS = {
     "rules": "agentmd.cli.rules:rules",
     # the flywheel
     "lessons": "agentmd.cli.lessons:lessons",
+    # the web board
+    "board": "agentmd.cli.board:board",
 }
 
 

@@ -202,3 +202,19 @@ def fail(ws: Workspace, task_id: str, reason: str, by: str = "") -> Task:
         log(ws, "fail", task_id, f"attempt {attempt}, now {status}: {reason.strip()}")
     ws.refresh()
     return ws.task(task_id)
+
+
+# -- reopening (added for the board's action; `agentmd reopen` may bring its own) ------------
+
+
+def reopen(ws: Workspace, task_id: str) -> Task:
+    """A failed task back to todo, its attempts and their notes kept; refused for any other."""
+    with changing(ws):
+        ws.refresh()
+        task = ws.task(task_id)
+        if task.status != "failed":
+            raise NothingToDo(f"task '{task_id}' is {task.status}: only a failed task is reopened")
+        edit_task(ws, task, lambda editor: editor.set("status", "todo"))
+        log(ws, "reopen", task_id, f"after {task.attempts} attempt(s)")
+    ws.refresh()
+    return ws.task(task_id)
