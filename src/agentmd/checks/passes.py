@@ -24,6 +24,7 @@ from agentmd.handoffs.names import sections_of
 from agentmd.handoffs.reading import READINGS, Readings
 from agentmd.prompt.tokens import Counter
 from agentmd.tasks import graph
+from agentmd.tasks.provenance import done_in_source
 from agentmd.workspace.folder import Workspace
 from agentmd.workspace.records import PLAN_DEFAULTS, Settings
 
@@ -134,6 +135,8 @@ def check_workspace(ws: Workspace, counter: Counter) -> Report:
             continue
         latest = ws.latest_handoffs.get(task.id)
         if latest is None:
+            if done_in_source(task.record.fields):
+                continue  # imported as done: its history is in its source (issue 13)
             problems.append(
                 Problem(
                     ws.display(task.path),

@@ -36,6 +36,10 @@ COMMANDS = {
     "tokens": "agentmd.cli.tokens:tokens",
     "review": "agentmd.cli.review:review",
     "decompose": "agentmd.cli.decompose:decompose",
+    # plans from elsewhere, the plan as one page, GitHub in and out (issue 13)
+    "import": "agentmd.cli.importing:import_plan",
+    "export": "agentmd.cli.export:export",
+    "sync": "agentmd.cli.sync:sync",
 }
 
 

@@ -1,0 +1,88 @@
+"""What every importer produces: items (one per task to write) and refusals (located
+problems for what could not be read), in the source's order."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from agentmd.errors import Problem
+
+
+@dataclass
+class Item:
+    """One task as the source has it, already mapped to agentmd's fields."""
+
+    id: str  # the agentmd id it asks for (a later import keeps the id it got)
+    source: str  # where it came from: stable across edits of the source, e.g. backlog#back-7
+    title: str
+    status: str  # an agentmd status
+    native_status: str = ""  # the source's own word for it, kept under ## Notes
+    priority: str = "medium"
+    depends_on: list[str] = field(default_factory=list)  # sources of other items
+    tags: list[str] = field(default_factory=list)
+    created: str = ""
+    blocked_reason: str = ""
+    goal: str = ""
+    criteria: list[tuple[bool, str]] = field(default_factory=list)
+    sections: list[tuple[str, str]] = field(default_factory=list)  # (heading, text), kept as is
+    notes: list[str] = field(default_factory=list)  # what has no field: "milestone: M3", ...
+
+    def body(self) -> str:
+        parts = ["## Goal\n\n" + (self.goal.strip() or self.title.strip()) + "\n"]
+        if self.criteria:
+            lines = "".join(f"- [{'x' if done else ' '}] {text}\n" for done, text in self.criteria)
+            parts.append("## Acceptance criteria\n\n" + lines)
+        for heading, text in self.sections:
+            if text.strip():
+                parts.append(f"## {heading}\n\n{text.strip()}\n")
+        notes = [f"- source: {self.source}"]
+        if self.native_status:
+            notes.append(f"- status in the source: {self.native_status}")
+        notes += [f"- {note}" for note in self.notes]
+        parts.append("## Notes\n\n" + "".join(line.replace("\n", " ") + "\n" for line in notes))
+        return "\n".join(parts)
+
+
+@dataclass
+class Import:
+    format: str
+    origin: str  # the path as the user named it, relative to the repository root
+    items: list[Item] = field(default_factory=list)
+    refused: list[Problem] = field(default_factory=list)  # errors: an item not imported
+    warnings: list[Problem] = field(default_factory=list)  # imported, with something dropped
+
+    def refuse(self, path: str, line: int, code: str, message: str, hint: str = "") -> None:
+        self.refused.append(Problem(path, line, 1, code, message, hint))
+
+    def warn(self, path: str, line: int, code: str, message: str, hint: str = "") -> None:
+        self.warnings.append(Problem(path, line, 1, code, message, hint, "warning"))
+
+
+def slug(text: str, limit: int = 60) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    out = re.sub(r"[^a-z0-9.]+", "-", ascii_text.lower()).strip("-.")
+    out = re.sub(r"\.{2,}", ".", out)
+    return out[:limit].rstrip("-.") or "task"
+
+
+def display(path: Path, root: Path) -> str:
+    """A source path as recorded in `source:`: relative to the repository root when inside it."""
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix() or "."
+    except ValueError:
+        return path.as_posix()
+
+
+PRIORITY_WORDS = {
+    "high": "high", "critical": "high", "urgent": "high", "p0": "high", "p1": "high",
+    "medium": "medium", "normal": "medium", "p2": "medium",
+    "low": "low", "minor": "low", "p3": "low", "p4": "low",
+}  # fmt: skip
+
+
+def priority(word: object) -> str | None:
+    """An agentmd priority for a source's word, or None when it has no equivalent."""
+    return PRIORITY_WORDS.get(str(word).strip().lower()) if word is not None else None
