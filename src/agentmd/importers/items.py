@@ -29,6 +29,8 @@ class Item:
     criteria: list[tuple[bool, str]] = field(default_factory=list)
     sections: list[tuple[str, str]] = field(default_factory=list)  # (heading, text), kept as is
     notes: list[str] = field(default_factory=list)  # what has no field: "milestone: M3", ...
+    path: str = ""  # where a problem with it is reported
+    line: int = 1
 
     def body(self) -> str:
         parts = ["## Goal\n\n" + (self.goal.strip() or self.title.strip()) + "\n"]
@@ -86,3 +88,34 @@ PRIORITY_WORDS = {
 def priority(word: object) -> str | None:
     """An agentmd priority for a source's word, or None when it has no equivalent."""
     return PRIORITY_WORDS.get(str(word).strip().lower()) if word is not None else None
+
+
+def break_cycles(imp: Import) -> None:
+    """Drop each dependency that closes a cycle (a task on a cycle can never be ready), in the
+    source's order, keeping it under ## Notes with a warning at the item."""
+    by_source = {item.source: item for item in imp.items}
+    state: dict[str, int] = {}  # 1 on the path, 2 finished
+    for start in imp.items:
+        if state.get(start.source):
+            continue
+        stack = [(start, iter(list(start.depends_on)))]
+        state[start.source] = 1
+        while stack:
+            item, deps = stack[-1]
+            dep = next(deps, None)
+            if dep is None:
+                state[item.source] = 2
+                stack.pop()
+                continue
+            target = by_source.get(dep)
+            if target is None:
+                continue
+            if state.get(dep) == 1:
+                item.depends_on.remove(dep)
+                item.notes.append(f"depends on {target.id} (dropped: it closed a cycle)")
+                imp.warn(item.path or imp.origin, item.line, "dependency-cycle",
+                         f"{item.id} -> {target.id} closes a dependency cycle: dropped",
+                         "kept under ## Notes; a task on a cycle could never be ready")  # fmt: skip
+            elif not state.get(dep):
+                state[dep] = 1
+                stack.append((target, iter(list(target.depends_on))))

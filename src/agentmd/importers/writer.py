@@ -12,7 +12,7 @@ from pathlib import Path
 
 from agentmd.errors import Problem
 from agentmd.files.edit import Editor, render_scalar
-from agentmd.importers.items import Import, Item
+from agentmd.importers.items import Import, Item, break_cycles
 from agentmd.workspace.folder import Workspace
 from agentmd.workspace.scaffold import yaml_list
 
@@ -43,6 +43,7 @@ class Plan:
 
 def plan(ws: Workspace, imp: Import) -> Plan:
     """What an import would write; reads the tasks imported before, writes nothing."""
+    break_cycles(imp)
     by_source: dict[str, str] = {}
     for task in ws.tasks.values():
         source = task.record.fields.get("source")
