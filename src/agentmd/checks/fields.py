@@ -25,6 +25,7 @@ PLAN_FIELDS = (
     # many agents at once (issue 4)
     "coupling_window", "coupling_min", "worker", "slots", "worker_timeout", "merge", "worktrees",
     "branch", "review",
+    "checklist",  # issue 13: the exported page `check` keeps an eye on
 )  # fmt: skip
 DURATION_RE = re.compile(
     r"\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*(?:(\d+)\s*s)?\s*\Z", re.I

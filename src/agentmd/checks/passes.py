@@ -198,6 +198,9 @@ def check_workspace(ws: Workspace, counter: Counter) -> Report:
     tree.save()
     readings.save(prune=True)
     problems += review_problems(ws)
+    from agentmd.export.checklist import stale_problems
+
+    problems += stale_problems(ws)  # issue 13: a committed `export checklist` page
     always = always_loaded(ws)
     checked += len(always)
     for display, path in always:

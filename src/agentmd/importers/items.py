@@ -31,8 +31,12 @@ class Item:
     notes: list[str] = field(default_factory=list)  # what has no field: "milestone: M3", ...
     path: str = ""  # where a problem with it is reported
     line: int = 1
+    raw_body: str = ""  # a body written elsewhere (decompose), used as it is
+    fields: dict[str, list[str]] = field(default_factory=dict)  # inputs, outputs, verify
 
     def body(self) -> str:
+        if self.raw_body:
+            return self.raw_body + "\n" + self._notes()
         parts = ["## Goal\n\n" + (self.goal.strip() or self.title.strip()) + "\n"]
         if self.criteria:
             lines = "".join(f"- [{'x' if done else ' '}] {text}\n" for done, text in self.criteria)
@@ -40,12 +44,15 @@ class Item:
         for heading, text in self.sections:
             if text.strip():
                 parts.append(f"## {heading}\n\n{text.strip()}\n")
+        parts.append(self._notes())
+        return "\n".join(parts)
+
+    def _notes(self) -> str:
         notes = [f"- source: {self.source}"]
         if self.native_status:
             notes.append(f"- status in the source: {self.native_status}")
         notes += [f"- {note}" for note in self.notes]
-        parts.append("## Notes\n\n" + "".join(line.replace("\n", " ") + "\n" for line in notes))
-        return "\n".join(parts)
+        return "## Notes\n\n" + "".join(line.replace("\n", " ") + "\n" for line in notes)
 
 
 @dataclass
@@ -55,6 +62,7 @@ class Import:
     items: list[Item] = field(default_factory=list)
     refused: list[Problem] = field(default_factory=list)  # errors: an item not imported
     warnings: list[Problem] = field(default_factory=list)  # imported, with something dropped
+    covered: set[str] = field(default_factory=set)  # sources whose tasks stay as they are
 
     def refuse(self, path: str, line: int, code: str, message: str, hint: str = "") -> None:
         self.refused.append(Problem(path, line, 1, code, message, hint))

@@ -15,7 +15,7 @@ from agentmd.importers.items import Import, Item, display, slug
 SPECKIT_RE = re.compile(r"^(?:\*\*)?(T\d+)(?:\*\*)?[:.]?\s*(.*)$")
 KIRO_RE = re.compile(r"^(?:\*\*)?(\d+(?:\.\d+)*)\.?(?:\*\*)?\s+(.*)$")
 MARK_RE = re.compile(r"^\[([^\]]+)\]\s*")
-REF_RE = re.compile(r"\bT(\d{3,})(?:\s*[-–~]\s*T(\d{3,}))?")
+REF_RE = re.compile(r"(?<![A-Za-z0-9])T(\d{3,})(?:\s*[-–~]\s*T(\d{3,}))?")
 REQ_RE = re.compile(r"^_?\s*(Requirements?|Refs?|References?)\s*:\s*(.*?)_?$", re.I)
 PHASE_RE = re.compile(r"\bphase\b", re.I)
 

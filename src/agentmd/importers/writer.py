@@ -74,7 +74,11 @@ def plan(ws: Workspace, imp: Import) -> Plan:
     prefix = imp.origin + "#"
     seen = set(id_of)
     orphans = sorted(
-        tid for source, tid in by_source.items() if source.startswith(prefix) and source not in seen
+        tid
+        for source, tid in by_source.items()
+        if source.startswith(prefix)
+        and source not in seen
+        and source.split("/", 1)[0] not in imp.covered
     )
     return Plan(changes, orphans, problems)
 
@@ -101,6 +105,9 @@ def render(item: Item, deps: list[str]) -> str:
         f"priority: {item.priority}",
         f"depends_on: {yaml_list(deps)}",
     ]
+    for key, values in item.fields.items():
+        if values:
+            lines.append(f"{key}: {yaml_list(values)}")
     if item.tags:
         lines.append(f"tags: {yaml_list(item.tags)}")
     created = _date(item.created)
