@@ -64,7 +64,7 @@ def box_status(box: Box) -> tuple[str, str]:
         return "done", ""
     if box.started:
         return "active", ""
-    heading = box.headings[-1] if box.headings else ""
+    heading = box.headings[-1] if box.headings and box.parent is None else ""
     if IN_PROGRESS_RE.search(heading):
         return "active", ""
     if BLOCKED_RE.search(heading):

@@ -31,6 +31,7 @@ def read(path: Path, root: Path, flavour: str = "speckit") -> Import:
     made: dict[int, Item] = {}  # box line -> item
     native: dict[str, str] = {}  # T001 / 2.1 -> source
     seen: dict[str, int] = {}
+    by_number: dict[str, Item] = {}
     previous: dict[tuple[str, ...], Item] = {}  # spec-kit: the last task of each phase
     for box in boxes:
         match = pattern.match(box.text)
@@ -83,6 +84,11 @@ def read(path: Path, root: Path, flavour: str = "speckit") -> Import:
             native[number.upper()] = item.source
         made[box.line] = item
         parent = made.get(box.parent.line) if box.parent is not None else None
+        if parent is None and flavour == "kiro" and "." in number:
+            # Kiro often writes 2.1 beside 2. rather than under it: the number says whose it is
+            parent = by_number.get(number.rsplit(".", 1)[0])
+        if number:
+            by_number[number] = item
         if parent is not None:
             parent.depends_on.append(item.source)  # a group waits for its items
         if flavour == "speckit" and number:
