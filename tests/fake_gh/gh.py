@@ -82,10 +82,10 @@ def answer(state: dict, argv: list[str], stdin: str) -> int:
                              "body": stdin, "comments": []}  # fmt: skip
             print(f"https://github.com/o/r/pull/{number}")
         case ["pr", "comment"]:
-            pulls[argv[2]]["comments"].append({"body": stdin})
+            pulls[argv[2].rsplit("/", 1)[-1]]["comments"].append({"body": stdin})
             print(f"https://github.com/o/r/pull/{argv[2]}#issuecomment-2")
         case ["pr", "view"]:
-            pull = pulls.get(argv[2])
+            pull = pulls.get(argv[2].rsplit("/", 1)[-1])
             if pull is None:
                 print(f"no pull requests found for branch \"{argv[2]}\"", file=sys.stderr)
                 return 1

@@ -39,7 +39,7 @@ def read(path: Path, root: Path) -> Import:
     raw: list[tuple[Item, list[str], str, int]] = []
     ids: dict[str, int] = {}
     for file, kind in files:
-        shown = display(file, root)
+        shown = _shown(file, folder, imp.origin, root)
         doc = _parse(file, shown, imp)
         if doc is None:
             continue
@@ -94,6 +94,13 @@ def read(path: Path, root: Path) -> Import:
                 item.depends_on.append(target)
         imp.items.append(item)
     return imp
+
+
+def _shown(file: Path, folder: Path, origin: str, root: Path) -> str:
+    try:
+        return f"{origin}/{file.relative_to(folder).as_posix()}" if origin != "." else file.relative_to(folder).as_posix()
+    except ValueError:
+        return display(file, root)
 
 
 def _parse(file: Path, shown: str, imp: Import):

@@ -91,16 +91,19 @@ class _IdLines:
     """The line of each `"id":` in the file, taken in order: JSON keeps no positions."""
 
     def __init__(self, text: str):
-        self.offsets = [m.start() for m in ID_KEY_RE.finditer(text)]
-        self.text = text
+        self.lines = []
+        line, last = 1, 0
+        for match in ID_KEY_RE.finditer(text):  # counted once, in one pass
+            line += text.count("\n", last, match.start())
+            last = match.start()
+            self.lines.append(line)
         self.next = 0
 
     def take(self) -> int:
-        if self.next >= len(self.offsets):
+        if self.next >= len(self.lines):
             return 1
-        offset = self.offsets[self.next]
         self.next += 1
-        return self.text.count("\n", 0, offset) + 1
+        return self.lines[self.next - 1]
 
 
 def _read_tag(imp: Import, shown: str, tag: str, prefix: str, tasks: list, lines) -> None:
