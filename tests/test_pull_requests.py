@@ -96,20 +96,20 @@ def test_a_closed_pull_request_sends_the_task_back_with_the_closing_comment(
 def test_without_gh_the_loop_says_so_once_and_goes_on(repo, tmp_path, monkeypatch):
     with_origin(repo, tmp_path)
     make_plan(repo, {"a": []}, extra="merge: pr\n")
-    bare = tmp_path / "bin"
-    bare.mkdir()
-    for tool in ("git", "sh", "grep", "mkdir", "cat", "env"):
-        path = next((Path(d) / tool for d in os.environ["PATH"].split(os.pathsep)
-                     if (Path(d) / tool).exists()), None)  # fmt: skip
-        if path is not None:
-            (bare / tool).symlink_to(path)
-    env = {"PATH": f"{Path(sys.executable).parent}{os.pathsep}{bare}"}
+    # every folder of PATH but those holding a gh: the real one must not answer either
+    kept = [d for d in os.environ["PATH"].split(os.pathsep) if d and not (Path(d) / "gh").exists()]
+    env = {"PATH": os.pathsep.join([str(Path(sys.executable).parent), *kept])}
     result = run_agentmd(repo, "run", "--worker", worker("good"), "--until-done", env=env,
                          timeout=90)  # fmt: skip
     assert result.returncode == 1, result.stdout + result.stderr
     line = "gh: gh (the GitHub CLI) is not installed or not on PATH; the loop goes on without it"
     assert result.stdout.count(line) == 1
+    assert (
+        "await a: verify passed, handoff valid; agentmd/a pushed, no pull request: open one or "
+        "merge it by hand\n" in result.stdout
+    )
     assert status_of(repo, "a") == "review"
+    assert "awaiting_merge: agentmd/a\n" in (repo / ".agents/tasks/a.md").read_text()
 
 
 def test_sync_github_each_cycle_posts_once(repo, gh_state):

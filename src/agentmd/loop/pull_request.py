@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from agentmd import git
+from agentmd import AGENTS_DIR, git
 from agentmd.errors import LocatedError
 from agentmd.github import gh
 from agentmd.tasks import lifecycle
@@ -30,15 +30,26 @@ def _gh_trouble(loop: Loop, message: str) -> None:
         loop.say(f"gh: {message}; the loop goes on without it")
 
 
-def _handoff_body(loop: Loop, task: Task) -> str:
-    latest = loop.ws.latest_handoffs.get(task.id)
-    if latest is None:
-        return f"agentmd task `{task.id}`: {task.title}\n"
-    try:
-        doc = loop.ws.read(latest.path)
-    except LocatedError:
-        return f"agentmd task `{task.id}`: {task.title}\n"
-    return f"agentmd task `{task.id}`: {task.title}\n\n{doc.body.strip()}\n"
+def _handoff_body(loop: Loop, task: Task, tree: Worktree) -> str:
+    """The task's latest handoff, as the branch has it (the worktree's .agents/handoffs/)."""
+    from agentmd.files import textfile
+    from agentmd.files.frontmatter import split
+    from agentmd.handoffs.names import order_key
+
+    head = f"agentmd task `{task.id}`: {task.title}\n"
+    folder = tree.path / AGENTS_DIR / "handoffs"
+    names = sorted(
+        (p.name for p in folder.glob(f"*-{task.id}*.md") if p.is_file()), key=order_key
+    ) if folder.is_dir() else []  # fmt: skip
+    for name in reversed(names):
+        try:
+            text = textfile.read_text(folder / name, name)
+        except LocatedError:
+            continue
+        fm = split(text, name) if text.startswith("---") else None
+        if fm is not None and f"task: {task.id}" in fm.raw:
+            return head + "\n" + text[fm.body_start :].strip() + "\n"
+    return head
 
 
 def propose(loop: Loop, task: Task, tree: Worktree, findings: list[str]) -> bool:
@@ -53,14 +64,24 @@ def propose(loop: Loop, task: Task, tree: Worktree, findings: list[str]) -> bool
     if loop.base_branch:
         args += ["--base", loop.base_branch]
     try:
-        out = gh.run([*args, "--body-file", "-"], ws.root, input=_handoff_body(loop, task))
+        out = gh.run([*args, "--body-file", "-"], ws.root, input=_handoff_body(loop, task, tree))
         url = (out.strip().splitlines() or [""])[-1].strip()
         for rel in findings:
             text = (ws.agents / rel).read_text(encoding="utf-8")
             gh.run(["pr", "comment", url, "--body-file", "-"], ws.root, input=text)
     except gh.GhError as exc:
+        # Without gh the branch waits as under merge: manual: pushed, for a person to merge
+        # or to open the pull request; the loop does not review it again each cycle.
         _gh_trouble(loop, exc.message)
-        return False
+        lifecycle.set_status(
+            ws, task.id, "review", "await-merge", tree.branch, {"awaiting_merge": tree.branch}
+        )
+        loop._commit_state(task, f"await merge {task.id}")
+        loop.say(
+            f"await {task.id}: verify passed, handoff valid; {tree.branch} pushed, no pull "
+            "request: open one or merge it by hand"
+        )
+        return True
     lifecycle.set_status(
         ws, task.id, "review", "pull-request", url, {"awaiting_merge": tree.branch, FIELD: url}
     )
