@@ -456,3 +456,24 @@ def test_missing_path_is_a_located_error(repo, fmt):
     result = cli(repo, "import", fmt, "nope")
     assert result.exit_code == 2
     assert result.stderr.startswith("nope:1:1: error ")
+
+
+def test_a_plain_checklist_is_refused_as_speckit_and_nothing_changes(repo):
+    init(repo)
+    (repo / "TODO.md").write_text(CHECKLIST)
+    assert cli(repo, "import", "checklist", "TODO.md").exit_code == 0
+    before = {n: (repo / ".agents/tasks" / n).read_text() for n in names(repo)}
+    result = cli(repo, "import", "speckit", "TODO.md")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        "TODO.md:5:1: error not-speckit: no speckit task line ('- [ ] T001 Description') in "
+        "this file\n  hint: for any checklist: agentmd import checklist TODO.md\n"
+    )
+    assert {n: (repo / ".agents/tasks" / n).read_text() for n in names(repo)} == before
+
+
+def test_checklist_ids_keep_no_dots_of_a_title(repo):
+    init(repo)
+    (repo / "TODO.md").write_text("- [ ] Deprecate `want_bytes` in `encoding.py`\n")
+    assert cli(repo, "import", "checklist", "TODO.md").exit_code == 0
+    assert names(repo) == ["deprecate-want-bytes-in-encoding-py.md"]

@@ -68,9 +68,9 @@ def read(path: Path, root: Path) -> Import:
         source_key = key if ids[key] == 1 else f"{key}~{ids[key]}"
         if ids[key] > 1:
             imp.warn(shown, doc.key_lines.get("id", 1), "duplicate-id",
-                     f"a second task '{native_id}': imported as '{slug(source_key)}'")  # fmt: skip
+                     f"a second task '{native_id}': imported as '{slug(source_key, dots=True)}'")  # fmt: skip
         item = _item(fields, doc.body, kind, statuses, first, native_id)
-        item.id = slug(key if ids[key] == 1 else f"{key}-{ids[key]}")
+        item.id = slug(key if ids[key] == 1 else f"{key}-{ids[key]}", dots=True)
         item.source = f"{imp.origin}#{source_key}"
         deps = [str(d) for d in _list(fields.get("dependencies"))]
         raw.append((item, deps, shown, doc.key_lines.get("dependencies", 1)))

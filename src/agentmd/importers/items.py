@@ -71,9 +71,12 @@ class Import:
         self.warnings.append(Problem(path, line, 1, code, message, hint, "warning"))
 
 
-def slug(text: str, limit: int = 60) -> str:
+def slug(text: str, limit: int = 60, dots: bool = False) -> str:
+    """A readable id: lower case, '-' between words; `dots` keeps the dots of a source's own
+    numbering (back-24.02, 7.2), never those of a title (`encoding.py` -> encoding-py)."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    out = re.sub(r"[^a-z0-9.]+", "-", ascii_text.lower()).strip("-.")
+    keep = r"[^a-z0-9.]+" if dots else r"[^a-z0-9]+"
+    out = re.sub(keep, "-", ascii_text.lower()).strip("-.")
     out = re.sub(r"\.{2,}", ".", out)
     return out[:limit].rstrip("-.") or "task"
 

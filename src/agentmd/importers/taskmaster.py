@@ -160,7 +160,7 @@ def _item(task, tid, tag, prefix, imp, shown, line, native) -> Item | None:
     word = str(task.get("status") or "pending")
     status, why = STATUSES.get(word.strip().lower(), ("todo", ""))
     item = Item(
-        id=f"{prefix}-{slug(tid.replace('~', '-'))}",
+        id=f"{prefix}-{slug(tid.replace('~', '-'), dots=True)}",
         source=source,
         title=str(task.get("title") or f"Task {tid}"),
         status=status,

@@ -27,6 +27,14 @@ def read(path: Path, root: Path, flavour: str = "speckit") -> Import:
     if not boxes:
         imp.warn(shown, 1, "no-checkboxes", "no checkbox items ('- [ ] ...') in this file")
     pattern = SPECKIT_RE if flavour == "speckit" else KIRO_RE
+    if boxes and not any(pattern.match(box.text) for box in boxes):
+        # A plain checklist read as spec-kit or Kiro would be imported under the wrong ids
+        # (and would rewrite what `import checklist` wrote from the same file): refuse it.
+        example = "T001 Description" if flavour == "speckit" else "1.2 Description"
+        imp.refuse(shown, boxes[0].line, "not-" + flavour,
+                   f"no {flavour} task line ('- [ ] {example}') in this file",
+                   f"for any checklist: agentmd import checklist {shown}")  # fmt: skip
+        return imp
     prefix = "" if flavour == "speckit" else "kiro-"
     made: dict[int, Item] = {}  # box line -> item
     native: dict[str, str] = {}  # T001 / 2.1 -> source
