@@ -17,7 +17,8 @@ def make_backlog(folder: Path, n: int) -> None:
     (folder / "tasks").mkdir(parents=True)
     (folder / "completed").mkdir()
     (folder / "config.yml").write_text(
-        'project_name: "bench"\ndefault_status: "To Do"\nstatuses: ["To Do", "In Progress", "Done"]\n'
+        'project_name: "bench"\ndefault_status: "To Do"\n'
+        'statuses: ["To Do", "In Progress", "Done"]\n'
     )
     for i in range(1, n + 1):
         done = i % 10 < 3
@@ -47,11 +48,18 @@ def make_tasks_json(path: Path, n: int) -> None:
             for s in (1, 2, 3)
         ]  # fmt: skip
         tasks.append(
-            {"id": i, "title": f"Task {i}", "description": f"Make thing {i} work.",
-             "details": "Details.", "testStrategy": "Tests.", "status": status,
-             "priority": ("high", "medium", "low")[i % 3],
-             "dependencies": [i - 1] if i > 1 and i % 4 else [], "subtasks": subtasks}
-        )  # fmt: skip
+            {
+                "id": i,
+                "title": f"Task {i}",
+                "description": f"Make thing {i} work.",
+                "details": "Details.",
+                "testStrategy": "Tests.",
+                "status": status,
+                "priority": ("high", "medium", "low")[i % 3],
+                "dependencies": [i - 1] if i > 1 and i % 4 else [],
+                "subtasks": subtasks,
+            }
+        )
     path.parent.mkdir(parents=True)
     path.write_text(json.dumps({"master": {"tasks": tasks, "metadata": {}}}, indent=2))
 

@@ -137,7 +137,11 @@ def test_round_trip_one_task_worked_to_done_changes_only_its_line(repo, monkeypa
     monkeypatch.setenv("AGENTMD_NOW", "2026-11-21T08:00:00Z")
     before = cli(repo, "export", "checklist").stdout
     docs = repo / ".agents/tasks/write-the-docs.md"
-    docs.write_text(docs.read_text().replace("depends_on: []", "depends_on: []\nverify: [test -f docs/usage.md]"))
+    docs.write_text(
+        docs.read_text().replace(
+            "depends_on: []", "depends_on: []\nverify: [test -f docs/usage.md]"
+        )
+    )
     git(repo, "commit", "-qam", "verify")
     assert cli(repo, "claim", "write-the-docs", "--as", "ana").exit_code == 0
     base = git(repo, "rev-parse", "HEAD").strip()

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from conftest import cli
 
 FAKE = Path(__file__).resolve().parent / "fake_gh" / "gh.py"
@@ -93,7 +94,9 @@ def test_import_github_takes_the_open_issues_with_the_label(repo, fake_gh):
         "tags: [agentmd]\nsource: github#12\nimported_as: todo\n---\n## Goal\n\nPrint JSON.\n"
     )
     assert not (repo / ".agents/tasks/gh-13.md").exists()
-    assert cli(repo, "import", "github", "--label", "agentmd").stdout.endswith("1 unchanged (0 done in the source)\n")
+    assert cli(repo, "import", "github", "--label", "agentmd").stdout.endswith(
+        "1 unchanged (0 done in the source)\n"
+    )
 
 
 def test_sync_posts_the_plan_then_the_done_summary_then_closes_and_is_idempotent(repo, fake_gh):
@@ -145,9 +148,11 @@ def test_an_issue_is_never_closed_while_one_of_its_tasks_failed(repo, fake_gh):
     text = task.read_text()
     task.write_text(text.replace("status: todo", "status: done"))
     other = repo / ".agents/tasks/gh-12-tests.md"
-    other.write_text(text.replace("title: Add --json to list", "title: Tests for it")
-                     .replace("status: todo", "status: failed")
-                     .replace("source: github#12", "source: github#12/tests"))  # fmt: skip
+    other.write_text(
+        text.replace("title: Add --json to list", "title: Tests for it")
+        .replace("status: todo", "status: failed")
+        .replace("source: github#12", "source: github#12/tests")
+    )
     result = cli(repo, "sync", "github")
     assert result.exit_code == 0, result.output
     assert "commented on #12: gh-12 done\n" in result.stdout
@@ -158,14 +163,23 @@ def test_an_issue_is_never_closed_while_one_of_its_tasks_failed(repo, fake_gh):
 @pytest.mark.parametrize(
     ("mode", "line"),
     [
-        ("ratelimit", "agentmd: error: gh issue view: GitHub's rate limit: GraphQL: API rate limit "
-                      "exceeded for user ID 1. (graphql)\n  hint: wait for the limit to reset"),
-        ("fail", "agentmd: error: gh issue view failed: HTTP 502: Bad Gateway "
-                 "(https://api.github.com/graphql)\n"),
-        ("auth", "agentmd: error: gh is not logged in: To get started with GitHub CLI, please "
-                 "run:  gh auth login\n  hint: run 'gh auth login'\n"),
+        (
+            "ratelimit",
+            "agentmd: error: gh issue view: GitHub's rate limit: GraphQL: API rate limit "
+            "exceeded for user ID 1. (graphql)\n  hint: wait for the limit to reset",
+        ),
+        (
+            "fail",
+            "agentmd: error: gh issue view failed: HTTP 502: Bad Gateway "
+            "(https://api.github.com/graphql)\n",
+        ),
+        (
+            "auth",
+            "agentmd: error: gh is not logged in: To get started with GitHub CLI, please "
+            "run:  gh auth login\n  hint: run 'gh auth login'\n",
+        ),
     ],
-)  # fmt: skip
+)
 def test_a_failing_gh_is_one_clear_line_and_exit_2(repo, fake_gh, monkeypatch, mode, line):
     import_issues(repo)
     before = (repo / ".agents/tasks/gh-12.md").read_text()

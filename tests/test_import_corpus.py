@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 import pytest
+
 from conftest import CORPUS, cli
 
 pytestmark = pytest.mark.skipif(

@@ -7,9 +7,12 @@ import json
 from pathlib import Path
 
 import pytest
+
 from conftest import cli, git
 
-BACKLOG_CONFIG = 'project_name: "demo"\ndefault_status: "To Do"\nstatuses: ["To Do", "In Progress", "Done"]\n'
+BACKLOG_CONFIG = (
+    'project_name: "demo"\ndefault_status: "To Do"\nstatuses: ["To Do", "In Progress", "Done"]\n'
+)
 BACKLOG_TASK = """\
 ---
 id: back-7
@@ -80,7 +83,9 @@ def test_backlog_folder_is_imported_with_mapped_fields_and_notes(repo):
     assert result.stdout == (
         "imported 3 task(s) from backlog: 3 new, 0 updated, 0 unchanged (1 done in the source)\n"
     )
-    assert (repo / ".agents/tasks/back-7.md").read_text() == """\
+    assert (
+        (repo / ".agents/tasks/back-7.md").read_text()
+        == """\
 ---
 title: Parse the config
 status: active
@@ -109,9 +114,12 @@ Read config.yml into a typed value.
 - milestone: M1
 - ordinal: 3000
 """
+    )
     draft = (repo / ".agents/tasks/draft-1.md").read_text()
     assert "status: blocked\n" in draft
-    assert 'blocked_reason: "a draft in Backlog.md"\n' in draft or "blocked_reason: a draft" in draft
+    assert (
+        'blocked_reason: "a draft in Backlog.md"\n' in draft or "blocked_reason: a draft" in draft
+    )
     check = cli(repo, "check")
     assert check.exit_code == 0, check.output
     assert "handoff-missing" not in check.output
@@ -148,7 +156,9 @@ def test_reimport_keeps_work_done_in_agentmd_unless_the_source_status_moved(repo
     draft_file = repo / ".agents/tasks/draft-1.md"
     text = draft_file.read_text().replace("status: blocked", "status: todo")
     draft_file.write_text(text)  # a person unblocked it here
-    assert cli(repo, "import", "backlog", "backlog").stdout.endswith("0 updated, 3 unchanged (1 done in the source)\n")
+    assert cli(repo, "import", "backlog", "backlog").stdout.endswith(
+        "0 updated, 3 unchanged (1 done in the source)\n"
+    )
     assert draft_file.read_text() == text
     (folder / "drafts" / "draft-1 - Maybe-later.md").write_text(
         "---\nid: draft-1\ntitle: Maybe later\nstatus: Done\n---\n"
@@ -164,8 +174,14 @@ def test_dry_run_prints_the_files_and_writes_nothing(repo):
     backlog(repo)
     result = cli(repo, "import", "backlog", "backlog", "--dry-run")
     assert result.exit_code == 0
-    assert "would write .agents/tasks/back-6.md (new):\n  ---\n  title: Set up the project\n" in result.stdout
-    assert result.stdout.endswith("would import 3 task(s) from backlog: 3 new, 0 updated, 0 unchanged (1 done in the source)\n")
+    assert (
+        "would write .agents/tasks/back-6.md (new):\n  ---\n  title: Set up the project\n"
+        in result.stdout
+    )
+    assert result.stdout.endswith(
+        "would import 3 task(s) from backlog: 3 new, 0 updated, 0 unchanged"
+        " (1 done in the source)\n"
+    )
     assert names(repo) == []
     assert "import" not in (repo / ".agents/memory/log.md").read_text()
 
@@ -175,11 +191,19 @@ def test_unreadable_backlog_file_is_refused_at_its_line_and_the_rest_imported(re
     folder = backlog(repo)
     (folder / "tasks" / "back-9 - Broken.md").write_text("---\nid: back-9\nlabels: [a, b\n---\n")
     (folder / "tasks" / "notes.md").write_text("just notes\n")
-    (folder / "tasks" / "back-10 - Latin.md").write_bytes(b"---\nid: back-10\ntitle: caf\xe9\n---\n")
+    (folder / "tasks" / "back-10 - Latin.md").write_bytes(
+        b"---\nid: back-10\ntitle: caf\xe9\n---\n"
+    )
     result = cli(repo, "import", "backlog", "backlog")
     assert result.exit_code == 1
-    assert "backlog/tasks/back-9 - Broken.md:4:1: error yaml: front matter is not valid YAML" in result.stderr
-    assert "backlog/tasks/notes.md:1:1: error not-a-task: no front matter and no id in the file name" in result.stderr
+    assert (
+        "backlog/tasks/back-9 - Broken.md:4:1: error yaml: front matter is not valid YAML"
+        in result.stderr
+    )
+    assert (
+        "backlog/tasks/notes.md:1:1: error not-a-task: no front matter and no id in the file name"
+        in result.stderr
+    )
     assert "backlog/tasks/back-10 - Latin.md:" in result.stderr
     assert "not UTF-8" in result.stderr
     assert result.stdout.endswith("(1 done in the source); 3 refused\n")
@@ -254,7 +278,9 @@ def test_taskmaster_tagged_file_with_subtasks_and_both_kinds_of_dependencies(rep
     later = (repo / ".agents/tasks/tm-3.md").read_text()
     assert "depends_on: [tm-2]\n" in later
     assert "- depends on 99 (not in this import)\n" in later
-    assert 'blocked_reason: "deferred in Task Master"' in later or "blocked_reason: deferred" in later
+    assert (
+        'blocked_reason: "deferred in Task Master"' in later or "blocked_reason: deferred" in later
+    )
     assert ".taskmaster/tasks/tasks.json:" in result.stderr
     assert "warning dependency-dropped: tm-3 depends on '99'" in result.stderr
     scaffold = (repo / ".agents/tasks/tm-1.md").read_text()
@@ -266,7 +292,9 @@ def test_taskmaster_legacy_file_and_broken_json(repo):
     init(repo)
     (repo / "tasks").mkdir()
     (repo / "tasks/tasks.json").write_text(json.dumps({"tasks": TASKS_JSON["feature-x"]["tasks"]}))
-    assert cli(repo, "import", "taskmaster", ".").stdout.startswith("imported 1 task(s) from tasks/tasks.json")
+    assert cli(repo, "import", "taskmaster", ".").stdout.startswith(
+        "imported 1 task(s) from tasks/tasks.json"
+    )
     assert (repo / ".agents/tasks/tm-1.md").exists()
     (repo / "bad.json").write_text('{"tasks": [\n  {"id": 1,}\n]}\n')
     result = cli(repo, "import", "taskmaster", "bad.json")
@@ -373,7 +401,8 @@ def test_checklist_states_from_box_and_heading_and_nesting(repo):
     printer = (repo / ".agents/tasks/write-the-printer.md").read_text()
     assert printer.startswith(
         "---\ntitle: Write the printer\nstatus: active\npriority: medium\n"
-        "depends_on: [colours, widths]\nsource: TODO.md#write-the-printer\nimported_as: active\n---\n"
+        "depends_on: [colours, widths]\nsource: TODO.md#write-the-printer\n"
+        "imported_as: active\n---\n"
     )
     assert "- under: Plan > In Progress\n- line in the source: 9\n" in printer
     assert "status: todo\n" in (repo / ".agents/tasks/colours.md").read_text()
@@ -388,7 +417,9 @@ def test_an_id_taken_by_a_hand_written_task_gets_a_suffix(repo):
     assert cli(repo, "import", "checklist", "TODO.md").exit_code == 0
     assert "source: TODO.md#ship-it\n" in (repo / ".agents/tasks/ship-it-2.md").read_text()
     assert "source:" not in (repo / ".agents/tasks/ship-it.md").read_text()
-    assert cli(repo, "import", "checklist", "TODO.md").stdout.endswith("1 unchanged (0 done in the source)\n")
+    assert cli(repo, "import", "checklist", "TODO.md").stdout.endswith(
+        "1 unchanged (0 done in the source)\n"
+    )
 
 
 def test_github_issue_list_json_from_a_file(repo):
@@ -446,7 +477,10 @@ def test_imported_done_task_needs_no_handoff_but_one_done_in_agentmd_does(repo):
     task.write_text(task.read_text().replace("status: todo", "status: done"))
     check = cli(repo, "check")
     assert check.exit_code == 1
-    assert "new-work.md:3:1: error handoff-missing: task 'new-work' is done but has no handoff" in check.stdout
+    assert (
+        "new-work.md:3:1: error handoff-missing: task 'new-work' is done but has no handoff"
+        in check.stdout
+    )
     assert "old-work" not in check.stdout
 
 

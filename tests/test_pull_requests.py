@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from conftest import git, run_agentmd
 from loopkit import attempts_section, loop_env, make_plan, status_of, worker
 
@@ -25,10 +26,24 @@ def gh_state(tmp_path, monkeypatch) -> Path:
     script.write_text(f'#!/bin/sh\nexec "{sys.executable}" "{FAKE}" "$@"\n')
     script.chmod(0o755)
     state = folder / "state.json"
-    state.write_text(json.dumps({"issues": [
-        {"number": 12, "title": "Write a", "body": "", "state": "OPEN", "labels": [],
-         "assignees": [], "comments": []},
-    ], "pulls": {}}))  # fmt: skip
+    state.write_text(
+        json.dumps(
+            {
+                "issues": [
+                    {
+                        "number": 12,
+                        "title": "Write a",
+                        "body": "",
+                        "state": "OPEN",
+                        "labels": [],
+                        "assignees": [],
+                        "comments": [],
+                    },
+                ],
+                "pulls": {},
+            }
+        )
+    )
     monkeypatch.setenv("PATH", f"{folder / 'bin'}{os.pathsep}{os.environ['PATH']}")
     monkeypatch.setenv("FAKE_GH_DIR", str(folder))
     return state
@@ -52,7 +67,9 @@ def test_merge_pr_pushes_the_branch_opens_a_pull_request_and_waits_until_merged(
     make_plan(repo, {"a": []}, extra="merge: pr\n")
     result = run(repo, "--worker", worker("good"), "--until-done")
     assert result.returncode == 1, result.stdout + result.stderr
-    assert f"propose a: verify passed, handoff valid; pull request {PR} (merge: pr)" in result.stdout
+    assert (
+        f"propose a: verify passed, handoff valid; pull request {PR} (merge: pr)" in result.stdout
+    )
     assert status_of(repo, "a") == "review"
     task = (repo / ".agents/tasks/a.md").read_text()
     assert f"pull_request: {PR}\n" in task
@@ -99,8 +116,9 @@ def test_without_gh_the_loop_says_so_once_and_goes_on(repo, tmp_path, monkeypatc
     # every folder of PATH but those holding a gh: the real one must not answer either
     kept = [d for d in os.environ["PATH"].split(os.pathsep) if d and not (Path(d) / "gh").exists()]
     env = {"PATH": os.pathsep.join([str(Path(sys.executable).parent), *kept])}
-    result = run_agentmd(repo, "run", "--worker", worker("good"), "--until-done", env=env,
-                         timeout=90)  # fmt: skip
+    result = run_agentmd(
+        repo, "run", "--worker", worker("good"), "--until-done", env=env, timeout=90
+    )
     assert result.returncode == 1, result.stdout + result.stderr
     line = "gh: gh (the GitHub CLI) is not installed or not on PATH; the loop goes on without it"
     assert result.stdout.count(line) == 1
@@ -115,12 +133,16 @@ def test_without_gh_the_loop_says_so_once_and_goes_on(repo, tmp_path, monkeypatc
 def test_sync_github_each_cycle_posts_once(repo, gh_state):
     make_plan(repo, {"a": []})
     task = repo / ".agents/tasks/a.md"
-    task.write_text(task.read_text().replace("created: 2026-11-20\n", "created: 2026-11-20\nsource: github#12\n"))
+    task.write_text(
+        task.read_text().replace(
+            "created: 2026-11-20\n", "created: 2026-11-20\nsource: github#12\n"
+        )
+    )
     git(repo, "commit", "-qam", "linked to #12")
     first = run(repo, "--worker", worker("slow"), "--once", "--sync", "github")
     assert "commented on #12: the plan (1 task(s))" in first.stdout
     again = run(repo, "--worker", worker("slow"), "--once", "--sync", "github")
     assert "commented" not in again.stdout
-    assert [c["body"].splitlines()[0] for c in json.loads(gh_state.read_text())["issues"][0]["comments"]] == [
-        "<!-- agentmd:plan -->"
-    ]
+    assert [
+        c["body"].splitlines()[0] for c in json.loads(gh_state.read_text())["issues"][0]["comments"]
+    ] == ["<!-- agentmd:plan -->"]

@@ -60,8 +60,10 @@ def answer(state: dict, argv: list[str], stdin: str) -> int:
         case ["issue", "view"]:
             issue = issues.get(argv[2])
             if issue is None:
-                print(f"GraphQL: Could not resolve to an issue with the number of {argv[2]}.",
-                      file=sys.stderr)  # fmt: skip
+                print(
+                    f"GraphQL: Could not resolve to an issue with the number of {argv[2]}.",
+                    file=sys.stderr,
+                )
                 return 1
             fields = option(argv, "--json").split(",")
             print(json.dumps({k: issue.get(k, []) for k in fields}))
@@ -87,12 +89,12 @@ def answer(state: dict, argv: list[str], stdin: str) -> int:
         case ["pr", "view"]:
             pull = pulls.get(argv[2].rsplit("/", 1)[-1])
             if pull is None:
-                print(f"no pull requests found for branch \"{argv[2]}\"", file=sys.stderr)
+                print(f'no pull requests found for branch "{argv[2]}"', file=sys.stderr)
                 return 1
             fields = option(argv, "--json").split(",")
             print(json.dumps({k: pull.get(k) for k in fields}))
         case _:
-            print(f"unknown command \"{' '.join(argv[:2])}\" for \"gh\"", file=sys.stderr)
+            print(f'unknown command "{" ".join(argv[:2])}" for "gh"', file=sys.stderr)
             return 1
     return 0
 

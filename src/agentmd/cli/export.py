@@ -24,9 +24,12 @@ def export() -> None:
     help="github: for a pull request or issue comment (no title, a count line first).",
 )
 @click.option(
-    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
     help="Write FILE (atomically) instead of printing.",
-)  # fmt: skip
+)
 def checklist(fmt, output) -> int:
     """The plan as checkboxes: Completed, In Progress, Pending (ready first, then blocked).
 

@@ -38,12 +38,14 @@ DEBOUNCE = 0.2  # seconds of quiet after a change under .agents/ before the next
 @click.option(
     "--merge",
     type=click.Choice(cycle.MERGE_MODES),
-    help="Merge a reviewed branch (auto), leave it for a person (manual), or push it and open a pull request (pr, through gh). Default: plan.md's merge, else auto.",
+    help="Merge a reviewed branch (auto), leave it for a person (manual), or push it and open "
+    "a pull request (pr, through gh). Default: plan.md's merge, else auto.",
 )
 @click.option(
     "--sync",
     type=click.Choice(["github"]),
-    help="Each cycle, report status back to the GitHub issues the tasks came from (agentmd sync github).",
+    help="Each cycle, report status back to the GitHub issues the tasks came from "
+    "(agentmd sync github).",
 )
 @click.option(
     "--review",

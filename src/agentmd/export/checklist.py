@@ -43,15 +43,22 @@ def render(ws: Workspace, fmt: str = "markdown") -> str:
     ready = [c.task for c in plan.ready]
     ready_ids = {t.id for t in ready}
     waiting = sorted(
-        (t for t in tasks.values() if t.status in ("todo", "blocked", "failed") and t.id not in ready_ids),
+        (
+            t
+            for t in tasks.values()
+            if t.status in ("todo", "blocked", "failed") and t.id not in ready_ids
+        ),
         key=lambda t: t.id,
     )
     level = "###" if fmt == "github" else "##"
     title = ws.settings.title or "the project"
     out = [] if fmt == "github" else [f"# Plan: {title}", "", MARKER, ""]
     if fmt == "github":
-        out += [f"**Plan: {title}**: {len(done)} done, {len(moving)} in progress, "
-                f"{len(ready)} ready, {len(waiting)} waiting", ""]  # fmt: skip
+        out += [
+            f"**Plan: {title}**: {len(done)} done, {len(moving)} in progress, "
+            f"{len(ready)} ready, {len(waiting)} waiting",
+            "",
+        ]
     out += [f"{level} Completed ({len(done)})", ""]
     for t in done:
         who = t.claimed_by or str(t.record.fields.get("owner") or "")
@@ -103,16 +110,34 @@ def stale_problems(ws: Workspace) -> list[Problem]:
     shown = name
     hint = f"agentmd export checklist -o {name}"
     if not path.is_file():
-        return [Problem(shown, 1, 1, "checklist-missing", "plan.md names this page, which is not there",
-                        hint, "warning")]  # fmt: skip
+        return [
+            Problem(
+                shown,
+                1,
+                1,
+                "checklist-missing",
+                "plan.md names this page, which is not there",
+                hint,
+                "warning",
+            )
+        ]
     try:
         current = textfile.read_text(path, shown)
     except LocatedError as exc:
         return [exc.problem]
     if current == render(ws):
         return []
-    return [Problem(shown, 1, 1, "checklist-stale", "the plan changed since this page was exported",
-                    hint, "warning")]  # fmt: skip
+    return [
+        Problem(
+            shown,
+            1,
+            1,
+            "checklist-stale",
+            "the plan changed since this page was exported",
+            hint,
+            "warning",
+        )
+    ]
 
 
 def write(ws: Workspace, path: Path, text: str) -> None:

@@ -29,7 +29,9 @@ class Call:
 
     def shell(self) -> str:
         shown = " ".join(a if re.fullmatch(r"[\w./#:=-]+", a) else repr(a) for a in self.args)
-        return f"gh {shown}" + (" <<'BODY'\n" + self.body.rstrip("\n") + "\nBODY" if self.body else "")
+        return f"gh {shown}" + (
+            " <<'BODY'\n" + self.body.rstrip("\n") + "\nBODY" if self.body else ""
+        )
 
 
 def issues_of(ws: Workspace) -> dict[int, list[Task]]:
@@ -51,24 +53,42 @@ def plan_calls(ws: Workspace, number: int, tasks: list[Task], state: dict) -> li
     issue = str(number)
     if PLAN_MARK not in posted and any(not done_in_source(t.record.fields) for t in tasks):
         lines = [f"- [{'x' if t.status == 'done' else ' '}] `{t.id}` {t.title}" for t in tasks]
-        body = f"{PLAN_MARK}\nagentmd's plan for this issue ({len(tasks)} task(s)):\n\n" + "\n".join(lines)
-        calls.append(Call(("issue", "comment", issue, "--body-file", "-"), body + "\n",
-                          f"commented on #{number}: the plan ({len(tasks)} task(s))"))  # fmt: skip
+        body = (
+            f"{PLAN_MARK}\nagentmd's plan for this issue ({len(tasks)} task(s)):\n\n"
+            + "\n".join(lines)
+        )
+        calls.append(
+            Call(
+                ("issue", "comment", issue, "--body-file", "-"),
+                body + "\n",
+                f"commented on #{number}: the plan ({len(tasks)} task(s))",
+            )
+        )
     for t in tasks:
         mark = DONE_MARK.format(id=t.id)
         if t.status != "done" or done_in_source(t.record.fields) or mark in posted:
             continue
         summary = summary_line(ws, t) or "(no handoff summary)"
         body = f"{mark}\nDone: `{t.id}` {t.title}\n\n{summary}\n"
-        calls.append(Call(("issue", "comment", issue, "--body-file", "-"), body,
-                          f"commented on #{number}: {t.id} done"))  # fmt: skip
+        calls.append(
+            Call(
+                ("issue", "comment", issue, "--body-file", "-"),
+                body,
+                f"commented on #{number}: {t.id} done",
+            )
+        )
     open_issue = str(state.get("state") or "OPEN").upper() == "OPEN"
     all_done = all(t.status == "done" for t in tasks)
     ours = any(not done_in_source(t.record.fields) for t in tasks)
     if open_issue and all_done and ours and CLOSE_MARK not in posted:
         comment = f"{CLOSE_MARK}\nAll {len(tasks)} task(s) for this issue are done (agentmd)."
-        calls.append(Call(("issue", "close", issue, "--comment", comment), "",
-                          f"closed #{number}: all {len(tasks)} task(s) done"))  # fmt: skip
+        calls.append(
+            Call(
+                ("issue", "close", issue, "--comment", comment),
+                "",
+                f"closed #{number}: all {len(tasks)} task(s) done",
+            )
+        )
     return calls
 
 
@@ -85,5 +105,3 @@ def sync(ws: Workspace, *, dry_run: bool = False, echo=print) -> int:
             gh.run(list(call.args), ws.root, input=call.body or None)
             echo(call.what)
     return made
-
-

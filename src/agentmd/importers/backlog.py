@@ -24,8 +24,18 @@ HEADING_RE = re.compile(r"^##[ \t]+(.+?)[ \t]*#*[ \t]*$", re.M)
 BOX_RE = re.compile(r"^[ \t]*[-*+][ \t]+\[([ xX])\][ \t]+(?:#\d+[ \t]+)?(.*)$")
 TITLE_RE = re.compile(r"^#[ \t]+(?:Task[^:]*:[ \t]*)?(.+?)[ \t]*$", re.M)
 FILE_ID_RE = re.compile(r"^([A-Za-z]+-[0-9][0-9.]*)\b")
-KEPT = ("assignee", "reporter", "milestone", "ordinal", "parent_task_id", "subtasks",
-        "references", "documentation", "updated_date", "type")  # fmt: skip
+KEPT = (
+    "assignee",
+    "reporter",
+    "milestone",
+    "ordinal",
+    "parent_task_id",
+    "subtasks",
+    "references",
+    "documentation",
+    "updated_date",
+    "type",
+)
 DONE_WORDS = ("done", "completed", "complete", "closed")
 STOP_WORDS = ("wontfix", "won't fix", "wont fix", "cancelled", "canceled", "rejected", "obsolete")
 
@@ -47,28 +57,46 @@ def read(path: Path, root: Path) -> Import:
         if doc.fm is None:
             match = FILE_ID_RE.match(file.name)
             if match is None:
-                imp.refuse(shown, 1, "not-a-task", "no front matter and no id in the file name",
-                           "Backlog.md task files start with '---', 'id: ...', 'title: ...'")  # fmt: skip
+                imp.refuse(
+                    shown,
+                    1,
+                    "not-a-task",
+                    "no front matter and no id in the file name",
+                    "Backlog.md task files start with '---', 'id: ...', 'title: ...'",
+                )
                 continue
             title = TITLE_RE.search(doc.body)
             name = file.stem.split(" - ", 1)[-1].replace("-", " ")
             fields = {"id": match.group(1), "title": title.group(1) if title else name}
-            imp.warn(shown, 1, "no-frontmatter",
-                     "no front matter: id and title taken from the file name, status To Do")  # fmt: skip
+            imp.warn(
+                shown,
+                1,
+                "no-frontmatter",
+                "no front matter: id and title taken from the file name, status To Do",
+            )
         native_id = str(fields.get("id") or "").strip()
         if not native_id:
             match = FILE_ID_RE.match(file.name)
             if match is None:
-                imp.refuse(shown, 1, "no-id", "the task has no 'id' and its file name none",
-                           "add 'id: task-N' to its front matter")  # fmt: skip
+                imp.refuse(
+                    shown,
+                    1,
+                    "no-id",
+                    "the task has no 'id' and its file name none",
+                    "add 'id: task-N' to its front matter",
+                )
                 continue
             native_id = match.group(1)
         key = native_id.lower()
         ids[key] = ids.get(key, 0) + 1
         source_key = key if ids[key] == 1 else f"{key}~{ids[key]}"
         if ids[key] > 1:
-            imp.warn(shown, doc.key_lines.get("id", 1), "duplicate-id",
-                     f"a second task '{native_id}': imported as '{slug(source_key, dots=True)}'")  # fmt: skip
+            imp.warn(
+                shown,
+                doc.key_lines.get("id", 1),
+                "duplicate-id",
+                f"a second task '{native_id}': imported as '{slug(source_key, dots=True)}'",
+            )
         item = _item(fields, doc.body, kind, statuses, first, native_id)
         item.id = slug(key if ids[key] == 1 else f"{key}-{ids[key]}", dots=True)
         item.source = f"{imp.origin}#{source_key}"
@@ -87,9 +115,13 @@ def read(path: Path, root: Path) -> Import:
                 target = same[0] if len(same) == 1 else None
             if target is None or target == item.source:
                 item.notes.append(f"depends on {dep} (not in this import)")
-                imp.warn(shown, line, "dependency-dropped",
-                         f"depends on '{dep}', which is not among the imported tasks",
-                         "kept under ## Notes")  # fmt: skip
+                imp.warn(
+                    shown,
+                    line,
+                    "dependency-dropped",
+                    f"depends on '{dep}', which is not among the imported tasks",
+                    "kept under ## Notes",
+                )
             elif target not in item.depends_on:
                 item.depends_on.append(target)
         imp.items.append(item)
@@ -98,7 +130,11 @@ def read(path: Path, root: Path) -> Import:
 
 def _shown(file: Path, folder: Path, origin: str, root: Path) -> str:
     try:
-        return f"{origin}/{file.relative_to(folder).as_posix()}" if origin != "." else file.relative_to(folder).as_posix()
+        return (
+            f"{origin}/{file.relative_to(folder).as_posix()}"
+            if origin != "."
+            else file.relative_to(folder).as_posix()
+        )
     except ValueError:
         return display(file, root)
 
@@ -121,8 +157,13 @@ def _parse(file: Path, shown: str, imp: Import):
                 doc = None
             if doc is not None:
                 for fix in fixes:
-                    imp.warn(shown, fix.line, "yaml-quoted", f"read as if {fix.what}",
-                             "Backlog.md reads it; a strict YAML parser does not")  # fmt: skip
+                    imp.warn(
+                        shown,
+                        fix.line,
+                        "yaml-quoted",
+                        f"read as if {fix.what}",
+                        "Backlog.md reads it; a strict YAML parser does not",
+                    )
                 return doc
         imp.refused.append(exc.problem)
         return None
@@ -150,8 +191,14 @@ def _files(path: Path) -> tuple[Path, list[tuple[Path, str]]]:
 def _missing(path: Path):
     from agentmd.errors import Problem
 
-    return Problem(str(path), 1, 1, "not-found", "no such file or folder",
-                   "name the backlog/ folder (or one task file in it)")  # fmt: skip
+    return Problem(
+        str(path),
+        1,
+        1,
+        "not-found",
+        "no such file or folder",
+        "name the backlog/ folder (or one task file in it)",
+    )
 
 
 def _config(folder: Path, root: Path, imp: Import) -> dict:
@@ -168,8 +215,12 @@ def _config(folder: Path, root: Path, imp: Import) -> dict:
         return {}
     except Exception as exc:  # noqa: BLE001 - PyYAML's errors: one located warning
         mark = getattr(exc, "problem_mark", None)
-        imp.warn(shown, (mark.line + 1) if mark else 1, "config-unreadable",
-                 f"config.yml does not parse ({exc.__class__.__name__}): default statuses used")  # fmt: skip
+        imp.warn(
+            shown,
+            (mark.line + 1) if mark else 1,
+            "config-unreadable",
+            f"config.yml does not parse ({exc.__class__.__name__}): default statuses used",
+        )
         return {}
     return data if isinstance(data, dict) else {}
 
@@ -225,8 +276,11 @@ def _item(fields: dict, body: str, kind: str, statuses, first: str, native_id: s
         if value not in (None, "", []):
             shown = ", ".join(str(v) for v in value) if isinstance(value, list) else str(value)
             item.notes.append(f"{key}: {shown}")
-    for key in sorted(set(fields) - set(KEPT) - {"id", "title", "status", "priority", "labels",
-                                                 "dependencies", "created_date"}):  # fmt: skip
+    for key in sorted(
+        set(fields)
+        - set(KEPT)
+        - {"id", "title", "status", "priority", "labels", "dependencies", "created_date"}
+    ):
         value = fields[key]
         if value not in (None, "", []):
             item.notes.append(f"{key}: {value}")

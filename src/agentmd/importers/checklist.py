@@ -11,7 +11,9 @@ from agentmd.files import textfile
 from agentmd.importers.checkboxes import Box, plain, scan
 from agentmd.importers.items import Import, Item, display, slug
 
-IN_PROGRESS_RE = re.compile(r"\b(in[ -]progress|doing|current(ly)?|wip|active|started|ongoing)\b", re.I)
+IN_PROGRESS_RE = re.compile(
+    r"\b(in[ -]progress|doing|current(ly)?|wip|active|started|ongoing)\b", re.I
+)
 BLOCKED_RE = re.compile(r"\b(blocked|on hold|waiting)\b", re.I)
 
 

@@ -21,8 +21,14 @@ def read(path: Path, root: Path) -> Import:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise LocatedError(
-            Problem(shown, exc.lineno, exc.colno, "json", f"not valid JSON: {exc.msg}",
-                    f"write it with: gh issue list --json {FIELDS} > {shown}")  # fmt: skip
+            Problem(
+                shown,
+                exc.lineno,
+                exc.colno,
+                "json",
+                f"not valid JSON: {exc.msg}",
+                f"write it with: gh issue list --json {FIELDS} > {shown}",
+            )
         ) from None
     return from_issues(data, shown)
 
@@ -39,8 +45,9 @@ def read_from_gh(root: Path, labels: tuple[str, ...]) -> Import:
 def from_issues(data, shown: str) -> Import:
     imp = Import("github", ORIGIN)
     if not isinstance(data, list):
-        imp.refuse(shown, 1, "not-issues", "not a JSON list of issues",
-                   f"gh issue list --json {FIELDS}")  # fmt: skip
+        imp.refuse(
+            shown, 1, "not-issues", "not a JSON list of issues", f"gh issue list --json {FIELDS}"
+        )
         return imp
     for index, issue in enumerate(data, 1):
         number = issue.get("number") if isinstance(issue, dict) else None
@@ -57,7 +64,9 @@ def from_issues(data, shown: str) -> Import:
             goal=str(issue.get("body") or ""),
             path=shown,
         )
-        labels = [lab.get("name") if isinstance(lab, dict) else lab for lab in issue.get("labels") or []]
+        labels = [
+            lab.get("name") if isinstance(lab, dict) else lab for lab in issue.get("labels") or []
+        ]
         item.tags = [slug(str(name)) for name in labels if name]
         who = [a.get("login") if isinstance(a, dict) else a for a in issue.get("assignees") or []]
         if any(who):

@@ -124,9 +124,13 @@ def break_cycles(imp: Import) -> None:
             if state.get(dep) == 1:
                 item.depends_on.remove(dep)
                 item.notes.append(f"depends on {target.id} (dropped: it closed a cycle)")
-                imp.warn(item.path or imp.origin, item.line, "dependency-cycle",
-                         f"{item.id} -> {target.id} closes a dependency cycle: dropped",
-                         "kept under ## Notes; a task on a cycle could never be ready")  # fmt: skip
+                imp.warn(
+                    item.path or imp.origin,
+                    item.line,
+                    "dependency-cycle",
+                    f"{item.id} -> {target.id} closes a dependency cycle: dropped",
+                    "kept under ## Notes; a task on a cycle could never be ready",
+                )
             elif not state.get(dep):
                 state[dep] = 1
                 stack.append((target, iter(list(target.depends_on))))

@@ -40,8 +40,14 @@ def read(path: Path, root: Path) -> Import:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise LocatedError(
-            Problem(shown, exc.lineno, exc.colno, "json", f"not valid JSON: {exc.msg}",
-                    "Task Master writes this file: restore it from git or fix the JSON")  # fmt: skip
+            Problem(
+                shown,
+                exc.lineno,
+                exc.colno,
+                "json",
+                f"not valid JSON: {exc.msg}",
+                "Task Master writes this file: restore it from git or fix the JSON",
+            )
         ) from None
     lines = _IdLines(text)
     if isinstance(data, dict) and isinstance(data.get("tasks"), list):
@@ -50,8 +56,14 @@ def read(path: Path, root: Path) -> Import:
         tags = data
     else:
         raise LocatedError(
-            Problem(shown, 1, 1, "not-taskmaster", "neither {\"tasks\": [...]} nor tagged lists",
-                    "name Task Master's tasks.json")  # fmt: skip
+            Problem(
+                shown,
+                1,
+                1,
+                "not-taskmaster",
+                'neither {"tasks": [...]} nor tagged lists',
+                "name Task Master's tasks.json",
+            )
         )
     current = _current_tag(file, tags)
     for tag, block in tags.items():
@@ -70,8 +82,14 @@ def _locate(path: Path) -> Path:
             if (path / rel).is_file():
                 return path / rel
         raise LocatedError(
-            Problem(str(path), 1, 1, "not-found", "no tasks.json in this folder",
-                    "name .taskmaster/tasks/tasks.json (or the legacy tasks/tasks.json)")  # fmt: skip
+            Problem(
+                str(path),
+                1,
+                1,
+                "not-found",
+                "no tasks.json in this folder",
+                "name .taskmaster/tasks/tasks.json (or the legacy tasks/tasks.json)",
+            )
         )
     return path
 
@@ -140,9 +158,13 @@ def _read_tag(imp: Import, shown: str, tag: str, prefix: str, tasks: list, lines
                 target = native.get(text)
             if target is None or target == item.source or (parent and target == native[parent]):
                 item.notes.append(f"depends on {text} (not in this import)")
-                imp.warn(item.path, item.line, "dependency-dropped",
-                         f"{item.id} depends on '{text}', which is not a task of tag '{tag}'",
-                         "kept under ## Notes")  # fmt: skip
+                imp.warn(
+                    item.path,
+                    item.line,
+                    "dependency-dropped",
+                    f"{item.id} depends on '{text}', which is not a task of tag '{tag}'",
+                    "kept under ## Notes",
+                )
             elif target not in item.depends_on:
                 item.depends_on.append(target)
         imp.items.append(item)

@@ -31,9 +31,13 @@ def read(path: Path, root: Path, flavour: str = "speckit") -> Import:
         # A plain checklist read as spec-kit or Kiro would be imported under the wrong ids
         # (and would rewrite what `import checklist` wrote from the same file): refuse it.
         example = "T001 Description" if flavour == "speckit" else "1.2 Description"
-        imp.refuse(shown, boxes[0].line, "not-" + flavour,
-                   f"no {flavour} task line ('- [ ] {example}') in this file",
-                   f"for any checklist: agentmd import checklist {shown}")  # fmt: skip
+        imp.refuse(
+            shown,
+            boxes[0].line,
+            "not-" + flavour,
+            f"no {flavour} task line ('- [ ] {example}') in this file",
+            f"for any checklist: agentmd import checklist {shown}",
+        )
         return imp
     prefix = "" if flavour == "speckit" else "kiro-"
     made: dict[int, Item] = {}  # box line -> item
@@ -55,7 +59,9 @@ def read(path: Path, root: Path, flavour: str = "speckit") -> Import:
             key = slug(plain(box.text))
         seen[key] = seen.get(key, 0) + 1
         if seen[key] > 1:
-            imp.warn(shown, box.line, "duplicate-id", f"'{number or key}' a second time: imported too")
+            imp.warn(
+                shown, box.line, "duplicate-id", f"'{number or key}' a second time: imported too"
+            )
         tail = key if seen[key] == 1 else f"{key}~{seen[key]}"
         tags, rest = _marks(rest)
         title = plain(rest) or number

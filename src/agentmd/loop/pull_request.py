@@ -38,9 +38,11 @@ def _handoff_body(loop: Loop, task: Task, tree: Worktree) -> str:
 
     head = f"agentmd task `{task.id}`: {task.title}\n"
     folder = tree.path / AGENTS_DIR / "handoffs"
-    names = sorted(
-        (p.name for p in folder.glob(f"*-{task.id}*.md") if p.is_file()), key=order_key
-    ) if folder.is_dir() else []  # fmt: skip
+    names = (
+        sorted((p.name for p in folder.glob(f"*-{task.id}*.md") if p.is_file()), key=order_key)
+        if folder.is_dir()
+        else []
+    )
     for name in reversed(names):
         try:
             text = textfile.read_text(folder / name, name)
@@ -103,7 +105,9 @@ def follow(loop: Loop, task: Task) -> bool:
     if state not in ("MERGED", "CLOSED"):
         return False
     if loop.opt.dry_run:
-        loop.say(f"would mark {task.id} {'done' if state == 'MERGED' else 'failed'}: {url} {state.lower()}")
+        loop.say(
+            f"would mark {task.id} {'done' if state == 'MERGED' else 'back'}: {url} {state.lower()}"
+        )
         return True
     with loop.ws.lock():
         editor = loop.ws.edit(task.path)
