@@ -201,3 +201,39 @@ def test_gh_missing_from_path(repo, monkeypatch, tmp_path):
         "  hint: install it (https://cli.github.com) and run 'gh auth login'\n"
     )
     assert list((repo / ".agents/tasks").glob("*.md")) == []
+
+
+def test_import_github_decompose_writes_the_models_tasks_linked_to_the_issue(
+    example, fake_gh, fake_api, monkeypatch
+):
+    from fake_anthropic import tool_use
+
+    monkeypatch.setenv("AGENTMD_NOW", "2026-11-22T09:30:00Z")
+    answer = [
+        {"id": "json-flag", "title": "Add the --json flag", "priority": "high", "depends_on": [],
+         "inputs": [], "outputs": ["src/tally/cli.py"], "verify": ["python -m pytest -q"],
+         "goal": "A --json flag.", "acceptance": ["prints JSON"]},
+        {"id": "json-docs", "title": "Document --json", "priority": "low",
+         "depends_on": ["json-flag", "tokenizer"], "inputs": [], "outputs": ["README.md"],
+         "verify": ["grep -q -- --json README.md"], "goal": "Say so.", "acceptance": ["documented"]},
+    ]  # fmt: skip
+    fake_api.messages = [tool_use("write_tasks", {"tasks": answer})]
+    result = cli(example, "import", "github", "--label", "agentmd", "--decompose")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (
+        "imported 2 task(s) from github: 2 new, 0 updated, 0 unchanged (0 done in the source)\n"
+    )
+    docs = (example / ".agents/tasks/json-docs.md").read_text()
+    assert "depends_on: [json-flag, tokenizer]\n" in docs
+    assert "source: github#12/json-docs\n" in docs
+    assert "outputs: [README.md]\n" in docs
+    assert "- issue: #12 (decomposed)\n" in docs
+    assert len(fake_api.calls("/v1/messages")) == 1
+    assert "GitHub issue #12: Add --json to list" in str(fake_api.requests[0].body["messages"])
+    again = cli(example, "import", "github", "--label", "agentmd", "--decompose")
+    assert again.exit_code == 0, again.output
+    assert len(fake_api.calls("/v1/messages")) == 1  # an issue decomposed before is not sent again
+    assert "no longer" not in again.output
+    assert again.stdout.startswith("imported 0 task(s) from github")
+    sync = cli(example, "sync", "github", "--dry-run")
+    assert "agentmd's plan for this issue (2 task(s)):" in sync.stdout

@@ -104,6 +104,7 @@ def decomposed(ws, imp: Import) -> Import:
                 status="todo",
                 priority=p.task.priority,
                 depends_on=[prefix + d for d in p.task.depends_on if d in ids],
+                depends_on_ids=[d for d in p.task.depends_on if d not in ids],
                 tags=list(item.tags),
                 raw_body=doc.body.split("\n## Notes", 1)[0].rstrip() + "\n",
                 fields={k: list(getattr(p.task, k)) for k in ("inputs", "outputs", "verify")},

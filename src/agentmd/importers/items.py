@@ -22,6 +22,7 @@ class Item:
     native_status: str = ""  # the source's own word for it, kept under ## Notes
     priority: str = "medium"
     depends_on: list[str] = field(default_factory=list)  # sources of other items
+    depends_on_ids: list[str] = field(default_factory=list)  # ids of tasks already in the plan
     tags: list[str] = field(default_factory=list)
     created: str = ""
     blocked_reason: str = ""

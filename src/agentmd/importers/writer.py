@@ -65,6 +65,7 @@ def plan(ws: Workspace, imp: Import) -> Plan:
     for item in items:
         task_id = id_of[item.source]
         deps = [id_of[s] for s in item.depends_on if s in id_of]
+        deps += [d for d in item.depends_on_ids if d not in deps]
         rel = f"tasks/{task_id}.md"
         if item.source in by_source:
             changes.append(_update(ws, rel, task_id, item, deps))
