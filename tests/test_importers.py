@@ -511,3 +511,26 @@ def test_checklist_ids_keep_no_dots_of_a_title(repo):
     (repo / "TODO.md").write_text("- [ ] Deprecate `want_bytes` in `encoding.py`\n")
     assert cli(repo, "import", "checklist", "TODO.md").exit_code == 0
     assert names(repo) == ["deprecate-want-bytes-in-encoding-py.md"]
+
+
+def test_the_commit_hook_takes_tasks_imported_as_done_without_handoffs(repo):
+    import subprocess
+
+    init(repo)
+    assert cli(repo, "hooks", "install").exit_code == 0
+    (repo / "TODO.md").write_text("- [x] Old work\n- [ ] New work\n")
+    assert cli(repo, "import", "checklist", "TODO.md").exit_code == 0
+    git(repo, "add", "-A")
+    ok = subprocess.run(
+        ["git", "commit", "-qm", "import"], cwd=repo, capture_output=True, text=True
+    )
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    task = repo / ".agents/tasks/new-work.md"
+    task.write_text(task.read_text().replace("status: todo", "status: done"))
+    git(repo, "add", "-A")
+    refused = subprocess.run(
+        ["git", "commit", "-qm", "done?"], cwd=repo, capture_output=True, text=True
+    )
+    assert refused.returncode != 0
+    assert "handoff-missing: task 'new-work' is staged as done" in refused.stdout + refused.stderr
+    assert "old-work" not in refused.stdout + refused.stderr
