@@ -167,6 +167,8 @@ def test_reimport_keeps_work_done_in_agentmd_unless_the_source_status_moved(repo
     after = draft_file.read_text()
     assert "status: done\n" in after
     assert "imported_as: done\n" in after
+    assert "blocked_reason" not in after
+    assert after.startswith("---\ntitle: Maybe later\nstatus: done\n")
 
 
 def test_dry_run_prints_the_files_and_writes_nothing(repo):

@@ -152,6 +152,9 @@ def _update(ws: Workspace, rel: str, task_id: str, item: Item, deps: list[str]) 
         changed.append("imported_as")
         if item.status == "blocked" and item.blocked_reason:
             put("blocked_reason", item.blocked_reason, fields.get("blocked_reason"))
+        elif fields.get("imported_as") == "blocked" and "blocked_reason" in fields:
+            editor.delete("blocked_reason")  # the source unblocked it: its reason goes too
+            changed.append("blocked_reason")
     kind = "updated" if editor.text != old else "unchanged"
     return Change(rel, task_id, kind, editor.text, old, changed, done=_done(item))
 
