@@ -32,6 +32,8 @@ PLAN_FIELDS = (
     "hosts",
     # the flywheel
     "memory_budget", "log_max_lines",
+    # plans from elsewhere: the exported page `check` keeps an eye on
+    "checklist",
 )  # fmt: skip
 GLOB_CHARS = frozenset("*?[")
 TASK_KEYS = frozenset(TASK_FIELDS)

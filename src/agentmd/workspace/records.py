@@ -15,6 +15,7 @@ TASK_FIELDS = (
     "title", "status", "priority", "depends_on", "inputs", "outputs", "verify", "created",
     "tags", "claimed_by", "claimed_at", "lease", "base", "attempts", "blocked_reason",
     "verified", "owner", "verified_commit", "verified_at", "verify_exit", "awaiting_merge",
+    "source", "imported_as", "pull_request",  # imported tasks, pull requests
 )  # fmt: skip
 PLAN_DEFAULTS: dict[str, Any] = {
     "context_window": 200_000,
