@@ -119,6 +119,17 @@ TARGETS: dict[str, Target | None] = {
     CYCLE_IDLE: Target(seconds=0.5),
     PRIME: Target(x_floor=2),
 }
+# issue 13: `agentmd import` of a Backlog.md folder and a tasks.json (bench/imports.py)
+from imports import IMPORT_BACKLOG, IMPORT_TASKMASTER, import_rows  # noqa: E402
+
+GROUPS = (*GROUPS, "import")
+TARGETS.update({IMPORT_BACKLOG: Target(seconds=5), IMPORT_TASKMASTER: Target(seconds=5)})
+
+
+def imports_rows(root: Path, size: int, env: dict[str, str], runs: int) -> list[Row]:
+    return [row(c, n, m) for c, n, m in import_rows(WORK, size, env, runs, AGENTMD)]
+
+
 ORDER = list(TARGETS)
 
 
@@ -324,6 +335,7 @@ def main() -> None:
         rows.append(row(VERSION, None, measure([AGENTMD, "--version"], WORK, env, args.runs)))
     groups: list[tuple[str, Callable[[Path, int, dict[str, str], int], list[Row]]]] = [
         ("core", core_rows), ("check", check_rows), ("loop", loop_rows),
+        ("import", imports_rows),
     ]  # fmt: skip
     for size in sizes:
         print(f"{size:,} tasks: preparing the plan", file=sys.stderr)

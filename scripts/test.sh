@@ -9,6 +9,15 @@ if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
 .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[dev]'
+# The board's browser tests drive Debian's chromium (never a browser Playwright downloads):
+# installed here when missing and we may (CI runs as root); without it those tests skip.
+if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  echo "scripts/test.sh: installing chromium for the board's browser tests" >&2
+  if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } \
+    >/dev/null 2>&1; then
+    echo "scripts/test.sh: chromium could not be installed; the browser tests will skip" >&2
+  fi
+fi
 .venv/bin/agentmd check
 .venv/bin/ruff check .
 .venv/bin/mypy

@@ -268,9 +268,14 @@ def _check_staged(tree: Staged, path: str, settings: Settings) -> list[Problem]:
         )
         status = str(doc.fields.get("status") or "").strip().lower()
         if status in ("review", "done"):
-            problems += _handoff_rule(
+            from agentmd.tasks.provenance import done_in_source
+
+            found = _handoff_rule(
                 tree, rel[len("tasks/") : -3], status, path, lines.get("status", 1)
             )
+            if done_in_source(doc.fields):  # imported as done: no handoff asked
+                found = [p for p in found if p.code != "handoff-missing"]
+            problems += found
     elif rel.startswith("handoffs/"):
         problems += tree.check(path, doc)
     elif rel == "plan.md":

@@ -37,6 +37,8 @@ PLAN_FIELDS = (
     "verify", "worktree_setup", "worktree_include",
     # a loop left running overnight
     "limit_patterns", "ports", "budget_usd", "task_budget_usd",
+    # plans from elsewhere: the exported page `check` keeps an eye on
+    "checklist",
 )  # fmt: skip
 GLOB_CHARS = frozenset("*?[")
 TASK_KEYS = frozenset(TASK_FIELDS)

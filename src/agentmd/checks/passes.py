@@ -28,6 +28,7 @@ from agentmd.prompt.tokens import Counter
 from agentmd.rules.measure import host_problems, without_built_rules
 from agentmd.tasks import graph
 from agentmd.tasks.moved import check_warnings
+from agentmd.tasks.provenance import done_in_source
 from agentmd.workspace.folder import Workspace
 from agentmd.workspace.records import PLAN_DEFAULTS, Settings
 
@@ -58,6 +59,7 @@ def check_workspace(ws: Workspace, counter: Counter) -> Report:
     found, checked = raw_files_pass(ws)
     problems += found
     problems += findings_files_pass(ws)
+    problems += checklist_pass(ws)
     always = without_built_rules(ws, always_loaded(ws))  # a built rule is counted once
     problems += always_loaded_pass(always)
     problems += budget_problems(ws, always, counter, ws.settings.rules_budget)
@@ -185,6 +187,8 @@ def task_handoffs_pass(ws: Workspace, tree: WorkTree) -> list[Problem]:
     for task in ws.tasks.values():
         if task.broken or task.status not in ("review", "done"):
             continue
+        if done_in_source(task.record.fields) and ws.latest_handoffs.get(task.id) is None:
+            continue  # imported as done: its history is in its source
         problems += rule_problems(
             tree, task.id, task.status, ws.display(task.path), task.record.line("status")
         )
@@ -269,6 +273,13 @@ def findings_files_pass(ws: Workspace) -> list[Problem]:
     for path in sorted(folder.glob("*.md")):
         problems += _review_file(ws, f"{findings_file.FOLDER}/{path.name}")
     return problems
+
+
+def checklist_pass(ws: Workspace) -> list[Problem]:
+    """A committed `export checklist` page that no longer shows the plan."""
+    from agentmd.export.checklist import stale_problems
+
+    return stale_problems(ws)
 
 
 def _review_file(ws: Workspace, rel: str) -> list[Problem]:

@@ -46,6 +46,12 @@ COMMANDS = {
     "rules": "agentmd.cli.rules:rules",
     # the flywheel
     "lessons": "agentmd.cli.lessons:lessons",
+    # the web board
+    "board": "agentmd.cli.board:board",
+    # plans from elsewhere, the plan as one page, GitHub in and out
+    "import": "agentmd.cli.importing:import_plan",
+    "export": "agentmd.cli.export:export",
+    "sync": "agentmd.cli.sync:sync",
 }
 
 

@@ -39,8 +39,14 @@ DEBOUNCE = 0.2  # seconds of quiet after a change under .agents/ before the next
 @click.option(
     "--merge",
     type=click.Choice(cycle.MERGE_MODES),
-    help="Merge a reviewed branch (auto) or leave it for a "
-         "person (manual). Default: plan.md's merge, else auto.",
+    help="Merge a reviewed branch (auto), leave it for a person (manual), or push it and open "
+    "a pull request (pr, through gh). Default: plan.md's merge, else auto.",
+)
+@click.option(
+    "--sync",
+    type=click.Choice(["github"]),
+    help="Each cycle, report status back to the GitHub issues the tasks came from "
+    "(agentmd sync github).",
 )
 @click.option(
     "--review",
@@ -66,7 +72,7 @@ DEBOUNCE = 0.2  # seconds of quiet after a change under .agents/ before the next
     help="Longest idle sleep between cycles.",
 )
 def run_loop(
-    worker, slots, timeout, merge, review, owner, once, until_done, dry_run, max_sleep
+    worker, slots, timeout, merge, review, owner, once, until_done, dry_run, max_sleep, sync
 ) -> int:
     """Run the loop: each cycle takes the first that applies.
 
@@ -92,6 +98,7 @@ def run_loop(
         review=review,
         owner=owner,
         dry_run=dry_run,
+        sync=sync,
     )
     if not options.worker and not dry_run:
         raise AgentmdError(

@@ -29,7 +29,7 @@ from agentmd.workspace.records import Task
 
 LOCK_FILE = "run.lock"
 SETTLE_SECONDS = 10.0  # how long a git command left running by a killed loop may hold the index
-MERGE_MODES = ("auto", "manual")
+MERGE_MODES = ("auto", "manual", "pr")  # pr: loop/pull_request.py
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,7 @@ class Options:
     owner: str = "agentmd-run"
     dry_run: bool = False
     review: bool = False  # also ask agentmd.api.review.review_for_loop (the model's review)
+    sync: str = ""  # "github": status back to the issues each cycle
 
 
 def options_from(ws: Workspace, **given) -> Options:
@@ -73,6 +74,7 @@ def options_from(ws: Workspace, **given) -> Options:
         owner=given.get("owner") or claims.default_owner(),
         dry_run=bool(given.get("dry_run")),
         review=review,
+        sync=str(given.get("sync") or ""),
     )
 
 
@@ -138,6 +140,10 @@ class Loop:
                 f"({len(problems)} error(s)); fix them and start again"
             )
             return "broken"
+        if self.opt.sync == "github":  # status back to the issues, on a change
+            from agentmd.loop import pull_request
+
+            pull_request.sync_each_cycle(self)
         steps = (self.step_workers, self.step_release, self.step_review, self.step_start)
         if self.opt.dry_run:
             acted = [step() for step in steps]
@@ -357,6 +363,11 @@ class Loop:
         for task in merge.queue(self.ws.tasks):
             if self.stopping:
                 continue
+            if task.record.fields.get("pull_request"):  # merge: pr waits on GitHub
+                from agentmd.loop import pull_request
+
+                acted |= pull_request.follow(self, task)
+                continue
             branch = task.record.fields.get("awaiting_merge")
             if branch:
                 acted |= self._merged_by_hand(task, str(branch))
@@ -389,6 +400,10 @@ class Loop:
             )
         if tree is None:
             return self._done(task, "verify passed, handoff valid")
+        if self.opt.merge == "pr":  # push and open a pull request instead
+            from agentmd.loop import pull_request
+
+            return pull_request.propose(self, task, tree, written)
         if self.opt.merge == "manual":
             lifecycle.set_status(
                 self.ws,

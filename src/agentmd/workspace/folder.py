@@ -66,6 +66,7 @@ class Workspace:
         self._known: dict[str, tuple[tuple[int, int, int], Record]] = {}
         self._known_at = 0
         self._unsaved = 0  # files parsed since the index cache was last written
+        self._tasks_built: dict[str, Task] = {}  # record path -> the Task last built from it
         # checks.check_workspace's findings per task file, for a process that checks again
         self.task_findings: dict[str, tuple] = {}
         self.task_findings_context: tuple | None = None
@@ -117,8 +118,18 @@ class Workspace:
     @cached_property
     def tasks(self) -> dict[str, Task]:
         records = self.index.groups["tasks"]
+        # An unchanged file hands back the same record (load_index), so its Task is the one
+        # built before: a refresh after one change builds one Task, not all of them.
+        before = self._tasks_built
         with _no_gc():
-            return {r.stem: Task.from_record(r) for r in records}
+            built: dict[str, Task] = {}
+            for r in records:
+                task = before.get(r.path)
+                if task is None or task.record is not r:
+                    task = Task.from_record(r)
+                built[r.path] = task
+            self._tasks_built = built
+            return {task.record.stem: task for task in built.values()}
 
     @cached_property
     def handoffs(self) -> list[Handoff]:

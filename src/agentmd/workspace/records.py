@@ -17,6 +17,7 @@ TASK_FIELDS = (
     "verified", "owner", "verified_commit", "verified_at", "verify_exit", "awaiting_merge",
     "verified_clean",
     "resources", "planned_at",
+    "source", "imported_as", "pull_request",  # imported tasks, pull requests
 )  # fmt: skip
 PLAN_DEFAULTS: dict[str, Any] = {
     "context_window": 200_000,

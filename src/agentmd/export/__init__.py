@@ -1,0 +1,1 @@
+"""The plan written out for people: one Markdown page (`export checklist`)."""

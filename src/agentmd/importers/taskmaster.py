@@ -1,0 +1,223 @@
+"""Task Master: `.taskmaster/tasks/tasks.json` (tagged: {tag: {tasks, metadata}}) or the legacy
+`tasks/tasks.json` ({tasks, metadata}); tasks with subtasks, dependencies written as numbers
+and as strings ("7", "7.2")."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from agentmd.errors import LocatedError, Problem
+from agentmd.files import textfile
+from agentmd.importers.items import Import, Item, display, priority, slug
+
+STATUSES = {
+    "pending": ("todo", ""),
+    "in-progress": ("active", ""),
+    "in_progress": ("active", ""),
+    "review": ("active", ""),
+    "done": ("done", ""),
+    "completed": ("done", ""),
+    "deferred": ("blocked", "deferred in Task Master"),
+    "cancelled": ("blocked", "cancelled in Task Master"),
+    "canceled": ("blocked", "cancelled in Task Master"),
+    "blocked": ("blocked", "blocked in Task Master"),
+}
+KEPT = ("complexity", "recommendedSubtasks", "expansionPrompt", "previousStatus", "updatedAt")
+MAPPED = {"id", "title", "description", "details", "testStrategy", "status", "priority",
+          "dependencies", "subtasks", "acceptanceCriteria", "parentId", "parentTaskId",
+          "isSubtask", "parentTask"}  # fmt: skip
+ID_KEY_RE = re.compile(r'"id"\s*:')
+
+
+def read(path: Path, root: Path) -> Import:
+    file = _locate(path)
+    shown = display(file, root)
+    imp = Import("taskmaster", shown)
+    text = textfile.read_text(file, shown)
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise LocatedError(
+            Problem(
+                shown,
+                exc.lineno,
+                exc.colno,
+                "json",
+                f"not valid JSON: {exc.msg}",
+                "Task Master writes this file: restore it from git or fix the JSON",
+            )
+        ) from None
+    lines = _IdLines(text)
+    if isinstance(data, dict) and isinstance(data.get("tasks"), list):
+        tags = {"master": data}
+    elif isinstance(data, dict) and all(isinstance(v, dict) for v in data.values()):
+        tags = data
+    else:
+        raise LocatedError(
+            Problem(
+                shown,
+                1,
+                1,
+                "not-taskmaster",
+                'neither {"tasks": [...]} nor tagged lists',
+                "name Task Master's tasks.json",
+            )
+        )
+    current = _current_tag(file, tags)
+    for tag, block in tags.items():
+        tasks = block.get("tasks")
+        if not isinstance(tasks, list):
+            imp.warn(shown, 1, "no-tasks", f"tag '{tag}' has no list of tasks: skipped")
+            continue
+        prefix = "tm" if tag == current else f"tm-{slug(tag)}"
+        _read_tag(imp, shown, tag, prefix, tasks, lines)
+    return imp
+
+
+def _locate(path: Path) -> Path:
+    if path.is_dir():
+        for rel in (".taskmaster/tasks/tasks.json", "tasks/tasks.json", "tasks.json"):
+            if (path / rel).is_file():
+                return path / rel
+        raise LocatedError(
+            Problem(
+                str(path),
+                1,
+                1,
+                "not-found",
+                "no tasks.json in this folder",
+                "name .taskmaster/tasks/tasks.json (or the legacy tasks/tasks.json)",
+            )
+        )
+    return path
+
+
+def _current_tag(file: Path, tags: dict) -> str:
+    state = file.parent.parent / "state.json"
+    try:
+        tag = json.loads(state.read_text(encoding="utf-8")).get("currentTag")
+    except (OSError, ValueError, AttributeError):
+        tag = None
+    if isinstance(tag, str) and tag in tags:
+        return tag
+    return "master" if "master" in tags or not tags else next(iter(tags))
+
+
+class _IdLines:
+    """The line of each `"id":` in the file, taken in order: JSON keeps no positions."""
+
+    def __init__(self, text: str):
+        self.lines = []
+        line, last = 1, 0
+        for match in ID_KEY_RE.finditer(text):  # counted once, in one pass
+            line += text.count("\n", last, match.start())
+            last = match.start()
+            self.lines.append(line)
+        self.next = 0
+
+    def take(self) -> int:
+        if self.next >= len(self.lines):
+            return 1
+        self.next += 1
+        return self.lines[self.next - 1]
+
+
+def _read_tag(imp: Import, shown: str, tag: str, prefix: str, tasks: list, lines) -> None:
+    made: list[tuple[Item, list, str | None]] = []  # item, raw deps, parent native id
+    native: dict[str, str] = {}  # "7" / "7.2" -> source
+    for task in tasks:
+        line = lines.take()
+        if not isinstance(task, dict) or task.get("id") in (None, ""):
+            imp.refuse(shown, line, "no-id", f"a task in tag '{tag}' has no id")
+            continue
+        tid = str(task["id"]).strip()
+        item = _item(task, tid, tag, prefix, imp, shown, line, native)
+        if item is None:
+            continue
+        made.append((item, _list(task.get("dependencies")), None))
+        subtasks = task.get("subtasks") or []
+        for sub in subtasks if isinstance(subtasks, list) else []:
+            sub_line = lines.take()
+            if not isinstance(sub, dict) or sub.get("id") in (None, ""):
+                imp.refuse(shown, sub_line, "no-id", f"a subtask of task {tid} has no id")
+                continue
+            sid = f"{tid}.{str(sub['id']).strip()}"
+            child = _item(sub, sid, tag, prefix, imp, shown, sub_line, native)
+            if child is not None:
+                made.append((child, _list(sub.get("dependencies")), tid))
+                item.depends_on.append(child.source)
+    for item, deps, parent in made:
+        for dep in deps:
+            text = str(dep).strip()
+            target = None
+            if parent is not None and "." not in text:
+                target = native.get(f"{parent}.{text}") or native.get(text)
+            else:
+                target = native.get(text)
+            if target is None or target == item.source or (parent and target == native[parent]):
+                item.notes.append(f"depends on {text} (not in this import)")
+                imp.warn(
+                    item.path,
+                    item.line,
+                    "dependency-dropped",
+                    f"{item.id} depends on '{text}', which is not a task of tag '{tag}'",
+                    "kept under ## Notes",
+                )
+            elif target not in item.depends_on:
+                item.depends_on.append(target)
+        imp.items.append(item)
+
+
+def _item(task, tid, tag, prefix, imp, shown, line, native) -> Item | None:
+    source = f"{imp.origin}#{tag}/{tid}"
+    if tid in native:
+        imp.warn(shown, line, "duplicate-id", f"a second task {tid} in tag '{tag}': imported too")
+        n = 2
+        while f"{tid}~{n}" in native:
+            n += 1
+        tid, source = f"{tid}~{n}", f"{source}~{n}"
+    native[tid] = source
+    word = str(task.get("status") or "pending")
+    status, why = STATUSES.get(word.strip().lower(), ("todo", ""))
+    item = Item(
+        id=f"{prefix}-{slug(tid.replace('~', '-'), dots=True)}",
+        source=source,
+        title=str(task.get("title") or f"Task {tid}"),
+        status=status,
+        native_status=word,
+        blocked_reason=why,
+        goal=str(task.get("description") or ""),
+        path=shown,
+        line=line,
+    )
+    mapped = priority(task.get("priority"))
+    item.priority = mapped or "medium"
+    if task.get("priority") is not None and mapped is None:
+        item.notes.append(f"priority: {task.get('priority')}")
+    for key, heading in (("details", "Details"), ("testStrategy", "Test strategy")):
+        if task.get(key):
+            item.sections.append((heading, str(task[key])))
+    criteria = task.get("acceptanceCriteria")
+    if isinstance(criteria, str):
+        for entry in criteria.splitlines():
+            entry = entry.strip().lstrip("-*").strip()
+            if entry:
+                item.criteria.append((status == "done", entry))
+    elif isinstance(criteria, list):
+        item.criteria += [(status == "done", str(c)) for c in criteria]
+    item.notes.append(f"id in Task Master: {tid} (tag {tag})")
+    for key in KEPT:
+        if task.get(key) not in (None, ""):
+            item.notes.append(f"{key}: {task[key]}")
+    for key in sorted(set(task) - MAPPED - set(KEPT)):
+        if task[key] not in (None, "", []):
+            item.notes.append(f"{key}: {task[key]}")
+    return item
+
+
+def _list(value) -> list:
+    if value is None or value == "":
+        return []
+    return value if isinstance(value, list) else [value]
