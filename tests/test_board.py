@@ -361,7 +361,7 @@ def test_reopen_and_mark_reviewed_use_the_core_refusals(example):
     assert "status: todo" in text and "- Attempt 3" in text
     assert "attempts:" not in text
     log = (example / ".agents/memory/log.md").read_text().splitlines()[-1]
-    assert log.endswith(" reopen tokenizer: after 3 attempt(s)")
+    assert log.endswith(" reopen tokenizer: was failed after 3 attempt(s)")
 
 
 def test_mark_reviewed_is_refused_as_done_refuses_it(example):
