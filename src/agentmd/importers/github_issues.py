@@ -3,12 +3,10 @@ number,title,body,labels,state,assignees` prints (from a file, or through `gh`).
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-from agentmd.errors import LocatedError, Problem
 from agentmd.files import textfile
-from agentmd.importers.items import Import, Item, display, slug
+from agentmd.importers.items import Import, Item, display, load_json, slug
 
 FIELDS = "number,title,body,labels,state,assignees"
 ORIGIN = "github"
@@ -17,19 +15,7 @@ ORIGIN = "github"
 def read(path: Path, root: Path) -> Import:
     shown = display(path, root)
     text = textfile.read_text(path, shown)
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise LocatedError(
-            Problem(
-                shown,
-                exc.lineno,
-                exc.colno,
-                "json",
-                f"not valid JSON: {exc.msg}",
-                f"write it with: gh issue list --json {FIELDS} > {shown}",
-            )
-        ) from None
+    data = load_json(text, shown, f"write it with: gh issue list --json {FIELDS} > {shown}")
     return from_issues(data, shown)
 
 

@@ -7,8 +7,9 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from agentmd.errors import Problem
+from agentmd.errors import LocatedError, Problem
 
 
 @dataclass
@@ -135,3 +136,15 @@ def break_cycles(imp: Import) -> None:
             elif not state.get(dep):
                 state[dep] = 1
                 stack.append((target, iter(list(target.depends_on))))
+
+
+def load_json(text: str, shown: str, hint: str) -> Any:
+    """A source file's JSON, or a located error at the place it breaks."""
+    import json
+
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise LocatedError(
+            Problem(shown, exc.lineno, exc.colno, "json", f"not valid JSON: {exc.msg}", hint)
+        ) from None

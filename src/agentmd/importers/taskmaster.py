@@ -10,7 +10,7 @@ from pathlib import Path
 
 from agentmd.errors import LocatedError, Problem
 from agentmd.files import textfile
-from agentmd.importers.items import Import, Item, display, priority, slug
+from agentmd.importers.items import Import, Item, display, load_json, priority, slug
 
 STATUSES = {
     "pending": ("todo", ""),
@@ -36,19 +36,8 @@ def read(path: Path, root: Path) -> Import:
     shown = display(file, root)
     imp = Import("taskmaster", shown)
     text = textfile.read_text(file, shown)
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise LocatedError(
-            Problem(
-                shown,
-                exc.lineno,
-                exc.colno,
-                "json",
-                f"not valid JSON: {exc.msg}",
-                "Task Master writes this file: restore it from git or fix the JSON",
-            )
-        ) from None
+    hint = "Task Master writes this file: restore it from git or fix the JSON"
+    data = load_json(text, shown, hint)
     lines = _IdLines(text)
     if isinstance(data, dict) and isinstance(data.get("tasks"), list):
         tags = {"master": data}

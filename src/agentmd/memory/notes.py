@@ -109,6 +109,8 @@ def applying(ws: Workspace, task: Task) -> list[Note]:
         for note in (*ws.decisions, *ws.gotchas)
         if applies(note, task, tags, files) or (not note.applies_to and not note.tags)
     ]
+    if not any(n.record.fields.get("supersede") for n in ws.decisions):
+        return notes  # nothing superseded: no need to work it out
     return current(ws, notes)
 
 

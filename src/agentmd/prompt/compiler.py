@@ -16,7 +16,7 @@ from agentmd import AGENTS_DIR
 from agentmd.errors import LocatedError, NothingToDo, Problem
 from agentmd.files.document import Document
 from agentmd.handoffs import names
-from agentmd.memory.notes import current
+from agentmd.memory.notes import applying
 from agentmd.memory.routing import Files, applies, tags_of
 from agentmd.prompt.tokens import ESTIMATE, Counter
 from agentmd.workspace.folder import Workspace
@@ -438,15 +438,7 @@ def _rules(ws: Workspace, task: Task) -> list[Item]:
 
 
 def _memory(ws: Workspace, task: Task) -> list[Item]:
-    tags = tags_of(task)
-    files = Files(ws)
-    notes = [
-        note
-        for note in (*ws.decisions, *ws.gotchas)
-        if applies(note, task, tags, files) or (not note.applies_to and not note.tags)
-    ]
-    if any(n.record.fields.get("supersede") for n in ws.decisions):
-        notes = current(ws, notes)  # superseded decisions leave the prompts
+    notes = applying(ws, task)  # superseded decisions left out
     notes.sort(key=lambda n: (n.date, n.path), reverse=True)  # newest first
     items = []
     for age, note in enumerate(notes):
