@@ -186,6 +186,26 @@ def _agents_md(loader: _Loader, folders: list[str]) -> None:
 # -- the hosts -------------------------------------------------------------------------------
 
 
+def _paths_rules(
+    loader: _Loader, folder: str, suffixes: tuple[str, ...], path: str, always_only: bool
+) -> None:
+    """The rule files under `folder` scoped by a `paths:` list (Claude Code's and Cline's
+    form): one without paths always loads, the others when `path` matches."""
+    tree = loader.tree
+    for rel in tree.under(folder):
+        if not rel.endswith(suffixes):
+            continue
+        fields = fields_of(tree, rel)
+        if fields is None:
+            loader.skipped.append(Skipped(rel, "its front matter does not parse"))
+            continue
+        scope = patterns(fields.get("paths"))
+        if not scope:
+            loader.add(rel, "a rule without paths: always")
+        elif not always_only and _is_file_path(tree, path) and matches_any(path, scope):
+            loader.add(rel, f"paths {', '.join(scope)} match")
+
+
 def load_codex(tree: Tree, path: str, always_only: bool, counter: Counter) -> Load:
     """Root down to the working folder, one file a folder (AGENTS.override.md first), one
     32 KiB budget for them all, spent root first: the deepest file is the one cut."""
@@ -225,18 +245,7 @@ def load_claude(tree: Tree, path: str, always_only: bool, counter: Counter) -> L
                 loader.add(rel, where)
         if not own and tree.exists(join(folder, "AGENTS.md")):
             loader.add(join(folder, "AGENTS.md"), f"{where}: no CLAUDE.md anywhere")
-    for rel in tree.under(".claude/rules"):
-        if not rel.endswith(".md"):
-            continue
-        fields = fields_of(tree, rel)
-        if fields is None:
-            loader.skipped.append(Skipped(rel, "its front matter does not parse"))
-            continue
-        scope = patterns(fields.get("paths"))
-        if not scope:
-            loader.add(rel, "a rule without paths: always")
-        elif not always_only and _is_file_path(tree, path) and matches_any(path, scope):
-            loader.add(rel, f"paths {', '.join(scope)} match")
+    _paths_rules(loader, ".claude/rules", (".md",), path, always_only)
     return loader.result()
 
 
@@ -343,18 +352,7 @@ def load_cline(tree: Tree, path: str, always_only: bool, counter: Counter) -> Lo
     loader = _Loader(tree, "cline", path, counter, follow=False)
     if tree.exists(".clinerules"):
         loader.add(".clinerules", "the .clinerules file: always")
-    for rel in tree.under(".clinerules"):
-        if not rel.endswith((".md", ".txt")):
-            continue
-        fields = fields_of(tree, rel)
-        if fields is None:
-            loader.skipped.append(Skipped(rel, "its front matter does not parse"))
-            continue
-        scope = patterns(fields.get("paths"))
-        if not scope:
-            loader.add(rel, "a rule without paths: always")
-        elif not always_only and _is_file_path(tree, path) and matches_any(path, scope):
-            loader.add(rel, f"paths {', '.join(scope)} match")
+    _paths_rules(loader, ".clinerules", (".md", ".txt"), path, always_only)
     _agents_md(loader, ancestors(tree.root, path))
     return loader.result()
 
