@@ -136,7 +136,7 @@ def test_a_small_prime_budget_drops_list_lines_from_the_bottom_and_counts_them(e
 def test_a_fresh_plans_placeholder_goal_is_named_as_such_not_shown_as_the_goal(repo):
     assert cli(repo, "init").exit_code == 0
     text = cli(repo, "prime", env={"AGENTMD_AGENT": "bob"}).stdout
-    assert text.startswith("# My project: where the work stands (agentmd)\n\n")
+    assert text.startswith("# repo: where the work stands (agentmd)\n\n")
     assert (
         "Goal: (plan.md's ## Goal still holds the template's text: write the project's goal" in text
     )
