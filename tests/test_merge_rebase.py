@@ -144,9 +144,8 @@ def test_two_tasks_that_truly_conflict_end_with_one_merged_and_the_other_back(re
     assert status_of(repo, "a") == "done"
     assert status_of(repo, "b") == "todo"
     said = (
-        f"merge conflict with main in shared.txt (changed there by the merge of task a "
-        f"({merged})), and rebasing onto main conflicts there too; the next attempt starts "
-        "from the current main"
+        f"rebasing onto main conflicts in shared.txt (changed there by the merge of task a "
+        f"({merged})); the next attempt starts from the current main"
     )
     assert said in attempts_section(repo, "b")
     assert f"retry b: attempt 1 of 3 failed: {said}" in first.stdout
@@ -232,7 +231,7 @@ def test_a_loop_killed_mid_rebase_is_repaired_at_the_next_start_and_the_rebase_r
     assert result.stdout.splitlines()[0] == (
         "undo a rebase of agentmd/b that a stopped loop left half done"
     )
-    assert "retry b: attempt 1 of 3 failed: merge conflict with main in shared.txt" in (
+    assert "retry b: attempt 1 of 3 failed: rebasing onto main conflicts in shared.txt" in (
         result.stdout
     )
     assert not rebase.in_progress(tree_b)
@@ -254,7 +253,7 @@ def test_with_merge_conflicts_worker_a_worker_resolves_the_conflict_and_both_lan
     text = (repo / "shared.txt").read_text()
     assert "line from a\nline from b\n" in text
     assert "<<<<<<<" not in text and "=======" not in text
-    assert "conflict b: merge conflict with main in shared.txt" in result.stdout
+    assert "conflict b: rebasing onto main conflicts in shared.txt" in result.stdout
     assert "a worker resolves it in .agents/.cache/worktrees/b (attempt 2)" in result.stdout
     assert "Attempt 1 " in attempts_section(repo, "b")
     assert "handed to a worker to resolve in its worktree" in attempts_section(repo, "b")

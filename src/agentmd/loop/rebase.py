@@ -126,9 +126,8 @@ def onto(
     return Rebased(
         False,
         conflicted,
-        f"merge conflict with {base_branch} in {', '.join(conflicted)}"
-        + (f" (changed there by {origin})" if origin else "")
-        + f", and rebasing onto {base_branch} conflicts there too",
+        f"rebasing onto {base_branch} conflicts in {', '.join(conflicted)}"
+        + (f" (changed there by {origin})" if origin else ""),
     )
 
 
