@@ -259,6 +259,8 @@ def test_with_merge_conflicts_worker_a_worker_resolves_the_conflict_and_both_lan
     assert "handed to a worker to resolve in its worktree" in attempts_section(repo, "b")
     prompt = (repo / ".agents/.cache/runs/b/attempt-2.prompt.md").read_text()
     assert "Preserve the intent of both changes" in prompt
+    merged = git(repo, "log", "--format=%h", "--grep=agentmd: merge agentmd/a (a)").strip()
+    assert f"which the merge of task a ({merged}) changed too since the task started" in prompt
     assert "## The change already on `main`: task `a` (Edit shared.txt for a)" in prompt
     assert "`shared.txt` has a line from a." in prompt
     assert "Put the line from a into `shared.txt`" in prompt  # a's handoff

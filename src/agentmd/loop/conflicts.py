@@ -84,7 +84,12 @@ def prompt(
 ) -> str:
     """The conflict worker's prompt."""
     files = ", ".join(f"`{path}`" for path in found.conflicted)
-    by = f"task `{other}`" if other else f"a change on `{base_branch}`"
+    origin = (
+        merge.changed_by(ws.root, found.conflicted, task.base)
+        if task.base and found.conflicted
+        else ""
+    )
+    by = origin or f"a change on `{base_branch}`"
     parts = [
         f"# Resolve a conflict: task `{task.id}` ({task.title})",
         "",
