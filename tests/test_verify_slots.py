@@ -152,3 +152,23 @@ def test_merge_conflicts_and_verify_slots_are_known_plan_settings(repo):
     result = cli(repo, "check")
     assert "unknown" not in result.output
     assert result.exit_code == 0, result.output
+
+
+def test_a_verify_command_that_runs_agentmd_verify_takes_no_second_slot(repo, tmp_path):
+    assert cli(repo, "init").exit_code == 0
+    plan = repo / ".agents/plan.md"
+    plan.write_text(
+        plan.read_text().replace("---\n", "---\nverify_slots: 1\nverify_timeout: 30\n", 1)
+    )
+    agentmd = f"{sys.executable} -m agentmd"
+    nested = (("a", f"{agentmd} verify b --no-record"), ("b", "test $AGENTMD_VERIFY_SLOT = 0"))
+    for task_id, command in nested:
+        text = TASK.replace("python {stamp} {id} {log} {mode}", command).format(id=task_id)
+        (repo / ".agents/tasks" / f"{task_id}.md").write_text(text)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "plan")
+    run = verify(repo, "a")
+    out, err = run.communicate(timeout=90)
+    assert run.returncode == 0, out + err
+    assert out.splitlines()[-1].startswith("a: verify passed at ")
+    assert "waiting for a verify slot" not in err  # b ran in a's slot, 0

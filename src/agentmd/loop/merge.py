@@ -216,8 +216,9 @@ def _run_all(
     note: Callable[[str], None] | None = None,
 ) -> list[CommandResult]:
     timeout = timeout_of(ws)
-    with verify_slots.held(ws, note):  # plan.md's verify_slots
-        results = [run_command(command, cwd, timeout, extra_env) for command in commands]
+    with verify_slots.held(ws, note) as slot:  # plan.md's verify_slots
+        env = {**(extra_env or {}), **slot}
+        results = [run_command(command, cwd, timeout, env) for command in commands]
     return [result for result in results if result.exit_code != 0]
 
 

@@ -119,10 +119,9 @@ def run_verify(
     at = clock.stamp()
     timeout = timeout_of(ws)
     clean = not uncommitted(ws.root)  # before: a command may write files of its own
-    with verify_slots.held(ws, note):
-        results = tuple(
-            run_command(command, ws.root, timeout, extra_env) for command in task.verify
-        )
+    with verify_slots.held(ws, note) as slot:
+        env = {**(extra_env or {}), **slot}
+        results = tuple(run_command(command, ws.root, timeout, env) for command in task.verify)
     outcome = VerifyOutcome(task.id, commit, at, results)
     if record:
         with ws.lock():

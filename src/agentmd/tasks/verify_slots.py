@@ -17,6 +17,7 @@ from agentmd.errors import AgentmdError
 from agentmd.workspace.folder import CACHE_DIR, Workspace
 
 SLOTS_DIR = "agentmd-verify-slots"  # under the git common dir
+HELD = "AGENTMD_VERIFY_SLOT"  # in the commands' environment: the slot they run in
 POLL_SECONDS = 0.1
 
 
@@ -43,12 +44,16 @@ def lock_folder(ws: Workspace) -> Path:
 
 
 @contextmanager
-def held(ws: Workspace, note: Callable[[str], None] | None = None) -> Iterator[None]:
-    """Hold one verify slot while the block runs; without a cap, none is needed. While every
-    slot is taken it waits, and says so once through `note`."""
+def held(
+    ws: Workspace, note: Callable[[str], None] | None = None
+) -> Iterator[dict[str, str]]:
+    """Hold one verify slot while the block runs, which gets the environment its commands add
+    (the slot's number); without a cap, none is needed. While every slot is taken it waits,
+    and says so once through `note`. A verify run inside one (a verify command that runs
+    `agentmd verify`) is in its slot already: it takes no second one, which could never come."""
     slots = cap(ws)
-    if slots is None:
-        yield
+    if slots is None or os.environ.get(HELD):
+        yield {}
         return
     folder = lock_folder(ws)
     said = False
@@ -61,7 +66,7 @@ def held(ws: Workspace, note: Callable[[str], None] | None = None) -> Iterator[N
                 os.close(fd)
                 continue
             try:
-                yield
+                yield {HELD: str(number)}
             finally:
                 os.close(fd)  # closing the file lets go of its lock
             return
