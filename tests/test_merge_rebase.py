@@ -27,7 +27,7 @@ CONFLICT_WORKER = Path(__file__).resolve().parent / "workers" / "conflict_worker
 LINES = "".join(f"line {n}\n" for n in range(1, 11))
 PLAN = """---
 title: Rebase test plan
-max_attempts: 3
+max_attempts: {attempts}
 {extra}---
 ## Goal
 
@@ -87,10 +87,10 @@ Merge the branch; nothing else follows from {id}.
 """
 
 
-def plan(repo: Path, extra: str = "") -> None:
+def plan(repo: Path, extra: str = "", attempts: int = 3) -> None:
     (repo / "shared.txt").write_text(LINES)
     assert run_agentmd(repo, "init").returncode == 0
-    (repo / ".agents/plan.md").write_text(PLAN.format(extra=extra))
+    (repo / ".agents/plan.md").write_text(PLAN.format(extra=extra, attempts=attempts))
     for task_id in "ab":
         (repo / ".agents/tasks" / f"{task_id}.md").write_text(TASK.format(id=task_id))
     git(repo, "add", "-A")
@@ -293,4 +293,17 @@ def test_a_conflict_worker_that_leaves_the_conflict_sends_the_task_back(repo, mo
     assert status_of(repo, "b") == "todo", result.stdout
     assert said in attempts_section(repo, "b")
     assert "Attempt 2 " in attempts_section(repo, "b")
+    assert status_of(repo, "a") == "done"
+
+
+def test_a_conflict_on_the_last_attempt_fails_the_task_and_starts_no_worker(repo):
+    plan(repo, "merge_conflicts: worker\n", attempts=1)
+    worked(repo, "a", 5)
+    tree_b = worked(repo, "b", 5)
+    result = run(repo, "--worker", conflict_worker("resolve"), "--until-done")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert status_of(repo, "b") == "failed"
+    assert "failed b: attempt 1 of 1: rebasing onto main conflicts in shared.txt" in result.stdout
+    assert "conflict b:" not in result.stdout
+    assert not rebase.in_progress(tree_b)
     assert status_of(repo, "a") == "done"

@@ -6,9 +6,8 @@ task's work. The default, `back`, sends the task back instead."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import NamedTuple
 
 from agentmd import AGENTS_DIR, git, worktrees
 from agentmd.errors import AgentmdError, LocatedError
@@ -16,9 +15,6 @@ from agentmd.files import document
 from agentmd.loop import merge, rebase, runs, slots
 from agentmd.workspace.folder import Workspace
 from agentmd.workspace.records import Task
-
-if TYPE_CHECKING:
-    from agentmd.loop.cycle import Loop
 
 MODES = ("back", "worker")
 HUNK_LINES = 200  # of the conflicting diff, in the prompt
@@ -35,42 +31,42 @@ def mode(ws: Workspace) -> str:
     return value
 
 
+class Handed(NamedTuple):
+    prompt: str  # the conflict worker's
+    run: runs.Run  # its run, saved before the claim
+
+
 def hand_over(
-    loop: Loop, task: Task, tree: worktrees.Worktree, head: str, found: rebase.Rebased
-) -> bool:
-    """The conflict as an attempt, then a worker started on it in the task's worktree."""
+    ws: Workspace,
+    task: Task,
+    tree: worktrees.Worktree,
+    head: str,
+    found: rebase.Rebased,
+    owner: str,
+    base_branch: str,
+) -> Handed | None:
+    """The conflict as an attempt, then the task claimed again for a worker in its worktree
+    (the loop starts it); None when that attempt was the last one: the task is failed."""
     from agentmd.tasks import claims, lifecycle
 
-    ws = loop.ws
     other = merge.task_that_changed(ws.root, found.conflicted, task.base) if task.base else None
-    text = prompt(ws, task, tree, head, loop.base_branch, found, other)
+    text = prompt(ws, task, tree, head, base_branch, found, other)
     reason = (
         f"{found.problem}; handed to a worker to resolve in its worktree, the rebase stopped "
         "there (merge_conflicts: worker)"
     )
-    after = lifecycle.fail(ws, task.id, reason, by=loop.opt.owner)
+    after = lifecycle.fail(ws, task.id, reason, by=owner)
     if after.status == "failed":
-        rebase.abort(tree.path)
-        loop._commit_state(task, f"attempt {after.attempts} of {task.id} failed")
-        loop.say(
-            f"failed {task.id}: attempt {after.attempts} of {ws.settings.max_attempts}: "
-            f"{found.problem}"
-        )
-        return True
+        return None
     used = (r.slot for r in runs.load(ws).values() if r.task != task.id)
     intent = runs.Run(
-        task.id, after.attempts + 1, loop.opt.owner, 0, "", 0.0, 0.0, str(tree.path),
-        tree.branch, slots.free(used), head,
+        task.id, after.attempts + 1, owner, 0, "", 0.0, 0.0, str(tree.path), tree.branch,
+        slots.free(used), head,
     )  # fmt: skip
     runs.save(ws, intent)  # before the claim, as the loop's own starts: a kill undoes it
-    claims.claim(ws, task.id, loop.opt.owner)
+    claims.claim(ws, task.id, owner)
     lifecycle.set_status(ws, task.id, "active", "conflict", f"onto {head[:12]}", {"base": head})
-    loop._commit_state(task, f"conflict of {task.id} to a worker")
-    loop.say(
-        f"conflict {task.id}: {found.problem}; a worker resolves it in "
-        f"{os.path.relpath(tree.path, ws.root)} (attempt {after.attempts + 1})"
-    )
-    return loop._launch(ws.tasks[task.id], tree, text, intent)
+    return Handed(text, intent)
 
 
 def prompt(

@@ -471,7 +471,7 @@ class Loop:
         done = rebase.onto(self.ws, task, tree.path, head, self.base_branch, keep=to_worker)
         if not done.done:
             if to_worker and done.conflicted:
-                return conflicts.hand_over(self, task, tree, head, done)
+                return self._hand_over(task, tree, head, done)
             return self._send_back(
                 task, f"{done.problem}; the next attempt starts from the current {self.base_branch}"
             )
@@ -481,6 +481,30 @@ class Loop:
             f"{head[:12]} without a conflict, reviewing it again"
         )
         return self._review(self.ws.tasks[task.id], rebased=True)
+
+    def _hand_over(
+        self, task: Task, tree: worktrees.Worktree, head: str, found: rebase.Rebased
+    ) -> bool:
+        """merge_conflicts: worker: the conflict counts as an attempt, and a worker resolves it
+        in the task's worktree, the rebase stopped there."""
+        handed = conflicts.hand_over(
+            self.ws, task, tree, head, found, self.opt.owner, self.base_branch
+        )
+        after = self.ws.tasks[task.id]
+        if handed is None:
+            rebase.abort(tree.path)
+            self._commit_state(task, f"attempt {after.attempts} of {task.id} failed")
+            self.say(
+                f"failed {task.id}: attempt {after.attempts} of "
+                f"{self.ws.settings.max_attempts}: {found.problem}"
+            )
+            return True
+        self._commit_state(task, f"conflict of {task.id} to a worker")
+        self.say(
+            f"conflict {task.id}: {found.problem}; a worker resolves it in "
+            f"{os.path.relpath(tree.path, self.ws.root)} (attempt {handed.run.attempt})"
+        )
+        return self._launch(after, tree, handed.prompt, handed.run)
 
     def _findings_files(self) -> set[str]:
         """The files in .agents/reviews/, relative to the repository root."""
