@@ -10,6 +10,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from agentmd import git
 from agentmd.errors import Problem
 from agentmd.files.edit import Editor, render_scalar
 from agentmd.importers.items import Import, Item, break_cycles
@@ -63,6 +64,8 @@ def plan(ws: Workspace, imp: Import) -> Plan:
         id_of[item.source] = known
         items.append(item)
     changes = []
+    # The commit a task with inputs is planned at (tasks/moved.py), asked of git once for all.
+    planned = git.head(ws.root) or "" if any(i.fields.get("inputs") for i in items) else ""
     for item in items:
         task_id = id_of[item.source]
         deps = [id_of[s] for s in item.depends_on if s in id_of]
@@ -71,7 +74,8 @@ def plan(ws: Workspace, imp: Import) -> Plan:
         if item.source in by_source:
             changes.append(_update(ws, rel, task_id, item, deps))
         else:
-            changes.append(Change(rel, task_id, "new", render(item, deps), done=_done(item)))
+            text = render(item, deps, planned if item.fields.get("inputs") else "")
+            changes.append(Change(rel, task_id, "new", text, done=_done(item)))
     prefix = imp.origin + "#"
     seen = set(id_of)
     orphans = sorted(
@@ -98,7 +102,7 @@ def _free_id(wanted: str, taken: set[str]) -> str:
     return f"{base}-{n}"
 
 
-def render(item: Item, deps: list[str]) -> str:
+def render(item: Item, deps: list[str], planned_at: str = "") -> str:
     lines = [
         "---",
         f"title: {render_scalar(item.title.strip() or item.id)}",
@@ -114,6 +118,8 @@ def render(item: Item, deps: list[str]) -> str:
     created = _date(item.created)
     if created:
         lines.append(f"created: {created}")
+    if planned_at:
+        lines.append(f"planned_at: {planned_at}")
     lines.append(f"source: {render_scalar(item.source)}")
     lines.append(f"imported_as: {item.status}")
     if item.status == "blocked" and item.blocked_reason:
