@@ -5,12 +5,15 @@ rate-limited or failing `gh` on the pull request's path, said in one line, the l
 from __future__ import annotations
 
 import json
+import os
+import sys
+from pathlib import Path
 
 import pytest
 
-from conftest import git
+from conftest import git, run_agentmd
 from fake_anthropic import tool_use
-from loopkit import make_plan, status_of, worker
+from loopkit import loop_env, make_plan, status_of, worker
 from test_pull_requests import PR, run, with_origin
 from test_pull_requests import gh_state as fake_gh
 
@@ -105,9 +108,7 @@ def test_a_rate_limited_or_failing_gh_leaves_the_branch_pushed_and_waiting(
     assert [c["args"][:2] for c in calls(gh_state)] == [["pr", "create"], ["pr", "create"]]
 
 
-def test_a_comment_gh_refuses_keeps_the_pull_request_it_opened(
-    repo, tmp_path, gh_state, fake_api
-):
+def test_a_comment_gh_refuses_keeps_the_pull_request_it_opened(repo, tmp_path, gh_state, fake_api):
     with_origin(repo, tmp_path)
     fake_api.messages = [tool_use("report_review", {"summary": "Fine.", "findings": [FINDING]})]
     state = json.loads(gh_state.read_text())
@@ -125,3 +126,39 @@ def test_a_comment_gh_refuses_keeps_the_pull_request_it_opened(
     )
     assert f"pull_request: {PR}\n" in (repo / ".agents/tasks/a.md").read_text()
     assert status_of(repo, "a") == "review"
+
+
+@pytest.mark.parametrize("mode", ["missing", "ratelimit"])
+def test_sync_github_each_cycle_without_a_working_gh_is_one_line_and_the_loop_goes_on(
+    repo, tmp_path, gh_state, monkeypatch, mode
+):
+    make_plan(repo, {"a": [], "b": []})
+    task = repo / ".agents/tasks/a.md"
+    task.write_text(
+        task.read_text().replace(
+            "created: 2026-11-20\n", "created: 2026-11-20\nsource: github#12\n"
+        )
+    )
+    git(repo, "commit", "-qam", "linked to #12")
+    env = loop_env()
+    if mode == "missing":  # every folder of PATH but those holding a gh
+        paths = os.environ["PATH"].split(os.pathsep)
+        kept = [d for d in paths if d and not (Path(d) / "gh").exists()]
+        env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), *kept])
+        said = (
+            "gh: gh (the GitHub CLI) is not installed or not on PATH; the loop goes on without it"
+        )
+    else:
+        monkeypatch.setenv("FAKE_GH_MODE", mode)
+        said = (
+            "gh: gh issue view: GitHub's rate limit: GraphQL: API rate limit exceeded for user "
+            "ID 1. (graphql); the loop goes on without it"
+        )
+    result = run_agentmd(
+        repo, "run", "--worker", worker("good"), "--until-done", "--sync", "github", env=env,
+        timeout=90,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.count(said + "\n") == 1, result.stdout
+    assert status_of(repo, "a") == "done"
+    assert status_of(repo, "b") == "done"
