@@ -1,7 +1,7 @@
-"""importers/writer.apply: a first import stages every file in one folder and renames it over
-the empty tasks/ (its .gitkeep kept); where that rename cannot be made, or tasks/ holds tasks,
-each file is renamed into place; a failure while staging leaves tasks/ as it was; nothing of
-the staging folder is left behind."""
+"""importers/writer.apply: a first import stages every file in one folder (in .agents/.cache/,
+which git ignores) and renames it over the empty tasks/, its .gitkeep kept; where that rename
+cannot be made, or tasks/ holds tasks, each file is renamed into place; a failure while staging
+leaves tasks/ as it was; nothing of the staging folder is left behind."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ def listing(repo) -> list[str]:
 
 
 def leftovers(repo) -> list[str]:
-    return [n for n in os.listdir(repo / ".agents") if n.startswith(".import-")]
+    return [n for n in os.listdir(repo / ".agents/.cache") if n.startswith("import-")]
 
 
 def test_a_first_import_renames_the_staged_folder_over_the_empty_tasks_folder(
@@ -47,7 +47,7 @@ def test_a_first_import_renames_the_staged_folder_over_the_empty_tasks_folder(
     monkeypatch.setattr(writer.os, "replace", recording(real_replace))
     result = cli(repo, "import", "checklist", "TODO.md")
     assert result.exit_code == 0, result.output
-    staged = f".import-{os.getpid()}.tmp"
+    staged = f"import-{os.getpid()}.tmp"
     assert renames == [(".gitkeep", ".gitkeep"), (staged, "tasks")]  # no rename a file
     assert listing(repo) == [".gitkeep", "one.md", "three.md", "two.md"]
     assert leftovers(repo) == []

@@ -14,7 +14,7 @@ from agentmd import git
 from agentmd.errors import Problem
 from agentmd.files.edit import Editor, render_scalar
 from agentmd.importers.items import Import, Item, break_cycles
-from agentmd.workspace.folder import Workspace
+from agentmd.workspace.folder import CACHE_DIR, Workspace
 from agentmd.workspace.scaffold import yaml_list
 
 DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -188,11 +188,11 @@ def dry_run_text(ws: Workspace, result: Plan) -> str:
 
 def apply(ws: Workspace, result: Plan) -> None:
     """Write every new and updated file, or none. Each is written whole into a staging folder
-    beside tasks/ first; then, when tasks/ holds no task yet, the staging folder becomes tasks/
-    in one rename, else each file is renamed into place and a failure on the way puts back what
-    had been replaced and removes what had been added. One scan of tasks/ rather than a lookup
-    per task; one sync for the batch rather than an fsync per file (10,000 of those cost a
-    minute on a busy disk)."""
+    (.agents/.cache/import-<pid>.tmp) first; then, when tasks/ holds no task yet, the staging
+    folder becomes tasks/ in one rename, else each file is renamed into place and a failure on
+    the way puts back what had been replaced and removes what had been added. One scan of
+    tasks/ rather than a lookup per task; one sync for the batch rather than an fsync per file
+    (10,000 of those cost a minute on a busy disk)."""
     writes = [c for c in result.changes if c.kind != "unchanged"]
     folder = ws.agents / "tasks"
     folder.mkdir(parents=True, exist_ok=True)
@@ -222,11 +222,12 @@ def _name(change: Change) -> str:
 
 
 def _staging(agents: Path) -> Path:
-    """A fresh folder beside tasks/ (the same file system, so a rename moves it), made with the
-    mode a folder gets (tasks/ may become it); one a killed import left behind is removed."""
-    stage = agents / f".import-{os.getpid()}.tmp"
+    """A fresh folder in .agents/.cache/ (the same file system, so a rename moves it; ignored by
+    git, so that what a killed import leaves is never committed), made with the mode a folder
+    gets (tasks/ may become it); one a killed import left behind is removed."""
+    stage = agents / CACHE_DIR / f"import-{os.getpid()}.tmp"
     shutil.rmtree(stage, ignore_errors=True)
-    stage.mkdir()
+    stage.mkdir(parents=True)
     return stage
 
 
