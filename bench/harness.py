@@ -29,6 +29,7 @@ RACY_WAIT_S = 2.5
 class Sample(NamedTuple):
     seconds: float
     peak_mb: float  # the process's peak RSS, and its children's
+    cpu_seconds: float = 0.0  # user + system time, its children's too: what a busy machine hides
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class Measurement:
     peak_mb: float  # the largest of the runs
     floor_seconds: float  # median of the floor's runs, each right after one of the command's
     floor_mb: float
+    cpu_seconds: float = 0.0  # median of the command's user + system time
 
     @property
     def ratio(self) -> float:
@@ -78,7 +80,8 @@ for line in sys.stdin:
     _, status, usage = os.wait4(pid, 0)
     elapsed = time.perf_counter() - started
     os.close(out), os.close(err)
-    print(json.dumps([elapsed, os.waitstatus_to_exitcode(status), usage.ru_maxrss]), flush=True)
+    code, cpu = os.waitstatus_to_exitcode(status), usage.ru_utime + usage.ru_stime
+    print(json.dumps([elapsed, code, usage.ru_maxrss, cpu]), flush=True)
 """
 
 
@@ -101,11 +104,11 @@ def run(argv: Iterable[str], cwd: Path, env: dict[str, str], expect: int = 0) ->
         assert proc.stdin is not None and proc.stdout is not None
         proc.stdin.write(json.dumps([[program, *argv[1:]], str(cwd), env, errors.name]) + "\n")
         proc.stdin.flush()
-        elapsed, code, peak_kib = json.loads(proc.stdout.readline())
+        elapsed, code, peak_kib, cpu = json.loads(proc.stdout.readline())
         if code != expect:
             said = Path(errors.name).read_bytes().decode("utf-8", "replace")[-4000:]
             raise SystemExit(f"{shlex.join(argv)} (in {cwd}) exited {code}, not {expect}:\n{said}")
-    return Sample(elapsed, peak_kib * 1024 / 1e6)  # ru_maxrss is in KiB on Linux
+    return Sample(elapsed, peak_kib * 1024 / 1e6, cpu)  # ru_maxrss is in KiB on Linux
 
 
 def measure(
@@ -133,6 +136,7 @@ def measure(
         max(s.peak_mb for s in mine),
         statistics.median(s.seconds for s in floor),
         max(s.peak_mb for s in floor),
+        statistics.median(s.cpu_seconds for s in mine),
     )
 
 

@@ -2,7 +2,7 @@
 comments, pull requests) and records each call, with its stdin, so nothing reaches GitHub.
 
 FAKE_GH_DIR holds state.json and calls.jsonl; FAKE_GH_MODE=ratelimit|fail|auth makes every
-call fail the way gh does in that case."""
+call fail the way gh does in that case; "fail_comments" in the state, each `gh pr comment`."""
 
 from __future__ import annotations
 
@@ -83,6 +83,9 @@ def answer(state: dict, argv: list[str], stdin: str) -> int:
             pulls[number] = {"state": "OPEN", "head": head, "title": option(argv, "--title"),
                              "body": stdin, "comments": []}  # fmt: skip
             print(f"https://github.com/o/r/pull/{number}")
+        case ["pr", "comment"] if state.get("fail_comments"):
+            print("HTTP 502: Bad Gateway (https://api.github.com/graphql)", file=sys.stderr)
+            return 1
         case ["pr", "comment"]:
             pulls[argv[2].rsplit("/", 1)[-1]]["comments"].append({"body": stdin})
             print(f"https://github.com/o/r/pull/{argv[2]}#issuecomment-2")

@@ -50,7 +50,10 @@ def import_plan(fmt, path, dry_run, labels, decompose) -> int:
     elif path is None:
         raise AgentmdError(f"'agentmd import {fmt}' needs a PATH", _hint(fmt))
     else:
-        imp = reader(fmt).read(path, ws.root) if fmt != "kiro" else _kiro(path, ws.root)
+        from agentmd.workspace.folder import _no_gc
+
+        with _no_gc():  # 10,000 items make no cycles: the collector would only walk them
+            imp = reader(fmt).read(path, ws.root) if fmt != "kiro" else _kiro(path, ws.root)
     if decompose:
         from agentmd.importers import github_issues
 

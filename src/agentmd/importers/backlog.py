@@ -3,6 +3,7 @@ YAML front matter, and `config.yml` naming the statuses."""
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -46,7 +47,7 @@ def read(path: Path, root: Path) -> Import:
     config = _config(folder, root, imp)
     statuses = [str(s) for s in config.get("statuses") or ["To Do", "In Progress", "Done"]]
     first = str(config.get("default_status") or statuses[0]).strip().lower()
-    raw: list[tuple[Item, list[str], str, int]] = []
+    raw: list[tuple[Item, list[str], str, document.Document]] = []
     ids: dict[str, int] = {}
     for file, kind in files:
         shown = _shown(file, folder, imp.origin, root)
@@ -101,12 +102,12 @@ def read(path: Path, root: Path) -> Import:
         item.id = slug(key if ids[key] == 1 else f"{key}-{ids[key]}", dots=True)
         item.source = f"{imp.origin}#{source_key}"
         deps = [str(d) for d in _list(fields.get("dependencies"))]
-        raw.append((item, deps, shown, doc.key_lines.get("dependencies", 1)))
+        raw.append((item, deps, shown, doc))  # a line is looked up only for a warning
     known = {it.source.split("#", 1)[1]: it.source for it, *_ in raw}
     numbers: dict[str, list[str]] = {}
     for tail, source in known.items():
         numbers.setdefault(tail.split("-", 1)[-1], []).append(source)
-    for item, deps, shown, line in raw:
+    for item, deps, shown, doc in raw:
         for dep in deps:
             want = dep.strip().lower()
             target = known.get(want)
@@ -117,7 +118,7 @@ def read(path: Path, root: Path) -> Import:
                 item.notes.append(f"depends on {dep} (not in this import)")
                 imp.warn(
                     shown,
-                    line,
+                    doc.key_lines.get("dependencies", 1),
                     "dependency-dropped",
                     f"depends on '{dep}', which is not among the imported tasks",
                     "kept under ## Notes",
@@ -129,14 +130,11 @@ def read(path: Path, root: Path) -> Import:
 
 
 def _shown(file: Path, folder: Path, origin: str, root: Path) -> str:
-    try:
-        return (
-            f"{origin}/{file.relative_to(folder).as_posix()}"
-            if origin != "."
-            else file.relative_to(folder).as_posix()
-        )
-    except ValueError:
+    base, name = str(folder) + os.sep, str(file)
+    if not name.startswith(base):
         return display(file, root)
+    rel = name[len(base) :].replace(os.sep, "/")
+    return f"{origin}/{rel}" if origin != "." else rel
 
 
 def _parse(file: Path, shown: str, imp: Import):
@@ -182,10 +180,28 @@ def _files(path: Path) -> tuple[Path, list[tuple[Path, str]]]:
     folder = path / "backlog" if (path / "backlog").is_dir() else path
     files = []
     for rel, kind in TASK_DIRS.items():
-        base = folder / rel
-        if base.is_dir():
-            files += [(f, kind) for f in sorted(base.rglob("*.md")) if f.is_file()]
+        files += [(f, kind) for f in _markdown_files(folder / rel)]
     return folder, files
+
+
+def _markdown_files(base: Path) -> list[Path]:
+    """The *.md files under `base` at any depth, in the order of their paths: one scandir per
+    folder (10,000 task files, 10,000 stats fewer than a glob and a check of each)."""
+    found: list[tuple[tuple[str, ...], Path]] = []
+    stack: list[tuple[str, ...]] = [()]
+    while stack:
+        parts = stack.pop()
+        try:
+            entries = list(os.scandir(base.joinpath(*parts)))
+        except (NotADirectoryError, FileNotFoundError):
+            continue
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):  # as a glob: no loop through links
+                stack.append((*parts, entry.name))
+            elif entry.name.endswith(".md") and entry.is_file():
+                found.append(((*parts, entry.name), Path(entry.path)))
+    found.sort(key=lambda pair: pair[0])
+    return [path for _, path in found]
 
 
 def _missing(path: Path):

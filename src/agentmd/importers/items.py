@@ -73,9 +73,14 @@ class Import:
         self.warnings.append(Problem(path, line, 1, code, message, hint, "warning"))
 
 
+SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
 def slug(text: str, limit: int = 60, dots: bool = False) -> str:
     """A readable id: lower case, '-' between words; `dots` keeps the dots of a source's own
     numbering (back-24.02, 7.2), never those of a title (`encoding.py` -> encoding-py)."""
+    if len(text) <= limit and SLUG_RE.fullmatch(text):
+        return text  # a slug already, as most ids and labels are: nothing to normalize
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     keep = r"[^a-z0-9.]+" if dots else r"[^a-z0-9]+"
     out = re.sub(keep, "-", ascii_text.lower()).strip("-.")

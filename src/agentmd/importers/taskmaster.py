@@ -33,12 +33,14 @@ ID_KEY_RE = re.compile(r'"id"\s*:')
 
 def read(path: Path, root: Path) -> Import:
     file = _locate(path)
+    if isinstance(file, list):
+        return _read_exports(path, file, root)
     shown = display(file, root)
     imp = Import("taskmaster", shown)
     text = textfile.read_text(file, shown)
     hint = "Task Master writes this file: restore it from git or fix the JSON"
     data = load_json(text, shown, hint)
-    lines = _IdLines(text)
+    lines = _IdLines(text, shown)
     if isinstance(data, dict) and isinstance(data.get("tasks"), list):
         tags = {"master": data}
     elif isinstance(data, dict) and all(isinstance(v, dict) for v in data.values()):
@@ -61,25 +63,47 @@ def read(path: Path, root: Path) -> Import:
             imp.warn(shown, 1, "no-tasks", f"tag '{tag}' has no list of tasks: skipped")
             continue
         prefix = "tm" if tag == current else f"tm-{slug(tag)}"
-        _read_tag(imp, shown, tag, prefix, tasks, lines)
+        _read_tag(imp, tag, prefix, tasks, lines)
     return imp
 
 
-def _locate(path: Path) -> Path:
+def _read_exports(path: Path, files: list[Path], root: Path) -> Import:
+    """The task_001.txt files of a folder without tasks.json, or one such file."""
+    from agentmd.importers import taskmaster_txt
+
+    imp = Import("taskmaster", display(files[0].parent, root))  # one file or all: one origin
+    tags, places = taskmaster_txt.read_tags(files, root, imp)
+    current = _current_tag(files[0].parent / "tasks.json", tags)
+    for tag, block in tags.items():
+        prefix = "tm" if tag == current else f"tm-{slug(tag)}"
+        _read_tag(imp, tag, prefix, block["tasks"], _Places(places[tag]))
+    return imp
+
+
+def _locate(path: Path) -> Path | list[Path]:
+    """tasks.json; else the task_*.txt files (a list), tasks.json preferred where both are."""
+    from agentmd.importers import taskmaster_txt
+
     if path.is_dir():
-        for rel in (".taskmaster/tasks/tasks.json", "tasks/tasks.json", "tasks.json"):
-            if (path / rel).is_file():
-                return path / rel
+        for rel in (".taskmaster/tasks", "tasks", "."):
+            if (path / rel / "tasks.json").is_file():
+                return path / rel / "tasks.json"
+        for rel in (".taskmaster/tasks", "tasks", "."):
+            exports = taskmaster_txt.files(path / rel)
+            if exports:
+                return exports
         raise LocatedError(
             Problem(
                 str(path),
                 1,
                 1,
                 "not-found",
-                "no tasks.json in this folder",
+                "no tasks.json and no task_001.txt in this folder",
                 "name .taskmaster/tasks/tasks.json (or the legacy tasks/tasks.json)",
             )
         )
+    if path.suffix == ".txt" and path.is_file():
+        return [path]
     return path
 
 
@@ -97,7 +121,8 @@ def _current_tag(file: Path, tags: dict) -> str:
 class _IdLines:
     """The line of each `"id":` in the file, taken in order: JSON keeps no positions."""
 
-    def __init__(self, text: str):
+    def __init__(self, text: str, shown: str):
+        self.shown = shown
         self.lines = []
         line, last = 1, 0
         for match in ID_KEY_RE.finditer(text):  # counted once, in one pass
@@ -106,18 +131,28 @@ class _IdLines:
             self.lines.append(line)
         self.next = 0
 
-    def take(self) -> int:
+    def take(self) -> tuple[str, int]:
         if self.next >= len(self.lines):
-            return 1
+            return self.shown, 1
         self.next += 1
-        return self.lines[self.next - 1]
+        return self.shown, self.lines[self.next - 1]
 
 
-def _read_tag(imp: Import, shown: str, tag: str, prefix: str, tasks: list, lines) -> None:
+class _Places:
+    """The file and line of each task and subtask of per-task exports, in order."""
+
+    def __init__(self, places: list[tuple[str, int]]):
+        self.places = iter(places)
+
+    def take(self) -> tuple[str, int]:
+        return next(self.places)
+
+
+def _read_tag(imp: Import, tag: str, prefix: str, tasks: list, lines) -> None:
     made: list[tuple[Item, list, str | None]] = []  # item, raw deps, parent native id
     native: dict[str, str] = {}  # "7" / "7.2" -> source
     for task in tasks:
-        line = lines.take()
+        shown, line = lines.take()
         if not isinstance(task, dict) or task.get("id") in (None, ""):
             imp.refuse(shown, line, "no-id", f"a task in tag '{tag}' has no id")
             continue
@@ -128,12 +163,12 @@ def _read_tag(imp: Import, shown: str, tag: str, prefix: str, tasks: list, lines
         made.append((item, _list(task.get("dependencies")), None))
         subtasks = task.get("subtasks") or []
         for sub in subtasks if isinstance(subtasks, list) else []:
-            sub_line = lines.take()
+            sub_shown, sub_line = lines.take()
             if not isinstance(sub, dict) or sub.get("id") in (None, ""):
-                imp.refuse(shown, sub_line, "no-id", f"a subtask of task {tid} has no id")
+                imp.refuse(sub_shown, sub_line, "no-id", f"a subtask of task {tid} has no id")
                 continue
             sid = f"{tid}.{str(sub['id']).strip()}"
-            child = _item(sub, sid, tag, prefix, imp, shown, sub_line, native)
+            child = _item(sub, sid, tag, prefix, imp, sub_shown, sub_line, native)
             if child is not None:
                 made.append((child, _list(sub.get("dependencies")), tid))
                 item.depends_on.append(child.source)

@@ -91,10 +91,6 @@ def propose(loop: Loop, task: Task, tree: Worktree, findings: list[str]) -> bool
         args += ["--base", loop.base_branch]
     try:
         out = gh.run([*args, "--body-file", "-"], ws.root, input=_handoff_body(loop, task, tree))
-        url = (out.strip().splitlines() or [""])[-1].strip()
-        for rel in findings:
-            text = (ws.agents / rel).read_text(encoding="utf-8")
-            gh.run(["pr", "comment", url, "--body-file", "-"], ws.root, input=text)
     except gh.GhError as exc:
         # Without gh the branch waits as under merge: manual: pushed, for a person to merge
         # or to open the pull request; the loop does not review it again each cycle.
@@ -108,11 +104,44 @@ def propose(loop: Loop, task: Task, tree: Worktree, findings: list[str]) -> bool
             "request: open one or merge it by hand"
         )
         return True
+    url = (out.strip().splitlines() or [""])[-1].strip()
+    # The pull request exists from here on: it is recorded even when a comment cannot be posted.
+    posted = _comment_findings(loop, task, url, findings)
     lifecycle.set_status(
         ws, task.id, "review", "pull-request", url, {"awaiting_merge": tree.branch, FIELD: url}
     )
     loop._commit_state(task, f"pull request for {task.id}")
-    loop.say(f"propose {task.id}: verify passed, handoff valid; pull request {url} (merge: pr)")
+    said = {None: "", True: "; the model review's findings in a comment"}.get(
+        posted, "; the model review's findings could not be posted (see .agents/reviews/)"
+    )
+    loop.say(
+        f"propose {task.id}: verify passed, handoff valid; pull request {url} (merge: pr){said}"
+    )
+    return True
+
+
+def _comment_findings(loop: Loop, task: Task, url: str, findings: list[str]) -> bool | None:
+    """Each findings file of the model review (`--review`) as a comment on the pull request:
+    its text without the front matter, under a line naming the file. None when there was no
+    model review, False when gh failed (said once)."""
+    from agentmd.files import textfile
+    from agentmd.files.frontmatter import split
+
+    if not findings:
+        return None
+    try:
+        for rel in findings:
+            text = textfile.read_text(loop.ws.root / rel, rel)
+            fm = split(text, rel) if text.startswith("---") else None
+            body = text[fm.body_start :] if fm is not None else text
+            head = f"agentmd's model review of `{task.id}` (`{rel}`):\n\n"
+            gh.run(["pr", "comment", url, "--body-file", "-"], loop.ws.root, input=head + body)
+    except gh.GhError as exc:
+        _gh_trouble(loop, exc.message)
+        return False
+    except LocatedError as exc:
+        loop.say(exc.problem.render())
+        return False
     return True
 
 
