@@ -27,8 +27,12 @@ KEYS = {"Task ID": "id", "Title": "title", "Status": "status", "Dependencies": "
 
 def files(folder: Path) -> list[Path]:
     """The task_*.txt files of a folder, in the order of their numbers."""
-    found = [p for p in folder.glob("task_*.txt") if NAME_RE.search(p.name) and p.is_file()]
-    return sorted(found, key=lambda p: (int(NAME_RE.search(p.name).group(1)), p.name))
+    found = [
+        (int(match.group(1)), p.name, p)
+        for p in folder.glob("task_*.txt")
+        if (match := NAME_RE.search(p.name)) and p.is_file()
+    ]
+    return [p for _, _, p in sorted(found)]
 
 
 def tag_of(path: Path) -> str:
