@@ -11,6 +11,7 @@ import datetime as dt
 import fcntl
 import gc
 import os
+import re
 import subprocess
 import time
 from collections.abc import Callable
@@ -808,6 +809,30 @@ def one_line(reason: str, limit: int = 600) -> str:
     lines = reason.splitlines()
     if not lines:
         return ""
-    items = [line[2:].strip() for line in lines[1:] if line.startswith("- ")]  # not a log tail
+    items = []
+    for at, line in enumerate(lines[1:], 1):
+        if not line.startswith("- "):
+            continue  # a log tail, or an item's output
+        item = line[2:].strip()
+        if item.endswith(":"):  # a command and its output below: say what the output ends with
+            said = telling_line(lines[at + 1 :])
+            item += f" {said}" if said else ""
+        items.append(item)
     text = lines[0] + (" " + "; ".join(items) if items else "")
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+ERROR_LINE = re.compile(r"\b\w*(?:Error|Exception|FAILED|FAIL)\b")
+
+
+def telling_line(output: list[str]) -> str:
+    """Of a command's output (its indented lines, up to the next item), the line that says most:
+    the last that names an error, else the last line."""
+    block = []
+    for line in output:
+        if not line.startswith(" "):
+            break
+        if line.strip():
+            block.append(line.strip().removeprefix("E ").strip())
+    named = [line for line in block if ERROR_LINE.search(line)]
+    return (named or block or [""])[-1]
