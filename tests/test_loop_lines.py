@@ -3,7 +3,8 @@ its output that names the error, not a heading that ends in a colon."""
 
 from __future__ import annotations
 
-from agentmd.loop.cycle import one_line
+from agentmd.tasks.reasons import one_line
+from conftest import cli
 
 INTEGRATED = """\
 integrated verify failed in the base checkout, main with agentmd/x merged in; main stays at \
@@ -39,3 +40,23 @@ def test_review_problems_stay_one_item_each_and_a_log_tail_is_left_out():
     )
     crash = "the worker exited 3; the end of its log:\n  Traceback (most recent call last):"
     assert one_line(crash) == "the worker exited 3; the end of its log:"
+
+
+def test_status_shows_a_failed_tasks_last_reason_with_the_error_its_command_printed(
+    example, monkeypatch
+):
+    monkeypatch.setenv("AGENTMD_NOW", "2026-11-21T08:00:00Z")
+    plan = example / ".agents/plan.md"
+    plan.write_text(plan.read_text().replace("max_attempts: 3", "max_attempts: 1"))
+    assert cli(example, "claim", "tokenizer").exit_code == 0
+    reason = INTEGRATED.replace("agentmd/x", "agentmd/tokenizer")
+    assert cli(example, "fail", "tokenizer", "--reason", reason).exit_code == 0
+    out = cli(example, "status").stdout
+    assert (
+        "  tokenizer: Attempt 1 (2026-11-21T08:00:00Z by "
+    ) in out
+    line = next(line for line in out.splitlines() if line.startswith("  tokenizer: Attempt 1"))
+    assert line.endswith(
+        "nothing merged: `python -m pytest -q -x` exited 1: SyntaxError: from __future__ "
+        "imports must occur at the beginning of the file; `make lint` exited 2: done"
+    )

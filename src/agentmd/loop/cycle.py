@@ -11,7 +11,6 @@ import datetime as dt
 import fcntl
 import gc
 import os
-import re
 import subprocess
 import time
 from collections.abc import Callable
@@ -24,6 +23,7 @@ from agentmd.errors import AgentmdError, NothingToDo
 from agentmd.loop import bookkeeping, costs, gate, launch, limits, merge, runs, slots
 from agentmd.prompt import compiler
 from agentmd.tasks import claims, lease, lifecycle, parallel
+from agentmd.tasks.reasons import one_line
 from agentmd.workspace import folder
 from agentmd.workspace.folder import CACHE_DIR, Workspace
 from agentmd.workspace.records import Task
@@ -801,38 +801,3 @@ class Loop:
         return not busy and not ready and not self._live_runs(), all(
             t.status == "done" for t in tasks
         )
-
-
-def one_line(reason: str, limit: int = 600) -> str:
-    """A reason as one line of the loop's output: the problems themselves, not only their
-    heading ('review found problems:' said nothing)."""
-    lines = reason.splitlines()
-    if not lines:
-        return ""
-    items = []
-    for at, line in enumerate(lines[1:], 1):
-        if not line.startswith("- "):
-            continue  # a log tail, or an item's output
-        item = line[2:].strip()
-        if item.endswith(":"):  # a command and its output below: say what the output ends with
-            said = telling_line(lines[at + 1 :])
-            item += f" {said}" if said else ""
-        items.append(item)
-    text = lines[0] + (" " + "; ".join(items) if items else "")
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-ERROR_LINE = re.compile(r"\b\w*(?:Error|Exception|FAILED|FAIL)\b")
-
-
-def telling_line(output: list[str]) -> str:
-    """Of a command's output (its indented lines, up to the next item), the line that says most:
-    the last that names an error, else the last line."""
-    block = []
-    for line in output:
-        if not line.startswith(" "):
-            break
-        if line.strip():
-            block.append(line.strip().removeprefix("E ").strip())
-    named = [line for line in block if ERROR_LINE.search(line)]
-    return (named or block or [""])[-1]

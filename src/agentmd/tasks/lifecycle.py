@@ -298,14 +298,22 @@ def reopen(ws: Workspace, task_id: str, reason: str = "") -> Task:
 
 
 def last_attempt(doc_text: str) -> str:
-    """The last entry under ## Attempts (its first line), or ''."""
+    """The last entry under ## Attempts as one line (`reasons.one_line`: a failed command with
+    the line of its output that names the error), or ''."""
     from agentmd.files.sections import parse
+    from agentmd.tasks.reasons import one_line
 
     found = [s for s in parse(doc_text) if s.key() == "attempts"]
     if not found or not found[-1].full:
         return ""
-    items = [line for line in found[-1].full.splitlines() if line.startswith("- ")]
-    return items[-1][2:].strip() if items else ""
+    lines = found[-1].full.splitlines()
+    starts = [n for n, line in enumerate(lines) if line.startswith("- ")]
+    if not starts:
+        return ""
+    entry = lines[starts[-1]]
+    # `fail` indents the reason's further lines by two spaces under the entry
+    rest = [line[2:] if line.startswith("  ") else line for line in lines[starts[-1] + 1 :]]
+    return one_line("\n".join([entry[2:].strip(), *rest]))
 
 
 def fail(ws: Workspace, task_id: str, reason: str, by: str = "") -> Task:
