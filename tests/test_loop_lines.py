@@ -60,3 +60,7 @@ def test_status_shows_a_failed_tasks_last_reason_with_the_error_its_command_prin
         "nothing merged: `python -m pytest -q -x` exited 1: SyntaxError: from __future__ "
         "imports must occur at the beginning of the file; `make lint` exited 2: done"
     )
+    from agentmd.loop.watch import failed_lines
+    from agentmd.workspace.folder import Workspace
+
+    assert failed_lines(Workspace.find(example)) == ["failed (1):", line]
