@@ -232,26 +232,12 @@ def _plan(ws: Workspace, warnings: list[Problem]) -> list[Item]:
         doc = ws.read("plan.md")
     except LocatedError:
         return []
-    from agentmd.workspace.scaffold import plan_prompts, plan_title
+    from agentmd.workspace.scaffold import plan_prompts
 
     placeholders = plan_prompts()
     title = str(doc.fields.get("title") or "") or next(
         (s.title for s in doc.sections if s.level == 1), "the project"
     )
-    if title.strip() == plan_title():  # the template's: the repository's folder names it
-        warnings.append(
-            Problem(
-                doc.display,
-                doc.line_of("title"),
-                1,
-                "plan-unfilled",
-                f"title: '{title}' is the template's: the prompt names the project "
-                f"'{ws.root.name}' (the repository's folder) instead",
-                "set title: in .agents/plan.md to the project's name",
-                "warning",
-            )
-        )
-        title = ws.root.name
     goal_section = doc.section("Goal", "Goals", "Objective", "Overview")
     goal = goal_section.full if goal_section else str(doc.fields.get("goal") or "")
     for section in (goal_section, doc.section("Constraints", "Non-goals", "Principles")):

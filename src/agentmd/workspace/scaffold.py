@@ -81,13 +81,6 @@ def plan_prompts() -> dict[str, str]:
     }
 
 
-def plan_title() -> str:
-    """The title the built-in plan template gives (a plan.md that keeps it names no project)."""
-    template = template_root().joinpath("base/plan.md").read_text(encoding="utf-8")
-    found = re.search(r"^title: *(.+?) *$", template, re.M)
-    return found.group(1) if found else ""
-
-
 def unfilled(prompts: dict[str, str], doc: Document) -> list[Problem]:
     """The sections of a task file that still hold the template's text (`template_prompts`):
     the agent given that task would get no goal."""
