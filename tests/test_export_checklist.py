@@ -74,7 +74,7 @@ def imported(repo):
 
 
 PAGE = """\
-# Plan: My project
+# Plan: repo
 
 <!-- agentmd export checklist: written from .agents/tasks; edit those, not this page -->
 
@@ -105,7 +105,7 @@ def test_export_for_github_has_a_count_line_and_smaller_headings(repo):
     imported(repo)
     result = cli(repo, "export", "checklist", "--format", "github")
     assert result.stdout.startswith(
-        "**Plan: My project**: 1 done, 1 in progress, 1 ready, 1 waiting\n\n### Completed (1)\n"
+        "**Plan: repo**: 1 done, 1 in progress, 1 ready, 1 waiting\n\n### Completed (1)\n"
     )
     assert "# Plan" not in result.stdout.replace("**Plan", "")
 

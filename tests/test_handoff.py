@@ -404,15 +404,17 @@ def test_a_check_remembers_readings_by_content_and_sees_every_edit(worked):
     )
     rel = write_handoff(worked, text)
     assert cli(worked, "check").exit_code == 0
-    readings = worked / ".agents/.cache/handoff-readings.json"
-    assert readings.is_file()
+    shards = sorted((worked / ".agents/.cache/handoff-readings").iterdir())
+    blob = git(worked, "hash-object", rel).strip()
+    assert f"{blob[0]}.json" in [shard.name for shard in shards]  # kept by the blob id
     path = worked / rel
     path.write_text(
         path.read_text().replace("It case-folds", "It case-folds, etc.")
     )  # the same second
     out = cli(worked, "check").stdout
     assert f"{rel}:8:60: error handoff-vague: vague: 'etc.'" in out
-    readings.write_bytes(b"\x00 not json")
+    for shard in shards:
+        shard.write_bytes(b"\x00 not json")
     assert (
         "handoff-vague" in cli(worked, "check").stdout
     )  # a broken cache costs time, never a finding

@@ -65,12 +65,12 @@ def test_path_like_takes_paths_and_leaves_prose_and_urls():
 
 
 def test_readings_are_kept_by_content_and_a_changed_text_is_read_again(tmp_path: Path):
-    cache = tmp_path / "readings.json"
+    cache = tmp_path / "readings"
     doc = document.parse(GOOD, DISPLAY)
     first = Readings(cache)
     reading = first.get(doc, lenient=False)
     first.save()
-    assert cache.is_file()
+    assert [shard.name for shard in cache.iterdir()] == [f"{textfile.digest(GOOD)[0]}.json"]
     again = Readings(cache)
     assert again.recall(DISPLAY, textfile.digest(GOOD)) == reading
     changed = GOOD.replace("Start `counter`.", "Start `counter`: fixed some issues.")
@@ -78,3 +78,21 @@ def test_readings_are_kept_by_content_and_a_changed_text_is_read_again(tmp_path:
     assert [p.code for p in again.get(document.parse(changed, DISPLAY), False).problems] == [
         "handoff-vague"
     ]
+
+
+def test_a_run_that_read_every_handoff_prunes_the_readings_of_old_contents(tmp_path: Path):
+    cache = tmp_path / "readings"
+    texts = [GOOD.replace("Start `counter`.", f"Start `counter` {n}.") for n in range(40)]
+    first = Readings(cache)
+    for text in texts:
+        first.get(document.parse(text, DISPLAY), lenient=False)
+    first.save()
+    shards = {textfile.digest(text)[0] for text in texts}
+    assert {shard.name for shard in cache.iterdir()} == {f"{s}.json" for s in shards}
+    kept = texts[0]
+    second = Readings(cache)
+    second.get(document.parse(kept, DISPLAY), lenient=False)
+    second.save(prune=True)  # it read every handoff there is: only this one
+    third = Readings(cache)
+    assert third.recall(DISPLAY, textfile.digest(kept)) is not None
+    assert all(third.recall(DISPLAY, textfile.digest(text)) is None for text in texts[1:])

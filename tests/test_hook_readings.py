@@ -5,6 +5,7 @@ Markdown parser."""
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -49,15 +50,17 @@ def test_a_handoff_checked_before_the_commit_needs_no_parser_in_the_hook(example
 def test_a_handoff_never_read_is_parsed_once_and_its_reading_kept_for_the_next_try(example):
     vague = TOKENIZER_HANDOFF.replace("splits on whitespace", "splits on whitespace etc.")
     stage_done_tokenizer(example, vague)
-    (example / ".agents/.cache/handoff-readings.json").unlink(missing_ok=True)
+    shutil.rmtree(example / ".agents/.cache/handoff-readings", ignore_errors=True)
     first = hook(example)
     assert first.stdout == "parser imported 1\n"
     assert f"{HANDOFF}:12:63: error handoff-vague: vague: 'etc.'\n" in first.stderr
     again = hook(example)
     assert again.stdout == "no parser 1\n"
     assert again.stderr == first.stderr  # the same findings, from the kept reading
-    kept = json.loads((example / ".agents/.cache/handoff-readings.json").read_text())
     blob = git(example, "rev-parse", f":{HANDOFF}").strip()
+    shards = sorted((example / ".agents/.cache/handoff-readings").iterdir())
+    assert [shard.name for shard in shards] == [f"{blob[0]}.json"]  # one shard, by the blob id
+    kept = json.loads(shards[0].read_text())
     assert [key.split()[1] for key in kept["entries"]] == [blob]
 
 

@@ -212,7 +212,7 @@ def test_status_lists_new_lessons(repo):
     cli(repo, "lessons", "dismiss", "2026-11-20-tokenizer#2", "--reason", "known")
     quiet = cli(repo, "status").stdout
     assert "new lessons" not in quiet
-    assert quiet.startswith("My project: 3 tasks")
+    assert quiet.startswith("repo: 3 tasks")
 
 
 def test_the_loop_lists_a_finished_tasks_lessons_and_adopts_none(repo):

@@ -214,7 +214,7 @@ def test_a_merge_conflict_sends_the_task_back_with_the_conflicting_file(repo):
         run(repo, "--worker", worker("slow"), "--once")
     person = git(repo, "log", "-1", "--format=%h", "--", "out/a.txt").strip()
     assert (
-        f"merge conflict with main in out/a.txt (changed there by commit {person} (a person "
+        f"rebasing onto main conflicts in out/a.txt (changed there by commit {person} (a person "
         "writes out/a.txt)); the next attempt starts from the current main"
         in attempts_section(repo, "a")
     )

@@ -136,12 +136,28 @@ def test_a_small_prime_budget_drops_list_lines_from_the_bottom_and_counts_them(e
 def test_a_fresh_plans_placeholder_goal_is_named_as_such_not_shown_as_the_goal(repo):
     assert cli(repo, "init").exit_code == 0
     text = cli(repo, "prime", env={"AGENTMD_AGENT": "bob"}).stdout
-    assert text.startswith("# My project: where the work stands (agentmd)\n\n")
+    assert text.startswith("# repo: where the work stands (agentmd)\n\n")
     assert (
         "Goal: (plan.md's ## Goal still holds the template's text: write the project's goal" in text
     )
     assert "What this project is for" not in text
-    assert "## Ready\n\nNothing is ready (`agentmd next --explain` says why)." in text
+    assert "## Ready\n\nThere are no tasks yet: `agentmd add TITLE` writes one.\n" in text
+
+
+def test_the_orientation_says_why_nothing_is_ready(repo):
+    assert cli(repo, "init").exit_code == 0
+    cli(repo, "add", "First")
+    cli(repo, "add", "Second", "--depends-on", "first")
+    task = repo / ".agents/tasks/first.md"
+    task.write_text(task.read_text().replace("status: todo", "status: blocked"))
+    text = cli(repo, "prime", env={"AGENTMD_AGENT": "bob"}).stdout
+    assert "## Ready\n\nNothing is ready (`agentmd next --explain` says why).\n" in text
+    for name in ("first", "second"):
+        path = repo / f".agents/tasks/{name}.md"
+        path.write_text(path.read_text().replace("status: blocked", "status: todo"))
+        path.write_text(path.read_text().replace("status: todo", "status: done\nsource: x#1"))
+    text = cli(repo, "prime", env={"AGENTMD_AGENT": "bob"}).stdout
+    assert "## Ready\n\nNothing is left: every task is done (2).\n" in text
 
 
 def test_files_that_cannot_be_read_are_named_in_the_orientation(example):

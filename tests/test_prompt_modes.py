@@ -81,7 +81,7 @@ def test_the_plan_templates_placeholder_is_left_out_with_a_warning(repo):
     assert result.exit_code == 0, result.output
     assert "What this project is for" not in result.stdout
     assert "What must not change" not in result.stdout
-    assert "## Project: My project\n\n## Your task\n" in result.stdout
+    assert "## Project: repo\n\n## Your task\n" in result.stdout
     assert (
         ".agents/plan.md:11:1: warning plan-unfilled: section 'Goal' still holds the template's "
         "text: left out of the prompt\n"

@@ -245,6 +245,26 @@ def test_init_never_overwrites(repo):
     assert plan.read_text() == "---\ntitle: mine\n---\n"
 
 
+@pytest.mark.parametrize(
+    "manifest, text, title",
+    [
+        ("pyproject.toml", '[project]\nname = "itsdangerous"\n', "itsdangerous"),
+        ("package.json", '{"name": "@sindresorhus/slugify"}', '"@sindresorhus/slugify"'),
+        ("Cargo.toml", '[package]\nname = "ripgrep"\n', "ripgrep"),
+        ("pyproject.toml", "[project\nname = broken", "repo"),  # broken: the folder's name
+        ("package.json", b"\xff\xfe not utf-8", "repo"),
+        ("package.json", '["a list"]', "repo"),
+    ],
+)
+def test_init_titles_the_plan_with_the_projects_own_name(repo, manifest, text, title):
+    (repo / manifest).write_bytes(text if isinstance(text, bytes) else text.encode())
+    result = cli(repo, "init")
+    assert result.exit_code == 0, result.output
+    plan = (repo / ".agents/plan.md").read_text()
+    assert plan.startswith(f"---\ntitle: {title}\n# Settings")
+    assert cli(repo, "check").exit_code == 0
+
+
 def test_a_refresh_in_the_same_process_sees_an_edit_made_the_same_instant(repo):
     """The loop keeps one Workspace: records it read are reused only for files that have not
     changed since, the racy window included."""
@@ -319,3 +339,11 @@ def test_a_log_that_cannot_take_its_line_stops_the_change_before_anything_is_wri
         ), args
     assert (repo / ".agents/tasks/a.md").read_bytes() == before
     assert sorted(p.name for p in (repo / ".agents/tasks").glob("*.md")) == ["a.md"]
+
+
+def test_status_counts_one_task_in_the_singular(repo):
+    cli(repo, "init")
+    assert cli(repo, "add", "Write the parser").exit_code == 0
+    assert cli(repo, "status").stdout.splitlines()[0] == "repo: 1 task (1 todo)"
+    assert cli(repo, "add", "Write the printer").exit_code == 0
+    assert cli(repo, "status").stdout.splitlines()[0] == "repo: 2 tasks (2 todo)"

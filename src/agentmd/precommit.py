@@ -10,6 +10,7 @@ from __future__ import annotations
 import bisect
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from agentmd import AGENTS_DIR, error_output, git
@@ -18,6 +19,7 @@ from agentmd.errors import LocatedError, Problem
 from agentmd.files import document
 from agentmd.handoffs.changes import Changes, is_shallow, parse_name_status
 from agentmd.handoffs.judge import check_document
+from agentmd.handoffs.latest import Latest, newest_first, rule_problems
 from agentmd.handoffs.reading import READINGS, Readings
 from agentmd.workspace.records import Settings
 
@@ -40,7 +42,7 @@ class Staged:
     """The index as the commit will record it (a `Tree` for the handoff checks)."""
 
     rev = ""  # blobs are read as `REV:path`: the index when empty
-    latest_by_task: dict[str, str] | None = None  # handoffs.latest keeps its index here
+    latest: Latest | None = None  # handoffs.latest keeps its finder here
 
     def __init__(self, root: Path, env: dict[str, str]):
         self.root = root
@@ -116,16 +118,19 @@ class Staged:
             self._handoffs = [f for f in self.listed(HANDOFFS) if f.endswith(".md")]
         return self._handoffs
 
-    def handoff_tasks(self) -> list[tuple[str, str]]:
-        """(path, task field) of every handoff this tree holds that can be read."""
-        paths = self.handoffs()
-        self.read(paths)
-        pairs = []
-        for path in paths:
-            doc = _read(self, path)
-            if isinstance(doc, document.Document):
-                pairs.append((path, str(doc.fields.get("task") or "").strip()))
-        return pairs
+    def handoff_tasks(self) -> Iterator[tuple[str, str]]:
+        """(path, task field) of each handoff this tree holds that can be read, newest first,
+        read from git in growing batches as `handoffs.latest` asks for more."""
+        paths = newest_first(self.handoffs())
+        start, size = 0, 16
+        while start < len(paths):
+            batch = paths[start : start + size]
+            self.read(batch)
+            for path in batch:
+                doc = _read(self, path)
+                if isinstance(doc, document.Document):
+                    yield path, str(doc.fields.get("task") or "").strip()
+            start, size = start + size, size * 4
 
     def handoff_findings(self, path: str) -> list[Problem]:
         doc = _read(self, path)
@@ -275,7 +280,7 @@ def _check_staged(tree: Staged, path: str, settings: Settings) -> list[Problem]:
         if status in ("review", "done"):
             from agentmd.tasks.provenance import done_in_source
 
-            found = _handoff_rule(
+            found = rule_problems(
                 tree, rel[len("tasks/") : -3], status, path, lines.get("status", 1)
             )
             if done_in_source(doc.fields):  # imported as done: no handoff asked
@@ -288,12 +293,6 @@ def _check_staged(tree: Staged, path: str, settings: Settings) -> list[Problem]:
     elif rel.startswith(("rules/", "memory/decisions/", "memory/gotchas/")):
         problems += fields.check_note(path, doc.fields, lines)
     return problems
-
-
-def _handoff_rule(tree: Staged, task_id: str, status: str, path: str, line: int) -> list[Problem]:
-    from agentmd.handoffs.latest import rule_problems
-
-    return rule_problems(tree, task_id, status, path, line)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -37,6 +37,7 @@ PLAN_FIELDS = (
     "verify", "worktree_setup", "worktree_include",
     # a loop left running overnight
     "limit_patterns", "ports", "budget_usd", "task_budget_usd",
+    "merge_conflicts", "verify_slots",
     # plans from elsewhere: the exported page `check` keeps an eye on
     "checklist",
 )  # fmt: skip

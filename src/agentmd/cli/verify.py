@@ -24,7 +24,9 @@ def verify(task_id: str, no_record: bool, as_json: bool) -> int:
             f"add them under 'verify:' in {ws.display(task.path)}",
             exit_code=1,
         )
-    outcome = run_verify(ws, task, record=not no_record)
+    outcome = run_verify(
+        ws, task, record=not no_record, note=lambda line: click.echo(line, err=True)
+    )
     if as_json:
         emit_json({"verify": outcome.as_dict()})
         return 0 if outcome.passed else 1

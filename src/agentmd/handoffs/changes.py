@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from agentmd import AGENTS_DIR, git
 from agentmd.files import cachefile
+from agentmd.handoffs.latest import Latest, newest_first
 
 if TYPE_CHECKING:
     from agentmd.handoffs.reading import Readings
@@ -79,7 +80,7 @@ class WorkTree:
     What git answers about commits is kept in .agents/.cache/ (it cannot change)."""
 
     staged: set[str] = set()  # nothing here is staged: the working tree is as it is
-    latest_by_task: dict[str, str] | None = None  # handoffs.latest keeps its index here
+    latest: Latest | None = None  # handoffs.latest keeps its finder here
 
     def __init__(self, ws: Workspace):
         self.ws = ws
@@ -210,7 +211,8 @@ class WorkTree:
         return task_id in self.ws.tasks
 
     def handoff_tasks(self) -> list[tuple[str, str]]:
-        return [(handoff.path, handoff.task) for handoff in self.ws.handoffs]
+        tasks = {handoff.path: handoff.task for handoff in self.ws.handoffs}
+        return [(path, tasks[path]) for path in newest_first(tasks)]
 
     def display_of(self, path: str) -> str:
         return self.ws.display(path)

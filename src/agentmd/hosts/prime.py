@@ -221,6 +221,12 @@ def orientation(
         + (f", since {t.claimed_at}" if t.claimed_at else "")
         for t in active[:MOST_ACTIVE]
     ]
+    if not tasks:
+        idle = "There are no tasks yet: `agentmd add TITLE` writes one."
+    elif all(t.status == "done" for t in tasks.values()):
+        idle = f"Nothing is left: every task is done ({len(tasks):,})."
+    else:
+        idle = "Nothing is ready (`agentmd next --explain` says why)."
     dropped: list[tuple[str, int]] = []
     more_ready = len(plan.ready) - len(ready)
     more_active = len(active) - len(held)
@@ -229,7 +235,7 @@ def orientation(
     if more_active > 0:
         dropped.append((f"{more_active:,} more active tasks", 0))
     while True:
-        text = _assemble(head, held, len(active), ready, len(plan.ready), dropped)
+        text = _assemble(head, held, len(active), ready, len(plan.ready), dropped, idle)
         tokens = counter.count(text)
         if tokens <= budget and (max_chars is None or len(text) <= max_chars):
             break
@@ -252,7 +258,7 @@ def _count_dropped(dropped: list[tuple[str, int]], kind: str, tokens: int) -> No
 
 
 def _assemble(
-    head: str, held: list[str], n_active: int, ready: list[str], n_ready: int, dropped
+    head: str, held: list[str], n_active: int, ready: list[str], n_ready: int, dropped, idle: str
 ) -> str:
     parts = [head.rstrip("\n")]
     if n_active:
@@ -261,7 +267,7 @@ def _assemble(
         f"## Ready ({n_ready:,}), in the order `agentmd next` takes them\n\n" + "\n".join(ready)
         if ready
         else (
-            "## Ready\n\nNothing is ready (`agentmd next --explain` says why)."
+            f"## Ready\n\n{idle}"
             if not n_ready
             else f"## Ready ({n_ready:,})"
         )

@@ -20,9 +20,20 @@ from pathlib import Path
 from agentmd import clock, git, worktrees
 from agentmd.api import findings_file
 from agentmd.errors import AgentmdError, NothingToDo
-from agentmd.loop import bookkeeping, costs, gate, launch, limits, merge, runs, slots
+from agentmd.loop import (
+    bookkeeping,
+    conflicts,
+    costs,
+    gate,
+    launch,
+    limits,
+    merge,
+    rebase,
+    runs,
+    slots,
+)
 from agentmd.prompt import compiler
-from agentmd.tasks import claims, lease, lifecycle, parallel
+from agentmd.tasks import claims, lease, lifecycle, parallel, verify_slots
 from agentmd.tasks.reasons import one_line
 from agentmd.workspace import folder
 from agentmd.workspace.folder import CACHE_DIR, Workspace
@@ -66,6 +77,8 @@ def options_from(ws: Workspace, **given) -> Options:
     from agentmd.loop.slots import port_block  # (`slots` is a number here)
 
     port_block(ws)  # a bad `ports` stops the loop before it starts anything
+    verify_slots.cap(ws)  # a bad `verify_slots` or `merge_conflicts` too
+    conflicts.mode(ws)
     costs.budgets(ws)  # and so does a bad budget
     return Options(
         worker=worker,
@@ -311,6 +324,10 @@ class Loop:
             self.say(f"would move {task.id} to review: its worker exited 0")
             return True
         tree = Path(run.worktree)
+        if run.conflict and tree.is_dir():
+            problem = conflicts.finish(self.ws, run, task)
+            if problem:
+                return self._send_back(task, problem)
         if tree.is_dir():
             # Work the worker left uncommitted still counts; it lands on the task's branch.
             if git.out(["status", "--porcelain", "-z"], tree).strip("\0"):
@@ -383,11 +400,20 @@ class Loop:
             acted |= self._review(task)
         return acted
 
-    def _review(self, task: Task) -> bool:
+    def _review(self, task: Task, rebased: bool = False) -> bool:
+        """`rebased`: again, after the loop rebased the branch (the model's review is not
+        asked twice for the same change)."""
         tree = worktrees.find(self.ws, task.id)
+        if tree is not None and task.base:
+            task = self._catch_up(task, tree)
         before = self._findings_files()
         problems = gate.review_problems(
-            self.ws, task, tree, with_model=self.opt.review, extra_env=self._verify_env()
+            self.ws,
+            task,
+            tree,
+            with_model=self.opt.review and not rebased,
+            extra_env=self._verify_env(),
+            note=self.say,
         )
         written = sorted(self._findings_files() - before)
         if written:
@@ -420,7 +446,66 @@ class Loop:
                 f"merge branch {tree.branch} by hand (merge: manual)"
             )
             return True
-        return self._merge(task, tree)
+        return self._merge(task, tree, rebased)
+
+    def _catch_up(self, task: Task, tree: worktrees.Worktree) -> Task:
+        """A branch rebased by a loop killed before it recorded so: the task's base (and its
+        handoff's) move to where the branch now starts."""
+        moved = rebase.catch_up(self.ws, task, tree.path)
+        if not moved:
+            return task
+        self._record_base(task, moved)
+        return self.ws.tasks[task.id]
+
+    def _record_base(self, task: Task, base: str) -> None:
+        lifecycle.set_status(
+            self.ws, task.id, "review", "rebase", f"onto {base[:12]}", {"base": base}
+        )
+        self._commit_state(task, f"rebase {task.id} onto {self.base_branch}")
+        rebase.recorded(self.ws, task.id)
+
+    def _rebase(self, task: Task, tree: worktrees.Worktree, head: str) -> bool:
+        """The branch conflicts with the base branch: rebase it there, then review and merge
+        it again; only a rebase that conflicts sends it back (or, with plan.md
+        `merge_conflicts: worker`, hands the conflict to a worker)."""
+        to_worker = conflicts.mode(self.ws) == "worker"
+        done = rebase.onto(self.ws, task, tree.path, head, self.base_branch, keep=to_worker)
+        if not done.done:
+            if to_worker and done.conflicted:
+                return self._hand_over(task, tree, head, done)
+            return self._send_back(
+                task, f"{done.problem}; the next attempt starts from the current {self.base_branch}"
+            )
+        self._record_base(task, head)
+        self.say(
+            f"rebase {task.id}: {tree.branch} conflicted with {self.base_branch}; rebased onto "
+            f"{head[:12]} without a conflict, reviewing it again"
+        )
+        return self._review(self.ws.tasks[task.id], rebased=True)
+
+    def _hand_over(
+        self, task: Task, tree: worktrees.Worktree, head: str, found: rebase.Rebased
+    ) -> bool:
+        """merge_conflicts: worker: the conflict counts as an attempt, and a worker resolves it
+        in the task's worktree, the rebase stopped there."""
+        handed = conflicts.hand_over(
+            self.ws, task, tree, head, found, self.opt.owner, self.base_branch
+        )
+        after = self.ws.tasks[task.id]
+        if handed is None:
+            rebase.abort(tree.path)
+            self._commit_state(task, f"attempt {after.attempts} of {task.id} failed")
+            self.say(
+                f"failed {task.id}: attempt {after.attempts} of "
+                f"{self.ws.settings.max_attempts}: {found.problem}"
+            )
+            return True
+        self._commit_state(task, f"conflict of {task.id} to a worker")
+        self.say(
+            f"conflict {task.id}: {found.problem}; a worker resolves it in "
+            f"{os.path.relpath(tree.path, self.ws.root)} (attempt {handed.run.attempt})"
+        )
+        return self._launch(after, tree, handed.prompt, handed.run)
 
     def _findings_files(self) -> set[str]:
         """The files in .agents/reviews/, relative to the repository root."""
@@ -451,6 +536,7 @@ class Loop:
         while lock.exists() and time.monotonic() < end:
             time.sleep(0.05)
         self._commit_leftovers()
+        self._undo_rebases()
         try:
             commit = merge_head.read_text().split()[0]
         except (OSError, IndexError):
@@ -464,6 +550,22 @@ class Loop:
         if ours:
             git.run(["merge", "--abort"], self.ws.root, check=False)
             self.say(f"undo a merge of {ours[0]} that a stopped loop left half done")
+
+    def _undo_rebases(self) -> None:
+        """A rebase of a task's branch a killed loop left half done is aborted: the branch is
+        as it was, and its review (the rebase with it) runs again. A conflict handed to a
+        worker keeps its stopped rebase while the worker has it."""
+        running = runs.load(self.ws)
+        for path in worktrees.listed(self.ws):
+            if not rebase.in_progress(path):
+                continue
+            branch = rebase.branch_of(path)
+            task_id = worktrees.task_of_branch(self.ws, branch) if branch else None
+            if task_id is None or task_id in running:
+                continue
+            rebase.abort(path)
+            rebase.recorded(self.ws, task_id)  # aborted: the branch starts where it did
+            self.say(f"undo a rebase of {branch} that a stopped loop left half done")
 
     def _commit_leftovers(self) -> None:
         """Task files and the log a killed loop changed but did not commit yet."""
@@ -507,7 +609,7 @@ class Loop:
                 check=False,
             )
 
-    def _merge(self, task: Task, tree: worktrees.Worktree) -> bool:
+    def _merge(self, task: Task, tree: worktrees.Worktree, rebased: bool = False) -> bool:
         self._settle()
         if git.run(["diff", "--cached", "--quiet"], self.ws.root, check=False).returncode != 0:
             self.say(
@@ -528,13 +630,15 @@ class Loop:
         if not merge.merged(self.ws, tree.branch):  # not merged by a loop killed since
             bookkeeping.hand_back(tree.path, bookkeeping.task_file(task.path), head, task.id)
         outcome = merge.integrate(
-            self.ws, task, tree.branch, self.base_branch, self._verify_env()
+            self.ws, task, tree.branch, self.base_branch, self._verify_env(), self.say
         )
         if self.stopping and not outcome.merged:
             return False  # a signal may have cut the verify commands short: review again later
         if outcome.wait:
             self.say(f"wait {task.id}: {outcome.wait}")
             return False
+        if outcome.conflicted and not rebased:
+            return self._rebase(task, tree, head)
         if not outcome.merged:
             return self._send_back(task, outcome.problem)
         self._done(task, f"verify passed, handoff valid, merged {tree.branch}")
@@ -699,15 +803,24 @@ class Loop:
         start = git.head(self.ws.root) if claimed else None
         tree, _ = worktrees.create(self.ws, task, fresh=True, start=start)
         merge.copy_included(self.ws, tree.path)
+        return self._launch(task, tree, compiled.prompt, intent)
+
+    def _launch(
+        self, task: Task, tree: worktrees.Worktree, prompt: str, intent: runs.Run
+    ) -> bool:
+        """Start the worker in `tree` for the run `intent` (saved before the claim). A conflict
+        worker's (loop/conflicts.py) gets the worktree as it is, its rebase stopped, and no
+        worktree_setup again."""
+        attempt, slot = intent.attempt, intent.slot
         child = launch.start(
             self.ws,
             task,
             intent,
             tree,
-            compiled.prompt,
+            prompt,
             self.opt.worker,
             self.opt.owner,
-            merge.setup_script(self.ws),
+            "" if intent.conflict else merge.setup_script(self.ws),
             slots.env_for(self.ws, slot),
         )
         self.children[child.pid] = child

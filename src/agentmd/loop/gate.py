@@ -3,6 +3,7 @@ branch in review (scope, verify commands, handoff, and the model's review when a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from agentmd import AGENTS_DIR, git, worktrees
@@ -63,6 +64,7 @@ def review_problems(
     *,
     with_model: bool,
     extra_env: dict[str, str] | None = None,
+    note: Callable[[str], None] | None = None,
 ) -> list[str]:
     """Every problem with the task's work, one line each (a Problem rendered keeps its hint);
     in its worktree when it has one, else in the repository itself. The handoff is judged
@@ -81,7 +83,7 @@ def review_problems(
             problems.append(
                 f"scope drift: changed {', '.join(drift)} outside its outputs ({allowed})"
             )
-    outcome = run_verify(where, task, record=False, extra_env=extra_env)
+    outcome = run_verify(where, task, record=False, extra_env=extra_env, note=note)
     problems += [f"verify: {line}" for line in outcome.problems()]
     # The latest handoff by the one rule check, done and the hook use (handoffs/latest.py).
     judged = branch_tree(ws, tree) if tree else WorkTree(where)

@@ -9,10 +9,12 @@ from __future__ import annotations
 import os
 import re
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from agentmd import git
+from agentmd.tasks import verify_slots
 from agentmd.tasks.verification import CommandResult, run_command, timeout_of
 from agentmd.workspace.folder import CACHE_DIR, Workspace
 from agentmd.workspace.records import Task, as_list
@@ -98,16 +100,17 @@ def integrate(
     branch: str,
     base_branch: str,
     extra_env: dict[str, str] | None = None,
+    note: Callable[[str], None] | None = None,
 ) -> Outcome:
     """Merge `branch` into the checked-out base branch if the merged result passes;
-    `extra_env` for its commands (the loop's verify slot)."""
+    `extra_env` for its commands (the loop's verify slot), `note` for a wait on verify_slots."""
     if merged(ws, branch):
         return Outcome(True)  # merged already: a loop killed after its merge commit
     commands = (*task.verify, *plan_verify(ws))
     message = f"agentmd: merge {branch} ({task.id})"
     if setup_commands(ws):
-        return _in_worktree(ws, task, branch, base_branch, commands, message, extra_env)
-    return _in_checkout(ws, task, branch, base_branch, commands, message, extra_env)
+        return _in_worktree(ws, task, branch, base_branch, commands, message, extra_env, note)
+    return _in_checkout(ws, task, branch, base_branch, commands, message, extra_env, note)
 
 
 def _in_checkout(
@@ -118,6 +121,7 @@ def _in_checkout(
     commands: tuple[str, ...],
     message: str,
     extra_env: dict[str, str] | None = None,
+    note: Callable[[str], None] | None = None,
 ) -> Outcome:
     before = git.head(ws.root) or ""
     # --no-commit: the merge stays undoable until its verify passed. A loop killed meanwhile
@@ -129,7 +133,7 @@ def _in_checkout(
     )
     if result.returncode != 0:
         return _conflict(ws.root, result, base_branch, task.base)
-    failed = _run_all(ws, commands, ws.root, extra_env)
+    failed = _run_all(ws, commands, ws.root, extra_env, note)
     if failed:
         git.run(["merge", "--abort"], ws.root, check=False)
         where = f"the base checkout, {base_branch} with {branch} merged in"
@@ -146,6 +150,7 @@ def _in_worktree(
     commands: tuple[str, ...],
     message: str,
     extra_env: dict[str, str] | None = None,
+    note: Callable[[str], None] | None = None,
 ) -> Outcome:
     before = git.head(ws.root) or ""
     tree = integration_tree(ws, before)
@@ -162,7 +167,7 @@ def _in_worktree(
         return Outcome(
             False, _failure_text([ran], where, base_branch, before, "worktree_setup failed in")
         )
-    failed = _run_all(ws, commands, tree, extra_env)
+    failed = _run_all(ws, commands, tree, extra_env, note)
     if failed:
         where = f"{_rel(ws, tree)}, {base_branch} with {branch} merged in"
         return Outcome(False, _failure_text(failed, where, base_branch, before))
@@ -204,10 +209,16 @@ def _rel(ws: Workspace, path: Path) -> str:
 
 
 def _run_all(
-    ws: Workspace, commands: tuple[str, ...], cwd: Path, extra_env: dict[str, str] | None
+    ws: Workspace,
+    commands: tuple[str, ...],
+    cwd: Path,
+    extra_env: dict[str, str] | None,
+    note: Callable[[str], None] | None = None,
 ) -> list[CommandResult]:
     timeout = timeout_of(ws)
-    results = [run_command(command, cwd, timeout, extra_env) for command in commands]
+    with verify_slots.held(ws, note) as slot:  # plan.md's verify_slots
+        env = {**(extra_env or {}), **slot}
+        results = [run_command(command, cwd, timeout, env) for command in commands]
     return [result for result in results if result.exit_code != 0]
 
 
@@ -233,18 +244,34 @@ def _conflict(where: Path, result, base_branch: str, since: str = "") -> Outcome
 def changed_by(where: Path, files: tuple[str, ...], since: str) -> str:
     """What brought the base branch's side of a conflict: the task whose merge changed those
     files since the task's base (newest first), else the commit."""
+    short, subject = last_change(where, files, since)
+    if not short:
+        return ""
+    task = MERGE_SUBJECT.match(subject)
+    if task:
+        return f"the merge of task {task.group(1)} ({short})"
+    return f"commit {short} ({subject})"
+
+
+def task_that_changed(where: Path, files: tuple[str, ...], since: str) -> str | None:
+    """The task whose merge last changed `files` since `since`, if a loop's merge did."""
+    _, subject = last_change(where, files, since)
+    task = MERGE_SUBJECT.match(subject)
+    return task.group(1) if task else None
+
+
+def last_change(where: Path, files: tuple[str, ...], since: str) -> tuple[str, str]:
+    """(short hash, subject) of the newest first-parent commit since `since` that changed
+    `files`, or ('', '')."""
     found = git.out(
         ["log", "--first-parent", "--format=%h %s", f"{since}..HEAD", "--", *files],
         where,
         check=False,
     ).splitlines()
     if not found:
-        return ""
+        return "", ""
     short, _, subject = found[0].partition(" ")
-    task = MERGE_SUBJECT.match(subject)
-    if task:
-        return f"the merge of task {task.group(1)} ({short})"
-    return f"commit {short} ({subject})"
+    return short, subject
 
 
 def _failure_text(

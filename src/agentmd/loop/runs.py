@@ -31,6 +31,7 @@ class Run:
     worktree: str
     branch: str
     slot: int = 0  # AGENTMD_SLOT: which block of ports (loop/slots.py) the worker has
+    conflict: str = ""  # a conflict worker's: the commit its stopped rebase goes onto
 
     def folder(self, ws: Workspace) -> Path:
         return folder(ws, self.task)

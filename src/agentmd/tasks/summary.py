@@ -106,7 +106,8 @@ def render(board: Board, workers: dict[str, str] | None = None) -> list[str]:
     workers = workers or {}
     total = sum(board.counts.values())
     counts = ", ".join(f"{n} {status}" for status, n in board.counts.items() if n)
-    lines = [f"{board.title or 'plan'}: {total} tasks" + (f" ({counts})" if counts else "")]
+    noun = "task" if total == 1 else "tasks"
+    lines = [f"{board.title or 'plan'}: {total} {noun}" + (f" ({counts})" if counts else "")]
     if board.ready:
         shown = [c.task.id for c in board.ready[:10]]
         more = f" and {len(board.ready) - 10} more" if len(board.ready) > 10 else ""

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from agentmd import AGENTS_DIR, clock, git
+from agentmd.tasks import verify_slots
 from agentmd.workspace.folder import Workspace
 from agentmd.workspace.records import Task
 
@@ -103,15 +105,23 @@ def run_command(
 
 
 def run_verify(
-    ws: Workspace, task: Task, *, record: bool = True, extra_env: dict[str, str] | None = None
+    ws: Workspace,
+    task: Task,
+    *,
+    record: bool = True,
+    extra_env: dict[str, str] | None = None,
+    note: Callable[[str], None] | None = None,
 ) -> VerifyOutcome:
-    """Run every verify command (all of them, not up to the first failure) and record it."""
+    """Run every verify command (all of them, not up to the first failure) and record it;
+    in a verify slot when plan.md caps them (`note` says when it waits for one)."""
 
     commit = git.head(ws.root)
     at = clock.stamp()
     timeout = timeout_of(ws)
     clean = not uncommitted(ws.root)  # before: a command may write files of its own
-    results = tuple(run_command(command, ws.root, timeout, extra_env) for command in task.verify)
+    with verify_slots.held(ws, note) as slot:
+        env = {**(extra_env or {}), **slot}
+        results = tuple(run_command(command, ws.root, timeout, env) for command in task.verify)
     outcome = VerifyOutcome(task.id, commit, at, results)
     if record:
         with ws.lock():

@@ -33,6 +33,8 @@ PLAN_DEFAULTS: dict[str, Any] = {
     "slots": 1,
     "worker_timeout": "1h",
     "merge": "auto",
+    "merge_conflicts": "back",  # or worker: a worker resolves a rebase that conflicts
+    "verify_slots": None,  # verify runs at once across the loop's worktrees; None: no cap
     "worktrees": f"{AGENTS_DIR}/.cache/worktrees/{{id}}",
     "branch": "agentmd/{id}",
     # doors into the agent hosts: what `agentmd prime` prints when no task is held

@@ -112,6 +112,26 @@ def foreign_entries(root: Path) -> list[str]:
     return [e.name + ("/" if e.is_dir() else "") for e in entries if e.name not in ours]
 
 
+def project_name(root: Path) -> str:
+    """The name the project gives itself (pyproject.toml's, package.json's, Cargo.toml's), else
+    its folder's: the plan's title, which every prompt starts with."""
+    import json
+    import tomllib
+
+    for manifest, read in (
+        ("pyproject.toml", lambda text: tomllib.loads(text).get("project", {}).get("name")),
+        ("package.json", lambda text: json.loads(text).get("name")),
+        ("Cargo.toml", lambda text: tomllib.loads(text).get("package", {}).get("name")),
+    ):
+        try:
+            name = read((root / manifest).read_text(encoding="utf-8"))
+        except (OSError, ValueError, AttributeError):  # absent, broken, not UTF-8, odd shape
+            continue
+        if isinstance(name, str) and name.strip() and "\n" not in name:
+            return name.strip()
+    return root.resolve().name or "My project"
+
+
 def init(root: Path, example: bool = False) -> list[tuple[str, bool]]:
     """Scaffold .agents/ under `root`; returns (path, created) for each file. Never overwrites."""
     agents = root / AGENTS_DIR
@@ -119,6 +139,9 @@ def init(root: Path, example: bool = False) -> list[tuple[str, bool]]:
     files: dict[str, str] = {}
     for rel, name in BASE_FILES.items():
         files[rel] = template_root().joinpath(name).read_text(encoding="utf-8")
+    files["plan.md"] = files["plan.md"].replace(
+        "title: My project\n", f"title: {render_scalar(project_name(root))}\n", 1
+    )
     for folder in FOLDERS:
         files[f"{folder}/.gitkeep"] = ""
     if example:
