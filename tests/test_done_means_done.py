@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from agentmd import precommit
+from agentmd import precommit, worktrees
 from agentmd.handoffs.latest import rule_problems
 from agentmd.handoffs.reading import artifact_paths
 from agentmd.loop import gate
@@ -236,6 +236,15 @@ def four_answers(repo: Path) -> dict[str, list[str]]:
     committed = precommit.CommitTree(repo, "HEAD")
     found = rule_problems(committed, "tokenizer", "review", ".agents/tasks/tokenizer.md", 3)
     answers["commit"] = rule.findall("\n".join(p.render() for p in found))
+    # The gate of a task with a worktree judges its branch's commit, with the worktree left
+    # dirty: what it holds uncommitted must change nothing.
+    branch = git(repo, "symbolic-ref", "--short", "HEAD").strip()
+    for path in (repo / ".agents/handoffs").glob("*.md"):
+        path.write_text(path.read_text().replace("## Summary\n", "## Summary\n\nDid stuff.\n"))
+    on_branch = worktrees.Worktree("tokenizer", repo, branch)
+    answers["gate at the branch"] = sorted(set(blamed.findall("\n".join(
+        gate.review_problems(ws, ws.task("tokenizer"), on_branch, with_model=False)))))
+    git(repo, "checkout", "-q", "--", ".agents/handoffs")
     answers["done"] = sorted(set(blamed.findall(cli(repo, "done", "tokenizer").stderr)))
     return answers
 
@@ -257,7 +266,8 @@ def test_check_the_hook_the_gate_a_commit_and_done_agree_on_the_latest_handoff(
     task = claimed / ".agents/tasks/tokenizer.md"
     task.write_text(task.read_text().replace("status: active", "status: review"))
     answers = four_answers(claimed)
-    assert answers == dict.fromkeys(("check", "hook", "gate", "commit", "done"), blamed)
+    judges = ("check", "hook", "gate", "commit", "gate at the branch", "done")
+    assert answers == dict.fromkeys(judges, blamed)
     status = "done" if not blamed else "review"
     assert f"status: {status}\n" in task.read_text()
 

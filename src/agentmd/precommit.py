@@ -141,6 +141,11 @@ class Staged:
     def display_of(self, path: str) -> str:
         return path
 
+    def handoff_document(self, path: str) -> document.Document | None:
+        """The handoff at `path` as this tree holds it, parsed (None when unreadable)."""
+        doc = _read(self, path)
+        return doc if isinstance(doc, document.Document) else None
+
     def end_of(self, display: str) -> str | None:
         """A staged handoff ends with this commit; a committed one, with the last to touch it."""
         if display in self.staged:

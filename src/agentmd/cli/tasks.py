@@ -99,6 +99,11 @@ def _list_output(ws, statuses, ready: bool, as_json: bool) -> str:
     from agentmd.checks import readiness
 
     errors = readiness.task_errors(ws)
+    unreadable = {problem.path: problem for problem in ws.problems}
+    for t in ws.tasks.values():  # a file that cannot be read is never ready: say why
+        found = unreadable.get(ws.display(t.path)) if t.broken else None
+        if found is not None:
+            errors.setdefault(t.id, [found])
     plan = graph.analyse(ws.tasks, readiness.reasons(ws))
     ready_ids = [c.task.id for c in plan.ready]
     if ready:

@@ -2,7 +2,8 @@
 
 `**` as a whole segment matches any number of folders; `*`, `?` and `[...]` match within one
 segment. A pattern with no `/` matches a file name at any depth (`*.py`), as in .gitignore;
-a trailing `/` means everything below that folder. A plain path is a glob that matches itself.
+a leading `/` anchors it at the root (`/Dockerfile`); a trailing `/` means everything below
+that folder. A plain path is a glob that matches itself.
 
 In a task's own fields (`inputs`, `outputs`: `rooted=True`) an entry without glob characters
 is the one path it names, from the repository root: `Dockerfile` is the root's, not any
@@ -29,9 +30,11 @@ def normalise(pattern: str) -> str:
 
 @lru_cache(maxsize=4096)
 def _segments(pattern: str, literal: bool = False) -> tuple[object, ...]:
+    # `/name` (or `./name`) has a `/`: the root's file, as in .gitignore, not one at any depth.
+    anchored = pattern.strip().replace("\\", "/").startswith(("/", "./"))
     pattern = normalise(pattern)
     parts = [part for part in pattern.split("/") if part not in ("", ".")]
-    if not literal and len(parts) == 1 and parts[0] != "**":
+    if not literal and not anchored and len(parts) == 1 and parts[0] != "**":
         parts = ["**", *parts]
     return tuple("**" if part == "**" and not literal else _tokens(part, literal) for part in parts)
 

@@ -217,6 +217,10 @@ class WorkTree:
     def display_of(self, path: str) -> str:
         return self.ws.display(path)
 
+    def handoff_document(self, path: str):
+        """The handoff at `path` (under .agents/) as this tree holds it, parsed."""
+        return self.ws.read(path)
+
     def shallow(self) -> bool:
         return is_shallow(self.root)
 

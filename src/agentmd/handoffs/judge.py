@@ -79,14 +79,11 @@ def task_handoff_problems(
 ) -> list[Problem]:
     """The latest handoff for `task` (`handoffs.latest`), validated; no handoff at all is
     itself a finding."""
-    from agentmd.handoffs.latest import rule_problems, verdict
+    from agentmd.handoffs.latest import task_findings
 
     own = tree or WorkTree(ws)
-    found = verdict(own, task.id)
-    if found.path is None:
-        line = task.record.line("status")
-        return rule_problems(own, task.id, task.status, ws.display(task.path), line)
-    problems = own.handoff_findings(found.path)
+    line = task.record.line("status")
+    problems = task_findings(own, task.id, task.status, ws.display(task.path), line)
     if tree is None:
         own.save()
     return problems

@@ -11,6 +11,7 @@ from agentmd.errors import Problem
 from agentmd.handoffs.names import order_key
 
 if TYPE_CHECKING:
+    from agentmd.files.document import Document
     from agentmd.workspace.records import Handoff
 
     class HandoffTree(Protocol):
@@ -25,6 +26,8 @@ if TYPE_CHECKING:
         def handoff_findings(self, path: str) -> list[Problem]: ...
 
         def display_of(self, path: str) -> str: ...  # a handoff's path as findings print it
+
+        def handoff_document(self, path: str) -> Document | None: ...  # it, parsed
 
 
 def latest(task_id: str, handoffs: Iterable[tuple[str, str]]) -> str | None:
@@ -129,6 +132,17 @@ def rule_problems(
             + (", and git add it" if staged else " (findings above)"),
         )
     ]
+
+
+def task_findings(
+    tree: HandoffTree, task_id: str, status: str, display: str, line: int
+) -> list[Problem]:
+    """Every finding for the task's latest handoff in `tree`; when it has none, the rule's
+    finding at the task's status line (`rule_problems`)."""
+    found = verdict(tree, task_id)
+    if found.path is None:
+        return rule_problems(tree, task_id, status, display, line)
+    return tree.handoff_findings(found.path)
 
 
 def latest_by_task(handoffs: list[Handoff]) -> dict[str, Handoff]:

@@ -34,6 +34,7 @@ from agentmd.loop import (
 )
 from agentmd.prompt import compiler
 from agentmd.tasks import claims, lease, lifecycle, parallel, verify_slots
+from agentmd.tasks.reasons import one_line
 from agentmd.workspace import folder
 from agentmd.workspace.folder import CACHE_DIR, Workspace
 from agentmd.workspace.records import Task
@@ -913,14 +914,3 @@ class Loop:
         return not busy and not ready and not self._live_runs(), all(
             t.status == "done" for t in tasks
         )
-
-
-def one_line(reason: str, limit: int = 600) -> str:
-    """A reason as one line of the loop's output: the problems themselves, not only their
-    heading ('review found problems:' said nothing)."""
-    lines = reason.splitlines()
-    if not lines:
-        return ""
-    items = [line[2:].strip() for line in lines[1:] if line.startswith("- ")]  # not a log tail
-    text = lines[0] + (" " + "; ".join(items) if items else "")
-    return text if len(text) <= limit else text[: limit - 3] + "..."

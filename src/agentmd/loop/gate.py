@@ -67,8 +67,11 @@ def review_problems(
     note: Callable[[str], None] | None = None,
 ) -> list[str]:
     """Every problem with the task's work, one line each (a Problem rendered keeps its hint);
-    in its worktree when it has one, else in the repository itself."""
-    from agentmd.handoffs.judge import task_handoff_problems
+    in its worktree when it has one, else in the repository itself. The handoff is judged
+    where the work will land: at the branch's commit, what a merge takes, not in the worktree
+    (a handoff written there but never committed does not reach the base branch)."""
+    from agentmd.handoffs.judge import WorkTree
+    from agentmd.tasks.lifecycle import handoff_done_problems
     from agentmd.tasks.verification import run_verify
 
     where = Workspace(tree.path) if tree else ws
@@ -83,11 +86,37 @@ def review_problems(
     outcome = run_verify(where, task, record=False, extra_env=extra_env, note=note)
     problems += [f"verify: {line}" for line in outcome.problems()]
     # The latest handoff by the one rule check, done and the hook use (handoffs/latest.py).
-    found = task_handoff_problems(where, task)
-    problems += [p.render() for p in found if p.severity == "error"]
+    judged = branch_tree(ws, tree) if tree else WorkTree(where)
+    found = handoff_done_problems(where, task, judged)
+    problems += [p.render() for p in found]
+    if found and tree:
+        problems += uncommitted(tree, judged.commit)
     if with_model:
         problems += [f"review: {line}" for line in model_review(ws, task, where)]
     return problems
+
+
+def branch_tree(ws: Workspace, tree: worktrees.Worktree):
+    """The task branch's commit, as the handoff checks see a tree (`precommit.CommitTree`)."""
+    from agentmd.precommit import CommitTree
+
+    return CommitTree(ws.root, f"refs/heads/{tree.branch}")
+
+
+def uncommitted(tree: worktrees.Worktree, commit: str) -> list[str]:
+    """Why the worktree's files are not what was judged: what it holds uncommitted."""
+    status = git.split_z(
+        git.out(["status", "--porcelain", "-z", "--no-renames", "--untracked-files=all"],
+                tree.path, check=False)  # fmt: skip
+    )
+    paths = [entry[3:] for entry in status if len(entry) > 3]
+    if not paths:
+        return []
+    return [
+        f"uncommitted: the worktree of {tree.branch} holds {', '.join(paths)} that its commit "
+        f"{commit[:12]} does not; the loop judges and merges the branch's commit, not the "
+        "worktree: commit them on the branch (or remove them)"
+    ]
 
 
 def model_review(ws: Workspace, task: Task, where: Workspace) -> list[str]:

@@ -59,16 +59,14 @@ def failed_lines(ws: Workspace) -> list[str]:
 
 
 def last_reason(ws: Workspace, path: str) -> str:
-    """The first line of the task's last ## Attempts entry."""
+    """The task's last ## Attempts entry as one line, as `status` shows it."""
+    from agentmd.tasks.lifecycle import last_attempt
+
     try:
         doc = ws.read(path)
     except (LocatedError, OSError):  # an unreadable file is check's to report
         return "(its file cannot be read)"
-    section = doc.section("Attempts")
-    if section is None:
-        return "(no attempt recorded)"
-    entries = [line for line in section.text.splitlines() if line.startswith("- ")]
-    return entries[-1][2:].strip() if entries else "(no attempt recorded)"
+    return last_attempt(doc.body) or "(no attempt recorded)"
 
 
 def watch(

@@ -162,8 +162,7 @@ def done_problems(ws: Workspace, task: Task) -> list[Problem]:
     """What stands between a task and done: its verification at HEAD on committed work, a valid
     latest handoff that says the work is done, and, when the task has outputs, a diff that
     changed something."""
-    from agentmd.handoffs.judge import WorkTree, task_handoff_problems
-    from agentmd.handoffs.latest import verdict
+    from agentmd.handoffs.judge import WorkTree
 
     problems = []
     why = recorded_pass(ws, task)
@@ -172,21 +171,34 @@ def done_problems(ws: Workspace, task: Task) -> list[Problem]:
             Problem(ws.display(task.path), task.record.line("verify"), 1, "verify-not-passed", why)
         )
     tree = WorkTree(ws)
-    problems += [p for p in task_handoff_problems(ws, task, tree) if p.severity == "error"]
-    found = verdict(tree, task.id)
-    if found.valid and found.path is not None:
-        problems += unfinished(ws, task, found.path, tree)
+    problems += handoff_done_problems(ws, task, tree)
     tree.save()
     return problems
 
 
-def unfinished(ws: Workspace, task: Task, rel: str, tree) -> list[Problem]:
+def handoff_done_problems(ws: Workspace, task: Task, tree) -> list[Problem]:
+    """The errors of the task's latest handoff in `tree` (the working tree, or a commit: the
+    loop judges the branch it would merge), or that it has none; once it is valid, what it
+    says against done (`unfinished`). `done` and the loop's gate both ask this."""
+    from agentmd.handoffs.latest import task_findings, verdict
+
+    line = task.record.line("status")
+    found = task_findings(tree, task.id, task.status, ws.display(task.path), line)
+    problems = [p for p in found if p.severity == "error"]
+    latest = verdict(tree, task.id)
+    if latest.valid and latest.path is not None:
+        doc = tree.handoff_document(latest.path)
+        if doc is not None:
+            problems += unfinished(ws, task, doc, tree)
+    return problems
+
+
+def unfinished(ws: Workspace, task: Task, doc, tree) -> list[Problem]:
     """What a valid handoff says against done: a status other than done, work Remaining, or
     (for a task with outputs) a diff from its base that changed nothing."""
     from agentmd.handoffs.names import sections_of
     from agentmd.handoffs.reading import NONE_RE
 
-    doc = ws.read(rel)
     display = doc.display
     problems = []
     status = str(doc.fields.get("status") or "").strip().lower()
@@ -286,14 +298,22 @@ def reopen(ws: Workspace, task_id: str, reason: str = "") -> Task:
 
 
 def last_attempt(doc_text: str) -> str:
-    """The last entry under ## Attempts (its first line), or ''."""
+    """The last entry under ## Attempts as one line (`reasons.one_line`: a failed command with
+    the line of its output that names the error), or ''."""
     from agentmd.files.sections import parse
+    from agentmd.tasks.reasons import one_line
 
     found = [s for s in parse(doc_text) if s.key() == "attempts"]
     if not found or not found[-1].full:
         return ""
-    items = [line for line in found[-1].full.splitlines() if line.startswith("- ")]
-    return items[-1][2:].strip() if items else ""
+    lines = found[-1].full.splitlines()
+    starts = [n for n, line in enumerate(lines) if line.startswith("- ")]
+    if not starts:
+        return ""
+    entry = lines[starts[-1]]
+    # `fail` indents the reason's further lines by two spaces under the entry
+    rest = [line[2:] if line.startswith("  ") else line for line in lines[starts[-1] + 1 :]]
+    return one_line("\n".join([entry[2:].strip(), *rest]))
 
 
 def fail(ws: Workspace, task_id: str, reason: str, by: str = "") -> Task:
