@@ -11,6 +11,7 @@ import sys
 import time
 
 import pytest
+from zoneinfo import ZoneInfo
 
 from agentmd.loop import limits
 from agentmd.workspace.folder import Workspace
@@ -20,12 +21,29 @@ from loopkit import loop_env, make_plan, status_of, worker
 NOW = dt.datetime(2026, 12, 1, 10, 0, 0).astimezone().timestamp()
 
 
+def _until(hour: int, minute: int, zone: str) -> float:
+    """Seconds from NOW to the next hour:minute on the clock of `zone`."""
+    at = dt.datetime.fromtimestamp(NOW, ZoneInfo(zone)).replace(hour=hour, minute=minute)
+    if at.timestamp() <= NOW:
+        at += dt.timedelta(days=1)
+    return at.timestamp() - NOW
+
+
 @pytest.mark.parametrize(
     ("message", "seconds"),
     [
         ("Claude AI usage limit reached|1764600000", 1764600000 - NOW),
         ("5-hour limit reached ∙ resets 3pm", 5 * 3600),
-        ("You've hit your limit · resets 9am (Europe/Paris)", 23 * 3600),
+        # the zone Claude Code names is the zone of the clock time, not this machine's
+        ("You've hit your limit · resets 9am (Europe/Paris)", _until(9, 0, "Europe/Paris")),
+        ("Claude usage limit reached. Your limit will reset at 5pm (UTC).", _until(17, 0, "UTC")),
+        # Codex: "try again at", with minutes and a capital PM
+        (
+            "You've hit your usage limit. Visit https://chatgpt.com/codex/settings/usage to "
+            "purchase more credits or try again at 3:28 PM.",
+            5 * 3600 + 28 * 60,
+        ),
+        ("You've hit your limit · resets 9am (Mars/Olympus)", 23 * 3600),  # unknown: local
         ("You've hit your usage limit. Try again in 2 hours 5 minutes.", 2 * 3600 + 300),
         ("API Error: 429 Too Many Requests; retry-after: 30", 30),
         ("Rate limit reached for requests", None),

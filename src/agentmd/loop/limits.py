@@ -62,7 +62,13 @@ def match(ws: Workspace, log_tail: str) -> str | None:
 
 
 _EPOCH = re.compile(r"\|(\d{10})\b")
-_AT = re.compile(r"\bresets?\s+(?:at\s+)?(\d{1,2})(?::(\d{2}))?\s*(am|pm)?\b", re.I)
+# "resets 3pm (Europe/London)", "reset at 5pm (UTC)" (Claude Code), "try again at 3:28 PM"
+# (Codex); a zone in parentheses is the zone of that clock time, else it is the local one.
+_AT = re.compile(
+    r"\b(?:resets?|try again)\s+(?:at\s+)?(\d{1,2})(?::(\d{2}))?\s*([ap]\.?m\.?)?"
+    r"(?![\w:/])(?:\s*\(([A-Za-z_]+(?:/[A-Za-z0-9_+-]+)*)\))?",
+    re.I,
+)
 _IN = re.compile(
     r"\b(?:try again|retry|resets?)\s+in\s+((?:\d+\s*(?:days?|d|hours?|h|minutes?|mins?|m|"
     r"seconds?|secs?|s)\b[\s,and]*)+)",
@@ -82,19 +88,35 @@ def reset_time(text: str, now: float) -> float | None:
     if m := _AFTER.search(text):
         return now + int(m.group(1))
     if m := _AT.search(text):
-        hour, minute, half = int(m.group(1)), int(m.group(2) or 0), (m.group(3) or "").lower()
+        hour, minute = int(m.group(1)), int(m.group(2) or 0)
+        half = (m.group(3) or "").lower().replace(".", "")
         if half == "pm" and hour < 12:
             hour += 12
         elif half == "am" and hour == 12:
             hour = 0
         if hour > 23 or minute > 59:
             return None
-        local = dt.datetime.fromtimestamp(now).astimezone()
+        local = dt.datetime.fromtimestamp(now, _zone(m.group(4)))
         at = local.replace(hour=hour, minute=minute, second=0, microsecond=0)
         if at.timestamp() <= now:
             at += dt.timedelta(days=1)
         return at.timestamp()
     return None
+
+
+def _zone(name: str | None) -> dt.tzinfo | None:
+    """The zone a host named beside a reset time; None (the local zone) when it named none or
+    one this machine does not know."""
+    if not name:
+        return None
+    if name.upper() in ("UTC", "GMT", "Z"):
+        return dt.timezone.utc
+    try:
+        from zoneinfo import ZoneInfo
+
+        return ZoneInfo(name)
+    except (ValueError, LookupError, OSError):  # ZoneInfoNotFoundError is a KeyError
+        return None
 
 
 def _path(ws: Workspace):
