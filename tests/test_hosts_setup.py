@@ -223,7 +223,8 @@ def test_worker_prints_the_command_line_and_writes_nothing(example):
     result = cli(example, "setup", "claude", "--worker")
     assert result.exit_code == 0
     assert result.stdout.startswith(
-        "claude -p --permission-mode acceptEdits --allowedTools 'Bash(git add:*)' "
+        "claude -p --output-format json --permission-mode acceptEdits --allowedTools "
+        "'Bash(git add:*)' "
         "'Bash(git commit:*)'"
     )
     assert "'Bash(agentmd:*)'" in result.stdout

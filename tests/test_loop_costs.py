@@ -66,5 +66,14 @@ def test_the_worker_report_is_read_from_a_json_log(tmp_path):
         '"cache_read_input_tokens": 5, "output_tokens": 2}}\n'
     )
     assert costs.reported(log) == (1.5, 17)
+    # `codex exec --json`: OpenAI's cached input tokens are a part of input_tokens, not more
+    log.write_text(
+        '{"type": "thread.started", "thread_id": "t"}\n'
+        '{"type": "turn.completed", "usage": {"input_tokens": 24763, '
+        '"cached_input_tokens": 24448, "output_tokens": 122}}\n'
+    )
+    assert costs.reported(log) == (None, 24885)
+    log.write_text('{"usage": {"prompt_tokens": 7, "completion_tokens": 3, "total_tokens": 10}}')
+    assert costs.reported(log) == (None, 10)  # a total given is the total
     log.write_text("no report at all\n")
     assert costs.reported(log) == (None, None)

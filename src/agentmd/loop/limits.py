@@ -24,7 +24,9 @@ MAX_WAIT = 24 * 3600.0  # a reset read as further away than this is a misreading
 DEFAULT_PATTERNS = (
     r"usage limit reached",  # Claude Code: "Claude AI usage limit reached|1767225600"
     r"(?:5-hour|weekly|session) limit reached",  # Claude Code: "5-hour limit reached ∙ resets 3pm"
-    r"you've hit your (?:usage )?limit",  # Claude Code and Codex
+    # Claude Code and Codex: "You've hit your usage limit", "... session limit · resets 3:50pm",
+    # "You've reached your usage limit"
+    r"you've (?:hit|reached) your (?:[\w-]+ ){0,2}limit",
     r"rate[ _-]?limit(?:ed| reached| exceeded|_error)",  # API errors through the host
     r"\b429\b.*(?:too many requests|rate)",  # HTTP 429
     r"quota exceeded",
@@ -57,8 +59,26 @@ def match(ws: Workspace, log_tail: str) -> str | None:
     found = patterns(ws)
     for line in reversed(log_tail.splitlines()):
         if any(p.search(line) for p in found):
-            return line.strip()
+            return _message(line.strip(), found)
     return None
+
+
+def _message(line: str, found: tuple[re.Pattern, ...]) -> str:
+    """The host's own words in a JSON report line (`claude -p --output-format json` puts its
+    limit message in `result`; Codex's `--json` events in `message` or `error.message`)."""
+    if not line.startswith("{"):
+        return line
+    try:
+        data = json.loads(line)
+    except ValueError:
+        return line
+    error = data.get("error") if isinstance(data, dict) else None
+    texts = [data.get(k) for k in ("result", "message")] if isinstance(data, dict) else []
+    texts.append(error.get("message") if isinstance(error, dict) else error)
+    for text in texts:
+        if isinstance(text, str) and any(p.search(text) for p in found):
+            return text.strip()
+    return line
 
 
 _EPOCH = re.compile(r"\|(\d{10})\b")
@@ -110,7 +130,7 @@ def _zone(name: str | None) -> dt.tzinfo | None:
     if not name:
         return None
     if name.upper() in ("UTC", "GMT", "Z"):
-        return dt.timezone.utc
+        return dt.UTC
     try:
         from zoneinfo import ZoneInfo
 
