@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from agentmd import git
 from agentmd.errors import Problem
 from agentmd.files.edit import Editor, render_scalar
 from agentmd.importers.items import Import, Item, break_cycles
@@ -62,6 +63,7 @@ def plan(ws: Workspace, imp: Import) -> Plan:
         id_of[item.source] = known
         items.append(item)
     changes = []
+    planned = git.head(ws.root) if any(i.source not in by_source for i in items) else None
     for item in items:
         task_id = id_of[item.source]
         deps = [id_of[s] for s in item.depends_on if s in id_of]
@@ -70,7 +72,8 @@ def plan(ws: Workspace, imp: Import) -> Plan:
         if item.source in by_source:
             changes.append(_update(ws, rel, task_id, item, deps))
         else:
-            changes.append(Change(rel, task_id, "new", render(item, deps), done=_done(item)))
+            text = render(item, deps, planned)
+            changes.append(Change(rel, task_id, "new", text, done=_done(item)))
     prefix = imp.origin + "#"
     seen = set(id_of)
     orphans = sorted(
@@ -97,7 +100,8 @@ def _free_id(wanted: str, taken: set[str]) -> str:
     return f"{base}-{n}"
 
 
-def render(item: Item, deps: list[str]) -> str:
+def render(item: Item, deps: list[str], planned_at: str | None = None) -> str:
+    """A new task's file; `planned_at`, the commit it is imported at (tasks/moved.py)."""
     lines = [
         "---",
         f"title: {render_scalar(item.title.strip() or item.id)}",
@@ -117,6 +121,8 @@ def render(item: Item, deps: list[str]) -> str:
     lines.append(f"imported_as: {item.status}")
     if item.status == "blocked" and item.blocked_reason:
         lines.append(f"blocked_reason: {render_scalar(item.blocked_reason)}")
+    if planned_at:
+        lines.append(f"planned_at: {planned_at}")
     text = "\n".join(lines) + "\n---\n" + item.body()
     return re.sub(r"^([A-Za-z_]\w*): \n", r"\1:\n", text, flags=re.M)
 
