@@ -171,5 +171,16 @@ def clear(ws: Workspace) -> None:
     _path(ws).unlink(missing_ok=True)
 
 
+def board_lines(ws: Workspace, now: float | None = None) -> list[str]:
+    """For `status`: the pause in force, if any."""
+    state = current(ws)
+    if state is None or state.until <= (time.time() if now is None else now):
+        return []
+    return [
+        f"paused: a worker hit a usage limit ({state.reason}); "
+        f"no worker starts until {when(state.until)}"
+    ]
+
+
 def when(until: float) -> str:
     return dt.datetime.fromtimestamp(until).astimezone().strftime("%H:%M:%S")

@@ -286,14 +286,20 @@ def reopen(ws: Workspace, task_id: str, reason: str = "") -> Task:
 
 
 def last_attempt(doc_text: str) -> str:
-    """The last entry under ## Attempts (its first line), or ''."""
+    """The last entry under ## Attempts as one line: its first line and the problems listed
+    under it ('review found problems:' alone says nothing), or ''."""
     from agentmd.files.sections import parse
 
     found = [s for s in parse(doc_text) if s.key() == "attempts"]
     if not found or not found[-1].full:
         return ""
-    items = [line for line in found[-1].full.splitlines() if line.startswith("- ")]
-    return items[-1][2:].strip() if items else ""
+    lines = found[-1].full.splitlines()
+    starts = [i for i, line in enumerate(lines) if line.startswith("- ")]
+    if not starts:
+        return ""
+    head, rest = lines[starts[-1]][2:].strip(), lines[starts[-1] + 1 :]
+    items = [line.strip()[2:].strip() for line in rest if line.lstrip().startswith("- ")]
+    return head + (" " + "; ".join(items) if items else "")
 
 
 def fail(ws: Workspace, task_id: str, reason: str, by: str = "") -> Task:
