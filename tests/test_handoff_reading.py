@@ -65,12 +65,12 @@ def test_path_like_takes_paths_and_leaves_prose_and_urls():
 
 
 def test_readings_are_kept_by_content_and_a_changed_text_is_read_again(tmp_path: Path):
-    cache = tmp_path / "readings.json"
+    cache = tmp_path / "readings"  # a folder of shards, by blob id
     doc = document.parse(GOOD, DISPLAY)
     first = Readings(cache)
     reading = first.get(doc, lenient=False)
     first.save()
-    assert cache.is_file()
+    assert len(list(cache.glob("*.json"))) == 1
     again = Readings(cache)
     assert again.recall(DISPLAY, textfile.digest(GOOD)) == reading
     changed = GOOD.replace("Start `counter`.", "Start `counter`: fixed some issues.")
