@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import cli
+from conftest import cli, git
 
 FAKE = Path(__file__).resolve().parent / "fake_gh" / "gh.py"
 FIELDS = "number,title,body,labels,state,assignees"
@@ -91,7 +91,8 @@ def test_import_github_takes_the_open_issues_with_the_label(repo, fake_gh):
     text = (repo / ".agents/tasks/gh-12.md").read_text()
     assert text.startswith(
         "---\ntitle: Add --json to list\nstatus: todo\npriority: medium\ndepends_on: []\n"
-        "tags: [agentmd]\nsource: github#12\nimported_as: todo\n---\n## Goal\n\nPrint JSON.\n"
+        "tags: [agentmd]\nsource: github#12\nimported_as: todo\n"
+        f"planned_at: {git(repo, 'rev-parse', 'HEAD').strip()}\n---\n## Goal\n\nPrint JSON.\n"
     )
     assert not (repo / ".agents/tasks/gh-13.md").exists()
     assert cli(repo, "import", "github", "--label", "agentmd").stdout.endswith(

@@ -142,6 +142,8 @@ def test_codex_and_gemini_get_their_own_files_and_events(example):
         "PreCompact": "agentmd hook codex pre-compact",
         "Stop": "agentmd hook codex stop",
     }
+    # Codex's SessionStart has a `compact` source too (openai/codex#21272): the prompt comes back
+    assert codex["hooks"]["SessionStart"][0]["matcher"] == "startup|resume|clear|compact"
     assert (example / ".codex/config.toml").read_text() == (
         '[mcp_servers.agentmd]\ncommand = "agentmd"\nargs = ["mcp"]\n'
     )
@@ -221,7 +223,8 @@ def test_worker_prints_the_command_line_and_writes_nothing(example):
     result = cli(example, "setup", "claude", "--worker")
     assert result.exit_code == 0
     assert result.stdout.startswith(
-        "claude -p --permission-mode acceptEdits --allowedTools 'Bash(git add:*)' "
+        "claude -p --output-format json --permission-mode acceptEdits --allowedTools "
+        "'Bash(git add:*)' "
         "'Bash(git commit:*)'"
     )
     assert "'Bash(agentmd:*)'" in result.stdout

@@ -42,6 +42,12 @@ def test_the_printed_worker_line_finishes_the_task_inside_the_loop(repo, tmp_pat
     assert status_of(repo, "a") == "done"
     assert (repo / "out/a.txt").read_text() == "done a\n"
     assert "done a: verify passed, handoff valid, merged agentmd/a" in result.stdout
+    ledger = (repo / ".agents/memory/log.md").read_text().splitlines()
+    (spent,) = [line for line in ledger if " spent a: attempt 1, exit 0, " in line]
+    if host == "claude":  # --output-format json: Claude Code reports what the attempt cost
+        assert spent.endswith(", $0.0421, 6000 tokens"), spent
+    else:  # Codex and Gemini report no cost on their default output: time and exit only
+        assert spent.endswith(" s") and ", exit 0, " in spent, spent
 
 
 @pytest.mark.parametrize(

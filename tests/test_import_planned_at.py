@@ -1,6 +1,6 @@
-"""`agentmd import github --decompose`: the tasks the model writes with inputs record the commit
-they were planned at (`planned_at`, as `agentmd add` and `decompose` write it), asked of git once
-for the whole import; tasks without inputs, as every other format imports them, carry none."""
+"""`agentmd import github --decompose`: the tasks the model writes record the commit they were
+planned at (`planned_at`, as `agentmd add` and `decompose` write it), asked of git once for the
+whole import."""
 
 from __future__ import annotations
 
@@ -27,8 +27,9 @@ def test_decomposed_tasks_with_inputs_record_the_commit_they_were_planned_at(
     head = git(example, "rev-parse", "HEAD").strip()
     flag = (example / ".agents/tasks/json-flag.md").read_text()
     assert "inputs: [src/tally/cli.py]\n" in flag
-    assert f"planned_at: {head}\nsource: github#12/json-flag\n" in flag
+    assert "source: github#12/json-flag\n" in flag
+    assert f"planned_at: {head}\n---\n" in flag
     docs = (example / ".agents/tasks/json-docs.md").read_text()
     assert "source: github#12/json-docs\n" in docs
-    assert "planned_at" not in docs
+    assert f"planned_at: {head}\n---\n" in docs
     assert cli(example, "check").exit_code == 0

@@ -83,9 +83,10 @@ def test_backlog_folder_is_imported_with_mapped_fields_and_notes(repo):
     assert result.stdout == (
         "imported 3 task(s) from backlog: 3 new, 0 updated, 0 unchanged (1 done in the source)\n"
     )
+    head = git(repo, "rev-parse", "HEAD").strip()  # planned_at: the commit it was imported at
     assert (
         (repo / ".agents/tasks/back-7.md").read_text()
-        == """\
+        == f"""\
 ---
 title: Parse the config
 status: active
@@ -95,6 +96,7 @@ tags: [core, parser]
 created: 2026-01-02
 source: backlog#back-7
 imported_as: active
+planned_at: {head}
 ---
 ## Goal
 
@@ -404,7 +406,7 @@ def test_checklist_states_from_box_and_heading_and_nesting(repo):
     assert printer.startswith(
         "---\ntitle: Write the printer\nstatus: active\npriority: medium\n"
         "depends_on: [colours, widths]\nsource: TODO.md#write-the-printer\n"
-        "imported_as: active\n---\n"
+        f"imported_as: active\nplanned_at: {git(repo, 'rev-parse', 'HEAD').strip()}\n---\n"
     )
     assert "- under: Plan > In Progress\n- line in the source: 9\n" in printer
     assert "status: todo\n" in (repo / ".agents/tasks/colours.md").read_text()

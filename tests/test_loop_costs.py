@@ -66,5 +66,30 @@ def test_the_worker_report_is_read_from_a_json_log(tmp_path):
         '"cache_read_input_tokens": 5, "output_tokens": 2}}\n'
     )
     assert costs.reported(log) == (1.5, 17)
+    # `codex exec --json`: OpenAI's cached input tokens are a part of input_tokens, not more
+    log.write_text(
+        '{"type": "thread.started", "thread_id": "t"}\n'
+        '{"type": "turn.completed", "usage": {"input_tokens": 24763, '
+        '"cached_input_tokens": 24448, "output_tokens": 122}}\n'
+    )
+    assert costs.reported(log) == (None, 24885)
+    log.write_text('{"usage": {"prompt_tokens": 7, "completion_tokens": 3, "total_tokens": 10}}')
+    assert costs.reported(log) == (None, 10)  # a total given is the total
     log.write_text("no report at all\n")
     assert costs.reported(log) == (None, None)
+
+
+def test_until_done_ends_when_the_only_ready_task_is_held_by_its_own_budget(repo):
+    """A task whose spend reached task_budget_usd is not started again: with nothing else to do,
+    `--until-done` ends (exit 1) rather than waiting for it for ever."""
+    make_plan(repo, {"a": []}, extra="task_budget_usd: 0.2\n")
+    failing = "cat >/dev/null; echo boom; echo '{\"total_cost_usd\": 0.25}'; exit 3"
+    result = run_agentmd(
+        repo, "run", "--worker", failing, "--until-done", "--max-sleep", "1",
+        env=loop_env(), timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 1, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert "skip a: its spend $0.25 reached task_budget_usd $0.20" in lines
+    assert lines[-1] == "nothing is ready, active or in review"
+    assert status_of(repo, "a") == "todo"

@@ -60,7 +60,8 @@ def test_status_shows_a_failed_tasks_last_reason_with_the_error_its_command_prin
         "nothing merged: `python -m pytest -q -x` exited 1: SyntaxError: from __future__ "
         "imports must occur at the beginning of the file; `make lint` exited 2: done"
     )
-    from agentmd.loop.watch import failed_lines
+    from agentmd.loop import watch
     from agentmd.workspace.folder import Workspace
 
-    assert failed_lines(Workspace.find(example)) == ["failed (1):", line]
+    frame = watch.frame(Workspace.find(example), 400, 40)
+    assert [shown for shown in frame if shown.startswith("  tokenizer: ")] == [line]  # once

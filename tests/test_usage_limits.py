@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import time
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -20,12 +21,34 @@ from loopkit import loop_env, make_plan, status_of, worker
 NOW = dt.datetime(2026, 12, 1, 10, 0, 0).astimezone().timestamp()
 
 
+def _until(hour: int, minute: int, zone: str) -> float:
+    """Seconds from NOW to the next hour:minute on the clock of `zone`."""
+    at = dt.datetime.fromtimestamp(NOW, ZoneInfo(zone)).replace(hour=hour, minute=minute)
+    if at.timestamp() <= NOW:
+        at += dt.timedelta(days=1)
+    return at.timestamp() - NOW
+
+
 @pytest.mark.parametrize(
     ("message", "seconds"),
     [
         ("Claude AI usage limit reached|1764600000", 1764600000 - NOW),
         ("5-hour limit reached ∙ resets 3pm", 5 * 3600),
-        ("You've hit your limit · resets 9am (Europe/Paris)", 23 * 3600),
+        # the zone Claude Code names is the zone of the clock time, not this machine's
+        ("You've hit your limit · resets 9am (Europe/Paris)", _until(9, 0, "Europe/Paris")),
+        ("Claude usage limit reached. Your limit will reset at 5pm (UTC).", _until(17, 0, "UTC")),
+        # Codex: "try again at", with minutes and a capital PM
+        (
+            "You've hit your usage limit. Visit https://chatgpt.com/codex/settings/usage to "
+            "purchase more credits or try again at 3:28 PM.",
+            5 * 3600 + 28 * 60,
+        ),
+        ("You've hit your limit · resets 9am (Mars/Olympus)", 23 * 3600),  # unknown: local
+        # claude -p's messages (anthropics/claude-code#86272, slopus/happy#465)
+        ("You've hit your session limit · resets 3:50pm (Asia/Tokyo)",
+         _until(15, 50, "Asia/Tokyo")),
+        ("You've reached your usage limit. Try again after your limit resets.", None),
+        ("You've hit your weekly limit · resets Mon 9am", None),
         ("You've hit your usage limit. Try again in 2 hours 5 minutes.", 2 * 3600 + 300),
         ("API Error: 429 Too Many Requests; retry-after: 30", 30),
         ("Rate limit reached for requests", None),
@@ -36,6 +59,23 @@ def test_the_reset_time_is_read_from_the_hosts_message(repo, message, seconds):
     assert limits.match(Workspace(repo), f"working...\n{message}\n") == message
     reset = limits.reset_time(message, NOW)
     assert (reset - NOW if reset is not None else None) == seconds
+
+
+def test_a_limit_in_a_json_report_is_read_as_the_hosts_own_words(repo):
+    """`claude -p --output-format json` (the worker line setup prints) ends with one JSON object
+    whose `result` holds the message; Codex's `exec --json` an error event."""
+    make_plan(repo, {"a": []})
+    ws = Workspace(repo)
+    claude = json.dumps({"type": "result", "subtype": "success", "is_error": True,
+                         "result": "You've hit your limit · resets 3pm (UTC)",
+                         "total_cost_usd": 0, "usage": {"input_tokens": 0}}, ensure_ascii=False)
+    assert limits.match(ws, f"{claude}\n") == "You've hit your limit · resets 3pm (UTC)"
+    codex = json.dumps({"type": "turn.failed", "error": {"message": (
+        "You've hit your usage limit. Visit https://chatgpt.com/codex/settings/usage to purchase "
+        "more credits or try again at 3:28 PM.")}})  # fmt: skip
+    assert limits.match(ws, codex).startswith("You've hit your usage limit. Visit ")
+    plain = '{"note": "rate limited", "n": 1}'  # nothing of the host's own: the line itself
+    assert limits.match(ws, plain) == plain
 
 
 def test_an_ordinary_failure_is_not_a_limit_and_plan_md_can_name_its_own(repo):

@@ -11,6 +11,8 @@ codex   exec; edits need --sandbox workspace-write (default read-only); a commit
 gemini  -p; edits need --approval-mode auto_edit (or yolo); a commit needs
         run_shell_command(git add) and run_shell_command(git commit) in --allowed-tools
 Refused, it says so on stdout and exits 0, as the real CLIs do when a tool is denied.
+claude with --output-format json ends with the one JSON object the real one prints (its result,
+`total_cost_usd` and `usage`).
 """
 
 import os
@@ -77,8 +79,27 @@ def permissions(host: str, args: list[str]) -> tuple[str | None, bool, bool]:
     return None, edit, commit
 
 
+def result_json(host: str, args: list[str]) -> None:
+    """Claude Code -p's `--output-format json` report, as its last line."""
+    if host == "claude" and (values(args, "--output-format") or ["text"])[0] == "json":
+        print(
+            '{"type": "result", "subtype": "success", "is_error": false, "result": "Done.", '
+            '"total_cost_usd": 0.0421, "usage": {"input_tokens": 1200, '
+            '"cache_creation_input_tokens": 300, "cache_read_input_tokens": 4000, '
+            '"output_tokens": 500, "service_tier": "standard"}}',
+            flush=True,
+        )
+
+
 def main() -> int:
     host, args = sys.argv[1], sys.argv[2:]
+    try:
+        return work(host, args)
+    finally:
+        result_json(host, args)
+
+
+def work(host: str, args: list[str]) -> int:
     prompt = sys.stdin.read()
     task, base, handoff = (
         os.environ["AGENTMD_TASK"],

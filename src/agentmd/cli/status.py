@@ -38,7 +38,9 @@ def status(as_json: bool, watch: bool) -> int:
         data["spend"] = costs.as_json(ws)
         emit_json(data)
         return 0
-    for line in summary.render(state, workers) + costs.render(ws):
+    from agentmd.loop import limits
+
+    for line in summary.render(state, workers) + limits.board_lines(ws) + costs.render(ws):
         click.echo(line)
     if lessons:
         shown = ", ".join(lesson.ref for lesson in lessons[:5])

@@ -36,7 +36,7 @@ HOSTS = {
     "codex": Host(
         "codex", "Codex CLI", ".codex/hooks.json",
         (
-            Event("SessionStart", "session-start", "startup|resume|clear"),
+            Event("SessionStart", "session-start", "startup|resume|clear|compact"),
             Event("PreCompact", "pre-compact", None),
             Event("Stop", "stop", None),
         ),

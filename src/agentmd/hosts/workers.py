@@ -21,10 +21,12 @@ def verify_commands(ws: Workspace) -> list[str]:
 
 
 def claude(verify: list[str]) -> str:
-    # -p: non-interactive; acceptEdits: file edits in the working directory without asking;
-    # the Bash rules: git on the branch, agentmd, and each verify command exactly.
+    # -p: non-interactive; --output-format json: ends with the result and what it cost, which
+    # the loop records (loop/costs.py); acceptEdits: file edits in the working directory
+    # without asking; the Bash rules: git on the branch, agentmd, and each verify command exactly.
     tools = [f"Bash({c}:*)" for c in GIT] + ["Bash(agentmd:*)"] + [f"Bash({c})" for c in verify]
-    return "claude -p --permission-mode acceptEdits --allowedTools " + " ".join(
+    flags = "-p --output-format json --permission-mode acceptEdits"
+    return f"claude {flags} --allowedTools " + " ".join(
         shlex.quote(tool) for tool in tools
     )
 

@@ -64,8 +64,7 @@ def plan(ws: Workspace, imp: Import) -> Plan:
         id_of[item.source] = known
         items.append(item)
     changes = []
-    # The commit a task with inputs is planned at (tasks/moved.py), asked of git once for all.
-    planned = git.head(ws.root) or "" if any(i.fields.get("inputs") for i in items) else ""
+    planned = git.head(ws.root) if any(i.source not in by_source for i in items) else None
     for item in items:
         task_id = id_of[item.source]
         deps = [id_of[s] for s in item.depends_on if s in id_of]
@@ -74,7 +73,7 @@ def plan(ws: Workspace, imp: Import) -> Plan:
         if item.source in by_source:
             changes.append(_update(ws, rel, task_id, item, deps))
         else:
-            text = render(item, deps, planned if item.fields.get("inputs") else "")
+            text = render(item, deps, planned)
             changes.append(Change(rel, task_id, "new", text, done=_done(item)))
     prefix = imp.origin + "#"
     seen = set(id_of)
@@ -102,7 +101,8 @@ def _free_id(wanted: str, taken: set[str]) -> str:
     return f"{base}-{n}"
 
 
-def render(item: Item, deps: list[str], planned_at: str = "") -> str:
+def render(item: Item, deps: list[str], planned_at: str | None = None) -> str:
+    """A new task's file; `planned_at`, the commit it is imported at (tasks/moved.py)."""
     lines = [
         "---",
         f"title: {render_scalar(item.title.strip() or item.id)}",
@@ -118,12 +118,12 @@ def render(item: Item, deps: list[str], planned_at: str = "") -> str:
     created = _date(item.created)
     if created:
         lines.append(f"created: {created}")
-    if planned_at:
-        lines.append(f"planned_at: {planned_at}")
     lines.append(f"source: {render_scalar(item.source)}")
     lines.append(f"imported_as: {item.status}")
     if item.status == "blocked" and item.blocked_reason:
         lines.append(f"blocked_reason: {render_scalar(item.blocked_reason)}")
+    if planned_at:
+        lines.append(f"planned_at: {planned_at}")
     text = "\n".join(lines) + "\n---\n" + item.body()
     return re.sub(r"^([A-Za-z_]\w*): \n", r"\1:\n", text, flags=re.M)
 

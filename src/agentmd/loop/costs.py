@@ -60,11 +60,25 @@ def reported(log: Path) -> tuple[float | None, int | None]:
                 (float(data[k]) for k in COST_KEYS if isinstance(data.get(k), int | float)), None
             )
         if tokens is None and isinstance(data.get("usage"), dict):
-            counts = [v for k, v in data["usage"].items() if k.endswith("tokens")]
-            tokens = sum(v for v in counts if isinstance(v, int)) or None
+            tokens = _tokens(data["usage"])
         if usd is not None and tokens is not None:
             break
     return usd, tokens
+
+
+# OpenAI's usage (Codex) counts these inside input_tokens and output_tokens; Anthropic's cache
+# counts (cache_read_input_tokens, ...) are beside input_tokens and are added.
+PART_OF_ANOTHER = ("cached_input_tokens", "reasoning_output_tokens", "reasoning_tokens")
+
+
+def _tokens(usage: dict) -> int | None:
+    if isinstance(usage.get("total_tokens"), int):
+        return usage["total_tokens"] or None
+    counts = [
+        v for k, v in usage.items()
+        if k.endswith("tokens") and k not in PART_OF_ANOTHER and isinstance(v, int)
+    ]  # fmt: skip
+    return sum(counts) or None
 
 
 def describe(spend: Spend, code: int) -> str:

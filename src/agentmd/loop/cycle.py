@@ -853,6 +853,15 @@ class Loop:
             self._book = (key, costs.ledger(self.ws))
         return self._book[1]
 
+    def _startable(self) -> bool:
+        """A ready task the loop would start: not one whose own spend reached task_budget_usd."""
+        _, task_budget = costs.budgets(self.ws)
+        spent = self._ledger().by_task if task_budget is not None else {}
+        return any(
+            task_budget is None or spent.get(c.task.id, 0.0) < task_budget
+            for c in parallel.ready(self.ws.tasks)
+        )
+
     def _over_budget(self) -> bool:
         budget, _ = costs.budgets(self.ws)
         if budget is None:
@@ -910,7 +919,7 @@ class Loop:
             t.status in ("active", "review") and not t.record.fields.get("awaiting_merge")
             for t in tasks
         )
-        ready = bool(parallel.ready(self.ws.tasks)) and not self._over_budget()
+        ready = self._startable() and not self._over_budget()
         return not busy and not ready and not self._live_runs(), all(
             t.status == "done" for t in tasks
         )

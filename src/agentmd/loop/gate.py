@@ -86,11 +86,13 @@ def review_problems(
     outcome = run_verify(where, task, record=False, extra_env=extra_env, note=note)
     problems += [f"verify: {line}" for line in outcome.problems()]
     # The latest handoff by the one rule check, done and the hook use (handoffs/latest.py).
-    judged = branch_tree(ws, tree) if tree else WorkTree(where)
-    found = handoff_done_problems(where, task, judged)
-    problems += [p.render() for p in found]
-    if found and tree:
-        problems += uncommitted(tree, judged.commit)
+    if tree:
+        at_commit = branch_tree(ws, tree)
+        found = handoff_done_problems(where, task, at_commit)
+        problems += [p.render() for p in found]
+        problems += uncommitted(tree, at_commit.commit) if found else []
+    else:
+        problems += [p.render() for p in handoff_done_problems(where, task, WorkTree(where))]
     if with_model:
         problems += [f"review: {line}" for line in model_review(ws, task, where)]
     return problems

@@ -24,7 +24,9 @@ MAX_WAIT = 24 * 3600.0  # a reset read as further away than this is a misreading
 DEFAULT_PATTERNS = (
     r"usage limit reached",  # Claude Code: "Claude AI usage limit reached|1767225600"
     r"(?:5-hour|weekly|session) limit reached",  # Claude Code: "5-hour limit reached ∙ resets 3pm"
-    r"you've hit your (?:usage )?limit",  # Claude Code and Codex
+    # Claude Code and Codex: "You've hit your usage limit", "... session limit · resets 3:50pm",
+    # "You've reached your usage limit"
+    r"you've (?:hit|reached) your (?:[\w-]+ ){0,2}limit",
     r"rate[ _-]?limit(?:ed| reached| exceeded|_error)",  # API errors through the host
     r"\b429\b.*(?:too many requests|rate)",  # HTTP 429
     r"quota exceeded",
@@ -57,12 +59,36 @@ def match(ws: Workspace, log_tail: str) -> str | None:
     found = patterns(ws)
     for line in reversed(log_tail.splitlines()):
         if any(p.search(line) for p in found):
-            return line.strip()
+            return _message(line.strip(), found)
     return None
 
 
+def _message(line: str, found: tuple[re.Pattern, ...]) -> str:
+    """The host's own words in a JSON report line (`claude -p --output-format json` puts its
+    limit message in `result`; Codex's `--json` events in `message` or `error.message`)."""
+    if not line.startswith("{"):
+        return line
+    try:
+        data = json.loads(line)
+    except ValueError:
+        return line
+    error = data.get("error") if isinstance(data, dict) else None
+    texts = [data.get(k) for k in ("result", "message")] if isinstance(data, dict) else []
+    texts.append(error.get("message") if isinstance(error, dict) else error)
+    for text in texts:
+        if isinstance(text, str) and any(p.search(text) for p in found):
+            return text.strip()
+    return line
+
+
 _EPOCH = re.compile(r"\|(\d{10})\b")
-_AT = re.compile(r"\bresets?\s+(?:at\s+)?(\d{1,2})(?::(\d{2}))?\s*(am|pm)?\b", re.I)
+# "resets 3pm (Europe/London)", "reset at 5pm (UTC)" (Claude Code), "try again at 3:28 PM"
+# (Codex); a zone in parentheses is the zone of that clock time, else it is the local one.
+_AT = re.compile(
+    r"\b(?:resets?|try again)\s+(?:at\s+)?(\d{1,2})(?::(\d{2}))?\s*([ap]\.?m\.?)?"
+    r"(?![\w:/])(?:\s*\(([A-Za-z_]+(?:/[A-Za-z0-9_+-]+)*)\))?",
+    re.I,
+)
 _IN = re.compile(
     r"\b(?:try again|retry|resets?)\s+in\s+((?:\d+\s*(?:days?|d|hours?|h|minutes?|mins?|m|"
     r"seconds?|secs?|s)\b[\s,and]*)+)",
@@ -82,19 +108,35 @@ def reset_time(text: str, now: float) -> float | None:
     if m := _AFTER.search(text):
         return now + int(m.group(1))
     if m := _AT.search(text):
-        hour, minute, half = int(m.group(1)), int(m.group(2) or 0), (m.group(3) or "").lower()
+        hour, minute = int(m.group(1)), int(m.group(2) or 0)
+        half = (m.group(3) or "").lower().replace(".", "")
         if half == "pm" and hour < 12:
             hour += 12
         elif half == "am" and hour == 12:
             hour = 0
         if hour > 23 or minute > 59:
             return None
-        local = dt.datetime.fromtimestamp(now).astimezone()
+        local = dt.datetime.fromtimestamp(now, _zone(m.group(4)))
         at = local.replace(hour=hour, minute=minute, second=0, microsecond=0)
         if at.timestamp() <= now:
             at += dt.timedelta(days=1)
         return at.timestamp()
     return None
+
+
+def _zone(name: str | None) -> dt.tzinfo | None:
+    """The zone a host named beside a reset time; None (the local zone) when it named none or
+    one this machine does not know."""
+    if not name:
+        return None
+    if name.upper() in ("UTC", "GMT", "Z"):
+        return dt.UTC
+    try:
+        from zoneinfo import ZoneInfo
+
+        return ZoneInfo(name)
+    except (ValueError, LookupError, OSError):  # ZoneInfoNotFoundError is a KeyError
+        return None
 
 
 def _path(ws: Workspace):
@@ -127,6 +169,17 @@ def pause(ws: Workspace, line: str, now: float | None = None) -> Pause:
 
 def clear(ws: Workspace) -> None:
     _path(ws).unlink(missing_ok=True)
+
+
+def board_lines(ws: Workspace, now: float | None = None) -> list[str]:
+    """For `status`: the pause in force, if any."""
+    state = current(ws)
+    if state is None or state.until <= (time.time() if now is None else now):
+        return []
+    return [
+        f"paused: a worker hit a usage limit ({state.reason}); "
+        f"no worker starts until {when(state.until)}"
+    ]
 
 
 def when(until: float) -> str:

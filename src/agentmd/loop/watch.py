@@ -11,8 +11,7 @@ import time
 from collections.abc import Callable
 
 from agentmd import clock
-from agentmd.errors import LocatedError
-from agentmd.loop import costs, runs
+from agentmd.loop import costs, limits, runs
 from agentmd.tasks import summary
 from agentmd.workspace.folder import CACHE_DIR, FOLDERS, Workspace
 
@@ -25,8 +24,8 @@ def frame(ws: Workspace, width: int, height: int) -> list[str]:
     """The board as at most `height` lines of at most `width` columns."""
     ws.refresh()
     lines = slot_lines(ws)
-    lines += summary.render(summary.build(ws), runs.describe(ws))
-    lines += failed_lines(ws)
+    lines += summary.render(summary.build(ws), runs.describe(ws))  # failed, with reasons
+    lines += limits.board_lines(ws)
     lines += costs.render(ws)
     lines.append("(redrawn when .agents/ or a worker's log changes; ^C stops)")
     if len(lines) > height:
@@ -46,27 +45,6 @@ def slot_lines(ws: Workspace) -> list[str]:
         last = runs.tail(run.log(ws), lines=1).strip()
         lines.append(f"  {run.slot}  {task_id}  attempt {run.attempt}, {age}: {last}")
     return lines
-
-
-def failed_lines(ws: Workspace) -> list[str]:
-    failed = sorted(t for t in ws.tasks.values() if t.status == "failed")
-    if not failed:
-        return []
-    lines = [f"failed ({len(failed)}):"]
-    for task in failed:
-        lines.append(f"  {task.id}: {last_reason(ws, task.path)}")
-    return lines
-
-
-def last_reason(ws: Workspace, path: str) -> str:
-    """The task's last ## Attempts entry as one line, as `status` shows it."""
-    from agentmd.tasks.lifecycle import last_attempt
-
-    try:
-        doc = ws.read(path)
-    except (LocatedError, OSError):  # an unreadable file is check's to report
-        return "(its file cannot be read)"
-    return last_attempt(doc.body) or "(no attempt recorded)"
 
 
 def watch(
