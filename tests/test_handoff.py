@@ -451,3 +451,27 @@ def test_the_latest_handoff_is_the_last_written_by_its_name(worked):
     prompt = cli(worked, "next").stdout
     assert "From `.agents/handoffs/2026-11-20-tokenizer-2.md`:" in prompt
     assert "not a hand-written one" in prompt
+
+
+def test_a_file_next_action_names_must_exist_or_be_a_tasks_output(worked):
+    good = GOOD.replace(
+        "- src/tally/tokenize.py\n", "- src/tally/tokenize.py\n- tests/test_tokenize.py\n"
+    )
+    rel = write_handoff(worked, good)  # names src/tally/count.py: counter's output, to be made
+    assert check(worked).exit_code == 0
+    typo = good.replace("write `src/tally/count.py`.", "write `src/tally/counts.py`.")
+    rel = write_handoff(worked, typo)
+    line = typo.splitlines().index("Start `counter`: write `src/tally/counts.py`.") + 1
+    result = check(worked)
+    assert result.exit_code == 1
+    assert (
+        f"{rel}:{line}:25: error handoff-path-missing: 'src/tally/counts.py' does not exist, "
+        "and no task lists it among its outputs\n"
+        "  hint: fix the path, or add it to the outputs of the task that will create it\n"
+    ) in result.stdout
+    plain = good.replace("write `src/tally/count.py`.", "read src/tally/tokenize.py again.")
+    write_handoff(worked, plain)  # a plain-text path that exists
+    assert check(worked).exit_code == 0
+    gone = good.replace("write `src/tally/count.py`.", "read docs/nowhere.md first.")
+    rel = write_handoff(worked, gone)  # a plain-text path, neither there nor planned
+    assert f"{rel}:{line}:23: error handoff-path-missing: 'docs/nowhere.md'" in check(worked).stdout

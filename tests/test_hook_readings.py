@@ -72,3 +72,19 @@ def test_the_hook_creates_no_cache_folder_of_its_own(example):
     assert result.stdout == "parser imported 0\n", result.stderr
     assert not cache.exists()
     assert (example / HANDOFF).is_file()
+
+
+def test_the_hook_holds_a_file_the_next_action_names_to_the_staged_tasks_outputs(example):
+    planned = TOKENIZER_HANDOFF.replace("`counter`.", "`counter`: `src/tally/count.py`.")
+    stage_done_tokenizer(example, planned)  # counter's output: a file still to be made
+    accepted = hook(example)
+    assert accepted.stdout.endswith(" 0\n"), accepted.stderr
+    wrong = planned.replace("src/tally/count.py", "src/tally/cuont.py")
+    (example / HANDOFF).write_text(wrong.format(base=base_of(example)))
+    git(example, "add", HANDOFF)
+    refused = hook(example)
+    assert refused.stdout.endswith(" 1\n")
+    assert (
+        "error handoff-path-missing: 'src/tally/cuont.py' does not exist, and no task lists it "
+        "among its outputs\n"
+    ) in refused.stderr

@@ -183,6 +183,19 @@ class Staged:
     def task_exists(self, task_id: str) -> bool:
         return self.show(f"{PREFIX}tasks/{task_id}.md") is not None
 
+    def task_outputs(self) -> list[str]:
+        """Every task's outputs as this tree holds them (asked only when a handoff names a
+        file to create that does not exist: then every task file is read)."""
+        paths = [p for p in self.listed(PREFIX + "tasks/") if p.endswith(".md")]
+        self.read(paths)
+        found = []
+        for path in paths:
+            doc = _read(self, path)
+            if isinstance(doc, document.Document):
+                outputs = doc.fields.get("outputs")
+                found += [str(o) for o in outputs] if isinstance(outputs, list) else []
+        return found
+
     def shallow(self) -> bool:
         return is_shallow(self.root, self.env)
 

@@ -54,6 +54,8 @@ if TYPE_CHECKING:
 
         def task_exists(self, task_id: str) -> bool: ...
 
+        def task_outputs(self) -> list[str]: ...  # every task's outputs entries
+
         # a shallow clone lacks old commits: a missing base is no proof
         def shallow(self) -> bool: ...
 
@@ -209,6 +211,9 @@ class WorkTree:
 
     def task_exists(self, task_id: str) -> bool:
         return task_id in self.ws.tasks
+
+    def task_outputs(self) -> list[str]:
+        return [output for task in self.ws.tasks.values() for output in task.outputs]
 
     def handoff_tasks(self) -> list[tuple[str, str]]:
         tasks = {handoff.path: handoff.task for handoff in self.ws.handoffs}

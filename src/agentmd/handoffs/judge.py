@@ -141,6 +141,7 @@ def judge(
     if reading.artifacts_none and (changes is None or changes.files):
         add(*none_artifacts(reading.artifacts_none))
     _paths(reading.named, tree, changes, add)
+    _planned_paths(reading.planned, tree, changes, add)
     if changes is not None and reading.artifacts_line:
         span = f"{base[:12]} {end[:12]}" if end else base[:12]
         _artifacts_truth(reading, changes, tree.describe(base, end), span, add)
@@ -194,6 +195,32 @@ def _paths(named, tree: Tree, changes: Changes | None, add) -> None:
             + ("" if known else " (no base to tell whether the work deleted it)"),
             "fix the path, or say where the file went",
             "" if known else "warning",
+        )
+
+
+def _planned_paths(planned, tree: Tree, changes: Changes | None, add) -> None:
+    """A path Remaining or Next action names exists, was deleted, or is a file some task is to
+    create (it matches a task's outputs): else it is a wrong or invented name."""
+    if not planned:
+        return
+    from agentmd.files import globs
+
+    existing = tree.existing([path.rstrip("/") for path, _, _ in planned])
+    missing = [
+        (path, line, col)
+        for path, line, col in planned
+        if path.rstrip("/") not in existing and not (changes and path in changes.deleted)
+    ]
+    outputs = tree.task_outputs() if missing else []
+    for path, line_no, col in missing:
+        if any(globs.matches(path.rstrip("/"), output, rooted=True) for output in outputs):
+            continue
+        add(
+            line_no,
+            col,
+            "handoff-path-missing",
+            f"'{path}' does not exist, and no task lists it among its outputs",
+            "fix the path, or add it to the outputs of the task that will create it",
         )
 
 

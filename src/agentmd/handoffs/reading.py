@@ -16,7 +16,7 @@ from agentmd.handoffs.names import PROMPTS, SECTIONS, sections_of
 from agentmd.workspace.records import HANDOFF_STATUSES
 
 READINGS = ".cache/handoff-readings"  # under .agents/: one JSON file per shard
-READING_FORMAT = 4  # bump when what a reading holds, or how it is found, changes
+READING_FORMAT = 5  # bump when what a reading holds, or how it is found, changes
 MAX_SUMMARY_SENTENCES = 4
 NONE_RE = re.compile(r"(?:none|n/?a|nothing|-|nil)\.?\Z", re.I)
 NONE_ALLOWED = ("Gotchas", "Lessons")  # and Remaining when the handoff's status is done
@@ -55,6 +55,9 @@ class Reading(NamedTuple):
     # Completed items naming nothing concrete unless one of their words is a file of the tree
     # or the diff (`CHANGES.rst`, `Makefile`): (line, col, words); judged against the tree
     plain_items: tuple[tuple[int, int, tuple[str, ...]], ...] = ()
+    # (path, line, col) of each path Remaining and Next action name: files the work may still
+    # create, so one that does not exist must be among some task's outputs (judge.py)
+    planned: tuple[tuple[str, int, int], ...] = ()
 
 
 def read_handoff(doc: Document, lenient: bool) -> Reading:
@@ -74,6 +77,7 @@ def read_handoff(doc: Document, lenient: bool) -> Reading:
     plain_items = _items(lines, found, add) if not lenient else []
     artifacts = artifact_items(lines, found["Artifacts"]) if "Artifacts" in found else []
     named = [] if lenient else _named_paths(lines, found, artifacts)
+    planned = [] if lenient else _named_paths(lines, found, [], future=True)
     artifacts_line = found["Artifacts"].line if "Artifacts" in found else 0
     return Reading(
         tuple(problems),
@@ -82,6 +86,7 @@ def read_handoff(doc: Document, lenient: bool) -> Reading:
         tuple(artifacts),
         tuple(named),
         tuple(plain_items),
+        tuple(planned),
     )
 
 
@@ -168,11 +173,12 @@ def _encode(reading: Reading) -> list:
         reading.artifacts,
         reading.named,
         reading.plain_items,
+        reading.planned,
     ]
 
 
 def _decode(display: str, data: list) -> Reading:
-    problems, artifacts_none, artifacts_line, artifacts, named, plain = data
+    problems, artifacts_none, artifacts_line, artifacts, named, plain, planned = data
     return Reading(
         tuple(Problem(display, *p) for p in problems),
         int(artifacts_none),
@@ -180,6 +186,7 @@ def _decode(display: str, data: list) -> Reading:
         tuple((int(line), str(path)) for line, path in artifacts),
         tuple((str(path), int(line), int(col)) for path, line, col in named),
         tuple((int(line), int(col), tuple(str(w) for w in words)) for line, col, words in plain),
+        tuple((str(path), int(line), int(col)) for path, line, col in planned),
     )
 
 
@@ -480,13 +487,14 @@ def artifact_items(lines, section) -> list[tuple[int, str]]:
     return items
 
 
-def _named_paths(lines, found, artifacts) -> list[tuple[str, int, int]]:
+def _named_paths(lines, found, artifacts, future: bool = False) -> list[tuple[str, int, int]]:
     """(path, line, col) of each path named in code spans or under Artifacts, first mention
-    only; Remaining and Next action are left out: they name files the work has still to create."""
+    only; Remaining and Next action are left out, or with `future` only they are read: they
+    name files the work has still to create."""
     named: dict[str, tuple[int, int]] = {}
-    future = [found[name] for name in ("Remaining", "Next action") if name in found]
+    ahead = [found[name] for name in ("Remaining", "Next action") if name in found]
     for line_no, blanked, spans in lines:
-        if any(section.line <= line_no < section.end_line for section in future):
+        if any(section.line <= line_no < section.end_line for section in ahead) != future:
             continue
         listed = "Artifacts" in found and found["Artifacts"].line <= line_no < found[
             "Artifacts"
