@@ -1,7 +1,8 @@
 """The whole path on a real-shaped project: a src-layout package installed editable into a venv
 (the set-up of pallets/itsdangerous and most Python projects), with CHANGES.rst, a Makefile,
 dot files and a CI workflow; add, claim, work, commit, verify, handoff new, handoff check,
-done, and each way that path used to lie as a case of its own.
+done, and the loop with a worker that does the same, and each way that path used to lie as a
+case of its own.
 
 The venv is made once per session. The package's build backend is in its own tree (PEP 517
 `backend-path`), so pip installs it editable with no index and no network."""
@@ -296,3 +297,49 @@ def test_a_task_whose_outputs_leave_the_repository_is_not_handed_out(project):
     claimed = cli(project, "claim", "outside")
     assert claimed.exit_code == 1
     assert "is not ready: check: path-escapes:" in claimed.stderr
+
+
+WORKER = Path(__file__).parent / "workers" / "shapes_worker.py"
+
+
+def loop(project: Path, venv: Path, mode: str):
+    """`agentmd run` as a person starts it in the activated venv, with a worker that does what
+    an agent does in this project."""
+    from conftest import run_agentmd
+
+    env = {
+        "PATH": os.pathsep.join([str(venv / "bin"), str(Path(sys.executable).parent),
+                                 os.environ["PATH"]]),
+        "VIRTUAL_ENV": str(venv),
+    }  # fmt: skip
+    worker = f"{sys.executable} {WORKER} {mode}"
+    return run_agentmd(project, "run", "--worker", worker, "--until-done", env=env, timeout=180)
+
+
+def the_suite_on_main(project: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(VERIFY.split(), cwd=project, capture_output=True, text=True)
+
+
+def test_the_loop_merges_the_work_of_a_worker_on_the_real_project(project, venv):
+    add_task(project, *OUTPUTS)
+    result = loop(project, venv, "work")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "done encoding: verify passed, handoff valid, merged" in result.stdout
+    assert "status: done" in (project / ".agents/tasks/encoding.md").read_text()
+    assert "charset: str = 'utf-8'" in (project / "src/shapes/encoding.py").read_text()
+    assert "``encode`` takes a charset." in (project / "CHANGES.rst").read_text()
+    assert the_suite_on_main(project).returncode == 0
+    assert cli(project, "check").exit_code == 0
+
+
+def test_the_loop_does_not_merge_work_that_breaks_the_import_on_the_real_project(project, venv):
+    plan = project / ".agents/plan.md"
+    plan.write_text(plan.read_text().replace("max_attempts: 3", "max_attempts: 1"))
+    git(project, "commit", "-qam", "one attempt")
+    add_task(project, *OUTPUTS)
+    result = loop(project, venv, "break")
+    assert result.returncode != 0
+    assert "failed encoding: attempt 1 of 1:" in result.stdout
+    assert "RuntimeError" in (project / ".agents/tasks/encoding.md").read_text()
+    assert "raise RuntimeError" not in (project / "src/shapes/encoding.py").read_text()
+    assert the_suite_on_main(project).returncode == 0  # main as it was
