@@ -15,7 +15,11 @@ BOM = "\ufeff"
 def digest(text: str) -> str:
     """The git blob id of a text's UTF-8 bytes, for caches keyed by content: the commit hook
     finds what `check` kept of a file by the id of the staged blob."""
-    data = text.encode("utf-8", "surrogateescape")
+    return blob_id(text.encode("utf-8", "surrogateescape"))
+
+
+def blob_id(data: bytes) -> str:
+    """The git blob id of `data`."""
     found = sha1(b"blob %d\0" % len(data))
     found.update(data)
     return found.hexdigest()

@@ -63,7 +63,7 @@ class Record(NamedTuple):
     suspect: bool = (
         False  # conflict markers, or a key that may be set twice: `check` reads it again
     )
-    digest: str = ""  # of a handoff's text (textfile.digest): its cached reading is found by it
+    digest: str = ""  # the file's git blob id: a handoff's cached reading is found by it
 
     @property
     def stem(self) -> str:
