@@ -90,3 +90,32 @@ def test_a_file_that_became_unreadable_is_not_taken_from_the_cache(repo):
     assert task.broken
     assert task.record.problem is not None
     assert task.record.problem.code == "not-utf8"
+
+
+def test_a_check_that_read_no_new_handoff_leaves_the_readings_file_as_it_was(tmp_path):
+    from agentmd.files import document
+    from agentmd.handoffs.reading import Readings
+    from conftest import TOKENIZER_HANDOFF
+
+    display = ".agents/handoffs/2026-11-21-tokenizer.md"
+    good = TOKENIZER_HANDOFF.format(base="abc1234")
+    other = good.replace("Start `counter`.", "Start the `counter` module.")
+    cache = tmp_path / "readings.json"
+    first = Readings(cache)
+    for text in (good, other):
+        first.get(document.parse(text, display), lenient=False)
+    first.save(prune=True)
+    written = cache.read_bytes()
+    os.utime(cache, ns=(1, 1))
+    again = Readings(cache)  # every handoff read as before: nothing to add or drop
+    for text in (good, other):
+        assert again.recall(display, textfile.digest(text)) is not None
+    again.save(prune=True)
+    assert cache.stat().st_mtime_ns == 1
+    pruned = Readings(cache)  # one handoff gone: its reading is dropped
+    assert pruned.recall(display, textfile.digest(good)) is not None
+    pruned.save(prune=True)
+    assert cache.stat().st_mtime_ns != 1
+    assert len(cache.read_bytes()) < len(written)
+    assert Readings(cache).recall(display, textfile.digest(other)) is None
+    assert Readings(cache).recall(display, textfile.digest(good)) is not None

@@ -93,6 +93,7 @@ class Readings:
         self.path = path
         self._entries: dict[str, list] | None = None
         self._used: dict[str, list] = {}
+        self._fresh = False  # a reading made by this run, not recalled
 
     def get(self, doc: Document, lenient: bool) -> Reading:
         digest = textfile.digest(doc.text)
@@ -100,6 +101,7 @@ class Readings:
         if reading is None:
             reading = read_handoff(doc, lenient)
             self._used[_key(doc.display, digest, lenient)] = _encode(reading)
+            self._fresh = True
         return reading
 
     def recall(self, display: str, digest: str, lenient: bool = False) -> Reading | None:
@@ -122,8 +124,8 @@ class Readings:
         is, so that readings of old contents go."""
         if self.path is None or self._entries is None:
             return
-        if not prune and self._used.keys() <= self._entries.keys():
-            return
+        if not self._fresh and not (prune and self._used.keys() != self._entries.keys()):
+            return  # nothing read that was not kept, nothing kept to drop: the file stays as is
         kept = {} if prune else dict(self._entries)
         kept.update(self._used)
         cachefile.save(self.path, READING_FORMAT, kept)
