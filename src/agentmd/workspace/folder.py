@@ -333,6 +333,7 @@ def load_index(ws: Workspace) -> Index:
     known, known_before = ws._known, ws._known_at - RACY_NS
     cached, written = _read_cache(cache_path) if not known else ({}, 0)
     cached_before = written - RACY_NS
+    had_cache = bool(cached)
     started = time.time_ns()
     records: dict[str, tuple[tuple[int, int, int], Record]] = {}
     parsed = 0
@@ -349,7 +350,8 @@ def load_index(ws: Workspace) -> Index:
             key = entry.key
             assert key is not None  # scan gives every entry a stat key or a problem
             mine = known.get(entry.rel)
-            hit = cached.get(entry.rel) if mine is None else None
+            # Taken out of the cache as it is read: each entry's lists go at once, not at the end.
+            hit = cached.pop(entry.rel, None) if mine is None else None
             if mine is not None and mine[0] == key and key[0] < known_before:
                 record = mine[1]
             else:
@@ -370,9 +372,9 @@ def load_index(ws: Workspace) -> Index:
         group.sort(key=lambda r: r.path)
     # Rewriting the whole cache for a few changed files costs more than parsing them again
     # next time (10,000 entries take tens of milliseconds to write; a file, tens of microseconds).
-    ws._unsaved += parsed + len((known or cached).keys() - records.keys())
+    ws._unsaved += parsed + (len(known.keys() - records.keys()) if known else len(cached))
     if ws._unsaved > max(REWRITE_AFTER, len(records) // 64) or (
-        ws._unsaved and not known and not cached
+        ws._unsaved and not known and not had_cache
     ):
         _write_cache(cache_path, records, started)
         ws._unsaved = 0
