@@ -67,7 +67,8 @@ class Record(NamedTuple):
 
     @property
     def stem(self) -> str:
-        name = self.path.rsplit("/", 1)[-1]
+        path = self.path  # asked 50,000 times by a check of 10,000 tasks: no list built
+        name = path[path.rfind("/") + 1 :]
         return name[:-3] if name.endswith(".md") else name
 
     def line(self, key: str) -> int:
