@@ -119,3 +119,26 @@ def test_a_check_that_read_no_new_handoff_leaves_the_readings_file_as_it_was(tmp
     assert len(cache.read_bytes()) < len(written)
     assert Readings(cache).recall(display, textfile.digest(other)) is None
     assert Readings(cache).recall(display, textfile.digest(good)) is not None
+
+
+def test_a_process_that_checks_again_finds_a_cycle_an_edit_makes_and_drops_one_it_breaks(repo):
+    from agentmd.checks.passes import cycles_pass
+
+    cli(repo, "init")
+    first = write(repo, "a", "A")
+    write(repo, "b", "B")
+    ws = Workspace(repo)
+    assert cycles_pass(ws) == []
+    first.write_text(first.read_text().replace("status: todo\n", "status: todo\ndepends_on: [b]\n"))
+    other = repo / ".agents/tasks/b.md"
+    other.write_text(other.read_text().replace("status: todo\n", "status: todo\ndepends_on: [a]\n"))
+    ws.refresh()
+    assert [(p.path, p.line, p.message) for p in cycles_pass(ws)] == [
+        (".agents/tasks/a.md", 4, "dependency cycle: a -> b -> a")
+    ]
+    ws.refresh()
+    assert [p.message for p in cycles_pass(ws)] == ["dependency cycle: a -> b -> a"]
+    other.write_text(other.read_text().replace("depends_on: [a]\n", ""))
+    ws.refresh()
+    assert cycles_pass(ws) == []
+    assert "b" in ws.tasks

@@ -70,6 +70,8 @@ class Workspace:
         # checks.check_workspace's findings per task file, for a process that checks again
         self.task_findings: dict[str, tuple] = {}
         self.task_findings_context: tuple | None = None
+        # checks.cycles_pass's last search: each task's dependencies, and the cycles they make
+        self.cycles_found: tuple[dict[str, tuple[str, ...]], list[list[str]]] | None = None
 
     @classmethod
     def find(cls, start: Path) -> Workspace:
