@@ -357,12 +357,16 @@ def load_index(ws: Workspace) -> Index:
             if mine is not None and mine[0] == key and key[0] < known_before:
                 record = mine[1]
             else:
-                record = _from_cache(entry.rel, hit, layouts) if hit is not None else None
-                if record is None or hit[0] != list(key) or key[0] >= cached_before:
+                kept = _from_cache(entry.rel, hit, layouts) if hit is not None else None
+                if kept is not None and hit is not None and hit[0] == list(key) and (
+                    key[0] < cached_before
+                ):
+                    record = kept
+                else:
                     # The stat key moved (a checkout, a touch, a copy) or is racy: the file is
                     # read, and parsed only if its bytes are not the ones last parsed (as git
                     # compares content when the stat data differs).
-                    same = mine[1] if mine is not None else record
+                    same = mine[1] if mine is not None else kept
                     record = _parse_record(ws, entry.rel, entry.path, layouts, same)
                     parsed += 1
             records[entry.rel] = (key, record)
