@@ -252,9 +252,7 @@ def check_task(
         problems += choice("priority", priority, PRIORITIES, line("priority", 1), display)
     for key in LIST_FIELDS:
         value = fields.get(key)
-        if value is not None and not (
-            type(value) is list and all(type(item) is str for item in value)
-        ):
+        if value is not None and not (type(value) is list and _all_text(value)):
             problems += _list_of_text(key, value, line(key, 1), display)
     attempts = fields.get("attempts")
     if attempts is not None and (
@@ -326,7 +324,17 @@ def _missing_inputs(display: str, fields: dict[str, Any], line, guard: PathGuard
     return found
 
 
+def _all_text(items: list) -> bool:
+    """Every item a str: the types' set built in C (10,000 tasks hold 40,000 lists)."""
+    return not items or set(map(type, items)) == _TEXT_ONLY
+
+
+_TEXT_ONLY = {str}
+
+
 def _items(value: Any) -> list[str]:
+    if type(value) is list and _all_text(value):
+        return value  # the common case, as the general one below would give it
     if isinstance(value, str):
         return [value]
     if isinstance(value, list):

@@ -140,7 +140,15 @@ def cycles_pass(ws: Workspace) -> list[Problem]:
     """Dependency cycles, each reported once at the task where it starts."""
     problems = []
     tasks = ws.tasks
-    for cycle in graph.find_cycles(tasks):
+    # The cycles follow from the ids and their dependencies alone: a process that checks again
+    # (the loop) searches again only when one of those changed.
+    edges = {task_id: task.depends_on for task_id, task in tasks.items()}
+    if ws.cycles_found is not None and ws.cycles_found[0] == edges:
+        cycles = ws.cycles_found[1]
+    else:
+        cycles = graph.find_cycles(tasks)
+        ws.cycles_found = (edges, cycles)
+    for cycle in cycles:
         first = tasks[cycle[0]]
         problems.append(
             Problem(

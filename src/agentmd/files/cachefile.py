@@ -13,8 +13,8 @@ from agentmd import __version__
 
 
 def read(path: Path) -> dict:
-    try:
-        data = json.loads(path.read_bytes())
+    try:  # as text: the bytes are gone before the objects are built (a 10,000-task index is MBs)
+        data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import stat
 from pathlib import Path
@@ -15,7 +16,11 @@ BOM = "\ufeff"
 def digest(text: str) -> str:
     """The git blob id of a text's UTF-8 bytes, for caches keyed by content: the commit hook
     finds what `check` kept of a file by the id of the staged blob."""
-    data = text.encode("utf-8", "surrogateescape")
+    return blob_id(text.encode("utf-8", "surrogateescape"))
+
+
+def blob_id(data: bytes) -> str:
+    """The git blob id of `data`."""
     found = sha1(b"blob %d\0" % len(data))
     found.update(data)
     return found.hexdigest()
@@ -25,11 +30,16 @@ def sha1(data: bytes = b""):
     """SHA-1 for cache keys. CPython's own module where it has one: `hashlib` loads OpenSSL,
     a few milliseconds that the commit hook and a run whose output is remembered would spend
     on nothing else."""
+    return _sha1_type()(data, usedforsecurity=False)
+
+
+@functools.cache  # looked up once: a cold run hashes 13,000 files
+def _sha1_type():
     try:
         from _sha1 import sha1 as own  # type: ignore[import-not-found]
     except ImportError:
         from hashlib import sha1 as own
-    return own(data, usedforsecurity=False)
+    return own
 
 
 def not_a_file(mode: int) -> str:
@@ -83,8 +93,11 @@ def read_bytes(path: Path | str, display: str | None = None) -> bytes:
                 f"file is {st.st_size:,} bytes; agentmd reads files of at most {MAX_BYTES:,}",
                 "split it, or move bulky content out of .agents/",
             )
-        chunks = []
-        while chunk := os.read(fd, 1 << 20):
+        first = os.read(fd, st.st_size + 1)  # one call, for the file of the size it said
+        if len(first) == st.st_size:
+            return first
+        chunks = [first]
+        while chunk := os.read(fd, 1 << 20):  # it grew, or a read came short
             chunks.append(chunk)
         return b"".join(chunks)
     except OSError as exc:

@@ -40,12 +40,12 @@ def latest(task_id: str, handoffs: Iterable[tuple[str, str]]) -> str | None:
 
 def latest_index(handoffs: Iterable[tuple[str, str]]) -> dict[str, str]:
     """`latest` for every task at once, in one pass: task id -> path of its latest handoff."""
-    best: dict[str, tuple[str, str]] = {}
+    best: dict[str, str] = {}
     for path, task in handoffs:
-        key = order_key(path)
-        if task not in best or key > best[task][0]:
-            best[task] = (key, path)
-    return {task: path for task, (_, path) in best.items()}
+        # Names are compared only for a task with more than one handoff: most have one.
+        if task not in best or order_key(path) > order_key(best[task]):
+            best[task] = path
+    return best
 
 
 class Latest:

@@ -37,7 +37,7 @@ FOLDERS = {
     "gotchas": "memory/gotchas",
     "rules": "rules",
 }
-CACHE_FORMAT = f"agentmd {__version__} index 7"  # 7: blob ids, lines as a list, template prompts
+CACHE_FORMAT = f"agentmd {__version__} index 8"  # 8: every file's blob id; 7: lines as a list
 REWRITE_AFTER = 32  # files parsed again (or gone) before the index cache is rewritten
 RACY_NS = 2_000_000_000
 
@@ -70,6 +70,8 @@ class Workspace:
         # checks.check_workspace's findings per task file, for a process that checks again
         self.task_findings: dict[str, tuple] = {}
         self.task_findings_context: tuple | None = None
+        # checks.cycles_pass's last search: each task's dependencies, and the cycles they make
+        self.cycles_found: tuple[dict[str, tuple[str, ...]], list[list[str]]] | None = None
 
     @classmethod
     def find(cls, start: Path) -> Workspace:
@@ -333,6 +335,7 @@ def load_index(ws: Workspace) -> Index:
     known, known_before = ws._known, ws._known_at - RACY_NS
     cached, written = _read_cache(cache_path) if not known else ({}, 0)
     cached_before = written - RACY_NS
+    had_cache = bool(cached)
     started = time.time_ns()
     records: dict[str, tuple[tuple[int, int, int], Record]] = {}
     parsed = 0
@@ -349,18 +352,23 @@ def load_index(ws: Workspace) -> Index:
             key = entry.key
             assert key is not None  # scan gives every entry a stat key or a problem
             mine = known.get(entry.rel)
-            hit = cached.get(entry.rel) if mine is None else None
+            # Taken out of the cache as it is read: each entry's lists go at once, not at the end.
+            hit = cached.pop(entry.rel, None) if mine is None else None
             if mine is not None and mine[0] == key and key[0] < known_before:
                 record = mine[1]
-            elif hit is not None and hit[0] == list(key) and key[0] < cached_before:
-                try:
-                    record = _record_from_json(entry.rel, hit[1], layouts)
-                except (TypeError, ValueError, AttributeError):  # a cache gone wrong: read it
-                    record = _parse_record(ws, entry.rel, entry.path, layouts)
-                    parsed += 1
             else:
-                record = _parse_record(ws, entry.rel, entry.path, layouts)
-                parsed += 1
+                kept = _from_cache(entry.rel, hit, layouts) if hit is not None else None
+                if kept is not None and hit is not None and hit[0] == list(key) and (
+                    key[0] < cached_before
+                ):
+                    record = kept
+                else:
+                    # The stat key moved (a checkout, a touch, a copy) or is racy: the file is
+                    # read, and parsed only if its bytes are not the ones last parsed (as git
+                    # compares content when the stat data differs).
+                    same = mine[1] if mine is not None else kept
+                    record = _parse_record(ws, entry.rel, entry.path, layouts, same)
+                    parsed += 1
             records[entry.rel] = (key, record)
         if entry.rel == "plan.md":
             plan = record
@@ -370,9 +378,9 @@ def load_index(ws: Workspace) -> Index:
         group.sort(key=lambda r: r.path)
     # Rewriting the whole cache for a few changed files costs more than parsing them again
     # next time (10,000 entries take tens of milliseconds to write; a file, tens of microseconds).
-    ws._unsaved += parsed + len((known or cached).keys() - records.keys())
+    ws._unsaved += parsed + (len(known.keys() - records.keys()) if known else len(cached))
     if ws._unsaved > max(REWRITE_AFTER, len(records) // 64) or (
-        ws._unsaved and not known and not cached
+        ws._unsaved and not known and not had_cache
     ):
         _write_cache(cache_path, records, started)
         ws._unsaved = 0
@@ -475,13 +483,22 @@ def read_record(ws: Workspace, rel: str) -> Record:
 
 
 def _parse_record(
-    ws: Workspace, rel: str, path: str, layouts: dict[tuple, dict[str, int]] | None = None
+    ws: Workspace,
+    rel: str,
+    path: str,
+    layouts: dict[tuple, dict[str, int]] | None = None,
+    same: Record | None = None,
 ) -> Record:
+    """The file's record, parsed now; `same` itself when the file's blob id is `same`'s."""
     from agentmd.files import frontmatter
 
     display = ws.display(rel)
     try:
-        text = textfile.read_text(path, display)
+        data = textfile.read_bytes(path, display)
+        digest = textfile.blob_id(data)
+        if same is not None and same.digest == digest:
+            return same
+        text = textfile.decode(data, display)
     except LocatedError as exc:
         return Record(rel, {}, {}, 1, exc.problem, True)
     # What `check` reads again: conflict markers, or a task still holding a template prompt.
@@ -490,14 +507,13 @@ def _parse_record(
         or ">>>>>>>" in text
         or (rel.startswith("tasks/") and any(prompt in text for prompt in TASK_PROMPTS))
     )
-    digest = textfile.digest(text) if rel.startswith("handoffs/") else ""
     try:
         fm = frontmatter.split(text, display)
         if fm is None:
             return Record(rel, {}, {}, 1, None, suspect, digest)
         fields, lines = frontmatter.load_located(fm, display)
     except LocatedError as exc:
-        return Record(rel, {}, {}, 1, exc.problem, suspect)
+        return Record(rel, {}, {}, 1, exc.problem, suspect, digest)
     suspect = suspect or _may_repeat_a_key(fm.raw, len(lines))
     if layouts is not None:
         lines = layouts.setdefault((tuple(lines), tuple(lines.values())), lines)
@@ -508,6 +524,13 @@ def _may_repeat_a_key(raw: str, keys: int) -> bool:
     """More lines that start a top-level key than distinct keys: worth a closer look."""
     starts = sum(1 for line in raw.split("\n") if line[:1] not in ("", " ", "\t", "-", "#", "\r"))
     return starts > keys
+
+
+def _from_cache(rel: str, hit: list, layouts: dict[tuple, dict[str, int]]) -> Record | None:
+    try:
+        return _record_from_json(rel, hit[1], layouts)
+    except (TypeError, ValueError, AttributeError, IndexError):  # a cache gone wrong: read it
+        return None
 
 
 def _record_to_json(record: Record) -> list:

@@ -65,11 +65,12 @@ class Record(NamedTuple):
     suspect: bool = (
         False  # conflict markers, or a key that may be set twice: `check` reads it again
     )
-    digest: str = ""  # of a handoff's text (textfile.digest): its cached reading is found by it
+    digest: str = ""  # the file's git blob id: a handoff's cached reading is found by it
 
     @property
     def stem(self) -> str:
-        name = self.path.rsplit("/", 1)[-1]
+        path = self.path  # asked 50,000 times by a check of 10,000 tasks: no list built
+        name = path[path.rfind("/") + 1 :]
         return name[:-3] if name.endswith(".md") else name
 
     def line(self, key: str) -> int:
