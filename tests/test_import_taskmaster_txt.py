@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from conftest import CORPUS, cli
+from conftest import CORPUS, cli, git
 
 TASK_1 = """\
 # Task ID: 1
@@ -78,12 +78,13 @@ def test_task_master_exports_are_imported_when_there_is_no_tasks_json(repo):
         " (2 done in the source)\n"
     )
     tasks = repo / ".agents/tasks"
+    head = git(repo, "rev-parse", "HEAD").strip()  # planned at the commit it was imported at
     assert sorted(p.name for p in tasks.glob("*.md")) == [
         "tm-1.md", "tm-2.1.md", "tm-2.2.md", "tm-2.md"
     ]  # fmt: skip
     assert (tasks / "tm-1.md").read_text() == (
         "---\ntitle: Set up the project\nstatus: done\npriority: high\ndepends_on: []\n"
-        "source: .taskmaster/tasks#master/1\nimported_as: done\n---\n"
+        f"source: .taskmaster/tasks#master/1\nimported_as: done\nplanned_at: {head}\n---\n"
         "## Goal\n\nMake the skeleton\n\n"
         "## Details\n\nCreate the folders.\n# not a header: a line of the details\n\n"
         "## Test strategy\n\nThe build passes.\n\n"

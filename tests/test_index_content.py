@@ -100,23 +100,25 @@ def test_a_check_that_read_no_new_handoff_leaves_the_readings_file_as_it_was(tmp
     display = ".agents/handoffs/2026-11-21-tokenizer.md"
     good = TOKENIZER_HANDOFF.format(base="abc1234")
     other = good.replace("Start `counter`.", "Start the `counter` module.")
-    cache = tmp_path / "readings.json"
+    cache = tmp_path / "readings"  # a folder of shards, by blob id
     first = Readings(cache)
     for text in (good, other):
         first.get(document.parse(text, display), lenient=False)
     first.save(prune=True)
-    written = cache.read_bytes()
-    os.utime(cache, ns=(1, 1))
+    shard = cache / f"{textfile.digest(other)[0]}.json"  # where `other`'s reading is kept
+    written = shard.read_bytes()
+    for kept in cache.iterdir():
+        os.utime(kept, ns=(1, 1))
     again = Readings(cache)  # every handoff read as before: nothing to add or drop
     for text in (good, other):
         assert again.recall(display, textfile.digest(text)) is not None
     again.save(prune=True)
-    assert cache.stat().st_mtime_ns == 1
+    assert {kept.stat().st_mtime_ns for kept in cache.iterdir()} == {1}
     pruned = Readings(cache)  # one handoff gone: its reading is dropped
     assert pruned.recall(display, textfile.digest(good)) is not None
     pruned.save(prune=True)
-    assert cache.stat().st_mtime_ns != 1
-    assert len(cache.read_bytes()) < len(written)
+    assert shard.stat().st_mtime_ns != 1
+    assert len(shard.read_bytes()) < len(written)
     assert Readings(cache).recall(display, textfile.digest(other)) is None
     assert Readings(cache).recall(display, textfile.digest(good)) is not None
 
