@@ -4,6 +4,7 @@ and the fake worker command."""
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -59,6 +60,21 @@ def make_plan(
 def loop_env() -> dict[str, str]:
     """The verify commands and workers find this Python first."""
     return {"PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+
+
+def start_loop(repo: Path, *args: str, piped: bool = True, **popen) -> subprocess.Popen:
+    """`agentmd run ARGS` started in the background, as a person leaves it running; its output
+    piped to the test (or dropped), its environment `loop_env`'s."""
+    stream = subprocess.PIPE if piped else subprocess.DEVNULL
+    return subprocess.Popen(
+        [sys.executable, "-m", "agentmd", "run", *args],
+        cwd=repo,
+        env={**os.environ, **loop_env()},
+        stdout=stream,
+        stderr=stream,
+        text=True,
+        **popen,
+    )
 
 
 def status_of(repo: Path, task_id: str) -> str:

@@ -13,7 +13,7 @@ import pytest
 
 from conftest import cli, git, run_agentmd
 from fake_anthropic import tool_use
-from loopkit import attempts_section, loop_env, make_plan, status_of, worker
+from loopkit import attempts_section, loop_env, make_plan, start_loop, status_of, worker
 
 pytestmark = pytest.mark.slow
 
@@ -240,14 +240,7 @@ def test_review_flag_calls_the_model_review_and_its_findings_send_the_task_back(
 
 def test_sigterm_stops_the_loop_cleanly_and_leaves_the_worker_its_claim(repo):
     make_plan(repo, {"a": []})
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "agentmd", "run", "--worker", worker("hang")],
-        cwd=repo,
-        env={**os.environ, **loop_env()},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = start_loop(repo, "--worker", worker("hang"))
     deadline = time.time() + 30
     while status_of(repo, "a") != "active" and time.time() < deadline:
         time.sleep(0.1)
@@ -269,14 +262,7 @@ def test_sigterm_stops_the_loop_cleanly_and_leaves_the_worker_its_claim(repo):
 
 def test_a_second_loop_in_the_same_repository_is_refused(repo):
     make_plan(repo, {"a": []})
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "agentmd", "run", "--worker", worker("hang")],
-        cwd=repo,
-        env={**os.environ, **loop_env()},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = start_loop(repo, "--worker", worker("hang"))
     try:
         deadline = time.time() + 30
         while status_of(repo, "a") != "active" and time.time() < deadline:
@@ -376,14 +362,7 @@ def test_without_a_worker_or_with_a_bad_timeout_the_loop_says_what_to_set(repo):
 
 def test_an_idle_loop_wakes_up_when_a_task_file_appears(repo):
     make_plan(repo, {})
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "agentmd", "run", "--worker", worker("good"), "--max-sleep", "60"],
-        cwd=repo,
-        env={**os.environ, **loop_env()},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = start_loop(repo, "--worker", worker("good"), "--max-sleep", "60")
     try:
         time.sleep(8.5)  # idle sleeps so far: 0.5, 1, 2, 4 s; now one of 8 s
         (repo / ".agents/tasks/late.md").write_text(TASK_LATE)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -19,7 +18,7 @@ from agentmd.loop import rebase
 from agentmd.tasks import claims, lifecycle
 from agentmd.workspace.folder import Workspace
 from conftest import git, run_agentmd
-from loopkit import attempts_section, loop_env, status_of, worker
+from loopkit import attempts_section, loop_env, start_loop, status_of, worker
 
 pytestmark = pytest.mark.slow
 
@@ -209,14 +208,7 @@ def test_a_loop_killed_mid_rebase_is_repaired_at_the_next_start_and_the_rebase_r
     hook = repo / ".git/hooks/post-checkout"
     hook.write_text(HOOK.format(marker=marker))
     hook.chmod(0o755)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "agentmd", "run", "--worker", worker("good")],
-        cwd=repo,
-        env={**os.environ, **loop_env()},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    proc = start_loop(repo, "--worker", worker("good"), piped=False, start_new_session=True)
     try:
         deadline = time.time() + 60
         while not Path(f"{marker}.reached").exists() and time.time() < deadline:

@@ -156,7 +156,7 @@ def atomic_write(path: Path, text: str) -> None:
         except FileNotFoundError:
             pass
         raise
-    _fsync_dir(folder)
+    sync_dir(folder)
 
 
 def create_exclusive(path: Path, text: str) -> bool:
@@ -182,7 +182,7 @@ def create_exclusive(path: Path, text: str) -> bool:
             os.unlink(tmp)
         except FileNotFoundError:
             pass
-    _fsync_dir(folder)
+    sync_dir(folder)
     return True
 
 
@@ -210,7 +210,8 @@ def _umask() -> int:
     return mask
 
 
-def _fsync_dir(folder: Path) -> None:
+def sync_dir(folder: Path) -> None:
+    """The renames in a folder on disk: the folder synced, where the system can sync one."""
     try:
         fd = os.open(folder, os.O_RDONLY)
     except OSError:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from agentmd import git
 from agentmd.errors import Problem
+from agentmd.files import textfile
 from agentmd.files.edit import Editor, render_scalar
 from agentmd.importers.items import Import, Item, break_cycles
 from agentmd.workspace.folder import CACHE_DIR, Workspace
@@ -209,7 +210,7 @@ def apply(ws: Workspace, result: Plan) -> None:
         fresh = present <= {GITKEEP} and all(c.kind == "new" for c in writes)
         if not (fresh and _swap(folder, stage, GITKEEP in present)):
             _rename_each(folder, stage, writes)
-        _sync_dir(ws.agents if fresh else folder)
+        textfile.sync_dir(ws.agents if fresh else folder)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
 
@@ -270,17 +271,3 @@ def _rename_each(folder: Path, stage: Path, writes: list[Change]) -> None:
             else:
                 Path(target).write_text(change.old, encoding="utf-8")
         raise
-
-
-def _sync_dir(path: Path) -> None:
-    """The renames on disk: the folder that holds them synced once."""
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass  # a folder cannot be synced on some systems; the renames are made all the same
-    finally:
-        os.close(fd)
