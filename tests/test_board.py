@@ -120,6 +120,19 @@ def test_check_findings_become_badges(example):
     assert live.check() is False  # nothing changed: no second event
 
 
+def test_a_badge_never_comes_with_a_card_older_than_it(example):
+    """A file event still on its way, or lost by the watcher on a busy machine: `check` sees
+    the new file, so the card is drawn from it too, not from the rebuild before."""
+    live = board_live.Live(Workspace(example))
+    assert live.check() is True
+    assert live.state.cards["cli"].priority == "medium"
+    task = example / ".agents/tasks/cli.md"
+    task.write_text(task.read_text().replace("priority: medium", "priority: urgent"))
+    assert live.check() is True  # no note(), no rebuild: the event never came
+    assert live.state.badges["cli"] == (1, 0)
+    assert live.state.cards["cli"].priority == "urgent"
+
+
 # -- the graph -----------------------------------------------------------------------------------
 
 

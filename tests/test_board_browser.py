@@ -258,4 +258,11 @@ def test_a_new_check_finding_shows_as_a_badge(board, page):
     task.write_text(task.read_text().replace("priority: medium", "priority: urgent"))
     page.wait_for_selector('.card[data-id="cli"] .badge.errors', timeout=WAIT_MS)
     assert page.inner_text('.card[data-id="cli"] .badge.errors') == "1 error"
+    # The card's fields and check's badges come in two events (a rebuild at once, `check` once
+    # the files are quiet); both must arrive, the card not older than its badge.
+    page.wait_for_function(
+        "() => document.querySelector('.card[data-id=\"cli\"] .prio')"
+        "?.textContent.trim().toLowerCase() === 'urgent'",
+        timeout=WAIT_MS,
+    )
     assert page.inner_text('.card[data-id="cli"] .prio') == "Urgent"  # CSS capitalises it

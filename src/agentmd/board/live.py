@@ -75,7 +75,15 @@ class Live:
             found = tuple(passes.check_workspace(ws, ESTIMATE).problems)
         except AgentmdError:
             return False
-        if found == self.state.problems:
+        from agentmd.workspace.folder import signature
+
+        with self.lock:
+            # The badges and the cards from the same files: a file event still on its way (or
+            # lost by the watcher under load) must not leave a card older than its badge.
+            stale = signature(ws.scanned) != signature(self.ws.scanned)
+        if stale:
+            self.rebuild()
+        if found == self.state.problems and not stale:
             return False
         badges = board_state.findings_by_task(ws, found)
         with self.lock:
