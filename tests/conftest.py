@@ -193,6 +193,22 @@ def invoke_with_args(invoke, args: list[str]) -> int:
         sys.argv = saved
 
 
+def imported_modules(cwd: Path, *args: str) -> set[str]:
+    """The modules `agentmd ARGS` imports, as `python -X importtime` lists them."""
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "agentmd", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    return {
+        line.rsplit("|", 1)[-1].strip()
+        for line in result.stderr.splitlines()
+        if line.startswith("import time:")
+    }
+
+
 def run_agentmd(
     cwd: Path, *args: str, input: str | None = None, env: dict | None = None, timeout: float = 60
 ):

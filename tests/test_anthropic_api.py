@@ -4,12 +4,10 @@ network guard, and the SDK imported only by the commands that call the API."""
 from __future__ import annotations
 
 import socket
-import subprocess
-import sys
 
 import pytest
 
-from conftest import cli, run_agentmd
+from conftest import cli, imported_modules, run_agentmd
 from fake_anthropic import Reply, error, tool_use
 
 COUNT = "/v1/messages/count_tokens"
@@ -128,21 +126,6 @@ def test_the_network_guard_refuses_any_address_but_loopback(network_guard):
         ("198.51.100.7", 80),
     ]
     network_guard.attempts.clear()  # seen; the guard would otherwise fail this test
-
-
-def imported_modules(cwd, *args: str) -> set[str]:
-    result = subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "agentmd", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
-    return {
-        line.rsplit("|", 1)[-1].strip()
-        for line in result.stderr.splitlines()
-        if line.startswith("import time:")
-    }
 
 
 def test_version_next_and_estimated_tokens_do_not_import_anthropic(example):

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import cli
+from conftest import cli, imported_modules
 
 pytest.importorskip("werkzeug", reason="agentmd board needs the [board] extra (Werkzeug)")
 
@@ -544,28 +544,13 @@ def test_without_the_extra_the_command_says_how_to_install_it(example, monkeypat
     assert result.stdout == ""
 
 
-def imported(cwd: Path, *args: str) -> set[str]:
-    result = subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "agentmd", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
-    return {
-        line.rsplit("|", 1)[-1].strip()
-        for line in result.stderr.splitlines()
-        if line.startswith("import time:")
-    }
-
-
 def test_other_commands_never_import_werkzeug(example, tmp_path):
     for args in (("--version",), ("status",), ("next",), ("check",), ("board", "--help")):
-        modules = imported(example, *args)
+        modules = imported_modules(example, *args)
         assert "agentmd.cli" in modules, args  # the measurement sees agentmd's own imports
         assert not {m for m in modules if m.split(".")[0] == "werkzeug"}, args
         assert "agentmd.board.server" not in modules, args
-    exported = imported(example, "board", "--export", str(tmp_path / "site"))
+    exported = imported_modules(example, "board", "--export", str(tmp_path / "site"))
     assert "werkzeug" in exported and "agentmd.board.server" in exported
 
 

@@ -11,7 +11,8 @@ import click
 from agentmd.cli.common import open_workspace
 from agentmd.errors import EXIT_FINDINGS, EXIT_OK, AgentmdError
 from agentmd.loop import cycle
-from agentmd.workspace.folder import CACHE_DIR, FOLDERS, Workspace
+from agentmd.loop.watch import observe, stop_observing
+from agentmd.workspace.folder import CACHE_DIR, Workspace
 
 BUSY_SLEEP = (0.1, 2.0)  # while workers run: start short, double up to the maximum
 DEBOUNCE = 0.2  # seconds of quiet after a change under .agents/ before the next cycle
@@ -157,45 +158,14 @@ def _run(ws: Workspace, runner: cycle.Loop, once: bool, until_done: bool, max_sl
         click.echo("stopped: running workers keep their claims until their leases expire")
         return EXIT_OK
     finally:
-        if watcher is not None:
-            watcher.stop()
+        stop_observing(watcher)
         for sig, handler in previous.items():
             signal.signal(sig, handler)
 
 
 def _watch(ws: Workspace, wake: threading.Event):
-    """Wake the loop early when a file under .agents/ changes (its own cache aside)."""
-    try:
-        from watchdog.events import FileSystemEventHandler
-        from watchdog.observers import Observer
-    except ImportError:
-        return None  # polling alone still works, only slower to notice hand edits
+    """Wake the loop early when a file under .agents/ changes (its own cache aside); without
+    watchdog, polling alone still works, only slower to notice hand edits."""
     cache = str(ws.agents / CACHE_DIR)
-
-    class Handler(FileSystemEventHandler):
-        def on_any_event(self, event) -> None:
-            path = str(getattr(event, "src_path", ""))
-            if not path.startswith(cache) and f"{os.sep}.git{os.sep}" not in path:
-                wake.set()
-
-    observer = Observer()
-    try:
-        # Not recursive over .agents/ itself: .cache/ holds the worktrees, whole checkouts.
-        observer.schedule(Handler(), str(ws.agents), recursive=False)
-        for folder in FOLDERS.values():
-            if (ws.agents / folder).is_dir():
-                observer.schedule(Handler(), str(ws.agents / folder), recursive=True)
-        observer.daemon = True
-        observer.start()
-    except OSError:
-        return None
-    return _Stopper(observer)
-
-
-class _Stopper:
-    def __init__(self, observer):
-        self.observer = observer
-
-    def stop(self) -> None:
-        self.observer.stop()
-        self.observer.join(timeout=2)
+    git_dir = f"{os.sep}.git{os.sep}"
+    return observe(ws, wake, ignore=lambda path: path.startswith(cache) or git_dir in path)

@@ -179,14 +179,22 @@ def _base(base: str, end: str | None, changes: Changes | None, line: int, tree: 
         )
 
 
-def _paths(named, tree: Tree, changes: Changes | None, add) -> None:
+def _missing(named, tree: Tree, changes: Changes | None) -> list[tuple[str, int, int]]:
+    """Of (path, line, col), those that neither exist in the tree nor were deleted by the work."""
     if not named:
-        return
+        return []
     existing = tree.existing([path.rstrip("/") for path, _, _ in named])
-    for path, line_no, col in named:
-        if path.rstrip("/") in existing or (changes is not None and path in changes.deleted):
-            continue
-        known = changes is not None
+    deleted = changes.deleted if changes is not None else frozenset()
+    return [
+        (path, line, col)
+        for path, line, col in named
+        if path.rstrip("/") not in existing and path not in deleted
+    ]
+
+
+def _paths(named, tree: Tree, changes: Changes | None, add) -> None:
+    known = changes is not None
+    for path, line_no, col in _missing(named, tree, changes):
         add(
             line_no,
             col,
@@ -201,17 +209,12 @@ def _paths(named, tree: Tree, changes: Changes | None, add) -> None:
 def _planned_paths(planned, tree: Tree, changes: Changes | None, add) -> None:
     """A path Remaining or Next action names exists, was deleted, or is a file some task is to
     create (it matches a task's outputs): else it is a wrong or invented name."""
-    if not planned:
+    missing = _missing(planned, tree, changes)
+    if not missing:
         return
     from agentmd.files import globs
 
-    existing = tree.existing([path.rstrip("/") for path, _, _ in planned])
-    missing = [
-        (path, line, col)
-        for path, line, col in planned
-        if path.rstrip("/") not in existing and not (changes and path in changes.deleted)
-    ]
-    outputs = tree.task_outputs() if missing else []
+    outputs = tree.task_outputs()
     for path, line_no, col in missing:
         if any(globs.matches(path.rstrip("/"), output, rooted=True) for output in outputs):
             continue

@@ -9,6 +9,7 @@ import datetime as dt
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from agentmd import clock
 from agentmd.loop import costs, limits, runs
@@ -67,12 +68,19 @@ def watch(
             time.sleep(DEBOUNCE)
             wake.clear()
     finally:
-        if observer is not None:
-            observer.stop()
-            observer.join(timeout=2)
+        stop_observing(observer)
 
 
-def _observe(ws: Workspace, wake: threading.Event):
+def observe(
+    ws: Workspace,
+    wake: threading.Event,
+    also: tuple[Path, ...] = (),
+    ignore: Callable[[str], bool] = lambda path: False,
+):
+    """Set `wake` when a file changes under .agents/ (itself and its folders, never recursive
+    over .agents/ itself: .cache/ holds the worktrees, whole checkouts) or under the folders
+    `also` names, unless `ignore` says its path does not count. The watchdog observer, to stop
+    with `stop_observing`; None without watchdog or when it cannot watch: callers poll."""
     try:
         from watchdog.events import FileSystemEventHandler
         from watchdog.observers import Observer
@@ -81,22 +89,33 @@ def _observe(ws: Workspace, wake: threading.Event):
 
     class Handler(FileSystemEventHandler):
         def on_any_event(self, event) -> None:
-            if not str(getattr(event, "src_path", "")).endswith(".lock"):
+            if not ignore(str(getattr(event, "src_path", ""))):
                 wake.set()
 
     observer = Observer()
     try:
-        # .agents/ itself and its folders; of the cache, only the runs (worktrees are whole
-        # checkouts and would flood it).
         observer.schedule(Handler(), str(ws.agents), recursive=False)
         for folder in FOLDERS.values():
             if (ws.agents / folder).is_dir():
                 observer.schedule(Handler(), str(ws.agents / folder), recursive=True)
-        run_dir = ws.agents / CACHE_DIR / runs.RUNS_DIR
-        run_dir.mkdir(parents=True, exist_ok=True)
-        observer.schedule(Handler(), str(run_dir), recursive=True)
+        for extra in also:
+            extra.mkdir(parents=True, exist_ok=True)
+            observer.schedule(Handler(), str(extra), recursive=True)
         observer.daemon = True
         observer.start()
     except OSError:
         return None
     return observer
+
+
+def stop_observing(observer) -> None:
+    if observer is not None:
+        observer.stop()
+        observer.join(timeout=2)
+
+
+def _observe(ws: Workspace, wake: threading.Event):
+    """The board's watch: .agents/ and, of the cache, only the runs (their logs' last lines)."""
+    return observe(
+        ws, wake, (ws.agents / CACHE_DIR / runs.RUNS_DIR,), lambda path: path.endswith(".lock")
+    )
