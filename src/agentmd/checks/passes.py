@@ -20,6 +20,7 @@ from agentmd.checks.budgets import (
 from agentmd.errors import LocatedError, Problem
 from agentmd.files import document, frontmatter, textfile
 from agentmd.handoffs.judge import WorkTree, check_document, judge
+from agentmd.handoffs.kept import Kept
 from agentmd.handoffs.latest import rule_problems
 from agentmd.handoffs.names import sections_of
 from agentmd.handoffs.reading import READINGS, Readings
@@ -120,15 +121,16 @@ def tasks_pass(ws: Workspace) -> list[Problem]:
         fresh[record.path] = (record, found)
         problems += found
         problems += fields.lease_expired(display, record.fields, record.lines, settings, moment)
-        other = folded.setdefault(record.stem.casefold(), record.stem)
-        if other != record.stem:
+        stem = record.stem
+        other = folded.setdefault(stem.casefold(), stem)
+        if other != stem:
             problems.append(
                 Problem(
                     display,
                     1,
                     1,
                     "duplicate-id",
-                    f"task id '{record.stem}' differs from '{other}' only in case",
+                    f"task id '{stem}' differs from '{other}' only in case",
                     "on macOS and Windows they are one file: rename one",
                 )
             )
@@ -169,22 +171,36 @@ def handoffs_pass(ws: Workspace) -> tuple[list[Problem], WorkTree]:
     problems: list[Problem] = []
     tree = WorkTree(ws)
     readings = Readings(ws.agents / READINGS)
+    kept = ws.handoffs_kept
+    if kept is None:
+        kept = ws.handoffs_kept = Kept()
+    tasks = ws.tasks.values()
+    kept.begin(ws.root, (frozenset(ws.tasks), tuple(o for task in tasks for o in task.outputs)))
+    recalled_all = True  # every reading was looked at: the old ones can go
     for record in ws.index.groups["handoffs"]:
         if record.problem is not None:
             continue
-        display = ws.display(record.path)
-        reading = readings.recall(display, record.digest)
-        if reading is None:
-            try:
-                doc = ws.read(record.path)
-            except LocatedError as exc:
-                problems.append(exc.problem)
-                continue
-            reading = readings.get(doc, lenient=False)
-        found = judge(display, record.fields, record.lines, reading, tree)
+        found = kept.get(record)
+        if found is None:
+            display = ws.display(record.path)
+            reading = readings.recall(display, record.digest)
+            if reading is None:
+                try:
+                    doc = ws.read(record.path)
+                except LocatedError as exc:
+                    problems.append(exc.problem)
+                    continue
+                reading = readings.get(doc, lenient=False)
+            folders = kept.folders(reading)
+            found = judge(display, record.fields, record.lines, reading, tree)
+            base = str(record.fields.get("base") or "").strip()
+            held_to_tree = bool(base) and tree.end_of(display) is None  # the diff to the tree
+            kept.put(record, folders, not held_to_tree, found)
+        else:
+            recalled_all = False
         problems += found
         tree.findings[record.path] = found
-    readings.save(prune=True)
+    readings.save(prune=recalled_all)
     return problems, tree
 
 

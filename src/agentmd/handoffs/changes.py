@@ -82,7 +82,6 @@ class WorkTree:
     What git answers about commits is kept in .agents/.cache/ (it cannot change)."""
 
     staged: set[str] = set()  # nothing here is staged: the working tree is as it is
-    latest: Latest | None = None  # handoffs.latest keeps its finder here
 
     def __init__(self, ws: Workspace):
         self.ws = ws
@@ -92,6 +91,7 @@ class WorkTree:
         self._memo: Memo | None = None
         self._memo_changed = False
         self._readings: Readings | None = None
+        self._latest: Latest | None = None
 
     @property
     def root(self) -> Path:
@@ -214,6 +214,18 @@ class WorkTree:
 
     def task_outputs(self) -> list[str]:
         return [output for task in self.ws.tasks.values() for output in task.outputs]
+
+    @property
+    def latest(self) -> Latest | None:
+        """Each task's latest handoff, as the workspace indexed them (handoffs.latest asks)."""
+        if self._latest is None:
+            index = self.ws.latest_handoffs
+            self._latest = Latest.known({task: handoff.path for task, handoff in index.items()})
+        return self._latest
+
+    @latest.setter
+    def latest(self, finder: Latest | None) -> None:
+        self._latest = finder
 
     def handoff_tasks(self) -> list[tuple[str, str]]:
         tasks = {handoff.path: handoff.task for handoff in self.ws.handoffs}

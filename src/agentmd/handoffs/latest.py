@@ -58,6 +58,14 @@ class Latest:
         self._rest = iter(handoffs)
         self._found: dict[str, str | None] = {}
 
+    @classmethod
+    def known(cls, index: dict[str, str]) -> Latest:
+        """The finder when every task's latest is known already (`latest_index`'s answers,
+        as Workspace.latest_handoffs holds them): nothing is sorted or read."""
+        finder = cls(())
+        finder._found.update(index)
+        return finder
+
     def of(self, task_id: str) -> str | None:
         if task_id in self._found:
             return self._found[task_id]

@@ -194,7 +194,7 @@ def _moved(ws: Workspace, task: Task) -> list[Item]:
 def _read_task(ws: Workspace, task: Task) -> Document:
     if task.broken and task.record.problem:
         raise LocatedError(task.record.problem)
-    return ws.read(task.path)
+    return ws.read_kept(task.path)
 
 
 HOST_FILES = ("AGENTS.md", "CLAUDE.md")  # what agent hosts load from the repository root
@@ -229,7 +229,7 @@ def _plan(ws: Workspace, warnings: list[Problem]) -> list[Item]:
     if not path.exists():
         return []
     try:
-        doc = ws.read("plan.md")
+        doc = ws.read_kept("plan.md")
     except LocatedError:
         return []
     from agentmd.workspace.scaffold import plan_prompts
@@ -328,7 +328,7 @@ def _dependencies(ws: Workspace, task: Task) -> list[Item]:
             body = "No handoff was written for it."
         else:
             try:
-                doc = ws.read(latest.path)
+                doc = ws.read_kept(latest.path)
             except LocatedError:
                 continue
             found = names.sections_of(doc)
@@ -369,15 +369,11 @@ WAITING_GOAL_CHARS = 300  # of each waiting task's goal: what it expects, not al
 def _waiting(ws: Workspace, task: Task) -> list[Item]:
     """The tasks not done yet that depend on this one: what they expect from it is the
     interface this task must keep."""
-    waiting = sorted(
-        (t for t in ws.tasks.values() if task.id in t.depends_on and t.status != "done"),
-        key=lambda t: t.id,
-    )
     items = []
-    for order, other in enumerate(waiting):
+    for order, other in enumerate(ws.waiting_on.get(task.id, ())):
         line = f"- `{other.id}`: {other.title}"
         try:
-            goal = ws.read(other.path).section("Goal")
+            goal = ws.read_kept(other.path).section("Goal")
         except LocatedError:
             goal = None
         if goal is not None and goal.full:
@@ -405,7 +401,7 @@ def _waiting(ws: Workspace, task: Task) -> list[Item]:
 
 def _note_body(ws: Workspace, note: Note) -> str | None:
     try:
-        return ws.read(note.path).body.strip()
+        return ws.read_kept(note.path).body.strip()
     except LocatedError:
         return None
 

@@ -142,7 +142,8 @@ def pick(
                 return "not ready: " + "; ".join(found)
             return accept(task) if accept is not None else None
 
-    return select(ready(ws.tasks), busy_tasks(ws.tasks), limit, coupling.load(ws), sound)
+    ranked = graph.ready(ws.tasks, counts=ws.unblocks.of(ws.tasks))
+    return select(ranked, busy_tasks(ws.tasks), limit, coupling.load(ws), sound)
 
 
 def ready(tasks: dict[str, Task], errors: graph.Errors | None = None) -> list[Candidate]:

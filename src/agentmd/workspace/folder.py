@@ -18,11 +18,13 @@ from typing import TYPE_CHECKING, NamedTuple
 from agentmd import AGENTS_DIR, __version__
 from agentmd.errors import AgentmdError, LocatedError, Problem
 from agentmd.files import cachefile, textfile
+from agentmd.tasks.graph import KeptCounts
 from agentmd.workspace.records import TASK_PROMPTS, Handoff, Note, Record, Settings, Task
 
 if TYPE_CHECKING:
     from agentmd.files.document import Document
     from agentmd.files.edit import Editor
+    from agentmd.handoffs.kept import Kept
 
 # The parser and editor are imported where they are used: a run whose output is remembered
 # (memo.py) needs neither, and start-up time is what a commit hook pays on every commit.
@@ -67,11 +69,17 @@ class Workspace:
         self._known_at = 0
         self._unsaved = 0  # files parsed since the index cache was last written
         self._tasks_built: dict[str, Task] = {}  # record path -> the Task last built from it
+        self._handoffs_built: dict[str, Handoff] = {}  # the same for handoffs
+        self._latest_built: tuple[list[Handoff], dict[str, Handoff]] | None = None
         # checks.check_workspace's findings per task file, for a process that checks again
         self.task_findings: dict[str, tuple] = {}
         self.task_findings_context: tuple | None = None
         # checks.cycles_pass's last search: each task's dependencies, and the cycles they make
         self.cycles_found: tuple[dict[str, tuple[str, ...]], list[list[str]]] | None = None
+        self._kept_documents: dict[str, tuple[Record, Document]] = {}  # see read_kept
+        self.unblocks = KeptCounts()  # each task's unblock count, for a process that ranks again
+        # checks.handoffs_pass's findings per handoff, for a process that checks again
+        self.handoffs_kept: Kept | None = None
 
     @classmethod
     def find(cls, start: Path) -> Workspace:
@@ -104,6 +112,7 @@ class Workspace:
             "index",
             "settings",
             "tasks",
+            "waiting_on",
             "handoffs",
             "latest_handoffs",
             "decisions",
@@ -134,15 +143,39 @@ class Workspace:
             return {task.record.stem: task for task in built.values()}
 
     @cached_property
+    def waiting_on(self) -> dict[str, list[Task]]:
+        """Each task id -> the tasks not done that depend on it, by id: what a prompt shows as
+        the interface its task must keep (one pass, not one per prompt)."""
+        waiting: dict[str, list[Task]] = {}
+        for task_id in sorted(self.tasks):
+            task = self.tasks[task_id]
+            if task.status != "done":
+                for dep in dict.fromkeys(task.depends_on):
+                    waiting.setdefault(dep, []).append(task)
+        return waiting
+
+    @cached_property
     def handoffs(self) -> list[Handoff]:
-        return [Handoff.from_record(r) for r in self.index.groups["handoffs"] if not r.problem]
+        before = self._handoffs_built  # as `tasks`: an unchanged file's Handoff is kept
+        built: dict[str, Handoff] = {}
+        for r in self.index.groups["handoffs"]:
+            if not r.problem:
+                handoff = before.get(r.path)
+                if handoff is None or handoff.record is not r:
+                    handoff = Handoff.from_record(r)
+                built[r.path] = handoff
+        self._handoffs_built = built
+        return list(built.values())
 
     @cached_property
     def latest_handoffs(self) -> dict[str, Handoff]:
         """Each task's latest handoff (by file name: see handoff.order_key)."""
         from agentmd.handoffs.latest import latest_by_task
 
-        return latest_by_task(self.handoffs)
+        handoffs = self.handoffs
+        if self._latest_built is None or self._latest_built[0] != handoffs:
+            self._latest_built = (handoffs, latest_by_task(handoffs))
+        return self._latest_built[1]
 
     @cached_property
     def decisions(self) -> list[Note]:
@@ -169,6 +202,20 @@ class Workspace:
         from agentmd.files import document
 
         return document.read(self.agents / rel, self.display(rel))
+
+    def read_kept(self, rel: str) -> Document:
+        """As `read`, for what is only read (a prompt's parts), kept while the index holds the
+        same record for the file: a process that compiles many prompts (the loop) parses each
+        unchanged file once. Never edit what it returns."""
+        self.index  # noqa: B018 - the records are current
+        known = self._known.get(rel)
+        hit = self._kept_documents.get(rel)
+        if known is not None and hit is not None and hit[0] is known[1]:
+            return hit[1]
+        doc = self.read(rel)
+        if known is not None:
+            self._kept_documents[rel] = (known[1], doc)
+        return doc
 
     def task(self, task_id: str) -> Task:
         check_id(task_id)
