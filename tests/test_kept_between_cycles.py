@@ -223,3 +223,20 @@ def test_unblock_counts_follow_a_new_dependency(example):
     ws.refresh()  # on a task that does not exist
     assert ws.unblocks.of(ws.tasks) == graph.unblock_counts(ws.tasks)
     assert ws.unblocks.of(ws.tasks)["tokenizer"] == 1
+
+
+def test_the_gate_asks_for_errors_only_and_gets_every_error(handed_off):
+    """The loop's gate leaves out the passes that can only warn (an expired lease, inputs
+    changed since planned): it still gets every error a full check finds."""
+    counter = handed_off / ".agents/tasks/counter.md"
+    text = counter.read_text().replace(
+        "status: todo",
+        "status: active\nclaimed_at: 2020-01-01T00:00:00Z\nclaimed_by: gone\npriority: soon",
+    )
+    counter.write_text(text)
+    full = passes.check_workspace(Workspace(handed_off), ESTIMATE).problems
+    gate = passes.check_workspace(Workspace(handed_off), ESTIMATE, errors_only=True).problems
+    assert "lease-expired" in {p.code for p in full}
+    assert "lease-expired" not in {p.code for p in gate}
+    errors = [_row(p) for p in full if p.severity == "error"]
+    assert errors and [_row(p) for p in gate if p.severity == "error"] == errors

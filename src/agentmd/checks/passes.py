@@ -46,12 +46,14 @@ class Report:
 # -- the whole workspace ---------------------------------------------------------------------
 
 
-def check_workspace(ws: Workspace, counter: Counter) -> Report:
-    """Every pass over the workspace, in the order their findings are listed."""
+def check_workspace(ws: Workspace, counter: Counter, *, errors_only: bool = False) -> Report:
+    """Every pass over the workspace, in the order their findings are listed. `errors_only`
+    (the loop's gate) leaves out the passes that can only warn."""
     problems = list(ws.problems)
     problems += plan_pass(ws)
-    problems += tasks_pass(ws)
-    problems += check_warnings(ws)  # inputs changed since a task was planned
+    problems += tasks_pass(ws, leases=not errors_only)
+    if not errors_only:
+        problems += check_warnings(ws)  # inputs changed since a task was planned
     problems += cycles_pass(ws)
     found, tree = handoffs_pass(ws)
     problems += found
@@ -80,8 +82,9 @@ def plan_pass(ws: Workspace) -> list[Problem]:
     return fields.check_plan(ws.display("plan.md"), plan.fields, plan.lines)
 
 
-def tasks_pass(ws: Workspace) -> list[Problem]:
-    """Each task's fields, its claim's lease, and ids that differ only in case.
+def tasks_pass(ws: Workspace, leases: bool = True) -> list[Problem]:
+    """Each task's fields, its claim's lease (a warning: unless not `leases`), and ids that
+    differ only in case.
 
     A process that checks again (the loop) reuses each unchanged task's findings: the index
     hands back the same record object for a file that did not change."""
@@ -120,7 +123,10 @@ def tasks_pass(ws: Workspace) -> list[Problem]:
             )
         fresh[record.path] = (record, found)
         problems += found
-        problems += fields.lease_expired(display, record.fields, record.lines, settings, moment)
+        if leases:
+            problems += fields.lease_expired(
+                display, record.fields, record.lines, settings, moment
+            )
         stem = record.stem
         other = folded.setdefault(stem.casefold(), stem)
         if other != stem:

@@ -23,7 +23,8 @@ def plan_problems(ws: Workspace) -> list[Problem]:
     from agentmd.checks.passes import check_workspace
     from agentmd.prompt.tokens import ESTIMATE
 
-    errors = [p for p in check_workspace(ws, ESTIMATE).problems if p.severity == "error"]
+    found = check_workspace(ws, ESTIMATE, errors_only=True).problems
+    errors = [p for p in found if p.severity == "error"]
     # A task in review keeps its handoff on its branch until the loop merges it; the review
     # step checks it there, so check's "no handoff" for such a task is not a broken plan.
     excused = {
