@@ -3,14 +3,16 @@ loop's own: `python bench/loop_cycle.py PLAN_ROOT` prints JSON.
 
 The loop is a long-running process, so a cycle is timed inside one (`Loop.cycle()` with
 --dry-run: every step runs, reads the state and decides; nothing is claimed and no worker
-starts). Three cycles: the first of the process, which also checks the whole plan; one after a
-task file changed, which checks it again; one after nothing changed.
+starts). Four cycles: the first of the process, which also checks the whole plan; one after a
+task file changed, which checks it again; one after nothing changed; one after a commit that
+moved HEAD and changed no file (as a claim's or a merge's commit does for the handoffs).
 """
 
 from __future__ import annotations
 
 import json
 import resource
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -46,11 +48,19 @@ def main(root: Path) -> None:
     touch([max((root / ".agents" / "tasks").iterdir())])
     changed = timed()
     unchanged = timed()
+    # A claim or a merge commits: HEAD moves and no handoff changes (taken back afterwards,
+    # so that the plan is as it was for the next run).
+    subprocess.run(["git", "commit", "-q", "--allow-empty", "-m", "bench"], cwd=root, check=True)
+    try:
+        committed = timed()
+    finally:
+        subprocess.run(["git", "reset", "-q", "--soft", "HEAD~1"], cwd=root, check=True)
     if not any(line.startswith("would claim") for line in said):
         raise SystemExit("the loop claimed nothing, even in a dry run:\n" + "\n".join(said[-10:]))
     print(json.dumps({
         "first": first, "first_peak_mb": first_peak,
-        "changed": changed, "unchanged": unchanged, "peak_mb": peak_mb(),
+        "changed": changed, "unchanged": unchanged, "committed": committed,
+        "peak_mb": peak_mb(),
     }))  # fmt: skip
 
 

@@ -99,6 +99,7 @@ CHECK = "`agentmd check` (the whole plan)"
 CYCLE_FIRST = "one loop cycle in-process (`run --dry-run`, 8 slots): the first of a process"
 CYCLE_ONE = "one loop cycle in-process: after one task file changed"
 CYCLE_IDLE = "one loop cycle in-process: after nothing changed"
+CYCLE_COMMIT = "one loop cycle in-process: after a commit (HEAD moved, no handoff changed)"
 PRIME = "`agentmd prime` (a session start: nothing changed, no task held)"
 MIB_40 = 40 * 2**20 / 1e6  # the table is in MB (10^6 bytes); 40 MiB is 41.9 of them
 TARGETS: dict[str, Target | None] = {
@@ -117,6 +118,7 @@ TARGETS: dict[str, Target | None] = {
     CYCLE_FIRST: None,  # it checks the whole plan: `agentmd check`'s row holds that
     CYCLE_ONE: Target(seconds=0.5),
     CYCLE_IDLE: Target(seconds=0.5),
+    CYCLE_COMMIT: Target(seconds=0.5),
     PRIME: Target(x_floor=2),
 }
 # issue 13: `agentmd import` of a Backlog.md folder and a tasks.json (bench/imports.py)
@@ -278,6 +280,7 @@ def loop_rows(root: Path, size: int, env: dict[str, str], runs: int) -> list[Row
         (CYCLE_FIRST, "first", first_peak),
         (CYCLE_ONE, "changed", peak),
         (CYCLE_IDLE, "unchanged", peak),
+        (CYCLE_COMMIT, "committed", peak),
     ):
         rows.append(Row(command, size, median(key), mb, None, TARGETS[command]))
     return rows

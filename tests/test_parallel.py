@@ -117,6 +117,17 @@ def test_coupling_settings_in_plan_md_change_what_counts_as_coupled(repo):
         "because": "a",
         "reason": "docs/e.md and src/app/a.py changed together in 2 of the last 2 commits",
     }
+    # The plan's own commits (claims, handoffs) do not use up the window.
+    for n in range(3):
+        (repo / ".agents" / "memory" / f"note-{n}.md").write_text(f"note {n}\n")
+        git(repo, "add", "-A")
+        git(repo, "commit", "-q", "-m", f"plan {n}")
+    result = cli(repo, "next", "--parallel", "5", "--explain", "--json")
+    assert json.loads(result.stdout)["held"][-1] == {
+        "id": "e",
+        "because": "a",
+        "reason": "docs/e.md and src/app/a.py changed together in 2 of the last 2 commits",
+    }
 
 
 def test_json_gives_each_task_with_its_prompt(repo):

@@ -61,22 +61,25 @@ def settings_of(settings: Settings) -> tuple[int, int]:
 
 
 def load(ws: Workspace) -> Coupling:
-    """The coupling of the last `coupling_window` commits; empty outside git or when turned off."""
+    """The coupling of the last `coupling_window` commits that touch a file outside .agents/
+    (the plan's own commits, a loop's claims above all, say nothing of which files belong
+    together); empty outside git or when turned off."""
     window, min_count = settings_of(ws.settings)
     if window == 0:
         return Coupling({}, window, min_count)
     commit = git.head(ws.root)
     if commit is None:
         return Coupling({}, window, min_count)
-    key = f"{commit} {window} {min_count} {MAX_CHANGESET}"
+    key = f"{commit} {window} {min_count} {MAX_CHANGESET} code-only"
     cache = ws.agents / CACHE_DIR / CACHE_FILE
     cached = _read(cache, key)
     if cached is not None:
         return Coupling(cached, window, min_count)
     log = git.out(
-        ["log", "-z", "--no-renames", "--name-only", "--format=%x01", f"-n{window}", commit, "--"],
+        ["log", "-z", "--no-renames", "--name-only", "--format=%x01", f"-n{window}", commit,
+         "--", f":(exclude){AGENTS_DIR}"],
         ws.root,
-    )
+    )  # fmt: skip
     partners = count_pairs(changesets(log), min_count)
     _write(cache, key, partners)
     return Coupling(partners, window, min_count)
