@@ -245,16 +245,17 @@ def raw_files_pass(ws: Workspace) -> tuple[list[Problem], int]:
     index = ws.index
     tasks = ws.tasks
     problems: list[Problem] = []
-    checked = 0
     records = {r.path: r for group in index.groups.values() for r in group}
     if index.plan is not None:
         records["plan.md"] = index.plan
     prompts: dict[str, str] | None = None  # the task template's, read once when a task needs them
-    for rel in agents_files(ws):
-        checked += 1
+    every = _markdown_under(ws)
+    checked = len(every)
+    # A file the index read without suspicion (no conflict marker, no key set twice) is not
+    # read again: only the rest are put in order.
+    unread = [rel for rel in every if (r := records.get(rel)) is None or r.suspect]
+    for rel in sorted(unread, key=_walk_order):
         record = records.get(rel)
-        if record is not None and not record.suspect:
-            continue  # the index read it: no conflict marker, no key set twice
         try:
             data = textfile.read_bytes(ws.agents / rel, ws.display(rel))
         except LocatedError as exc:
@@ -328,19 +329,35 @@ def _split(text: str, display: str) -> frontmatter.FrontMatter | None:
         return None
 
 
-def agents_files(ws: Workspace, folder: str = ""):
-    """Each Markdown file under .agents/ (its path relative to it), the cache left out."""
-    try:
-        entries = sorted(os.scandir(os.path.join(ws.agents, folder)), key=lambda e: e.name)
-    except OSError:
-        return
-    for entry in entries:
-        rel = f"{folder}/{entry.name}" if folder else entry.name
-        if entry.is_dir(follow_symlinks=False):
-            if entry.name not in SKIP_DIRS:
-                yield from agents_files(ws, rel)
-        elif entry.name.endswith(".md"):
-            yield rel
+def agents_files(ws: Workspace) -> list[str]:
+    """Each Markdown file under .agents/ (its path relative to it), the cache left out, in the
+    order of a walk that takes each folder's entries by name."""
+    return sorted(_markdown_under(ws), key=_walk_order)
+
+
+def _walk_order(rel: str) -> list[str]:
+    return rel.split("/")
+
+
+def _markdown_under(ws: Workspace) -> list[str]:
+    """`agents_files` in no order: one `scandir` per folder, each entry's type from it."""
+    found: list[str] = []
+    folders = [""]
+    while folders:
+        folder = folders.pop()
+        prefix = f"{folder}/" if folder else ""
+        try:
+            with os.scandir(os.path.join(ws.agents, folder)) as entries:
+                for entry in entries:
+                    name = entry.name
+                    if entry.is_dir(follow_symlinks=False):
+                        if name not in SKIP_DIRS:
+                            folders.append(prefix + name)
+                    elif name.endswith(".md"):
+                        found.append(prefix + name)
+        except OSError:
+            continue
+    return found
 
 
 # -- paths given on the command line ---------------------------------------------------------
