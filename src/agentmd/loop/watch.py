@@ -6,6 +6,7 @@ tasks with their last reason, and the spend."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -87,6 +88,8 @@ def observe(
     except ImportError:
         return None
 
+    _quiet_stop()
+
     class Handler(FileSystemEventHandler):
         def on_any_event(self, event) -> None:
             if not ignore(str(getattr(event, "src_path", ""))):
@@ -106,6 +109,22 @@ def observe(
     except OSError:
         return None
     return observer
+
+
+STOP_RACE = "InotifyEmitter.queue_events() called when the thread is inactive"
+
+
+def _drop_stop_race(record: logging.LogRecord) -> bool:
+    return record.getMessage() != STOP_RACE
+
+
+def _quiet_stop() -> None:
+    """watchdog logs an error when its inotify thread reads once more after `stop` (a race it
+    handles: the read is dropped, gorakhargosh/watchdog#963); with no logging set up, Python
+    printed it under the loop's last line. That message alone is dropped."""
+    logger = logging.getLogger("watchdog.observers.inotify")
+    if _drop_stop_race not in logger.filters:
+        logger.addFilter(_drop_stop_race)
 
 
 def stop_observing(observer) -> None:
