@@ -45,9 +45,14 @@ def main(root: Path) -> None:
 
     first = timed()
     first_peak = peak_mb()
+    # Each later cycle follows a sleep, as in `agentmd run`, which rests before it sleeps
+    # (Loop.rest: the cyclic collector runs then, untimed, not in the next cycle).
+    runner.rest()
     touch([max((root / ".agents" / "tasks").iterdir())])
     changed = timed()
+    runner.rest()
     unchanged = timed()
+    runner.rest()
     # A claim or a merge commits: HEAD moves and no handoff changes (taken back afterwards,
     # so that the plan is as it was for the next run).
     subprocess.run(["git", "commit", "-q", "--allow-empty", "-m", "bench"], cwd=root, check=True)

@@ -240,3 +240,17 @@ def test_the_gate_asks_for_errors_only_and_gets_every_error(handed_off):
     assert "lease-expired" not in {p.code for p in gate}
     errors = [_row(p) for p in full if p.severity == "error"]
     assert errors and [_row(p) for p in gate if p.severity == "error"] == errors
+
+
+def test_the_waiting_tasks_follow_a_new_dependency_and_a_finished_one(example):
+    ws = Workspace(example)
+    assert ws.unblocks.waiting(ws.tasks)["counter"] == ["cli"]
+    (example / ".agents/tasks/docs.md").write_text(
+        "---\ntitle: Docs\nstatus: todo\ndepends_on: [counter, counter]\n---\n## Goal\n\nDocs.\n"
+    )
+    ws.refresh()
+    assert ws.unblocks.waiting(ws.tasks)["counter"] == ["cli", "docs"]
+    cli_task = example / ".agents/tasks/cli.md"
+    cli_task.write_text(cli_task.read_text().replace("status: todo", "status: done"))
+    ws.refresh()  # a task done no longer waits
+    assert ws.unblocks.waiting(ws.tasks)["counter"] == ["docs"]

@@ -10,7 +10,6 @@ from agentmd import AGENTS_DIR, git
 from agentmd.errors import LocatedError, Problem
 from agentmd.files import textfile
 from agentmd.prompt.tokens import Counter
-from agentmd.tasks import graph
 from agentmd.workspace.folder import Workspace
 
 ALWAYS_LOADED = ("AGENTS.md", "CLAUDE.md")
@@ -149,12 +148,7 @@ def _under(folder: str, parent: str) -> bool:
 def prompt_problems(ws: Workspace, counter: Counter) -> list[Problem]:
     """Every ready task's prompt within the prompt budget. A prompt's tokens never exceed the
     bytes it is made of, so only a task whose parts could exceed the budget is compiled."""
-    tasks = ws.tasks
-    ready = [
-        t
-        for t in tasks.values()
-        if t.status == "todo" and not t.broken and not graph.blockers(t, tasks)
-    ]
+    ready = ws.unblocked
     if not ready:
         return []
     fits = PromptFit(ws, counter)

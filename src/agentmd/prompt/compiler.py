@@ -370,7 +370,9 @@ def _waiting(ws: Workspace, task: Task) -> list[Item]:
     """The tasks not done yet that depend on this one: what they expect from it is the
     interface this task must keep."""
     items = []
-    for order, other in enumerate(ws.waiting_on.get(task.id, ())):
+    tasks = ws.tasks
+    waiting = [tasks[tid] for tid in ws.unblocks.waiting(tasks).get(task.id, ())]
+    for order, other in enumerate(waiting):
         line = f"- `{other.id}`: {other.title}"
         try:
             goal = ws.read_kept(other.path).section("Goal")

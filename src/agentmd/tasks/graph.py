@@ -80,11 +80,19 @@ def ready(
     when the caller kept them."""
     if counts is None:
         counts = unblock_counts(tasks)
-    found = [
-        Candidate(task, counts.get(task.id, 0))
-        for task in tasks.values()
-        if task.status == "todo" and not blockers(task, tasks, errors)
-    ]
+    return rank(
+        [t for t in tasks.values() if t.status == "todo" and not blockers(t, tasks, errors)], counts
+    )
+
+
+def unblocked(tasks: dict[str, Task]) -> list[Task]:
+    """The todo tasks nothing blocks (`check`'s findings aside), in the plan's order."""
+    return [t for t in tasks.values() if t.status == "todo" and not blockers(t, tasks)]
+
+
+def rank(ready_tasks: list[Task], counts: dict[str, int]) -> list[Candidate]:
+    """Ready tasks in the order `next` takes them, with their `unblock_counts`."""
+    found = [Candidate(task, counts.get(task.id, 0)) for task in ready_tasks]
     found.sort(key=order_key)
     return found
 
@@ -101,19 +109,34 @@ def order_key(candidate: Candidate) -> tuple:
 
 
 class KeptCounts:
-    """`unblock_counts` kept between rankings in one process (the loop): they follow from the
-    ids of the tasks not done and their dependencies alone, so they are counted again only
-    when one of those changed."""
+    """`unblock_counts`, and the tasks waiting on each, kept between rankings in one process
+    (the loop): they follow from the ids of the tasks not done and their dependencies alone,
+    so they are worked out again only when one of those changed."""
 
     def __init__(self) -> None:
         self.edges: dict[str, tuple[str, ...]] | None = None
         self.counts: dict[str, int] = {}
+        self._waiting: dict[str, list[str]] | None = None
 
     def of(self, tasks: dict[str, Task]) -> dict[str, int]:
+        self._update(tasks)
+        return self.counts
+
+    def waiting(self, tasks: dict[str, Task]) -> dict[str, list[str]]:
+        """Task id -> the ids of the tasks not done that depend on it, sorted."""
+        self._update(tasks)
+        if self._waiting is None:
+            waiting: dict[str, list[str]] = {}
+            for tid in sorted(self.edges or ()):
+                for dep in dict.fromkeys(tasks[tid].depends_on):
+                    waiting.setdefault(dep, []).append(tid)
+            self._waiting = waiting
+        return self._waiting
+
+    def _update(self, tasks: dict[str, Task]) -> None:
         edges = {tid: task.depends_on for tid, task in tasks.items() if task.status != "done"}
         if edges != self.edges:
-            self.edges, self.counts = edges, unblock_counts(tasks)
-        return self.counts
+            self.edges, self.counts, self._waiting = edges, unblock_counts(tasks), None
 
 
 def unblock_counts(tasks: dict[str, Task]) -> dict[str, int]:

@@ -142,7 +142,7 @@ def pick(
                 return "not ready: " + "; ".join(found)
             return accept(task) if accept is not None else None
 
-    ranked = graph.ready(ws.tasks, counts=ws.unblocks.of(ws.tasks))
+    ranked = graph.rank(ws.unblocked, ws.unblocks.of(ws.tasks))
     return select(ranked, busy_tasks(ws.tasks), limit, coupling.load(ws), sound)
 
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from agentmd import AGENTS_DIR, __version__
 from agentmd.errors import AgentmdError, LocatedError, Problem
 from agentmd.files import cachefile, textfile
-from agentmd.tasks.graph import KeptCounts
+from agentmd.tasks.graph import KeptCounts, unblocked
 from agentmd.workspace.records import TASK_PROMPTS, Handoff, Note, Record, Settings, Task
 
 if TYPE_CHECKING:
@@ -112,7 +112,7 @@ class Workspace:
             "index",
             "settings",
             "tasks",
-            "waiting_on",
+            "unblocked",
             "handoffs",
             "latest_handoffs",
             "decisions",
@@ -143,16 +143,9 @@ class Workspace:
             return {task.record.stem: task for task in built.values()}
 
     @cached_property
-    def waiting_on(self) -> dict[str, list[Task]]:
-        """Each task id -> the tasks not done that depend on it, by id: what a prompt shows as
-        the interface its task must keep (one pass, not one per prompt)."""
-        waiting: dict[str, list[Task]] = {}
-        for task_id in sorted(self.tasks):
-            task = self.tasks[task_id]
-            if task.status != "done":
-                for dep in dict.fromkeys(task.depends_on):
-                    waiting.setdefault(dep, []).append(task)
-        return waiting
+    def unblocked(self) -> list[Task]:
+        """The todo tasks nothing blocks (graph.unblocked), worked out once per read."""
+        return unblocked(self.tasks)
 
     @cached_property
     def handoffs(self) -> list[Handoff]:
