@@ -162,7 +162,7 @@ class PromptFit:
     def __init__(self, ws: Workspace, counter: Counter):
         self.ws = ws
         self.counter = counter
-        self.size = {entry.rel: entry.key[1] for entry in ws.scanned if entry.key}.get
+        self.size = ws.sizes.get
         shared = self.size("plan.md", 0) + PROMPT_SLACK
         for group in ("rules", "decisions", "gotchas"):
             shared += sum(self.size(record.path, 0) for record in ws.index.groups[group])

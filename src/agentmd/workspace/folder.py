@@ -113,6 +113,7 @@ class Workspace:
             "settings",
             "tasks",
             "unblocked",
+            "sizes",
             "handoffs",
             "latest_handoffs",
             "decisions",
@@ -141,6 +142,11 @@ class Workspace:
                 built[r.path] = task
             self._tasks_built = built
             return {task.record.stem: task for task in built.values()}
+
+    @cached_property
+    def sizes(self) -> dict[str, int]:
+        """Each scanned file's size in bytes, by its path under .agents/."""
+        return {entry.rel: entry.key[1] for entry in self.scanned if entry.key}
 
     @cached_property
     def unblocked(self) -> list[Task]:
