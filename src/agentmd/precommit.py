@@ -8,6 +8,7 @@ than it needs, so that it costs little more than starting Python.
 from __future__ import annotations
 
 import bisect
+import itertools
 import os
 import sys
 from collections.abc import Iterator
@@ -57,8 +58,13 @@ class Staged:
         # Markdown parser, the larger part of what the hook would import.
         self.readings = Readings(root / AGENTS_DIR / READINGS)
 
-    def git(self, *args: str, check: bool = True, input: str | None = None):
-        return git.run(list(args), self.root, check=check, env=self.env, input=input)
+    def git(self, *args: str, check: bool = True, input: str | None = None, env=None):
+        return git.run(list(args), self.root, check=check, env=env or self.env, input=input)
+
+    @property
+    def magic_env(self) -> dict[str, str]:
+        """The environment with pathspec magic (`:(exclude)`) on, whatever the user's is."""
+        return {**self.env, "GIT_LITERAL_PATHSPECS": "0", "GIT_ICASE_PATHSPECS": "0"}
 
     def read(self, paths: list[str]) -> None:
         """Staged contents of `paths`, all in one `git cat-file --batch`."""
@@ -122,15 +128,17 @@ class Staged:
         """(path, task field) of each handoff this tree holds that can be read, newest first,
         read from git in growing batches as `handoffs.latest` asks for more."""
         paths = newest_first(self.handoffs())
-        start, size = 0, 16
-        while start < len(paths):
-            batch = paths[start : start + size]
-            self.read(batch)
+        size = 16
+        for path in paths:
+            batch = [path]
+            if path not in self._blobs:  # a handoff staged was read with the staged files
+                batch += itertools.islice(paths, size - 1)
+                self.read(batch)
+                size *= 4
             for path in batch:
                 doc = _read(self, path)
                 if isinstance(doc, document.Document):
                     yield path, str(doc.fields.get("task") or "").strip()
-            start, size = start + size, size * 4
 
     def handoff_findings(self, path: str) -> list[Problem]:
         doc = _read(self, path)
@@ -163,9 +171,11 @@ class Staged:
                     if end is None
                     else [f"{base}^{{commit}}", end]
                 )
+                # .agents/ is left out of Changes: git need not compare its thousands of files.
                 result = self.git(
-                    "diff", "--name-status", "--no-renames", "-z", *target, "--", check=False
-                )
+                    "diff", "--name-status", "--no-renames", "-z", *target, "--",
+                    f":(top,exclude,literal){PREFIX}", check=False, env=self.magic_env,
+                )  # fmt: skip
                 found = parse_name_status(result.stdout) if result.returncode == 0 else None
             self._changes[base, end] = found
         return self._changes[base, end]
