@@ -59,7 +59,8 @@ class Staged:
         self.readings = Readings(root / AGENTS_DIR / READINGS)
 
     def git(self, *args: str, check: bool = True, input: str | None = None, env=None):
-        return git.run(list(args), self.root, check=check, env=env or self.env, input=input)
+        data = None if input is None else input.encode("utf-8", "surrogateescape")
+        return git.run_bytes(list(args), self.root, check=check, env=env or self.env, input=data)
 
     @property
     def magic_env(self) -> dict[str, str]:
@@ -72,8 +73,7 @@ class Staged:
         if not wanted:
             return
         rev = self.rev
-        out = self.git("cat-file", "--batch", input="".join(f"{rev}:{p}\n" for p in wanted)).stdout
-        data = out.encode("utf-8", "surrogateescape")
+        data = self.git("cat-file", "--batch", input="".join(f"{rev}:{p}\n" for p in wanted)).raw
         position = 0
         for path in wanted:
             end = data.index(b"\n", position)
@@ -224,7 +224,7 @@ def staged_problems(cwd: Path) -> list[Problem]:
     top = (
         cwd
         if (cwd / ".git").exists()
-        else Path(git.run(["rev-parse", "--show-toplevel"], cwd, env=env).stdout.strip())
+        else Path(git.run_bytes(["rev-parse", "--show-toplevel"], cwd, env=env).stdout.strip())
     )
     tree = Staged(top, env)
     names = git.split_z(tree.git("diff", "--cached", "--name-only", "-z", "--diff-filter=d").stdout)
