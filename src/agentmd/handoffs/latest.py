@@ -4,7 +4,6 @@ a commit), so that `check`, `done`, the hook and the loop give one answer on the
 
 from __future__ import annotations
 
-import heapq
 import re
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, NamedTuple, Protocol
@@ -88,9 +87,12 @@ def newest_first(paths: Iterable[str]) -> Iterator[str]:
             dated.setdefault(name[:10], []).append((index, path))
     for date in [d for d in dated if not _DATE.fullmatch(d)]:
         rest += dated.pop(date)
-    for _key, _index, path in heapq.merge(
-        _by_date(dated), sorted(_keyed(rest), reverse=True), reverse=True
-    ):
+    ordered = _by_date(dated)
+    if rest:  # names of other shapes are few, when there are any
+        import heapq
+
+        ordered = heapq.merge(ordered, sorted(_keyed(rest), reverse=True), reverse=True)
+    for _key, _index, path in ordered:
         yield path
 
 
