@@ -11,7 +11,7 @@ import bisect
 import itertools
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from agentmd import AGENTS_DIR, error_output, git
@@ -43,6 +43,7 @@ class Staged:
     """The index as the commit will record it (a `Tree` for the handoff checks)."""
 
     rev = ""  # blobs are read as `REV:path`: the index when empty
+    indexed: tuple[str, ...] = ()  # the paths this commit stages (in the index, then), sorted
     latest: Latest | None = None  # handoffs.latest keeps its finder here
 
     def __init__(self, root: Path, env: dict[str, str]):
@@ -99,25 +100,17 @@ class Staged:
         return git.split_z(self.git("--literal-pathspecs", "ls-files", "-z", "--", *paths).stdout)
 
     def existing(self, paths: list[str]) -> set[str]:
+        # What the commit stages is in the index: a path that proves is not asked of git (a
+        # folder named, `.agents` say, would have git list every file under it).
+        found = {path for path in paths if _holds(self.indexed, path)}
+        asked = [path for path in paths if path not in found]
         # The handoff rule needs the list of handoffs next: one ls-files answers both.
         extra = (HANDOFFS,) if self._handoffs is None else ()
-        files = self.listed(*paths, *extra)
+        files = self.listed(*asked, *extra) if asked or extra else []
         if extra:
             self._handoffs = [f for f in files if f.startswith(HANDOFFS) and f.endswith(".md")]
-        # A path exists as a file or as a folder that holds one; `files` holds every handoff
-        # too, so each path is looked up (bisect) rather than compared with each file.
         listed = sorted(files)
-        found = set()
-        for path in paths:
-            folder = path.rstrip("/") + "/"
-            at = bisect.bisect_left(listed, path)
-            if at < len(listed) and listed[at] == path:
-                found.add(path)
-            else:
-                at = bisect.bisect_left(listed, folder)
-                if at < len(listed) and listed[at].startswith(folder):
-                    found.add(path)
-        return found
+        return found | {path for path in asked if _holds(listed, path)}
 
     def handoffs(self) -> list[str]:
         if self._handoffs is None:
@@ -234,6 +227,7 @@ def staged_problems(cwd: Path) -> list[Problem]:
     if not staged:
         return []
     tree.staged = set(staged)
+    tree.indexed = tuple(sorted(names))
     tree.read([PREFIX + "plan.md", *staged])
     settings = _settings(tree)
     problems: list[Problem] = []
@@ -242,6 +236,17 @@ def staged_problems(cwd: Path) -> list[Problem]:
     if (top / AGENTS_DIR / ".cache").is_dir():  # a commit creates no folder of agentmd's
         tree.readings.save()
     return problems
+
+
+def _holds(listed: Sequence[str], path: str) -> bool:
+    """Whether sorted `listed` holds `path` as a file, or as a folder with a file in it: looked
+    up (bisect) rather than compared with each of thousands of files."""
+    at = bisect.bisect_left(listed, path)
+    if at < len(listed) and listed[at] == path:
+        return True
+    folder = path.rstrip("/") + "/"
+    at = bisect.bisect_left(listed, folder)
+    return at < len(listed) and listed[at].startswith(folder)
 
 
 def _settings(tree: Staged) -> Settings:

@@ -163,3 +163,22 @@ def test_the_diff_from_base_leaves_out_agents_whatever_the_pathspec_settings(exa
     assert changes is not None
     assert changes.files == frozenset({"src/a.py", ".agentsx/kept.md", "src/tally/tokenize.py"})
     assert changes.deleted == frozenset()
+
+
+def test_what_the_commit_stages_exists_without_asking_git(example, monkeypatch, tmp_path):
+    (example / "src/new").mkdir(parents=True)
+    (example / "src/new/staged.py").write_text("x = 1\n")
+    (example / "unstaged.py").write_text("y = 1\n")
+    git(example, "add", "src/new/staged.py")
+    paths = ["src/new/staged.py", "src/new", "src", "README.md", ".agents", "unstaged.py", "src/ne"]
+    slow = Staged(example, hook_env())  # nothing known staged: every path asked of ls-files
+    expected = {"src/new/staged.py", "src/new", "src", "README.md", ".agents"}
+    assert slow.existing(paths) == expected
+    trace = tmp_path / "trace"
+    monkeypatch.setenv("GIT_TRACE", str(trace))
+    fast = Staged(example, hook_env())
+    fast.indexed = ("src/new/staged.py",)  # what staged_problems learns from git diff --cached
+    assert fast.existing(paths) == expected
+    assert fast.handoffs() == slow.handoffs() == [".agents/handoffs/2026-11-16-package-skeleton.md"]
+    assert _git_calls(trace) == ["ls-files"]  # the handoffs listed with the rest in one call
+    assert "src/new/staged.py" not in trace.read_text() and "README.md" in trace.read_text()
