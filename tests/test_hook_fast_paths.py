@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from agentmd.handoffs.latest import newest_first
 from agentmd.handoffs.names import order_key
-from agentmd.precommit import Staged, hook_env, staged_problems
+from agentmd.precommit import Staged, diffed, hook_env, staged_problems
 from conftest import TOKENIZER_HANDOFF, base_of, cli, git
 
 FOLDERS = st.sampled_from([".agents/handoffs/", ".agents/handoffs/old/", "", "a/b/"])
@@ -182,3 +182,51 @@ def test_what_the_commit_stages_exists_without_asking_git(example, monkeypatch, 
     assert fast.handoffs() == slow.handoffs() == [".agents/handoffs/2026-11-16-package-skeleton.md"]
     assert _git_calls(trace) == ["ls-files"]  # the handoffs listed with the rest in one call
     assert "src/new/staged.py" not in trace.read_text() and "README.md" in trace.read_text()
+
+
+def test_the_staged_diff_gives_each_changed_blob_and_the_rest_is_read_as_head_holds_it(
+    example, monkeypatch, tmp_path
+):
+    (example / ".agents/tasks/new.md").write_text("---\ntitle: New\nstatus: todo\n---\n")
+    git(example, "mv", "README.md", "READ.md")  # a rename: the old name deleted, the new added
+    git(example, "rm", "-q", "--cached", ".agents/memory/log.md")
+    git(example, "add", ".agents/tasks/new.md")
+    (example / ".agents/plan.md").write_text("changed, not staged\n")
+    raw = git(example, "diff", "--cached", "--raw", "--no-renames", "--no-abbrev", "-z")
+    found = diffed(raw)
+    assert found[".agents/memory/log.md"] is None and found["README.md"] is None
+    assert found["READ.md"] == git(example, "rev-parse", ":READ.md").strip()
+    assert set(found) == {".agents/memory/log.md", "README.md", "READ.md", ".agents/tasks/new.md"}
+    trace = tmp_path / "trace"
+    monkeypatch.setenv("GIT_TRACE", str(trace))
+    staged = staged_problems(example)
+    assert staged == []
+    assert _git_calls(trace) == ["diff", "cat-file"]  # the new task's depends_on: none
+    # The same answers as reading every path from the index, one by one.
+    by_index = Staged(example, hook_env())
+    fast = Staged(example, hook_env())
+    fast.diffed, fast.rev = found, "HEAD"
+    paths = [".agents/plan.md", ".agents/memory/log.md", "README.md", "READ.md",
+             ".agents/tasks/new.md", ".agents/tasks/tokenizer.md", "nowhere.md"]  # fmt: skip
+    fast.read(paths)
+    assert [fast.show(p) for p in paths] == [by_index.show(p) for p in paths]
+    assert fast.show(".agents/memory/log.md") is None and fast.show("READ.md") == "# repo\n"
+    assert fast.show(".agents/plan.md") != "changed, not staged\n"
+
+
+def test_a_first_commit_has_no_head_and_is_read_from_its_blobs(tmp_path):
+    repo = tmp_path / "fresh"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    (repo / ".agents/tasks").mkdir(parents=True)
+    (repo / ".agents/plan.md").write_text("---\ntitle: Plan\n---\n")
+    (repo / ".agents/tasks/a.md").write_text("---\ntitle: [broken\nstatus: todo\n---\n")
+    # A task it depends on that is nowhere: read as HEAD:path, which a first commit has not.
+    (repo / ".agents/tasks/b.md").write_text(
+        "---\ntitle: B\nstatus: todo\ndepends_on: [ghost]\n---\n"
+    )
+    git(repo, "add", "-A")
+    found = [(p.path, p.code) for p in staged_problems(repo)]
+    slow = Staged(repo, hook_env())  # every path from the index
+    assert slow.show(".agents/tasks/ghost.md") is None and slow.show(".agents/plan.md")
+    assert found == [(".agents/tasks/a.md", "yaml"), (".agents/tasks/b.md", "dangling-dependency")]

@@ -55,6 +55,8 @@ class Staged:
         self._checked: dict[str, list[Problem]] = {}
         self._ancestor: dict[tuple[str, str | None], bool] = {}
         self._handoffs: list[str] | None = None
+        # path -> blob id of each path the commit changes (None: deletes), from `diffed`
+        self.diffed: dict[str, str | None] = {}
         # What `check` (or an earlier commit) read of a handoff, by its blob id: a hit needs no
         # Markdown parser, the larger part of what the hook would import.
         self.readings = Readings(root / AGENTS_DIR / READINGS)
@@ -73,8 +75,16 @@ class Staged:
         wanted = [p for p in dict.fromkeys(paths) if p not in self._blobs and "\n" not in p]
         if not wanted:
             return
+        for path in [p for p in wanted if self.diffed.get(p, "") is None]:
+            self._blobs[path] = None  # the commit deletes it
+            wanted.remove(path)
+        if not wanted:
+            return
+        # What the commit changes by its blob id; the rest as REV holds it (HEAD holds what the
+        # commit does not change): neither makes git read the index again.
         rev = self.rev
-        data = self.git("cat-file", "--batch", input="".join(f"{rev}:{p}\n" for p in wanted)).raw
+        query = "".join(f"{self.diffed.get(p) or f'{rev}:{p}'}\n" for p in wanted)
+        data = self.git("cat-file", "--batch", input=query).raw
         position = 0
         for path in wanted:
             end = data.index(b"\n", position)
@@ -220,7 +230,10 @@ def staged_problems(cwd: Path) -> list[Problem]:
         else Path(git.run_bytes(["rev-parse", "--show-toplevel"], cwd, env=env).stdout.strip())
     )
     tree = Staged(top, env)
-    names = git.split_z(tree.git("diff", "--cached", "--name-only", "-z", "--diff-filter=d").stdout)
+    raw = tree.git("diff", "--cached", "--raw", "--no-renames", "--no-abbrev", "-z").stdout
+    tree.diffed = diffed(raw)
+    tree.rev = "HEAD"  # what the diff does not name is in the index as HEAD holds it
+    names = [path for path, blob in tree.diffed.items() if blob is not None]
     staged = [
         n for n in names if n.startswith(PREFIX) and n.endswith(".md") and not n.startswith(SKIPPED)
     ]
@@ -236,6 +249,17 @@ def staged_problems(cwd: Path) -> list[Problem]:
     if (top / AGENTS_DIR / ".cache").is_dir():  # a commit creates no folder of agentmd's
         tree.readings.save()
     return problems
+
+
+def diffed(raw: str) -> dict[str, str | None]:
+    """`git diff --raw --no-renames -z` output: path -> its new blob id, None when deleted."""
+    items = raw.split("\0")
+    found: dict[str, str | None] = {}
+    for header, path in zip(items[::2], items[1::2], strict=False):
+        parts = header.split(" ")
+        if len(parts) == 5:  # ':mode mode old-id new-id status'
+            found[path] = None if parts[4].startswith("D") else parts[3]
+    return found
 
 
 def _holds(listed: Sequence[str], path: str) -> bool:
