@@ -8,9 +8,10 @@ than it needs, so that it costs little more than starting Python.
 from __future__ import annotations
 
 import bisect
+import itertools
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from agentmd import AGENTS_DIR, error_output, git
@@ -42,6 +43,7 @@ class Staged:
     """The index as the commit will record it (a `Tree` for the handoff checks)."""
 
     rev = ""  # blobs are read as `REV:path`: the index when empty
+    indexed: tuple[str, ...] = ()  # the paths this commit stages (in the index, then), sorted
     latest: Latest | None = None  # handoffs.latest keeps its finder here
 
     def __init__(self, root: Path, env: dict[str, str]):
@@ -53,21 +55,36 @@ class Staged:
         self._checked: dict[str, list[Problem]] = {}
         self._ancestor: dict[tuple[str, str | None], bool] = {}
         self._handoffs: list[str] | None = None
+        # path -> blob id of each path the commit changes (None: deletes), from `diffed`
+        self.diffed: dict[str, str | None] = {}
         # What `check` (or an earlier commit) read of a handoff, by its blob id: a hit needs no
         # Markdown parser, the larger part of what the hook would import.
         self.readings = Readings(root / AGENTS_DIR / READINGS)
 
-    def git(self, *args: str, check: bool = True, input: str | None = None):
-        return git.run(list(args), self.root, check=check, env=self.env, input=input)
+    def git(self, *args: str, check: bool = True, input: str | None = None, env=None):
+        data = None if input is None else input.encode("utf-8", "surrogateescape")
+        return git.run_bytes(list(args), self.root, check=check, env=env or self.env, input=data)
+
+    @property
+    def magic_env(self) -> dict[str, str]:
+        """The environment with pathspec magic (`:(exclude)`) on, whatever the user's is."""
+        return {**self.env, "GIT_LITERAL_PATHSPECS": "0", "GIT_ICASE_PATHSPECS": "0"}
 
     def read(self, paths: list[str]) -> None:
         """Staged contents of `paths`, all in one `git cat-file --batch`."""
         wanted = [p for p in dict.fromkeys(paths) if p not in self._blobs and "\n" not in p]
         if not wanted:
             return
+        for path in [p for p in wanted if self.diffed.get(p, "") is None]:
+            self._blobs[path] = None  # the commit deletes it
+            wanted.remove(path)
+        if not wanted:
+            return
+        # What the commit changes by its blob id; the rest as REV holds it (HEAD holds what the
+        # commit does not change): neither makes git read the index again.
         rev = self.rev
-        out = self.git("cat-file", "--batch", input="".join(f"{rev}:{p}\n" for p in wanted)).stdout
-        data = out.encode("utf-8", "surrogateescape")
+        query = "".join(f"{self.diffed.get(p) or f'{rev}:{p}'}\n" for p in wanted)
+        data = self.git("cat-file", "--batch", input=query).raw
         position = 0
         for path in wanted:
             end = data.index(b"\n", position)
@@ -93,25 +110,17 @@ class Staged:
         return git.split_z(self.git("--literal-pathspecs", "ls-files", "-z", "--", *paths).stdout)
 
     def existing(self, paths: list[str]) -> set[str]:
+        # What the commit stages is in the index: a path that proves is not asked of git (a
+        # folder named, `.agents` say, would have git list every file under it).
+        found = {path for path in paths if _holds(self.indexed, path)}
+        asked = [path for path in paths if path not in found]
         # The handoff rule needs the list of handoffs next: one ls-files answers both.
         extra = (HANDOFFS,) if self._handoffs is None else ()
-        files = self.listed(*paths, *extra)
+        files = self.listed(*asked, *extra) if asked or extra else []
         if extra:
             self._handoffs = [f for f in files if f.startswith(HANDOFFS) and f.endswith(".md")]
-        # A path exists as a file or as a folder that holds one; `files` holds every handoff
-        # too, so each path is looked up (bisect) rather than compared with each file.
         listed = sorted(files)
-        found = set()
-        for path in paths:
-            folder = path.rstrip("/") + "/"
-            at = bisect.bisect_left(listed, path)
-            if at < len(listed) and listed[at] == path:
-                found.add(path)
-            else:
-                at = bisect.bisect_left(listed, folder)
-                if at < len(listed) and listed[at].startswith(folder):
-                    found.add(path)
-        return found
+        return found | {path for path in asked if _holds(listed, path)}
 
     def handoffs(self) -> list[str]:
         if self._handoffs is None:
@@ -122,15 +131,17 @@ class Staged:
         """(path, task field) of each handoff this tree holds that can be read, newest first,
         read from git in growing batches as `handoffs.latest` asks for more."""
         paths = newest_first(self.handoffs())
-        start, size = 0, 16
-        while start < len(paths):
-            batch = paths[start : start + size]
-            self.read(batch)
+        size = 16
+        for path in paths:
+            batch = [path]
+            if path not in self._blobs:  # a handoff staged was read with the staged files
+                batch += itertools.islice(paths, size - 1)
+                self.read(batch)
+                size *= 4
             for path in batch:
                 doc = _read(self, path)
                 if isinstance(doc, document.Document):
                     yield path, str(doc.fields.get("task") or "").strip()
-            start, size = start + size, size * 4
 
     def handoff_findings(self, path: str) -> list[Problem]:
         doc = _read(self, path)
@@ -163,9 +174,11 @@ class Staged:
                     if end is None
                     else [f"{base}^{{commit}}", end]
                 )
+                # .agents/ is left out of Changes: git need not compare its thousands of files.
                 result = self.git(
-                    "diff", "--name-status", "--no-renames", "-z", *target, "--", check=False
-                )
+                    "diff", "--name-status", "--no-renames", "-z", *target, "--",
+                    f":(top,exclude,literal){PREFIX}", check=False, env=self.magic_env,
+                )  # fmt: skip
                 found = parse_name_status(result.stdout) if result.returncode == 0 else None
             self._changes[base, end] = found
         return self._changes[base, end]
@@ -214,16 +227,20 @@ def staged_problems(cwd: Path) -> list[Problem]:
     top = (
         cwd
         if (cwd / ".git").exists()
-        else Path(git.run(["rev-parse", "--show-toplevel"], cwd, env=env).stdout.strip())
+        else Path(git.run_bytes(["rev-parse", "--show-toplevel"], cwd, env=env).stdout.strip())
     )
     tree = Staged(top, env)
-    names = git.split_z(tree.git("diff", "--cached", "--name-only", "-z", "--diff-filter=d").stdout)
+    raw = tree.git("diff", "--cached", "--raw", "--no-renames", "--no-abbrev", "-z").stdout
+    tree.diffed = diffed(raw)
+    tree.rev = "HEAD"  # what the diff does not name is in the index as HEAD holds it
+    names = [path for path, blob in tree.diffed.items() if blob is not None]
     staged = [
         n for n in names if n.startswith(PREFIX) and n.endswith(".md") and not n.startswith(SKIPPED)
     ]
     if not staged:
         return []
     tree.staged = set(staged)
+    tree.indexed = tuple(sorted(names))
     tree.read([PREFIX + "plan.md", *staged])
     settings = _settings(tree)
     problems: list[Problem] = []
@@ -232,6 +249,28 @@ def staged_problems(cwd: Path) -> list[Problem]:
     if (top / AGENTS_DIR / ".cache").is_dir():  # a commit creates no folder of agentmd's
         tree.readings.save()
     return problems
+
+
+def diffed(raw: str) -> dict[str, str | None]:
+    """`git diff --raw --no-renames -z` output: path -> its new blob id, None when deleted."""
+    items = raw.split("\0")
+    found: dict[str, str | None] = {}
+    for header, path in zip(items[::2], items[1::2], strict=False):
+        parts = header.split(" ")
+        if len(parts) == 5:  # ':mode mode old-id new-id status'
+            found[path] = None if parts[4].startswith("D") else parts[3]
+    return found
+
+
+def _holds(listed: Sequence[str], path: str) -> bool:
+    """Whether sorted `listed` holds `path` as a file, or as a folder with a file in it: looked
+    up (bisect) rather than compared with each of thousands of files."""
+    at = bisect.bisect_left(listed, path)
+    if at < len(listed) and listed[at] == path:
+        return True
+    folder = path.rstrip("/") + "/"
+    at = bisect.bisect_left(listed, folder)
+    return at < len(listed) and listed[at].startswith(folder)
 
 
 def _settings(tree: Staged) -> Settings:

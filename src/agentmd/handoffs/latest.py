@@ -4,7 +4,8 @@ a commit), so that `check`, `done`, the hook and the loop give one answer on the
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from agentmd.errors import Problem
@@ -77,8 +78,44 @@ class Latest:
         return None
 
 
-def newest_first(paths: Iterable[str]) -> list[str]:
-    return sorted(paths, key=order_key, reverse=True)
+def newest_first(paths: Iterable[str]) -> Iterator[str]:
+    """The paths newest first by `names.order_key`, in the order `sorted(paths, key=order_key,
+    reverse=True)` gives (equal keys in the order given), worked out only as far as it is read.
+    A name that starts with a date (`2026-12-01-...`) is newer than every name of an older
+    date: its key starts with the date's three numbers, of fixed widths. So names are grouped
+    by date and only the groups read get their keys: the hook asks for the newest few of 3,000
+    handoffs. Names of any other shape get their keys at once and are merged in."""
+    dated: dict[str, list[tuple[int, str]]] = {}
+    rest: list[tuple[int, str]] = []
+    for index, path in enumerate(paths):
+        name = path[path.rfind("/") + 1 :]
+        if name[10:11] in _DIGIT:  # a longer number than a day: not a date
+            rest.append((index, path))
+        else:
+            dated.setdefault(name[:10], []).append((index, path))
+    for date in [d for d in dated if not _DATE.fullmatch(d)]:
+        rest += dated.pop(date)
+    ordered = _by_date(dated)
+    if rest:  # names of other shapes are few, when there are any
+        import heapq
+
+        ordered = heapq.merge(ordered, sorted(_keyed(rest), reverse=True), reverse=True)
+    for _key, _index, path in ordered:
+        yield path
+
+
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_DIGIT = frozenset("0123456789")
+
+
+def _keyed(items: list[tuple[int, str]]) -> Iterator[tuple[str, int, str]]:
+    # -index: of equal keys the one given first comes first, newest first as oldest first.
+    return ((order_key(path), -index, path) for index, path in items)
+
+
+def _by_date(dated: dict[str, list[tuple[int, str]]]) -> Iterator[tuple[str, int, str]]:
+    for date in sorted(dated, reverse=True):
+        yield from sorted(_keyed(dated[date]), reverse=True)
 
 
 class Verdict(NamedTuple):

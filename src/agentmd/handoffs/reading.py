@@ -20,15 +20,16 @@ READING_FORMAT = 5  # bump when what a reading holds, or how it is found, change
 MAX_SUMMARY_SENTENCES = 4
 NONE_RE = re.compile(r"(?:none|n/?a|nothing|-|nil)\.?\Z", re.I)
 NONE_ALLOWED = ("Gotchas", "Lessons")  # and Remaining when the handoff's status is done
-VAGUE_RE = re.compile(
+# Compiled where it is used, on a handoff's first reading: the hook, which finds the readings
+# kept, never pays for compiling it.
+VAGUE = (
     r"\b(?:some (?:issues|problems|changes|fixes|stuff|tweaks)|various "
     r"(?:fixes|changes|issues|improvements|things)"
     r"|misc(?:ellaneous)? (?:fixes|changes)|minor "
     r"(?:fixes|changes|tweaks)|small fixes|a few (?:things|fixes|changes)"
     r"|etc\b\.?|and so on|and more|should (?:work|be fine|be ok)|probably works|seems to work"
     r"|as discussed|as mentioned(?: earlier| before)?|tbd|fixed (?:bugs|stuff|things)|stuff"
-    r"|(?:finish|do|complete) the rest|made it work|did the work)(?![\w-])",
-    re.I,
+    r"|(?:finish|do|complete) the rest|made it work|did the work)(?![\w-])"
 )
 CODE_SPAN_RE = re.compile(r"(`+)(.+?)\1")
 FENCE_RE = re.compile(r"[ ]{0,3}(`{3,}|~{3,})")
@@ -344,10 +345,11 @@ def _body_lines(doc: Document):
 
 
 def _vague(lines, add) -> None:
+    vague = re.compile(VAGUE, re.I)  # once per process: re keeps what it compiled
     for line_no, text, _ in lines:
         if text.lstrip().startswith("#"):
             continue
-        for match in VAGUE_RE.finditer(text):
+        for match in vague.finditer(text):
             add(
                 line_no,
                 match.start() + 1,
