@@ -131,7 +131,7 @@ class Workspace:
                     task = Task.from_record(r)
                 built[r.path] = task
             self._tasks_built = built
-            return {task.record.stem: task for task in built.values()}
+            return {task.id: task for task in built.values()}
 
     @cached_property
     def handoffs(self) -> list[Handoff]:
