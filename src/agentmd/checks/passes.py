@@ -117,7 +117,7 @@ def tasks_pass(ws: Workspace) -> list[Problem]:
             found = fields.check_task(
                 display, record.fields, record.lines, settings, guard, tasks.__contains__
             )
-        fresh[record.path] = (record, found)
+        fresh[record.path] = (record, found or ())  # one empty tuple, not 10,000 empty lists
         problems += found
         problems += fields.lease_expired(display, record.fields, record.lines, settings, moment)
         other = folded.setdefault(record.stem.casefold(), record.stem)

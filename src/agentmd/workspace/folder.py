@@ -125,10 +125,11 @@ class Workspace:
         before = self._tasks_built
         with _no_gc():
             built: dict[str, Task] = {}
+            shared: dict[tuple, tuple] = {}
             for r in records:
                 task = before.get(r.path)
                 if task is None or task.record is not r:
-                    task = Task.from_record(r)
+                    task = Task.from_record(r, shared)
                 built[r.path] = task
             self._tasks_built = built
             return {task.id: task for task in built.values()}
@@ -265,8 +266,7 @@ def check_id(task_id: str) -> str:
 class Entry(NamedTuple):
     """One file found under .agents/: its stat key, or the problem that stops reading it."""
 
-    rel: str
-    path: str
+    rel: str  # its path is the .agents/ folder's, '/', rel: not kept (13,000 paths are a MB)
     key: tuple[int, int, int] | None  # mtime_ns, size, inode
     problem: Record | None
 
@@ -281,22 +281,18 @@ def scan(ws: Workspace) -> list[Entry]:
             entries.append(
                 Entry(
                     "plan.md",
-                    str(plan),
                     None,
                     _broken(ws, "plan.md", "not-a-file", textfile.not_a_file(st.st_mode)),
                 )
             )
         else:
-            entries.append(
-                Entry("plan.md", str(plan), (st.st_mtime_ns, st.st_size, st.st_ino), None)
-            )
+            entries.append(Entry("plan.md", (st.st_mtime_ns, st.st_size, st.st_ino), None))
     except FileNotFoundError:
         pass
     except OSError as exc:
         entries.append(
             Entry(
                 "plan.md",
-                str(plan),
                 None,
                 _broken(ws, "plan.md", "unreadable", exc.strerror or str(exc)),
             )
@@ -345,6 +341,7 @@ def load_index(ws: Workspace) -> Index:
     # Files written from one template say on which line each field stands alike: their records
     # share one `lines` dict (10,000 copies of the same dict are megabytes).
     layouts: dict[tuple, dict[str, int]] = {}
+    agents = f"{ws.agents}/"
     for entry in ws.scanned:
         if entry.problem is not None:
             record = entry.problem
@@ -367,7 +364,7 @@ def load_index(ws: Workspace) -> Index:
                     # read, and parsed only if its bytes are not the ones last parsed (as git
                     # compares content when the stat data differs).
                     same = mine[1] if mine is not None else kept
-                    record = _parse_record(ws, entry.rel, entry.path, layouts, same)
+                    record = _parse_record(ws, entry.rel, agents + entry.rel, layouts, same)
                     parsed += 1
             records[entry.rel] = (key, record)
         if entry.rel == "plan.md":
@@ -397,13 +394,13 @@ def _scan(ws: Workspace, folder: str) -> list[Entry]:
     except NotADirectoryError:
         return [
             Entry(
-                folder, str(base), None, _broken(ws, folder, "not-a-folder", "should be a folder")
+                folder, None, _broken(ws, folder, "not-a-folder", "should be a folder")
             )
         ]
     except OSError as exc:
         return [
             Entry(
-                folder, str(base), None, _broken(ws, folder, "unreadable", exc.strerror or str(exc))
+                folder, None, _broken(ws, folder, "unreadable", exc.strerror or str(exc))
             )
         ]
     try:
@@ -411,7 +408,7 @@ def _scan(ws: Workspace, folder: str) -> list[Entry]:
     except OSError as exc:
         return [
             Entry(
-                folder, str(base), None, _broken(ws, folder, "unreadable", exc.strerror or str(exc))
+                folder, None, _broken(ws, folder, "unreadable", exc.strerror or str(exc))
             )
         ]
     finally:
@@ -430,7 +427,7 @@ def _scan_open(ws: Workspace, folder: str, base: str, fd: int) -> list[Entry]:
         found = [
             make(
                 Entry,
-                (prefix + name, f"{base}/{name}", (st.st_mtime_ns, st.st_size, st.st_ino), None),
+                (prefix + name, (st.st_mtime_ns, st.st_size, st.st_ino), None),
             )
             for name in names
             if S_ISREG((st := lstat(name, dir_fd=fd)).st_mode)
@@ -454,7 +451,6 @@ def _odd_entry(ws: Workspace, rel: str, path: str, fd: int, st: os.stat_result |
             if not (target == root or target.startswith(root + os.sep)):
                 return Entry(
                     rel,
-                    path,
                     None,
                     _broken(
                         ws,
@@ -465,12 +461,12 @@ def _odd_entry(ws: Workspace, rel: str, path: str, fd: int, st: os.stat_result |
                 )
             st = os.stat(path.rsplit("/", 1)[1], dir_fd=fd)
     except OSError as exc:
-        return Entry(rel, path, None, _broken(ws, rel, "unreadable", exc.strerror or str(exc)))
+        return Entry(rel, None, _broken(ws, rel, "unreadable", exc.strerror or str(exc)))
     if not S_ISREG(st.st_mode):
         return Entry(
-            rel, path, None, _broken(ws, rel, "not-a-file", textfile.not_a_file(st.st_mode))
+            rel, None, _broken(ws, rel, "not-a-file", textfile.not_a_file(st.st_mode))
         )
-    return Entry(rel, path, (st.st_mtime_ns, st.st_size, st.st_ino), None)
+    return Entry(rel, (st.st_mtime_ns, st.st_size, st.st_ino), None)
 
 
 def _broken(ws: Workspace, rel: str, code: str, message: str, hint: str = "") -> Record:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any, NamedTuple
 
 from agentmd import AGENTS_DIR
@@ -91,7 +92,7 @@ def as_list(value: Any) -> tuple[str, ...]:
 
 
 # The usual values, lower-cased once: 10,000 tasks' own copies of "todo" are half a megabyte.
-_LOWERED = {word: word for word in (*STATUSES, *PRIORITIES)}
+_LOWERED = {word: word for word in (*STATUSES, *PRIORITIES, *HANDOFF_STATUSES)}
 
 
 def _lower(value: Any, default: str) -> str:
@@ -168,11 +169,16 @@ class Task(NamedTuple):
     broken: bool = False  # the file could not be read: never ready, blocks its dependents
 
     @classmethod
-    def from_record(cls, record: Record) -> Task:
+    def from_record(cls, record: Record, shared: dict[tuple, tuple] | None = None) -> Task:
+        """`shared`: the inputs of the tasks built before, to share a tuple equal to theirs (many
+        tasks read the same files)."""
         f = record.fields
         get = f.get
         attempts = get("attempts")
-        stem = record.stem
+        stem = sys.intern(record.stem)  # one copy with the ids in other tasks' depends_on
+        inputs = as_list(get("inputs"))
+        if shared is not None:
+            inputs = shared.setdefault(inputs, inputs)
         status = get("status")
         priority = get("priority")
         return cls(
@@ -182,7 +188,7 @@ class Task(NamedTuple):
             _lower(status, "todo"),
             _lower(priority, "medium"),
             as_list(get("depends_on")),
-            as_list(get("inputs")),
+            inputs,
             as_list(get("outputs")),
             as_list(get("verify")),
             as_text(get("created")),
@@ -232,10 +238,11 @@ class Handoff(NamedTuple):
     @classmethod
     def from_record(cls, record: Record) -> Handoff:
         f = record.fields
+        status = as_text(f.get("status")).lower()
         return cls(
             record.path,
             as_text(f.get("task")),
-            as_text(f.get("status")).lower(),
+            _LOWERED.get(status, status),
             as_text(f.get("base")),
             record,
         )
