@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import re
 import string
-from importlib import resources
-from importlib.abc import Traversable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from agentmd import AGENTS_DIR
 from agentmd.errors import Problem
 from agentmd.files import frontmatter, sections, textfile
 from agentmd.files.document import Document
 from agentmd.files.edit import render_scalar
+
+if TYPE_CHECKING:
+    from importlib.abc import Traversable
 
 FOLDERS = ("tasks", "handoffs", "memory/decisions", "memory/gotchas", "rules")
 BASE_FILES = {
@@ -24,6 +26,14 @@ BASE_FILES = {
 
 
 def template_root() -> Traversable:
+    """The built-in templates: their folder when installed as files, as nearly always;
+    importlib.resources (a megabyte of imports: zipfile, lzma, bz2) only for anything else."""
+    from agentmd import templates
+
+    if templates.__file__ and (folder := Path(templates.__file__).parent).is_dir():
+        return folder
+    from importlib import resources
+
     return resources.files("agentmd.templates")
 
 
