@@ -63,7 +63,8 @@ class Workspace:
         self.root = root  # the repository root: the folder that holds .agents/
         self.agents = root / AGENTS_DIR
         # What this process last read of each file, for the next `refresh` (see load_index).
-        self._known: dict[str, tuple[tuple[int, int, int], Record]] = {}
+        self._known: dict[str, Record] = {}
+        self._known_entries: list[Entry] = []  # the scan those records were read at: stat keys
         self._known_at = 0
         self._unsaved = 0  # files parsed since the index cache was last written
         self._tasks_built: dict[str, Task] = {}  # record path -> the Task last built from it
@@ -329,11 +330,13 @@ def load_index(ws: Workspace) -> Index:
     # As git's racy-clean rule: a file changed in the same second as it was last read may have
     # changed again without its mtime moving; such files are parsed again.
     known, known_before = ws._known, ws._known_at - RACY_NS
+    # Each file's stat key when last read, from that run's scan (no pair kept per file)
+    known_keys = {e.rel: e.key for e in ws._known_entries} if known else {}
     cached, written = _read_cache(cache_path) if not known else ({}, 0)
     cached_before = written - RACY_NS
     had_cache = bool(cached)
     started = time.time_ns()
-    records: dict[str, tuple[tuple[int, int, int], Record]] = {}
+    records: dict[str, Record] = {}
     parsed = 0
     plan: Record | None = None
     groups: dict[str, list[Record]] = {name: [] for name in FOLDERS}
@@ -351,8 +354,8 @@ def load_index(ws: Workspace) -> Index:
             mine = known.get(entry.rel)
             # Taken out of the cache as it is read: each entry's lists go at once, not at the end.
             hit = cached.pop(entry.rel, None) if mine is None else None
-            if mine is not None and mine[0] == key and key[0] < known_before:
-                record = mine[1]
+            if mine is not None and known_keys.get(entry.rel) == key and key[0] < known_before:
+                record = mine
             else:
                 kept = _from_cache(entry.rel, hit, layouts) if hit is not None else None
                 if kept is not None and hit is not None and hit[0] == list(key) and (
@@ -363,10 +366,10 @@ def load_index(ws: Workspace) -> Index:
                     # The stat key moved (a checkout, a touch, a copy) or is racy: the file is
                     # read, and parsed only if its bytes are not the ones last parsed (as git
                     # compares content when the stat data differs).
-                    same = mine[1] if mine is not None else kept
+                    same = mine if mine is not None else kept
                     record = _parse_record(ws, entry.rel, agents + entry.rel, layouts, same)
                     parsed += 1
-            records[entry.rel] = (key, record)
+            records[entry.rel] = record
         if entry.rel == "plan.md":
             plan = record
         else:
@@ -379,9 +382,10 @@ def load_index(ws: Workspace) -> Index:
     if ws._unsaved > max(REWRITE_AFTER, len(records) // 64) or (
         ws._unsaved and not known and not had_cache
     ):
-        _write_cache(cache_path, records, started)
+        keyed = {e.rel: (e.key, records[e.rel]) for e in ws.scanned if e.problem is None}
+        _write_cache(cache_path, keyed, started)
         ws._unsaved = 0
-    ws._known, ws._known_at = records, started
+    ws._known, ws._known_entries, ws._known_at = records, ws.scanned, started
     return Index(plan, groups)
 
 
