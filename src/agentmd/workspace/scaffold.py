@@ -26,11 +26,13 @@ BASE_FILES = {
 
 
 def template_root() -> Traversable:
-    """The built-in templates: their folder when installed as files, as nearly always;
-    importlib.resources (a megabyte of imports: zipfile, lzma, bz2) only for anything else."""
-    from agentmd import templates
+    """The built-in templates: their folder when the package is installed as files (as it
+    nearly always is), read without importlib.resources, which imports zipfile (milliseconds
+    that each `next` that compiles a prompt would pay); importlib.resources for a zipped one."""
+    import agentmd.templates as package
 
-    if templates.__file__ and (folder := Path(templates.__file__).parent).is_dir():
+    folder = Path(package.__file__).parent if package.__file__ else None
+    if folder is not None and (folder / "task.md").is_file():
         return folder
     from importlib import resources
 
