@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Any, NamedTuple
 
 from agentmd import AGENTS_DIR
@@ -175,7 +174,7 @@ class Task(NamedTuple):
         f = record.fields
         get = f.get
         attempts = get("attempts")
-        stem = sys.intern(record.stem)  # one copy with the ids in other tasks' depends_on
+        stem = record.stem
         inputs = as_list(get("inputs"))
         if shared is not None:
             inputs = shared.setdefault(inputs, inputs)
@@ -185,8 +184,8 @@ class Task(NamedTuple):
             stem,
             record.path,
             as_text(get("title")) or stem,
-            _lower(status, "todo"),
-            _lower(priority, "medium"),
+            type(status) is str and _LOWERED.get(status) or _lower(status, "todo"),
+            type(priority) is str and _LOWERED.get(priority) or _lower(priority, "medium"),
             as_list(get("depends_on")),
             inputs,
             as_list(get("outputs")),
