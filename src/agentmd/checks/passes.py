@@ -121,7 +121,7 @@ def tasks_pass(ws: Workspace, leases: bool = True) -> list[Problem]:
             found = fields.check_task(
                 display, record.fields, record.lines, settings, guard, tasks.__contains__
             )
-        fresh[record.path] = (record, found)
+        fresh[record.path] = (record, found or ())  # one empty tuple, not 10,000 empty lists
         problems += found
         if leases:
             problems += fields.lease_expired(

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import getpass
 import os
-import socket
 from collections.abc import Callable
 
 from agentmd import clock, git
@@ -30,7 +29,8 @@ HELD = ("active", "review")  # statuses that hold a claim
 
 def default_owner() -> str:
     """Who claims when nobody is named: $AGENTMD_AGENT, else user@host."""
-    return os.environ.get("AGENTMD_AGENT") or f"{getpass.getuser()}@{socket.gethostname()}"
+    # The host's name as socket.gethostname() gives it, without importing socket (most of a MB).
+    return os.environ.get("AGENTMD_AGENT") or f"{getpass.getuser()}@{os.uname().nodename}"
 
 
 def claimable(ws: Workspace, task_id: str, errors: graph.Errors | None = None) -> Task:

@@ -146,8 +146,10 @@ def unblock_counts(tasks: dict[str, Task]) -> dict[str, int]:
     tasks; tasks on a cycle count what can be reached before the cycle.
     """
     ids = [tid for tid, task in tasks.items() if task.status != "done"]
-    bit = {tid: 1 << n for n, tid in enumerate(ids)}
-    deps = {tid: [d for d in set(tasks[tid].depends_on) if d in bit] for tid in ids}
+    # Each task's own bit is made when it is read, not kept: 7,000 ints of up to 7,000 bits each
+    # are megabytes.
+    position = {tid: n for n, tid in enumerate(ids)}
+    deps = {tid: [d for d in set(tasks[tid].depends_on) if d in position] for tid in ids}
     dependents: dict[str, list[str]] = {tid: [] for tid in ids}
     pending = dict.fromkeys(ids, 0)  # dependents not yet computed
     for tid, parents in deps.items():
@@ -164,7 +166,7 @@ def unblock_counts(tasks: dict[str, Task]) -> dict[str, int]:
         tid = stack.pop()
         mask = 0
         for child in dependents[tid]:
-            mask |= reach[child] | bit[child]
+            mask |= reach[child] | 1 << position[child]
             readers[child] -= 1
             if readers[child] == 0:
                 del reach[child]

@@ -65,7 +65,8 @@ class Workspace:
         self.root = root  # the repository root: the folder that holds .agents/
         self.agents = root / AGENTS_DIR
         # What this process last read of each file, for the next `refresh` (see load_index).
-        self._known: dict[str, tuple[tuple[int, int, int], Record]] = {}
+        self._known: dict[str, Record] = {}
+        self._known_entries: list[Entry] = []  # the scan those records were read at: stat keys
         self._known_at = 0
         self._unsaved = 0  # files parsed since the index cache was last written
         self._tasks_built: dict[str, Task] = {}  # record path -> the Task last built from it
@@ -135,13 +136,14 @@ class Workspace:
         before = self._tasks_built
         with _no_gc():
             built: dict[str, Task] = {}
+            shared: dict[tuple, tuple] = {}
             for r in records:
                 task = before.get(r.path)
                 if task is None or task.record is not r:
-                    task = Task.from_record(r)
+                    task = Task.from_record(r, shared)
                 built[r.path] = task
             self._tasks_built = built
-            return {task.record.stem: task for task in built.values()}
+            return {task.id: task for task in built.values()}
 
     @cached_property
     def sizes(self) -> dict[str, int]:
@@ -311,8 +313,7 @@ def check_id(task_id: str) -> str:
 class Entry(NamedTuple):
     """One file found under .agents/: its stat key, or the problem that stops reading it."""
 
-    rel: str
-    path: str
+    rel: str  # its path is the .agents/ folder's, '/', rel: not kept (13,000 paths are a MB)
     key: tuple[int, int, int] | None  # mtime_ns, size, inode
     problem: Record | None
 
@@ -327,22 +328,18 @@ def scan(ws: Workspace) -> list[Entry]:
             entries.append(
                 Entry(
                     "plan.md",
-                    str(plan),
                     None,
                     _broken(ws, "plan.md", "not-a-file", textfile.not_a_file(st.st_mode)),
                 )
             )
         else:
-            entries.append(
-                Entry("plan.md", str(plan), (st.st_mtime_ns, st.st_size, st.st_ino), None)
-            )
+            entries.append(Entry("plan.md", (st.st_mtime_ns, st.st_size, st.st_ino), None))
     except FileNotFoundError:
         pass
     except OSError as exc:
         entries.append(
             Entry(
                 "plan.md",
-                str(plan),
                 None,
                 _broken(ws, "plan.md", "unreadable", exc.strerror or str(exc)),
             )
@@ -379,11 +376,13 @@ def load_index(ws: Workspace) -> Index:
     # As git's racy-clean rule: a file changed in the same second as it was last read may have
     # changed again without its mtime moving; such files are parsed again.
     known, known_before = ws._known, ws._known_at - RACY_NS
+    # Each file's stat key when last read, from that run's scan (no pair kept per file)
+    known_keys = {e.rel: e.key for e in ws._known_entries} if known else {}
     cached, written = _read_cache(cache_path) if not known else ({}, 0)
     cached_before = written - RACY_NS
     had_cache = bool(cached)
     started = time.time_ns()
-    records: dict[str, tuple[tuple[int, int, int], Record]] = {}
+    records: dict[str, Record] = {}
     parsed = 0
     plan: Record | None = None
     groups: dict[str, list[Record]] = {name: [] for name in FOLDERS}
@@ -391,6 +390,7 @@ def load_index(ws: Workspace) -> Index:
     # Files written from one template say on which line each field stands alike: their records
     # share one `lines` dict (10,000 copies of the same dict are megabytes).
     layouts: dict[tuple, dict[str, int]] = {}
+    agents = f"{ws.agents}/"
     for entry in ws.scanned:
         if entry.problem is not None:
             record = entry.problem
@@ -400,8 +400,8 @@ def load_index(ws: Workspace) -> Index:
             mine = known.get(entry.rel)
             # Taken out of the cache as it is read: each entry's lists go at once, not at the end.
             hit = cached.pop(entry.rel, None) if mine is None else None
-            if mine is not None and mine[0] == key and key[0] < known_before:
-                record = mine[1]
+            if mine is not None and known_keys.get(entry.rel) == key and key[0] < known_before:
+                record = mine
             else:
                 kept = _from_cache(entry.rel, hit, layouts) if hit is not None else None
                 if kept is not None and hit is not None and hit[0] == list(key) and (
@@ -412,10 +412,10 @@ def load_index(ws: Workspace) -> Index:
                     # The stat key moved (a checkout, a touch, a copy) or is racy: the file is
                     # read, and parsed only if its bytes are not the ones last parsed (as git
                     # compares content when the stat data differs).
-                    same = mine[1] if mine is not None else kept
-                    record = _parse_record(ws, entry.rel, entry.path, layouts, same)
+                    same = mine if mine is not None else kept
+                    record = _parse_record(ws, entry.rel, agents + entry.rel, layouts, same)
                     parsed += 1
-            records[entry.rel] = (key, record)
+            records[entry.rel] = record
         if entry.rel == "plan.md":
             plan = record
         else:
@@ -428,9 +428,10 @@ def load_index(ws: Workspace) -> Index:
     if ws._unsaved > max(REWRITE_AFTER, len(records) // 64) or (
         ws._unsaved and not known and not had_cache
     ):
-        _write_cache(cache_path, records, started)
+        keyed = {e.rel: (e.key, records[e.rel]) for e in ws.scanned if e.problem is None}
+        _write_cache(cache_path, keyed, started)
         ws._unsaved = 0
-    ws._known, ws._known_at = records, started
+    ws._known, ws._known_entries, ws._known_at = records, ws.scanned, started
     return Index(plan, groups)
 
 
@@ -443,13 +444,13 @@ def _scan(ws: Workspace, folder: str) -> list[Entry]:
     except NotADirectoryError:
         return [
             Entry(
-                folder, str(base), None, _broken(ws, folder, "not-a-folder", "should be a folder")
+                folder, None, _broken(ws, folder, "not-a-folder", "should be a folder")
             )
         ]
     except OSError as exc:
         return [
             Entry(
-                folder, str(base), None, _broken(ws, folder, "unreadable", exc.strerror or str(exc))
+                folder, None, _broken(ws, folder, "unreadable", exc.strerror or str(exc))
             )
         ]
     try:
@@ -457,7 +458,7 @@ def _scan(ws: Workspace, folder: str) -> list[Entry]:
     except OSError as exc:
         return [
             Entry(
-                folder, str(base), None, _broken(ws, folder, "unreadable", exc.strerror or str(exc))
+                folder, None, _broken(ws, folder, "unreadable", exc.strerror or str(exc))
             )
         ]
     finally:
@@ -476,7 +477,7 @@ def _scan_open(ws: Workspace, folder: str, base: str, fd: int) -> list[Entry]:
         found = [
             make(
                 Entry,
-                (prefix + name, f"{base}/{name}", (st.st_mtime_ns, st.st_size, st.st_ino), None),
+                (prefix + name, (st.st_mtime_ns, st.st_size, st.st_ino), None),
             )
             for name in names
             if S_ISREG((st := lstat(name, dir_fd=fd)).st_mode)
@@ -500,7 +501,6 @@ def _odd_entry(ws: Workspace, rel: str, path: str, fd: int, st: os.stat_result |
             if not (target == root or target.startswith(root + os.sep)):
                 return Entry(
                     rel,
-                    path,
                     None,
                     _broken(
                         ws,
@@ -511,12 +511,12 @@ def _odd_entry(ws: Workspace, rel: str, path: str, fd: int, st: os.stat_result |
                 )
             st = os.stat(path.rsplit("/", 1)[1], dir_fd=fd)
     except OSError as exc:
-        return Entry(rel, path, None, _broken(ws, rel, "unreadable", exc.strerror or str(exc)))
+        return Entry(rel, None, _broken(ws, rel, "unreadable", exc.strerror or str(exc)))
     if not S_ISREG(st.st_mode):
         return Entry(
-            rel, path, None, _broken(ws, rel, "not-a-file", textfile.not_a_file(st.st_mode))
+            rel, None, _broken(ws, rel, "not-a-file", textfile.not_a_file(st.st_mode))
         )
-    return Entry(rel, path, (st.st_mtime_ns, st.st_size, st.st_ino), None)
+    return Entry(rel, (st.st_mtime_ns, st.st_size, st.st_ino), None)
 
 
 def _broken(ws: Workspace, rel: str, code: str, message: str, hint: str = "") -> Record:

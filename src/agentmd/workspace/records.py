@@ -90,6 +90,22 @@ def as_list(value: Any) -> tuple[str, ...]:
     return (str(value),)
 
 
+# The usual values, lower-cased once: 10,000 tasks' own copies of "todo" are half a megabyte.
+_LOWERED = {word: word for word in (*STATUSES, *PRIORITIES, *HANDOFF_STATUSES)}
+
+
+def _lower(value: Any, default: str) -> str:
+    """A status or priority, stripped and lower-cased (`default` when empty)."""
+    known = _LOWERED.get(value) if type(value) is str else None
+    if known is not None:
+        return known
+    if type(value) is str and value:
+        lowered = value.strip().lower()
+    else:
+        lowered = as_text(value or default).lower()
+    return _LOWERED.get(lowered, lowered)
+
+
 def as_text(value: Any) -> str:
     return "" if value is None else value if type(value) is str else str(value)
 
@@ -152,25 +168,26 @@ class Task(NamedTuple):
     broken: bool = False  # the file could not be read: never ready, blocks its dependents
 
     @classmethod
-    def from_record(cls, record: Record) -> Task:
+    def from_record(cls, record: Record, shared: dict[tuple, tuple] | None = None) -> Task:
+        """`shared`: the inputs of the tasks built before, to share a tuple equal to theirs (many
+        tasks read the same files)."""
         f = record.fields
         get = f.get
         attempts = get("attempts")
         stem = record.stem
+        inputs = as_list(get("inputs"))
+        if shared is not None:
+            inputs = shared.setdefault(inputs, inputs)
         status = get("status")
         priority = get("priority")
         return cls(
             stem,
             record.path,
             as_text(get("title")) or stem,
-            status.strip().lower()
-            if type(status) is str and status
-            else as_text(status or "todo").lower(),
-            priority.strip().lower()
-            if type(priority) is str and priority
-            else as_text(priority or "medium").lower(),
+            type(status) is str and _LOWERED.get(status) or _lower(status, "todo"),
+            type(priority) is str and _LOWERED.get(priority) or _lower(priority, "medium"),
             as_list(get("depends_on")),
-            as_list(get("inputs")),
+            inputs,
             as_list(get("outputs")),
             as_list(get("verify")),
             as_text(get("created")),
@@ -220,10 +237,11 @@ class Handoff(NamedTuple):
     @classmethod
     def from_record(cls, record: Record) -> Handoff:
         f = record.fields
+        status = as_text(f.get("status")).lower()
         return cls(
             record.path,
             as_text(f.get("task")),
-            as_text(f.get("status")).lower(),
+            _LOWERED.get(status, status),
             as_text(f.get("base")),
             record,
         )

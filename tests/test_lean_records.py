@@ -1,0 +1,119 @@
+"""The records kept lean (issue 10, peak memory): what they share gives the same answers as the
+copies they replaced."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import socket
+from importlib import resources
+from pathlib import Path
+
+from agentmd import templates
+from agentmd.tasks import claims
+from agentmd.workspace import scaffold
+from agentmd.workspace.folder import Workspace
+from agentmd.workspace.records import Handoff, Record, Task
+from conftest import cli, imported_modules
+
+
+def task_of(fields: dict) -> Task:
+    return Task.from_record(Record("tasks/t1.md", fields, {}, 1))
+
+
+def test_a_status_and_priority_are_stripped_and_lower_cased_as_before():
+    assert (task_of({}).status, task_of({}).priority) == ("todo", "medium")
+    assert task_of({"status": "", "priority": None})[3:5] == ("todo", "medium")
+    assert task_of({"status": " Done ", "priority": "HIGH"})[3:5] == ("done", "high")
+    assert task_of({"status": "Paused", "priority": 2})[3:5] == ("paused", "2")
+    assert task_of({"status": "   ", "priority": False})[3:5] == ("", "medium")
+    # the usual words are one object each, whatever the file wrote
+    assert task_of({"status": "DONE"}).status is task_of({"status": "done"}).status
+
+
+def test_a_handoff_status_is_lower_cased_and_not_stripped_as_before():
+    def status(value):
+        return Handoff.from_record(Record("handoffs/h.md", {"status": value}, {}, 1)).status
+
+    assert (status("Done"), status(" Partial "), status(None), status(3)) == (
+        "done",
+        " partial ",
+        "",
+        "3",
+    )
+    assert status("DONE") is status("done")
+
+
+def test_tasks_with_equal_inputs_share_one_tuple(repo: Path):
+    cli(repo, "init")
+    for name in ("a", "b"):
+        (repo / f".agents/tasks/{name}.md").write_text(
+            f"---\ntitle: {name}\nstatus: todo\ninputs: [src/x.py, src/y.py]\n---\n"
+        )
+    (repo / ".agents/tasks/c.md").write_text("---\ntitle: c\ninputs: [src/z.py]\n---\n")
+    tasks = Workspace(repo).tasks
+    assert tasks["a"].inputs == tasks["b"].inputs == ("src/x.py", "src/y.py")
+    assert tasks["a"].inputs is tasks["b"].inputs
+    assert tasks["c"].inputs == ("src/z.py",)
+    assert tasks["a"].paths == ("src/x.py", "src/y.py")
+
+
+def test_a_refresh_keeps_an_unchanged_files_record_and_reads_a_changed_one(repo: Path):
+    cli(repo, "init")
+    task = repo / ".agents/tasks/one.md"
+    task.write_text("---\ntitle: One\nstatus: todo\n---\n")
+    other = repo / ".agents/tasks/two.md"
+    other.write_text("---\ntitle: Two\nstatus: todo\n---\n")
+    past = 1_600_000_000_000_000_000
+    for path in repo.joinpath(".agents").rglob("*.md"):
+        os.utime(path, ns=(past, past))
+    ws = Workspace(repo)
+    before = {r.path: r for r in ws.index.groups["tasks"]}
+    task.write_text("---\ntitle: One, renamed\nstatus: active\n---\n")
+    os.utime(task, ns=(past + 10**9, past + 10**9))
+    ws.refresh()
+    after = {r.path: r for r in ws.index.groups["tasks"]}
+    assert after["tasks/two.md"] is before["tasks/two.md"]
+    assert after["tasks/one.md"] is not before["tasks/one.md"]
+    assert after["tasks/one.md"].fields == {"title": "One, renamed", "status": "active"}
+    assert ws.tasks["one"].status == "active"
+
+
+def test_a_cold_index_writes_the_cache_a_new_process_reads_back_the_same(repo: Path):
+    cli(repo, "init")
+    (repo / ".agents/tasks/one.md").write_text(
+        "---\ntitle: One\nstatus: todo\ndepends_on: [two]\n---\n"
+    )
+    (repo / ".agents/tasks/two.md").write_text("---\ntitle: Two\nstatus: done\n---\n")
+    past = 1_600_000_000_000_000_000
+    for path in repo.joinpath(".agents").rglob("*.md"):
+        os.utime(path, ns=(past, past))
+    parsed = Workspace(repo).index
+    assert (repo / ".agents/.cache/index.json").is_file()
+    cached = Workspace(repo).index
+    assert cached == parsed
+    assert [r.path for r in cached.groups["tasks"]] == ["tasks/one.md", "tasks/two.md"]
+
+
+def test_the_templates_are_read_from_their_folder_or_through_importlib(monkeypatch):
+    folder = scaffold.template_root()
+    assert folder == resources.files("agentmd.templates")
+    assert "status: todo" in folder.joinpath("task.md").read_text(encoding="utf-8")
+    monkeypatch.setattr(templates, "__file__", None)
+    assert scaffold.template_root().joinpath("task.md").read_text(encoding="utf-8") == (
+        folder.joinpath("task.md").read_text(encoding="utf-8")
+    )
+
+
+def test_the_default_owner_is_user_at_host_as_socket_names_the_host(monkeypatch):
+    monkeypatch.delenv("AGENTMD_AGENT", raising=False)
+    assert claims.default_owner() == f"{getpass.getuser()}@{socket.gethostname()}"
+    monkeypatch.setenv("AGENTMD_AGENT", "bot-1")
+    assert claims.default_owner() == "bot-1"
+
+
+def test_next_imports_neither_socket_nor_importlib_resources(example: Path):
+    found = imported_modules(example, "next")
+    assert "agentmd.prompt.compiler" in found  # a prompt was compiled
+    assert "socket" not in found
+    assert "importlib.resources" not in found
