@@ -211,11 +211,11 @@ class Workspace:
         self.index  # noqa: B018 - the records are current
         known = self._known.get(rel)
         hit = self._kept_documents.get(rel)
-        if known is not None and hit is not None and hit[0] is known[1]:
+        if known is not None and hit is not None and hit[0] is known:
             return hit[1]
         doc = self.read(rel)
         if known is not None:
-            self._kept_documents[rel] = (known[1], doc)
+            self._kept_documents[rel] = (known, doc)
         return doc
 
     def task(self, task_id: str) -> Task:
@@ -428,7 +428,7 @@ def load_index(ws: Workspace) -> Index:
     if ws._unsaved > max(REWRITE_AFTER, len(records) // 64) or (
         ws._unsaved and not known and not had_cache
     ):
-        keyed = {e.rel: (e.key, records[e.rel]) for e in ws.scanned if e.problem is None}
+        keyed = {e.rel: (e.key, records[e.rel]) for e in ws.scanned if e.key is not None}
         _write_cache(cache_path, keyed, started)
         ws._unsaved = 0
     ws._known, ws._known_entries, ws._known_at = records, ws.scanned, started

@@ -29,7 +29,7 @@ def template_root() -> Traversable:
     """The built-in templates: their folder when the package is installed as files (as it
     nearly always is), read without importlib.resources, which imports zipfile (milliseconds
     that each `next` that compiles a prompt would pay); importlib.resources for a zipped one."""
-    import agentmd.templates as package
+    import agentmd.templates as package  # type: ignore[import-not-found]  # see package-dir
 
     folder = Path(package.__file__).parent if package.__file__ else None
     if folder is not None and (folder / "task.md").is_file():
