@@ -12,10 +12,12 @@ import tomllib
 from pathlib import Path
 from typing import NamedTuple
 
+import click
 import pytest
+from click.testing import CliRunner
 
 from agentmd import entry
-from conftest import cli, git, imported_modules
+from conftest import cli, git, imported_modules, invoke_with_args
 
 ROOT = Path(__file__).resolve().parent.parent
 # The click path, whatever the memo holds: the group itself, as the console script ran it before.
@@ -287,3 +289,48 @@ def test_the_console_script_is_the_entry():
     scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
     assert scripts == {"agentmd": "agentmd.entry:run"}
     assert "from agentmd.entry import run" in (ROOT / "src/agentmd/__main__.py").read_text()
+
+
+def test_a_miss_hands_its_scan_to_click(plan, monkeypatch):
+    from agentmd.cli.errors import invoke
+
+    slow(plan, "next")
+    task = plan / ".agents/tasks/counter.md"
+    task.write_text(task.read_text() + "\nA note.\n")  # the remembered output is stale now
+    age(plan)
+    monkeypatch.chdir(plan)
+    scanned: list = []
+    assert entry.remembered(["next"], scanned) is None
+    [ws] = scanned
+    assert "scanned" in vars(ws) and "index" not in vars(ws)
+    runner = CliRunner()
+    with runner.isolation() as (out, err, *_):
+        code = invoke_with_args(lambda group: invoke(group, ws), ["next"])
+        printed = out.getvalue()
+    assert code == 0 and printed.startswith(b"# Split text into words\n")
+    assert "index" in vars(ws)  # the command read the plan through the workspace it was given
+    assert entry.recall_of(plan, ["next"]) == (printed.decode(), err.getvalue().decode())
+
+
+def test_click_goes_on_only_with_the_workspace_of_its_folder(plan, repo, tmp_path):
+    from agentmd.cli import main
+    from agentmd.cli.common import open_workspace
+    from agentmd.workspace.folder import Workspace
+
+    other = tmp_path / "other"
+    (other / ".agents").mkdir(parents=True)
+    given = Workspace(plan)
+    old = Path.cwd()
+    try:
+        os.chdir(other)
+        with click.Context(main, obj=given):
+            found = open_workspace()
+            assert found.root == other and found is not given
+        os.chdir(plan)
+        with click.Context(main, obj=given) as ctx:
+            assert open_workspace() is given
+            assert ctx.obj is None
+            again = open_workspace()  # taken once: a second opening reads the folder anew
+            assert again is not given and again.root == plan
+    finally:
+        os.chdir(old)

@@ -34,33 +34,40 @@ OPTIONS: dict[str, dict[str, object]] = {
 
 
 def run() -> None:
-    code = remembered(sys.argv[1:])
+    scanned: list[Workspace] = []  # the workspace a miss scanned: click's run goes on with it
+    code = remembered(sys.argv[1:], scanned)
     if code is None:
         from agentmd.cli import run as run_click
 
-        run_click()
+        run_click(scanned[0] if scanned else None)
     sys.exit(code)
 
 
-def remembered(args: list[str]) -> int | None:
+def remembered(args: list[str], scanned: list[Workspace] | None = None) -> int | None:
     """Print what a run of `agentmd ARGS` printed before and return its exit code, when the
     output is remembered and still fresh; None: click must run the command."""
     if os.environ.get("_AGENTMD_COMPLETE"):  # click's shell completion
         return None
     try:
-        hit = recall_of(Path.cwd(), args)
+        hit = recall_of(Path.cwd(), args, scanned)
     except Exception:  # noqa: BLE001 - whatever went wrong, the click path says it properly
         return None
     return None if hit is None else _print(*hit)
 
 
-def recall_of(cwd: Path, args: list[str]) -> tuple[str, str] | None:
+def recall_of(
+    cwd: Path, args: list[str], scanned: list[Workspace] | None = None
+) -> tuple[str, str] | None:
     """(stdout, stderr) remembered for `agentmd ARGS` run in `cwd`; None when click must run it.
-    Each command's key is computed by the function the command itself computes it with."""
+    Each command's key is computed by the function the command itself computes it with. The
+    workspace opened is added to `scanned`: on a miss, click goes on with it (one scan of
+    13,000 files, not two)."""
     asked = parse(args)
     if asked is None:
         return None
     directory, command, options = asked
+    if command == "next" and "--explain" in options and "--parallel" not in options:
+        return None  # a ranking with reasons is never remembered: click ranks it
     start = cwd
     if directory is not None:
         start = cwd / directory
@@ -70,6 +77,8 @@ def recall_of(cwd: Path, args: list[str]) -> tuple[str, str] | None:
         ws = Workspace.find(start)
     except NotAWorkspace:
         return None
+    if scanned is not None:
+        scanned.append(ws)
     as_json = bool(options.get("--json"))
     if command == "next":
         from agentmd.prompt import next as core
