@@ -1,5 +1,5 @@
 """`python -m agentmd`."""
 
-from agentmd.cli import run
+from agentmd.entry import run
 
 run()

@@ -85,7 +85,8 @@ def main(directory: str | None) -> None:
         os.chdir(directory)
 
 
-def run() -> None:
+def run(scanned: object = None) -> None:
+    """The command line, through click; `scanned`: the workspace entry.py already scanned."""
     from agentmd.cli.errors import invoke
 
-    sys.exit(invoke(main))
+    sys.exit(invoke(main, scanned))

@@ -15,7 +15,18 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON (
 
 
 def open_workspace() -> Workspace:
-    return Workspace.find(Path.cwd())
+    """The workspace the command runs in. The console entry may have scanned it already for
+    this run (a remembered output it did not find): it hands it over as the context object,
+    taken once, so that a miss scans the files once."""
+    found = Workspace.find(Path.cwd())
+    ctx = click.get_current_context(silent=True)
+    root = ctx.find_root() if ctx is not None else None
+    scanned = root.obj if root is not None else None
+    if isinstance(scanned, Workspace):
+        root.obj = None  # type: ignore[union-attr]
+        if scanned.root == found.root:
+            return scanned
+    return found
 
 
 def report_unreadable(ws: Workspace, *, full: bool = False) -> list[Problem]:

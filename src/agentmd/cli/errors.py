@@ -8,9 +8,9 @@ import click
 from agentmd import error_output
 
 
-def invoke(group: click.Group) -> int:
+def invoke(group: click.Group, obj: object = None) -> int:
     try:
-        result = group.main(prog_name="agentmd", standalone_mode=False)
+        result = group.main(prog_name="agentmd", standalone_mode=False, obj=obj)
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except click.ClickException as exc:

@@ -82,7 +82,7 @@ def add(title, task_id, priority, depends_on, inputs, outputs, verify, goal, cri
 def list_tasks(statuses, ready, as_json) -> int:
     """List the tasks."""
     ws = open_workspace()
-    memo_key = memo.key("list", sorted(statuses), ready, as_json)
+    memo_key = memo.list_key(statuses, ready, as_json)
     hit = memo.recall(ws, memo_key)
     if hit is not None:
         click.echo(hit[1], nl=False, err=True)

@@ -77,16 +77,12 @@ def remembered(
     """prime's text (or its JSON), reused while nothing under .agents/ changed: a session start
     then costs a scan of the folder (workspace.memo)."""
     import json
-    import os
 
     from agentmd import JSON_SCHEMA
-    from agentmd.hosts.session import current_branch
+    from agentmd.hosts.prime_key import memo_key
     from agentmd.workspace import memo
 
-    key = memo.key(
-        "prime", owner, max_chars, as_json, os.environ.get("AGENTMD_TASK", ""),
-        os.environ.get("AGENTMD_AGENT", ""), current_branch(ws.root),
-    )  # fmt: skip
+    key = memo_key(ws, owner, max_chars, as_json)
     if (hit := memo.recall(ws, key)) is not None:
         return hit[0]
     primed = prime(ws, owner, max_chars=max_chars)

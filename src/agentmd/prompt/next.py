@@ -9,10 +9,8 @@ output needs neither, and that is the run a hook or a loop makes most often.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
-from agentmd import git
 from agentmd.errors import LocatedError, NothingToDo, Problem
 from agentmd.workspace import memo
 from agentmd.workspace.folder import Workspace
@@ -24,9 +22,9 @@ if TYPE_CHECKING:
     from agentmd.workspace.records import Task
 
 
-@dataclass(frozen=True)
-class Ask:
-    """What `next` was asked for."""
+class Ask(NamedTuple):
+    """What `next` was asked for. (Named tuples here: a remembered run imports this module
+    before click, and dataclasses would import inspect.)"""
 
     budget: int | None = None  # tokens for each prompt; None: plan.md's
     counter: str = "estimate"  # how tokens are counted: estimate | exact (the Anthropic API)
@@ -43,21 +41,29 @@ class Ask:
             return None
         if self.limit is None:
             return memo.key("next", self.budget, *shape)
+        from agentmd import git
+
         return memo.key("next --parallel", self.limit, self.budget, *shape, git.head(ws.root))
 
 
-@dataclass(frozen=True)
-class Next:
+class Next(NamedTuple):
     """The prompt `next` prints, and what to say beside it."""
 
     compiled: Compiled
-    notes: list[Problem] = field(default_factory=list)  # text still the templates', said once
+    notes: list[Problem]  # text still the templates', said once
     comparison: Comparison | None = None  # with exact counts: how far the estimate was
 
 
 def recall(ws: Workspace, key: str | None) -> tuple[str, str] | None:
     """What a run under `key` printed (stdout, stderr), when no file has changed since."""
     return memo.recall(ws, key) if key is not None else None
+
+
+def recall_for(ws: Workspace, ask: Ask, *shape: object) -> tuple[str, str] | None:
+    """What a run asked `ask`, printed in `shape`, printed before: by the key and from the store
+    the command itself uses (entry.py answers with this before click is imported)."""
+    key = ask.memo_key(ws, *shape)
+    return recall(ws, key) if ask.limit is None else recall_batch(ws, key)
 
 
 def remember(
@@ -119,7 +125,7 @@ def one(ws: Workspace, ask: Ask) -> Next:
         )
         if not picked:
             raise nothing_ready(ws)
-        return Next(compiled[0])
+        return Next(compiled[0], [])
     ready = graph.ready(ws.tasks)  # without the search for cycles, which `next` does not need
     if ask.claim:
         owner = ask.owner or claims.default_owner()

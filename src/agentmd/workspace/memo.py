@@ -34,6 +34,11 @@ def key(*parts: object) -> str:
     return json.dumps(parts, separators=(",", ":"))
 
 
+def list_key(statuses: list[str] | tuple[str, ...], ready: bool, as_json: bool) -> str:
+    """The key `agentmd list` is remembered under (cli/tasks.py, entry.py)."""
+    return key("list", sorted(statuses), ready, as_json)
+
+
 def path_of(ws: Workspace, memo_key: str) -> Path:
     name = textfile.sha1(memo_key.encode("utf-8", "surrogateescape"))
     return ws.agents / CACHE_DIR / MEMO_DIR / f"{name.hexdigest()[:20]}.json"
