@@ -15,6 +15,10 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Any
 
 from agentmd.workspace.folder import NotAWorkspace, Workspace
 
@@ -96,7 +100,7 @@ def recall_of(
     return memo.recall(ws, memo.list_key(options.get("--status", []), ready, as_json))
 
 
-def parse(args: list[str]) -> tuple[str | None, str, dict[str, object]] | None:
+def parse(args: list[str]) -> tuple[str | None, str, dict[str, Any]] | None:
     """(the -C directory, the command, its options) as click would read them; None for any
     command line this does not answer."""
     directory = None
@@ -105,7 +109,7 @@ def parse(args: list[str]) -> tuple[str | None, str, dict[str, object]] | None:
     if not args or args[0] not in OPTIONS:
         return None
     known = OPTIONS[args[0]]
-    options: dict[str, object] = {}
+    options: dict[str, Any] = {}
     rest = iter(args[1:])
     for arg in rest:
         name, eq, value = arg.partition("=")
@@ -124,7 +128,7 @@ def parse(args: list[str]) -> tuple[str | None, str, dict[str, object]] | None:
         if kind == "text":
             options[name] = value
         elif kind == "texts":
-            options.setdefault(name, []).append(value)  # type: ignore[union-attr]
+            options.setdefault(name, []).append(value)
         elif kind[0] == "int":  # type: ignore[index]
             if not (value.isascii() and value.isdigit()) or int(value) < kind[1]:  # type: ignore[index]
                 return None
