@@ -5,12 +5,19 @@ pass. Real files from the corpus too, when it is there."""
 
 from __future__ import annotations
 
+import json
+import os
+import time
+from pathlib import Path
+
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from agentmd.files.frontmatter import _Fallback, _plain_load, _split, _tiled_load, split
-from conftest import CORPUS
+from agentmd.workspace import folder
+from agentmd.workspace.folder import Workspace
+from conftest import CORPUS, cli
 from test_frontmatter_properties import LINE, TOKENS
 
 needs_corpus = pytest.mark.skipif(
@@ -153,3 +160,111 @@ def test_the_tiled_path_on_the_corpus():
             answered += 1
             assert tiled == plain_answer(fm.raw)
     assert answered > 5  # the corpus's plainest files really take the tiled path
+
+
+TASK = """---
+title: Task {n}
+status: {status}
+priority: high
+depends_on: [{deps}]
+outputs: [src/m{n}.py]
+verify:
+  - python -m pytest -q
+created: 2026-08-08
+---
+## Goal
+
+Part {n}.
+"""
+
+
+def age_all(agents: Path, seconds_ago: int) -> None:
+    """Every file's mtime set in the past, beyond the racy window, as a checkout leaves them."""
+    stamp = time.time_ns() - seconds_ago * 1_000_000_000
+    for path in agents.rglob("*.md"):
+        os.utime(path, ns=(stamp, stamp))
+
+
+def plan_with_odd_files(repo: Path) -> Path:
+    cli(repo, "init")
+    agents = repo / ".agents"
+    for n in range(40):  # more than REWRITE_AFTER: a touch of them all rewrites the cache
+        deps = "" if n == 0 else f"t{n - 1}"
+        text = TASK.format(n=n, status="done" if n < 2 else "todo", deps=deps)
+        (agents / "tasks" / f"t{n}.md").write_text(text)
+    (agents / "tasks" / "odd.md").write_text("---\ntitle: 'quoted: yes'\ntags: [a, 'b']\n---\n")
+    (agents / "tasks" / "broken.md").write_bytes(b"---\ntitle: caf\xe9\n---\n")
+    (agents / "tasks" / "twice.md").write_text("---\ntitle: a\ntitle: b\nstatus: todo\n---\n")
+    if CORPUS.is_dir():  # real front matter, read where it lies and written to the tmp repo
+        for path in sorted((CORPUS / "backlog").glob("*task*.md"))[:8]:
+            (agents / "tasks" / f"corpus-{len(path.name)}-{path.name[:12]}.md").write_bytes(
+                path.read_bytes()
+            )
+    return agents
+
+
+def records_now(repo: Path) -> dict:
+    ws = Workspace(repo)
+    ws.index  # noqa: B018 - reads (and caches) every file
+    return {rel: record for rel, (_, record) in ws._known.items()}
+
+
+def cache_parts(agents: Path) -> dict:
+    return json.loads((agents / ".cache" / "index.json").read_text())
+
+
+def test_a_touch_of_every_file_writes_the_records_again_as_they_were(repo, monkeypatch):
+    agents = plan_with_odd_files(repo)
+    age_all(agents, 60)
+    first = records_now(repo)  # the cache deleted: every file parsed, the cache written
+    before = cache_parts(agents)
+    age_all(agents, 30)  # every stat key moves, no byte changes
+    encoded = []
+    real = folder._record_to_json
+    monkeypatch.setattr(folder, "_record_to_json", lambda r: encoded.append(r) or real(r))
+    again = records_now(repo)
+    assert encoded == []  # no record was encoded again
+    monkeypatch.undo()
+    after = cache_parts(agents)
+    assert after["files"] == before["files"]  # copied as they were, not encoded again
+    assert after["keys"] != before["keys"] and after["keys"].keys() == before["keys"].keys()
+    assert after["written"] > before["written"]
+    slow = {rel: folder.read_record(Workspace(repo), rel) for rel in first}
+    assert again == first == slow  # the records of a fresh parse of each file
+    assert slow["tasks/twice.md"].suspect and slow["tasks/twice.md"].fields["title"] == "b"
+    assert records_now(repo) == slow  # and the cache with its new keys reads back the same
+
+
+def test_records_copied_and_records_encoded_make_the_same_cache_file(repo, tmp_path):
+    agents = plan_with_odd_files(repo)
+    age_all(agents, 60)
+    records_now(repo)
+    cache = agents / ".cache" / "index.json"
+    found, written, kept = folder._read_cache(cache)
+    assert kept is not None and kept.count == len(found) > 8
+    ws = Workspace(repo)
+    ws.index  # noqa: B018
+    records = ws._known
+    copied, encoded = tmp_path / "copied.json", tmp_path / "encoded.json"
+    copied.write_bytes(cache.read_bytes())  # _kept_text reads the file it is given
+    kept_copy = folder._read_cache(copied)[2]
+    assert kept_copy is not None
+    folder._write_cache(copied, records, 7, kept_copy)
+    folder._write_cache(encoded, records, 7)
+    assert copied.read_bytes() == encoded.read_bytes()
+    # A cache file that another process wrote since it was read is not copied from.
+    assert folder._kept_text(cache, kept._replace(stat=(0, 0, 0))) is None
+
+
+def test_an_older_or_broken_cache_is_read_as_none_and_rewritten(repo):
+    agents = plan_with_odd_files(repo)
+    age_all(agents, 60)
+    first = records_now(repo)
+    cache = agents / ".cache" / "index.json"
+    text = cache.read_text()
+    for broken in (text[:-1], text + " ", text.replace("index 9", "index 8"), "{}", ""):
+        cache.write_text(broken)
+        assert folder._read_cache(cache) == ({}, 0, None)
+        assert records_now(repo) == first
+        assert cache.read_text().startswith('{"format":"agentmd ')
+        assert cache_parts(agents)["files"].keys() == cache_parts(agents)["keys"].keys()

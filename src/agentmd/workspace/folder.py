@@ -37,7 +37,8 @@ FOLDERS = {
     "gotchas": "memory/gotchas",
     "rules": "rules",
 }
-CACHE_FORMAT = f"agentmd {__version__} index 8"  # 8: every file's blob id; 7: lines as a list
+# 9: stat keys apart from the records; 8: every file's blob id; 7: lines as a list
+CACHE_FORMAT = f"agentmd {__version__} index 9"
 REWRITE_AFTER = 32  # files parsed again (or gone) before the index cache is rewritten
 RACY_NS = 2_000_000_000
 
@@ -333,9 +334,12 @@ def load_index(ws: Workspace) -> Index:
     # As git's racy-clean rule: a file changed in the same second as it was last read may have
     # changed again without its mtime moving; such files are parsed again.
     known, known_before = ws._known, ws._known_at - RACY_NS
-    cached, written = _read_cache(cache_path) if not known else ({}, 0)
+    cached, written, kept_records = _read_cache(cache_path) if not known else ({}, 0, None)
     cached_before = written - RACY_NS
     had_cache = bool(cached)
+    # The cache's records, as written, are written again when every record is one of them and
+    # only stat keys moved (a checkout, a touch): 10,000 records are not encoded a second time.
+    reuse = kept_records is not None
     started = time.time_ns()
     records: dict[str, tuple[tuple[int, int, int], Record]] = {}
     parsed = 0
@@ -358,8 +362,11 @@ def load_index(ws: Workspace) -> Index:
                 record = mine[1]
             else:
                 kept = _from_cache(entry.rel, hit, layouts) if hit is not None else None
-                if kept is not None and hit is not None and hit[0] == list(key) and (
-                    key[0] < cached_before
+                if (
+                    kept is not None
+                    and hit is not None
+                    and hit[0] == list(key)
+                    and (key[0] < cached_before)
                 ):
                     record = kept
                 else:
@@ -369,6 +376,7 @@ def load_index(ws: Workspace) -> Index:
                     same = mine[1] if mine is not None else kept
                     record = _parse_record(ws, entry.rel, entry.path, layouts, same)
                     parsed += 1
+                    reuse = reuse and kept is not None and record is kept
             records[entry.rel] = (key, record)
         if entry.rel == "plan.md":
             plan = record
@@ -382,7 +390,8 @@ def load_index(ws: Workspace) -> Index:
     if ws._unsaved > max(REWRITE_AFTER, len(records) // 64) or (
         ws._unsaved and not known and not had_cache
     ):
-        _write_cache(cache_path, records, started)
+        same = reuse and not cached and len(records) == kept_records.count  # type: ignore[union-attr]
+        _write_cache(cache_path, records, started, kept_records if same else None)
         ws._unsaved = 0
     ws._known, ws._known_at = records, started
     return Index(plan, groups)
@@ -493,14 +502,15 @@ def _parse_record(
     from agentmd.files import frontmatter
 
     display = ws.display(rel)
+    digest = ""
     try:
         data = textfile.read_bytes(path, display)
         digest = textfile.blob_id(data)
         if same is not None and same.digest == digest:
             return same
         text = textfile.decode(data, display)
-    except LocatedError as exc:
-        return Record(rel, {}, {}, 1, exc.problem, True)
+    except LocatedError as exc:  # with the blob id of bytes that are not UTF-8: same bytes, same
+        return Record(rel, {}, {}, 1, exc.problem, True, digest)  # problem, after a touch too
     # What `check` reads again: conflict markers, or a task still holding a template prompt.
     suspect = (
         "<<<<<<<" in text
@@ -555,30 +565,95 @@ def _record_from_json(rel: str, data: list, layouts: dict[tuple, dict[str, int]]
     )
 
 
-def _read_cache(path: Path) -> tuple[dict[str, list], int]:
-    data = cachefile.read(path)
-    if data.get("format") != CACHE_FORMAT:
-        return {}, 0
-    files, written = data.get("files"), data.get("written")
-    if not isinstance(files, dict) or not isinstance(written, int):
-        return {}, 0
-    return files, written
+class KeptRecords(NamedTuple):
+    """Where the records of the cache file just read stand in it, to be copied as they are."""
+
+    stat: tuple[int, int, int]  # the cache file's mtime, size and inode when it was read
+    offset: int  # where its records' object starts (the file is ASCII: bytes are characters)
+    count: int
 
 
-def _write_cache(path: Path, records: dict[str, tuple[tuple, Record]], written: int) -> None:
+# The cache file is one JSON document, its records last, in this order:
+# {"format":F,"written":N,"keys":{rel:[mtime,size,inode],...},"files":{rel:record,...}}
+_CACHE_PARTS = ('{"format":', ',"written":', ',"keys":', ',"files":')
+
+
+def _read_cache(path: Path) -> tuple[dict[str, list], int, KeptRecords | None]:
+    """Each cached file's [stat key, record], when the cache is this version's."""
+    try:
+        with open(path, encoding="ascii") as handle:
+            st = os.fstat(handle.fileno())
+            text = handle.read()
+    except (OSError, ValueError):
+        return {}, 0, None
+    values, offset = _cache_parts(text)
+    del text  # the objects are built: the text's megabytes go
+    if values is None:
+        return {}, 0, None
+    form, written, keys, files = values
+    if form != CACHE_FORMAT or type(written) is not int:
+        return {}, 0, None
+    if type(keys) is not dict or type(files) is not dict:
+        return {}, 0, None
+    found = {rel: [key, files[rel]] for rel, key in keys.items() if rel in files}
+    kept = KeptRecords((st.st_mtime_ns, st.st_size, st.st_ino), offset, len(files))
+    return found, written, kept if len(found) == len(files) == len(keys) else None
+
+
+def _cache_parts(text: str) -> tuple[list | None, int]:
+    """The four values of the cache document and where its records start; None for a file
+    of any other shape (an older version's, a broken one)."""
+    decode = _DECODER.raw_decode
+    values: list = []
+    at = records = 0
+    try:
+        for part in _CACHE_PARTS:
+            if not text.startswith(part, at):
+                return None, 0
+            at += len(part)
+            records = at
+            value, at = decode(text, at)
+            values.append(value)
+    except ValueError:
+        return None, 0
+    return (values, records) if text[at:] == "}" else (None, 0)
+
+
+_DECODER = json.JSONDecoder()
+
+
+def _write_cache(
+    path: Path,
+    records: dict[str, tuple[tuple, Record]],
+    written: int,
+    kept: KeptRecords | None = None,
+) -> None:
     """Best effort: a cache that cannot be written only costs speed next time. Encoded a few
     hundred records at a time and written as it goes: the whole of it as one string would be
-    as large again as the records of a 10,000-task plan."""
+    as large again as the records of a 10,000-task plan. `kept`: the records are the ones of
+    the cache file read before, copied from it as they are (only stat keys moved)."""
     encode = json.JSONEncoder(separators=(",", ":")).encode
     items = list(records.items())
+    head = f"{_CACHE_PARTS[0]}{encode(CACHE_FORMAT)}{_CACHE_PARTS[1]}{written}{_CACHE_PARTS[2]}"
+    copied = _kept_text(path, kept) if kept is not None else None
 
     def chunks() -> Iterator[str]:
-        yield f'{{"format":{encode(CACHE_FORMAT)},"written":{written},"files":{{'
+        yield head + "{"
+        comma = ""
+        for start in range(0, len(items), 1024):
+            batch = {rel: key for rel, (key, _) in items[start : start + 1024]}
+            piece = encode(batch)[1:-1]
+            if piece:
+                yield comma + piece
+                comma = ","
+        yield "}" + _CACHE_PARTS[3]
+        if copied is not None:
+            yield copied
+            return
+        yield "{"
         comma = ""
         for start in range(0, len(items), 512):
-            batch = {
-                rel: [list(key), _record_to_json(r)] for rel, (key, r) in items[start : start + 512]
-            }
+            batch = {rel: _record_to_json(r) for rel, (_, r) in items[start : start + 512]}
             try:
                 piece = encode(batch)[1:-1]
             except (TypeError, ValueError):  # a value JSON cannot hold: that file is parsed again
@@ -589,6 +664,20 @@ def _write_cache(path: Path, records: dict[str, tuple[tuple, Record]], written: 
         yield "}}"
 
     cachefile.write_chunks(path, chunks())
+
+
+def _kept_text(path: Path, kept: KeptRecords) -> str | None:
+    """The records of the cache file as they were read, and its closing brace; None when the
+    file is no longer the one read (another process wrote it since)."""
+    try:
+        with open(path, "rb") as handle:
+            st = os.fstat(handle.fileno())
+            if (st.st_mtime_ns, st.st_size, st.st_ino) != kept.stat:
+                return None
+            handle.seek(kept.offset)
+            return handle.read().decode("ascii")
+    except (OSError, ValueError):
+        return None
 
 
 def _encodable(encode, batch: dict[str, list]) -> Iterator[str]:
