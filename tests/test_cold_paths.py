@@ -14,6 +14,8 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from agentmd.errors import LocatedError
+from agentmd.files import textfile
 from agentmd.files.frontmatter import _Fallback, _plain_load, _split, _tiled_load, split
 from agentmd.workspace import folder
 from agentmd.workspace.folder import Workspace
@@ -268,3 +270,38 @@ def test_an_older_or_broken_cache_is_read_as_none_and_rewritten(repo):
         assert records_now(repo) == first
         assert cache.read_text().startswith('{"format":"agentmd ')
         assert cache_parts(agents)["files"].keys() == cache_parts(agents)["keys"].keys()
+
+
+def read_answer(read, *args):
+    try:
+        return read(*args)
+    except LocatedError as exc:
+        return exc.problem
+
+
+def test_a_file_read_at_the_size_its_stat_said_reads_as_read_bytes_reads_it(tmp_path):
+    path = tmp_path / "a.md"
+    path.write_bytes(b"---\ntitle: a\n---\n")
+    size = path.stat().st_size
+    same = read_answer(textfile.read_sized, str(path), "a.md", size)
+    assert same == read_answer(textfile.read_bytes, str(path), "a.md") == path.read_bytes()
+    path.write_bytes(b"---\ntitle: longer now\n---\n")  # it grew since the stat
+    grown = read_answer(textfile.read_sized, str(path), "a.md", size)
+    assert grown == b"---\ntitle: longer now\n---\n"
+    path.write_bytes(b"---\n")  # it shrank
+    assert read_answer(textfile.read_sized, str(path), "a.md", size) == b"---\n"
+    path.unlink()
+    path.mkdir()  # a folder now
+    problem = read_answer(textfile.read_sized, str(path), "a.md", size)
+    assert problem == read_answer(textfile.read_bytes, str(path), "a.md")
+    assert problem.code == "not-a-file"
+    path.rmdir()
+    os.mkfifo(path)  # a pipe, which would block forever: it is named, never waited on
+    problem = read_answer(textfile.read_sized, str(path), "a.md", size)
+    assert problem == read_answer(textfile.read_bytes, str(path), "a.md")
+    assert problem.code == "not-a-file"
+    assert read_answer(textfile.read_sized, str(path), "a.md", 0).code == "not-a-file"
+    path.unlink()
+    problem = read_answer(textfile.read_sized, str(path), "a.md", size)
+    assert problem == read_answer(textfile.read_bytes, str(path), "a.md")
+    assert problem.code == "missing"

@@ -374,7 +374,7 @@ def load_index(ws: Workspace) -> Index:
                     # read, and parsed only if its bytes are not the ones last parsed (as git
                     # compares content when the stat data differs).
                     same = mine[1] if mine is not None else kept
-                    record = _parse_record(ws, entry.rel, entry.path, layouts, same)
+                    record = _parse_record(ws, entry.rel, entry.path, layouts, same, key[1])
                     parsed += 1
                     reuse = reuse and kept is not None and record is kept
             records[entry.rel] = (key, record)
@@ -497,14 +497,19 @@ def _parse_record(
     path: str,
     layouts: dict[tuple, dict[str, int]] | None = None,
     same: Record | None = None,
+    size: int | None = None,
 ) -> Record:
-    """The file's record, parsed now; `same` itself when the file's blob id is `same`'s."""
+    """The file's record, parsed now; `same` itself when the file's blob id is `same`'s.
+    `size`: what the scan's stat said, to read the file without a stat of its own."""
     from agentmd.files import frontmatter
 
     display = ws.display(rel)
     digest = ""
     try:
-        data = textfile.read_bytes(path, display)
+        if size is None:
+            data = textfile.read_bytes(path, display)
+        else:
+            data = textfile.read_sized(path, display, size)
         digest = textfile.blob_id(data)
         if same is not None and same.digest == digest:
             return same
