@@ -91,7 +91,12 @@ def tiled_answer(raw: str):
         found = _tiled_load(raw, lines, 2)
     except _Fallback:
         return "raised"  # never: the tiled path hands anything odd to the plain one
-    return None if found is None else (found, lines)
+    if found is None:
+        return None
+    fields, starts = found
+    # the lines it counted as starting a key are the ones the index counts for a repeated key
+    assert (starts > len(lines)) == folder._may_repeat_a_key(raw, len(lines)), raw
+    return fields, lines
 
 
 PLAIN = st.sampled_from(

@@ -116,26 +116,41 @@ def load(fm: FrontMatter, display: str) -> dict[str, Any]:
 
 def load_located(fm: FrontMatter, display: str) -> tuple[dict[str, Any], dict[str, int]]:
     """The fields and each field's 1-based file line (the last occurrence, as YAML keeps)."""
+    fields, lines, _ = load_counted(fm, display)
+    return fields, lines
+
+
+def load_counted(
+    fm: FrontMatter, display: str
+) -> tuple[dict[str, Any], dict[str, int], int | None]:
+    """`load_located`, and how many lines start a top-level key when the tiled path read the
+    front matter (None when another path did): more such lines than fields, a key set twice."""
+    raw = fm.raw
     index: dict[str, int] = {}
+    if "\t" not in raw and "\r" not in raw and raw.endswith("\n"):
+        tiled = _tiled_load(raw, index, fm.first_line)
+        if tiled is not None:
+            return tiled[0], index, tiled[1]
     try:
-        return _fast_load(fm.raw, index, fm.first_line), index
+        return _fast_load(raw, index, fm.first_line, tiled=False), index, None
     except _Fallback:
         pass
-    return load_yaml(fm, display), key_lines(fm)
+    return load_yaml(fm, display), key_lines(fm), None
 
 
 # -- the fast path ---------------------------------------------------------------------------
 
 
 def _fast_load(
-    raw: str, key_index: dict[str, int] | None = None, first_line: int = 0
+    raw: str, key_index: dict[str, int] | None = None, first_line: int = 0, tiled: bool = True
 ) -> dict[str, Any]:
     """Plain `key: value` front matter without YAML; `key_index` gets each key's line
-    (`first_line` plus its index among the lines)."""
+    (`first_line` plus its index among the lines). `tiled`: False when `_tiled_load` was
+    asked already and did not answer."""
     if "\t" not in raw and "\r" not in raw and raw.endswith("\n"):
         key_index = {} if key_index is None else key_index
-        tiled = _tiled_load(raw, key_index, first_line)
-        return _plain_load(raw, key_index, first_line) if tiled is None else tiled
+        found = _tiled_load(raw, key_index, first_line) if tiled else None
+        return _plain_load(raw, key_index, first_line) if found is None else found[0]
     index: dict[str, int] = {}
     fields = _line_load(raw, index)
     if key_index is not None:
@@ -155,10 +170,12 @@ TILE_RE = re.compile(
 )
 
 
-def _tiled_load(raw: str, key_index: dict[str, int], first_line: int) -> dict[str, Any] | None:
+def _tiled_load(
+    raw: str, key_index: dict[str, int], first_line: int
+) -> tuple[dict[str, Any], int] | None:
     """`_plain_load` with each line split by TILE_RE in C, for front matter whose every line it
-    splits (a cold run of 10,000 task files is mostly such lines); None when any line is one
-    it does not decide alike, and then `_plain_load` answers."""
+    splits (a cold run of 10,000 task files is mostly such lines), and how many of the lines
+    hold a key; None when any line is one it does not decide alike: `_plain_load` answers."""
     tiles = TILE_RE.findall(raw)
     if len(tiles) != raw.count("\n"):  # a line TILE_RE does not split
         return None
@@ -170,8 +187,10 @@ def _tiled_load(raw: str, key_index: dict[str, int], first_line: int) -> dict[st
     items: list | None = None
     item_indent: str | None = None
     number = first_line
+    keys = 0
     for key, plain, flow, other, indent, item in tiles:
         if key:
+            keys += 1
             if key in words:
                 return None
             key = intern(key)
@@ -215,7 +234,7 @@ def _tiled_load(raw: str, key_index: dict[str, int], first_line: int) -> dict[st
             return None
         items.append(words[item] if item in words else item)  # type: ignore[union-attr]
     key_index.update(index)
-    return result
+    return result, keys
 
 
 def _plain_load(raw: str, key_index: dict[str, int], first_line: int) -> dict[str, Any]:

@@ -526,10 +526,13 @@ def _parse_record(
         fm = frontmatter.split(text, display)
         if fm is None:
             return Record(rel, {}, {}, 1, None, suspect, digest)
-        fields, lines = frontmatter.load_located(fm, display)
+        fields, lines, starts = frontmatter.load_counted(fm, display)
     except LocatedError as exc:
         return Record(rel, {}, {}, 1, exc.problem, suspect, digest)
-    suspect = suspect or _may_repeat_a_key(fm.raw, len(lines))
+    if starts is None:
+        suspect = suspect or _may_repeat_a_key(fm.raw, len(lines))
+    else:  # the tiled path counted the lines that start a key as it read them
+        suspect = suspect or starts > len(lines)
     if layouts is not None:
         lines = layouts.setdefault((tuple(lines), tuple(lines.values())), lines)
     return Record(rel, fields, lines, fm.body_line, None, suspect, digest)
