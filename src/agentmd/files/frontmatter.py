@@ -163,8 +163,9 @@ def _fast_load(
 # or nothing), or a list item (plain, or something else).
 _PLAIN_ITEM = r"[A-Za-z_/][A-Za-z0-9_./-]*"
 _PLAIN_VALUE = r"[A-Za-z_/](?:[A-Za-z0-9_./ -]*[A-Za-z0-9_./-])?"
+_DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"  # a string: timestamps are not resolved (yaml_loader)
 TILE_RE = re.compile(
-    rf"^(?:([A-Za-z_][A-Za-z0-9_.-]*):(?: ({_PLAIN_VALUE})| (\[(?:{_PLAIN_ITEM}"
+    rf"^(?:([A-Za-z_][A-Za-z0-9_.-]*):(?: ({_PLAIN_VALUE}|{_DATE})| (\[(?:{_PLAIN_ITEM}"
     rf"(?:, {_PLAIN_ITEM})*)?\])| ([^\n]*))?|( *)- (?:({_PLAIN_VALUE})|[^\n]*))\n",
     re.M,
 )

@@ -11,6 +11,7 @@ import os
 import time
 from collections.abc import Iterator
 from functools import cached_property
+from operator import attrgetter
 from pathlib import Path
 from stat import S_ISLNK, S_ISREG
 from typing import TYPE_CHECKING, NamedTuple
@@ -383,7 +384,7 @@ def load_index(ws: Workspace) -> Index:
         else:
             groups[group_of[entry.rel.rsplit("/", 1)[0]]].append(record)
     for group in groups.values():
-        group.sort(key=lambda r: r.path)
+        group.sort(key=_path_of)
     # Rewriting the whole cache for a few changed files costs more than parsing them again
     # next time (10,000 entries take tens of milliseconds to write; a file, tens of microseconds).
     ws._unsaved += parsed + (len(known.keys() - records.keys()) if known else len(cached))
@@ -395,6 +396,9 @@ def load_index(ws: Workspace) -> Index:
         ws._unsaved = 0
     ws._known, ws._known_at = records, started
     return Index(plan, groups)
+
+
+_path_of = attrgetter("path")  # the sort key of 13,000 records, called in C
 
 
 def _scan(ws: Workspace, folder: str) -> list[Entry]:
