@@ -310,3 +310,16 @@ def test_a_file_read_at_the_size_its_stat_said_reads_as_read_bytes_reads_it(tmp_
     problem = read_answer(textfile.read_sized, str(path), "a.md", size)
     assert problem == read_answer(textfile.read_bytes, str(path), "a.md")
     assert problem.code == "missing"
+
+
+def test_the_built_in_templates_are_read_from_their_folder_as_importlib_reads_them():
+    from importlib import resources
+
+    from agentmd.workspace import scaffold
+
+    root = scaffold.template_root()
+    assert isinstance(root, Path) and (root / "task.md").is_file()
+    packaged = resources.files("agentmd.templates")
+    for name in ("task.md", "handoff.md", "base/plan.md", "hooks/hook.sh"):
+        text = root.joinpath(name).read_text(encoding="utf-8")
+        assert text == packaged.joinpath(name).read_text(encoding="utf-8") and text

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import re
 import string
-from importlib import resources
-from importlib.abc import Traversable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from agentmd import AGENTS_DIR
 from agentmd.errors import Problem
 from agentmd.files import frontmatter, sections, textfile
 from agentmd.files.document import Document
 from agentmd.files.edit import render_scalar
+
+if TYPE_CHECKING:
+    from importlib.abc import Traversable
 
 FOLDERS = ("tasks", "handoffs", "memory/decisions", "memory/gotchas", "rules")
 BASE_FILES = {
@@ -24,6 +26,16 @@ BASE_FILES = {
 
 
 def template_root() -> Traversable:
+    """The built-in templates: their folder when the package is installed as files (as it
+    nearly always is), read without importlib.resources, which imports zipfile (milliseconds
+    that each `next` that compiles a prompt would pay); importlib.resources for a zipped one."""
+    import agentmd.templates as package
+
+    folder = Path(package.__file__).parent if package.__file__ else None
+    if folder is not None and (folder / "task.md").is_file():
+        return folder
+    from importlib import resources
+
     return resources.files("agentmd.templates")
 
 
