@@ -505,8 +505,6 @@ def _parse_record(
 ) -> Record:
     """The file's record, parsed now; `same` itself when the file's blob id is `same`'s.
     `size`: what the scan's stat said, to read the file without a stat of its own."""
-    from agentmd.files import frontmatter
-
     display = ws.display(rel)
     digest = ""
     try:
@@ -520,6 +518,8 @@ def _parse_record(
         text = textfile.decode(data, display)
     except LocatedError as exc:  # with the blob id of bytes that are not UTF-8: same bytes, same
         return Record(rel, {}, {}, 1, exc.problem, True, digest)  # problem, after a touch too
+    # Imported here, past the blob id: 10,000 files whose mtime alone moved ask nothing of it.
+    import agentmd.files.frontmatter as frontmatter
     # What `check` reads again: conflict markers, or a task still holding a template prompt.
     suspect = (
         "<<<<<<<" in text
