@@ -253,14 +253,14 @@ def test_records_copied_and_records_encoded_make_the_same_cache_file(repo, tmp_p
     ws.index  # noqa: B018
     records = ws._known
     copied, encoded = tmp_path / "copied.json", tmp_path / "encoded.json"
-    copied.write_bytes(cache.read_bytes())  # _kept_text reads the file it is given
+    copied.write_bytes(cache.read_bytes())  # _kept_records reads the file it is given
     kept_copy = folder._read_cache(copied)[2]
     assert kept_copy is not None
     folder._write_cache(copied, records, 7, kept_copy)
     folder._write_cache(encoded, records, 7)
     assert copied.read_bytes() == encoded.read_bytes()
     # A cache file that another process wrote since it was read is not copied from.
-    assert folder._kept_text(cache, kept._replace(stat=(0, 0, 0))) is None
+    assert folder._kept_records(cache, kept._replace(stat=(0, 0, 0))) is None
 
 
 def test_an_older_or_broken_cache_is_read_as_none_and_rewritten(repo):

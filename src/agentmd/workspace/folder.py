@@ -14,7 +14,7 @@ from functools import cached_property
 from operator import attrgetter
 from pathlib import Path
 from stat import S_ISLNK, S_ISREG
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, BinaryIO, NamedTuple
 
 from agentmd import AGENTS_DIR, __version__
 from agentmd.errors import AgentmdError, LocatedError, Problem
@@ -520,6 +520,7 @@ def _parse_record(
         return Record(rel, {}, {}, 1, exc.problem, True, digest)  # problem, after a touch too
     # Imported here, past the blob id: 10,000 files whose mtime alone moved ask nothing of it.
     import agentmd.files.frontmatter as frontmatter
+
     # What `check` reads again: conflict markers, or a task still holding a template prompt.
     suspect = (
         "<<<<<<<" in text
@@ -647,7 +648,7 @@ def _write_cache(
     encode = json.JSONEncoder(separators=(",", ":")).encode
     items = list(records.items())
     head = f"{_CACHE_PARTS[0]}{encode(CACHE_FORMAT)}{_CACHE_PARTS[1]}{written}{_CACHE_PARTS[2]}"
-    copied = _kept_text(path, kept) if kept is not None else None
+    copied = _kept_records(path, kept) if kept is not None else None
 
     def chunks() -> Iterator[str]:
         yield head + "{"
@@ -660,7 +661,9 @@ def _write_cache(
                 comma = ","
         yield "}" + _CACHE_PARTS[3]
         if copied is not None:
-            yield copied
+            with copied:  # a megabyte at a time: the records' text is never held whole
+                while piece := copied.read(1 << 20):
+                    yield piece.decode("ascii")
             return
         yield "{"
         comma = ""
@@ -678,18 +681,22 @@ def _write_cache(
     cachefile.write_chunks(path, chunks())
 
 
-def _kept_text(path: Path, kept: KeptRecords) -> str | None:
-    """The records of the cache file as they were read, and its closing brace; None when the
-    file is no longer the one read (another process wrote it since)."""
+def _kept_records(path: Path, kept: KeptRecords) -> BinaryIO | None:
+    """The cache file read before, open where its records start (they run to its end, closing
+    brace included); None when it is no longer that file (another process wrote it since)."""
     try:
-        with open(path, "rb") as handle:
-            st = os.fstat(handle.fileno())
-            if (st.st_mtime_ns, st.st_size, st.st_ino) != kept.stat:
-                return None
-            handle.seek(kept.offset)
-            return handle.read().decode("ascii")
-    except (OSError, ValueError):
+        handle = open(path, "rb")  # noqa: SIM115 - closed by the writer that reads it
+    except OSError:
         return None
+    try:
+        st = os.fstat(handle.fileno())
+        if (st.st_mtime_ns, st.st_size, st.st_ino) == kept.stat:
+            handle.seek(kept.offset)
+            return handle
+    except OSError:
+        pass
+    handle.close()
+    return None
 
 
 def _encodable(encode, batch: dict[str, list]) -> Iterator[str]:
