@@ -11,9 +11,10 @@ import os
 import time
 from collections.abc import Iterator
 from functools import cached_property
+from operator import attrgetter
 from pathlib import Path
 from stat import S_ISLNK, S_ISREG
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, BinaryIO, NamedTuple
 
 from agentmd import AGENTS_DIR, __version__
 from agentmd.errors import AgentmdError, LocatedError, Problem
@@ -39,7 +40,8 @@ FOLDERS = {
     "gotchas": "memory/gotchas",
     "rules": "rules",
 }
-CACHE_FORMAT = f"agentmd {__version__} index 8"  # 8: every file's blob id; 7: lines as a list
+# 9: stat keys apart from the records; 8: every file's blob id; 7: lines as a list
+CACHE_FORMAT = f"agentmd {__version__} index 9"
 REWRITE_AFTER = 32  # files parsed again (or gone) before the index cache is rewritten
 RACY_NS = 2_000_000_000
 
@@ -389,9 +391,12 @@ def load_index(ws: Workspace) -> Index:
     known, known_before = ws._known, ws._known_at - RACY_NS
     # Each file's stat key when last read, from that run's scan (no pair kept per file)
     known_keys = {e.rel: e.key for e in ws._known_entries} if known else {}
-    cached, written = _read_cache(cache_path) if not known else ({}, 0)
+    cached, written, kept_records = _read_cache(cache_path) if not known else ({}, 0, None)
     cached_before = written - RACY_NS
     had_cache = bool(cached)
+    # The cache's records, as written, are written again when every record is one of them and
+    # only stat keys moved (a checkout, a touch): 10,000 records are not encoded a second time.
+    reuse = kept_records is not None
     started = time.time_ns()
     records: dict[str, Record] = {}
     parsed = 0
@@ -415,8 +420,11 @@ def load_index(ws: Workspace) -> Index:
                 record = mine
             else:
                 kept = _from_cache(entry.rel, hit, layouts) if hit is not None else None
-                if kept is not None and hit is not None and hit[0] == list(key) and (
-                    key[0] < cached_before
+                if (
+                    kept is not None
+                    and hit is not None
+                    and hit[0] == list(key)
+                    and (key[0] < cached_before)
                 ):
                     record = kept
                 else:
@@ -424,15 +432,16 @@ def load_index(ws: Workspace) -> Index:
                     # read, and parsed only if its bytes are not the ones last parsed (as git
                     # compares content when the stat data differs).
                     same = mine if mine is not None else kept
-                    record = _parse_record(ws, entry.rel, agents + entry.rel, layouts, same)
+                    record = _parse_record(ws, entry.rel, agents + entry.rel, layouts, same, key[1])
                     parsed += 1
+                    reuse = reuse and kept is not None and record is kept
             records[entry.rel] = record
         if entry.rel == "plan.md":
             plan = record
         else:
             groups[group_of[entry.rel.rsplit("/", 1)[0]]].append(record)
     for group in groups.values():
-        group.sort(key=lambda r: r.path)
+        group.sort(key=_path_of)
     # Rewriting the whole cache for a few changed files costs more than parsing them again
     # next time (10,000 entries take tens of milliseconds to write; a file, tens of microseconds).
     ws._unsaved += parsed + (len(known.keys() - records.keys()) if known else len(cached))
@@ -440,10 +449,15 @@ def load_index(ws: Workspace) -> Index:
         ws._unsaved and not known and not had_cache
     ):
         keyed = {e.rel: (e.key, records[e.rel]) for e in ws.scanned if e.key is not None}
-        _write_cache(cache_path, keyed, started)
+        as_read = kept_records is not None and reuse and not cached
+        as_read = as_read and len(records) == kept_records.files  # type: ignore[union-attr]
+        _write_cache(cache_path, keyed, started, kept_records if as_read else None)
         ws._unsaved = 0
     ws._known, ws._known_entries, ws._known_at = records, ws.scanned, started
     return Index(plan, groups)
+
+
+_path_of = attrgetter("path")  # the sort key of 13,000 records, called in C
 
 
 def _scan(ws: Workspace, folder: str) -> list[Entry]:
@@ -545,19 +559,26 @@ def _parse_record(
     path: str,
     layouts: dict[tuple, dict[str, int]] | None = None,
     same: Record | None = None,
+    size: int | None = None,
 ) -> Record:
-    """The file's record, parsed now; `same` itself when the file's blob id is `same`'s."""
-    from agentmd.files import frontmatter
-
+    """The file's record, parsed now; `same` itself when the file's blob id is `same`'s.
+    `size`: what the scan's stat said, to read the file without a stat of its own."""
     display = ws.display(rel)
+    digest = ""
     try:
-        data = textfile.read_bytes(path, display)
+        if size is None:
+            data = textfile.read_bytes(path, display)
+        else:
+            data = textfile.read_sized(path, display, size)
         digest = textfile.blob_id(data)
         if same is not None and same.digest == digest:
             return same
         text = textfile.decode(data, display)
-    except LocatedError as exc:
-        return Record(rel, {}, {}, 1, exc.problem, True)
+    except LocatedError as exc:  # with the blob id of bytes that are not UTF-8: same bytes, same
+        return Record(rel, {}, {}, 1, exc.problem, True, digest)  # problem, after a touch too
+    # Imported here, past the blob id: 10,000 files whose mtime alone moved ask nothing of it.
+    import agentmd.files.frontmatter as frontmatter
+
     # What `check` reads again: conflict markers, or a task still holding a template prompt.
     suspect = (
         "<<<<<<<" in text
@@ -568,10 +589,13 @@ def _parse_record(
         fm = frontmatter.split(text, display)
         if fm is None:
             return Record(rel, {}, {}, 1, None, suspect, digest)
-        fields, lines = frontmatter.load_located(fm, display)
+        fields, lines, starts = frontmatter.load_counted(fm, display)
     except LocatedError as exc:
         return Record(rel, {}, {}, 1, exc.problem, suspect, digest)
-    suspect = suspect or _may_repeat_a_key(fm.raw, len(lines))
+    if starts is None:
+        suspect = suspect or _may_repeat_a_key(fm.raw, len(lines))
+    else:  # the tiled path counted the lines that start a key as it read them
+        suspect = suspect or starts > len(lines)
     if layouts is not None:
         lines = layouts.setdefault((tuple(lines), tuple(lines.values())), lines)
     return Record(rel, fields, lines, fm.body_line, None, suspect, digest)
@@ -612,30 +636,97 @@ def _record_from_json(rel: str, data: list, layouts: dict[tuple, dict[str, int]]
     )
 
 
-def _read_cache(path: Path) -> tuple[dict[str, list], int]:
-    data = cachefile.read(path)
-    if data.get("format") != CACHE_FORMAT:
-        return {}, 0
-    files, written = data.get("files"), data.get("written")
-    if not isinstance(files, dict) or not isinstance(written, int):
-        return {}, 0
-    return files, written
+class KeptRecords(NamedTuple):
+    """Where the records of the cache file just read stand in it, to be copied as they are."""
+
+    stat: tuple[int, int, int]  # the cache file's mtime, size and inode when it was read
+    offset: int  # where its records' object starts (the file is ASCII: bytes are characters)
+    files: int  # how many records it holds
 
 
-def _write_cache(path: Path, records: dict[str, tuple[tuple, Record]], written: int) -> None:
+# The cache file is one JSON document, its records last, in this order:
+# {"format":F,"written":N,"keys":{rel:[mtime,size,inode],...},"files":{rel:record,...}}
+_CACHE_PARTS = ('{"format":', ',"written":', ',"keys":', ',"files":')
+
+
+def _read_cache(path: Path) -> tuple[dict[str, list], int, KeptRecords | None]:
+    """Each cached file's [stat key, record], when the cache is this version's."""
+    try:
+        with open(path, encoding="ascii") as handle:
+            st = os.fstat(handle.fileno())
+            text = handle.read()
+    except (OSError, ValueError):
+        return {}, 0, None
+    values, offset = _cache_parts(text)
+    del text  # the objects are built: the text's megabytes go
+    if values is None:
+        return {}, 0, None
+    form, written, keys, files = values
+    if form != CACHE_FORMAT or type(written) is not int:
+        return {}, 0, None
+    if type(keys) is not dict or type(files) is not dict:
+        return {}, 0, None
+    found = {rel: [key, files[rel]] for rel, key in keys.items() if rel in files}
+    kept = KeptRecords((st.st_mtime_ns, st.st_size, st.st_ino), offset, len(files))
+    return found, written, kept if len(found) == len(files) == len(keys) else None
+
+
+def _cache_parts(text: str) -> tuple[list | None, int]:
+    """The four values of the cache document and where its records start; None for a file
+    of any other shape (an older version's, a broken one)."""
+    decode = _DECODER.raw_decode
+    values: list = []
+    at = records = 0
+    try:
+        for part in _CACHE_PARTS:
+            if not text.startswith(part, at):
+                return None, 0
+            at += len(part)
+            records = at
+            value, at = decode(text, at)
+            values.append(value)
+    except ValueError:
+        return None, 0
+    return (values, records) if text[at:] == "}" else (None, 0)
+
+
+_DECODER = json.JSONDecoder()
+
+
+def _write_cache(
+    path: Path,
+    records: dict[str, tuple[tuple, Record]],
+    written: int,
+    kept: KeptRecords | None = None,
+) -> None:
     """Best effort: a cache that cannot be written only costs speed next time. Encoded a few
     hundred records at a time and written as it goes: the whole of it as one string would be
-    as large again as the records of a 10,000-task plan."""
+    as large again as the records of a 10,000-task plan. `kept`: the records are the ones of
+    the cache file read before, copied from it as they are (only stat keys moved)."""
     encode = json.JSONEncoder(separators=(",", ":")).encode
     items = list(records.items())
+    head = f"{_CACHE_PARTS[0]}{encode(CACHE_FORMAT)}{_CACHE_PARTS[1]}{written}{_CACHE_PARTS[2]}"
+    copied = _kept_records(path, kept) if kept is not None else None
 
     def chunks() -> Iterator[str]:
-        yield f'{{"format":{encode(CACHE_FORMAT)},"written":{written},"files":{{'
+        yield head + "{"
+        comma = ""
+        for start in range(0, len(items), 1024):
+            keys = {rel: key for rel, (key, _) in items[start : start + 1024]}
+            piece = encode(keys)[1:-1]
+            if piece:
+                yield comma + piece
+                comma = ","
+        yield "}" + _CACHE_PARTS[3]
+        if copied is not None:
+            with copied:  # a megabyte at a time: the records' text is never held whole
+                while block := copied.read(1 << 20):
+                    yield block.decode("ascii")
+            return
+        yield "{"
         comma = ""
         for start in range(0, len(items), 512):
-            batch = {
-                rel: [list(key), _record_to_json(r)] for rel, (key, r) in items[start : start + 512]
-            }
+            batch = {rel: _record_to_json(r) for rel, (_, r) in items[start : start + 512]}
             try:
                 piece = encode(batch)[1:-1]
             except (TypeError, ValueError):  # a value JSON cannot hold: that file is parsed again
@@ -646,6 +737,24 @@ def _write_cache(path: Path, records: dict[str, tuple[tuple, Record]], written: 
         yield "}}"
 
     cachefile.write_chunks(path, chunks())
+
+
+def _kept_records(path: Path, kept: KeptRecords) -> BinaryIO | None:
+    """The cache file read before, open where its records start (they run to its end, closing
+    brace included); None when it is no longer that file (another process wrote it since)."""
+    try:
+        handle = open(path, "rb")  # noqa: SIM115 - closed by the writer that reads it
+    except OSError:
+        return None
+    try:
+        st = os.fstat(handle.fileno())
+        if (st.st_mtime_ns, st.st_size, st.st_ino) == kept.stat:
+            handle.seek(kept.offset)
+            return handle
+    except OSError:
+        pass
+    handle.close()
+    return None
 
 
 def _encodable(encode, batch: dict[str, list]) -> Iterator[str]:

@@ -1,0 +1,325 @@
+"""The shortcuts a cold `next` takes (the index cache deleted, or every file's mtime moved) give
+the answers of the general paths they stand in for: the splitter's shortcut for a plain `---`
+opening, the front matter read line by line in the regex engine, the index cache written in one
+pass. Real files from the corpus too, when it is there."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from agentmd.errors import LocatedError
+from agentmd.files import textfile
+from agentmd.files.frontmatter import _Fallback, _plain_load, _split, _tiled_load, split
+from agentmd.workspace import folder
+from agentmd.workspace.folder import Workspace
+from conftest import CORPUS, cli
+from test_frontmatter_properties import LINE, TOKENS
+
+needs_corpus = pytest.mark.skipif(
+    not CORPUS.is_dir(), reason="the corpus is not here (../shared/corpus)"
+)
+
+
+def corpus_texts() -> list[str]:
+    texts = []
+    for path in sorted(CORPUS.rglob("*")):
+        if path.is_file() and path.suffix in (".md", ".mdc", ".txt"):
+            texts.append(path.read_bytes().decode("utf-8", "replace"))
+    return texts
+
+
+def split_answer(how, text: str):
+    try:
+        return how(text, "x.md")
+    except Exception as exc:  # the located error itself is compared
+        return repr(exc)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(st.sampled_from(["a: 1", "---", "--- ", "----", "---\r", "", "b", " ---"])),
+    st.sampled_from(["---\n", "---\r\n", "\ufeff---\n", "--- \n", "---"]),
+    st.booleans(),
+)
+@example(["a: 1", "---"], "---\n", False)
+@example(["---"], "---\n", False)
+@example([], "---\n", True)
+def test_the_splitter_shortcut_finds_what_the_general_splitter_finds(lines, opening, newline):
+    text = opening + "\n".join(lines) + ("\n" if newline else "")
+    assert split_answer(split, text) == split_answer(_split, text)
+
+
+def test_the_splitter_shortcut_on_known_shapes():
+    assert split("---\na: 1\n---\nbody\n", "x") == _split("---\na: 1\n---\nbody\n", "x")
+    fm = split("---\na: 1\n---\nbody\n", "x")
+    assert fm is not None
+    assert (fm.raw, fm.start, fm.end, fm.body_start, fm.body_line) == ("a: 1\n", 4, 9, 13, 4)
+    fm = split("---\n---", "x")
+    assert fm is not None and (fm.raw, fm.body_start, fm.body_line) == ("", 7, 3)
+    assert split_answer(split, "---\na: 1\n----\n") == split_answer(_split, "---\na: 1\n----\n")
+    assert "frontmatter-unclosed" in split_answer(split, "---\na: 1\n----\n")
+
+
+@needs_corpus
+def test_the_splitter_shortcut_on_the_corpus():
+    texts = corpus_texts()
+    assert len(texts) > 50
+    opened = [text for text in texts if text.startswith("---\n")]
+    assert opened  # the shortcut is really taken on some of them
+    for text in texts:
+        assert split_answer(split, text) == split_answer(_split, text)
+
+
+def plain_answer(raw: str):
+    lines: dict[str, int] = {}
+    try:
+        return _plain_load(raw, lines, 2), lines
+    except _Fallback:
+        return "fallback"
+
+
+def tiled_answer(raw: str):
+    lines: dict[str, int] = {}
+    try:
+        found = _tiled_load(raw, lines, 2)
+    except _Fallback:
+        return "raised"  # never: the tiled path hands anything odd to the plain one
+    if found is None:
+        return None
+    fields, starts = found
+    # the lines it counted as starting a key are the ones the index counts for a repeated key
+    assert (starts > len(lines)) == folder._may_repeat_a_key(raw, len(lines)), raw
+    return fields, lines
+
+
+PLAIN = st.sampled_from(
+    ["x", "a b", "src/a.py", "_x", "yes", "off", "null", "2026-11-22", "3d4756b", "12", "a ",
+     "x-1.2", "/abs/path", "a  b", "x:", "é"]
+)  # fmt: skip
+PLAIN_LINE = st.one_of(
+    st.builds(lambda k, v: f"{k}: {v}", st.sampled_from(["a", "b", "on", "k.x", "k-y"]), PLAIN),
+    st.builds(
+        lambda k, items: f"{k}: [{', '.join(items)}]",
+        st.sampled_from(["a", "deps"]),
+        st.lists(PLAIN, max_size=3),
+    ),
+    st.sampled_from(["a:", "b: ", "c: # note", "d:  [x]", "e: []", "f: [ ]", "g: [a,b]"]),
+    st.builds(lambda ind, v: f"{ind}- {v}", st.sampled_from(["", "  ", "    "]), PLAIN),
+    st.builds(lambda ind, v: f"{ind}- {v}", st.sampled_from(["  "]), TOKENS),
+    LINE,
+)
+
+
+@settings(max_examples=800, deadline=None)
+@given(st.lists(PLAIN_LINE, max_size=10))
+@example(["title: x", "verify:", "  - a b", "  - c"])
+@example(["deps: [a, yes]", "a: b"])
+@example(["a:", "  - x", "    - y"])
+@example(["a: x", "  - y"])
+@example(["a: 1", "a: 2"])
+def test_the_tiled_path_agrees_with_the_plain_path_whenever_it_answers(lines):
+    raw = "".join(line + "\n" for line in lines)
+    if "\t" in raw or "\r" in raw:
+        return  # the plain paths are only asked for front matter without tabs and CRs
+    tiled = tiled_answer(raw)
+    assert tiled != "raised"
+    if tiled is not None:
+        assert tiled == plain_answer(raw), raw
+
+
+def test_the_tiled_path_answers_a_task_file_of_the_built_in_template():
+    raw = (
+        "title: Implement api piece 3451\nstatus: todo\npriority: high\ndepends_on: []\n"
+        "inputs: [src/api/base.py]\noutputs: [src/api/m03451.py, tests/api/test_m03451.py]\n"
+        "verify:\n  - python -m pytest tests/api/test_m03451.py -q\ncreated: 2026-08-08\n"
+    )
+    found = tiled_answer(raw)
+    assert found is not None and found == plain_answer(raw)
+    fields, lines = found
+    assert fields["outputs"] == ["src/api/m03451.py", "tests/api/test_m03451.py"]
+    assert fields["created"] == "2026-08-08" and fields["depends_on"] == []
+    assert lines == {
+        "title": 2, "status": 3, "priority": 4, "depends_on": 5, "inputs": 6, "outputs": 7,
+        "verify": 8, "created": 10,
+    }  # fmt: skip
+
+
+@needs_corpus
+def test_the_tiled_path_on_the_corpus():
+    answered = 0
+    for text in corpus_texts():
+        try:
+            fm = _split(text, "x.md")
+        except Exception:
+            continue
+        if fm is None or "\t" in fm.raw or "\r" in fm.raw or not fm.raw.endswith("\n"):
+            continue
+        tiled = tiled_answer(fm.raw)
+        assert tiled != "raised"
+        if tiled is not None:
+            answered += 1
+            assert tiled == plain_answer(fm.raw)
+    assert answered > 5  # the corpus's plainest files really take the tiled path
+
+
+TASK = """---
+title: Task {n}
+status: {status}
+priority: high
+depends_on: [{deps}]
+outputs: [src/m{n}.py]
+verify:
+  - python -m pytest -q
+created: 2026-08-08
+---
+## Goal
+
+Part {n}.
+"""
+
+
+def age_all(agents: Path, seconds_ago: int) -> None:
+    """Every file's mtime set in the past, beyond the racy window, as a checkout leaves them."""
+    stamp = time.time_ns() - seconds_ago * 1_000_000_000
+    for path in agents.rglob("*.md"):
+        os.utime(path, ns=(stamp, stamp))
+
+
+def plan_with_odd_files(repo: Path) -> Path:
+    cli(repo, "init")
+    agents = repo / ".agents"
+    for n in range(40):  # more than REWRITE_AFTER: a touch of them all rewrites the cache
+        deps = "" if n == 0 else f"t{n - 1}"
+        text = TASK.format(n=n, status="done" if n < 2 else "todo", deps=deps)
+        (agents / "tasks" / f"t{n}.md").write_text(text)
+    (agents / "tasks" / "odd.md").write_text("---\ntitle: 'quoted: yes'\ntags: [a, 'b']\n---\n")
+    (agents / "tasks" / "broken.md").write_bytes(b"---\ntitle: caf\xe9\n---\n")
+    (agents / "tasks" / "twice.md").write_text("---\ntitle: a\ntitle: b\nstatus: todo\n---\n")
+    if CORPUS.is_dir():  # real front matter, read where it lies and written to the tmp repo
+        for path in sorted((CORPUS / "backlog").glob("*task*.md"))[:8]:
+            (agents / "tasks" / f"corpus-{len(path.name)}-{path.name[:12]}.md").write_bytes(
+                path.read_bytes()
+            )
+    return agents
+
+
+def records_now(repo: Path) -> dict:
+    ws = Workspace(repo)
+    ws.index  # noqa: B018 - reads (and caches) every file
+    return dict(ws._known)
+
+
+def cache_parts(agents: Path) -> dict:
+    return json.loads((agents / ".cache" / "index.json").read_text())
+
+
+def test_a_touch_of_every_file_writes_the_records_again_as_they_were(repo, monkeypatch):
+    agents = plan_with_odd_files(repo)
+    age_all(agents, 60)
+    first = records_now(repo)  # the cache deleted: every file parsed, the cache written
+    before = cache_parts(agents)
+    age_all(agents, 30)  # every stat key moves, no byte changes
+    encoded = []
+    real = folder._record_to_json
+    monkeypatch.setattr(folder, "_record_to_json", lambda r: encoded.append(r) or real(r))
+    again = records_now(repo)
+    assert encoded == []  # no record was encoded again
+    monkeypatch.undo()
+    after = cache_parts(agents)
+    assert after["files"] == before["files"]  # copied as they were, not encoded again
+    assert after["keys"] != before["keys"] and after["keys"].keys() == before["keys"].keys()
+    assert after["written"] > before["written"]
+    slow = {rel: folder.read_record(Workspace(repo), rel) for rel in first}
+    assert again == first == slow  # the records of a fresh parse of each file
+    assert slow["tasks/twice.md"].suspect and slow["tasks/twice.md"].fields["title"] == "b"
+    assert records_now(repo) == slow  # and the cache with its new keys reads back the same
+
+
+def test_records_copied_and_records_encoded_make_the_same_cache_file(repo, tmp_path):
+    agents = plan_with_odd_files(repo)
+    age_all(agents, 60)
+    records_now(repo)
+    cache = agents / ".cache" / "index.json"
+    found, written, kept = folder._read_cache(cache)
+    assert kept is not None and kept.files == len(found) > 8
+    ws = Workspace(repo)
+    ws.index  # noqa: B018
+    records = {e.rel: (e.key, ws._known[e.rel]) for e in ws.scanned if e.key is not None}
+    copied, encoded = tmp_path / "copied.json", tmp_path / "encoded.json"
+    copied.write_bytes(cache.read_bytes())  # _kept_records reads the file it is given
+    kept_copy = folder._read_cache(copied)[2]
+    assert kept_copy is not None
+    folder._write_cache(copied, records, 7, kept_copy)
+    folder._write_cache(encoded, records, 7)
+    assert copied.read_bytes() == encoded.read_bytes()
+    # A cache file that another process wrote since it was read is not copied from.
+    assert folder._kept_records(cache, kept._replace(stat=(0, 0, 0))) is None
+
+
+def test_an_older_or_broken_cache_is_read_as_none_and_rewritten(repo):
+    agents = plan_with_odd_files(repo)
+    age_all(agents, 60)
+    first = records_now(repo)
+    cache = agents / ".cache" / "index.json"
+    text = cache.read_text()
+    for broken in (text[:-1], text + " ", text.replace("index 9", "index 8"), "{}", ""):
+        cache.write_text(broken)
+        assert folder._read_cache(cache) == ({}, 0, None)
+        assert records_now(repo) == first
+        assert cache.read_text().startswith('{"format":"agentmd ')
+        assert cache_parts(agents)["files"].keys() == cache_parts(agents)["keys"].keys()
+
+
+def read_answer(read, *args):
+    try:
+        return read(*args)
+    except LocatedError as exc:
+        return exc.problem
+
+
+def test_a_file_read_at_the_size_its_stat_said_reads_as_read_bytes_reads_it(tmp_path):
+    path = tmp_path / "a.md"
+    path.write_bytes(b"---\ntitle: a\n---\n")
+    size = path.stat().st_size
+    same = read_answer(textfile.read_sized, str(path), "a.md", size)
+    assert same == read_answer(textfile.read_bytes, str(path), "a.md") == path.read_bytes()
+    path.write_bytes(b"---\ntitle: longer now\n---\n")  # it grew since the stat
+    grown = read_answer(textfile.read_sized, str(path), "a.md", size)
+    assert grown == b"---\ntitle: longer now\n---\n"
+    path.write_bytes(b"---\n")  # it shrank
+    assert read_answer(textfile.read_sized, str(path), "a.md", size) == b"---\n"
+    path.unlink()
+    path.mkdir()  # a folder now
+    problem = read_answer(textfile.read_sized, str(path), "a.md", size)
+    assert problem == read_answer(textfile.read_bytes, str(path), "a.md")
+    assert problem.code == "not-a-file"
+    path.rmdir()
+    os.mkfifo(path)  # a pipe, which would block forever: it is named, never waited on
+    problem = read_answer(textfile.read_sized, str(path), "a.md", size)
+    assert problem == read_answer(textfile.read_bytes, str(path), "a.md")
+    assert problem.code == "not-a-file"
+    assert read_answer(textfile.read_sized, str(path), "a.md", 0).code == "not-a-file"
+    path.unlink()
+    problem = read_answer(textfile.read_sized, str(path), "a.md", size)
+    assert problem == read_answer(textfile.read_bytes, str(path), "a.md")
+    assert problem.code == "missing"
+
+
+def test_the_built_in_templates_are_read_from_their_folder_as_importlib_reads_them():
+    from importlib import resources
+
+    from agentmd.workspace import scaffold
+
+    root = scaffold.template_root()
+    assert isinstance(root, Path) and (root / "task.md").is_file()
+    packaged = resources.files("agentmd.templates")
+    for name in ("task.md", "handoff.md", "base/plan.md", "hooks/hook.sh"):
+        text = root.joinpath(name).read_text(encoding="utf-8")
+        assert text == packaged.joinpath(name).read_text(encoding="utf-8") and text
