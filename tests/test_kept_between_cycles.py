@@ -30,15 +30,20 @@ def settle(root: Path) -> None:
         os.utime(folder, (past, past))
 
 
-@pytest.fixture
-def handed_off(example: Path) -> Path:
-    """The example with tokenizer done: its file, its handoff, committed."""
+def hand_off(example: Path) -> None:
+    """Tokenizer claimed (committed), its file and its handoff written (not committed)."""
     assert cli(example, "claim", "tokenizer").exit_code == 0
     git(example, "add", "-A")
     git(example, "commit", "-q", "-m", "claim tokenizer")
     (example / "src/tally").mkdir(parents=True)
     (example / "src/tally/tokenize.py").write_text("def words(text):\n    return text.split()\n")
     (example / HANDOFF).write_text(TOKENIZER_HANDOFF.format(base=base_of(example)))
+
+
+@pytest.fixture
+def handed_off(example: Path) -> Path:
+    """The example with tokenizer done: its file, its handoff, committed."""
+    hand_off(example)
     git(example, "add", "-A")
     git(example, "commit", "-q", "-m", "tokenizer")
     settle(example)
@@ -154,12 +159,7 @@ def test_a_commit_that_touches_the_handoff_drops_it(handed_off, judged):
 
 def test_an_uncommitted_handoff_is_judged_every_time(example, judged):
     """Held to the diff to the working tree, which any edit moves."""
-    assert cli(example, "claim", "tokenizer").exit_code == 0
-    git(example, "add", "-A")
-    git(example, "commit", "-q", "-m", "claim tokenizer")
-    (example / "src/tally").mkdir(parents=True)
-    (example / "src/tally/tokenize.py").write_text("def words(text):\n    return text.split()\n")
-    (example / HANDOFF).write_text(TOKENIZER_HANDOFF.format(base=base_of(example)))
+    hand_off(example)
     settle(example)
     ws = Workspace(example)
     assert not [p for p in findings(ws) if p[0] == HANDOFF]
