@@ -107,6 +107,9 @@ def test_a_miss_goes_to_click_which_remembers_it_for_the_entry(plan):
     assert "click" in miss and "agentmd.prompt.compiler" in miss
     hit = imported_modules(plan, "next")
     assert "click" not in hit and "agentmd.entry" in hit
+    # nor what only ranking needs (the graph module's dataclasses import inspect: 12 ms)
+    assert "agentmd.tasks.graph" in miss and "agentmd.tasks.graph" not in hit
+    assert "inspect" not in hit
 
 
 def test_after_a_change_the_entry_hands_the_run_to_click(plan):

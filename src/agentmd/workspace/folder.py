@@ -19,13 +19,13 @@ from typing import TYPE_CHECKING, BinaryIO, NamedTuple
 from agentmd import AGENTS_DIR, __version__
 from agentmd.errors import AgentmdError, LocatedError, Problem
 from agentmd.files import cachefile, textfile
-from agentmd.tasks.graph import KeptCounts, unblocked
 from agentmd.workspace.records import TASK_PROMPTS, Handoff, Note, Record, Settings, Task
 
 if TYPE_CHECKING:
     from agentmd.files.document import Document
     from agentmd.files.edit import Editor
     from agentmd.handoffs.kept import Kept
+    from agentmd.tasks.graph import KeptCounts
 
 # The parser and editor are imported where they are used: a run whose output is remembered
 # (memo.py) needs neither, and start-up time is what a commit hook pays on every commit.
@@ -80,7 +80,7 @@ class Workspace:
         # checks.cycles_pass's last search: each task's dependencies, and the cycles they make
         self.cycles_found: tuple[dict[str, tuple[str, ...]], list[list[str]]] | None = None
         self._kept_documents: dict[str, tuple[Record, Document]] = {}  # see read_kept
-        self.unblocks = KeptCounts()  # each task's unblock count, for a process that ranks again
+        self._unblocks: KeptCounts | None = None  # see `unblocks`
         # checks.handoffs_pass's findings per handoff, for a process that checks again
         self.handoffs_kept: Kept | None = None
 
@@ -152,9 +152,21 @@ class Workspace:
         """Each scanned file's size in bytes, by its path under .agents/."""
         return {entry.rel: entry.key[1] for entry in self.scanned if entry.key}
 
+    @property
+    def unblocks(self) -> KeptCounts:
+        """Each task's unblock count and the tasks waiting on it, kept for a process that
+        ranks again (the graph module is imported here: a remembered run never needs it)."""
+        if self._unblocks is None:
+            from agentmd.tasks.graph import KeptCounts
+
+            self._unblocks = KeptCounts()
+        return self._unblocks
+
     @cached_property
     def unblocked(self) -> list[Task]:
         """The todo tasks nothing blocks (graph.unblocked), worked out once per read."""
+        from agentmd.tasks.graph import unblocked
+
         return unblocked(self.tasks)
 
     @cached_property
