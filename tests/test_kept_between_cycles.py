@@ -51,7 +51,9 @@ def handed_off(example: Path) -> Path:
 
 
 def findings(ws: Workspace) -> list[tuple]:
-    """(path, line, code, severity, message) of each finding of one more check by `ws`."""
+    """(path, line, code, severity, message) of each finding of one more check by `ws`, as
+    the loop's workspace keeps them."""
+    ws.keep_findings()
     ws.refresh()
     return [_row(p) for p in passes.check_workspace(ws, ESTIMATE).problems]
 
@@ -254,3 +256,18 @@ def test_the_waiting_tasks_follow_a_new_dependency_and_a_finished_one(example):
     cli_task.write_text(cli_task.read_text().replace("status: todo", "status: done"))
     ws.refresh()  # a task done no longer waits
     assert ws.unblocks.waiting(ws.tasks)["counter"] == ["docs"]
+
+
+def test_only_a_process_that_checks_again_keeps_findings(handed_off):
+    """A one-shot `check` keeps nothing (no bookkeeping, no git call for it); the loop's and
+    the board's workspaces keep them."""
+    from agentmd.board.live import Live
+    from agentmd.loop import cycle
+
+    once = Workspace(handed_off)
+    passes.check_workspace(once, ESTIMATE)
+    assert once.handoffs_kept is None
+    loop_ws = Workspace(handed_off)
+    cycle.Loop(loop_ws, cycle.Options(worker="true", slots=1, dry_run=True), print)
+    assert loop_ws.handoffs_kept is not None
+    assert Live(Workspace(handed_off))._checked.handoffs_kept is not None

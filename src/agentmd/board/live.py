@@ -29,6 +29,7 @@ class Live:
         self.history: deque[tuple[int, frozenset[str]]] = deque(maxlen=200)
         self.with_findings = with_findings
         self._checked = Workspace(ws.root)  # check's own: its caches are not the pages'
+        self._checked.keep_findings()  # it checks again at each change
         self.stopping = False
         self._pending: set[str] = set()
         self._wake = threading.Event()

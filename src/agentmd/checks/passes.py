@@ -20,7 +20,6 @@ from agentmd.checks.budgets import (
 from agentmd.errors import LocatedError, Problem
 from agentmd.files import document, frontmatter, textfile
 from agentmd.handoffs.judge import WorkTree, check_document, judge
-from agentmd.handoffs.kept import Kept
 from agentmd.handoffs.latest import rule_problems
 from agentmd.handoffs.names import sections_of
 from agentmd.handoffs.reading import READINGS, Readings
@@ -177,16 +176,16 @@ def handoffs_pass(ws: Workspace) -> tuple[list[Problem], WorkTree]:
     problems: list[Problem] = []
     tree = WorkTree(ws)
     readings = Readings(ws.agents / READINGS)
-    kept = ws.handoffs_kept
-    if kept is None:
-        kept = ws.handoffs_kept = Kept()
-    tasks = ws.tasks.values()
-    kept.begin(ws.root, (frozenset(ws.tasks), tuple(o for task in tasks for o in task.outputs)))
+    kept = ws.handoffs_kept  # a process that checks again keeps findings (handoffs/kept.py)
+    if kept is not None:
+        tasks = ws.tasks.values()
+        outputs = tuple(o for task in tasks for o in task.outputs)
+        kept.begin(ws.root, (frozenset(ws.tasks), outputs))
     recalled_all = True  # every reading was looked at: the old ones can go
     for record in ws.index.groups["handoffs"]:
         if record.problem is not None:
             continue
-        found = kept.get(record)
+        found = kept.get(record) if kept is not None else None
         if found is None:
             display = ws.display(record.path)
             reading = readings.recall(display, record.digest)
@@ -197,11 +196,12 @@ def handoffs_pass(ws: Workspace) -> tuple[list[Problem], WorkTree]:
                     problems.append(exc.problem)
                     continue
                 reading = readings.get(doc, lenient=False)
-            folders = kept.folders(reading)
+            folders = kept.folders(reading) if kept is not None else ()
             found = judge(display, record.fields, record.lines, reading, tree)
-            base = str(record.fields.get("base") or "").strip()
-            held_to_tree = bool(base) and tree.end_of(display) is None  # the diff to the tree
-            kept.put(record, folders, not held_to_tree, found)
+            if kept is not None:
+                base = str(record.fields.get("base") or "").strip()
+                held_to_tree = bool(base) and tree.end_of(display) is None  # the tree's diff
+                kept.put(record, folders, not held_to_tree, found)
         else:
             recalled_all = False
         problems += found

@@ -117,6 +117,7 @@ class Loop:
 
     def __init__(self, ws: Workspace, options: Options, say: Callable[[str], None]):
         self.ws = ws
+        ws.keep_findings()  # the plan is checked again after each change
         self.opt = options
         self.say = say
         self.children: dict[int, subprocess.Popen] = {}  # workers this process started, to reap

@@ -81,7 +81,8 @@ class Workspace:
         self.cycles_found: tuple[dict[str, tuple[str, ...]], list[list[str]]] | None = None
         self._kept_documents: dict[str, tuple[Record, Document]] = {}  # see read_kept
         self._unblocks: KeptCounts | None = None  # see `unblocks`
-        # checks.handoffs_pass's findings per handoff, for a process that checks again
+        # checks.handoffs_pass's findings per handoff, kept by a process that checks again
+        # (the loop, the board: `keep_findings`); a one-shot check keeps nothing
         self.handoffs_kept: Kept | None = None
 
     @classmethod
@@ -94,6 +95,14 @@ class Workspace:
         raise NotAWorkspace(
             f"no {AGENTS_DIR}/ folder in {start} or above it", "run 'agentmd init' to create one"
         )
+
+    def keep_findings(self) -> None:
+        """This process checks again and again: keep each handoff's findings between checks
+        until what they follow from changes (handoffs/kept.py)."""
+        if self.handoffs_kept is None:
+            from agentmd.handoffs.kept import Kept
+
+            self.handoffs_kept = Kept()
 
     def display(self, rel: str) -> str:
         return f"{AGENTS_DIR}/{rel}"
