@@ -194,6 +194,23 @@ def test_who_asks_is_part_of_primes_answer(plan):
         assert fast(plan, "prime", env=env) == slow(plan, "prime", env=env)
 
 
+def test_two_users_of_one_checkout_get_their_own_prime(plan):
+    """Without AGENTMD_AGENT the owner is user@host: remembered per user, not shared."""
+    host = os.uname().nodename
+    claimed = cli(plan, "claim", "tokenizer", "--as", f"alice@{host}")
+    assert claimed.exit_code == 0, claimed.output
+    age(plan)
+    users = {
+        name: {"AGENTMD_AGENT": "", "LOGNAME": name, "USER": name} for name in ("alice", "bob")
+    }
+    alice = fast(plan, "prime", env=users["alice"])
+    assert b"# Split text into words" in alice.stdout
+    bob = fast(plan, "prime", env=users["bob"])
+    assert b"# Split text into words" not in bob.stdout and b"## How to work here" in bob.stdout
+    again = fast(plan, "prime", env=users["alice"])
+    assert again == alice == slow(plan, "prime", env=users["alice"])
+
+
 def test_the_terminal_width_is_no_part_of_the_answer(plan):
     narrow = slow(plan, "next", env={"COLUMNS": "20"})
     forget(plan)

@@ -8,6 +8,7 @@ import os
 from typing import TYPE_CHECKING
 
 from agentmd.hosts.session import current_branch
+from agentmd.tasks.owner import default_owner
 from agentmd.workspace import memo
 
 if TYPE_CHECKING:
@@ -15,9 +16,10 @@ if TYPE_CHECKING:
 
 
 def memo_key(ws: Workspace, owner: str | None, max_chars: int | None, as_json: bool) -> str:
+    """The owner as held_task resolves it (two users of one checkout hold different tasks)."""
     return memo.key(
-        "prime", owner, max_chars, as_json, os.environ.get("AGENTMD_TASK", ""),
-        os.environ.get("AGENTMD_AGENT", ""), current_branch(ws.root),
+        "prime", owner or default_owner(), max_chars, as_json,
+        os.environ.get("AGENTMD_TASK", ""), current_branch(ws.root),
     )  # fmt: skip
 
 

@@ -11,8 +11,6 @@ always under the workspace lock, so of two claimants exactly one wins:
 
 from __future__ import annotations
 
-import getpass
-import os
 from collections.abc import Callable
 
 from agentmd import clock, git
@@ -20,17 +18,12 @@ from agentmd.errors import NothingToDo
 from agentmd.files.edit import Editor
 from agentmd.tasks import graph, lease, lifecycle, parallel, remote_claims
 from agentmd.tasks.lifecycle import CLAIM_FIELDS
+from agentmd.tasks.owner import default_owner  # noqa: F401 - this module's API
 from agentmd.tasks.parallel import Selection
 from agentmd.workspace.folder import Workspace
 from agentmd.workspace.records import Task
 
 HELD = ("active", "review")  # statuses that hold a claim
-
-
-def default_owner() -> str:
-    """Who claims when nobody is named: $AGENTMD_AGENT, else user@host."""
-    # The host's name as socket.gethostname() gives it, without importing socket (most of a MB).
-    return os.environ.get("AGENTMD_AGENT") or f"{getpass.getuser()}@{os.uname().nodename}"
 
 
 def claimable(ws: Workspace, task_id: str, errors: graph.Errors | None = None) -> Task:
