@@ -35,7 +35,7 @@ def run(
     input: str | None = None,
     env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    import subprocess  # here: the commit hook runs git without it (`run_bytes`)
+    import subprocess
 
     try:
         result = subprocess.run(
@@ -82,88 +82,24 @@ def run_bytes(
     input: bytes | None = None,
     env: dict[str, str] | None = None,
 ) -> Ran:
-    """`run` for the commit hook, which must cost little more than starting Python: started
-    with os.posix_spawnp where there is one, without the `subprocess` module and what it
-    imports; the output is bytes, its line ends as git wrote them (`run`'s text mode turns
-    CRLF into LF)."""
-    argv = ["git", "-C", str(cwd), *args]
-    environ = env if env is not None else clean_env()
-    try:
-        if hasattr(os, "posix_spawnp"):
-            returncode, out, err = _spawned(argv, environ, input or b"")
-        else:  # pragma: no cover - Windows
-            import subprocess
+    """`run` with the output as bytes, its line ends as git wrote them (`run`'s text mode
+    turns CRLF into LF, which cuts `cat-file --batch` output in the wrong places)."""
+    import subprocess
 
-            done = subprocess.run(argv, input=input, capture_output=True, env=environ)
-            returncode, out, err = done.returncode, done.stdout, done.stderr
+    try:
+        done = subprocess.run(
+            ["git", *args],
+            cwd=cwd,
+            input=input,
+            capture_output=True,
+            env=env if env is not None else clean_env(),
+        )
     except FileNotFoundError:
         raise GitError("git is not installed or not on PATH") from None
-    stderr = err.decode("utf-8", "surrogateescape")
-    if check and returncode != 0:
-        raise _failed(args, stderr, returncode)
-    return Ran(returncode, out, stderr)
-
-
-def _spawned(argv: list[str], env: dict[str, str], data: bytes) -> tuple[int, bytes, bytes]:
-    """Run argv with `data` on its stdin; its exit code, stdout and stderr. Input is written
-    as the pipe takes it while the output is read, so neither side waits on the other."""
-    import select
-
-    stdin, to_child = os.pipe()
-    from_child, stdout = os.pipe()
-    errors, stderr = os.pipe()
-    try:
-        pid = os.posix_spawnp(
-            argv[0],
-            argv,
-            env,
-            file_actions=[
-                (os.POSIX_SPAWN_DUP2, stdin, 0),
-                (os.POSIX_SPAWN_DUP2, stdout, 1),
-                (os.POSIX_SPAWN_DUP2, stderr, 2),
-            ],
-        )
-    except BaseException:
-        for fd in (to_child, from_child, errors):
-            os.close(fd)
-        raise
-    finally:
-        for fd in (stdin, stdout, stderr):
-            os.close(fd)
-    read: dict[int, list[bytes]] = {from_child: [], errors: []}
-    poller = select.poll()
-    for fd in read:
-        poller.register(fd, select.POLLIN)
-    pending = memoryview(data)
-    if pending:
-        os.set_blocking(to_child, False)
-        poller.register(to_child, select.POLLOUT)
-    else:
-        os.close(to_child)
-    left = len(read) + bool(pending)
-    while left:
-        for fd, _event in poller.poll():
-            if fd == to_child:
-                try:
-                    pending = pending[os.write(fd, pending[:65536]) :]
-                except BlockingIOError:
-                    continue
-                except BrokenPipeError:  # git stopped reading: what it wrote says why
-                    pending = pending[:0]
-                if not pending:
-                    poller.unregister(fd)
-                    os.close(fd)
-                    left -= 1
-                continue
-            chunk = os.read(fd, 65536)
-            if chunk:
-                read[fd].append(chunk)
-            else:
-                poller.unregister(fd)
-                os.close(fd)
-                left -= 1
-    _, status = os.waitpid(pid, 0)
-    return os.waitstatus_to_exitcode(status), b"".join(read[from_child]), b"".join(read[errors])
+    stderr = done.stderr.decode("utf-8", "surrogateescape")
+    if check and done.returncode != 0:
+        raise _failed(args, stderr, done.returncode)
+    return Ran(done.returncode, done.stdout, stderr)
 
 
 def out(args: list[str], cwd: Path, **kwargs) -> str:

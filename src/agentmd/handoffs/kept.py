@@ -43,7 +43,7 @@ class Kept:
         self.head: str | None = None
         self.context: tuple | None = None
         self.root = "."
-        self._folders: dict[str, FolderKey | bool] = {}  # this check's look at each folder
+        self._folders: dict[str, FolderKey] = {}  # this check's look at each folder
         self._now = 0
 
     def begin(self, root: Path, context: tuple) -> None:
@@ -93,9 +93,8 @@ class Kept:
             self.entries.pop(record.path, None)
 
     def _folder(self, name: str) -> FolderKey:
-        seen = self._folders.get(name, False)
-        if seen is not False:
-            return seen  # type: ignore[return-value]
+        if name in self._folders:
+            return self._folders[name]
         try:
             st = os.stat(f"{self.root}/{name}" if name else self.root)
         except OSError:

@@ -71,18 +71,12 @@ def analyse(tasks: dict[str, Task], errors: Errors | None = None) -> Plan:
     return Plan(ready, blocked, find_cycles(tasks))
 
 
-def ready(
-    tasks: dict[str, Task], errors: Errors | None = None, counts: dict[str, int] | None = None
-) -> list[Candidate]:
+def ready(tasks: dict[str, Task], errors: Errors | None = None) -> list[Candidate]:
     """`analyse(tasks).ready` without the reasons for the blocked tasks or the search for
     cycles, which picking a task does not need (a task on a cycle is never ready) and which
-    cost a tenth of a second and megabytes at 10,000 tasks. `counts`: `unblock_counts(tasks)`
-    when the caller kept them."""
-    if counts is None:
-        counts = unblock_counts(tasks)
-    return rank(
-        [t for t in tasks.values() if t.status == "todo" and not blockers(t, tasks, errors)], counts
-    )
+    cost a tenth of a second and megabytes at 10,000 tasks."""
+    found = [t for t in tasks.values() if t.status == "todo" and not blockers(t, tasks, errors)]
+    return rank(found, unblock_counts(tasks))
 
 
 def unblocked(tasks: dict[str, Task]) -> list[Task]:
