@@ -207,7 +207,7 @@ def test_a_crash_prints_one_line_and_a_log_path(example, monkeypatch, tmp_path):
     from agentmd.tasks import graph
 
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # the log goes to the temp folder
-    monkeypatch.setattr(graph, "ready", lambda tasks, errors=None: 1 / 0)
+    monkeypatch.setattr(graph, "rank", lambda ready, counts: 1 / 0)
     result = cli(example, "next")
     assert result.exit_code == 2
     assert result.stderr.startswith(

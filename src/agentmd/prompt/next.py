@@ -103,7 +103,7 @@ def one(ws: Workspace, ask: Ask) -> Next:
     from agentmd.checks import readiness
     from agentmd.prompt import compiler
     from agentmd.prompt.counters import counter_for
-    from agentmd.tasks import claims, graph
+    from agentmd.tasks import claims
 
     counter = counter_for(ask.counter, ws)
     mode = "claimed" if ask.claim else None
@@ -121,12 +121,12 @@ def one(ws: Workspace, ask: Ask) -> Next:
     if ask.claim and ask.push:
         owner = ask.owner or claims.default_owner()
         picked = claims.claim_and_push(
-            ws, owner, lambda fresh: _listed(compile_first(fresh, graph.ready(fresh.tasks)))
+            ws, owner, lambda fresh: _listed(compile_first(fresh, _ranked(fresh)))
         )
         if not picked:
             raise nothing_ready(ws)
         return Next(compiled[0], [])
-    ready = graph.ready(ws.tasks)  # without the search for cycles, which `next` does not need
+    ready = _ranked(ws)
     if ask.claim:
         owner = ask.owner or claims.default_owner()
         if claims.claim_next(ws, owner, lambda found: compile_first(ws, found)) is None:
@@ -137,6 +137,16 @@ def one(ws: Workspace, ask: Ask) -> Next:
     compare = getattr(counter, "compare", None)  # the exact counter's; the prompt is cached
     notes = result.warnings + unfilled(ws, result.task)
     return Next(result, notes, compare(result.prompt) if compare else None)
+
+
+def _ranked(ws: Workspace) -> list[graph.Candidate]:
+    """The ready tasks in `next` order, without the search for cycles (`next` does not need
+    it), ranked by the workspace's kept unblock counts: the prompt reads the tasks waiting on
+    the one it compiles from the same counts, not from a second reckoning (90 ms, 3 MB at
+    10,000 tasks)."""
+    from agentmd.tasks import graph
+
+    return graph.rank(ws.unblocked, ws.unblocks.of(ws.tasks))
 
 
 def batch(ws: Workspace, ask: Ask) -> list[Compiled]:
