@@ -29,9 +29,9 @@ def count_parses(monkeypatch) -> list[str]:
     parsed: list[str] = []
     real = frontmatter.load_counted  # what the index calls (load_located calls it too)
 
-    def counting(fm, display):
+    def counting(fm, display, *rest):
         parsed.append(display)
-        return real(fm, display)
+        return real(fm, display, *rest)
 
     monkeypatch.setattr(frontmatter, "load_counted", counting)
     return parsed

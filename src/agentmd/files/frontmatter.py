@@ -121,14 +121,15 @@ def load_located(fm: FrontMatter, display: str) -> tuple[dict[str, Any], dict[st
 
 
 def load_counted(
-    fm: FrontMatter, display: str
+    fm: FrontMatter, display: str, strings: dict[str, str] | None = None
 ) -> tuple[dict[str, Any], dict[str, int], int | None]:
     """`load_located`, and how many lines start a top-level key when the tiled path read the
-    front matter (None when another path did): more such lines than fields, a key set twice."""
+    front matter (None when another path did): more such lines than fields, a key set twice.
+    `strings`: the values read before, for one copy of each (see `_tiled_load`)."""
     raw = fm.raw
     index: dict[str, int] = {}
     if "\t" not in raw and "\r" not in raw and raw.endswith("\n"):
-        tiled = _tiled_load(raw, index, fm.first_line)
+        tiled = _tiled_load(raw, index, fm.first_line, strings)
         if tiled is not None:
             return tiled[0], index, tiled[1]
     try:
@@ -172,11 +173,17 @@ TILE_RE = re.compile(
 
 
 def _tiled_load(
-    raw: str, key_index: dict[str, int], first_line: int
+    raw: str, key_index: dict[str, int], first_line: int, strings: dict[str, str] | None = None
 ) -> tuple[dict[str, Any], int] | None:
     """`_plain_load` with each line split by TILE_RE in C, for front matter whose every line it
     splits (a cold run of 10,000 task files is mostly such lines), and how many of the lines
-    hold a key; None when any line is one it does not decide alike: `_plain_load` answers."""
+    hold a key; None when any line is one it does not decide alike: `_plain_load` answers.
+
+    `strings`: the short values and list items read before (a run that reads 10,000 files
+    gives all its reads one dict, dropped once they are read), so that a value many files
+    hold is one string; without it they are interned. Interned, the 20,000 paths that one task
+    each outputs would grow the interpreter's table of interned strings by megabytes for good.
+    """
     tiles = TILE_RE.findall(raw)
     if len(tiles) != raw.count("\n"):  # a line TILE_RE does not split
         return None
@@ -184,8 +191,10 @@ def _tiled_load(
     index: dict[str, int] = {}
     words = WORDS
     intern = sys.intern
+    keep = _interned if strings is None else strings.setdefault
     open_key: str | None = None
     items: list | None = None
+    blocks: list[str] = []
     item_indent: str | None = None
     number = first_line
     keys = 0
@@ -202,13 +211,14 @@ def _tiled_load(
                 if plain in words:
                     result[key] = words[plain]
                 else:
-                    result[key] = intern(plain) if len(plain) < 24 else plain
+                    result[key] = keep(plain, plain) if len(plain) < 24 else plain
                 continue
             if flow:
                 parts = flow[1:-1].split(", ") if len(flow) > 2 else []
                 if not words.keys().isdisjoint(parts):
                     return None
-                result[key] = [intern(part) for part in parts]
+                # copied at its size: a comprehension leaves room for 4 items
+                result[key] = [keep(part, part) for part in parts][:]
                 continue
             value = other.strip(" ")
             if not value or value[0] == "#":  # `key:` or `key: # a comment`: a list may follow
@@ -218,7 +228,7 @@ def _tiled_load(
             if value[0] == "[":
                 return None
             if SAFE_PLAIN_RE.match(value) and value not in words:
-                result[key] = intern(value) if len(value) < 24 else value
+                result[key] = keep(value, value) if len(value) < 24 else value
                 continue
             try:
                 result[key] = _scalar(value)
@@ -231,11 +241,18 @@ def _tiled_load(
         if item_indent is None:
             item_indent = indent
             result[open_key] = items = []
+            blocks.append(open_key)
         elif indent != item_indent:
             return None
         items.append(words[item] if item in words else item)  # type: ignore[union-attr]
+    for key in blocks:  # each list at its size: one appended item leaves room for 4
+        result[key] = result[key][:]
     key_index.update(index)
     return result, keys
+
+
+def _interned(value: str, _: str) -> str:
+    return sys.intern(value)
 
 
 def _plain_load(raw: str, key_index: dict[str, int], first_line: int) -> dict[str, Any]:
