@@ -251,7 +251,7 @@ def test_records_copied_and_records_encoded_make_the_same_cache_file(repo, tmp_p
     assert kept is not None and kept.files == len(found) > 8
     ws = Workspace(repo)
     ws.index  # noqa: B018
-    records = {e.rel: (e.key, ws._known[e.rel]) for e in ws.scanned if e.key is not None}
+    records = {e.rel: (folder.stat_parts(e.key), ws._known[e.rel]) for e in ws.scanned if e.key}
     copied, encoded = tmp_path / "copied.json", tmp_path / "encoded.json"
     copied.write_bytes(cache.read_bytes())  # _kept_records reads the file it is given
     kept_copy = folder._read_cache(copied)[2]

@@ -127,7 +127,7 @@ def budget_problems(ws: Workspace, counter: Counter) -> list[Problem]:
     for)."""
     budget = memory_budget(ws)
     notes = current(ws, [*ws.decisions, *ws.gotchas])
-    size = {entry.rel: entry.key[1] for entry in ws.scanned if entry.key}.get
+    size = ws.sizes.get
     if sum(size(note.path, budget) for note in notes) <= budget:
         return []
     cost: dict[str, int] = {}

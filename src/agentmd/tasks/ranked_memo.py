@@ -17,7 +17,7 @@ import time
 
 from agentmd.files import textfile
 from agentmd.workspace import memo
-from agentmd.workspace.folder import CACHE_FORMAT, RACY_NS, Entry, Workspace
+from agentmd.workspace.folder import CACHE_FORMAT, RACY_NS, Entry, Workspace, stat_parts
 from agentmd.workspace.records import Record
 
 PREFIX = "tasks/"
@@ -53,7 +53,7 @@ def remember(ws: Workspace, memo_key: str, output: str, errors: str, pinned: set
 
 
 def _stamp(entry: Entry, now: int) -> tuple[int, int, int]:
-    key = entry.key or (0, 0, 0)
+    key = stat_parts(entry.key) if entry.key else (0, 0, 0)
     return (0, 0, 0) if key[0] >= now - RACY_NS else key
 
 
@@ -71,9 +71,9 @@ def recall(ws: Workspace, memo_key: str) -> tuple[str, str] | None:
     if names != "\0".join(e.rel for e in entries) or len(stamps) != 3 * len(entries):
         return None  # a file came or went
     for n, entry in enumerate(entries):
-        key = entry.key
-        if key is None:
+        if entry.key is None:
             return None
+        key = stat_parts(entry.key)
         at = 3 * n
         if key[0] == stamps[at] and key[1] == stamps[at + 1] and key[2] == stamps[at + 2]:
             continue

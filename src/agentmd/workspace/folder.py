@@ -14,6 +14,8 @@ from functools import cached_property
 from operator import attrgetter
 from pathlib import Path
 from stat import S_ISLNK, S_ISREG
+from struct import Struct
+from struct import error as StructError
 from typing import TYPE_CHECKING, BinaryIO, NamedTuple
 
 from agentmd import AGENTS_DIR, __version__
@@ -159,7 +161,7 @@ class Workspace:
     @cached_property
     def sizes(self) -> dict[str, int]:
         """Each scanned file's size in bytes, by its path under .agents/."""
-        return {entry.rel: entry.key[1] for entry in self.scanned if entry.key}
+        return {entry.rel: stat_parts(entry.key)[1] for entry in self.scanned if entry.key}
 
     @property
     def unblocks(self) -> KeptCounts:
@@ -337,8 +339,30 @@ class Entry(NamedTuple):
     """One file found under .agents/: its stat key, or the problem that stops reading it."""
 
     rel: str  # its path is the .agents/ folder's, '/', rel: not kept (13,000 paths are a MB)
-    key: tuple[int, int, int] | None  # mtime_ns, size, inode
+    key: bytes | None  # mtime_ns, size, inode, packed (`stat_key`; read with `stat_parts`)
     problem: Record | None
+
+
+# A stat key packed in 24 bytes: 13,000 tuples of three ints are 2 MB, their bytes 0.8 MB.
+# Big-endian, so that the key of the newest file is the greatest (see `newest_mtime`).
+_STAT = Struct(">qqQ")
+_NO_STAT = _STAT.pack(0, 0, 0)
+
+
+def stat_key(st: os.stat_result) -> bytes:
+    """The file's mtime, size and inode, packed (as the scan packs them)."""
+    try:
+        return _STAT.pack(st.st_mtime_ns, st.st_size, st.st_ino)
+    except StructError:  # an mtime beyond the year 2262: as text, longer, after \xff\xff
+        return b"\xff\xff%d %d %d" % (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+def stat_parts(key: bytes) -> tuple[int, int, int]:
+    """A stat key's mtime (ns), size and inode."""
+    if len(key) == 24:
+        return _STAT.unpack(key)
+    mtime, size, inode = key[2:].split()
+    return int(mtime), int(size), int(inode)
 
 
 def scan(ws: Workspace) -> list[Entry]:
@@ -356,7 +380,7 @@ def scan(ws: Workspace) -> list[Entry]:
                 )
             )
         else:
-            entries.append(Entry("plan.md", (st.st_mtime_ns, st.st_size, st.st_ino), None))
+            entries.append(Entry("plan.md", stat_key(st), None))
     except FileNotFoundError:
         pass
     except OSError as exc:
@@ -374,27 +398,16 @@ def scan(ws: Workspace) -> list[Entry]:
 
 def signature(entries: list[Entry]) -> str:
     """A digest of every file's name and stat key: equal digests, same files (see memo.py)."""
-    from itertools import starmap
-    from struct import Struct
-    from struct import error as StructError
-
-    # The names joined by NULs, then the stat keys packed, hashed 1,024 files at a time: the
-    # two of 13,000 files whole are 2 MB held only to be hashed (the peak of a cold `next`).
+    # The names joined by NULs, then the stat keys, hashed 1,024 files at a time: the two of
+    # 13,000 files whole are megabytes held only to be hashed (the peak of a cold `next`).
     digest = _blake2b(b"", digest_size=20)
     step = 1024
     for start in range(0, len(entries), step):
         chunk = entries[start : start + step]
         names = "\0".join([e.rel if e.key else f"{e.rel}!{e.problem.problem.code}" for e in chunk])  # type: ignore[union-attr]
         digest.update(("\0" + names if start else names).encode("utf-8", "surrogateescape"))
-    before = digest.copy()
-    pack = Struct("qqQ").pack
-    try:  # mtime, size and inode of each, packed in C: a 13,000-file plan in a millisecond
-        for start in range(0, len(entries), step):
-            keys = [e.key or (0, 0, 0) for e in entries[start : start + step]]
-            digest.update(b"".join(starmap(pack, keys)))
-    except StructError:  # an mtime beyond the year 2262
-        digest = before
-        digest.update(repr([e.key or (0, 0, 0) for e in entries]).encode())
+    for start in range(0, len(entries), step):
+        digest.update(b"".join([e.key or _NO_STAT for e in entries[start : start + step]]))
     return digest.hexdigest()
 
 
@@ -409,7 +422,15 @@ def _blake2b(data: bytes, digest_size: int):
 
 
 def newest_mtime(entries: list[Entry]) -> int:
-    return max((e.key[0] for e in entries if e.key), default=0)
+    # The greatest key is the newest file's (bytes compared in C), when its first byte is
+    # below 0x80: no key is then one of text (\xff\xff...) or of an mtime before 1970 (its
+    # sign bit set), either of which sorts greater; else each key is read.
+    newest = max((e.key for e in entries if e.key), default=None)
+    if newest is None:
+        return 0
+    if newest[0] < 0x80:
+        return stat_parts(newest)[0]
+    return max(stat_parts(e.key)[0] for e in entries if e.key)
 
 
 def load_index(ws: Workspace) -> Index:
@@ -444,18 +465,19 @@ def load_index(ws: Workspace) -> Index:
         else:
             key = entry.key
             assert key is not None  # scan gives every entry a stat key or a problem
+            stat = stat_parts(key)  # mtime, size, inode
             mine = known.get(entry.rel)
             # Taken out of the cache as it is read: each entry's lists go at once, not at the end.
             hit = cached.pop(entry.rel, None) if mine is None else None
-            if mine is not None and known_keys.get(entry.rel) == key and key[0] < known_before:
+            if mine is not None and known_keys.get(entry.rel) == key and stat[0] < known_before:
                 record = mine
             else:
                 kept = _from_cache(entry.rel, hit, layouts) if hit is not None else None
                 if (
                     kept is not None
                     and hit is not None
-                    and hit[0] == list(key)
-                    and (key[0] < cached_before)
+                    and hit[0] == list(stat)
+                    and (stat[0] < cached_before)
                 ):
                     record = kept
                 else:
@@ -464,7 +486,7 @@ def load_index(ws: Workspace) -> Index:
                     # compares content when the stat data differs).
                     same = mine if mine is not None else kept
                     record = _parse_record(
-                        ws, entry.rel, agents + entry.rel, layouts, same, key[1], strings
+                        ws, entry.rel, agents + entry.rel, layouts, same, stat[1], strings
                     )
                     parsed += 1
                     reuse = reuse and kept is not None and record is kept
@@ -481,7 +503,7 @@ def load_index(ws: Workspace) -> Index:
     if ws._unsaved > max(REWRITE_AFTER, len(records) // 64) or (
         ws._unsaved and not known and not had_cache
     ):
-        keyed = {e.rel: (e.key, records[e.rel]) for e in ws.scanned if e.key is not None}
+        keyed = {e.rel: (stat_parts(e.key), records[e.rel]) for e in ws.scanned if e.key}
         as_read = kept_records is not None and reuse and not cached
         as_read = as_read and len(records) == kept_records.files  # type: ignore[union-attr]
         _write_cache(cache_path, keyed, started, kept_records if as_read else None)
@@ -531,16 +553,18 @@ def _scan_open(ws: Workspace, folder: str, base: str, fd: int) -> list[Entry]:
     prefix = folder + "/"
     lstat = os.lstat
     make = tuple.__new__  # Entry's own constructor is a Python call; 13,000 of them show
+    pack = _STAT.pack
     try:  # each stat result dropped as soon as read: 13,000 of them at once are megabytes
         found = [
             make(
                 Entry,
-                (prefix + name, (st.st_mtime_ns, st.st_size, st.st_ino), None),
+                (prefix + name, pack(st.st_mtime_ns, st.st_size, st.st_ino), None),
             )
             for name in names
             if S_ISREG((st := lstat(name, dir_fd=fd)).st_mode)
         ]
-    except OSError:  # a file went between the listing and its stat
+    except (OSError, StructError):  # a file went between the listing and its stat; a key
+        # that does not pack (an mtime past 2262): each file looked at closely, below
         found = []
     if len(found) < len(names):  # symlinks, folders, pipes, files gone: each looked at closely
         return [_odd_entry(ws, prefix + name, f"{base}/{name}", fd, None) for name in names]
@@ -574,7 +598,7 @@ def _odd_entry(ws: Workspace, rel: str, path: str, fd: int, st: os.stat_result |
         return Entry(
             rel, None, _broken(ws, rel, "not-a-file", textfile.not_a_file(st.st_mode))
         )
-    return Entry(rel, (st.st_mtime_ns, st.st_size, st.st_ino), None)
+    return Entry(rel, stat_key(st), None)
 
 
 def _broken(ws: Workspace, rel: str, code: str, message: str, hint: str = "") -> Record:
