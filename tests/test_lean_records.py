@@ -44,7 +44,7 @@ def test_a_handoff_status_is_lower_cased_and_not_stripped_as_before():
     assert status("DONE") is status("done")
 
 
-def test_tasks_with_equal_inputs_share_one_tuple(repo: Path):
+def test_a_tasks_lists_are_its_records_own_and_equal_paths_are_one_string(repo: Path):
     cli(repo, "init")
     for name in ("a", "b"):
         (repo / f".agents/tasks/{name}.md").write_text(
@@ -52,9 +52,10 @@ def test_tasks_with_equal_inputs_share_one_tuple(repo: Path):
         )
     (repo / ".agents/tasks/c.md").write_text("---\ntitle: c\ninputs: [src/z.py]\n---\n")
     tasks = Workspace(repo).tasks
-    assert tasks["a"].inputs == tasks["b"].inputs == ("src/x.py", "src/y.py")
-    assert tasks["a"].inputs is tasks["b"].inputs
-    assert tasks["c"].inputs == ("src/z.py",)
+    assert list(tasks["a"].inputs) == list(tasks["b"].inputs) == ["src/x.py", "src/y.py"]
+    assert tasks["a"].inputs is tasks["a"].record.fields["inputs"]
+    assert tasks["a"].inputs[0] is tasks["b"].inputs[0]
+    assert list(tasks["c"].inputs) == ["src/z.py"]
     assert tasks["a"].paths == ("src/x.py", "src/y.py")
 
 

@@ -179,10 +179,11 @@ def _tiled_load(
     splits (a cold run of 10,000 task files is mostly such lines), and how many of the lines
     hold a key; None when any line is one it does not decide alike: `_plain_load` answers.
 
-    `strings`: the short values and list items read before (a run that reads 10,000 files
+    `strings`: the string values and list items read before (a run that reads 10,000 files
     gives all its reads one dict, dropped once they are read), so that a value many files
-    hold is one string; without it they are interned. Interned, the 20,000 paths that one task
-    each outputs would grow the interpreter's table of interned strings by megabytes for good.
+    hold is one string; without it the short ones are interned. Interned, the 20,000 paths
+    that one task each outputs would grow the interpreter's table of interned strings by
+    megabytes for good.
     """
     tiles = TILE_RE.findall(raw)
     if len(tiles) != raw.count("\n"):  # a line TILE_RE does not split
@@ -194,7 +195,7 @@ def _tiled_load(
     keep = _interned if strings is None else strings.setdefault
     open_key: str | None = None
     items: list | None = None
-    blocks: list[str] = []
+    blocks: list[tuple[str, list]] = []
     item_indent: str | None = None
     number = first_line
     keys = 0
@@ -211,7 +212,7 @@ def _tiled_load(
                 if plain in words:
                     result[key] = words[plain]
                 else:
-                    result[key] = keep(plain, plain) if len(plain) < 24 else plain
+                    result[key] = keep(plain, plain)
                 continue
             if flow:
                 parts = flow[1:-1].split(", ") if len(flow) > 2 else []
@@ -228,12 +229,13 @@ def _tiled_load(
             if value[0] == "[":
                 return None
             if SAFE_PLAIN_RE.match(value) and value not in words:
-                result[key] = keep(value, value) if len(value) < 24 else value
+                result[key] = keep(value, value)
                 continue
             try:
-                result[key] = _scalar(value)
+                found = _scalar(value)
             except _Fallback:
                 return None
+            result[key] = keep(found, found) if type(found) is str else found
             continue
         number += 1
         if open_key is None or not item:
@@ -241,18 +243,19 @@ def _tiled_load(
         if item_indent is None:
             item_indent = indent
             result[open_key] = items = []
-            blocks.append(open_key)
+            blocks.append((open_key, items))
         elif indent != item_indent:
             return None
-        items.append(words[item] if item in words else item)  # type: ignore[union-attr]
-    for key in blocks:  # each list at its size: one appended item leaves room for 4
-        result[key] = result[key][:]
+        items.append(words[item] if item in words else keep(item, item))  # type: ignore[union-attr]
+    for key, items in blocks:  # each list at its size: one appended item leaves room for 4
+        if result[key] is items:  # (not a key set again since)
+            result[key] = items[:]
     key_index.update(index)
     return result, keys
 
 
 def _interned(value: str, _: str) -> str:
-    return sys.intern(value)
+    return sys.intern(value) if len(value) < 24 else value  # a short one may well repeat
 
 
 def _plain_load(raw: str, key_index: dict[str, int], first_line: int) -> dict[str, Any]:

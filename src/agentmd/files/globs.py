@@ -12,6 +12,7 @@ is the one path it names, from the repository root: `Dockerfile` is the root's, 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cache, lru_cache
 from typing import cast
 
@@ -170,8 +171,8 @@ def overlap(a: str, b: str, rooted_a: bool = False, rooted_b: bool = False) -> b
 
 
 def any_overlap(
-    patterns_a: tuple[str, ...] | list[str],
-    patterns_b: tuple[str, ...] | list[str],
+    patterns_a: Sequence[str],
+    patterns_b: Sequence[str],
     rooted_a: bool = False,
     rooted_b: bool = False,
 ) -> tuple[str, str] | None:

@@ -3,7 +3,7 @@ branch in review (scope, verify commands, handoff, and the model's review when a
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from agentmd import AGENTS_DIR, git, worktrees
@@ -40,7 +40,7 @@ def plan_problems(ws: Workspace) -> list[Problem]:
 
 
 def scope_drift(
-    tree: Path, base: str, outputs: tuple[str, ...], task_path: str = ""
+    tree: Path, base: str, outputs: Sequence[str], task_path: str = ""
 ) -> list[str]:
     """Files the branch changed since `base` that are outside the task's outputs. What agentmd
     writes for the worker (its handoff, memory notes and log, its own task file's bookkeeping

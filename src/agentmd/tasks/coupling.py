@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
@@ -27,7 +28,7 @@ class Coupling:
     window: int = DEFAULT_WINDOW
     min_count: int = DEFAULT_MIN
 
-    def files_of(self, patterns: tuple[str, ...]) -> list[str]:
+    def files_of(self, patterns: Sequence[str]) -> list[str]:
         """The coupled files that `patterns` (a task's outputs) cover."""
         return sorted(
             f for f in self.partners if any(globs.matches(f, p, rooted=True) for p in patterns)

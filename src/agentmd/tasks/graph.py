@@ -109,7 +109,7 @@ class KeptCounts:
     so they are worked out again only when one of those changed."""
 
     def __init__(self) -> None:
-        self.edges: dict[str, tuple[str, ...]] | None = None
+        self.edges: dict[str, Sequence[str]] | None = None
         self.counts: dict[str, int] = {}
         self._waiting: Waiting | None = None
 
@@ -135,7 +135,7 @@ class Waiting:
     out when it is asked for (and kept): a prompt asks for one task's, and the whole map of
     7,000 tasks not done is 0.7 MB."""
 
-    def __init__(self, edges: dict[str, tuple[str, ...]]) -> None:
+    def __init__(self, edges: dict[str, Sequence[str]]) -> None:
         self._edges = edges  # task not done -> its dependencies
         self._found: dict[str, list[str]] = {}
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import re
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 
 from agentmd import clock, git
 from agentmd.errors import AgentmdError, NothingToDo, Problem
@@ -52,10 +52,10 @@ def add_task(
     *,
     task_id: str | None = None,
     priority: str = "medium",
-    depends_on: tuple[str, ...] = (),
-    inputs: tuple[str, ...] = (),
-    outputs: tuple[str, ...] = (),
-    verify: tuple[str, ...] = (),
+    depends_on: Sequence[str] = (),
+    inputs: Sequence[str] = (),
+    outputs: Sequence[str] = (),
+    verify: Sequence[str] = (),
     render: Callable[[dict], str],
 ) -> str:
     """Write tasks/<id>.md and return the id; an id taken already gets -2, -3..."""

@@ -9,7 +9,7 @@ import gc
 import json
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from functools import cached_property
 from operator import attrgetter
 from pathlib import Path
@@ -73,14 +73,14 @@ class Workspace:
         self._known_entries: list[Entry] = []  # the scan those records were read at: stat keys
         self._known_at = 0
         self._unsaved = 0  # files parsed since the index cache was last written
-        self._tasks_built: dict[str, Task] = {}  # record path -> the Task last built from it
+        self._tasks_built: dict[str, Task] = {}  # the tasks last built (`tasks`), by id
         self._handoffs_built: dict[str, Handoff] = {}  # the same for handoffs
         self._latest_built: tuple[list[Handoff], dict[str, Handoff]] | None = None
         # checks.check_workspace's findings per task file, for a process that checks again
         self.task_findings: dict[str, tuple] = {}
         self.task_findings_context: tuple | None = None
         # checks.cycles_pass's last search: each task's dependencies, and the cycles they make
-        self.cycles_found: tuple[dict[str, tuple[str, ...]], list[list[str]]] | None = None
+        self.cycles_found: tuple[dict[str, Sequence[str]], list[list[str]]] | None = None
         self._kept_documents: dict[str, tuple[Record, Document]] = {}  # see read_kept
         self._unblocks: KeptCounts | None = None  # see `unblocks`
         # checks.handoffs_pass's findings per handoff, kept by a process that checks again
@@ -146,22 +146,30 @@ class Workspace:
         records = self.index.groups["tasks"]
         # An unchanged file hands back the same record (load_index), so its Task is the one
         # built before: a refresh after one change builds one Task, not all of them.
+        # A task's id is its file's stem: one dict by id is what is kept (not one by path too).
         before = self._tasks_built
         with _no_gc():
             built: dict[str, Task] = {}
-            shared: dict[tuple, tuple] = {}
             for r in records:
-                task = before.get(r.path)
+                task = before.get(r.stem)
                 if task is None or task.record is not r:
-                    task = Task.from_record(r, shared)
-                built[r.path] = task
+                    task = Task.from_record(r)
+                built[task.id] = task
             self._tasks_built = built
-            return {task.id: task for task in built.values()}
+            return built
 
     @cached_property
     def sizes(self) -> dict[str, int]:
         """Each scanned file's size in bytes, by its path under .agents/."""
-        return {entry.rel: stat_parts(entry.key)[1] for entry in self.scanned if entry.key}
+        # Files of one template have sizes alike: one int object of each size, not one per
+        # file (13,000 of them are 0.4 MB).
+        ints: dict[int, int] = {}
+        sizes: dict[str, int] = {}
+        for entry in self.scanned:
+            if entry.key:
+                size = stat_parts(entry.key)[1]
+                sizes[entry.rel] = ints.setdefault(size, size)
+        return sizes
 
     @property
     def unblocks(self) -> KeptCounts:
@@ -495,6 +503,7 @@ def load_index(ws: Workspace) -> Index:
             plan = record
         else:
             groups[group_of[entry.rel.rsplit("/", 1)[0]]].append(record)
+    strings.clear()  # its table (a megabyte at 10,000 tasks) goes before the cache is written
     for group in groups.values():
         group.sort(key=_path_of)
     # Rewriting the whole cache for a few changed files costs more than parsing them again
