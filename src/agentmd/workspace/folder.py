@@ -149,11 +149,21 @@ class Workspace:
         # A task's id is its file's stem: one dict by id is what is kept (not one by path too).
         before = self._tasks_built
         with _no_gc():
+            # A task's id is the very string its dependents name it by (10,000 ids of their own
+            # are half a megabyte).
+            named: dict[str, str] = {}
+            for r in records:
+                deps = r.fields.get("depends_on")
+                if type(deps) is list:
+                    try:
+                        named.update(zip(deps, deps))
+                    except TypeError:  # an item YAML made a list or a mapping: not a name
+                        pass
             built: dict[str, Task] = {}
             for r in records:
                 task = before.get(r.stem)
                 if task is None or task.record is not r:
-                    task = Task.from_record(r)
+                    task = Task.from_record(r, named)
                 built[task.id] = task
             self._tasks_built = built
             return built

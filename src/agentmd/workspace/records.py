@@ -183,11 +183,14 @@ class Task(NamedTuple):
     broken: bool = False  # the file could not be read: never ready, blocks its dependents
 
     @classmethod
-    def from_record(cls, record: Record) -> Task:
+    def from_record(cls, record: Record, names: dict[str, str] | None = None) -> Task:
+        """`names`: the strings other tasks name theirs by, for its id to be one of them."""
         f = record.fields
         get = f.get
         attempts = get("attempts")
         stem = record.stem
+        if names is not None:
+            stem = names.get(stem, stem)
         status = get("status")
         priority = get("priority")
         return cls(
