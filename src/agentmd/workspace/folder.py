@@ -156,7 +156,7 @@ class Workspace:
                 deps = r.fields.get("depends_on")
                 if type(deps) is list:
                     try:
-                        named.update(zip(deps, deps))
+                        named.update(zip(deps, deps, strict=True))
                     except TypeError:  # an item YAML made a list or a mapping: not a name
                         pass
             built: dict[str, Task] = {}
