@@ -488,7 +488,7 @@ def test_a_port_in_use_is_a_located_error(example):
 def test_kind_of_ignores_the_boards_own_cache_writes(example):
     agents = example / ".agents"
     assert board_live.kind_of(agents, str(agents / "tasks" / "cli.md")) == "plan"
-    assert board_live.kind_of(agents, str(agents / ".cache" / "index.json")) is None
+    assert board_live.kind_of(agents, str(agents / ".cache" / "index.jsonl")) is None
     assert (
         board_live.kind_of(agents, str(agents / ".cache" / "runs" / "cli" / "attempt-1.log"))
         == "runs"
@@ -571,3 +571,43 @@ def test_a_task_page_shows_the_models_reviews_of_it(example):
     assert "&lt;b&gt;no test&lt;/b&gt;" in page
     assert "2026-11-21-cli.md" not in page
     assert '<section class="panel reviews">' not in client.get("/task/tokenizer").text
+
+
+def test_the_verify_panel_asks_git_for_head_only_for_a_task_whose_verify_ran(
+    example, monkeypatch
+):
+    """A task never verified asks git nothing (an export of 10,000 tasks asked `git rev-parse
+    HEAD` once for each); one verified still compares its commit with HEAD."""
+    from agentmd import git as agentmd_git
+    from agentmd.tasks import verification
+
+    ws = Workspace(example)
+    never = [t for t in ws.tasks.values() if t.verify and not t.record.fields.get("verified_at")]
+    assert never
+    asked = []
+    real = agentmd_git.head
+    monkeypatch.setattr(agentmd_git, "head", lambda root: asked.append(root) or real(root))
+    for task in never:
+        why = verification.recorded_pass(ws, task)
+        assert why == f"its verify commands have not been run: run 'agentmd verify {task.id}'"
+    assert asked == []
+    ran = never[0].record.fields | {
+        "verified_at": "2026-11-21T08:00:00Z",
+        "verified_commit": "0" * 40,
+        "verify_exit": [0] * len(never[0].verify),
+        "verified_clean": True,
+    }
+    task = never[0]._replace(record=never[0].record._replace(fields=ran))
+    assert "not at HEAD" in (verification.recorded_pass(ws, task) or "")
+    assert asked == [example]
+
+
+def test_an_export_writes_no_temporary_file_and_the_same_pages_twice(example, tmp_path):
+    first, second = tmp_path / "a", tmp_path / "b"
+    assert cli(example, "board", "--export", str(first)).exit_code == 0
+    assert cli(example, "board", "--export", str(second)).exit_code == 0
+    names = sorted(p.name for p in first.iterdir())
+    assert names == sorted(p.name for p in second.iterdir()) and "index.html" in names
+    assert not [n for n in names if n.endswith(".tmp")]
+    for name in names:
+        assert (first / name).read_bytes() == (second / name).read_bytes(), name

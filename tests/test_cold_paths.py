@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from agentmd.errors import LocatedError
 from agentmd.files import textfile
 from agentmd.files.frontmatter import _Fallback, _plain_load, _split, _tiled_load, split
-from agentmd.workspace import folder
+from agentmd.workspace import folder, index_cache
 from agentmd.workspace.folder import Workspace
 from conftest import CORPUS, cli
 from test_frontmatter_properties import LINE, TOKENS
@@ -217,7 +217,16 @@ def records_now(repo: Path) -> dict:
 
 
 def cache_parts(agents: Path) -> dict:
-    return json.loads((agents / ".cache" / "index.json").read_text())
+    """The index cache's lines, read back: its header, layouts, and each file's stat key and
+    record line."""
+    lines = (agents / ".cache" / index_cache.FILE).read_text().splitlines()
+    keys, files = {}, {}
+    for keys_line, records_line in zip(lines[2::2], lines[3::2], strict=True):
+        batch = zip(json.loads(keys_line), json.loads(records_line), strict=True)
+        for (rel, *key), record in batch:
+            keys[rel], files[rel] = key, record
+    header = json.loads(lines[0])
+    return {**header, "layouts": json.loads(lines[1]), "keys": keys, "files": files}
 
 
 def test_a_touch_of_every_file_writes_the_records_again_as_they_were(repo, monkeypatch):
@@ -227,13 +236,14 @@ def test_a_touch_of_every_file_writes_the_records_again_as_they_were(repo, monke
     before = cache_parts(agents)
     age_all(agents, 30)  # every stat key moves, no byte changes
     encoded = []
-    real = folder._record_to_json
-    monkeypatch.setattr(folder, "_record_to_json", lambda r: encoded.append(r) or real(r))
+    real = index_cache._encoded
+    monkeypatch.setattr(index_cache, "_encoded", lambda *a: encoded.append(a) or real(*a))
     again = records_now(repo)
     assert encoded == []  # no record was encoded again
     monkeypatch.undo()
     after = cache_parts(agents)
     assert after["files"] == before["files"]  # copied as they were, not encoded again
+    assert after["layouts"] == before["layouts"]
     assert after["keys"] != before["keys"] and after["keys"].keys() == before["keys"].keys()
     assert after["written"] > before["written"]
     slow = {rel: folder.read_record(Workspace(repo), rel) for rel in first}
@@ -242,39 +252,85 @@ def test_a_touch_of_every_file_writes_the_records_again_as_they_were(repo, monke
     assert records_now(repo) == slow  # and the cache with its new keys reads back the same
 
 
-def test_records_copied_and_records_encoded_make_the_same_cache_file(repo, tmp_path):
+def test_records_copied_and_records_encoded_make_the_same_cache_file(repo, tmp_path, monkeypatch):
+    monkeypatch.setattr(index_cache, "BATCH", 8)  # several pairs of lines
     agents = plan_with_odd_files(repo)
     age_all(agents, 60)
     records_now(repo)
-    cache = agents / ".cache" / "index.json"
-    found, written, kept = folder._read_cache(cache)
+    cache = agents / ".cache" / index_cache.FILE
+    assert len(cache.read_text().splitlines()) > 8
+    found, written, kept = index_cache.read(cache, {})
     assert kept is not None and kept.files == len(found) > 8
     ws = Workspace(repo)
     ws.index  # noqa: B018
     records = {e.rel: (folder.stat_parts(e.key), ws._known[e.rel]) for e in ws.scanned if e.key}
-    copied, encoded = tmp_path / "copied.json", tmp_path / "encoded.json"
-    copied.write_bytes(cache.read_bytes())  # _kept_records reads the file it is given
-    kept_copy = folder._read_cache(copied)[2]
+    out = tmp_path / "out"
+    out.mkdir()
+    copied, encoded = out / "copied.jsonl", out / "encoded.jsonl"
+    copied.write_bytes(cache.read_bytes())  # _copied reads the file it is given
+    kept_copy = index_cache.read(copied, {})[2]
     assert kept_copy is not None
-    folder._write_cache(copied, records, 7, kept_copy)
-    folder._write_cache(encoded, records, 7)
+    index_cache.write(copied, records, 7, kept_copy)
+    index_cache.write(encoded, records, 7)
     assert copied.read_bytes() == encoded.read_bytes()
-    # A cache file that another process wrote since it was read is not copied from.
-    assert folder._kept_records(cache, kept._replace(stat=(0, 0, 0))) is None
+    # A cache file that another process wrote since it was read is not copied from: the
+    # records are encoded, and no temporary file is left behind.
+    stale = out / "stale.jsonl"
+    stale.write_bytes(cache.read_bytes())
+    index_cache.write(stale, records, 7, kept_copy._replace(stat=(0, 0, 0)))
+    assert stale.read_bytes() == encoded.read_bytes()
+    assert sorted(p.name for p in out.iterdir()) == [
+        "copied.jsonl", "encoded.jsonl", "stale.jsonl"
+    ]  # fmt: skip
+    # Nor is one that lists other files than the records now read.
+    fewer = dict(list(records.items())[:-1])
+    index_cache.write(stale, fewer, 7, kept_copy)
+    assert index_cache.read(stale, {})[0].keys() == fewer.keys()
 
 
 def test_an_older_or_broken_cache_is_read_as_none_and_rewritten(repo):
     agents = plan_with_odd_files(repo)
     age_all(agents, 60)
     first = records_now(repo)
-    cache = agents / ".cache" / "index.json"
+    cache = agents / ".cache" / index_cache.FILE
     text = cache.read_text()
-    for broken in (text[:-1], text + " ", text.replace("index 9", "index 8"), "{}", ""):
+    older = text.replace(index_cache.FORMAT, index_cache.FORMAT.replace("index 10", "index 9"))
+    assert older != text
+    for broken in (text[:-2], text + " ", older, "{}", "", "[]\n", text.replace("[", "{", 9)):
         cache.write_text(broken)
-        assert folder._read_cache(cache) == ({}, 0, None)
+        assert index_cache.read(cache, {}) == ({}, 0, None)
         assert records_now(repo) == first
         assert cache.read_text().startswith('{"format":"agentmd ')
         assert cache_parts(agents)["files"].keys() == cache_parts(agents)["keys"].keys()
+    cache.write_bytes(b"\x80\x04 not ascii\n")
+    assert index_cache.read(cache, {}) == ({}, 0, None)
+
+
+def test_a_cache_cut_short_between_two_batches_reads_as_the_files_it_holds(repo, monkeypatch):
+    monkeypatch.setattr(index_cache, "BATCH", 8)
+    agents = plan_with_odd_files(repo)
+    age_all(agents, 60)
+    first = records_now(repo)
+    cache = agents / ".cache" / index_cache.FILE
+    lines = cache.read_text().splitlines(keepends=True)
+    cache.write_text("".join(lines[:4]))  # the header, the layouts, one batch
+    found = index_cache.read(cache, {})[0]
+    assert len(found) == 8 and found.keys() < first.keys()
+    assert all(found[rel][1] == first[rel] for rel in found)
+    assert records_now(repo) == first  # the rest are parsed
+
+
+def test_records_from_the_cache_share_their_names_and_short_values_as_a_parse_does(repo):
+    agents = plan_with_odd_files(repo)
+    age_all(agents, 60)
+    records_now(repo)
+    cached = records_now(repo)  # a new process: every record read from the cache
+    a, b = cached["tasks/t3.md"], cached["tasks/t4.md"]
+    assert a.fields["status"] == b.fields["status"] == "todo"
+    assert a.fields["status"] is b.fields["status"]  # one copy of "todo"
+    assert a.lines is b.lines  # one layout
+    (name_a,), (name_b,) = ([k for k in r.fields if k == "status"] for r in (a, b))
+    assert name_a is name_b
 
 
 def read_answer(read, *args):

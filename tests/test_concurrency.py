@@ -160,3 +160,17 @@ def test_readers_never_see_a_partial_file_while_claims_run(repo):
         assert result.exit_code == 0 and result.stderr == "", result.stderr
     assert len(claimer.stdout.read().split()) == 30
     assert Path(repo / ".agents/tasks").is_dir()
+
+
+def test_atomic_write_not_durable_replaces_the_file_whole_without_fsync(tmp_path, monkeypatch):
+    from agentmd.files import textfile
+
+    path = tmp_path / "page.html"
+    path.write_text("old")
+    synced = []
+    monkeypatch.setattr(textfile.os, "fsync", lambda fd: synced.append(fd))
+    textfile.atomic_write(path, "new", durable=False)
+    assert (path.read_text(), synced) == ("new", [])
+    assert [p.name for p in tmp_path.iterdir()] == ["page.html"]
+    textfile.atomic_write(path, "newer")  # durable, as every other writer asks
+    assert path.read_text() == "newer" and len(synced) == 2  # the file and its folder

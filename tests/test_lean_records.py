@@ -90,7 +90,7 @@ def test_a_cold_index_writes_the_cache_a_new_process_reads_back_the_same(repo: P
     for path in repo.joinpath(".agents").rglob("*.md"):
         os.utime(path, ns=(past, past))
     parsed = Workspace(repo).index
-    assert (repo / ".agents/.cache/index.json").is_file()
+    assert (repo / ".agents/.cache/index.jsonl").is_file()
     cached = Workspace(repo).index
     assert cached == parsed
     assert [r.path for r in cached.groups["tasks"]] == ["tasks/one.md", "tasks/two.md"]

@@ -221,9 +221,11 @@ def test_the_index_cache_is_json_and_never_code(repo):
     cli(repo, "init")
     write_task(repo, "a")
     cli(repo, "list")
-    data = json.loads((repo / ".agents/.cache/index.json").read_text())
-    assert "tasks/a.md" in data["files"]
-    (repo / ".agents/.cache/index.json").write_bytes(b"\x80\x04 not json")
+    lines = (repo / ".agents/.cache/index.jsonl").read_text().splitlines()
+    data = [json.loads(line) for line in lines]  # JSON, line by line
+    assert data[0]["format"].endswith(" index 10")
+    assert [[rel for rel, *_ in keys] for keys in data[2::2]] == [["plan.md", "tasks/a.md"]]
+    (repo / ".agents/.cache/index.jsonl").write_bytes(b"\x80\x04 not json")
     assert cli(repo, "list").exit_code == 0
 
 
@@ -292,7 +294,7 @@ def test_a_few_changed_files_do_not_rewrite_the_index_cache(repo):
     for number in range(3):
         write_task(repo, f"t{number}", title=f"T{number}")
     cli(repo, "list")
-    cache = repo / ".agents/.cache/index.json"
+    cache = repo / ".agents/.cache/index.jsonl"
     before = cache.read_bytes()
     path = repo / ".agents/tasks/t1.md"
     path.write_text(path.read_text().replace("title: T1", "title: changed"))

@@ -32,7 +32,7 @@ def export(ws: Workspace, folder: Path) -> int:
         text = layout(
             title=page_title, plan_title=title, active=active, body=body, links=links, live=""
         )
-        textfile.atomic_write(folder / name, text)
+        textfile.atomic_write(folder / name, text, durable=False)  # pages made again at will
         written += 1
 
     write("index.html", "Board", "board", pages.board_page(state, board_state.Filters(), links))

@@ -44,10 +44,17 @@ def write_chunks(path: Path, chunks: Iterable[str]) -> None:
             handle.writelines(chunks)
         os.replace(tmp, path)
     except OSError:
-        try:
-            tmp.unlink()
-        except OSError:
-            pass
+        _remove(tmp)
+    except BaseException:  # the chunks' own error (the caller's to handle): no file left
+        _remove(tmp)
+        raise
+
+
+def _remove(tmp: Path) -> None:
+    try:
+        tmp.unlink()
+    except OSError:
+        pass
 
 
 def load(path: Path, kind: int) -> dict:

@@ -163,6 +163,7 @@ def matches(path: str, pattern: str, rooted: bool = False) -> bool:
     )
 
 
+@lru_cache(maxsize=1 << 16)  # a prompt asks it of each rule and path: 10,000 prompts, often
 def overlap(a: str, b: str, rooted_a: bool = False, rooted_b: bool = False) -> bool:
     """Can some path match both globs (either may be a plain path)?"""
     return _paths_meet(

@@ -143,10 +143,11 @@ def decode(data: bytes, display: str) -> str:
         ) from None
 
 
-def atomic_write(path: Path, text: str) -> None:
+def atomic_write(path: Path, text: str, durable: bool = True) -> None:
     """Replace `path` with `text`: temp file in the same folder, fsync, rename, fsync the folder.
 
-    A process killed at any instant leaves either the old file or the new one.
+    A process killed at any instant leaves either the old file or the new one. `durable`
+    False: no fsync (what a crash of the machine may lose can be made again: an export).
     """
     import tempfile  # not at the top: the commit hook reads files and never writes one
 
@@ -163,7 +164,8 @@ def atomic_write(path: Path, text: str) -> None:
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view) :]
-        os.fsync(fd)
+        if durable:
+            os.fsync(fd)
         os.close(fd)
         fd = -1
         os.replace(tmp, path)
@@ -175,7 +177,8 @@ def atomic_write(path: Path, text: str) -> None:
         except FileNotFoundError:
             pass
         raise
-    sync_dir(folder)
+    if durable:
+        sync_dir(folder)
 
 
 def create_exclusive(path: Path, text: str) -> bool:

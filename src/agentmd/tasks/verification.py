@@ -182,7 +182,6 @@ def recorded_pass(ws: Workspace, task: Task) -> str | None:
         return None
     fields = task.record.fields
     commit, exits = fields.get("verified_commit"), fields.get("verify_exit")
-    head = git.head(ws.root)
     if not fields.get("verified_at") or not isinstance(exits, list):
         return f"its verify commands have not been run: run 'agentmd verify {task.id}'"
     if fields.get("verified_clean") is not True:
@@ -195,6 +194,7 @@ def recorded_pass(ws: Workspace, task: Task) -> str | None:
             f"its verify commands {why} (outside {AGENTS_DIR}/), so the pass does not hold for "
             f"any commit: commit the work, then run 'agentmd verify {task.id}' again"
         )
+    head = git.head(ws.root)  # asked only here: a board of 10,000 tasks asked it for each
     if head and str(commit or "") != head and not only_bookkeeping_since(ws.root, str(commit)):
         return (
             f"its verify commands ran at {str(commit or 'no commit')[:12]}, not at HEAD "

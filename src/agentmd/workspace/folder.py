@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import gc
-import json
 import os
 import time
 from collections.abc import Iterator, Sequence
@@ -16,11 +15,12 @@ from pathlib import Path
 from stat import S_ISLNK, S_ISREG
 from struct import Struct
 from struct import error as StructError
-from typing import TYPE_CHECKING, BinaryIO, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from agentmd import AGENTS_DIR, __version__
+from agentmd import AGENTS_DIR
 from agentmd.errors import AgentmdError, LocatedError, Problem
-from agentmd.files import cachefile, textfile
+from agentmd.files import textfile
+from agentmd.workspace import index_cache
 from agentmd.workspace.records import TASK_PROMPTS, Handoff, Note, Record, Settings, Task
 
 if TYPE_CHECKING:
@@ -33,7 +33,6 @@ if TYPE_CHECKING:
 # (memo.py) needs neither, and start-up time is what a commit hook pays on every commit.
 
 CACHE_DIR = ".cache"
-INDEX_FILE = "index.json"
 LOCK_FILE = "lock"
 FOLDERS = {
     "tasks": "tasks",
@@ -42,8 +41,7 @@ FOLDERS = {
     "gotchas": "memory/gotchas",
     "rules": "rules",
 }
-# 9: stat keys apart from the records; 8: every file's blob id; 7: lines as a list
-CACHE_FORMAT = f"agentmd {__version__} index 9"
+CACHE_FORMAT = index_cache.FORMAT  # the memo files say which index they were keyed beside
 REWRITE_AFTER = 32  # files parsed again (or gone) before the index cache is rewritten
 RACY_NS = 2_000_000_000
 
@@ -454,13 +452,18 @@ def newest_mtime(entries: list[Entry]) -> int:
 def load_index(ws: Workspace) -> Index:
     """Every file's record: from this process's last reading of an unchanged file, else from the
     cache in .agents/.cache/, else parsed now."""
-    cache_path = ws.agents / CACHE_DIR / INDEX_FILE
+    cache_path = ws.agents / CACHE_DIR / index_cache.FILE
     # As git's racy-clean rule: a file changed in the same second as it was last read may have
     # changed again without its mtime moving; such files are parsed again.
     known, known_before = ws._known, ws._known_at - RACY_NS
     # Each file's stat key when last read, from that run's scan (no pair kept per file)
     known_keys = {e.rel: e.key for e in ws._known_entries} if known else {}
-    cached, written, kept_records = _read_cache(cache_path) if not known else ({}, 0, None)
+    # Files written from one template say on which line each field stands alike: their records
+    # share one `lines` dict (10,000 copies of the same dict are megabytes).
+    layouts: dict[tuple, dict[str, int]] = {}
+    cached, written, kept_records = (
+        index_cache.read(cache_path, layouts) if not known else ({}, 0, None)
+    )
     cached_before = written - RACY_NS
     had_cache = bool(cached)
     # The cache's records, as written, are written again when every record is one of them and
@@ -472,9 +475,6 @@ def load_index(ws: Workspace) -> Index:
     plan: Record | None = None
     groups: dict[str, list[Record]] = {name: [] for name in FOLDERS}
     group_of = {folder: name for name, folder in FOLDERS.items()}
-    # Files written from one template say on which line each field stands alike: their records
-    # share one `lines` dict (10,000 copies of the same dict are megabytes).
-    layouts: dict[tuple, dict[str, int]] = {}
     strings: dict[str, str] = {}  # the values parsed: one copy of each (frontmatter._tiled_load)
     agents = f"{ws.agents}/"
     for entry in ws.scanned:
@@ -485,19 +485,14 @@ def load_index(ws: Workspace) -> Index:
             assert key is not None  # scan gives every entry a stat key or a problem
             stat = stat_parts(key)  # mtime, size, inode
             mine = known.get(entry.rel)
-            # Taken out of the cache as it is read: each entry's lists go at once, not at the end.
+            # Taken out of the cache as it is read: each entry's key goes at once, not at the end.
             hit = cached.pop(entry.rel, None) if mine is None else None
             if mine is not None and known_keys.get(entry.rel) == key and stat[0] < known_before:
                 record = mine
             else:
-                kept = _from_cache(entry.rel, hit, layouts) if hit is not None else None
-                if (
-                    kept is not None
-                    and hit is not None
-                    and hit[0] == list(stat)
-                    and (stat[0] < cached_before)
-                ):
-                    record = kept
+                kept = hit[1] if hit is not None else None
+                if hit is not None and hit[0] == stat and stat[0] < cached_before:
+                    record = hit[1]
                 else:
                     # The stat key moved (a checkout, a touch, a copy) or is racy: the file is
                     # read, and parsed only if its bytes are not the ones last parsed (as git
@@ -525,7 +520,7 @@ def load_index(ws: Workspace) -> Index:
         keyed = {e.rel: (stat_parts(e.key), records[e.rel]) for e in ws.scanned if e.key}
         as_read = kept_records is not None and reuse and not cached
         as_read = as_read and len(records) == kept_records.files  # type: ignore[union-attr]
-        _write_cache(cache_path, keyed, started, kept_records if as_read else None)
+        index_cache.write(cache_path, keyed, started, kept_records if as_read else None)
         ws._unsaved = 0
     ws._known, ws._known_entries, ws._known_at = records, ws.scanned, started
     return Index(plan, groups)
@@ -683,161 +678,3 @@ def _may_repeat_a_key(raw: str, keys: int) -> bool:
     """More lines that start a top-level key than distinct keys: worth a closer look."""
     starts = sum(1 for line in raw.split("\n") if line[:1] not in ("", " ", "\t", "-", "#", "\r"))
     return starts > keys
-
-
-def _from_cache(rel: str, hit: list, layouts: dict[tuple, dict[str, int]]) -> Record | None:
-    try:
-        return _record_from_json(rel, hit[1], layouts)
-    except (TypeError, ValueError, AttributeError, IndexError):  # a cache gone wrong: read it
-        return None
-
-
-def _record_to_json(record: Record) -> list:
-    problem = record.problem.as_dict() if record.problem else None
-    lines: dict | list = record.lines
-    if list(record.lines) == list(record.fields):  # the usual case: one line number per field
-        lines = list(record.lines.values())
-    return [record.fields, lines, record.body_line, problem, record.suspect, record.digest]
-
-
-def _record_from_json(rel: str, data: list, layouts: dict[tuple, dict[str, int]]) -> Record:
-    fields, lines, body_line, problem, suspect, digest = data
-    if type(lines) is list:
-        keys, numbers = tuple(fields), tuple(lines)
-    else:
-        keys, numbers = tuple(lines), tuple(lines.values())
-    found = layouts.get((keys, numbers))
-    if found is None:
-        found = layouts[keys, numbers] = dict(zip(keys, numbers, strict=True))
-    return Record(
-        rel, fields, found, body_line, Problem(**problem) if problem else None, suspect, digest
-    )
-
-
-class KeptRecords(NamedTuple):
-    """Where the records of the cache file just read stand in it, to be copied as they are."""
-
-    stat: tuple[int, int, int]  # the cache file's mtime, size and inode when it was read
-    offset: int  # where its records' object starts (the file is ASCII: bytes are characters)
-    files: int  # how many records it holds
-
-
-# The cache file is one JSON document, its records last, in this order:
-# {"format":F,"written":N,"keys":{rel:[mtime,size,inode],...},"files":{rel:record,...}}
-_CACHE_PARTS = ('{"format":', ',"written":', ',"keys":', ',"files":')
-
-
-def _read_cache(path: Path) -> tuple[dict[str, list], int, KeptRecords | None]:
-    """Each cached file's [stat key, record], when the cache is this version's."""
-    try:
-        with open(path, encoding="ascii") as handle:
-            st = os.fstat(handle.fileno())
-            text = handle.read()
-    except (OSError, ValueError):
-        return {}, 0, None
-    values, offset = _cache_parts(text)
-    del text  # the objects are built: the text's megabytes go
-    if values is None:
-        return {}, 0, None
-    form, written, keys, files = values
-    if form != CACHE_FORMAT or type(written) is not int:
-        return {}, 0, None
-    if type(keys) is not dict or type(files) is not dict:
-        return {}, 0, None
-    found = {rel: [key, files[rel]] for rel, key in keys.items() if rel in files}
-    kept = KeptRecords((st.st_mtime_ns, st.st_size, st.st_ino), offset, len(files))
-    return found, written, kept if len(found) == len(files) == len(keys) else None
-
-
-def _cache_parts(text: str) -> tuple[list | None, int]:
-    """The four values of the cache document and where its records start; None for a file
-    of any other shape (an older version's, a broken one)."""
-    decode = _DECODER.raw_decode
-    values: list = []
-    at = records = 0
-    try:
-        for part in _CACHE_PARTS:
-            if not text.startswith(part, at):
-                return None, 0
-            at += len(part)
-            records = at
-            value, at = decode(text, at)
-            values.append(value)
-    except ValueError:
-        return None, 0
-    return (values, records) if text[at:] == "}" else (None, 0)
-
-
-_DECODER = json.JSONDecoder()
-
-
-def _write_cache(
-    path: Path,
-    records: dict[str, tuple[tuple, Record]],
-    written: int,
-    kept: KeptRecords | None = None,
-) -> None:
-    """Best effort: a cache that cannot be written only costs speed next time. Encoded a few
-    hundred records at a time and written as it goes: the whole of it as one string would be
-    as large again as the records of a 10,000-task plan. `kept`: the records are the ones of
-    the cache file read before, copied from it as they are (only stat keys moved)."""
-    encode = json.JSONEncoder(separators=(",", ":")).encode
-    items = list(records.items())
-    head = f"{_CACHE_PARTS[0]}{encode(CACHE_FORMAT)}{_CACHE_PARTS[1]}{written}{_CACHE_PARTS[2]}"
-    copied = _kept_records(path, kept) if kept is not None else None
-
-    def chunks() -> Iterator[str]:
-        yield head + "{"
-        comma = ""
-        for start in range(0, len(items), 1024):
-            keys = {rel: key for rel, (key, _) in items[start : start + 1024]}
-            piece = encode(keys)[1:-1]
-            if piece:
-                yield comma + piece
-                comma = ","
-        yield "}" + _CACHE_PARTS[3]
-        if copied is not None:
-            with copied:  # a megabyte at a time: the records' text is never held whole
-                while block := copied.read(1 << 20):
-                    yield block.decode("ascii")
-            return
-        yield "{"
-        comma = ""
-        for start in range(0, len(items), 512):
-            batch = {rel: _record_to_json(r) for rel, (_, r) in items[start : start + 512]}
-            try:
-                piece = encode(batch)[1:-1]
-            except (TypeError, ValueError):  # a value JSON cannot hold: that file is parsed again
-                piece = ",".join(_encodable(encode, batch))
-            if piece:
-                yield comma + piece
-                comma = ","
-        yield "}}"
-
-    cachefile.write_chunks(path, chunks())
-
-
-def _kept_records(path: Path, kept: KeptRecords) -> BinaryIO | None:
-    """The cache file read before, open where its records start (they run to its end, closing
-    brace included); None when it is no longer that file (another process wrote it since)."""
-    try:
-        handle = open(path, "rb")  # noqa: SIM115 - closed by the writer that reads it
-    except OSError:
-        return None
-    try:
-        st = os.fstat(handle.fileno())
-        if (st.st_mtime_ns, st.st_size, st.st_ino) == kept.stat:
-            handle.seek(kept.offset)
-            return handle
-    except OSError:
-        pass
-    handle.close()
-    return None
-
-
-def _encodable(encode, batch: dict[str, list]) -> Iterator[str]:
-    for rel, value in batch.items():
-        try:
-            yield encode({rel: value})[1:-1]
-        except (TypeError, ValueError):
-            continue

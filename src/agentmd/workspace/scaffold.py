@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 import string
+from functools import cache
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from agentmd import AGENTS_DIR
@@ -81,16 +83,19 @@ def fill_task(text: str, goal: str, criteria: tuple[str, ...] | list[str]) -> st
     return text
 
 
-def plan_prompts() -> dict[str, str]:
+@cache  # the template is the installed one: read once, not for each of 10,000 prompts
+def plan_prompts() -> MappingProxyType[str, str]:
     """What the built-in plan template writes under each heading: section key -> text (a
     plan.md that still holds it says nothing an agent can use)."""
     template = template_root().joinpath("base/plan.md").read_text(encoding="utf-8")
     fm = frontmatter.split(template, "plan.md")
-    return {
-        s.key(): s.full
-        for s in sections.parse(template[fm.body_start :] if fm else template)
-        if s.full
-    }
+    return MappingProxyType(
+        {
+            s.key(): s.full
+            for s in sections.parse(template[fm.body_start :] if fm else template)
+            if s.full
+        }
+    )
 
 
 def unfilled(prompts: dict[str, str], doc: Document) -> list[Problem]:
