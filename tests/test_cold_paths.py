@@ -263,7 +263,7 @@ def test_records_copied_and_records_encoded_make_the_same_cache_file(repo, tmp_p
     assert kept is not None and kept.files == len(found) > 8
     ws = Workspace(repo)
     ws.index  # noqa: B018
-    records = {e.rel: (folder.stat_parts(e.key), ws._known[e.rel]) for e in ws.scanned if e.key}
+    records = {e.rel: (e.key, ws._known[e.rel]) for e in ws.scanned if e.key is not None}
     out = tmp_path / "out"
     out.mkdir()
     copied, encoded = out / "copied.jsonl", out / "encoded.jsonl"

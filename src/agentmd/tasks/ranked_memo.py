@@ -17,8 +17,9 @@ import time
 
 from agentmd.files import textfile
 from agentmd.workspace import memo
-from agentmd.workspace.folder import CACHE_FORMAT, RACY_NS, Entry, Workspace, stat_parts
+from agentmd.workspace.folder import CACHE_FORMAT, RACY_NS, Entry, Workspace
 from agentmd.workspace.records import Record
+from agentmd.workspace.statkey import stat_parts
 
 PREFIX = "tasks/"
 

@@ -13,7 +13,6 @@ from functools import cached_property
 from operator import attrgetter
 from pathlib import Path
 from stat import S_ISLNK, S_ISREG
-from struct import Struct
 from struct import error as StructError
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -22,6 +21,7 @@ from agentmd.errors import AgentmdError, LocatedError, Problem
 from agentmd.files import textfile
 from agentmd.workspace import index_cache
 from agentmd.workspace.records import TASK_PROMPTS, Handoff, Note, Record, Settings, Task
+from agentmd.workspace.statkey import NO_STAT, STAT, stat_key, stat_parts
 
 if TYPE_CHECKING:
     from agentmd.files.document import Document
@@ -359,28 +359,6 @@ class Entry(NamedTuple):
     problem: Record | None
 
 
-# A stat key packed in 24 bytes: 13,000 tuples of three ints are 2 MB, their bytes 0.8 MB.
-# Big-endian, so that the key of the newest file is the greatest (see `newest_mtime`).
-_STAT = Struct(">qqQ")
-_NO_STAT = _STAT.pack(0, 0, 0)
-
-
-def stat_key(st: os.stat_result) -> bytes:
-    """The file's mtime, size and inode, packed (as the scan packs them)."""
-    try:
-        return _STAT.pack(st.st_mtime_ns, st.st_size, st.st_ino)
-    except StructError:  # an mtime beyond the year 2262: as text, longer, after \xff\xff
-        return b"\xff\xff%d %d %d" % (st.st_mtime_ns, st.st_size, st.st_ino)
-
-
-def stat_parts(key: bytes) -> tuple[int, int, int]:
-    """A stat key's mtime (ns), size and inode."""
-    if len(key) == 24:
-        return _STAT.unpack(key)
-    mtime, size, inode = key[2:].split()
-    return int(mtime), int(size), int(inode)
-
-
 def scan(ws: Workspace) -> list[Entry]:
     """Every file the index reads, with its stat key; cheap (no file is opened)."""
     entries = []
@@ -423,7 +401,7 @@ def signature(entries: list[Entry]) -> str:
         names = "\0".join([e.rel if e.key else f"{e.rel}!{e.problem.problem.code}" for e in chunk])  # type: ignore[union-attr]
         digest.update(("\0" + names if start else names).encode("utf-8", "surrogateescape"))
     for start in range(0, len(entries), step):
-        digest.update(b"".join([e.key or _NO_STAT for e in entries[start : start + step]]))
+        digest.update(b"".join([e.key or NO_STAT for e in entries[start : start + step]]))
     return digest.hexdigest()
 
 
@@ -491,7 +469,7 @@ def load_index(ws: Workspace) -> Index:
                 record = mine
             else:
                 kept = hit[1] if hit is not None else None
-                if hit is not None and hit[0] == stat and stat[0] < cached_before:
+                if hit is not None and hit[0] == key and stat[0] < cached_before:
                     record = hit[1]
                 else:
                     # The stat key moved (a checkout, a touch, a copy) or is racy: the file is
@@ -517,7 +495,7 @@ def load_index(ws: Workspace) -> Index:
     if ws._unsaved > max(REWRITE_AFTER, len(records) // 64) or (
         ws._unsaved and not known and not had_cache
     ):
-        keyed = {e.rel: (stat_parts(e.key), records[e.rel]) for e in ws.scanned if e.key}
+        keyed = {e.rel: (e.key, records[e.rel]) for e in ws.scanned if e.key is not None}
         as_read = kept_records is not None and reuse and not cached
         as_read = as_read and len(records) == kept_records.files  # type: ignore[union-attr]
         index_cache.write(cache_path, keyed, started, kept_records if as_read else None)
@@ -567,7 +545,7 @@ def _scan_open(ws: Workspace, folder: str, base: str, fd: int) -> list[Entry]:
     prefix = folder + "/"
     lstat = os.lstat
     make = tuple.__new__  # Entry's own constructor is a Python call; 13,000 of them show
-    pack = _STAT.pack
+    pack = STAT.pack
     try:  # each stat result dropped as soon as read: 13,000 of them at once are megabytes
         found = [
             make(
