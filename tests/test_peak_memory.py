@@ -365,3 +365,19 @@ def test_a_refresh_builds_the_task_of_a_changed_file_only(repo):
     after = ws.tasks
     assert after["two"] is before["two"] and after["one"] is not before["one"]
     assert after["one"].title == "One again"
+
+
+def test_a_key_is_less_than_the_bound_of_a_time_when_its_mtime_is_before_that_time():
+    from agentmd.workspace.statkey import key_of, older_than
+
+    rng = random.Random(3)
+    times = [0, 1, 10**9, 1_764_000_000_000_000_000, 2**63 - 1, -1, -(10**9), 2**63, 2**70]
+    times += [rng.randrange(-(2**64), 2**64) for _ in range(60)]
+    for mtime in times:
+        for bound in times:
+            key = key_of(mtime, rng.randrange(0, 2**40), rng.randrange(0, 2**64))
+            less = key < older_than(bound)
+            if less:  # never trusted when it is not before: fails closed
+                assert mtime < bound, (mtime, bound)
+            if 0 <= mtime < 2**63 and 0 <= bound < 2**63:
+                assert less == (mtime < bound), (mtime, bound)

@@ -21,7 +21,7 @@ from agentmd.errors import AgentmdError, LocatedError, Problem
 from agentmd.files import textfile
 from agentmd.workspace import index_cache
 from agentmd.workspace.records import TASK_PROMPTS, Handoff, Note, Record, Settings, Task
-from agentmd.workspace.statkey import NO_STAT, STAT, stat_key, stat_parts
+from agentmd.workspace.statkey import NO_STAT, STAT, older_than, stat_key, stat_parts
 
 if TYPE_CHECKING:
     from agentmd.files.document import Document
@@ -433,7 +433,7 @@ def load_index(ws: Workspace) -> Index:
     cache_path = ws.agents / CACHE_DIR / index_cache.FILE
     # As git's racy-clean rule: a file changed in the same second as it was last read may have
     # changed again without its mtime moving; such files are parsed again.
-    known, known_before = ws._known, ws._known_at - RACY_NS
+    known, known_before = ws._known, older_than(ws._known_at - RACY_NS)  # a key bound
     # Each file's stat key when last read, from that run's scan (no pair kept per file)
     known_keys = {e.rel: e.key for e in ws._known_entries} if known else {}
     # Files written from one template say on which line each field stands alike: their records
@@ -442,7 +442,7 @@ def load_index(ws: Workspace) -> Index:
     cached, written, kept_records = (
         index_cache.read(cache_path, layouts) if not known else ({}, 0, None)
     )
-    cached_before = written - RACY_NS
+    cached_before = older_than(written - RACY_NS)
     had_cache = bool(cached)
     # The cache's records, as written, are written again when every record is one of them and
     # only stat keys moved (a checkout, a touch): 10,000 records are not encoded a second time.
@@ -461,23 +461,23 @@ def load_index(ws: Workspace) -> Index:
         else:
             key = entry.key
             assert key is not None  # scan gives every entry a stat key or a problem
-            stat = stat_parts(key)  # mtime, size, inode
             mine = known.get(entry.rel)
             # Taken out of the cache as it is read: each entry's key goes at once, not at the end.
             hit = cached.pop(entry.rel, None) if mine is None else None
-            if mine is not None and known_keys.get(entry.rel) == key and stat[0] < known_before:
+            if mine is not None and known_keys.get(entry.rel) == key and key < known_before:
                 record = mine
             else:
                 kept = hit[1] if hit is not None else None
-                if hit is not None and hit[0] == key and stat[0] < cached_before:
+                if hit is not None and hit[0] == key and key < cached_before:
                     record = hit[1]
                 else:
                     # The stat key moved (a checkout, a touch, a copy) or is racy: the file is
                     # read, and parsed only if its bytes are not the ones last parsed (as git
                     # compares content when the stat data differs).
                     same = mine if mine is not None else kept
+                    size = stat_parts(key)[1]
                     record = _parse_record(
-                        ws, entry.rel, agents + entry.rel, layouts, same, stat[1], strings
+                        ws, entry.rel, agents + entry.rel, layouts, same, size, strings
                     )
                     parsed += 1
                     reuse = reuse and kept is not None and record is kept

@@ -32,3 +32,10 @@ def stat_parts(key: bytes) -> tuple[int, int, int]:
         return STAT.unpack(key)
     mtime, size, inode = key[len(TEXT) :].split()
     return int(mtime), int(size), int(inode)
+
+
+def older_than(mtime: int) -> bytes:
+    """The bound of "an mtime before `mtime`", compared with keys as bytes, in C: a key is less
+    than it when its file's mtime is before `mtime`. A key of an mtime before 1970 or past 2262
+    is never less (its first byte is 0x80 or more): such a file is read again, as a racy one."""
+    return STAT.pack(min(max(mtime, 0), 2**63 - 1), 0, 0)
