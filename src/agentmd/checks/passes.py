@@ -91,12 +91,16 @@ def tasks_pass(ws: Workspace, leases: bool = True) -> list[Problem]:
     settings = ws.settings
     tasks = ws.tasks
     moment = clock.now()
+    records = ws.index.groups["tasks"]
     guard = fields.PathGuard(ws.root)
-    folded: dict[str, str] = {}
+    # No two ids differ only in case (each task file's stem is an id): none is looked at
+    folded: dict[str, str] | None = None
+    if len(set(map(str.casefold, tasks))) < len(tasks):
+        folded = {}
     context = (settings, frozenset(tasks))
     memo = ws.task_findings if ws.task_findings_context == context else {}
     fresh: dict[str, tuple] = {}
-    for record in ws.index.groups["tasks"]:
+    for record in records:
         if record.problem is not None:
             continue
         display = ws.display(record.path)
@@ -122,10 +126,12 @@ def tasks_pass(ws: Workspace, leases: bool = True) -> list[Problem]:
             )
         fresh[record.path] = (record, found or ())  # one empty tuple, not 10,000 empty lists
         problems += found
-        if leases:
+        if leases and record.fields.get("claimed_at"):  # no claim, no lease
             problems += fields.lease_expired(
                 display, record.fields, record.lines, settings, moment
             )
+        if folded is None:
+            continue
         stem = record.stem
         other = folded.setdefault(stem.casefold(), stem)
         if other != stem:
