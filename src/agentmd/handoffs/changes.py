@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 MEMO = ".cache/handoff-truth.json"  # under .agents/: facts about commits, which do not change
 MEMO_FORMAT = 1
+_TASKS = f"{AGENTS_DIR}/tasks/"
 # "diff BASE END" -> [files, deleted] (or [None, None]: base is not a commit);
 # "ancestor BASE END" -> whether BASE is an ancestor of END
 Memo = dict[str, list | bool]
@@ -92,6 +93,7 @@ class WorkTree:
         self._memo_changed = False
         self._readings: Readings | None = None
         self._latest: Latest | None = None
+        self._there: dict[str, bool] = {}  # path -> whether it is there (`existing`)
 
     @property
     def root(self) -> Path:
@@ -107,8 +109,26 @@ class WorkTree:
         return self._readings
 
     def existing(self, paths: list[str]) -> set[str]:
-        root = str(self.root)
-        return {path for path in paths if os.path.lexists(f"{root}/{path}")}
+        """Those of `paths` that are there, each looked at once: 3,000 handoffs name the same
+        rules, and each its own task's file, which the workspace's scan found already."""
+        known = self._there
+        found = set()
+        for path in paths:
+            there = known.get(path)
+            if there is None:
+                there = known[path] = self._task_file(path) or os.path.lexists(
+                    f"{self.root}/{path}"
+                )
+            if there:
+                found.add(path)
+        return found
+
+    def _task_file(self, path: str) -> bool:
+        """`path` is a task's file (`.agents/tasks/ID.md`) that the workspace read."""
+        if not (path.startswith(_TASKS) and path.endswith(".md")):
+            return False
+        task = self.ws.tasks.get(path[len(_TASKS) : -3])
+        return task is not None and task.path == path[len(AGENTS_DIR) + 1 :]
 
     def end_of(self, display: str) -> str | None:
         if self._ends is None:

@@ -1,0 +1,272 @@
+"""`check`'s fast paths give the findings the slow ones give: a task's common fields told apart
+in a few calls (fields.check_task), the guard's verdicts per distinct path and per folder
+(fields.PathGuard), the tree's one look at each named path (changes.WorkTree.existing), a kept
+reading's empty parts (reading._decode). The findings are a property of the input, not of the
+path taken to them."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from agentmd.checks import fields
+from agentmd.handoffs import reading
+from agentmd.handoffs.changes import WorkTree
+from agentmd.workspace.folder import Workspace
+from agentmd.workspace.records import PLAN_DEFAULTS, Settings
+from conftest import cli
+
+SETTINGS = Settings.from_fields(dict(PLAN_DEFAULTS))
+TASKS = {"t1", "t2"}
+
+BASE = {
+    "title": "Add the parser",
+    "status": "todo",
+    "priority": "medium",
+    "depends_on": [],
+    "inputs": ["src/base.py", "src/gone.py"],
+    "outputs": ["src/new.py", "tests/new/test_new.py"],
+    "verify": ["pytest -q"],
+    "created": "2026-11-20",
+}
+
+# Each a change to BASE: the plain case, and every way a field can leave it.
+VARIANTS = {
+    "plain": {},
+    "no lists": {"depends_on": None, "inputs": None, "outputs": None, "verify": None},
+    "depends on tasks": {"depends_on": ["t1", "t2"]},
+    "dangling dependency": {"depends_on": ["t1", "nope"]},
+    "dependency as text": {"depends_on": "t1"},
+    "dependency as number": {"depends_on": [1, "t2"]},
+    "dependency as mapping": {"depends_on": [{"a": "b"}]},
+    "unknown key": {"titel": "x"},
+    "other key": {"colour": "blue"},
+    "title a list": {"title": ["a"]},
+    "title a number": {"title": 3},
+    "title empty": {"title": None},
+    "status case": {"status": "Todo"},
+    "status unknown": {"status": "started"},
+    "status empty": {"status": ""},
+    "status a list": {"status": ["todo"]},
+    "status active": {"status": "active"},
+    "status none": {"status": None},
+    "priority unknown": {"priority": "urgent"},
+    "priority case": {"priority": "HIGH"},
+    "attempts": {"attempts": 2},
+    "attempts negative": {"attempts": -1},
+    "attempts boolean": {"attempts": True},
+    "attempts text": {"attempts": "2"},
+    "inputs as text": {"inputs": "src/gone.py"},
+    "inputs glob": {"inputs": ["src/*.py", "docs/[ab].md"]},
+    "inputs absolute": {"inputs": ["/etc/passwd"]},
+    "inputs climb": {"inputs": ["../up.py", "src/../../up.py"]},
+    "inputs drive": {"inputs": ["C:/x.py"]},
+    "inputs backslash": {"inputs": ["src\\base.py"]},
+    "inputs spaces": {"inputs": [" src/base.py", "src/gone.py "]},
+    "inputs dot slash": {"inputs": ["./src/gone.py", "./src/base.py"]},
+    "inputs in a link out": {"inputs": ["out/x.py"]},
+    "inputs a link out": {"inputs": ["src/link.py"]},
+    "outputs a link out": {"outputs": ["src/link.py", "src/new.py"]},
+    "outputs in a link out": {"outputs": ["out/made.py"]},
+    "outputs absolute": {"outputs": ["/tmp/x.py"]},
+    "outputs in the root": {"outputs": ["new.py"]},
+    "outputs a folder": {"outputs": ["src/"]},
+    "outputs empty path": {"outputs": [""]},
+    "outputs odd names": {"outputs": ["src/a+b@c.py", "src/ü.py", "deep/er/x.py"]},
+    "outputs mixed types": {"outputs": ["src/x.py", 3]},
+    "tags numbers": {"tags": [1, 2]},
+    "resources text": {"resources": "db"},
+    "verify a mapping": {"verify": {"run": "pytest"}},
+}
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    """A repository's files: src/ with one input, a symlink out of it, a folder link out."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.py").write_text("x\n")
+    top = tmp_path / "repo"
+    (top / "src").mkdir(parents=True)
+    (top / "src" / "base.py").write_text("x\n")
+    os.symlink(outside / "secret.py", top / "src" / "link.py")
+    os.symlink(outside, top / "out")
+    return top
+
+
+def _lines(task: dict) -> dict[str, int]:
+    return {key: number for number, key in enumerate(task, start=2)}
+
+
+class _AskEach(fields.PathGuard):
+    """A guard that keeps no verdict and knows no folder's: each path is asked on its own."""
+
+    clean = property(lambda self: set(), lambda self, value: None)  # type: ignore[assignment]
+
+    def fine(self, paths) -> bool:
+        return False
+
+
+def _slow(task: dict, root: Path, monkeypatch) -> list:
+    """check_task with every fast path shut: each field checked on its own, each path asked."""
+    with monkeypatch.context() as patch:
+        patch.setattr(fields, "_plain_lists", lambda values: False)
+        return fields.check_task(
+            "t.md", task, _lines(task), SETTINGS, _AskEach(root), TASKS.__contains__
+        )
+
+
+@pytest.mark.parametrize("name", sorted(VARIANTS))
+def test_a_task_s_findings_do_not_depend_on_the_path_taken(name, root, monkeypatch):
+    task = {**BASE, **VARIANTS[name]}
+    fast = fields.check_task(
+        "t.md", task, _lines(task), SETTINGS, fields.PathGuard(root), TASKS.__contains__
+    )
+    slow = _slow(task, root, monkeypatch)
+    assert fast == slow
+    # One guard asked about many tasks gives each the findings a fresh one gives
+    shared = fields.PathGuard(root)
+    for other in VARIANTS.values():
+        fields.check_task("o.md", {**BASE, **other}, {}, SETTINGS, shared, TASKS.__contains__)
+    again = fields.check_task("t.md", task, _lines(task), SETTINGS, shared, TASKS.__contains__)
+    assert again == fast
+
+
+def test_the_plain_task_takes_the_fast_path_and_still_warns_of_a_missing_input(root, monkeypatch):
+    asked: list[str] = []
+    real = fields._field_problems
+    monkeypatch.setattr(fields, "_field_problems", lambda *a: asked.append("fields") or real(*a))
+    found = fields.check_task(
+        "t.md", dict(BASE), _lines(BASE), SETTINGS, fields.PathGuard(root), TASKS.__contains__
+    )
+    assert asked == []
+    assert [p.render() for p in found] == [
+        "t.md:6:1: warning input-missing: inputs 'src/gone.py' does not exist\n"
+        "  hint: fix the path (from the repository root), or make it a glob if it may be missing"
+    ]
+
+
+def test_the_slow_path_names_each_finding_of_an_odd_task(root, monkeypatch):
+    task = {
+        **BASE,
+        "status": "Todo",
+        "depends_on": ["nope"],
+        "inputs": ["/etc/passwd", "src/link.py"],
+        "outputs": ["out/made.py"],
+        "attempts": -1,
+    }
+    found = fields.check_task(
+        "t.md", task, _lines(task), SETTINGS, fields.PathGuard(root), TASKS.__contains__
+    )
+    outside = os.path.realpath(root.parent / "outside")
+    assert [(p.line, p.code, p.message) for p in found] == [
+        (3, "status-case", "status 'Todo' should be written 'todo'"),
+        (10, "bad-type", "'attempts' should be a whole number >= 0"),
+        (5, "dangling-dependency", "depends on 'nope', which is not a task"),
+        (6, "path-escapes", "inputs '/etc/passwd' is absolute"),
+        (
+            6,
+            "path-escapes",
+            f"inputs 'src/link.py' is a symlink that points outside the repository "
+            f"(to {outside}/secret.py)",
+        ),
+        (
+            7,
+            "path-escapes",
+            f"outputs 'out/made.py' is a symlink that points outside the repository "
+            f"(to {outside}/made.py)",
+        ),
+    ]
+    assert found == _slow(task, root, monkeypatch)
+
+
+PATHS = [
+    "src/new.py", "src/base.py", "src/link.py", "out/x.py", "out/deep/x.py", "new.py",
+    "gone/a/b.py", "src/", "", "/abs.py", "../up.py", "a/../b.py", "C:/x", " src/x.py",
+    "src\\x.py", "src/*.py", "src/a+b.py", "src//x.py", "./src/x.py", "src/ü.py",
+]  # fmt: skip
+
+
+def test_the_guard_s_folder_verdict_agrees_with_each_path_s(root):
+    for path in PATHS:
+        for pair in ([path], [path, "gone/x.py"], ["gone/x.py", path]):
+            fine = fields.PathGuard(root).fine(pair)
+            each = [fields.PathGuard(root).reason(p) for p in pair]
+            assert not fine or each == [None] * len(pair), (pair, each)
+    # and it says so without asking of each path, where the folder is not there
+    guard = fields.PathGuard(root)
+    assert guard.fine(["gone/a.py", "gone/b.py", "tests/new/x.py"])
+    assert guard.clean == set()
+    assert not guard.fine(["src/link.py"])  # a folder that is there: each path is asked
+
+
+def test_the_guard_keeps_each_verdict_it_gave(root):
+    guard = fields.PathGuard(root)
+    for path in PATHS:
+        assert guard.reason(path) == fields.PathGuard(root).reason(path)
+        assert guard.reason(path) == guard.reason(path)
+        expected = not (
+            set("*?[") & set(path)
+            or fields.PathGuard(root).reason(path)
+            or os.path.lexists(os.path.join(root, path.strip().removeprefix("./")))
+        )
+        assert guard.missing(path) == expected, path
+        assert guard.missing(path) == expected
+    assert guard.missing("src/gone.py") is True
+    assert guard.missing("src/base.py") is False
+    assert "src/base.py" in guard.present and "src/base.py" in guard.clean
+    assert fields.PathGuard(None).missing("src/gone.py") is False
+
+
+def test_the_tree_answers_each_named_path_as_the_disk_does(repo):
+    assert cli(repo, "init").exit_code == 0
+    assert cli(repo, "add", "First task", "--id", "first").exit_code == 0
+    (repo / "docs").mkdir()
+    ws = Workspace.find(repo)
+    tree = WorkTree(ws)
+    named = [
+        ".agents/tasks/first.md", ".agents/tasks/other.md", ".agents/tasks/first.mdx",
+        ".agents/tasks", "README.md", "docs", "missing.py", ".agents/plan.md",
+    ]  # fmt: skip
+    there = {path for path in named if os.path.lexists(repo / path)}
+    assert there == {".agents/tasks/first.md", ".agents/tasks", "README.md", "docs",
+                     ".agents/plan.md"}  # fmt: skip
+    assert tree.existing(named) == there
+    assert tree.existing(named) == there  # asked again: the kept answers
+    assert tree.existing(list(reversed(named))) == there
+
+
+def test_a_kept_reading_decodes_to_what_was_read_whether_its_parts_are_empty_or_not():
+    from agentmd.errors import Problem
+
+    empty = reading.Reading((), 0, 0, (), (), (), ())
+    full = reading.Reading(
+        (Problem("h.md", 3, 1, "handoff-vague", "vague", "say what", "error"),),
+        12,
+        10,
+        ((11, "src/a.py"),),
+        (("src/a.py", 11, 4),),
+        ((7, 3, ("Makefile", "docs")),),
+        (("src/b.py", 20, 5),),
+    )
+    for kept in (empty, full):
+        assert reading._decode("h.md", reading._encode(kept)) == kept
+
+
+def test_ids_that_differ_only_in_case_are_still_found(repo):
+    assert cli(repo, "init").exit_code == 0
+    assert cli(repo, "add", "One", "--id", "Alpha").exit_code == 0
+    assert cli(repo, "add", "Two", "--id", "beta").exit_code == 0
+    clean = cli(repo, "check")
+    assert "duplicate-id" not in clean.output and "0 error(s)" in clean.output
+    (repo / ".agents" / "tasks" / "alpha.md").write_text(
+        (repo / ".agents" / "tasks" / "Alpha.md").read_text()
+    )
+    result = cli(repo, "check")
+    assert (
+        ".agents/tasks/alpha.md:1:1: error duplicate-id: task id 'alpha' differs from 'Alpha' "
+        "only in case" in result.output
+    )
+    assert result.exit_code == 1
