@@ -270,3 +270,43 @@ def test_ids_that_differ_only_in_case_are_still_found(repo):
         "only in case" in result.output
     )
     assert result.exit_code == 1
+
+
+def _plan(edges: dict[str, list[str]]) -> dict:
+    from agentmd.workspace.records import Record, Task
+
+    return {
+        task_id: Task.from_record(Record(f"tasks/{task_id}.md", {"depends_on": deps}, {}, 1))
+        for task_id, deps in edges.items()
+    }
+
+
+PLANS = {
+    "numbered": {"t1": [], "t2": ["t1"], "t3": ["t1", "t2"], "t4": ["t3", "gone"]},
+    "numbered, one edge back": {"t1": ["t3"], "t2": ["t1"], "t3": ["t2"], "t4": ["t1"]},
+    "a task on itself": {"t1": [], "t2": ["t2"]},
+    "named, no cycle": {"parse": ["lex"], "lex": [], "emit": ["parse"]},
+    "named, a cycle": {"parse": ["lex"], "lex": ["emit"], "emit": ["parse"], "zz": ["lex"]},
+    "two cycles": {"a": ["b"], "b": ["a"], "c": ["d"], "d": ["c"], "e": ["a", "c"]},
+}
+
+
+@pytest.mark.parametrize("name", sorted(PLANS))
+def test_cycles_found_are_the_search_s_whether_or_not_the_ids_are_in_order(name, monkeypatch):
+    from agentmd.tasks import graph
+
+    tasks = _plan(PLANS[name])
+    found = graph.find_cycles(tasks)
+    with monkeypatch.context() as patch:
+        patch.setattr(graph, "_each_waits_on_earlier", lambda tasks: False)
+        assert graph.find_cycles(tasks) == found
+    expected = {
+        "numbered": [],
+        "numbered, one edge back": [["t1", "t3", "t2"]],
+        "a task on itself": [["t2"]],
+        "named, no cycle": [],
+        "named, a cycle": [["emit", "parse", "lex"]],
+        "two cycles": [["a", "b"], ["c", "d"]],
+    }[name]
+    assert found == expected
+    assert graph._each_waits_on_earlier(tasks) is (name == "numbered")
