@@ -310,3 +310,34 @@ def test_cycles_found_are_the_search_s_whether_or_not_the_ids_are_in_order(name,
     }[name]
     assert found == expected
     assert graph._each_waits_on_earlier(tasks) is (name == "numbered")
+
+
+def test_findings_printed_at_once_are_the_lines_printed_one_by_one(repo):
+    import subprocess
+    import sys
+
+    assert cli(repo, "init").exit_code == 0
+    tasks = repo / ".agents" / "tasks"
+    (tasks / "a.md").write_text("---\ntitle: A\nstatus: todo\ncolour: blue\n---\n## Goal\n\nA.\n")
+    (tasks / "b.md").write_text("---\ntitle: B\nstatus: todo\n'→': 1\n---\n## Goal\n\nB.\n")
+
+    def check(encoding: str) -> subprocess.CompletedProcess:
+        env = {**os.environ, "PYTHONIOENCODING": encoding}
+        return subprocess.run(
+            [sys.executable, "-m", "agentmd", "check"], cwd=repo, env=env, capture_output=True
+        )
+
+    first = (
+        ".agents/tasks/a.md:4:1: warning unknown-key: unknown key 'colour'\n"
+        "  hint: agentmd ignores it; known keys: "
+    )
+    whole = check("utf-8")
+    assert whole.returncode == 0, whole.stderr
+    out = whole.stdout.decode()
+    assert out.startswith(first) and out.count("\n  hint: ") == 2
+    assert ".agents/tasks/b.md:4:1: warning unknown-key: unknown key '→'\n" in out
+    # A stream that cannot encode the second: the first is written, then click's error
+    latin = check("latin-1")
+    assert latin.returncode != 0
+    assert latin.stdout.decode("latin-1") == out.split(".agents/tasks/b.md")[0]
+    assert b"UnicodeEncodeError" in latin.stderr or b"codec" in latin.stderr
