@@ -341,3 +341,26 @@ def test_findings_printed_at_once_are_the_lines_printed_one_by_one(repo):
     assert latin.returncode != 0
     assert latin.stdout.decode("latin-1") == out.split(".agents/tasks/b.md")[0]
     assert b"UnicodeEncodeError" in latin.stderr or b"codec" in latin.stderr
+
+
+def test_tasks_checked_at_once_have_the_findings_of_each_checked_alone(root, monkeypatch):
+    from agentmd.workspace.records import Record
+
+    records = [
+        Record(f"tasks/{n:02}.md", {**BASE, **change}, _lines({**BASE, **change}), 12)
+        for n, change in enumerate(VARIANTS[name] for name in sorted(VARIANTS))
+    ]
+    records += records  # each again: the guard's kept verdicts
+    at_once = fields.check_tasks(
+        records, lambda rel: f".agents/{rel}", SETTINGS, fields.PathGuard(root), TASKS.__contains__
+    )
+    alone = {}
+    for record in records:
+        found = _slow({**record.fields}, root, monkeypatch)
+        if found:
+            alone[record.path] = [p._replace(path=f".agents/{record.path}") for p in found]
+    assert at_once == alone
+    names = sorted(VARIANTS)
+    assert f"tasks/{names.index('depends on tasks'):02}.md" not in at_once  # no finding
+    assert [p.code for p in at_once[f"tasks/{names.index('plain'):02}.md"]] == ["input-missing"]
+    assert len(at_once) > 30

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from agentmd import clock
 from agentmd.errors import Problem
 from agentmd.files.frontmatter import FrontMatter, field_spans
-from agentmd.workspace.records import PRIORITIES, TASK_FIELDS, Settings
+from agentmd.workspace.records import PRIORITIES, TASK_FIELDS, Record, Settings
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -273,6 +273,56 @@ def check_task(
         if str(get("status") or "todo").strip().lower() == "todo":
             problems += _missing_inputs(display, inputs, line("inputs", 1), guard)
     return problems
+
+
+def check_tasks(
+    records: list[Record],
+    display: Callable[[str], str],
+    settings: Settings,
+    guard: PathGuard,
+    task_exists: Callable[[str], bool] | None = None,
+) -> dict[str, list[Problem]]:
+    """`check_task` of each record, by its path: those with no finding left out. One loop, what
+    the tasks share at hand: the common task (see check_task) costs no call of its own, and a
+    task with a finding but a missing input is given to check_task itself."""
+    found: dict[str, list[Problem]] = {}
+    statuses = settings.statuses
+    clean, fine, present = guard.clean.issuperset, guard.fine, guard.present.issuperset
+    for record in records:
+        fields = record.fields
+        get = fields.get
+        lists = list(map(get, LIST_FIELDS))
+        attempts = get("attempts")
+        if (
+            fields.keys() <= TASK_KEYS
+            and _plain_lists(lists)
+            and type(get("title", "")) is str
+            and get("status", "todo") in statuses
+            and get("priority", "medium") in PRIORITIES
+            and (attempts is None or type(attempts) is int and attempts >= 0)
+        ):
+            deps, inputs = lists[0], lists[1] or ()
+            if (
+                (not deps or task_exists is None or all(map(task_exists, deps)))
+                and clean(inputs)
+                and fine(lists[2] or ())
+            ):
+                if not inputs or deps or present(inputs):
+                    continue
+                if str(get("status") or "todo").strip().lower() != "todo":
+                    continue
+                missing = _missing_inputs(
+                    display(record.path), inputs, record.lines.get("inputs", 1), guard
+                )
+                if missing:
+                    found[record.path] = missing
+                continue
+        problems = check_task(
+            display(record.path), fields, record.lines, settings, guard, task_exists
+        )
+        if problems:
+            found[record.path] = problems
+    return found
 
 
 def _field_problems(

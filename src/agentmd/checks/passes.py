@@ -92,22 +92,30 @@ def tasks_pass(ws: Workspace, leases: bool = True) -> list[Problem]:
     tasks = ws.tasks
     moment = clock.now()
     records = ws.index.groups["tasks"]
-    guard = fields.PathGuard(ws.root)
     # No two ids differ only in case (each task file's stem is an id): none is looked at
     folded: dict[str, str] | None = None
     if len(set(map(str.casefold, tasks))) < len(tasks):
         folded = {}
     context = (settings, frozenset(tasks))
     memo = ws.task_findings if ws.task_findings_context == context else {}
+    unknown = [
+        r
+        for r in records
+        if r.problem is None
+        and (r.body_line != 1 or r.fields)
+        and (not memo or (memo.get(r.path) or (None,))[0] is not r)
+    ]
+    found_of = fields.check_tasks(
+        unknown, ws.display, settings, fields.PathGuard(ws.root), tasks.__contains__
+    )
     fresh: dict[str, tuple] = {}
     for record in records:
         if record.problem is not None:
             continue
-        display = ws.display(record.path)
         if record.body_line == 1 and not record.fields:
             problems.append(
                 Problem(
-                    display,
+                    ws.display(record.path),
                     1,
                     1,
                     "task-no-frontmatter",
@@ -118,17 +126,12 @@ def tasks_pass(ws: Workspace, leases: bool = True) -> list[Problem]:
             )
             continue
         hit = memo.get(record.path)
-        if hit is not None and hit[0] is record:
-            found = hit[1]
-        else:
-            found = fields.check_task(
-                display, record.fields, record.lines, settings, guard, tasks.__contains__
-            )
-        fresh[record.path] = (record, found or ())  # one empty tuple, not 10,000 empty lists
+        found = hit[1] if hit is not None and hit[0] is record else found_of.get(record.path, ())
+        fresh[record.path] = (record, found)  # one empty tuple, not 10,000 empty lists
         problems += found
         if leases and record.fields.get("claimed_at"):  # no claim, no lease
             problems += fields.lease_expired(
-                display, record.fields, record.lines, settings, moment
+                ws.display(record.path), record.fields, record.lines, settings, moment
             )
         if folded is None:
             continue
@@ -137,7 +140,7 @@ def tasks_pass(ws: Workspace, leases: bool = True) -> list[Problem]:
         if other != stem:
             problems.append(
                 Problem(
-                    display,
+                    ws.display(record.path),
                     1,
                     1,
                     "duplicate-id",
