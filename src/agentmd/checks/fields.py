@@ -6,8 +6,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Collection
-from itertools import chain, repeat
-from operator import itemgetter
+from itertools import chain, product
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -408,14 +407,18 @@ def _missing_inputs(display: str, inputs, line: int, guard: PathGuard) -> list[P
 
 
 def _plain_lists(values: list) -> bool:
-    """Each value absent or a list whose every item is a str: the types' sets built in C (a
-    task's list fields, or one field's values over all tasks)."""
-    return set(map(type, values)) <= _LIST_OR_NONE and set(
-        map(type, chain.from_iterable(filter(None, values)))
-    ) <= _TEXT_ONLY
+    """Each value absent or a list whose every item is text: the values' types looked up at once,
+    the items joined in C (a task's list fields)."""
+    if tuple(map(type, values)) not in _LIST_SHAPES:
+        return False
+    try:
+        "".join(chain.from_iterable(filter(None, values)))
+    except TypeError:  # an item that is not text
+        return False
+    return True
 
 
-_LIST_OR_NONE = {list, type(None)}
+_LIST_SHAPES = frozenset(product((list, type(None)), repeat=len(LIST_FIELDS)))
 
 
 def _all_text(items: list) -> bool:
@@ -467,11 +470,21 @@ class PathGuard:
         if self.clean.issuperset(paths):
             return True
         joined = "/".join(paths)  # a path that starts with '/' shows as '//'
-        if not _PLAIN.fullmatch(joined) or ".." in joined or "//" in joined or joined[:1] == "/":
+        if (
+            ".." in joined
+            or "//" in joined
+            or ":" in joined
+            or "\\" in joined
+            or " " in joined
+            or not joined.isprintable()  # any other white space
+            or joined[:1] == "/"
+        ):
             return False
         if not self.root:
             return True  # `reason` can say nothing of a plain path
-        folders = set(map(_first, map(str.rpartition, paths, repeat("/"))))
+        folders = {path.rpartition("/")[0] for path in paths}
+        if self._gone.issuperset(folders):
+            return True
         for folder in folders - self._outside.keys():
             self._folder(folder)
         return self._gone.issuperset(folders)
@@ -534,10 +547,6 @@ class PathGuard:
 
 
 _UNKNOWN = object()
-# Paths of which `reason` can say something only by their folder: no drive's ':', backslash,
-# white space (nor '..', nor a '/' first: `fine` looks for those).
-_PLAIN = re.compile(r"[\w.+@=,~%/-]*", re.ASCII)
-_first = itemgetter(0)
 
 
 def _escapes(path: str) -> bool:
