@@ -236,6 +236,12 @@ def test_the_tree_answers_each_named_path_as_the_disk_does(repo):
     assert tree.existing(named) == there
     assert tree.existing(named) == there  # asked again: the kept answers
     assert tree.existing(list(reversed(named))) == there
+    # A tree whose findings are kept past this check looks each time: a file made since counts
+    looking = WorkTree(ws, once=False)
+    assert looking.existing(named) == there
+    (repo / "missing.py").write_text("x\n")
+    assert looking.existing(named) == there | {"missing.py"}
+    assert tree.existing(named) == there  # the one look of this check
 
 
 def test_a_kept_reading_decodes_to_what_was_read_whether_its_parts_are_empty_or_not():

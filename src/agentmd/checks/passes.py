@@ -183,9 +183,9 @@ def handoffs_pass(ws: Workspace) -> tuple[list[Problem], WorkTree]:
     """Each handoff judged (complete, concrete, true to the diff); with the tree that holds
     each one's findings, for the pass over the tasks that need a valid one."""
     problems: list[Problem] = []
-    tree = WorkTree(ws)
-    readings = Readings(ws.agents / READINGS)
     kept = ws.handoffs_kept  # a process that checks again keeps findings (handoffs/kept.py)
+    tree = WorkTree(ws, once=kept is None)
+    readings = Readings(ws.agents / READINGS)
     if kept is not None:
         tasks = ws.tasks.values()
         outputs = tuple(o for task in tasks for o in task.outputs)

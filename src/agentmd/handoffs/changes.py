@@ -84,8 +84,12 @@ class WorkTree:
 
     staged: set[str] = set()  # nothing here is staged: the working tree is as it is
 
-    def __init__(self, ws: Workspace):
+    def __init__(self, ws: Workspace, *, once: bool = True):
+        """`once`: each path a handoff names is looked at once, the first time one asks (or
+        found in the workspace's scan); not for findings kept past this check (handoffs/kept.py),
+        which must be no older than its look at each folder."""
         self.ws = ws
+        self.once = once
         self.findings: dict[str, list] = {}  # handoff path (under .agents/) -> its findings
         self._changes: dict[tuple[str, str | None], Changes | None] = {}
         self._ends: dict[str, str] | None = None
@@ -111,6 +115,8 @@ class WorkTree:
     def existing(self, paths: list[str]) -> set[str]:
         """Those of `paths` that are there, each looked at once: 3,000 handoffs name the same
         rules, and each its own task's file, which the workspace's scan found already."""
+        if not self.once:
+            return {path for path in paths if os.path.lexists(f"{self.root}/{path}")}
         known = self._there
         found = set()
         for path in paths:
