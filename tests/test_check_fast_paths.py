@@ -370,3 +370,17 @@ def test_tasks_checked_at_once_have_the_findings_of_each_checked_alone(root, mon
     assert f"tasks/{names.index('depends on tasks'):02}.md" not in at_once  # no finding
     assert [p.code for p in at_once[f"tasks/{names.index('plain'):02}.md"]] == ["input-missing"]
     assert len(at_once) > 30
+
+
+def test_the_plan_s_keys_are_judged_with_the_model_s_only_when_one_is_not_agentmd_s():
+    plain = {"title": "P", "context_window": 200000}
+    assert fields.check_plan("plan.md", plain, {"title": 2, "context_window": 3}) == []
+    model = {"title": "P", "model": "claude", "model_timeout": 30}
+    assert fields.check_plan("plan.md", model, {}) == []
+    slip = {"title": "P", "modle": "claude", "colour": "red"}
+    found = fields.check_plan("plan.md", slip, {"modle": 3, "colour": 4})
+    assert [(p.line, p.code, p.message, p.severity) for p in found] == [
+        (3, "unknown-key", "unknown key 'modle' (did you mean 'model'?)", "error"),
+        (4, "unknown-key", "unknown key 'colour'", "warning"),
+    ]
+    assert "model_retries" in found[1].hint and "checklist" in found[1].hint

@@ -595,9 +595,11 @@ def lease_expired(
 
 
 def check_plan(display: str, fields: dict[str, Any], lines: dict[str, int]) -> list[Problem]:
-    from agentmd.api.client import PLAN_FIELDS as MODEL_FIELDS
+    problems = []
+    if not fields.keys() <= set(PLAN_FIELDS):  # the model's keys: the API client is big to load
+        from agentmd.api.client import PLAN_FIELDS as MODEL_FIELDS
 
-    problems = unknown_keys(fields, lines, display, PLAN_FIELDS + MODEL_FIELDS)
+        problems = unknown_keys(fields, lines, display, PLAN_FIELDS + MODEL_FIELDS)
     for key in ("context_window", "rules_budget", "max_attempts", "prime_budget"):
         value = fields.get(key)
         if value is not None and (

@@ -34,6 +34,7 @@ from agentmd.workspace.records import PLAN_DEFAULTS, Settings
 
 TEXT_SUFFIXES = (".md", ".mdc", ".markdown", ".yml", ".yaml", ".json", ".txt")
 HANDOFF_NAME_RE = re.compile(r"hand-?off|handover", re.I)
+REVIEWS = "reviews"  # api/findings_file.py's FOLDER, where `agentmd review` writes
 
 
 @dataclass(frozen=True)
@@ -304,11 +305,11 @@ def always_loaded_pass(always: list[tuple[str, Path]]) -> list[Problem]:
 
 def findings_files_pass(ws: Workspace) -> list[Problem]:
     """The findings files `agentmd review` writes (reviews/*.md), checked by their own module."""
+    if not (ws.agents / REVIEWS).is_dir():  # before the module is loaded: most plans have none
+        return []
     from agentmd.api import findings_file
 
     folder = ws.agents / findings_file.FOLDER
-    if not folder.is_dir():
-        return []
     problems: list[Problem] = []
     for path in sorted(folder.glob("*.md")):
         problems += _review_file(ws, f"{findings_file.FOLDER}/{path.name}")
