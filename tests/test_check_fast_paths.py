@@ -384,3 +384,38 @@ def test_the_plan_s_keys_are_judged_with_the_model_s_only_when_one_is_not_agentm
         (4, "unknown-key", "unknown key 'colour'", "warning"),
     ]
     assert "model_retries" in found[1].hint and "checklist" in found[1].hint
+
+
+def test_a_check_again_in_one_process_looks_only_at_the_task_files_that_changed(
+    repo, monkeypatch
+):
+    from agentmd.checks import passes
+    from agentmd.checks.readiness import Readiness
+
+    assert cli(repo, "init").exit_code == 0
+    for name in ("one", "two", "three"):
+        assert cli(repo, "add", f"Task {name}", "--id", name, "--input", "gone.py").exit_code == 0
+    ws = Workspace.find(repo)
+    first = passes.tasks_pass(ws)
+    assert [(p.path, p.code) for p in first] == [
+        (f".agents/tasks/{name}.md", "input-missing") for name in ("one", "three", "two")
+    ]
+    looked: list[str] = []
+    real = fields.check_tasks
+    monkeypatch.setattr(
+        fields, "check_tasks", lambda records, *a: looked.extend(r.path for r in records)
+        or real(records, *a)
+    )
+    assert passes.tasks_pass(ws) == first and looked == []
+    two = repo / ".agents" / "tasks" / "two.md"
+    two.write_text(two.read_text().replace("gone.py", "README.md"))
+    ws.refresh()
+    again = passes.tasks_pass(ws)
+    assert looked == ["tasks/two.md"]
+    assert again == [p for p in first if p.path != ".agents/tasks/two.md"]
+    # `next` in the same process asks the kept findings, and checks no task again
+    asked: list[str] = []
+    monkeypatch.setattr(fields, "check_task", lambda display, *a: asked.append(display) or [])
+    ready = Readiness(ws)
+    assert [p.code for p in ready.errors(ws.tasks["one"])] == []  # a warning: not an error
+    assert asked == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from agentmd.checks.budgets import (
     budget_problems,
     prompt_problems,
 )
+from agentmd.checks.kept import KeptFindings
 from agentmd.errors import LocatedError, Problem
 from agentmd.files import document, frontmatter, textfile
 from agentmd.handoffs.judge import WorkTree, check_document, judge
@@ -98,18 +100,24 @@ def tasks_pass(ws: Workspace, leases: bool = True) -> list[Problem]:
     if len(set(map(str.casefold, tasks))) < len(tasks):
         folded = {}
     context = (settings, frozenset(tasks))
-    memo = ws.task_findings if ws.task_findings_context == context else {}
-    unknown = [
-        r
-        for r in records
-        if r.problem is None
-        and (r.body_line != 1 or r.fields)
-        and (not memo or (memo.get(r.path) or (None,))[0] is not r)
-    ]
-    found_of = fields.check_tasks(
-        unknown, ws.display, settings, fields.PathGuard(ws.root), tasks.__contains__
+    checked = [r for r in records if r.problem is None and (r.body_line != 1 or r.fields)]
+    kept = ws.task_findings
+    unknown = checked
+    found_before: dict[str, Sequence[Problem]] = {}
+    if kept is not None and kept.context == context:
+        unknown = []
+        for record in checked:
+            before = kept.get(context, record)
+            if before is None:
+                unknown.append(record)
+            elif before:
+                found_before[record.path] = before
+    found_of: dict[str, Sequence[Problem]] = dict(
+        fields.check_tasks(
+            unknown, ws.display, settings, fields.PathGuard(ws.root), tasks.__contains__
+        )
     )
-    fresh: dict[str, tuple] = {}
+    found_of.update(found_before)
     for record in records:
         if record.problem is not None:
             continue
@@ -126,10 +134,7 @@ def tasks_pass(ws: Workspace, leases: bool = True) -> list[Problem]:
                 )
             )
             continue
-        hit = memo.get(record.path)
-        found = hit[1] if hit is not None and hit[0] is record else found_of.get(record.path, ())
-        fresh[record.path] = (record, found)  # one empty tuple, not 10,000 empty lists
-        problems += found
+        problems += found_of.get(record.path, ())
         if leases and record.fields.get("claimed_at"):  # no claim, no lease
             problems += fields.lease_expired(
                 ws.display(record.path), record.fields, record.lines, settings, moment
@@ -149,7 +154,7 @@ def tasks_pass(ws: Workspace, leases: bool = True) -> list[Problem]:
                     "on macOS and Windows they are one file: rename one",
                 )
             )
-    ws.task_findings, ws.task_findings_context = fresh, context
+    ws.task_findings = KeptFindings(context, checked, found_of)
     return problems
 
 
