@@ -6,6 +6,7 @@ path taken to them."""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -259,6 +260,29 @@ def test_a_kept_reading_decodes_to_what_was_read_whether_its_parts_are_empty_or_
     )
     for kept in (empty, full):
         assert reading._decode("h.md", reading._encode(kept)) == kept
+        assert reading._decode("h.md", json.loads(json.dumps(reading._encode(kept)))) == kept
+
+
+def test_readings_kept_as_text_are_recalled_and_a_broken_one_is_read_again(tmp_path):
+    from agentmd.files import document
+
+    text = "---\ntask: t1\nstatus: done\nbase: abc\n---\n## Summary\n\nDid some stuff.\n"
+    doc = document.parse(text, ".agents/handoffs/h.md")
+    first = reading.Readings(tmp_path)
+    read = first.get(doc, lenient=False)
+    assert "handoff-vague" in [p.code for p in read.problems]
+    first.save()
+    shard = next(tmp_path.iterdir())
+    entries = json.loads(shard.read_text())["entries"]
+    assert [type(value) for value in entries.values()] == [str]  # each reading as its text
+    again = reading.Readings(tmp_path)
+    key = next(iter(entries))
+    assert again.recall(".agents/handoffs/h.md", key.split()[1]) == read
+    entries[key] = entries[key][:-3]  # broken text: read again, never a finding lost
+    shard.write_text(json.dumps({**json.loads(shard.read_text()), "entries": entries}))
+    broken = reading.Readings(tmp_path)
+    assert broken.recall(".agents/handoffs/h.md", key.split()[1]) is None
+    assert broken.get(doc, lenient=False) == read
 
 
 def test_ids_that_differ_only_in_case_are_still_found(repo):

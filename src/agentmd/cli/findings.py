@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from itertools import islice
 from operator import itemgetter
 
 import click
@@ -56,7 +58,7 @@ def print_findings(problems: list[Problem], output_format: str, checked: int) ->
             }
         )
     else:
-        _echo_lines([github(p) if output_format == "github" else p.render() for p in problems])
+        _echo_lines(github(p) if output_format == "github" else p.render() for p in problems)
         if output_format == "text":
             if problems:
                 click.echo(
@@ -68,14 +70,15 @@ def print_findings(problems: list[Problem], output_format: str, checked: int) ->
     return EXIT_FINDINGS if errors else EXIT_OK
 
 
-def _echo_lines(lines: list[str]) -> None:
-    """The findings in one write, not one write (and flush) each: 1,755 of them at 10,000 tasks.
-    A stream that cannot encode one of them is given them one by one, as it was: the lines
-    before that one are written, then the error is click's."""
-    if not lines:
-        return
-    try:
-        click.echo("\n".join(lines))
-    except UnicodeEncodeError:
-        for line in lines:
-            click.echo(line)
+def _echo_lines(lines: Iterable[str]) -> None:
+    """The findings a few hundred lines a write, not one write (and flush) each: 1,755 of them at
+    10,000 tasks, never all held at once. A stream that cannot encode one of them is given those
+    lines one by one, as it was: the lines before that one are written, then the error is
+    click's."""
+    lines = iter(lines)
+    while chunk := list(islice(lines, 256)):
+        try:
+            click.echo("\n".join(chunk))
+        except UnicodeEncodeError:
+            for line in chunk:
+                click.echo(line)
