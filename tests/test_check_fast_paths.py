@@ -17,7 +17,7 @@ from agentmd.handoffs import reading
 from agentmd.handoffs.changes import WorkTree
 from agentmd.workspace.folder import Workspace
 from agentmd.workspace.records import PLAN_DEFAULTS, Settings
-from conftest import cli
+from conftest import cli, git
 
 SETTINGS = Settings.from_fields(dict(PLAN_DEFAULTS))
 TASKS = {"t1", "t2"}
@@ -443,3 +443,22 @@ def test_a_check_again_in_one_process_looks_only_at_the_task_files_that_changed(
     ready = Readiness(ws)
     assert [p.code for p in ready.errors(ws.tasks["one"])] == []  # a warning: not an error
     assert asked == []
+
+
+def test_the_tree_asks_git_once_whether_a_base_is_an_ancestor(repo, monkeypatch):
+    from agentmd import git as git_module
+
+    assert cli(repo, "init").exit_code == 0
+    base = git(repo, "rev-parse", "HEAD").strip()
+    asked: list[list[str]] = []
+    real = git_module.run
+    monkeypatch.setattr(
+        git_module, "run", lambda args, *a, **k: asked.append(args) or real(args, *a, **k)
+    )
+    tree = WorkTree(Workspace.find(repo))
+    assert [tree.is_ancestor(base), tree.is_ancestor(base), tree.is_ancestor("0" * 40)] == [
+        True,
+        True,
+        False,
+    ]
+    assert [args[:2] for args in asked] == [["merge-base", "--is-ancestor"]] * 2

@@ -98,6 +98,7 @@ class WorkTree:
         self._readings: Readings | None = None
         self._latest: Latest | None = None
         self._there: dict[str, bool] = {}  # path -> whether it is there (`existing`)
+        self._ancestors: dict[tuple[str, str | None], bool] = {}  # (base, end) -> is_ancestor
 
     @property
     def root(self) -> Path:
@@ -220,6 +221,12 @@ class WorkTree:
         return found
 
     def is_ancestor(self, base: str, end: str | None = None) -> bool:
+        answer = self._ancestors.get((base, end))  # 3,000 handoffs share a few bases
+        if answer is None:
+            answer = self._ancestors[base, end] = self._is_ancestor(base, end)
+        return answer
+
+    def _is_ancestor(self, base: str, end: str | None) -> bool:
         key = f"ancestor {base} {end}"
         hit = self._remembered().get(key) if end is not None else None
         if isinstance(hit, bool):
