@@ -7,8 +7,6 @@ import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import chain, compress
-from operator import attrgetter, not_
 from pathlib import Path
 
 from agentmd import AGENTS_DIR, clock
@@ -264,18 +262,15 @@ def raw_files_pass(ws: Workspace) -> tuple[list[Problem], int]:
     index = ws.index
     tasks = ws.tasks
     problems: list[Problem] = []
-    indexed = list(chain.from_iterable(index.groups.values()))
+    records = {r.path: r for group in index.groups.values() for r in group}
     if index.plan is not None:
-        indexed.append(index.plan)
-    # A file the index read without suspicion (no conflict marker, no key set twice) is not
-    # read again: only the rest are put in order. (Sets of 13,000 paths, made in C.)
-    suspect = list(map(_suspect, indexed))
-    trusted = set(compress(map(_path_of, indexed), map(not_, suspect)))
-    records = {r.path: r for r in compress(indexed, suspect)}  # the suspect ones
+        records["plan.md"] = index.plan
     prompts: dict[str, str] | None = None  # the task template's, read once when a task needs them
     every = _markdown_under(ws)
     checked = len(every)
-    unread = set(every) - trusted
+    # A file the index read without suspicion (no conflict marker, no key set twice) is not
+    # read again: only the rest are put in order.
+    unread = [rel for rel in every if (r := records.get(rel)) is None or r.suspect]
     for rel in sorted(unread, key=_walk_order):
         record = records.get(rel)
         try:
@@ -355,10 +350,6 @@ def agents_files(ws: Workspace) -> list[str]:
     """Each Markdown file under .agents/ (its path relative to it), the cache left out, in the
     order of a walk that takes each folder's entries by name."""
     return sorted(_markdown_under(ws), key=_walk_order)
-
-
-_suspect = attrgetter("suspect")
-_path_of = attrgetter("path")
 
 
 def _walk_order(rel: str) -> list[str]:
