@@ -462,3 +462,26 @@ def test_the_tree_asks_git_once_whether_a_base_is_an_ancestor(repo, monkeypatch)
         False,
     ]
     assert [args[:2] for args in asked] == [["merge-base", "--is-ancestor"]] * 2
+
+
+def test_the_tasks_findings_come_in_one_order_whether_or_not_a_claim_is_looked_at(
+    repo, monkeypatch
+):
+    from agentmd.checks import passes
+
+    assert cli(repo, "init").exit_code == 0
+    for name in ("b", "a", "c"):
+        assert cli(repo, "add", f"Task {name}", "--id", name, "--input", "gone.py").exit_code == 0
+    a = repo / ".agents" / "tasks" / "a.md"
+    a.write_text(a.read_text().replace("status: todo", "status: Todo\ncolour: red"))
+    quick = passes.tasks_pass(Workspace.find(repo))
+    assert [(p.path[-4:], p.code) for p in quick] == [
+        ("a.md", "unknown-key"),
+        ("a.md", "status-case"),
+        ("a.md", "input-missing"),
+        ("b.md", "input-missing"),
+        ("c.md", "input-missing"),
+    ]
+    monkeypatch.setattr(passes, "_claimed", lambda fields: True)  # each task's claim looked at
+    assert passes.tasks_pass(Workspace.find(repo)) == quick
+    assert passes.tasks_pass(Workspace.find(repo), leases=False) == quick

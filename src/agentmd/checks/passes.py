@@ -7,6 +7,7 @@ import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import attrgetter, methodcaller
 from pathlib import Path
 
 from agentmd import AGENTS_DIR, clock
@@ -118,6 +119,18 @@ def tasks_pass(ws: Workspace, leases: bool = True) -> list[Problem]:
         )
     )
     found_of.update(found_before)
+    ws.task_findings = KeptFindings(context, checked, found_of)
+    if (
+        folded is None
+        and not found_before
+        and len(checked) == len(records)
+        and not (leases and any(map(_claimed, map(_fields_of, checked))))
+    ):
+        # Nothing to put between the tasks' own findings (no file without front matter, no
+        # claim, no ids apart only in case): theirs, in the records' order, is all
+        for found in found_of.values():
+            problems += found
+        return problems
     for record in records:
         if record.problem is not None:
             continue
@@ -154,8 +167,11 @@ def tasks_pass(ws: Workspace, leases: bool = True) -> list[Problem]:
                     "on macOS and Windows they are one file: rename one",
                 )
             )
-    ws.task_findings = KeptFindings(context, checked, found_of)
     return problems
+
+
+_claimed = methodcaller("get", "claimed_at")
+_fields_of = attrgetter("fields")
 
 
 def cycles_pass(ws: Workspace) -> list[Problem]:
