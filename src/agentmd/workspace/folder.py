@@ -24,6 +24,7 @@ from agentmd.workspace.records import TASK_PROMPTS, Handoff, Note, Record, Setti
 from agentmd.workspace.statkey import NO_STAT, STAT, older_than, stat_key, stat_parts
 
 if TYPE_CHECKING:
+    from agentmd.checks.kept import KeptFindings
     from agentmd.files.document import Document
     from agentmd.files.edit import Editor
     from agentmd.handoffs.kept import Kept
@@ -75,8 +76,7 @@ class Workspace:
         self._handoffs_built: dict[str, Handoff] = {}  # the same for handoffs
         self._latest_built: tuple[list[Handoff], dict[str, Handoff]] | None = None
         # checks.check_workspace's findings per task file, for a process that checks again
-        self.task_findings: dict[str, tuple] = {}
-        self.task_findings_context: tuple | None = None
+        self.task_findings: KeptFindings | None = None
         # checks.cycles_pass's last search: each task's dependencies, and the cycles they make
         self.cycles_found: tuple[dict[str, Sequence[str]], list[list[str]]] | None = None
         self._kept_documents: dict[str, tuple[Record, Document]] = {}  # see read_kept
