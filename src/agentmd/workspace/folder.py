@@ -446,8 +446,11 @@ def load_index(ws: Workspace) -> Index:
     # Files written from one template say on which line each field stands alike: their records
     # share one `lines` dict (10,000 copies of the same dict are megabytes).
     layouts: dict[tuple, dict[str, int]] = {}
+    entries = ws.scanned
+    # The values read (parsed or from the cache): one copy of each, the scan's paths first.
+    strings: dict[str, str] = {e.rel: e.rel for e in entries} if not known else {}
     cached, written, kept_records = (
-        index_cache.read(cache_path, layouts) if not known else ({}, 0, None)
+        index_cache.read(cache_path, layouts, strings) if not known else ({}, 0, None)
     )
     cached_before = older_than(written - RACY_NS)
     had_cache = bool(cached)
@@ -460,9 +463,8 @@ def load_index(ws: Workspace) -> Index:
     plan: Record | None = None
     groups: dict[str, list[Record]] = {name: [] for name in FOLDERS}
     group_of = {folder: name for name, folder in FOLDERS.items()}
-    strings: dict[str, str] = {}  # the values parsed: one copy of each (frontmatter._tiled_load)
     agents = f"{ws.agents}/"
-    for entry in ws.scanned:
+    for entry in entries:
         if entry.problem is not None:
             record = entry.problem
         else:
