@@ -111,7 +111,7 @@ def _record(
         shared = [
             keep(v, v)
             if type(v) is str
-            else [keep(x, x) if type(x) is str else x for x in v]
+            else [keep(x, x) if type(x) is str else x for x in v][:]  # at its size
             if type(v) is list
             else v
             for v in values
