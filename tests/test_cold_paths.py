@@ -331,6 +331,12 @@ def test_records_from_the_cache_share_their_names_and_short_values_as_a_parse_do
     assert a.lines is b.lines  # one layout
     (name_a,), (name_b,) = ([k for k in r.fields if k == "status"] for r in (a, b))
     assert name_a is name_b
+    assert a.fields["verify"] == b.fields["verify"] == ["python -m pytest -q"]
+    assert a.fields["verify"][0] is b.fields["verify"][0]  # a list's items shared too
+    ws = Workspace(repo)
+    ws.index  # noqa: B018
+    (entry,) = [e for e in ws.scanned if e.rel == "tasks/t3.md"]
+    assert ws._known["tasks/t3.md"].path is entry.rel  # one copy of each path, the scan's
 
 
 def read_answer(read, *args):

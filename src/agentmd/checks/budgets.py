@@ -168,15 +168,16 @@ class PromptFit:
             shared += sum(self.size(record.path, 0) for record in ws.index.groups[group])
         self.shared = shared
         self.latest = ws.latest_handoffs
+        self.budget = ws.settings.prompt_budget
 
     def problems(self, task) -> list[Problem]:
-        from agentmd.prompt.compiler import TooLarge, compile_prompt
-
         bound = self.shared + self.size(task.path, 0)
         for dep in task.depends_on:
             bound += self.size(self.latest[dep].path, 0) if dep in self.latest else 0
-        if bound <= self.ws.settings.prompt_budget:
+        if bound <= self.budget:
             return []
+        from agentmd.prompt.compiler import TooLarge, compile_prompt  # asked of 3,500 tasks
+
         try:
             compile_prompt(self.ws, task, None, self.counter)
         except TooLarge as exc:

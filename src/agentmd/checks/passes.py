@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import attrgetter, methodcaller
 from pathlib import Path
 
 from agentmd import AGENTS_DIR, clock
@@ -17,10 +19,11 @@ from agentmd.checks.budgets import (
     budget_problems,
     prompt_problems,
 )
+from agentmd.checks.kept import KeptFindings
 from agentmd.errors import LocatedError, Problem
 from agentmd.files import document, frontmatter, textfile
 from agentmd.handoffs.judge import WorkTree, check_document, judge
-from agentmd.handoffs.latest import rule_problems
+from agentmd.handoffs.latest import rule_problems, verdict
 from agentmd.handoffs.names import sections_of
 from agentmd.handoffs.reading import READINGS, Readings
 from agentmd.memory.notes import memory_problems
@@ -34,6 +37,7 @@ from agentmd.workspace.records import PLAN_DEFAULTS, Settings
 
 TEXT_SUFFIXES = (".md", ".mdc", ".markdown", ".yml", ".yaml", ".json", ".txt")
 HANDOFF_NAME_RE = re.compile(r"hand-?off|handover", re.I)
+REVIEWS = "reviews"  # api/findings_file.py's FOLDER, where `agentmd review` writes
 
 
 @dataclass(frozen=True)
@@ -91,19 +95,49 @@ def tasks_pass(ws: Workspace, leases: bool = True) -> list[Problem]:
     settings = ws.settings
     tasks = ws.tasks
     moment = clock.now()
-    guard = fields.PathGuard(ws.root)
-    folded: dict[str, str] = {}
+    records = ws.index.groups["tasks"]
+    # No two ids differ only in case (each task file's stem is an id): none is looked at
+    folded: dict[str, str] | None = None
+    if len(set(map(str.casefold, tasks))) < len(tasks):
+        folded = {}
     context = (settings, frozenset(tasks))
-    memo = ws.task_findings if ws.task_findings_context == context else {}
-    fresh: dict[str, tuple] = {}
-    for record in ws.index.groups["tasks"]:
+    checked = [r for r in records if r.problem is None and (r.body_line != 1 or r.fields)]
+    kept = ws.task_findings
+    unknown = checked
+    found_before: dict[str, Sequence[Problem]] = {}
+    if kept is not None and kept.context == context:
+        unknown = []
+        for record in checked:
+            before = kept.get(context, record)
+            if before is None:
+                unknown.append(record)
+            elif before:
+                found_before[record.path] = before
+    found_of: dict[str, Sequence[Problem]] = dict(
+        fields.check_tasks(
+            unknown, ws.display, settings, fields.PathGuard(ws.root), tasks.__contains__
+        )
+    )
+    found_of.update(found_before)
+    ws.task_findings = KeptFindings(context, checked, found_of)
+    if (
+        folded is None
+        and not found_before
+        and len(checked) == len(records)
+        and not (leases and any(map(_claimed, map(_fields_of, checked))))
+    ):
+        # Nothing to put between the tasks' own findings (no file without front matter, no
+        # claim, no ids apart only in case): theirs, in the records' order, is all
+        for found in found_of.values():
+            problems += found
+        return problems
+    for record in records:
         if record.problem is not None:
             continue
-        display = ws.display(record.path)
         if record.body_line == 1 and not record.fields:
             problems.append(
                 Problem(
-                    display,
+                    ws.display(record.path),
                     1,
                     1,
                     "task-no-frontmatter",
@@ -113,25 +147,19 @@ def tasks_pass(ws: Workspace, leases: bool = True) -> list[Problem]:
                 )
             )
             continue
-        hit = memo.get(record.path)
-        if hit is not None and hit[0] is record:
-            found = hit[1]
-        else:
-            found = fields.check_task(
-                display, record.fields, record.lines, settings, guard, tasks.__contains__
-            )
-        fresh[record.path] = (record, found or ())  # one empty tuple, not 10,000 empty lists
-        problems += found
-        if leases:
+        problems += found_of.get(record.path, ())
+        if leases and record.fields.get("claimed_at"):  # no claim, no lease
             problems += fields.lease_expired(
-                display, record.fields, record.lines, settings, moment
+                ws.display(record.path), record.fields, record.lines, settings, moment
             )
+        if folded is None:
+            continue
         stem = record.stem
         other = folded.setdefault(stem.casefold(), stem)
         if other != stem:
             problems.append(
                 Problem(
-                    display,
+                    ws.display(record.path),
                     1,
                     1,
                     "duplicate-id",
@@ -139,8 +167,11 @@ def tasks_pass(ws: Workspace, leases: bool = True) -> list[Problem]:
                     "on macOS and Windows they are one file: rename one",
                 )
             )
-    ws.task_findings, ws.task_findings_context = fresh, context
     return problems
+
+
+_claimed = methodcaller("get", "claimed_at")
+_fields_of = attrgetter("fields")
 
 
 def cycles_pass(ws: Workspace) -> list[Problem]:
@@ -174,9 +205,9 @@ def handoffs_pass(ws: Workspace) -> tuple[list[Problem], WorkTree]:
     """Each handoff judged (complete, concrete, true to the diff); with the tree that holds
     each one's findings, for the pass over the tasks that need a valid one."""
     problems: list[Problem] = []
-    tree = WorkTree(ws)
-    readings = Readings(ws.agents / READINGS)
     kept = ws.handoffs_kept  # a process that checks again keeps findings (handoffs/kept.py)
+    tree = WorkTree(ws, once=kept is None)
+    readings = Readings(ws.agents / READINGS)
     if kept is not None:
         tasks = ws.tasks.values()
         outputs = tuple(o for task in tasks for o in task.outputs)
@@ -219,6 +250,8 @@ def task_handoffs_pass(ws: Workspace, tree: WorkTree) -> list[Problem]:
             continue
         if done_in_source(task.record.fields) and ws.latest_handoffs.get(task.id) is None:
             continue  # imported as done: its history is in its source
+        if verdict(tree, task.id).valid:
+            continue  # the rule has nothing to say (3,000 tasks done at 10,000)
         problems += rule_problems(
             tree, task.id, task.status, ws.display(task.path), task.record.line("status")
         )
@@ -295,11 +328,11 @@ def always_loaded_pass(always: list[tuple[str, Path]]) -> list[Problem]:
 
 def findings_files_pass(ws: Workspace) -> list[Problem]:
     """The findings files `agentmd review` writes (reviews/*.md), checked by their own module."""
+    if not (ws.agents / REVIEWS).is_dir():  # before the module is loaded: most plans have none
+        return []
     from agentmd.api import findings_file
 
     folder = ws.agents / findings_file.FOLDER
-    if not folder.is_dir():
-        return []
     problems: list[Problem] = []
     for path in sorted(folder.glob("*.md")):
         problems += _review_file(ws, f"{findings_file.FOLDER}/{path.name}")

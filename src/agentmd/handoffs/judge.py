@@ -142,7 +142,7 @@ def judge(
         add(*none_artifacts(reading.artifacts_none))
     _paths(reading.named, tree, changes, add)
     _planned_paths(reading.planned, tree, changes, add)
-    if changes is not None and reading.artifacts_line:
+    if changes is not None and reading.artifacts_line and (changes.files or reading.artifacts):
         span = f"{base[:12]} {end[:12]}" if end else base[:12]
         _artifacts_truth(reading, changes, tree.describe(base, end), span, add)
     return problems
@@ -209,6 +209,8 @@ def _paths(named, tree: Tree, changes: Changes | None, add) -> None:
 def _planned_paths(planned, tree: Tree, changes: Changes | None, add) -> None:
     """A path Remaining or Next action names exists, was deleted, or is a file some task is to
     create (it matches a task's outputs): else it is a wrong or invented name."""
+    if not planned:
+        return
     missing = _missing(planned, tree, changes)
     if not missing:
         return

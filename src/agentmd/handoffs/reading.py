@@ -5,6 +5,7 @@ structure above all) is the slow part of a check, so it is done once per content
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import NamedTuple
@@ -16,7 +17,7 @@ from agentmd.handoffs.names import PROMPTS, SECTIONS, sections_of
 from agentmd.workspace.records import HANDOFF_STATUSES
 
 READINGS = ".cache/handoff-readings"  # under .agents/: one JSON file per shard
-READING_FORMAT = 5  # bump when what a reading holds, or how it is found, changes
+READING_FORMAT = 6  # bump when what a reading holds, or how it is found, changes
 MAX_SUMMARY_SENTENCES = 4
 NONE_RE = re.compile(r"(?:none|n/?a|nothing|-|nil)\.?\Z", re.I)
 NONE_ALLOWED = ("Gotchas", "Lessons")  # and Remaining when the handoff's status is done
@@ -99,15 +100,19 @@ class Readings:
 
     def __init__(self, folder: Path | None):
         self.folder = folder
-        self._shards: dict[str, dict[str, list]] = {}  # shard -> its entries as loaded
-        self._used: dict[str, list] = {}
+        # shard -> its entries as loaded: each reading as its JSON text, decoded when recalled
+        # (3,000 readings held as text are a third of their lists' memory)
+        self._shards: dict[str, dict[str, str]] = {}
+        self._used: dict[str, str] = {}
 
     def get(self, doc: Document, lenient: bool) -> Reading:
         digest = textfile.digest(doc.text)
         reading = self.recall(doc.display, digest, lenient)
         if reading is None:
             reading = read_handoff(doc, lenient)
-            self._used[_key(doc.display, digest, lenient)] = _encode(reading)
+            self._used[_key(doc.display, digest, lenient)] = json.dumps(
+                _encode(reading), ensure_ascii=False, separators=(",", ":")
+            )
         return reading
 
     def recall(self, display: str, digest: str, lenient: bool = False) -> Reading | None:
@@ -117,13 +122,13 @@ class Readings:
         if hit is None:
             return None
         try:
-            reading = _decode(display, hit)
+            reading = _decode(display, json.loads(hit))
         except (TypeError, ValueError):
             return None
         self._used[key] = hit
         return reading
 
-    def _shard(self, shard: str) -> dict[str, list]:
+    def _shard(self, shard: str) -> dict[str, str]:
         if shard not in self._shards:
             self._shards[shard] = (
                 cachefile.load(self.folder / f"{shard}.json", READING_FORMAT)
@@ -137,7 +142,7 @@ class Readings:
         is, so that readings of old contents go."""
         if self.folder is None:
             return
-        by_shard: dict[str, dict[str, list]] = {}
+        by_shard: dict[str, dict[str, str]] = {}
         for key, entry in self._used.items():
             by_shard.setdefault(_shard_of(key), {})[key] = entry
         for shard in SHARDS if prune else sorted(by_shard):
@@ -180,14 +185,18 @@ def _encode(reading: Reading) -> list:
 
 def _decode(display: str, data: list) -> Reading:
     problems, artifacts_none, artifacts_line, artifacts, named, plain, planned = data
+    # An empty part (most are, in most handoffs) is the one empty tuple: 3,000 readings decoded
+    # by a check build no generator for it
     return Reading(
-        tuple(Problem(display, *p) for p in problems),
+        tuple(Problem(display, *p) for p in problems) if problems else (),
         int(artifacts_none),
         int(artifacts_line),
-        tuple((int(line), str(path)) for line, path in artifacts),
-        tuple((str(path), int(line), int(col)) for path, line, col in named),
-        tuple((int(line), int(col), tuple(str(w) for w in words)) for line, col, words in plain),
-        tuple((str(path), int(line), int(col)) for path, line, col in planned),
+        tuple((int(line), str(path)) for line, path in artifacts) if artifacts else (),
+        tuple((str(path), int(line), int(col)) for path, line, col in named) if named else (),
+        tuple((int(line), int(col), tuple(str(w) for w in words)) for line, col, words in plain)
+        if plain
+        else (),
+        tuple((str(path), int(line), int(col)) for path, line, col in planned) if planned else (),
     )
 
 

@@ -206,6 +206,8 @@ def unblock_counts(tasks: dict[str, Task]) -> dict[str, int]:
 
 def find_cycles(tasks: dict[str, Task]) -> list[list[str]]:
     """Each dependency cycle once, as the ids around it (Tarjan's SCC, iteratively)."""
+    if _each_waits_on_earlier(tasks):
+        return []
     index: dict[str, int] = {}
     low: dict[str, int] = {}
     on_stack: set[str] = set()
@@ -253,6 +255,18 @@ def find_cycles(tasks: dict[str, Task]) -> list[list[str]]:
                 if len(component) > 1 or node in tasks[node].depends_on:
                     cycles.append(_rotate(component[::-1]))
     return sorted(cycles)
+
+
+def _each_waits_on_earlier(tasks: dict[str, Task]) -> bool:
+    """Whether every task depends only on ids that sort before its own (a numbered plan: t001
+    ... t999): then no cycle can close. Told in C over every edge, a tenth of the search's time
+    at 10,000 tasks; any other plan is searched."""
+    from itertools import chain, repeat
+    from operator import attrgetter, gt
+
+    deps = list(map(attrgetter("depends_on"), tasks.values()))
+    waiting = chain.from_iterable(map(repeat, tasks, map(len, deps)))
+    return all(map(gt, waiting, chain.from_iterable(deps)))
 
 
 def _rotate(cycle: list[str]) -> list[str]:

@@ -24,6 +24,7 @@ from agentmd.workspace.records import TASK_PROMPTS, Handoff, Note, Record, Setti
 from agentmd.workspace.statkey import NO_STAT, STAT, older_than, stat_key, stat_parts
 
 if TYPE_CHECKING:
+    from agentmd.checks.kept import KeptFindings
     from agentmd.files.document import Document
     from agentmd.files.edit import Editor
     from agentmd.handoffs.kept import Kept
@@ -75,8 +76,7 @@ class Workspace:
         self._handoffs_built: dict[str, Handoff] = {}  # the same for handoffs
         self._latest_built: tuple[list[Handoff], dict[str, Handoff]] | None = None
         # checks.check_workspace's findings per task file, for a process that checks again
-        self.task_findings: dict[str, tuple] = {}
-        self.task_findings_context: tuple | None = None
+        self.task_findings: KeptFindings | None = None
         # checks.cycles_pass's last search: each task's dependencies, and the cycles they make
         self.cycles_found: tuple[dict[str, Sequence[str]], list[list[str]]] | None = None
         self._kept_documents: dict[str, tuple[Record, Document]] = {}  # see read_kept
@@ -446,8 +446,11 @@ def load_index(ws: Workspace) -> Index:
     # Files written from one template say on which line each field stands alike: their records
     # share one `lines` dict (10,000 copies of the same dict are megabytes).
     layouts: dict[tuple, dict[str, int]] = {}
+    entries = ws.scanned
+    # The values read (parsed or from the cache): one copy of each, the scan's paths first.
+    strings: dict[str, str] = {e.rel: e.rel for e in entries} if not known else {}
     cached, written, kept_records = (
-        index_cache.read(cache_path, layouts) if not known else ({}, 0, None)
+        index_cache.read(cache_path, layouts, strings) if not known else ({}, 0, None)
     )
     cached_before = older_than(written - RACY_NS)
     had_cache = bool(cached)
@@ -460,9 +463,8 @@ def load_index(ws: Workspace) -> Index:
     plan: Record | None = None
     groups: dict[str, list[Record]] = {name: [] for name in FOLDERS}
     group_of = {folder: name for name, folder in FOLDERS.items()}
-    strings: dict[str, str] = {}  # the values parsed: one copy of each (frontmatter._tiled_load)
     agents = f"{ws.agents}/"
-    for entry in ws.scanned:
+    for entry in entries:
         if entry.problem is not None:
             record = entry.problem
         else:

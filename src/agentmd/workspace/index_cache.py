@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from itertools import islice
 from pathlib import Path
 from typing import BinaryIO, NamedTuple
@@ -54,20 +54,24 @@ class _Stale(Exception):
     """The cache file read before is not the one on disk now, or lists another set of files."""
 
 
-def read(path: Path, layouts: Layouts) -> tuple[dict[str, tuple[Key, Record]], int, Kept | None]:
+def read(
+    path: Path, layouts: Layouts, strings: dict[str, str] | None = None
+) -> tuple[dict[str, tuple[Key, Record]], int, Kept | None]:
     """Each cached file's stat key and record, by path; when the time the cache was written.
     Empty for a missing file, a broken one, or one of another format. `layouts`: shared with
-    the records parsed in the same run."""
+    the records parsed in the same run; `strings`: the strings they share, one copy of each
+    (the scan's paths among them: a record's path is its entry's)."""
     try:
         with open(path, "rb") as handle:
             st = os.fstat(handle.fileno())
-            return _read(handle, layouts, (st.st_mtime_ns, st.st_size, st.st_ino))
+            stat = (st.st_mtime_ns, st.st_size, st.st_ino)
+            return _read(handle, layouts, {} if strings is None else strings, stat)
     except (OSError, ValueError, TypeError, KeyError, IndexError, AttributeError):
         return {}, 0, None  # a cache gone wrong only costs a parse
 
 
 def _read(
-    handle: BinaryIO, layouts: Layouts, stat: tuple[int, int, int]
+    handle: BinaryIO, layouts: Layouts, strings: dict[str, str], stat: tuple[int, int, int]
 ) -> tuple[dict[str, tuple[Key, Record]], int, Kept | None]:
     loads = json.loads
     header = loads(handle.readline())
@@ -85,22 +89,33 @@ def _read(
             found = layouts[names, numbers] = dict(zip(names, numbers, strict=True))
         table.append((names, found))
     records: dict[str, tuple[Key, Record]] = {}
+    keep = strings.setdefault
     while keys_line := handle.readline():
         keys, batch = loads(keys_line), loads(handle.readline())
         for (rel, mtime, size, inode), item in zip(keys, batch, strict=True):
-            records[rel] = (key_of(mtime, size, inode), _record(rel, item, table))
+            rel = keep(rel, rel)
+            records[rel] = (key_of(mtime, size, inode), _record(rel, item, table, keep))
     # A file cut short between two batches (it is written whole, then renamed: it should not
     # be) reads as fewer records: the files it lacks are parsed, never misread.
     return records, written, Kept(stat, len(records))
 
 
-def _record(rel: str, item: list, table: list[tuple[tuple[str, ...], dict[str, int]]]) -> Record:
+def _record(
+    rel: str, item: list, table: list[tuple[tuple[str, ...], dict[str, int]]], keep: Callable
+) -> Record:
     layout, values, body_line, problem, suspect, digest = item
     names, lines = table[layout]
     if type(values) is list:
-        # A short string as one copy across the records, as a parse keeps it (statuses, dates:
-        # megabytes at 10,000 tasks).
-        shared = [intern(v) if type(v) is str and len(v) < 24 else v for v in values]
+        # Each string value and list item as one copy across the records, as a parse keeps
+        # them (statuses, dates, the paths and ids many tasks name: megabytes at 10,000 tasks).
+        shared = [
+            keep(v, v)
+            if type(v) is str
+            else [keep(x, x) if type(x) is str else x for x in v][:]  # at its size
+            if type(v) is list
+            else v
+            for v in values
+        ]
         fields = dict(zip(names, shared, strict=True))
     elif type(values) is dict:
         fields = values

@@ -1,0 +1,487 @@
+"""`check`'s fast paths give the findings the slow ones give: a task's common fields told apart
+in a few calls (fields.check_task), the guard's verdicts per distinct path and per folder
+(fields.PathGuard), the tree's one look at each named path (changes.WorkTree.existing), a kept
+reading's empty parts (reading._decode). The findings are a property of the input, not of the
+path taken to them."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from agentmd.checks import fields
+from agentmd.handoffs import reading
+from agentmd.handoffs.changes import WorkTree
+from agentmd.workspace.folder import Workspace
+from agentmd.workspace.records import PLAN_DEFAULTS, Settings
+from conftest import cli, git
+
+SETTINGS = Settings.from_fields(dict(PLAN_DEFAULTS))
+TASKS = {"t1", "t2"}
+
+BASE = {
+    "title": "Add the parser",
+    "status": "todo",
+    "priority": "medium",
+    "depends_on": [],
+    "inputs": ["src/base.py", "src/gone.py"],
+    "outputs": ["src/new.py", "tests/new/test_new.py"],
+    "verify": ["pytest -q"],
+    "created": "2026-11-20",
+}
+
+# Each a change to BASE: the plain case, and every way a field can leave it.
+VARIANTS = {
+    "plain": {},
+    "no lists": {"depends_on": None, "inputs": None, "outputs": None, "verify": None},
+    "depends on tasks": {"depends_on": ["t1", "t2"]},
+    "dangling dependency": {"depends_on": ["t1", "nope"]},
+    "dependency as text": {"depends_on": "t1"},
+    "dependency as number": {"depends_on": [1, "t2"]},
+    "dependency as mapping": {"depends_on": [{"a": "b"}]},
+    "unknown key": {"titel": "x"},
+    "other key": {"colour": "blue"},
+    "title a list": {"title": ["a"]},
+    "title a number": {"title": 3},
+    "title empty": {"title": None},
+    "status case": {"status": "Todo"},
+    "status unknown": {"status": "started"},
+    "status empty": {"status": ""},
+    "status a list": {"status": ["todo"]},
+    "status active": {"status": "active"},
+    "status none": {"status": None},
+    "priority unknown": {"priority": "urgent"},
+    "priority case": {"priority": "HIGH"},
+    "attempts": {"attempts": 2},
+    "attempts negative": {"attempts": -1},
+    "attempts boolean": {"attempts": True},
+    "attempts text": {"attempts": "2"},
+    "inputs as text": {"inputs": "src/gone.py"},
+    "inputs glob": {"inputs": ["src/*.py", "docs/[ab].md"]},
+    "inputs absolute": {"inputs": ["/etc/passwd"]},
+    "inputs climb": {"inputs": ["../up.py", "src/../../up.py"]},
+    "inputs drive": {"inputs": ["C:/x.py"]},
+    "inputs backslash": {"inputs": ["src\\base.py"]},
+    "inputs spaces": {"inputs": [" src/base.py", "src/gone.py "]},
+    "inputs dot slash": {"inputs": ["./src/gone.py", "./src/base.py"]},
+    "inputs in a link out": {"inputs": ["out/x.py"]},
+    "inputs a link out": {"inputs": ["src/link.py"]},
+    "outputs a link out": {"outputs": ["src/link.py", "src/new.py"]},
+    "outputs in a link out": {"outputs": ["out/made.py"]},
+    "outputs absolute": {"outputs": ["/tmp/x.py"]},
+    "outputs in the root": {"outputs": ["new.py"]},
+    "outputs a folder": {"outputs": ["src/"]},
+    "outputs empty path": {"outputs": [""]},
+    "outputs odd names": {"outputs": ["src/a+b@c.py", "src/ü.py", "deep/er/x.py"]},
+    "outputs mixed types": {"outputs": ["src/x.py", 3]},
+    "tags numbers": {"tags": [1, 2]},
+    "resources text": {"resources": "db"},
+    "verify a mapping": {"verify": {"run": "pytest"}},
+}
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    """A repository's files: src/ with one input, a symlink out of it, a folder link out."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.py").write_text("x\n")
+    top = tmp_path / "repo"
+    (top / "src").mkdir(parents=True)
+    (top / "src" / "base.py").write_text("x\n")
+    os.symlink(outside / "secret.py", top / "src" / "link.py")
+    os.symlink(outside, top / "out")
+    return top
+
+
+def _lines(task: dict) -> dict[str, int]:
+    return {key: number for number, key in enumerate(task, start=2)}
+
+
+class _AskEach(fields.PathGuard):
+    """A guard that keeps no verdict and knows no folder's: each path is asked on its own."""
+
+    clean = property(lambda self: set(), lambda self, value: None)  # type: ignore[assignment]
+
+    def fine(self, paths) -> bool:
+        return False
+
+
+def _slow(task: dict, root: Path, monkeypatch) -> list:
+    """check_task with every fast path shut: each field checked on its own, each path asked."""
+    with monkeypatch.context() as patch:
+        patch.setattr(fields, "_plain_lists", lambda values: False)
+        return fields.check_task(
+            "t.md", task, _lines(task), SETTINGS, _AskEach(root), TASKS.__contains__
+        )
+
+
+@pytest.mark.parametrize("name", sorted(VARIANTS))
+def test_a_task_s_findings_do_not_depend_on_the_path_taken(name, root, monkeypatch):
+    task = {**BASE, **VARIANTS[name]}
+    fast = fields.check_task(
+        "t.md", task, _lines(task), SETTINGS, fields.PathGuard(root), TASKS.__contains__
+    )
+    slow = _slow(task, root, monkeypatch)
+    assert fast == slow
+    # One guard asked about many tasks gives each the findings a fresh one gives
+    shared = fields.PathGuard(root)
+    for other in VARIANTS.values():
+        fields.check_task("o.md", {**BASE, **other}, {}, SETTINGS, shared, TASKS.__contains__)
+    again = fields.check_task("t.md", task, _lines(task), SETTINGS, shared, TASKS.__contains__)
+    assert again == fast
+
+
+def test_the_plain_task_takes_the_fast_path_and_still_warns_of_a_missing_input(root, monkeypatch):
+    asked: list[str] = []
+    real = fields._field_problems
+    monkeypatch.setattr(fields, "_field_problems", lambda *a: asked.append("fields") or real(*a))
+    found = fields.check_task(
+        "t.md", dict(BASE), _lines(BASE), SETTINGS, fields.PathGuard(root), TASKS.__contains__
+    )
+    assert asked == []
+    assert [p.render() for p in found] == [
+        "t.md:6:1: warning input-missing: inputs 'src/gone.py' does not exist\n"
+        "  hint: fix the path (from the repository root), or make it a glob if it may be missing"
+    ]
+
+
+def test_the_slow_path_names_each_finding_of_an_odd_task(root, monkeypatch):
+    task = {
+        **BASE,
+        "status": "Todo",
+        "depends_on": ["nope"],
+        "inputs": ["/etc/passwd", "src/link.py"],
+        "outputs": ["out/made.py"],
+        "attempts": -1,
+    }
+    found = fields.check_task(
+        "t.md", task, _lines(task), SETTINGS, fields.PathGuard(root), TASKS.__contains__
+    )
+    outside = os.path.realpath(root.parent / "outside")
+    assert [(p.line, p.code, p.message) for p in found] == [
+        (3, "status-case", "status 'Todo' should be written 'todo'"),
+        (10, "bad-type", "'attempts' should be a whole number >= 0"),
+        (5, "dangling-dependency", "depends on 'nope', which is not a task"),
+        (6, "path-escapes", "inputs '/etc/passwd' is absolute"),
+        (
+            6,
+            "path-escapes",
+            f"inputs 'src/link.py' is a symlink that points outside the repository "
+            f"(to {outside}/secret.py)",
+        ),
+        (
+            7,
+            "path-escapes",
+            f"outputs 'out/made.py' is a symlink that points outside the repository "
+            f"(to {outside}/made.py)",
+        ),
+    ]
+    assert found == _slow(task, root, monkeypatch)
+
+
+PATHS = [
+    "src/new.py", "src/base.py", "src/link.py", "out/x.py", "out/deep/x.py", "new.py",
+    "gone/a/b.py", "src/", "", "/abs.py", "../up.py", "a/../b.py", "C:/x", " src/x.py",
+    "src\\x.py", "src/*.py", "src/a+b.py", "src//x.py", "./src/x.py", "src/ü.py",
+]  # fmt: skip
+
+
+def test_the_guard_s_folder_verdict_agrees_with_each_path_s(root):
+    for path in PATHS:
+        for pair in ([path], [path, "gone/x.py"], ["gone/x.py", path]):
+            fine = fields.PathGuard(root).fine(pair)
+            each = [fields.PathGuard(root).reason(p) for p in pair]
+            assert not fine or each == [None] * len(pair), (pair, each)
+    # and it says so without asking of each path, where the folder is not there
+    guard = fields.PathGuard(root)
+    assert guard.fine(["gone/a.py", "gone/b.py", "tests/new/x.py"])
+    assert guard.clean == set()
+    assert not guard.fine(["src/link.py"])  # a folder that is there: each path is asked
+
+
+def test_the_guard_keeps_each_verdict_it_gave(root):
+    guard = fields.PathGuard(root)
+    for path in PATHS:
+        assert guard.reason(path) == fields.PathGuard(root).reason(path)
+        assert guard.reason(path) == guard.reason(path)
+        expected = not (
+            set("*?[") & set(path)
+            or fields.PathGuard(root).reason(path)
+            or os.path.lexists(os.path.join(root, path.strip().removeprefix("./")))
+        )
+        assert guard.missing(path) == expected, path
+        assert guard.missing(path) == expected
+    assert guard.missing("src/gone.py") is True
+    assert guard.missing("src/base.py") is False
+    assert "src/base.py" in guard.present and "src/base.py" in guard.clean
+    assert fields.PathGuard(None).missing("src/gone.py") is False
+
+
+def test_the_tree_answers_each_named_path_as_the_disk_does(repo):
+    assert cli(repo, "init").exit_code == 0
+    assert cli(repo, "add", "First task", "--id", "first").exit_code == 0
+    (repo / "docs").mkdir()
+    ws = Workspace.find(repo)
+    tree = WorkTree(ws)
+    named = [
+        ".agents/tasks/first.md", ".agents/tasks/other.md", ".agents/tasks/first.mdx",
+        ".agents/tasks", "README.md", "docs", "missing.py", ".agents/plan.md",
+    ]  # fmt: skip
+    there = {path for path in named if os.path.lexists(repo / path)}
+    assert there == {".agents/tasks/first.md", ".agents/tasks", "README.md", "docs",
+                     ".agents/plan.md"}  # fmt: skip
+    assert tree.existing(named) == there
+    assert tree.existing(named) == there  # asked again: the kept answers
+    assert tree.existing(list(reversed(named))) == there
+    # A tree whose findings are kept past this check looks each time: a file made since counts
+    looking = WorkTree(ws, once=False)
+    assert looking.existing(named) == there
+    (repo / "missing.py").write_text("x\n")
+    assert looking.existing(named) == there | {"missing.py"}
+    assert tree.existing(named) == there  # the one look of this check
+
+
+def test_a_kept_reading_decodes_to_what_was_read_whether_its_parts_are_empty_or_not():
+    from agentmd.errors import Problem
+
+    empty = reading.Reading((), 0, 0, (), (), (), ())
+    full = reading.Reading(
+        (Problem("h.md", 3, 1, "handoff-vague", "vague", "say what", "error"),),
+        12,
+        10,
+        ((11, "src/a.py"),),
+        (("src/a.py", 11, 4),),
+        ((7, 3, ("Makefile", "docs")),),
+        (("src/b.py", 20, 5),),
+    )
+    for kept in (empty, full):
+        assert reading._decode("h.md", reading._encode(kept)) == kept
+        assert reading._decode("h.md", json.loads(json.dumps(reading._encode(kept)))) == kept
+
+
+def test_readings_kept_as_text_are_recalled_and_a_broken_one_is_read_again(tmp_path):
+    from agentmd.files import document
+
+    text = "---\ntask: t1\nstatus: done\nbase: abc\n---\n## Summary\n\nDid some stuff.\n"
+    doc = document.parse(text, ".agents/handoffs/h.md")
+    first = reading.Readings(tmp_path)
+    read = first.get(doc, lenient=False)
+    assert "handoff-vague" in [p.code for p in read.problems]
+    first.save()
+    shard = next(tmp_path.iterdir())
+    entries = json.loads(shard.read_text())["entries"]
+    assert [type(value) for value in entries.values()] == [str]  # each reading as its text
+    again = reading.Readings(tmp_path)
+    key = next(iter(entries))
+    assert again.recall(".agents/handoffs/h.md", key.split()[1]) == read
+    entries[key] = entries[key][:-3]  # broken text: read again, never a finding lost
+    shard.write_text(json.dumps({**json.loads(shard.read_text()), "entries": entries}))
+    broken = reading.Readings(tmp_path)
+    assert broken.recall(".agents/handoffs/h.md", key.split()[1]) is None
+    assert broken.get(doc, lenient=False) == read
+
+
+def test_ids_that_differ_only_in_case_are_still_found(repo):
+    assert cli(repo, "init").exit_code == 0
+    assert cli(repo, "add", "One", "--id", "Alpha").exit_code == 0
+    assert cli(repo, "add", "Two", "--id", "beta").exit_code == 0
+    clean = cli(repo, "check")
+    assert "duplicate-id" not in clean.output and "0 error(s)" in clean.output
+    (repo / ".agents" / "tasks" / "alpha.md").write_text(
+        (repo / ".agents" / "tasks" / "Alpha.md").read_text()
+    )
+    result = cli(repo, "check")
+    assert (
+        ".agents/tasks/alpha.md:1:1: error duplicate-id: task id 'alpha' differs from 'Alpha' "
+        "only in case" in result.output
+    )
+    assert result.exit_code == 1
+
+
+def _plan(edges: dict[str, list[str]]) -> dict:
+    from agentmd.workspace.records import Record, Task
+
+    return {
+        task_id: Task.from_record(Record(f"tasks/{task_id}.md", {"depends_on": deps}, {}, 1))
+        for task_id, deps in edges.items()
+    }
+
+
+PLANS = {
+    "numbered": {"t1": [], "t2": ["t1"], "t3": ["t1", "t2"], "t4": ["t3", "gone"]},
+    "numbered, one edge back": {"t1": ["t3"], "t2": ["t1"], "t3": ["t2"], "t4": ["t1"]},
+    "a task on itself": {"t1": [], "t2": ["t2"]},
+    "named, no cycle": {"parse": ["lex"], "lex": [], "emit": ["parse"]},
+    "named, a cycle": {"parse": ["lex"], "lex": ["emit"], "emit": ["parse"], "zz": ["lex"]},
+    "two cycles": {"a": ["b"], "b": ["a"], "c": ["d"], "d": ["c"], "e": ["a", "c"]},
+}
+
+
+@pytest.mark.parametrize("name", sorted(PLANS))
+def test_cycles_found_are_the_search_s_whether_or_not_the_ids_are_in_order(name, monkeypatch):
+    from agentmd.tasks import graph
+
+    tasks = _plan(PLANS[name])
+    found = graph.find_cycles(tasks)
+    with monkeypatch.context() as patch:
+        patch.setattr(graph, "_each_waits_on_earlier", lambda tasks: False)
+        assert graph.find_cycles(tasks) == found
+    expected = {
+        "numbered": [],
+        "numbered, one edge back": [["t1", "t3", "t2"]],
+        "a task on itself": [["t2"]],
+        "named, no cycle": [],
+        "named, a cycle": [["emit", "parse", "lex"]],
+        "two cycles": [["a", "b"], ["c", "d"]],
+    }[name]
+    assert found == expected
+    assert graph._each_waits_on_earlier(tasks) is (name == "numbered")
+
+
+def test_findings_printed_at_once_are_the_lines_printed_one_by_one(repo):
+    import subprocess
+    import sys
+
+    assert cli(repo, "init").exit_code == 0
+    tasks = repo / ".agents" / "tasks"
+    (tasks / "a.md").write_text("---\ntitle: A\nstatus: todo\ncolour: blue\n---\n## Goal\n\nA.\n")
+    (tasks / "b.md").write_text("---\ntitle: B\nstatus: todo\n'→': 1\n---\n## Goal\n\nB.\n")
+
+    def check(encoding: str) -> subprocess.CompletedProcess:
+        env = {**os.environ, "PYTHONIOENCODING": encoding}
+        return subprocess.run(
+            [sys.executable, "-m", "agentmd", "check"], cwd=repo, env=env, capture_output=True
+        )
+
+    first = (
+        ".agents/tasks/a.md:4:1: warning unknown-key: unknown key 'colour'\n"
+        "  hint: agentmd ignores it; known keys: "
+    )
+    whole = check("utf-8")
+    assert whole.returncode == 0, whole.stderr
+    out = whole.stdout.decode()
+    assert out.startswith(first) and out.count("\n  hint: ") == 2
+    assert ".agents/tasks/b.md:4:1: warning unknown-key: unknown key '→'\n" in out
+    # A stream that cannot encode the second: the first is written, then click's error
+    latin = check("latin-1")
+    assert latin.returncode != 0
+    assert latin.stdout.decode("latin-1") == out.split(".agents/tasks/b.md")[0]
+    assert b"UnicodeEncodeError" in latin.stderr or b"codec" in latin.stderr
+
+
+def test_tasks_checked_at_once_have_the_findings_of_each_checked_alone(root, monkeypatch):
+    from agentmd.workspace.records import Record
+
+    records = [
+        Record(f"tasks/{n:02}.md", {**BASE, **change}, _lines({**BASE, **change}), 12)
+        for n, change in enumerate(VARIANTS[name] for name in sorted(VARIANTS))
+    ]
+    records += records  # each again: the guard's kept verdicts
+    at_once = fields.check_tasks(
+        records, lambda rel: f".agents/{rel}", SETTINGS, fields.PathGuard(root), TASKS.__contains__
+    )
+    alone = {}
+    for record in records:
+        found = _slow({**record.fields}, root, monkeypatch)
+        if found:
+            alone[record.path] = [p._replace(path=f".agents/{record.path}") for p in found]
+    assert at_once == alone
+    names = sorted(VARIANTS)
+    assert f"tasks/{names.index('depends on tasks'):02}.md" not in at_once  # no finding
+    assert [p.code for p in at_once[f"tasks/{names.index('plain'):02}.md"]] == ["input-missing"]
+    assert len(at_once) > 30
+
+
+def test_the_plan_s_keys_are_judged_with_the_model_s_only_when_one_is_not_agentmd_s():
+    plain = {"title": "P", "context_window": 200000}
+    assert fields.check_plan("plan.md", plain, {"title": 2, "context_window": 3}) == []
+    model = {"title": "P", "model": "claude", "model_timeout": 30}
+    assert fields.check_plan("plan.md", model, {}) == []
+    slip = {"title": "P", "modle": "claude", "colour": "red"}
+    found = fields.check_plan("plan.md", slip, {"modle": 3, "colour": 4})
+    assert [(p.line, p.code, p.message, p.severity) for p in found] == [
+        (3, "unknown-key", "unknown key 'modle' (did you mean 'model'?)", "error"),
+        (4, "unknown-key", "unknown key 'colour'", "warning"),
+    ]
+    assert "model_retries" in found[1].hint and "checklist" in found[1].hint
+
+
+def test_a_check_again_in_one_process_looks_only_at_the_task_files_that_changed(
+    repo, monkeypatch
+):
+    from agentmd.checks import passes
+    from agentmd.checks.readiness import Readiness
+
+    assert cli(repo, "init").exit_code == 0
+    for name in ("one", "two", "three"):
+        assert cli(repo, "add", f"Task {name}", "--id", name, "--input", "gone.py").exit_code == 0
+    ws = Workspace.find(repo)
+    first = passes.tasks_pass(ws)
+    assert [(p.path, p.code) for p in first] == [
+        (f".agents/tasks/{name}.md", "input-missing") for name in ("one", "three", "two")
+    ]
+    looked: list[str] = []
+    real = fields.check_tasks
+    monkeypatch.setattr(
+        fields, "check_tasks", lambda records, *a: looked.extend(r.path for r in records)
+        or real(records, *a)
+    )
+    assert passes.tasks_pass(ws) == first and looked == []
+    two = repo / ".agents" / "tasks" / "two.md"
+    two.write_text(two.read_text().replace("gone.py", "README.md"))
+    ws.refresh()
+    again = passes.tasks_pass(ws)
+    assert looked == ["tasks/two.md"]
+    assert again == [p for p in first if p.path != ".agents/tasks/two.md"]
+    # `next` in the same process asks the kept findings, and checks no task again
+    asked: list[str] = []
+    monkeypatch.setattr(fields, "check_task", lambda display, *a: asked.append(display) or [])
+    ready = Readiness(ws)
+    assert [p.code for p in ready.errors(ws.tasks["one"])] == []  # a warning: not an error
+    assert asked == []
+
+
+def test_the_tree_asks_git_once_whether_a_base_is_an_ancestor(repo, monkeypatch):
+    from agentmd import git as git_module
+
+    assert cli(repo, "init").exit_code == 0
+    base = git(repo, "rev-parse", "HEAD").strip()
+    asked: list[list[str]] = []
+    real = git_module.run
+    monkeypatch.setattr(
+        git_module, "run", lambda args, *a, **k: asked.append(args) or real(args, *a, **k)
+    )
+    tree = WorkTree(Workspace.find(repo))
+    assert [tree.is_ancestor(base), tree.is_ancestor(base), tree.is_ancestor("0" * 40)] == [
+        True,
+        True,
+        False,
+    ]
+    assert [args[:2] for args in asked] == [["merge-base", "--is-ancestor"]] * 2
+
+
+def test_the_tasks_findings_come_in_one_order_whether_or_not_a_claim_is_looked_at(
+    repo, monkeypatch
+):
+    from agentmd.checks import passes
+
+    assert cli(repo, "init").exit_code == 0
+    for name in ("b", "a", "c"):
+        assert cli(repo, "add", f"Task {name}", "--id", name, "--input", "gone.py").exit_code == 0
+    a = repo / ".agents" / "tasks" / "a.md"
+    a.write_text(a.read_text().replace("status: todo", "status: Todo\ncolour: red"))
+    quick = passes.tasks_pass(Workspace.find(repo))
+    assert [(p.path[-4:], p.code) for p in quick] == [
+        ("a.md", "unknown-key"),
+        ("a.md", "status-case"),
+        ("a.md", "input-missing"),
+        ("b.md", "input-missing"),
+        ("c.md", "input-missing"),
+    ]
+    monkeypatch.setattr(passes, "_claimed", lambda fields: True)  # each task's claim looked at
+    assert passes.tasks_pass(Workspace.find(repo)) == quick
+    assert passes.tasks_pass(Workspace.find(repo), leases=False) == quick
