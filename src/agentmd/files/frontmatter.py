@@ -179,10 +179,9 @@ def _tiled_load(
     splits (a cold run of 10,000 task files is mostly such lines), and how many of the lines
     hold a key; None when any line is one it does not decide alike: `_plain_load` answers.
 
-    `strings`: the short values, flow list items and quoted or odd values (a commit's id) read
-    before (a run that reads 10,000 files gives all its reads one dict, dropped once they are
-    read), so that a value many files hold is one string; without it the short ones are
-    interned. Interned, the 20,000 paths
+    `strings`: the string values and list items read before (a run that reads 10,000 files
+    gives all its reads one dict, dropped once they are read), so that a value many files
+    hold is one string; without it the short ones are interned. Interned, the 20,000 paths
     that one task each outputs would grow the interpreter's table of interned strings by
     megabytes for good.
     """
@@ -213,7 +212,7 @@ def _tiled_load(
                 if plain in words:
                     result[key] = words[plain]
                 else:
-                    result[key] = keep(plain, plain) if len(plain) < 24 else plain
+                    result[key] = keep(plain, plain)
                 continue
             if flow:
                 parts = flow[1:-1].split(", ") if len(flow) > 2 else []
@@ -230,7 +229,7 @@ def _tiled_load(
             if value[0] == "[":
                 return None
             if SAFE_PLAIN_RE.match(value) and value not in words:
-                result[key] = keep(value, value) if len(value) < 24 else value
+                result[key] = keep(value, value)
                 continue
             try:
                 found = _scalar(value)
@@ -247,7 +246,7 @@ def _tiled_load(
             blocks.append((open_key, items))
         elif indent != item_indent:
             return None
-        items.append(words[item] if item in words else keep(item, item) if len(item) < 24 else item)  # type: ignore[union-attr]
+        items.append(words[item] if item in words else keep(item, item))  # type: ignore[union-attr]
     for key, items in blocks:  # each list at its size: one appended item leaves room for 4
         if result[key] is items:  # (not a key set again since)
             result[key] = items[:]
