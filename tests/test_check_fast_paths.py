@@ -410,9 +410,7 @@ def test_the_plan_s_keys_are_judged_with_the_model_s_only_when_one_is_not_agentm
     assert "model_retries" in found[1].hint and "checklist" in found[1].hint
 
 
-def test_a_check_again_in_one_process_looks_only_at_the_task_files_that_changed(
-    repo, monkeypatch
-):
+def test_a_check_again_in_one_process_looks_only_at_the_task_files_that_changed(repo, monkeypatch):
     from agentmd.checks import passes
     from agentmd.checks.readiness import Readiness
 
@@ -427,8 +425,9 @@ def test_a_check_again_in_one_process_looks_only_at_the_task_files_that_changed(
     looked: list[str] = []
     real = fields.check_tasks
     monkeypatch.setattr(
-        fields, "check_tasks", lambda records, *a: looked.extend(r.path for r in records)
-        or real(records, *a)
+        fields,
+        "check_tasks",
+        lambda records, *a: looked.extend(r.path for r in records) or real(records, *a),
     )
     assert passes.tasks_pass(ws) == first and looked == []
     two = repo / ".agents" / "tasks" / "two.md"
