@@ -11,6 +11,8 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from agentmd.checks import fields
 from agentmd.handoffs import reading
@@ -322,24 +324,24 @@ PLANS = {
 
 
 @pytest.mark.parametrize("name", sorted(PLANS))
-def test_cycles_found_are_the_search_s_whether_or_not_the_ids_are_in_order(name, monkeypatch):
+def test_cycles_found_among_the_unsettled_tasks_are_the_search_s_among_all(name, monkeypatch):
     from agentmd.tasks import graph
 
     tasks = _plan(PLANS[name])
     found = graph.find_cycles(tasks)
     with monkeypatch.context() as patch:
-        patch.setattr(graph, "_each_waits_on_earlier", lambda tasks: False)
+        patch.setattr(graph, "_unsettled", lambda tasks: set(tasks))
         assert graph.find_cycles(tasks) == found
-    expected = {
-        "numbered": [],
-        "numbered, one edge back": [["t1", "t3", "t2"]],
-        "a task on itself": [["t2"]],
-        "named, no cycle": [],
-        "named, a cycle": [["emit", "parse", "lex"]],
-        "two cycles": [["a", "b"], ["c", "d"]],
+    expected, unsettled = {
+        "numbered": ([], set()),
+        "numbered, one edge back": ([["t1", "t3", "t2"]], {"t1", "t2", "t3", "t4"}),
+        "a task on itself": ([["t2"]], {"t2"}),
+        "named, no cycle": ([], set()),
+        "named, a cycle": ([["emit", "parse", "lex"]], {"emit", "parse", "lex", "zz"}),
+        "two cycles": ([["a", "b"], ["c", "d"]], {"a", "b", "c", "d", "e"}),
     }[name]
     assert found == expected
-    assert graph._each_waits_on_earlier(tasks) is (name == "numbered")
+    assert graph._unsettled(tasks) == unsettled
 
 
 def test_findings_printed_at_once_are_the_lines_printed_one_by_one(repo):
@@ -410,9 +412,7 @@ def test_the_plan_s_keys_are_judged_with_the_model_s_only_when_one_is_not_agentm
     assert "model_retries" in found[1].hint and "checklist" in found[1].hint
 
 
-def test_a_check_again_in_one_process_looks_only_at_the_task_files_that_changed(
-    repo, monkeypatch
-):
+def test_a_check_again_in_one_process_looks_only_at_the_task_files_that_changed(repo, monkeypatch):
     from agentmd.checks import passes
     from agentmd.checks.readiness import Readiness
 
@@ -427,8 +427,9 @@ def test_a_check_again_in_one_process_looks_only_at_the_task_files_that_changed(
     looked: list[str] = []
     real = fields.check_tasks
     monkeypatch.setattr(
-        fields, "check_tasks", lambda records, *a: looked.extend(r.path for r in records)
-        or real(records, *a)
+        fields,
+        "check_tasks",
+        lambda records, *a: looked.extend(r.path for r in records) or real(records, *a),
     )
     assert passes.tasks_pass(ws) == first and looked == []
     two = repo / ".agents" / "tasks" / "two.md"
@@ -485,3 +486,27 @@ def test_the_tasks_findings_come_in_one_order_whether_or_not_a_claim_is_looked_a
     monkeypatch.setattr(passes, "_claimed", lambda fields: True)  # each task's claim looked at
     assert passes.tasks_pass(Workspace.find(repo)) == quick
     assert passes.tasks_pass(Workspace.find(repo), leases=False) == quick
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.dictionaries(
+        st.sampled_from([f"t{n}" for n in range(12)]),
+        st.lists(st.sampled_from([f"t{n}" for n in range(14)]), max_size=4),
+        max_size=12,
+    )
+)
+def test_any_plan_s_cycles_among_the_unsettled_are_the_search_s_among_all(edges):
+    """Random plans (ids in any order, dependencies on missing tasks, on themselves): the
+    cycles found among the unsettled tasks are the ones a search among every task finds."""
+    from agentmd.tasks import graph
+
+    tasks = _plan(edges)
+    found = graph.find_cycles(tasks)
+    real = graph._unsettled
+    try:
+        graph._unsettled = lambda tasks: set(tasks)
+        assert graph.find_cycles(tasks) == found
+    finally:
+        graph._unsettled = real
+    assert set().union(*found) <= real(tasks)

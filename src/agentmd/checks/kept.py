@@ -18,9 +18,7 @@ class KeptFindings:
 
     __slots__ = ("context", "_records", "_found", "_by_path")
 
-    def __init__(
-        self, context: tuple, records: list[Record], found: dict[str, Sequence[Problem]]
-    ):
+    def __init__(self, context: tuple, records: list[Record], found: dict[str, Sequence[Problem]]):
         self.context = context
         self._records = records  # the records looked at
         self._found = found  # path -> findings; a task without any left out

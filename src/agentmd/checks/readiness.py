@@ -26,7 +26,7 @@ class Readiness:
         self.ws = ws
         self.counter = counter
         self.guard = fields.PathGuard(ws.root)
-        self.context = (ws.settings, frozenset(ws.tasks))
+        self.context = (ws.settings, tuple(ws.tasks))  # as tasks_pass keys them
         self.fits: PromptFit | None = None
         self.found: dict[str, list[Problem]] = {}
 

@@ -205,8 +205,10 @@ def unblock_counts(tasks: dict[str, Task]) -> dict[str, int]:
 
 
 def find_cycles(tasks: dict[str, Task]) -> list[list[str]]:
-    """Each dependency cycle once, as the ids around it (Tarjan's SCC, iteratively)."""
-    if _each_waits_on_earlier(tasks):
+    """Each dependency cycle once, as the ids around it (Tarjan's SCC, iteratively), searched
+    among the tasks `_unsettled` leaves: none at all in a plan without a cycle."""
+    left = _unsettled(tasks)
+    if not left:
         return []
     index: dict[str, int] = {}
     low: dict[str, int] = {}
@@ -214,10 +216,10 @@ def find_cycles(tasks: dict[str, Task]) -> list[list[str]]:
     stack: list[str] = []
     cycles: list[list[str]] = []
     counter = 0
-    for root in sorted(tasks):
+    for root in sorted(left):
         if root in index:
             continue
-        work = [(root, iter(sorted(d for d in tasks[root].depends_on if d in tasks)))]
+        work = [(root, iter(sorted(d for d in tasks[root].depends_on if d in left)))]
         index[root] = low[root] = counter
         counter += 1
         stack.append(root)
@@ -232,7 +234,7 @@ def find_cycles(tasks: dict[str, Task]) -> list[list[str]]:
                     stack.append(child)
                     on_stack.add(child)
                     work.append(
-                        (child, iter(sorted(d for d in tasks[child].depends_on if d in tasks)))
+                        (child, iter(sorted(d for d in tasks[child].depends_on if d in left)))
                     )
                     advanced = True
                     break
@@ -257,16 +259,27 @@ def find_cycles(tasks: dict[str, Task]) -> list[list[str]]:
     return sorted(cycles)
 
 
-def _each_waits_on_earlier(tasks: dict[str, Task]) -> bool:
-    """Whether every task depends only on ids that sort before its own (a numbered plan: t001
-    ... t999): then no cycle can close. Told in C over every edge, a tenth of the search's time
-    at 10,000 tasks; any other plan is searched."""
-    from itertools import chain, repeat
-    from operator import attrgetter, gt
-
-    deps = list(map(attrgetter("depends_on"), tasks.values()))
-    waiting = chain.from_iterable(map(repeat, tasks, map(len, deps)))
-    return all(map(gt, waiting, chain.from_iterable(deps)))
+def _unsettled(tasks: dict[str, Task]) -> set[str]:
+    """The tasks on a dependency cycle or waiting on one: what is left once the tasks whose
+    dependencies are all settled are taken away, again and again (Kahn's algorithm, linear).
+    A settled task reaches no cycle, so the search finds the same cycles, in the same order,
+    among the rest (a tenth of `check`'s time at 10,000 tasks, searched among all)."""
+    pending: dict[str, int] = {}
+    waiting: dict[str, list[str]] = {}
+    settled: list[str] = []
+    for task_id, task in tasks.items():
+        deps = {dep for dep in task.depends_on if dep in tasks}
+        pending[task_id] = len(deps)
+        if not deps:
+            settled.append(task_id)
+        for dep in deps:
+            waiting.setdefault(dep, []).append(task_id)
+    while settled:
+        for waiter in waiting.get(settled.pop(), ()):
+            pending[waiter] -= 1
+            if not pending[waiter]:
+                settled.append(waiter)
+    return {task_id for task_id, count in pending.items() if count}
 
 
 def _rotate(cycle: list[str]) -> list[str]:

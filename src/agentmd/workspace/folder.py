@@ -624,13 +624,13 @@ def _parse_record(
     `size`: what the scan's stat said, to read the file without a stat of its own; `strings`:
     the values of the files parsed before (frontmatter._tiled_load)."""
     display = ws.display(rel)
-    digest = ""
+    digest = b""
     try:
         if size is None:
             data = textfile.read_bytes(path, display)
         else:
             data = textfile.read_sized(path, display, size)
-        digest = textfile.blob_id(data)
+        digest = textfile.blob_bytes(data)
         if same is not None and same.digest == digest:
             return same
         text = textfile.decode(data, display)

@@ -122,7 +122,13 @@ def _record(
     else:
         raise TypeError("a record's values are neither a list nor a mapping")
     return Record(
-        rel, fields, lines, body_line, Problem(**problem) if problem else None, suspect, digest
+        rel,
+        fields,
+        lines,
+        body_line,
+        Problem(**problem) if problem else None,
+        suspect,
+        bytes.fromhex(digest),
     )
 
 
@@ -173,7 +179,14 @@ def _encoded(records: dict[str, tuple[Key, Record]], written: int) -> Iterator[s
             problem = record.problem.as_dict() if record.problem else None
             batch_keys.append([rel, *stat_parts(key)])
             batch.append(
-                [by_id[id(lines)], values, record.body_line, problem, record.suspect, record.digest]
+                [
+                    by_id[id(lines)],
+                    values,
+                    record.body_line,
+                    problem,
+                    record.suspect,
+                    record.digest.hex(),
+                ]
             )
         try:
             keys_line, records_line = _encode(batch_keys), _encode(batch)

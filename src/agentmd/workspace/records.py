@@ -66,7 +66,7 @@ class Record(NamedTuple):
     suspect: bool = (
         False  # conflict markers, or a key that may be set twice: `check` reads it again
     )
-    digest: str = ""  # the file's git blob id: a handoff's cached reading is found by it
+    digest: bytes = b""  # the file's git blob id, 20 bytes: a handoff's reading is kept by it
 
     @property
     def stem(self) -> str:
