@@ -234,15 +234,7 @@ def check_task(
     # nothing in the common one. The paths' verdicts are the guard's, one per distinct path.
     get = fields.get
     lists = list(map(get, LIST_FIELDS))
-    attempts = get("attempts")
-    if (
-        fields.keys() <= TASK_KEYS
-        and _plain_lists(lists)
-        and type(get("title", "")) is str
-        and get("status", "todo") in settings.statuses
-        and get("priority", "medium") in PRIORITIES
-        and (attempts is None or type(attempts) is int and attempts >= 0)
-    ):
+    if _common(fields, lists, settings.statuses):
         problems: list[Problem] = []
         deps, inputs, outputs = lists[0] or (), lists[1] or (), lists[2] or ()
     else:
@@ -291,15 +283,7 @@ def check_tasks(
         fields = record.fields
         get = fields.get
         lists = list(map(get, LIST_FIELDS))
-        attempts = get("attempts")
-        if (
-            fields.keys() <= TASK_KEYS
-            and _plain_lists(lists)
-            and type(get("title", "")) is str
-            and get("status", "todo") in statuses
-            and get("priority", "medium") in PRIORITIES
-            and (attempts is None or type(attempts) is int and attempts >= 0)
-        ):
+        if _common(fields, lists, statuses):
             deps, inputs = lists[0], lists[1] or ()
             if (
                 (not deps or task_exists is None or all(map(task_exists, deps)))
@@ -322,6 +306,21 @@ def check_tasks(
         if problems:
             found[record.path] = problems
     return found
+
+
+def _common(fields: dict[str, Any], lists: list, statuses: tuple[str, ...]) -> bool:
+    """The common task: known keys, a text title, a known status and priority, each list field
+    (`lists`, in LIST_FIELDS order) a list of text; its fields' own checks would find nothing."""
+    get = fields.get
+    attempts = get("attempts")
+    return (
+        fields.keys() <= TASK_KEYS
+        and _plain_lists(lists)
+        and type(get("title", "")) is str
+        and get("status", "todo") in statuses
+        and get("priority", "medium") in PRIORITIES
+        and (attempts is None or type(attempts) is int and attempts >= 0)
+    )
 
 
 def _field_problems(
