@@ -510,3 +510,25 @@ def test_any_plan_s_cycles_among_the_unsettled_are_the_search_s_among_all(edges)
     finally:
         graph._unsettled = real
     assert set().union(*found) <= real(tasks)
+
+
+def test_kept_findings_asked_with_an_equal_context_compare_it_once(example):
+    """A check again (the loop) asks the kept findings of each of 10,000 tasks with a context
+    equal to the kept one but built anew: compared whole once, then by identity (comparing the
+    10,000 ids at each ask was most of a loop cycle). The answers are the same."""
+    from agentmd.checks import passes
+    from agentmd.checks.kept import KeptFindings
+    from agentmd.prompt.tokens import ESTIMATE
+
+    ws = Workspace(example)
+    passes.check_workspace(ws, ESTIMATE)
+    kept = ws.task_findings
+    assert isinstance(kept, KeptFindings)
+    equal = (kept.context[0], tuple(kept.context[1]))
+    assert equal == kept.context and equal is not kept.context
+    records = ws.index.groups["tasks"]
+    answers = [kept.get(equal, r) for r in records]
+    assert kept.context is equal  # the caller's, for its next asks
+    assert answers == [kept.get(equal, r) for r in records] and all(a is not None for a in answers)
+    other = (kept.context[0], (*equal[1], "another-task"))
+    assert [kept.get(other, r) for r in records] == [None] * len(records)

@@ -26,8 +26,12 @@ class KeptFindings:
 
     def get(self, context: tuple, record: Record) -> Sequence[Problem] | None:
         """The findings kept for `record`; None when it was not looked at as it is now."""
-        if context != self.context:
-            return None
+        if context is not self.context:
+            # 10,000 ids compared for each of 10,000 tasks were most of a loop cycle: once
+            # equal, the caller's context is kept, and its next asks compare by identity.
+            if context != self.context:
+                return None
+            self.context = context
         if self._by_path is None:
             self._by_path = {r.path: r for r in self._records}
         if self._by_path.get(record.path) is not record:
