@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from itertools import islice
 from pathlib import Path
 from typing import BinaryIO, NamedTuple
@@ -59,8 +59,8 @@ def read(
 ) -> tuple[dict[str, tuple[Key, Record]], int, Kept | None]:
     """Each cached file's stat key and record, by path; when the time the cache was written.
     Empty for a missing file, a broken one, or one of another format. `layouts`: shared with
-    the records parsed in the same run; `strings`: the strings they share, one copy of each
-    (the scan's paths among them: a record's path is its entry's)."""
+    the records parsed in the same run; `strings`: the scan's paths, for a record's path to be
+    its entry's (one copy of each)."""
     try:
         with open(path, "rb") as handle:
             st = os.fstat(handle.fileno())
@@ -94,26 +94,20 @@ def _read(
         keys, batch = loads(keys_line), loads(handle.readline())
         for (rel, mtime, size, inode), item in zip(keys, batch, strict=True):
             rel = keep(rel, rel)
-            records[rel] = (key_of(mtime, size, inode), _record(rel, item, table, keep))
+            records[rel] = (key_of(mtime, size, inode), _record(rel, item, table))
     # A file cut short between two batches (it is written whole, then renamed: it should not
     # be) reads as fewer records: the files it lacks are parsed, never misread.
     return records, written, Kept(stat, len(records))
 
 
-def _record(
-    rel: str, item: list, table: list[tuple[tuple[str, ...], dict[str, int]]], keep: Callable
-) -> Record:
+def _record(rel: str, item: list, table: list[tuple[tuple[str, ...], dict[str, int]]]) -> Record:
     layout, values, body_line, problem, suspect, digest = item
     names, lines = table[layout]
     if type(values) is list:
-        # A short string as one copy across the records, as a parse keeps it (statuses,
-        # priorities, dates: megabytes at 10,000 tasks), and a list at its size (the decoder
-        # leaves room for more). Sharing each list's items too saved 1.6 MB more and cost 70
-        # ms, a third of the read: a list's items are decoded copies.
-        shared = [
-            keep(v, v) if type(v) is str and len(v) < 24 else v[:] if type(v) is list else v
-            for v in values
-        ]
+        # A list at its size (the decoder leaves room for more: a megabyte at 10,000 tasks).
+        # Sharing short values as a parse does saved 1.6 MB more and cost 30 ms of the read,
+        # and their list items 1.6 MB more for 70: a touch of every file is held to 1 s.
+        shared = [v[:] if type(v) is list else v for v in values]
         fields = dict(zip(names, shared, strict=True))
     elif type(values) is dict:
         fields = values
