@@ -35,25 +35,29 @@ def run(
     input: str | None = None,
     env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    import subprocess
-
-    try:
-        result = subprocess.run(
-            ["git", *args],
-            cwd=cwd,
-            input=input,
-            capture_output=True,
-            text=True,
-            encoding="utf-8",
-            errors="surrogateescape",
-            env=env if env is not None else clean_env(),
-            check=False,
-        )
-    except FileNotFoundError:
-        raise GitError("git is not installed or not on PATH") from None
+    result = _spawn(
+        args, cwd, env, input=input, text=True, encoding="utf-8", errors="surrogateescape"
+    )
     if check and result.returncode != 0:
         raise _failed(args, result.stderr, result.returncode)
     return result
+
+
+def _spawn(args: list[str], cwd: Path, env: dict[str, str] | None, **kwargs):
+    """git with `args`, its output captured (`kwargs`: as text or bytes, the input)."""
+    import subprocess
+
+    try:
+        return subprocess.run(
+            ["git", *args],
+            cwd=cwd,
+            capture_output=True,
+            env=env if env is not None else clean_env(),
+            check=False,
+            **kwargs,
+        )
+    except FileNotFoundError:
+        raise GitError("git is not installed or not on PATH") from None
 
 
 def _failed(args: list[str], stderr: str, returncode: int) -> GitError:
@@ -84,18 +88,7 @@ def run_bytes(
 ) -> Ran:
     """`run` with the output as bytes, its line ends as git wrote them (`run`'s text mode
     turns CRLF into LF, which cuts `cat-file --batch` output in the wrong places)."""
-    import subprocess
-
-    try:
-        done = subprocess.run(
-            ["git", *args],
-            cwd=cwd,
-            input=input,
-            capture_output=True,
-            env=env if env is not None else clean_env(),
-        )
-    except FileNotFoundError:
-        raise GitError("git is not installed or not on PATH") from None
+    done = _spawn(args, cwd, env, input=input)
     stderr = done.stderr.decode("utf-8", "surrogateescape")
     if check and done.returncode != 0:
         raise _failed(args, stderr, done.returncode)

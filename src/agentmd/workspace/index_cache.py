@@ -32,8 +32,6 @@ from agentmd.files import cachefile
 from agentmd.workspace.records import Record
 from agentmd.workspace.statkey import key_of, stat_parts
 
-intern = sys.intern
-
 FILE = "index.jsonl"
 # 10: JSON lines, layouts; 9: stat keys apart from the records; 8: every file's blob id
 FORMAT = f"agentmd {__version__} index 10"
@@ -107,8 +105,8 @@ def _record(rel: str, item: list, table: list[tuple[tuple[str, ...], dict[str, i
         # A list at its size (the decoder leaves room for more: a megabyte at 10,000 tasks).
         # Sharing short values as a parse does saved 1.6 MB more and cost 30 ms of the read,
         # and their list items 1.6 MB more for 70: a touch of every file is held to 1 s.
-        shared = [v[:] if type(v) is list else v for v in values]
-        fields = dict(zip(names, shared, strict=True))
+        sized = [v[:] if type(v) is list else v for v in values]
+        fields = dict(zip(names, sized, strict=True))
     elif type(values) is dict:
         fields = values
     else:
