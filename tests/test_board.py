@@ -488,7 +488,7 @@ def test_a_port_in_use_is_a_located_error(example):
 def test_kind_of_ignores_the_boards_own_cache_writes(example):
     agents = example / ".agents"
     assert board_live.kind_of(agents, str(agents / "tasks" / "cli.md")) == "plan"
-    assert board_live.kind_of(agents, str(agents / ".cache" / "index.jsonl")) is None
+    assert board_live.kind_of(agents, str(agents / ".cache" / "index.bin")) is None
     assert (
         board_live.kind_of(agents, str(agents / ".cache" / "runs" / "cli" / "attempt-1.log"))
         == "runs"

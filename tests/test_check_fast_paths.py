@@ -532,3 +532,53 @@ def test_kept_findings_asked_with_an_equal_context_compare_it_once(example):
     assert answers == [kept.get(equal, r) for r in records] and all(a is not None for a in answers)
     other = (kept.context[0], (*equal[1], "another-task"))
     assert [kept.get(other, r) for r in records] == [None] * len(records)
+
+
+def write_done_task_with_handoff(repo: Path, tid: str, base: str) -> None:
+    agents = repo / ".agents"
+    (agents / "tasks" / f"{tid}.md").write_text(
+        f"---\ntitle: {tid}\nstatus: done\n---\n## Goal\n\nReview {tid}.\n"
+    )
+    (agents / "handoffs" / f"2026-06-01-{tid}.md").write_text(
+        f"---\ntask: {tid}\nstatus: done\nbase: {base}\n---\n## Summary\n\n"
+        f"Reviewed {tid}; it needs no code change.\n\n## Completed\n\n"
+        f"- `.agents/tasks/{tid}.md`: reviewed, status done.\n\n## Remaining\n\nNone\n\n"
+        f"## Decisions\n\n- Left `{tid}` as it was: the review found nothing to change.\n\n"
+        "## Gotchas\n\nNone\n\n## Next action\n\n"
+        "Start the ready tasks.\n\n## Artifacts\n\nNone\n\n## Verification\n\n"
+        f"- `git diff --stat {base[:12]}`: nothing changed outside .agents/.\n"
+    )
+
+
+def test_check_holds_one_shard_of_readings_at_a_time_and_keeps_them_all(repo, monkeypatch):
+    cli(repo, "init")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "init")
+    base = git(repo, "rev-parse", "HEAD").strip()
+    for n in range(24):
+        write_done_task_with_handoff(repo, f"t{n}", base)
+    (repo / ".agents/tasks/t3.md").write_text("---\ntitle: t3\nstatus: done\n---\n")
+    (repo / ".agents/handoffs/2026-06-01-t3.md").write_text("---\ntask: t3\nstatus: done\n---\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "plan")
+    first = cli(repo, "check")
+    assert "2026-06-01-t3.md" in first.stdout  # one handoff with findings among them
+    held = []
+    real = reading.Readings._shard
+
+    def shard(self, name):
+        found = real(self, name)
+        held.append(len(self._shards))
+        return found
+
+    monkeypatch.setattr(reading.Readings, "_shard", shard)
+    ws = Workspace(repo)
+    from agentmd.checks import passes
+
+    found, _ = passes.handoffs_pass(ws)
+    assert len(held) > 4 and max(held) == 1  # never two shards at once
+    assert found and all(p.path.endswith("2026-06-01-t3.md") for p in found)
+    assert all(p.render() in first.stdout for p in found)  # what the whole check printed
+    kept = reading.Readings(repo / ".agents" / reading.READINGS)
+    for record in ws.index.groups["handoffs"]:
+        assert kept.recall(ws.display(record.path), record.digest.hex()) is not None

@@ -5,7 +5,7 @@ pass. Real files from the corpus too, when it is there."""
 
 from __future__ import annotations
 
-import json
+import marshal
 import os
 import sys
 import time
@@ -218,16 +218,19 @@ def records_now(repo: Path) -> dict:
 
 
 def cache_parts(agents: Path) -> dict:
-    """The index cache's lines, read back: its header, layouts, and each file's stat key and
-    record line."""
-    lines = (agents / ".cache" / index_cache.FILE).read_text().splitlines()
+    """The index cache's frames, read back: its header, layouts, and each file's stat key and
+    record."""
     keys, files = {}, {}
-    for keys_line, records_line in zip(lines[2::2], lines[3::2], strict=True):
-        batch = zip(json.loads(keys_line), json.loads(records_line), strict=True)
-        for (rel, *key), record in batch:
-            keys[rel], files[rel] = key, record
-    header = json.loads(lines[0])
-    return {**header, "layouts": json.loads(lines[1]), "keys": keys, "files": files}
+    with open(agents / ".cache" / index_cache.FILE, "rb") as handle:
+        header = handle.readline()
+        written, layouts = marshal.loads(index_cache._frame(handle))
+        while (batch_keys := marshal.loads(index_cache._frame(handle))) is not None:
+            batch = zip(batch_keys, marshal.loads(index_cache._frame(handle)), strict=True)
+            for (rel, key), record in batch:
+                keys[rel], files[rel] = key, record
+        assert handle.read() == b""  # the end frame is the last
+    frames = {"header": header, "written": written, "layouts": layouts}
+    return {**frames, "keys": keys, "files": files}
 
 
 def test_a_touch_of_every_file_writes_the_records_again_as_they_were(repo, monkeypatch):
@@ -253,13 +256,18 @@ def test_a_touch_of_every_file_writes_the_records_again_as_they_were(repo, monke
     assert records_now(repo) == slow  # and the cache with its new keys reads back the same
 
 
+def read_back(cache: Path) -> tuple:
+    found, written, _ = index_cache.read(cache, {})
+    return found, written
+
+
 def test_records_copied_and_records_encoded_make_the_same_cache_file(repo, tmp_path, monkeypatch):
     monkeypatch.setattr(index_cache, "BATCH", 8)  # several pairs of lines
     agents = plan_with_odd_files(repo)
     age_all(agents, 60)
     records_now(repo)
     cache = agents / ".cache" / index_cache.FILE
-    assert len(cache.read_text().splitlines()) > 8
+    assert len(cache_parts(agents)["files"]) > 8
     found, written, kept = index_cache.read(cache, {})
     assert kept is not None and kept.files == len(found) > 8
     ws = Workspace(repo)
@@ -267,21 +275,24 @@ def test_records_copied_and_records_encoded_make_the_same_cache_file(repo, tmp_p
     records = {e.rel: (e.key, ws._known[e.rel]) for e in ws.scanned if e.key is not None}
     out = tmp_path / "out"
     out.mkdir()
-    copied, encoded = out / "copied.jsonl", out / "encoded.jsonl"
+    copied, encoded = out / "copied.bin", out / "encoded.bin"
     copied.write_bytes(cache.read_bytes())  # _copied reads the file it is given
     kept_copy = index_cache.read(copied, {})[2]
     assert kept_copy is not None
     index_cache.write(copied, records, 7, kept_copy)
     index_cache.write(encoded, records, 7)
-    assert copied.read_bytes() == encoded.read_bytes()
+    # marshal marks a value shared by how many hold it, not by what it is: the same records,
+    # not the same bytes
+    assert read_back(copied) == read_back(encoded)
+    assert len(copied.read_bytes()) == len(encoded.read_bytes())
     # A cache file that another process wrote since it was read is not copied from: the
     # records are encoded, and no temporary file is left behind.
-    stale = out / "stale.jsonl"
+    stale = out / "stale.bin"
     stale.write_bytes(cache.read_bytes())
     index_cache.write(stale, records, 7, kept_copy._replace(stat=(0, 0, 0)))
-    assert stale.read_bytes() == encoded.read_bytes()
+    assert read_back(stale) == read_back(encoded)
     assert sorted(p.name for p in out.iterdir()) == [
-        "copied.jsonl", "encoded.jsonl", "stale.jsonl"
+        "copied.bin", "encoded.bin", "stale.bin"
     ]  # fmt: skip
     # Nor is one that lists other files than the records now read.
     fewer = dict(list(records.items())[:-1])
@@ -289,36 +300,47 @@ def test_records_copied_and_records_encoded_make_the_same_cache_file(repo, tmp_p
     assert index_cache.read(stale, {})[0].keys() == fewer.keys()
 
 
-def test_an_older_or_broken_cache_is_read_as_none_and_rewritten(repo):
+def test_an_older_or_broken_cache_is_read_as_none_and_rewritten(repo, monkeypatch):
+    monkeypatch.setattr(index_cache, "BATCH", 8)  # several pairs of frames
     agents = plan_with_odd_files(repo)
     age_all(agents, 60)
     first = records_now(repo)
     cache = agents / ".cache" / index_cache.FILE
-    text = cache.read_text()
-    older = text.replace(index_cache.FORMAT, index_cache.FORMAT.replace("index 10", "index 9"))
-    assert older != text
-    for broken in (text[:-2], text + " ", older, "{}", "", "[]\n", text.replace("[", "{", 9)):
-        cache.write_text(broken)
+    data = cache.read_bytes()
+    header = index_cache.HEADER
+    older = data.replace(header, header.replace(b"index 11", b"index 10"))
+    other_python = data.replace(header, header.replace(b"python 3.", b"python 2."))
+    end = index_cache._framed(None)
+    assert data.endswith(end) and older != data != other_python
+    wrong_shape = data[: -len(end)] + index_cache._framed((("tasks/x.md", b"k"),))
+    wrong_shape += index_cache._framed(((0, ["not", "a", "dict"], 1, None, False, b""),)) + end
+    broken = (
+        data[:-2], data[: -len(end)], data + b" ", data + end, older, other_python, b"", b"{}",
+        header, header + b"\xff\xff\xff\xff",
+        wrong_shape, b"\x80\x04 not a cache\n",
+    )  # fmt: skip
+    for bad in broken:
+        cache.write_bytes(bad)
         assert index_cache.read(cache, {}) == ({}, 0, None)
-        assert records_now(repo) == first
-        assert cache.read_text().startswith('{"format":"agentmd ')
+        assert records_now(repo) == first  # every file parsed again, the cache written anew
+        assert cache.read_bytes().startswith(header)
         assert cache_parts(agents)["files"].keys() == cache_parts(agents)["keys"].keys()
-    cache.write_bytes(b"\x80\x04 not ascii\n")
-    assert index_cache.read(cache, {}) == ({}, 0, None)
 
 
-def test_a_cache_cut_short_between_two_batches_reads_as_the_files_it_holds(repo, monkeypatch):
+def test_a_cache_cut_short_anywhere_is_no_cache(repo, monkeypatch):
+    """The cache is written whole, then renamed: a file cut short (a full disk, another tool)
+    holds no end frame, and is read as no cache, never as fewer files."""
     monkeypatch.setattr(index_cache, "BATCH", 8)
     agents = plan_with_odd_files(repo)
     age_all(agents, 60)
     first = records_now(repo)
     cache = agents / ".cache" / index_cache.FILE
-    lines = cache.read_text().splitlines(keepends=True)
-    cache.write_text("".join(lines[:4]))  # the header, the layouts, one batch
-    found = index_cache.read(cache, {})[0]
-    assert len(found) == 8 and found.keys() < first.keys()
-    assert all(found[rel][1] == first[rel] for rel in found)
-    assert records_now(repo) == first  # the rest are parsed
+    data = cache.read_bytes()
+    for cut in range(0, len(data), max(1, len(data) // 97)):
+        cache.write_bytes(data[:cut])
+        assert index_cache.read(cache, {}) == ({}, 0, None)
+    cache.write_bytes(data)
+    assert {rel: pair[1] for rel, pair in index_cache.read(cache, {})[0].items()} == first
 
 
 def test_records_from_the_cache_share_their_names_layouts_and_paths(repo):
@@ -386,3 +408,13 @@ def test_the_built_in_templates_are_read_from_their_folder_as_importlib_reads_th
     for name in ("task.md", "handoff.md", "base/plan.md", "hooks/hook.sh"):
         text = root.joinpath(name).read_text(encoding="utf-8")
         assert text == packaged.joinpath(name).read_text(encoding="utf-8") and text
+
+
+def test_the_json_lines_cache_an_earlier_version_left_is_removed_when_the_cache_is_written(repo):
+    agents = plan_with_odd_files(repo)
+    (agents / ".cache").mkdir(exist_ok=True)
+    old = agents / ".cache" / "index.jsonl"
+    old.write_text('{"format":"agentmd 0.1.0 index 10","written":1}\n')
+    first = records_now(repo)  # no cache of this version: every file parsed, the cache written
+    assert not old.exists() and (agents / ".cache" / index_cache.FILE).is_file()
+    assert records_now(repo) == first

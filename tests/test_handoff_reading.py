@@ -96,3 +96,35 @@ def test_a_run_that_read_every_handoff_prunes_the_readings_of_old_contents(tmp_p
     third = Readings(cache)
     assert third.recall(DISPLAY, textfile.digest(kept)) is not None
     assert all(third.recall(DISPLAY, textfile.digest(text)) is None for text in texts[1:])
+
+
+def test_a_shard_settled_is_saved_and_let_go_and_a_later_reading_is_added_to_it(tmp_path):
+    """`check` takes the handoffs a shard at a time (checks/passes.py): each shard is saved
+    (pruned when every reading in it was looked at) and dropped before the next is loaded."""
+    cache = tmp_path / "readings"
+    texts = [GOOD.replace("Start `counter`.", f"Start `counter` {n}.") for n in range(40)]
+    first = Readings(cache)
+    for text in texts:
+        first.get(document.parse(text, DISPLAY), lenient=False)
+    first.save()
+    by_shard: dict[str, list[str]] = {}
+    for text in texts:
+        by_shard.setdefault(textfile.digest(text)[0], []).append(text)
+    shard, (kept, *gone) = max(by_shard.items(), key=lambda item: len(item[1]))
+    assert gone  # a shard that holds two readings or more
+    again = Readings(cache)
+    assert again.recall(DISPLAY, textfile.digest(kept)) is not None
+    again.settle(shard, prune=True)  # every handoff of this shard looked at: only `kept`
+    assert again._shards == {} and again._used == {}  # let go
+    late = next(t for t in gone)
+    again.get(document.parse(late, DISPLAY), lenient=False)  # read again after it settled
+    again.save(prune=True)  # the settled shard keeps both; the others, no reading now, none
+    after = Readings(cache)
+    assert after.recall(DISPLAY, textfile.digest(kept)) is not None
+    assert after.recall(DISPLAY, textfile.digest(late)) is not None
+    assert all(after.recall(DISPLAY, textfile.digest(t)) is None for t in gone if t != late)
+    others = [t for s, ts in by_shard.items() if s != shard for t in ts]
+    assert all(after.recall(DISPLAY, textfile.digest(t)) is None for t in others)
+    unpruned = Readings(cache)
+    unpruned.settle(shard, prune=False)  # nothing read, nothing pruned: the shard as it was
+    assert Readings(cache).recall(DISPLAY, textfile.digest(kept)) is not None

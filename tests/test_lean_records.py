@@ -21,12 +21,17 @@ def task_of(fields: dict) -> Task:
     return Task.from_record(Record("tasks/t1.md", fields, {}, 1))
 
 
+def ranked_as(fields: dict) -> tuple[str, str]:
+    task = task_of(fields)
+    return task.status, task.priority
+
+
 def test_a_status_and_priority_are_stripped_and_lower_cased_as_before():
     assert (task_of({}).status, task_of({}).priority) == ("todo", "medium")
-    assert task_of({"status": "", "priority": None})[3:5] == ("todo", "medium")
-    assert task_of({"status": " Done ", "priority": "HIGH"})[3:5] == ("done", "high")
-    assert task_of({"status": "Paused", "priority": 2})[3:5] == ("paused", "2")
-    assert task_of({"status": "   ", "priority": False})[3:5] == ("", "medium")
+    assert ranked_as({"status": "", "priority": None}) == ("todo", "medium")
+    assert ranked_as({"status": " Done ", "priority": "HIGH"}) == ("done", "high")
+    assert ranked_as({"status": "Paused", "priority": 2}) == ("paused", "2")
+    assert ranked_as({"status": "   ", "priority": False}) == ("", "medium")
     # the usual words are one object each, whatever the file wrote
     assert task_of({"status": "DONE"}).status is task_of({"status": "done"}).status
 
@@ -90,7 +95,7 @@ def test_a_cold_index_writes_the_cache_a_new_process_reads_back_the_same(repo: P
     for path in repo.joinpath(".agents").rglob("*.md"):
         os.utime(path, ns=(past, past))
     parsed = Workspace(repo).index
-    assert (repo / ".agents/.cache/index.jsonl").is_file()
+    assert (repo / ".agents/.cache/index.bin").is_file()
     cached = Workspace(repo).index
     assert cached == parsed
     assert [r.path for r in cached.groups["tasks"]] == ["tasks/one.md", "tasks/two.md"]
@@ -118,3 +123,14 @@ def test_next_imports_neither_socket_nor_importlib_resources(example: Path):
     assert "agentmd.prompt.compiler" in found  # a prompt was compiled
     assert "socket" not in found
     assert "importlib.resources" not in found
+
+
+def test_what_a_task_reads_from_its_record_when_asked_is_what_it_held_before():
+    fields = {"created": "2026-01-01", "claimed_by": 7, "claimed_at": None, "attempts": 2}
+    task = task_of({**fields, "base": "abc", "title": "T"})
+    assert (task.path, task.created, task.claimed_by, task.claimed_at, task.base) == (
+        "tasks/t1.md", "2026-01-01", "7", "", "abc"
+    )  # fmt: skip
+    assert task.attempts == 2 and task_of({"attempts": "2"}).attempts == 0
+    assert task_of({"attempts": True}).attempts == 0  # a bool is no count
+    assert task.summary()["claimed_by"] == "7" and task.summary()["path"] == ".agents/tasks/t1.md"

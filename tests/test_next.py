@@ -20,7 +20,7 @@ def test_the_example_prompt_matches_the_golden_file_byte_for_byte(example):
 
 def test_the_same_files_give_the_same_bytes(example):
     first = cli(example, "next").stdout
-    (example / ".agents/.cache/index.jsonl").unlink()
+    (example / ".agents/.cache/index.bin").unlink()
     assert cli(example, "next").stdout == first
 
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import marshal
 import os
 import shutil
 
 import pytest
 
+from agentmd.workspace import index_cache
 from conftest import cli, git, run_agentmd
 
 TASK = "---\ntitle: {title}\nstatus: {status}\ndepends_on: [{deps}]\n---\n## Goal\n\n{title}.\n"
@@ -217,15 +219,28 @@ def test_the_index_cache_sees_an_edit_with_the_same_size(repo):
     assert "BBBB" in cli(repo, "list").stdout
 
 
-def test_the_index_cache_is_json_and_never_code(repo):
+def test_the_index_cache_holds_data_and_runs_nothing(repo):
+    """marshal decodes the cache (index_cache.py); what decodes to anything but the records'
+    shape is no cache, and even a code object in it is never run."""
     cli(repo, "init")
     write_task(repo, "a")
     cli(repo, "list")
-    lines = (repo / ".agents/.cache/index.jsonl").read_text().splitlines()
-    data = [json.loads(line) for line in lines]  # JSON, line by line
-    assert data[0]["format"].endswith(" index 10")
-    assert [[rel for rel, *_ in keys] for keys in data[2::2]] == [["plan.md", "tasks/a.md"]]
-    (repo / ".agents/.cache/index.jsonl").write_bytes(b"\x80\x04 not json")
+    cache = repo / ".agents/.cache/index.bin"
+    with open(cache, "rb") as handle:
+        assert handle.readline() == index_cache.HEADER
+        assert marshal.loads(index_cache._frame(handle))[0] > 0  # when it was written
+        keys = marshal.loads(index_cache._frame(handle))
+    assert [rel for rel, _ in keys] == ["plan.md", "tasks/a.md"]
+    ran = repo / "ran"
+    code = compile(f"open({str(ran)!r}, 'w').close()", "cache", "exec")
+    record = (0, code, 1, None, False, b"")  # a code object where the fields belong
+    frames = index_cache._framed((1, ((("title",), (2,)),))) + index_cache._framed(keys)
+    frames += index_cache._framed((record, record)) + index_cache._framed(None)
+    cache.write_bytes(index_cache.HEADER + frames)
+    listed = cli(repo, "list")
+    assert listed.exit_code == 0 and listed.stdout.startswith("a  ready ")
+    assert not ran.exists()
+    cache.write_bytes(b"\x80\x04 not a cache")
     assert cli(repo, "list").exit_code == 0
 
 
@@ -294,7 +309,7 @@ def test_a_few_changed_files_do_not_rewrite_the_index_cache(repo):
     for number in range(3):
         write_task(repo, f"t{number}", title=f"T{number}")
     cli(repo, "list")
-    cache = repo / ".agents/.cache/index.jsonl"
+    cache = repo / ".agents/.cache/index.bin"
     before = cache.read_bytes()
     path = repo / ".agents/tasks/t1.md"
     path.write_text(path.read_text().replace("title: T1", "title: changed"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from operator import attrgetter, methodcaller
 from pathlib import Path
@@ -61,6 +61,7 @@ def check_workspace(ws: Workspace, counter: Counter, *, errors_only: bool = Fals
     found, tree = handoffs_pass(ws)
     problems += found
     problems += task_handoffs_pass(ws, tree)
+    del tree  # its findings and git's answers for 3,000 handoffs: the passes below reuse it
     problems += notes_pass(ws)
     found, checked = raw_files_pass(ws)
     problems += found
@@ -214,19 +215,27 @@ def handoffs_pass(ws: Workspace) -> tuple[list[Problem], WorkTree]:
         tasks = ws.tasks.values()
         outputs = tuple(o for task in tasks for o in task.outputs)
         kept.begin(ws.root, (frozenset(ws.tasks), outputs))
-    recalled_all = True  # every reading was looked at: the old ones can go
-    for record in ws.index.groups["handoffs"]:
-        if record.problem is not None:
-            continue
+    handoffs = [r for r in ws.index.groups["handoffs"] if r.problem is None]
+    found_at: dict[str, list[Problem]] = {}  # each handoff's findings, by path
+    unreadable: dict[str, Problem] = {}
+    # Taken by the readings' shard (the blob id's first digit; in path order within one), each
+    # shard saved and let go before the next is loaded.
+    shard, recalled_all = "", True  # every reading of the shard looked at: the old ones can go
+    for record in sorted(handoffs, key=_first_digit):
+        digest = record.digest.hex()
+        if digest[:1] != shard:
+            if shard:
+                readings.settle(shard, prune=recalled_all)
+            shard, recalled_all = digest[:1], True
         found = kept.get(record) if kept is not None else None
         if found is None:
             display = ws.display(record.path)
-            reading = readings.recall(display, record.digest.hex())
+            reading = readings.recall(display, digest)
             if reading is None:
                 try:
                     doc = ws.read(record.path)
                 except LocatedError as exc:
-                    problems.append(exc.problem)
+                    unreadable[record.path] = exc.problem
                     continue
                 reading = readings.get(doc, lenient=False)
             folders = kept.folders(reading) if kept is not None else ()
@@ -237,10 +246,21 @@ def handoffs_pass(ws: Workspace) -> tuple[list[Problem], WorkTree]:
                 kept.put(record, folders, not held_to_tree, found)
         else:
             recalled_all = False
-        problems += found
-        tree.findings[record.path] = found
-    readings.save(prune=recalled_all)
+        found_at[record.path] = found
+    if shard:
+        readings.settle(shard, prune=recalled_all)
+    for record in handoffs:  # the findings in path order, as the handoffs are listed
+        if record.path in unreadable:
+            problems.append(unreadable[record.path])
+        else:
+            problems += found_at[record.path]
+            tree.findings[record.path] = found_at[record.path]
+    readings.save(prune=True)  # the shards no handoff holds now: their readings are of old texts
     return problems, tree
+
+
+def _first_digit(record) -> int:
+    return record.digest[0] >> 4 if record.digest else -1
 
 
 def task_handoffs_pass(ws: Workspace, tree: WorkTree) -> list[Problem]:
@@ -277,20 +297,21 @@ def raw_files_pass(ws: Workspace) -> tuple[list[Problem], int]:
     """What only the raw text shows, in every Markdown file under .agents/: conflict markers,
     keys set twice, and a todo task's sections still holding the template's text. A file the
     index read without suspicion is not read again. Returns the findings and the files seen."""
-    index = ws.index
     tasks = ws.tasks
     problems: list[Problem] = []
-    records = {r.path: r for group in index.groups.values() for r in group}
-    if index.plan is not None:
-        records["plan.md"] = index.plan
     prompts: dict[str, str] | None = None  # the task template's, read once when a task needs them
-    every = _markdown_under(ws)
-    checked = len(every)
     # A file the index read without suspicion (no conflict marker, no key set twice) is not
-    # read again: only the rest are put in order.
-    unread = [rel for rel in every if (r := records.get(rel)) is None or r.suspect]
+    # read again: only the rest are kept, and put in order (13,000 paths held at once, and a
+    # second dict of the records by path, were a megabyte of `check`'s peak).
+    record_at = ws.record_at
+    checked = 0
+    unread: list[str] = []
+    for rel in _markdown_under(ws):
+        checked += 1
+        if (r := record_at(rel)) is None or r.suspect:
+            unread.append(rel)
     for rel in sorted(unread, key=_walk_order):
-        record = records.get(rel)
+        record = record_at(rel)
         try:
             data = textfile.read_bytes(ws.agents / rel, ws.display(rel))
         except LocatedError as exc:
@@ -374,9 +395,8 @@ def _walk_order(rel: str) -> list[str]:
     return rel.split("/")
 
 
-def _markdown_under(ws: Workspace) -> list[str]:
+def _markdown_under(ws: Workspace) -> Iterator[str]:
     """`agents_files` in no order: one `scandir` per folder, each entry's type from it."""
-    found: list[str] = []
     folders = [""]
     while folders:
         folder = folders.pop()
@@ -389,10 +409,9 @@ def _markdown_under(ws: Workspace) -> list[str]:
                         if name not in SKIP_DIRS:
                             folders.append(prefix + name)
                     elif name.endswith(".md"):
-                        found.append(prefix + name)
+                        yield prefix + name
         except OSError:
             continue
-    return found
 
 
 # -- paths given on the command line ---------------------------------------------------------

@@ -1,4 +1,5 @@
-"""The JSON files under .agents/.cache/ that only save time: read as empty when missing, broken
+"""The JSON files under .agents/.cache/ that only save time (and the index cache's frames,
+index_cache.py, through `write_chunks`): read as empty when missing, broken
 or written by another version of agentmd; written best effort (temp file, rename) and never
 half-written. Losing one costs a recomputation, never a result."""
 
@@ -35,12 +36,12 @@ def write_text(path: Path, payload: str) -> None:
         pass
 
 
-def write_chunks(path: Path, chunks: Iterable[str]) -> None:
-    """`write_text` for a payload made piece by piece, never held whole."""
+def write_chunks(path: Path, chunks: Iterable[bytes]) -> None:
+    """`write_text` for a payload of bytes made piece by piece, never held whole."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with open(tmp, "w", encoding="utf-8") as handle:
+        with open(tmp, "wb") as handle:
             handle.writelines(chunks)
         os.replace(tmp, path)
     except OSError:

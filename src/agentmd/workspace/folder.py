@@ -252,6 +252,11 @@ class Workspace:
 
         return document.read(self.agents / rel, self.display(rel))
 
+    def record_at(self, rel: str) -> Record | None:
+        """The index's record of the file at `rel` (relative to .agents/), if it has one."""
+        self.index  # noqa: B018 - the records are current
+        return self._known.get(rel)
+
     def read_kept(self, rel: str) -> Document:
         """As `read`, for what is only read (a prompt's parts), kept while the index holds the
         same record for the file: a process that compiles many prompts (the loop) parses each

@@ -1,43 +1,55 @@
-"""The index's cache file, .agents/.cache/index.jsonl: each file's record, keyed by the stat key
+"""The index's cache file, .agents/.cache/index.bin: each file's record, keyed by the stat key
 (mtime, size, inode) it had when it was read, so that a run parses only what changed.
 
-JSON lines, read one line at a time: a 10,000-task plan's cache is megabytes of text, and
-decoded whole it was held beside the objects built from it (`check` peaked there).
+A header line, then frames, each its length (4 bytes, big-endian) and one `marshal` value:
 
-    {"format":F,"written":N}                                    the header
-    [[[key,...],[line,...]],...]                                the layouts
-    [["rel",mtime,size,inode],...]                              up to BATCH files' stat keys
-    [[layout,values,body_line,problem,suspect,digest],...]      and their records, in order
-    ...                                                         (a pair of lines per batch)
+    b"agentmd V index 11 marshal M python X.Y\\n"     the header: another one reads as no cache
+    (written, ((names, lines), ...))                   when it was written, and the layouts
+    ((rel, key), ...)                                  up to BATCH files' paths and stat keys
+    ((layout, fields, body_line, problem, suspect, digest), ...)   and their records, in order
+    ...                                                (a pair of frames per batch)
+    None                                               the end: a file without it is no cache
+
+`marshal` is CPython's own format for its compiled files: a batch decodes in C, into the dicts,
+lists and strings a record holds, several times as fast as the same batch as JSON, and with
+the values that records share decoded once (a 10,000-task plan's 1,000 copies of "todo", or
+of an input every task of an area reads). It loads data and runs nothing, but it is not meant
+for files from elsewhere: this one only ever holds what agentmd wrote, under .agents/.cache/
+(never committed), and a run that finds anything else in it parses the files instead.
 
 A layout is the field names of a front matter and the line each stands on: files written from
-one template share it, so a record holds its values alone and its fields dict is built from
-the layout's names (one copy of each name; one `lines` dict per layout). When only stat keys
-moved (a checkout, a touch), the keys lines are written anew and every other line copied from
-the file as it was read: no record is encoded again."""
+one template share it, and their records one `lines` dict of it. When only stat keys moved (a
+checkout, a touch), the keys frames are written anew and every records frame copied from the
+file as it was read: no record is encoded again."""
 
 from __future__ import annotations
 
-import json
+import marshal
 import os
 import sys
 from collections.abc import Iterator
 from itertools import islice
 from pathlib import Path
-from typing import BinaryIO, NamedTuple
+from struct import Struct
+from typing import Any, BinaryIO, NamedTuple
 
 from agentmd import __version__
 from agentmd.errors import Problem
 from agentmd.files import cachefile
 from agentmd.workspace.records import Record
-from agentmd.workspace.statkey import key_of, stat_parts
 
-FILE = "index.jsonl"
-# 10: JSON lines, layouts; 9: stat keys apart from the records; 8: every file's blob id
-FORMAT = f"agentmd {__version__} index 10"
-BATCH = 512  # files a pair of lines holds: a few hundred kilobytes of text at a time
+FILE = "index.bin"
+OLD_FILES = ("index.jsonl",)  # what earlier versions wrote there: removed when this one is
+# 11: marshal frames; 10: JSON lines, layouts; 9: stat keys apart from the records
+FORMAT = f"agentmd {__version__} index 11"
+HEADER = (
+    f"{FORMAT} marshal {marshal.version} python {sys.version_info[0]}.{sys.version_info[1]}\n"
+).encode()
+BATCH = 512  # files a pair of frames holds: a few hundred kilobytes at a time
+LENGTH = Struct(">I")
+MAX_FRAME = 1 << 30
 
-Key = bytes  # a file's mtime (ns), size and inode, packed (statkey.py); three numbers here
+Key = bytes  # a file's mtime (ns), size and inode, packed (statkey.py)
 Layouts = dict[tuple, dict[str, int]]  # (names, lines) -> the one `lines` dict of that layout
 
 
@@ -52,6 +64,10 @@ class _Stale(Exception):
     """The cache file read before is not the one on disk now, or lists another set of files."""
 
 
+class _Broken(Exception):
+    """The cache file is not one this version wrote whole."""
+
+
 def read(
     path: Path, layouts: Layouts, strings: dict[str, str] | None = None
 ) -> tuple[dict[str, tuple[Key, Record]], int, Kept | None]:
@@ -64,59 +80,51 @@ def read(
             st = os.fstat(handle.fileno())
             stat = (st.st_mtime_ns, st.st_size, st.st_ino)
             return _read(handle, layouts, {} if strings is None else strings, stat)
-    except (OSError, ValueError, TypeError, KeyError, IndexError, AttributeError):
+    except (OSError, EOFError, ValueError, TypeError, KeyError, IndexError, _Broken):
         return {}, 0, None  # a cache gone wrong only costs a parse
+
+
+def _frame(handle: BinaryIO) -> bytes:
+    head = handle.read(4)
+    if len(head) != 4:
+        raise _Broken("cut short")
+    (length,) = LENGTH.unpack(head)
+    data = handle.read(length) if length <= MAX_FRAME else b""
+    if len(data) != length:
+        raise _Broken("cut short")
+    return data
 
 
 def _read(
     handle: BinaryIO, layouts: Layouts, strings: dict[str, str], stat: tuple[int, int, int]
 ) -> tuple[dict[str, tuple[Key, Record]], int, Kept | None]:
-    loads = json.loads
-    header = loads(handle.readline())
-    if type(header) is not dict or header.get("format") != FORMAT:
+    if handle.readline() != HEADER:
         return {}, 0, None
-    written = header["written"]
+    loads = marshal.loads
+    written, table_in = loads(_frame(handle))
     if type(written) is not int:
-        return {}, 0, None
-    intern = sys.intern
-    table: list[tuple[tuple[str, ...], dict[str, int]]] = []
-    for names, numbers in loads(handle.readline()):
-        names, numbers = tuple(intern(name) for name in names), tuple(numbers)
+        raise _Broken("no time written")
+    table: list[dict[str, int]] = []
+    for names, numbers in table_in:
         found = layouts.get((names, numbers))
         if found is None:
             found = layouts[names, numbers] = dict(zip(names, numbers, strict=True))
-        table.append((names, found))
+        table.append(found)
     records: dict[str, tuple[Key, Record]] = {}
     keep = strings.setdefault
-    while keys_line := handle.readline():
-        keys, batch = loads(keys_line), loads(handle.readline())
-        for (rel, mtime, size, inode), item in zip(keys, batch, strict=True):
+    make = tuple.__new__  # Record's own constructor is a Python call; 13,000 of them show
+    while (keys := loads(_frame(handle))) is not None:
+        batch = loads(_frame(handle))
+        for (rel, key), item in zip(keys, batch, strict=True):  # one record to a key
+            layout, fields, body_line, problem, suspect, digest = item
+            if type(fields) is not dict or type(key) is not bytes or type(digest) is not bytes:
+                raise _Broken("a record of another shape")
             rel = keep(rel, rel)
-            records[rel] = (key_of(mtime, size, inode), _record(rel, item, table))
-    # A file cut short between two batches (it is written whole, then renamed: it should not
-    # be) reads as fewer records: the files it lacks are parsed, never misread.
+            record = (rel, fields, table[layout], body_line, problem and Problem(*problem))
+            records[rel] = (key, make(Record, (*record, suspect, digest)))
+    if handle.read(1):
+        raise _Broken("more after the end")
     return records, written, Kept(stat, len(records))
-
-
-def _record(rel: str, item: list, table: list[tuple[tuple[str, ...], dict[str, int]]]) -> Record:
-    layout, values, body_line, problem, suspect, digest = item
-    names, lines = table[layout]
-    if type(values) is list:
-        # A list at its size (the decoder leaves room for more: a megabyte at 10,000 tasks).
-        # Sharing short values as a parse does saved 1.6 MB more and cost 30 ms of the read,
-        # and their list items 1.6 MB more for 70: a touch of every file is held to 1 s.
-        sized = [v[:] if type(v) is list else v for v in values]
-        fields = dict(zip(names, sized, strict=True))
-    elif type(values) is dict:
-        fields = values
-    else:
-        raise TypeError("a record's values are neither a list nor a mapping")
-    problem = Problem(**problem) if problem else None
-    # Record's own constructor is a Python call; 13,000 of them show.
-    return _make(Record, (rel, fields, lines, body_line, problem, suspect, bytes.fromhex(digest)))
-
-
-_make = tuple.__new__
 
 
 def write(
@@ -125,6 +133,8 @@ def write(
     """Best effort: a cache that cannot be written only costs speed next time. Written a batch
     at a time as it is encoded, never held whole. `kept`: the records are the ones of the cache
     file read before (only stat keys moved), copied from it as they are."""
+    for old in OLD_FILES:
+        _remove(path.with_name(old))
     if kept is not None:
         try:
             cachefile.write_chunks(path, _copied(path, kept, records, written))
@@ -134,70 +144,60 @@ def write(
     cachefile.write_chunks(path, _encoded(records, written))
 
 
-_encode = json.JSONEncoder(separators=(",", ":")).encode
+def _remove(path: Path) -> None:
+    try:
+        path.unlink()
+    except OSError:
+        pass
 
 
-def _header(written: int) -> str:
-    return _encode({"format": FORMAT, "written": written}) + "\n"
+def _framed(value: Any) -> bytes:
+    data = marshal.dumps(value, 4)
+    return LENGTH.pack(len(data)) + data
 
 
-def _encoded(records: dict[str, tuple[Key, Record]], written: int) -> Iterator[str]:
+def _encoded(records: dict[str, tuple[Key, Record]], written: int) -> Iterator[bytes]:
     by_id: dict[int, int] = {}  # id of a record's `lines` dict -> its layout's number
     numbers: dict[tuple, int] = {}  # a layout (names, lines) -> its number
-    layouts: list[list] = []
-    for _, record in records.values():  # the layouts first: their line comes before the batches
+    for _, record in records.values():  # the layouts first: their frame comes before the batches
         lines = record.lines
         if id(lines) not in by_id:  # records share their layout's dict; a few hold a copy of it
             layout = (tuple(lines), tuple(lines.values()))
-            number = by_id[id(lines)] = numbers.setdefault(layout, len(numbers))
-            if number == len(layouts):
-                layouts.append([list(lines), list(lines.values())])
-    yield _header(written)
-    yield _encode(layouts) + "\n"
-    # Each batch's lines built when it is written: all 13,000 at once were 5 MB (the peak of a
-    # cold `next`).
+            by_id[id(lines)] = numbers.setdefault(layout, len(numbers))
+    yield HEADER
+    yield _framed((written, tuple(numbers)))
+    # Each batch's frames built when it is written: all 13,000 records at once were megabytes.
     pairs = iter(records.items())
     while chunk := list(islice(pairs, BATCH)):
-        batch_keys: list[list] = []
-        batch: list[list] = []
+        keys, batch = [], []
         for rel, (key, record) in chunk:
-            fields, lines = record.fields, record.lines
-            values = list(fields.values()) if list(fields) == list(lines) else fields
-            problem = record.problem.as_dict() if record.problem else None
-            batch_keys.append([rel, *stat_parts(key)])
-            batch.append(
-                [
-                    by_id[id(lines)],
-                    values,
-                    record.body_line,
-                    problem,
-                    record.suspect,
-                    record.digest.hex(),
-                ]
-            )
+            problem = tuple(record.problem) if record.problem else None
+            item = (by_id[id(record.lines)], record.fields, record.body_line, problem)
+            keys.append((rel, key))
+            batch.append((*item, record.suspect, record.digest))
         try:
-            keys_line, records_line = _encode(batch_keys), _encode(batch)
-        except (TypeError, ValueError):  # a value JSON cannot hold: that file is parsed again
-            pairs_ok = [(k, i) for k, i in zip(batch_keys, batch, strict=True) if _encodable(i)]
-            keys_line = _encode([k for k, _ in pairs_ok])
-            records_line = _encode([i for _, i in pairs_ok])
-        yield keys_line + "\n"
-        yield records_line + "\n"
+            frames = _framed(tuple(keys)) + _framed(tuple(batch))
+        except ValueError:  # a value marshal cannot hold (YAML's dates are strings here; a
+            # set, say): the files that hold one are left out, parsed again next time
+            kept = [(k, item) for k, item in zip(keys, batch, strict=True) if _encodable(item)]
+            frames = _framed(tuple(k for k, _ in kept)) + _framed(tuple(i for _, i in kept))
+        yield frames
+    yield _framed(None)
 
 
-def _encodable(item: list) -> bool:
+def _encodable(item: tuple) -> bool:
     try:
-        _encode(item)
-    except (TypeError, ValueError):
+        marshal.dumps(item, 4)
+    except ValueError:
         return False
     return True
 
 
 def _copied(
     path: Path, kept: Kept, records: dict[str, tuple[Key, Record]], written: int
-) -> Iterator[str]:
-    """The cache file read before with each file's stat key as it is now, every other line as
-    it was; _Stale when that file is not the one read, or does not list the same files."""
+) -> Iterator[bytes]:
+    """The cache file read before with each file's stat key as it is now, every records frame
+    as it was; _Stale when that file is not the one read, or does not list the same files."""
     try:
         handle = open(path, "rb")  # noqa: SIM115 - closed below, when the generator ends
     except OSError as exc:
@@ -206,13 +206,15 @@ def _copied(
         st = os.fstat(handle.fileno())
         if (st.st_mtime_ns, st.st_size, st.st_ino) != kept.stat or len(records) != kept.files:
             raise _Stale
-        handle.readline()
-        yield _header(written)
-        yield handle.readline().decode("ascii")
-        while keys_line := handle.readline():
-            try:
-                now = [[rel, *stat_parts(records[rel][0])] for rel, *_ in json.loads(keys_line)]
-            except (KeyError, ValueError, TypeError) as exc:
-                raise _Stale from exc
-            yield _encode(now) + "\n"
-            yield handle.readline().decode("ascii")
+        try:
+            if handle.readline() != HEADER:
+                raise _Stale
+            _, layouts = marshal.loads(_frame(handle))
+            yield HEADER
+            yield _framed((written, layouts))
+            while (keys := marshal.loads(_frame(handle))) is not None:
+                now = tuple((rel, records[rel][0]) for rel, _ in keys)
+                yield _framed(now) + LENGTH.pack(len(data := _frame(handle))) + data
+            yield _framed(None)
+        except (_Broken, EOFError, KeyError, ValueError, TypeError) as exc:
+            raise _Stale from exc

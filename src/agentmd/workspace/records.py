@@ -164,8 +164,10 @@ class Settings(NamedTuple):
 
 
 class Task(NamedTuple):
+    """A task as its file says, normalised. What is read in every ranking and check is held;
+    the rest is read from the record when asked (10,000 tasks' six more slots are 0.5 MB)."""
+
     id: str
-    path: str
     title: str
     status: str  # lower-cased
     priority: str
@@ -174,11 +176,6 @@ class Task(NamedTuple):
     inputs: Sequence[str]
     outputs: Sequence[str]
     verify: Sequence[str]
-    created: str
-    claimed_by: str
-    claimed_at: str
-    base: str
-    attempts: int
     record: Record
     broken: bool = False  # the file could not be read: never ready, blocks its dependents
 
@@ -187,30 +184,52 @@ class Task(NamedTuple):
         """`names`: the strings other tasks name theirs by, for its id to be one of them."""
         f = record.fields
         get = f.get
-        attempts = get("attempts")
         stem = record.stem
         if names is not None:
             stem = names.get(stem, stem)
         status = get("status")
         priority = get("priority")
-        return cls(
-            stem,
-            record.path,
-            as_text(get("title")) or stem,
-            type(status) is str and _LOWERED.get(status) or _lower(status, "todo"),
-            type(priority) is str and _LOWERED.get(priority) or _lower(priority, "medium"),
-            as_strings(get("depends_on")),
-            as_strings(get("inputs")),
-            as_strings(get("outputs")),
-            as_strings(get("verify")),
-            as_text(get("created")),
-            as_text(get("claimed_by")),
-            as_text(get("claimed_at")),
-            as_text(get("base")),
-            attempts if type(attempts) is int else 0,
-            record,
-            record.problem is not None,
+        title = get("title")
+        return _make_task(
+            cls,
+            (
+                stem,
+                title if type(title) is str and title else as_text(title) or stem,
+                type(status) is str and _LOWERED.get(status) or _lower(status, "todo"),
+                type(priority) is str and _LOWERED.get(priority) or _lower(priority, "medium"),
+                as_strings(get("depends_on")),
+                as_strings(get("inputs")),
+                as_strings(get("outputs")),
+                as_strings(get("verify")),
+                record,
+                record.problem is not None,
+            ),
         )
+
+    @property
+    def path(self) -> str:
+        return self.record.path
+
+    @property
+    def created(self) -> str:
+        return as_text(self.record.fields.get("created"))
+
+    @property
+    def claimed_by(self) -> str:
+        return as_text(self.record.fields.get("claimed_by"))
+
+    @property
+    def claimed_at(self) -> str:
+        return as_text(self.record.fields.get("claimed_at"))
+
+    @property
+    def base(self) -> str:
+        return as_text(self.record.fields.get("base"))
+
+    @property
+    def attempts(self) -> int:
+        attempts = self.record.fields.get("attempts")
+        return attempts if type(attempts) is int else 0
 
     @property
     def paths(self) -> tuple[str, ...]:
@@ -285,3 +304,6 @@ class Note(NamedTuple):
             date=as_text(f.get("date") or f.get("created")),
             record=record,
         )
+
+
+_make_task = tuple.__new__  # a NamedTuple's own constructor is a Python call: 10,000 show
