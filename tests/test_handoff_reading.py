@@ -80,13 +80,19 @@ def test_readings_are_kept_by_content_and_a_changed_text_is_read_again(tmp_path:
     ]
 
 
-def test_a_run_that_read_every_handoff_prunes_the_readings_of_old_contents(tmp_path: Path):
-    cache = tmp_path / "readings"
+def forty_readings_kept(cache: Path) -> list[str]:
+    """Forty handoff texts, each read and its reading kept in `cache` (spread over shards)."""
     texts = [GOOD.replace("Start `counter`.", f"Start `counter` {n}.") for n in range(40)]
     first = Readings(cache)
     for text in texts:
         first.get(document.parse(text, DISPLAY), lenient=False)
     first.save()
+    return texts
+
+
+def test_a_run_that_read_every_handoff_prunes_the_readings_of_old_contents(tmp_path: Path):
+    cache = tmp_path / "readings"
+    texts = forty_readings_kept(cache)
     shards = {textfile.digest(text)[0] for text in texts}
     assert {shard.name for shard in cache.iterdir()} == {f"{s}.json" for s in shards}
     kept = texts[0]
@@ -102,11 +108,7 @@ def test_a_shard_settled_is_saved_and_let_go_and_a_later_reading_is_added_to_it(
     """`check` takes the handoffs a shard at a time (checks/passes.py): each shard is saved
     (pruned when every reading in it was looked at) and dropped before the next is loaded."""
     cache = tmp_path / "readings"
-    texts = [GOOD.replace("Start `counter`.", f"Start `counter` {n}.") for n in range(40)]
-    first = Readings(cache)
-    for text in texts:
-        first.get(document.parse(text, DISPLAY), lenient=False)
-    first.save()
+    texts = forty_readings_kept(cache)
     by_shard: dict[str, list[str]] = {}
     for text in texts:
         by_shard.setdefault(textfile.digest(text)[0], []).append(text)
