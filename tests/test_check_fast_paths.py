@@ -582,3 +582,36 @@ def test_check_holds_one_shard_of_readings_at_a_time_and_keeps_them_all(repo, mo
     kept = reading.Readings(repo / ".agents" / reading.READINGS)
     for record in ws.index.groups["handoffs"]:
         assert kept.recall(ws.display(record.path), record.digest.hex()) is not None
+
+
+def test_a_process_that_checks_again_sees_an_input_appear_and_go(repo, monkeypatch):
+    """The kept findings of an unchanged task file (the loop, the board) still follow the files
+    its inputs name: a missing input that appears, or one that goes, is checked again."""
+    from agentmd.checks import passes
+
+    cli(repo, "init")
+    task = "---\ntitle: {0}\nstatus: todo\ninputs: [src/{0}.py]\n---\n## Goal\n\nRead it.\n"
+    for name in ("a", "b", "c"):
+        (repo / ".agents/tasks" / f"{name}.md").write_text(task.format(name))
+    (repo / "src").mkdir()
+    (repo / "src/c.py").write_text("")
+    ws = Workspace(repo)
+    looked_at: list[list[str]] = []
+    real = fields.check_tasks
+
+    def check_tasks(records, *args):
+        looked_at.append([r.stem for r in records])
+        return real(records, *args)
+
+    monkeypatch.setattr(fields, "check_tasks", check_tasks)
+
+    def warned() -> list[str]:
+        ws.refresh()
+        return sorted(p.path.rsplit("/", 1)[1] for p in passes.tasks_pass(ws))
+
+    assert warned() == ["a.md", "b.md"]
+    assert warned() == ["a.md", "b.md"] and looked_at[-1] == []  # kept: nothing checked again
+    (repo / "src/a.py").write_text("")
+    assert warned() == ["b.md"] and looked_at[-1] == ["a"]
+    (repo / "src/c.py").unlink()
+    assert warned() == ["b.md", "c.md"] and looked_at[-1] == ["c"]

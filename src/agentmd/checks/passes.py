@@ -33,7 +33,7 @@ from agentmd.tasks import graph
 from agentmd.tasks.moved import check_warnings
 from agentmd.tasks.provenance import done_in_source
 from agentmd.workspace.folder import Workspace
-from agentmd.workspace.records import PLAN_DEFAULTS, Settings
+from agentmd.workspace.records import PLAN_DEFAULTS, Settings, Task
 
 TEXT_SUFFIXES = (".md", ".mdc", ".markdown", ".yml", ".yaml", ".json", ".txt")
 HANDOFF_NAME_RE = re.compile(r"hand-?off|handover", re.I)
@@ -108,18 +108,17 @@ def tasks_pass(ws: Workspace, leases: bool = True) -> list[Problem]:
     kept = ws.task_findings
     unknown = checked
     found_before: dict[str, Sequence[Problem]] = {}
+    guard = fields.PathGuard(ws.root)
     if kept is not None and kept.context == context:
         unknown = []
         for record in checked:
             before = kept.get(context, record)
-            if before is None:
+            if before is None or not _inputs_as_kept(before, tasks.get(record.stem), guard):
                 unknown.append(record)
             elif before:
                 found_before[record.path] = before
     found_of: dict[str, Sequence[Problem]] = dict(
-        fields.check_tasks(
-            unknown, ws.display, settings, fields.PathGuard(ws.root), tasks.__contains__
-        )
+        fields.check_tasks(unknown, ws.display, settings, guard, tasks.__contains__)
     )
     found_of.update(found_before)
     ws.task_findings = KeptFindings(context, checked, found_of)
@@ -257,6 +256,18 @@ def handoffs_pass(ws: Workspace) -> tuple[list[Problem], WorkTree]:
             tree.findings[record.path] = found_at[record.path]
     readings.save(prune=True)  # the shards no handoff holds now: their readings are of old texts
     return problems, tree
+
+
+def _inputs_as_kept(
+    found: Sequence[Problem], task: Task | None, guard: fields.PathGuard
+) -> bool:
+    """Whether a task's kept findings say of its inputs what the files say now (a process that
+    checks again: an input missing then may be there now, or one there then gone). Only a todo
+    task that waits on no other is warned of a missing input (fields.check_task)."""
+    if task is None or not task.inputs or task.depends_on or task.status != "todo":
+        return True
+    now = {f"inputs '{path}' does not exist" for path in task.inputs if guard.missing(path)}
+    return now == {p.message for p in found if p.code == "input-missing"}
 
 
 def _first_digit(record) -> int:
