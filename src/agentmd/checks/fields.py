@@ -504,6 +504,11 @@ class PathGuard:
                 self.clean.add(path)
         return why  # type: ignore[return-value]
 
+    @property
+    def judged(self) -> dict[str, bool]:
+        """Each path `missing` was asked of, and its answer."""
+        return self._missing
+
     def missing(self, path: str) -> bool:
         """`path` names one file (no glob), inside the repository, that is not there."""
         known = self._missing.get(path)

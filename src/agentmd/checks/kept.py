@@ -16,10 +16,18 @@ class KeptFindings:
     """The findings of the tasks one check looked at. Only the tasks with a finding are kept by
     path: 10,000 tasks' records are the index's own, looked up by path only when asked."""
 
-    __slots__ = ("context", "_records", "_found", "_by_path")
+    __slots__ = ("context", "inputs", "_records", "_found", "_by_path")
 
-    def __init__(self, context: tuple, records: list[Record], found: dict[str, Sequence[Problem]]):
+    def __init__(
+        self,
+        context: tuple,
+        records: list[Record],
+        found: dict[str, Sequence[Problem]],
+        inputs: dict[str, bool] | None = None,
+    ):
         self.context = context
+        # each input judged, and whether it was missing: the findings hold while each is so
+        self.inputs = inputs or {}
         self._records = records  # the records looked at
         self._found = found  # path -> findings; a task without any left out
         self._by_path: dict[str, Record] | None = None

@@ -33,7 +33,7 @@ from agentmd.tasks import graph
 from agentmd.tasks.moved import check_warnings
 from agentmd.tasks.provenance import done_in_source
 from agentmd.workspace.folder import Workspace
-from agentmd.workspace.records import PLAN_DEFAULTS, Settings, Task
+from agentmd.workspace.records import PLAN_DEFAULTS, Settings, as_list
 
 TEXT_SUFFIXES = (".md", ".mdc", ".markdown", ".yml", ".yaml", ".json", ".txt")
 HANDOFF_NAME_RE = re.compile(r"hand-?off|handover", re.I)
@@ -109,11 +109,16 @@ def tasks_pass(ws: Workspace, leases: bool = True) -> list[Problem]:
     unknown = checked
     found_before: dict[str, Sequence[Problem]] = {}
     guard = fields.PathGuard(ws.root)
+    inputs_then: dict[str, bool] = {}
     if kept is not None and kept.context == context:
+        # The kept findings hold while each input they judged is as it was: one that was
+        # missing is there now, or one that was there is gone, and its tasks are checked again.
+        inputs_then = kept.inputs
+        moved = {path for path, gone in inputs_then.items() if guard.missing(path) != gone}
         unknown = []
         for record in checked:
             before = kept.get(context, record)
-            if before is None or not _inputs_as_kept(before, tasks.get(record.stem), guard):
+            if before is None or moved and not moved.isdisjoint(_inputs(record)):
                 unknown.append(record)
             elif before:
                 found_before[record.path] = before
@@ -121,7 +126,7 @@ def tasks_pass(ws: Workspace, leases: bool = True) -> list[Problem]:
         fields.check_tasks(unknown, ws.display, settings, guard, tasks.__contains__)
     )
     found_of.update(found_before)
-    ws.task_findings = KeptFindings(context, checked, found_of)
+    ws.task_findings = KeptFindings(context, checked, found_of, {**inputs_then, **guard.judged})
     if (
         folded is None
         and not found_before
@@ -258,16 +263,8 @@ def handoffs_pass(ws: Workspace) -> tuple[list[Problem], WorkTree]:
     return problems, tree
 
 
-def _inputs_as_kept(
-    found: Sequence[Problem], task: Task | None, guard: fields.PathGuard
-) -> bool:
-    """Whether a task's kept findings say of its inputs what the files say now (a process that
-    checks again: an input missing then may be there now, or one there then gone). Only a todo
-    task that waits on no other is warned of a missing input (fields.check_task)."""
-    if task is None or not task.inputs or task.depends_on or task.status != "todo":
-        return True
-    now = {f"inputs '{path}' does not exist" for path in task.inputs if guard.missing(path)}
-    return now == {p.message for p in found if p.code == "input-missing"}
+def _inputs(record) -> tuple[str, ...]:
+    return as_list(record.fields.get("inputs"))
 
 
 def _first_digit(record) -> int:
