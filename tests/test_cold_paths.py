@@ -15,11 +15,13 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from agentmd.errors import LocatedError
+from agentmd.errors import LocatedError, Problem
 from agentmd.files import textfile
 from agentmd.files.frontmatter import _Fallback, _plain_load, _split, _tiled_load, split
 from agentmd.workspace import folder, index_cache
 from agentmd.workspace.folder import Workspace
+from agentmd.workspace.records import Record
+from agentmd.workspace.statkey import key_of
 from conftest import CORPUS, cli
 from test_frontmatter_properties import LINE, TOKENS
 
@@ -354,6 +356,9 @@ def test_records_from_the_cache_share_their_names_layouts_and_paths(repo):
     (name_a,), (name_b,) = ([k for k in r.fields if k == "status"] for r in (a, b))
     assert name_a is name_b
     assert a.fields["verify"] == b.fields["verify"] == ["python -m pytest -q"]
+    # values of text shared, never a list or a dict: a record's own may be edited
+    assert a.fields["verify"] is not b.fields["verify"] and a.fields is not b.fields
+    assert a.fields["verify"][0] is b.fields["verify"][0]
     for items in (a.fields["verify"], a.fields["depends_on"], a.fields["outputs"]):
         assert sys.getsizeof(items) == sys.getsizeof([]) + 8 * len(items)  # a list at its size
     ws = Workspace(repo)
@@ -418,3 +423,46 @@ def test_the_json_lines_cache_an_earlier_version_left_is_removed_when_the_cache_
     first = records_now(repo)  # no cache of this version: every file parsed, the cache written
     assert not old.exists() and (agents / ".cache" / index_cache.FILE).is_file()
     assert records_now(repo) == first
+
+
+# What YAML and the fast paths give a field: scalars, and lists and mappings of them.
+VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner),
+    max_leaves=8,
+)
+RECORDS = st.lists(
+    st.tuples(
+        st.dictionaries(st.sampled_from(["title", "status", "depends_on", "x.y", "é"]), VALUES),
+        st.integers(1, 40),
+        st.booleans(),
+        st.binary(min_size=20, max_size=20),
+        st.booleans(),
+    ),
+    max_size=12,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(RECORDS, st.integers(1, 5))
+def test_the_cache_reads_back_every_record_it_was_given(tmp_path_factory, items, batch):
+    """Any fields a front matter can hold, a problem, a suspect flag and a blob id: the record
+    read back from the cache is the one written, with each value of the same type."""
+    cache = tmp_path_factory.mktemp("cache") / index_cache.FILE
+    problem = Problem(".agents/tasks/t.md", 2, 1, "not-utf8", "byte 0xe9", "save it")
+    records = {}
+    for n, (fields, body_line, broken, digest, suspect) in enumerate(items):
+        rel = f"tasks/t{n}.md"
+        lines = {key: 2 + i for i, key in enumerate(fields)}
+        record = Record(rel, fields, lines, body_line, problem if broken else None, suspect, digest)
+        records[rel] = (key_of(n, 100 + n, 7 + n), record)
+    real = index_cache.BATCH
+    index_cache.BATCH = batch
+    try:
+        index_cache.write(cache, records, 1234)
+    finally:
+        index_cache.BATCH = real
+    found, written, kept = index_cache.read(cache, {})
+    assert written == 1234 and kept is not None and kept.files == len(records)
+    assert found == records
+    assert [repr(pair) for pair in found.values()] == [repr(pair) for pair in records.values()]
