@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import marshal
 import os
+import shutil
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -311,7 +313,7 @@ def test_an_older_or_broken_cache_is_read_as_none_and_rewritten(repo, monkeypatc
     data = cache.read_bytes()
     header = index_cache.HEADER
     older = data.replace(header, header.replace(b"index 11", b"index 10"))
-    other_python = data.replace(header, header.replace(b"python 3.", b"python 2."))
+    other_python = data.replace(header, header.replace(b"marshal 4", b"marshal 3"))
     end = index_cache._framed(None)
     assert data.endswith(end) and older != data != other_python
     wrong_shape = data[: -len(end)] + index_cache._framed((("tasks/x.md", b"k"),))
@@ -466,3 +468,62 @@ def test_the_cache_reads_back_every_record_it_was_given(tmp_path_factory, items,
     assert written == 1234 and kept is not None and kept.files == len(records)
     assert found == records
     assert [repr(pair) for pair in found.values()] == [repr(pair) for pair in records.values()]
+
+
+def other_pythons() -> list[str]:
+    """The other CPython 3 interpreters on this machine: on PATH, or beside this one (as
+    pyenv keeps them), each one that runs."""
+    names = [f"python3.{minor}" for minor in range(4, 20) if minor != sys.version_info[1]]
+    found = [shutil.which(name) for name in names]
+    found += [str(p) for p in Path(sys.base_prefix).parent.glob("3.*/bin/python3")]
+    mine = os.path.realpath(sys.executable)
+    usable = []
+    for python in dict.fromkeys(p for p in found if p and os.path.realpath(p) != mine):
+        ran = subprocess.run(
+            [python, "-c", "import sys; print(sys.version_info[:2] >= (3, 4))"],
+            capture_output=True,
+            text=True,
+        )
+        if ran.returncode == 0 and ran.stdout.strip() == "True":
+            usable.append(python)
+    return usable
+
+
+def test_another_python_reads_the_cache_frames_as_this_one_wrote_them(repo):
+    """The header names marshal's version, not Python's: a pipx-installed agentmd and a
+    project's own share one cache. Each other CPython here decodes every frame to the values
+    this one wrote, and what it writes this one reads."""
+    pythons = other_pythons()
+    if not pythons:
+        pytest.skip("no other CPython on this machine")
+    agents = plan_with_odd_files(repo)
+    age_all(agents, 60)
+    records_now(repo)
+    cache = agents / ".cache" / index_cache.FILE
+    script = (
+        "import marshal, struct, sys\n"
+        "data = open(sys.argv[1], 'rb').read()\n"
+        "at = data.index(b'\\n') + 1\n"
+        "values = []\n"
+        "while at < len(data):\n"
+        "    (n,) = struct.unpack('>I', data[at:at + 4])\n"
+        "    values.append(marshal.loads(data[at + 4:at + 4 + n]))\n"
+        "    at += 4 + n\n"
+        "sys.stdout.write(repr(values))\n"
+        "open(sys.argv[2], 'wb').write(marshal.dumps(values, 4))\n"
+    )
+    data = cache.read_bytes()
+    mine, at = [], data.index(b"\n") + 1
+    while at < len(data):
+        (length,) = index_cache.LENGTH.unpack(data[at : at + 4])
+        mine.append(marshal.loads(data[at + 4 : at + 4 + length]))
+        at += 4 + length
+    assert mine[-1] is None and len(mine) >= 4  # the written time and layouts, a batch, the end
+    for python in pythons:
+        written = repo / "from-other.bin"
+        out = subprocess.run(
+            [python, "-c", script, str(cache), str(written)], capture_output=True, text=True
+        )
+        assert out.returncode == 0, out.stderr
+        assert out.stdout == repr(mine)
+        assert marshal.loads(written.read_bytes()) == mine

@@ -3,7 +3,7 @@
 
 A header line, then frames, each its length (4 bytes, big-endian) and one `marshal` value:
 
-    b"agentmd V index 11 marshal M python X.Y\\n"     the header: another one reads as no cache
+    b"agentmd V index 11 marshal 4\\n"                 the header: another one reads as no cache
     (written, ((names, lines), ...))                   when it was written, and the layouts
     ((rel, key), ...)                                  up to BATCH files' paths and stat keys
     ((layout, fields, body_line, problem, suspect, digest), ...)   and their records, in order
@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import marshal
 import os
-import sys
 from collections.abc import Iterator
 from itertools import islice
 from pathlib import Path
@@ -42,9 +41,11 @@ FILE = "index.bin"
 OLD_FILES = ("index.jsonl",)  # what earlier versions wrote there: removed when this one is
 # 11: marshal frames; 10: JSON lines, layouts; 9: stat keys apart from the records
 FORMAT = f"agentmd {__version__} index 11"
-HEADER = (
-    f"{FORMAT} marshal {marshal.version} python {sys.version_info[0]}.{sys.version_info[1]}\n"
-).encode()
+# marshal's version 4, read by every CPython since 3.4 (what it holds here, it has read alike
+# since): the Python that installed agentmd with pipx and a project's own share one cache, and
+# a header naming the Python would have each parse every file again after the other.
+MARSHAL = 4
+HEADER = f"{FORMAT} marshal {MARSHAL}\n".encode()
 BATCH = 512  # files a pair of frames holds: a few hundred kilobytes at a time
 LENGTH = Struct(">I")
 MAX_FRAME = 1 << 30
@@ -152,7 +153,7 @@ def _remove(path: Path) -> None:
 
 
 def _framed(value: Any) -> bytes:
-    data = marshal.dumps(value, 4)
+    data = marshal.dumps(value, MARSHAL)
     return LENGTH.pack(len(data)) + data
 
 
@@ -187,7 +188,7 @@ def _encoded(records: dict[str, tuple[Key, Record]], written: int) -> Iterator[b
 
 def _encodable(item: tuple) -> bool:
     try:
-        marshal.dumps(item, 4)
+        marshal.dumps(item, MARSHAL)
     except ValueError:
         return False
     return True
