@@ -527,3 +527,38 @@ def test_another_python_reads_the_cache_frames_as_this_one_wrote_them(repo):
         assert out.returncode == 0, out.stderr
         assert out.stdout == repr(mine)
         assert marshal.loads(written.read_bytes()) == mine
+
+
+def test_a_frame_that_claims_more_than_the_file_holds_is_no_cache_and_never_allocated(tmp_path):
+    """A broken length (here a gigabyte, in a file of a few bytes) is refused before anything
+    is set aside for it: under a 600 MB address-space limit, the read still says "no cache"."""
+    cache = tmp_path / index_cache.FILE
+    cache.write_bytes(index_cache.HEADER + b"\x3f\xff\xff\xff" + b"abc")
+    script = (
+        "import resource, sys\n"
+        "from pathlib import Path\n"
+        "resource.setrlimit(resource.RLIMIT_AS, (600 * 2**20, 600 * 2**20))\n"
+        "from agentmd.workspace import index_cache\n"
+        "print(index_cache.read(Path(sys.argv[1]), {}))\n"
+    )
+    ran = subprocess.run([sys.executable, "-c", script, str(cache)], capture_output=True, text=True)
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout == "({}, 0, None)\n"
+
+
+def test_a_batch_marshal_cannot_write_is_left_out_and_the_others_kept(tmp_path, monkeypatch):
+    """A value nested so deep that a batch of it cannot be written, though the record alone
+    can: that batch is left out (its files parsed next time), the rest of the cache kept."""
+    monkeypatch.setattr(index_cache, "BATCH", 1)
+    deep: list = []
+    for _ in range(1997):  # marshal stops at 2,000 levels: the record alone is one fewer
+        deep = [deep]
+    records = {}
+    for n, value in enumerate(["plain", deep, "also plain"]):
+        record = Record(f"tasks/t{n}.md", {"title": value}, {"title": 2}, 4)
+        records[record.path] = (key_of(n, 10, n), record)
+    cache = tmp_path / index_cache.FILE
+    index_cache.write(cache, records, 99)
+    found = index_cache.read(cache, {})[0]
+    assert sorted(found) == ["tasks/t0.md", "tasks/t2.md"]
+    assert found["tasks/t2.md"] == records["tasks/t2.md"]

@@ -104,7 +104,9 @@ def test_a_run_that_read_every_handoff_prunes_the_readings_of_old_contents(tmp_p
     assert all(third.recall(DISPLAY, textfile.digest(text)) is None for text in texts[1:])
 
 
-def test_a_shard_settled_is_saved_and_let_go_and_a_later_reading_is_added_to_it(tmp_path):
+def test_a_shard_settled_is_saved_and_let_go_and_a_later_reading_is_added_to_it(
+    tmp_path, monkeypatch
+):
     """`check` takes the handoffs a shard at a time (checks/passes.py): each shard is saved
     (pruned when every reading in it was looked at) and dropped before the next is loaded."""
     cache = tmp_path / "readings"
@@ -128,5 +130,9 @@ def test_a_shard_settled_is_saved_and_let_go_and_a_later_reading_is_added_to_it(
     others = [t for s, ts in by_shard.items() if s != shard for t in ts]
     assert all(after.recall(DISPLAY, textfile.digest(t)) is None for t in others)
     unpruned = Readings(cache)
-    unpruned.settle(shard, prune=False)  # nothing read, nothing pruned: the shard as it was
+    loaded = []
+    monkeypatch.setattr(Readings, "_shard", lambda self, name: loaded.append(name) or {})
+    unpruned.settle(shard, prune=False)  # nothing read, nothing pruned: the shard as it was,
+    assert loaded == []  # its file not even loaded
+    monkeypatch.undo()
     assert Readings(cache).recall(DISPLAY, textfile.digest(kept)) is not None

@@ -167,6 +167,8 @@ class Readings:
         self._settled.add(shard)
 
     def _write(self, shard: str, used: dict[str, str], prune: bool) -> None:
+        if not prune and not used:
+            return  # nothing read from it, nothing to add: its file is not even loaded
         entries = self._shard(shard)
         if prune:
             if used.keys() == entries.keys():

@@ -48,7 +48,6 @@ MARSHAL = 4
 HEADER = f"{FORMAT} marshal {MARSHAL}\n".encode()
 BATCH = 512  # files a pair of frames holds: a few hundred kilobytes at a time
 LENGTH = Struct(">I")
-MAX_FRAME = 1 << 30
 
 Key = bytes  # a file's mtime (ns), size and inode, packed (statkey.py)
 Layouts = dict[tuple, dict[str, int]]  # (names, lines) -> the one `lines` dict of that layout
@@ -90,7 +89,10 @@ def _frame(handle: BinaryIO) -> bytes:
     if len(head) != 4:
         raise _Broken("cut short")
     (length,) = LENGTH.unpack(head)
-    data = handle.read(length) if length <= MAX_FRAME else b""
+    # A length past the file's end is a broken file, not a gigabyte to set aside for it
+    if length > os.fstat(handle.fileno()).st_size - handle.tell():
+        raise _Broken("a frame longer than the file")
+    data = handle.read(length)
     if len(data) != length:
         raise _Broken("cut short")
     return data
@@ -178,10 +180,14 @@ def _encoded(records: dict[str, tuple[Key, Record]], written: int) -> Iterator[b
             batch.append((*item, record.suspect, record.digest))
         try:
             frames = _framed(tuple(keys)) + _framed(tuple(batch))
-        except ValueError:  # a value marshal cannot hold (YAML's dates are strings here; a
-            # set, say): the files that hold one are left out, parsed again next time
+        except ValueError:  # a value marshal cannot hold (a type YAML gave that it does not
+            # know; a nesting too deep): the files that hold one are left out, parsed again
+            # next time, and the batch too if it still cannot be written
             kept = [(k, item) for k, item in zip(keys, batch, strict=True) if _encodable(item)]
-            frames = _framed(tuple(k for k, _ in kept)) + _framed(tuple(i for _, i in kept))
+            try:
+                frames = _framed(tuple(k for k, _ in kept)) + _framed(tuple(i for _, i in kept))
+            except ValueError:
+                continue
         yield frames
     yield _framed(None)
 
