@@ -615,3 +615,36 @@ def test_a_process_that_checks_again_sees_an_input_appear_and_go(repo, monkeypat
     assert warned() == ["b.md"] and looked_at[-1] == ["a"]
     (repo / "src/c.py").unlink()
     assert warned() == ["b.md", "c.md"] and looked_at[-1] == ["c"]
+
+
+def test_a_process_that_checks_again_sees_an_output_folder_become_a_symlink_out(
+    repo, tmp_path_factory
+):
+    """A folder a task's outputs lie in, replaced by a symlink out of the repository after the
+    first check: the next check in the same process says so, and `next`'s readiness does not
+    hand the task out, as a fresh process would not."""
+    from agentmd.checks import passes
+    from agentmd.checks.readiness import Readiness
+
+    cli(repo, "init")
+    task = "---\ntitle: {0}\nstatus: todo\noutputs: [{1}/{0}.py]\n---\n## Goal\n\nWrite it.\n"
+    (repo / ".agents/tasks/a.md").write_text(task.format("a", "out"))
+    (repo / ".agents/tasks/b.md").write_text(task.format("b", "src"))
+    (repo / "out").mkdir()
+    (repo / "src").mkdir()
+    ws = Workspace(repo)
+
+    def codes() -> list[tuple[str, str]]:
+        ws.refresh()
+        return sorted((p.path.rsplit("/", 1)[1], p.code) for p in passes.tasks_pass(ws))
+
+    assert codes() == []
+    assert Readiness(ws).errors(ws.tasks["a"]) == []
+    (repo / "out").rmdir()
+    (repo / "out").symlink_to(tmp_path_factory.mktemp("elsewhere"))
+    ws.refresh()  # the first check's findings kept: readiness asks before any check again
+    assert [p.code for p in Readiness(ws).errors(ws.tasks["a"])] == ["path-escapes"]
+    assert Readiness(ws).errors(ws.tasks["b"]) == []
+    assert codes() == [("a.md", "path-escapes")]  # b's folder did not move: b is as it was
+    fresh = Workspace(repo)
+    assert [p.code for p in Readiness(fresh).errors(fresh.tasks["a"])] == ["path-escapes"]

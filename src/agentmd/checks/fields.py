@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable, Collection
 from itertools import chain, product
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from agentmd import clock
 from agentmd.errors import Problem
@@ -442,6 +442,14 @@ def _items(value: Any) -> list[str]:
     return []
 
 
+class Seen(NamedTuple):
+    """What a PathGuard found on disk (`PathGuard.seen`)."""
+
+    missing: dict[str, bool]
+    reasons: dict[str, str | None]
+    folders: dict[str, tuple[str | None, bool]]
+
+
 class PathGuard:
     """Says whether a task's path leaves the repository, and whether an input is missing; resolves
     each folder once, and gives each distinct path its verdict once (10,000 tasks share inputs):
@@ -504,10 +512,24 @@ class PathGuard:
                 self.clean.add(path)
         return why  # type: ignore[return-value]
 
-    @property
-    def judged(self) -> dict[str, bool]:
-        """Each path `missing` was asked of, and its answer."""
-        return self._missing
+    def seen(self) -> Seen:
+        """What this guard found on disk: each path's `missing` and `reason` answers, and each
+        folder's place (where it really is when outside, else None) and whether it is one."""
+        folders = {folder: (out, self._exists[folder]) for folder, out in self._outside.items()}
+        return Seen(self._missing, self._reasons, folders)
+
+    def moved(self, seen: Seen) -> tuple[set[str], set[str]]:
+        """The paths, and the folders, that are not now as `seen` (another guard's) says: a
+        file that came or went, a path or a folder that became a symlink out, or back."""
+        folders = set()
+        for folder, was in seen.folders.items():
+            if folder not in self._outside:
+                self._folder(folder)
+            if (self._outside[folder], self._exists[folder]) != was:
+                folders.add(folder)
+        paths = {path for path, why in seen.reasons.items() if self.reason(path) != why}
+        paths.update(path for path, gone in seen.missing.items() if self.missing(path) != gone)
+        return paths, folders
 
     def missing(self, path: str) -> bool:
         """`path` names one file (no glob), inside the repository, that is not there."""

@@ -33,7 +33,7 @@ from agentmd.tasks import graph
 from agentmd.tasks.moved import check_warnings
 from agentmd.tasks.provenance import done_in_source
 from agentmd.workspace.folder import Workspace
-from agentmd.workspace.records import PLAN_DEFAULTS, Settings, as_list
+from agentmd.workspace.records import PLAN_DEFAULTS, Settings
 
 TEXT_SUFFIXES = (".md", ".mdc", ".markdown", ".yml", ".yaml", ".json", ".txt")
 HANDOFF_NAME_RE = re.compile(r"hand-?off|handover", re.I)
@@ -109,16 +109,15 @@ def tasks_pass(ws: Workspace, leases: bool = True) -> list[Problem]:
     unknown = checked
     found_before: dict[str, Sequence[Problem]] = {}
     guard = fields.PathGuard(ws.root)
-    inputs_then: dict[str, bool] = {}
     if kept is not None and kept.context == context:
-        # The kept findings hold while each input they judged is as it was: one that was
-        # missing is there now, or one that was there is gone, and its tasks are checked again.
-        inputs_then = kept.inputs
-        moved = {path for path, gone in inputs_then.items() if guard.missing(path) != gone}
+        # The kept findings hold while the disk is as their check found it: a task that names
+        # a path or a folder which moved since (a file came or went, a symlink out appeared)
+        # is checked again.
+        moved = kept.moved(guard)
         unknown = []
         for record in checked:
-            before = kept.get(context, record)
-            if before is None or moved and not moved.isdisjoint(_inputs(record)):
+            before = kept.get(context, record, moved)
+            if before is None:
                 unknown.append(record)
             elif before:
                 found_before[record.path] = before
@@ -126,7 +125,7 @@ def tasks_pass(ws: Workspace, leases: bool = True) -> list[Problem]:
         fields.check_tasks(unknown, ws.display, settings, guard, tasks.__contains__)
     )
     found_of.update(found_before)
-    ws.task_findings = KeptFindings(context, checked, found_of, {**inputs_then, **guard.judged})
+    ws.task_findings = KeptFindings(context, checked, found_of, guard.seen())
     if (
         folded is None
         and not found_before
@@ -261,10 +260,6 @@ def handoffs_pass(ws: Workspace) -> tuple[list[Problem], WorkTree]:
             tree.findings[record.path] = found_at[record.path]
     readings.save(prune=True)  # the shards no handoff holds now: their readings are of old texts
     return problems, tree
-
-
-def _inputs(record) -> tuple[str, ...]:
-    return as_list(record.fields.get("inputs"))
 
 
 def _first_digit(record) -> int:

@@ -29,6 +29,7 @@ class Readiness:
         self.context = (ws.settings, tuple(ws.tasks))  # as tasks_pass keys them
         self.fits: PromptFit | None = None
         self.found: dict[str, list[Problem]] = {}
+        self.moved: tuple[set[str], set[str]] | None = None  # KeptFindings.moved
 
     def errors(self, task: Task) -> list[Problem]:
         if task.id in self.found:
@@ -58,7 +59,11 @@ class Readiness:
                 )
             ]
         kept = self.ws.task_findings
-        findings = kept.get(self.context, record) if kept is not None else None
+        findings = None
+        if kept is not None:
+            if self.moved is None:  # asked once, of the first task that reuses a finding
+                self.moved = kept.moved(self.guard)
+            findings = kept.get(self.context, record, self.moved)
         if findings is None:
             findings = fields.check_task(
                 display, record.fields, record.lines, self.ws.settings, self.guard,
