@@ -8,9 +8,10 @@ import re
 from collections.abc import Callable, Collection
 from itertools import chain, product
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from agentmd import clock
+from agentmd.checks.kept import Seen
 from agentmd.errors import Problem
 from agentmd.files.frontmatter import FrontMatter, field_spans
 from agentmd.workspace.records import PRIORITIES, TASK_FIELDS, Record, Settings
@@ -440,14 +441,6 @@ def _items(value: Any) -> list[str]:
             if isinstance(item, str | int | float) and not isinstance(item, bool)
         ]
     return []
-
-
-class Seen(NamedTuple):
-    """What a PathGuard found on disk (`PathGuard.seen`)."""
-
-    missing: dict[str, bool]
-    reasons: dict[str, str | None]
-    folders: dict[str, tuple[str | None, bool]]
 
 
 class PathGuard:

@@ -6,14 +6,23 @@ folder that check judged on disk is as it was."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
-
-from agentmd.workspace.records import as_list
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 if TYPE_CHECKING:
-    from agentmd.checks.fields import PathGuard, Seen
     from agentmd.errors import Problem
     from agentmd.workspace.records import Record
+
+
+class Seen(NamedTuple):
+    """What a check's PathGuard found on disk (fields.PathGuard.seen)."""
+
+    missing: dict[str, bool]  # path -> whether it names a file that is not there
+    reasons: dict[str, str | None]  # path -> why a task may not name it (climbs out, ...)
+    folders: dict[str, tuple[str | None, bool]]  # folder -> (where it is when outside, a folder)
+
+
+class Guard(Protocol):
+    def moved(self, seen: Seen) -> tuple[set[str], set[str]]: ...
 
 
 class KeptFindings:
@@ -35,7 +44,7 @@ class KeptFindings:
         self._found = found  # path -> findings; a task without any left out
         self._by_path: dict[str, Record] | None = None
 
-    def moved(self, guard: PathGuard) -> tuple[set[str], set[str]]:
+    def moved(self, guard: Guard) -> tuple[set[str], set[str]]:
         """The paths and folders not now as the check found them on disk, asked of `guard` (a
         fresh one): the kept findings of a task that names one no longer hold."""
         return guard.moved(self.seen) if self.seen is not None else (set(), set())
@@ -62,6 +71,8 @@ class KeptFindings:
 
 def _names_any(record: Record, paths: set[str], folders: set[str]) -> bool:
     """Whether the task's inputs or outputs name one of `paths`, or lie in one of `folders`."""
+    from agentmd.workspace.records import as_list  # here: folder.py imports this module
+
     named = (*as_list(record.fields.get("inputs")), *as_list(record.fields.get("outputs")))
     if not paths.isdisjoint(named):
         return True
