@@ -226,10 +226,11 @@ def cache_parts(agents: Path) -> dict:
     record."""
     keys, files = {}, {}
     with open(agents / ".cache" / index_cache.FILE, "rb") as handle:
+        size = os.fstat(handle.fileno()).st_size
         header = handle.readline()
-        written, layouts = marshal.loads(index_cache._frame(handle))
-        while (batch_keys := marshal.loads(index_cache._frame(handle))) is not None:
-            batch = zip(batch_keys, marshal.loads(index_cache._frame(handle)), strict=True)
+        written, layouts = marshal.loads(index_cache._frame(handle, size))
+        while (batch_keys := marshal.loads(index_cache._frame(handle, size))) is not None:
+            batch = zip(batch_keys, marshal.loads(index_cache._frame(handle, size)), strict=True)
             for (rel, key), record in batch:
                 keys[rel], files[rel] = key, record
         assert handle.read() == b""  # the end frame is the last

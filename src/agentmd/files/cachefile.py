@@ -1,7 +1,7 @@
-"""The JSON files under .agents/.cache/ that only save time (and the index cache's frames,
-index_cache.py, through `write_chunks`): read as empty when missing, broken
-or written by another version of agentmd; written best effort (temp file, rename) and never
-half-written. Losing one costs a recomputation, never a result."""
+"""The files under .agents/.cache/ that only save time (JSON, and the index cache's frames
+through `write_chunks`): read as empty when missing, broken or written by another version of
+agentmd; written best effort (temp file, rename) and never half-written. Losing one costs a
+recomputation, never a result."""
 
 from __future__ import annotations
 
@@ -45,15 +45,16 @@ def write_chunks(path: Path, chunks: Iterable[bytes]) -> None:
             handle.writelines(chunks)
         os.replace(tmp, path)
     except OSError:
-        _remove(tmp)
+        remove(tmp)
     except BaseException:  # the chunks' own error (the caller's to handle): no file left
-        _remove(tmp)
+        remove(tmp)
         raise
 
 
-def _remove(tmp: Path) -> None:
+def remove(path: Path) -> None:
+    """`path` gone, if it was there (best effort, as every cache file)."""
     try:
-        tmp.unlink()
+        path.unlink()
     except OSError:
         pass
 

@@ -149,21 +149,13 @@ class Workspace:
         with _no_gc():
             # A task's id is the very string its dependents name it by (10,000 ids of their own
             # are half a megabyte).
-            try:
-                named = {
-                    d: d
-                    for r in records
-                    if type(ds := r.fields.get("depends_on")) is list
-                    for d in ds
-                }
-            except TypeError:  # an item YAML made a list or a mapping: not a name
-                named = {
-                    d: d
-                    for r in records
-                    if type(ds := r.fields.get("depends_on")) is list
-                    for d in ds
-                    if type(d) is str
-                }
+            named = {
+                d: d
+                for r in records
+                if type(ds := r.fields.get("depends_on")) is list
+                for d in ds
+                if type(d) is str  # not an item YAML made a list or a mapping
+            }
             built: dict[str, Task] = {}
             for r in records:
                 task = before.get(r.stem)

@@ -84,13 +84,14 @@ def read(
         return {}, 0, None  # a cache gone wrong only costs a parse
 
 
-def _frame(handle: BinaryIO) -> bytes:
+def _frame(handle: BinaryIO, size: int) -> bytes:
+    """The next frame's value, undecoded, from `handle` on a file of `size` bytes."""
     head = handle.read(4)
     if len(head) != 4:
         raise _Broken("cut short")
     (length,) = LENGTH.unpack(head)
     # A length past the file's end is a broken file, not a gigabyte to set aside for it
-    if length > os.fstat(handle.fileno()).st_size - handle.tell():
+    if length > size - handle.tell():
         raise _Broken("a frame longer than the file")
     data = handle.read(length)
     if len(data) != length:
@@ -104,7 +105,8 @@ def _read(
     if handle.readline() != HEADER:
         return {}, 0, None
     loads = marshal.loads
-    written, table_in = loads(_frame(handle))
+    size = stat[1]
+    written, table_in = loads(_frame(handle, size))
     if type(written) is not int:
         raise _Broken("no time written")
     table: list[dict[str, int]] = []
@@ -116,8 +118,8 @@ def _read(
     records: dict[str, tuple[Key, Record]] = {}
     keep = strings.setdefault
     make = tuple.__new__  # Record's own constructor is a Python call; 13,000 of them show
-    while (keys := loads(_frame(handle))) is not None:
-        batch = loads(_frame(handle))
+    while (keys := loads(_frame(handle, size))) is not None:
+        batch = loads(_frame(handle, size))
         for (rel, key), item in zip(keys, batch, strict=True):  # one record to a key
             layout, fields, body_line, problem, suspect, digest = item
             if type(fields) is not dict or type(key) is not bytes or type(digest) is not bytes:
@@ -137,7 +139,7 @@ def write(
     at a time as it is encoded, never held whole. `kept`: the records are the ones of the cache
     file read before (only stat keys moved), copied from it as they are."""
     for old in OLD_FILES:
-        _remove(path.with_name(old))
+        cachefile.remove(path.with_name(old))
     if kept is not None:
         try:
             cachefile.write_chunks(path, _copied(path, kept, records, written))
@@ -145,13 +147,6 @@ def write(
         except _Stale:
             pass
     cachefile.write_chunks(path, _encoded(records, written))
-
-
-def _remove(path: Path) -> None:
-    try:
-        path.unlink()
-    except OSError:
-        pass
 
 
 def _framed(value: Any) -> bytes:
@@ -216,12 +211,13 @@ def _copied(
         try:
             if handle.readline() != HEADER:
                 raise _Stale
-            _, layouts = marshal.loads(_frame(handle))
+            _, layouts = marshal.loads(_frame(handle, st.st_size))
             yield HEADER
             yield _framed((written, layouts))
-            while (keys := marshal.loads(_frame(handle))) is not None:
+            while (keys := marshal.loads(_frame(handle, st.st_size))) is not None:
                 now = tuple((rel, records[rel][0]) for rel, _ in keys)
-                yield _framed(now) + LENGTH.pack(len(data := _frame(handle))) + data
+                data = _frame(handle, st.st_size)
+                yield _framed(now) + LENGTH.pack(len(data)) + data
             yield _framed(None)
         except (_Broken, EOFError, KeyError, ValueError, TypeError) as exc:
             raise _Stale from exc
