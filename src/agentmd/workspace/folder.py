@@ -14,12 +14,12 @@ from operator import attrgetter
 from pathlib import Path
 from stat import S_ISLNK, S_ISREG
 from struct import error as StructError
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from agentmd import AGENTS_DIR
 from agentmd.errors import AgentmdError, LocatedError, Problem
 from agentmd.files import textfile
-from agentmd.workspace import index_cache
+from agentmd.workspace import forked, index_cache
 from agentmd.workspace.records import TASK_PROMPTS, Handoff, Note, Record, Settings, Task
 from agentmd.workspace.statkey import NO_STAT, STAT, older_than, stat_key, stat_parts
 
@@ -456,42 +456,51 @@ def load_index(ws: Workspace) -> Index:
     reuse = kept_records is not None
     started = time.time_ns()
     records: dict[str, Record] = {}
-    parsed = 0
+    agents = f"{ws.agents}/"
+    # The files to read: each with the record of the bytes last parsed, if any (see below).
+    todo: list[tuple[Entry, Record | None]] = []
+    for entry in entries:
+        if entry.problem is not None:
+            records[entry.rel] = entry.problem
+            continue
+        key = entry.key
+        assert key is not None  # scan gives every entry a stat key or a problem
+        mine = known.get(entry.rel)
+        # Taken out of the cache as it is read: each entry's key goes at once, not at the end.
+        hit = cached.pop(entry.rel, None) if mine is None else None
+        if mine is not None and known_keys.get(entry.rel) == key and key < known_before:
+            records[entry.rel] = mine
+        elif hit is not None and hit[0] == key and key < cached_before:
+            records[entry.rel] = hit[1]
+        else:
+            # The stat key moved (a checkout, a touch, a copy) or is racy: the file is read,
+            # and parsed only if its bytes are not the ones last parsed (as git compares
+            # content when the stat data differs).
+            records[entry.rel] = _PENDING  # its place, for the records to stay in scan order
+            todo.append((entry, mine if mine is not None else hit[1] if hit else None))
+    parsed = len(todo)
+    if todo:
+        def parse(item: tuple[Entry, Record | None]) -> Record:
+            entry, same = item
+            rel = entry.rel
+            size = stat_parts(entry.key)[1]  # type: ignore[arg-type]
+            return _parse_record(ws, rel, agents + rel, layouts, same, size, strings)
+
+        def decode(item: tuple[Entry, Record | None], value: Any) -> Record:
+            return _decoded(item[0].rel, item[1], value, layouts)
+
+        found = forked.map_forked(todo, parse, _encoded, decode, forked.processes(len(todo)))
+        for (entry, same), record in zip(todo, found, strict=True):
+            records[entry.rel] = record
+            reuse = reuse and record is same  # (`same` from the cache: none is known then)
     plan: Record | None = None
     groups: dict[str, list[Record]] = {name: [] for name in FOLDERS}
     group_of = {folder: name for name, folder in FOLDERS.items()}
-    agents = f"{ws.agents}/"
-    for entry in entries:
-        if entry.problem is not None:
-            record = entry.problem
-        else:
-            key = entry.key
-            assert key is not None  # scan gives every entry a stat key or a problem
-            mine = known.get(entry.rel)
-            # Taken out of the cache as it is read: each entry's key goes at once, not at the end.
-            hit = cached.pop(entry.rel, None) if mine is None else None
-            if mine is not None and known_keys.get(entry.rel) == key and key < known_before:
-                record = mine
-            else:
-                kept = hit[1] if hit is not None else None
-                if hit is not None and hit[0] == key and key < cached_before:
-                    record = hit[1]
-                else:
-                    # The stat key moved (a checkout, a touch, a copy) or is racy: the file is
-                    # read, and parsed only if its bytes are not the ones last parsed (as git
-                    # compares content when the stat data differs).
-                    same = mine if mine is not None else kept
-                    size = stat_parts(key)[1]
-                    record = _parse_record(
-                        ws, entry.rel, agents + entry.rel, layouts, same, size, strings
-                    )
-                    parsed += 1
-                    reuse = reuse and kept is not None and record is kept
-            records[entry.rel] = record
-        if entry.rel == "plan.md":
+    for rel, record in records.items():
+        if rel == "plan.md":
             plan = record
         else:
-            groups[group_of[entry.rel.rsplit("/", 1)[0]]].append(record)
+            groups[group_of[rel.rsplit("/", 1)[0]]].append(record)
     strings.clear()  # its table (a megabyte at 10,000 tasks) goes before the cache is written
     for group in groups.values():
         group.sort(key=_path_of)
@@ -510,6 +519,7 @@ def load_index(ws: Workspace) -> Index:
     return Index(plan, groups)
 
 
+_PENDING = Record("", {}, {}, 0)
 _path_of = attrgetter("path")  # the sort key of 13,000 records, called in C
 
 
@@ -656,6 +666,34 @@ def _parse_record(
     if layouts is not None:
         lines = layouts.setdefault((tuple(lines), tuple(lines.values())), lines)
     return Record(rel, fields, lines, fm.body_line, None, suspect, digest)
+
+
+def _encoded(item: tuple[Entry, Record | None], record: Record) -> Any:
+    """A record parsed in a forked process, as it comes back (see forked.py): None when it is
+    the record it had (same bytes); its path is the parent's."""
+    if record is item[1]:
+        return None
+    problem = tuple(record.problem) if record.problem else None
+    return (record.fields, record.lines, record.body_line, problem, record.suspect, record.digest)
+
+
+def _decoded(
+    rel: str, same: Record | None, value: Any, layouts: dict[tuple, dict[str, int]]
+) -> Record:
+    """`_encoded`'s record again; TypeError for anything of another shape."""
+    if value is None:
+        if same is None:
+            raise TypeError("no record")
+        return same
+    fields, lines, body_line, problem, suspect, digest = value
+    if type(fields) is not dict or type(lines) is not dict or type(digest) is not bytes:
+        raise TypeError("a record of another shape")
+    lines = layouts.setdefault((tuple(lines), tuple(lines.values())), lines)
+    problem = problem and Problem(*problem)
+    return _make_record(Record, (rel, fields, lines, body_line, problem, suspect, digest))
+
+
+_make_record = tuple.__new__  # Record's own constructor is a Python call: thousands show
 
 
 def _may_repeat_a_key(raw: str, keys: int) -> bool:

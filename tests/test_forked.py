@@ -1,0 +1,195 @@
+"""Parsing on more than one core (workspace/forked.py): shares worked in forked processes come
+back as the parent would have worked them, and a share that does not come back whole is worked
+by the parent."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from agentmd.workspace import folder, forked, index_cache
+from agentmd.workspace.folder import Workspace
+from conftest import cli
+from test_cold_paths import age_all, plan_with_odd_files, records_now
+
+PARENT = os.getpid()
+
+
+def square(item: int) -> tuple[int, int]:
+    return item * item, os.getpid()
+
+
+def as_sent(_: int, result: tuple[int, int]) -> list[int]:
+    return list(result)
+
+
+def as_received(_: int, value: object) -> tuple[int, int]:
+    if type(value) is not list or len(value) != 2:
+        raise TypeError("another shape")
+    return value[0], value[1]
+
+
+def test_the_shares_worked_in_other_processes_come_back_in_order():
+    results = forked.map_forked(range(30), square, as_sent, as_received, 3)
+    assert [value for value, _ in results] == [n * n for n in range(30)]
+    workers = [pid for _, pid in results]
+    assert workers[:10] == [PARENT] * 10  # the first share is the parent's own
+    assert len(set(workers[10:20])) == len(set(workers[20:])) == 1
+    assert len({PARENT, workers[10], workers[20]}) == 3  # and the two others, two processes'
+
+
+def test_a_share_whose_process_fails_is_worked_by_the_parent():
+    def only_here(item: int) -> tuple[int, int]:
+        if os.getpid() != PARENT:
+            raise RuntimeError("a bug that shows in the forked process only")
+        return square(item)
+
+    results = forked.map_forked(range(20), only_here, as_sent, as_received, 2)
+    assert results == [(n * n, PARENT) for n in range(20)]
+
+
+def test_a_share_sent_back_in_another_shape_or_cut_short_is_worked_by_the_parent():
+    def junk(item: int, result: tuple[int, int]) -> object:
+        if item == 25:
+            os._exit(0)  # gone before writing a byte, and "successfully"
+        return "not a pair"
+
+    for count in (2, 3):
+        results = forked.map_forked(range(30), square, junk, as_received, count)
+        assert results == [(n * n, PARENT) for n in range(30)]
+
+
+def test_an_interrupted_parent_leaves_no_process_working(tmp_path):
+    def slow(item: int) -> tuple[int, int]:
+        if os.getpid() != PARENT:
+            (tmp_path / f"{os.getpid()}.pid").write_text("")
+            time.sleep(60)
+        elif item == 0:  # the parent's own share: ^C once the others have started
+            deadline = time.monotonic() + 20
+            while len(list(tmp_path.glob("*.pid"))) < 2 and time.monotonic() < deadline:
+                time.sleep(0.01)
+            raise KeyboardInterrupt
+        return square(item)
+
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        forked.map_forked(range(30), slow, as_sent, as_received, 3)
+    assert time.monotonic() - started < 30  # not a minute of waiting for them
+    pids = [int(path.stem) for path in tmp_path.glob("*.pid")]
+    assert len(pids) == 2
+    for pid in pids:  # stopped and reaped, not left running or as zombies
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+
+
+def test_how_many_processes(monkeypatch):
+    monkeypatch.delenv(forked.JOBS_ENV, raising=False)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _: {0, 1, 2, 3}, raising=False)
+    many = 10 * forked.PER_PROCESS
+    assert forked.processes(many) == 4  # a process a core
+    assert forked.processes(3 * forked.PER_PROCESS) == 3  # each with enough to do
+    assert forked.processes(2 * forked.PER_PROCESS - 1) == 1  # too few to be worth a fork
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _: set(range(64)), raising=False)
+    assert forked.processes(100 * forked.PER_PROCESS) == forked.MAX_PROCESSES
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _: {0}, raising=False)
+    assert forked.processes(many) == 1  # one core: one process
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _: {0, 1, 2, 3}, raising=False)
+    for asked, expected in (("1", 1), ("2", 2), ("16", 4), ("0", 1), ("many", 4), (" 3 ", 3)):
+        monkeypatch.setenv(forked.JOBS_ENV, asked)
+        assert forked.processes(many) == expected, asked
+    monkeypatch.delenv(forked.JOBS_ENV)
+    stop = threading.Event()
+    watcher = threading.Thread(target=stop.wait)
+    watcher.start()
+    try:  # a process with another thread (the loop's watcher) never forks
+        assert forked.processes(many) == 1
+    finally:
+        stop.set()
+        watcher.join()
+    assert forked.processes(many) == 4
+
+
+@pytest.fixture
+def forking(monkeypatch):
+    """A cold read of a small plan forks as one of thousands of files does on four cores; the
+    number of processes each read used is recorded."""
+    monkeypatch.delenv(forked.JOBS_ENV, raising=False)
+    monkeypatch.setattr(forked, "PER_PROCESS", 5)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _: {0, 1, 2, 3}, raising=False)
+    counts: list[int] = []
+    real = forked.map_forked
+    monkeypatch.setattr(
+        forked, "map_forked", lambda items, *rest: counts.append(rest[-1]) or real(items, *rest)
+    )
+    return counts
+
+
+def test_a_cold_read_on_four_cores_gives_the_records_of_one_process(repo, forking, monkeypatch):
+    agents = plan_with_odd_files(repo)
+    age_all(agents, 60)
+    forked_read = records_now(repo)
+    assert forking == [4]
+    (agents / ".cache" / index_cache.FILE).unlink()
+    monkeypatch.setenv(forked.JOBS_ENV, "1")
+    alone = records_now(repo)
+    assert forking == [4, 1]
+    fresh = {rel: folder.read_record(Workspace(repo), rel) for rel in alone}
+    assert forked_read == alone == fresh  # the broken, the odd and the twice-set alike
+    assert forked_read["tasks/broken.md"].problem.code == "not-utf8"
+    assert forked_read["tasks/twice.md"].suspect
+    # One `lines` dict for each layout, whichever process parsed the file.
+    tasks = sorted(rel for rel in forked_read if rel.startswith("tasks/t"))
+    layouts = {id(forked_read[rel].lines) for rel in tasks}
+    assert len(layouts) == len({tuple(forked_read[rel].lines.items()) for rel in tasks}) >= 1
+    # and each record's path is the scan's own string
+    ws = Workspace(repo)
+    ws.index  # noqa: B018 - read from the cache written just above
+    assert all(ws._known[e.rel].path is e.rel for e in ws.scanned if e.problem is None)
+
+
+def test_a_touch_of_every_file_read_on_four_cores_copies_the_cache(repo, forking, monkeypatch):
+    agents = plan_with_odd_files(repo)
+    age_all(agents, 60)
+    first = records_now(repo)
+    age_all(agents, 30)  # every stat key moves and no byte: each process reads and hashes only
+    encoded = []
+    real = index_cache._encoded
+    monkeypatch.setattr(index_cache, "_encoded", lambda *a: encoded.append(a) or real(*a))
+    ws = Workspace(repo)
+    in_cache = index_cache.read(agents / ".cache" / index_cache.FILE, {}, {})[0]
+    cached = {rel: record for rel, (_, record) in in_cache.items()}
+    again = records_now(repo)
+    assert forking == [4, 4] and again == first == cached
+    assert encoded == []  # every record the one read from the cache: the file copied
+    ws.index  # noqa: B018 - and what it copied reads back
+    assert dict(ws._known) == first
+
+
+def test_next_on_four_cores_prints_what_one_process_prints(repo, forking, monkeypatch):
+    agents = plan_with_odd_files(repo)
+    (agents / "tasks" / "broken.md").unlink()
+    age_all(agents, 60)
+    four = cli(repo, "next")
+    assert forking == [4] and four.exit_code == 0, four.output
+    assert "t2" in four.stdout
+    shutil.rmtree(agents / ".cache")
+    monkeypatch.setenv(forked.JOBS_ENV, "1")
+    one = cli(repo, "next")
+    assert forking == [4, 1]
+    assert (one.exit_code, one.stdout, one.stderr) == (four.exit_code, four.stdout, four.stderr)
+
+
+def test_the_processes_leave_nothing_behind(repo, forking):
+    agents = plan_with_odd_files(repo)
+    age_all(agents, 60)
+    children = Path(f"/proc/{os.getpid()}/task/{os.getpid()}/children")
+    if not children.exists():
+        pytest.skip("needs Linux's /proc")
+    records_now(repo)
+    assert forking == [4]
+    assert children.read_text().split() == []  # none left, running or a zombie
