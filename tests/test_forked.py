@@ -20,22 +20,22 @@ from test_cold_paths import age_all, plan_with_odd_files, records_now
 PARENT = os.getpid()
 
 
-def square(item: int) -> tuple[int, int]:
-    return item * item, os.getpid()
+def squares(share) -> list[tuple[int, int]]:
+    return [(item * item, os.getpid()) for item in share]
 
 
-def as_sent(_: int, result: tuple[int, int]) -> list[int]:
-    return list(result)
+def as_sent(_, results: list[tuple[int, int]]) -> list[list[int]]:
+    return [list(result) for result in results]
 
 
-def as_received(_: int, value: object) -> tuple[int, int]:
-    if type(value) is not list or len(value) != 2:
+def as_received(share, values: object) -> list[tuple[int, int]]:
+    if type(values) is not list or not all(type(v) is list and len(v) == 2 for v in values):
         raise TypeError("another shape")
-    return value[0], value[1]
+    return [(v[0], v[1]) for v in values]
 
 
 def test_the_shares_worked_in_other_processes_come_back_in_order():
-    results = forked.map_forked(range(30), square, as_sent, as_received, 3)
+    results = forked.map_forked(range(30), squares, as_sent, as_received, 3)
     assert [value for value, _ in results] == [n * n for n in range(30)]
     workers = [pid for _, pid in results]
     assert workers[:10] == [PARENT] * 10  # the first share is the parent's own
@@ -44,37 +44,41 @@ def test_the_shares_worked_in_other_processes_come_back_in_order():
 
 
 def test_a_share_whose_process_fails_is_worked_by_the_parent():
-    def only_here(item: int) -> tuple[int, int]:
+    def only_here(share) -> list[tuple[int, int]]:
         if os.getpid() != PARENT:
             raise RuntimeError("a bug that shows in the forked process only")
-        return square(item)
+        return squares(share)
 
     results = forked.map_forked(range(20), only_here, as_sent, as_received, 2)
     assert results == [(n * n, PARENT) for n in range(20)]
 
 
 def test_a_share_sent_back_in_another_shape_or_cut_short_is_worked_by_the_parent():
-    def junk(item: int, result: tuple[int, int]) -> object:
-        if item == 25:
+    def junk(share, results: list) -> object:
+        if 25 in share:
             os._exit(0)  # gone before writing a byte, and "successfully"
-        return "not a pair"
+        return [[1, 2, 3]] * len(results)  # not pairs
 
-    for count in (2, 3):
-        results = forked.map_forked(range(30), square, junk, as_received, count)
-        assert results == [(n * n, PARENT) for n in range(30)]
+    def short(share, results: list) -> object:
+        return as_sent(share, results)[:-1]  # one result too few
+
+    for encode in (junk, short):
+        for count in (2, 3):
+            results = forked.map_forked(range(30), squares, encode, as_received, count)
+            assert results == [(n * n, PARENT) for n in range(30)]
 
 
 def test_an_interrupted_parent_leaves_no_process_working(tmp_path):
-    def slow(item: int) -> tuple[int, int]:
+    def slow(share) -> list[tuple[int, int]]:
         if os.getpid() != PARENT:
             (tmp_path / f"{os.getpid()}.pid").write_text("")
             time.sleep(60)
-        elif item == 0:  # the parent's own share: ^C once the others have started
+        else:  # the parent's own share: ^C once the others have started
             deadline = time.monotonic() + 20
             while len(list(tmp_path.glob("*.pid"))) < 2 and time.monotonic() < deadline:
                 time.sleep(0.01)
             raise KeyboardInterrupt
-        return square(item)
+        return squares(share)
 
     started = time.monotonic()
     with pytest.raises(KeyboardInterrupt):
@@ -116,10 +120,11 @@ def test_how_many_processes(monkeypatch):
 
 @pytest.fixture
 def forking(monkeypatch):
-    """A cold read of a small plan forks as one of thousands of files does on four cores; the
-    number of processes each read used is recorded."""
+    """A scan and a cold read of a small plan fork as those of thousands of files do on four
+    cores; the number of processes each used is recorded."""
     monkeypatch.delenv(forked.JOBS_ENV, raising=False)
     monkeypatch.setattr(forked, "PER_PROCESS", 5)
+    monkeypatch.setattr(folder, "SCAN_PER_PROCESS", 5)
     monkeypatch.setattr(os, "sched_getaffinity", lambda _: {0, 1, 2, 3}, raising=False)
     counts: list[int] = []
     real = forked.map_forked
@@ -133,11 +138,11 @@ def test_a_cold_read_on_four_cores_gives_the_records_of_one_process(repo, forkin
     agents = plan_with_odd_files(repo)
     age_all(agents, 60)
     forked_read = records_now(repo)
-    assert forking == [4]
+    assert forking == [4, 4]  # the scan, then the parse
     (agents / ".cache" / index_cache.FILE).unlink()
     monkeypatch.setenv(forked.JOBS_ENV, "1")
     alone = records_now(repo)
-    assert forking == [4, 1]
+    assert forking == [4, 4, 1, 1]
     fresh = {rel: folder.read_record(Workspace(repo), rel) for rel in alone}
     assert forked_read == alone == fresh  # the broken, the odd and the twice-set alike
     assert forked_read["tasks/broken.md"].problem.code == "not-utf8"
@@ -164,7 +169,7 @@ def test_a_touch_of_every_file_read_on_four_cores_copies_the_cache(repo, forking
     in_cache = index_cache.read(agents / ".cache" / index_cache.FILE, {}, {})[0]
     cached = {rel: record for rel, (_, record) in in_cache.items()}
     again = records_now(repo)
-    assert forking == [4, 4] and again == first == cached
+    assert forking == [4, 4, 4, 4] and again == first == cached
     assert encoded == []  # every record the one read from the cache: the file copied
     ws.index  # noqa: B018 - and what it copied reads back
     assert dict(ws._known) == first
@@ -175,12 +180,12 @@ def test_next_on_four_cores_prints_what_one_process_prints(repo, forking, monkey
     (agents / "tasks" / "broken.md").unlink()
     age_all(agents, 60)
     four = cli(repo, "next")
-    assert forking == [4] and four.exit_code == 0, four.output
+    assert forking == [4, 4] and four.exit_code == 0, four.output
     assert "t2" in four.stdout
     shutil.rmtree(agents / ".cache")
     monkeypatch.setenv(forked.JOBS_ENV, "1")
     one = cli(repo, "next")
-    assert forking == [4, 1]
+    assert forking == [4, 4, 1, 1]
     assert (one.exit_code, one.stdout, one.stderr) == (four.exit_code, four.stdout, four.stderr)
 
 
@@ -191,5 +196,26 @@ def test_the_processes_leave_nothing_behind(repo, forking):
     if not children.exists():
         pytest.skip("needs Linux's /proc")
     records_now(repo)
-    assert forking == [4]
+    assert forking == [4, 4]
     assert children.read_text().split() == []  # none left, running or a zombie
+
+
+def test_a_scan_on_four_cores_finds_what_one_process_finds(repo, tmp_path, forking, monkeypatch):
+    agents = plan_with_odd_files(repo)
+    (agents / "tasks" / "inside.md").symlink_to(agents / "tasks" / "t3.md")
+    outside = tmp_path / "outside.md"
+    outside.write_text("---\ntitle: elsewhere\n---\n")
+    (agents / "tasks" / "outside.md").symlink_to(outside)
+    (agents / "tasks" / "folder.md").mkdir()
+    (agents / "rules").mkdir(exist_ok=True)
+    (agents / "rules" / "style.md").write_text("---\ntitle: Style\n---\nShort lines.\n")
+    many = folder.scan(Workspace(repo))
+    monkeypatch.setenv(forked.JOBS_ENV, "1")
+    one = folder.scan(Workspace(repo))
+    assert forking == [4, 1]
+    assert many == one
+    by_rel = {entry.rel: entry for entry in many}
+    assert by_rel["tasks/inside.md"].key is not None  # a symlink within the repository
+    problems = {rel: e.problem.problem.code for rel, e in by_rel.items() if e.problem}
+    assert problems == {"tasks/outside.md": "symlink-outside", "tasks/folder.md": "not-a-file"}
+    assert by_rel["rules/style.md"].key == folder.stat_key(os.lstat(agents / "rules/style.md"))

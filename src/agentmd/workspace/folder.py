@@ -45,6 +45,9 @@ FOLDERS = {
 CACHE_FORMAT = index_cache.FORMAT  # the memo files say which index they were keyed beside
 REWRITE_AFTER = 32  # files parsed again (or gone) before the index cache is rewritten
 RACY_NS = 2_000_000_000
+# Files a process stats, at least, in a forked scan: a stat is microseconds, and a fork
+# pays for itself past thousands of them.
+SCAN_PER_PROCESS = 4000
 
 
 class NotAWorkspace(AgentmdError):
@@ -389,8 +392,27 @@ def scan(ws: Workspace) -> list[Entry]:
                 _broken(ws, "plan.md", "unreadable", exc.strerror or str(exc)),
             )
         )
-    for folder in FOLDERS.values():
-        entries.extend(_scan(ws, folder))
+    # Each folder listed, then every name stat'ed: in forked processes when there are many
+    # (13,000 stats are most of what a run whose output is remembered costs).
+    listings: list[_Listing | list[Entry]] = []
+    try:
+        listings.extend(_listing(ws, folder) for folder in FOLDERS.values())
+        items = [(it.fd, name) for it in listings if type(it) is _Listing for name in it.names]
+        count = forked.processes(len(items), SCAN_PER_PROCESS)
+        keys = forked.map_forked(items, _stat_keys, _as_sent, _keys_received, count)
+        start = 0
+        for listing in listings:
+            if type(listing) is list:
+                entries.extend(listing)
+                continue
+            assert type(listing) is _Listing
+            end = start + len(listing.names)
+            entries.extend(_entries(ws, listing, keys[start:end]))
+            start = end
+    finally:
+        for listing in listings:
+            if type(listing) is _Listing:
+                os.close(listing.fd)
     return entries
 
 
@@ -480,16 +502,23 @@ def load_index(ws: Workspace) -> Index:
             todo.append((entry, mine if mine is not None else hit[1] if hit else None))
     parsed = len(todo)
     if todo:
-        def parse(item: tuple[Entry, Record | None]) -> Record:
-            entry, same = item
-            rel = entry.rel
-            size = stat_parts(entry.key)[1]  # type: ignore[arg-type]
-            return _parse_record(ws, rel, agents + rel, layouts, same, size, strings)
 
-        def decode(item: tuple[Entry, Record | None], value: Any) -> Record:
-            return _decoded(item[0].rel, item[1], value, layouts)
+        def parse(share: Sequence[tuple[Entry, Record | None]]) -> list[Record]:
+            return [
+                _parse_record(ws, e.rel, agents + e.rel, layouts, same, _size(e), strings)
+                for e, same in share
+            ]
 
-        found = forked.map_forked(todo, parse, _encoded, decode, forked.processes(len(todo)))
+        def decode(share: Sequence[tuple[Entry, Record | None]], values: Any) -> list[Record]:
+            if type(values) is not list:
+                raise TypeError("not a list")
+            return [
+                _decoded(e.rel, same, value, layouts)
+                for (e, same), value in zip(share, values, strict=True)
+            ]
+
+        count = forked.processes(len(todo))
+        found = forked.map_forked(todo, parse, _encoded, decode, count)
         for (entry, same), record in zip(todo, found, strict=True):
             records[entry.rel] = record
             reuse = reuse and record is same  # (`same` from the cache: none is known then)
@@ -523,60 +552,74 @@ _PENDING = Record("", {}, {}, 0)
 _path_of = attrgetter("path")  # the sort key of 13,000 records, called in C
 
 
-def _scan(ws: Workspace, folder: str) -> list[Entry]:
+class _Listing(NamedTuple):
+    """A folder under .agents/, open, and the names of the Markdown files in it."""
+
+    folder: str
+    base: str  # its path
+    fd: int
+    names: list[str]
+
+
+def _listing(ws: Workspace, folder: str) -> _Listing | list[Entry]:
+    """The folder's listing, or what stands for it in the scan: nothing when it is missing, a
+    problem when it cannot be read."""
     base = ws.agents / folder
     try:
         fd = os.open(base, os.O_RDONLY | os.O_DIRECTORY)
     except FileNotFoundError:
         return []
     except NotADirectoryError:
-        return [
-            Entry(
-                folder, None, _broken(ws, folder, "not-a-folder", "should be a folder")
-            )
-        ]
+        return [Entry(folder, None, _broken(ws, folder, "not-a-folder", "should be a folder"))]
     except OSError as exc:
-        return [
-            Entry(
-                folder, None, _broken(ws, folder, "unreadable", exc.strerror or str(exc))
-            )
-        ]
+        return [Entry(folder, None, _broken(ws, folder, "unreadable", exc.strerror or str(exc)))]
     try:
-        return _scan_open(ws, folder, str(base), fd)
+        names = [name for name in os.listdir(fd) if name[-3:] == ".md" and name[0] != "."]
     except OSError as exc:
-        return [
-            Entry(
-                folder, None, _broken(ws, folder, "unreadable", exc.strerror or str(exc))
-            )
-        ]
-    finally:
         os.close(fd)
+        return [Entry(folder, None, _broken(ws, folder, "unreadable", exc.strerror or str(exc)))]
+    return _Listing(folder, str(base), fd, names)
 
 
-def _scan_open(ws: Workspace, folder: str, base: str, fd: int) -> list[Entry]:
-    """The folder's files, each stat'ed by name relative to the open folder (the kernel walks
-    no path) in one tight loop: the scan of 13,000 files is most of what a run whose output is
-    remembered costs."""
-    names = [name for name in os.listdir(fd) if name[-3:] == ".md" and name[0] != "."]
-    prefix = folder + "/"
+def _stat_keys(items: Sequence[tuple[int, str]]) -> list[bytes | None]:
+    """Each file's stat key, by its name relative to its open folder (the kernel walks no
+    path); None for anything but a regular file (a symlink, a folder, a file gone) or a key
+    that does not pack (an mtime past 2262): such a folder's names are looked at closely."""
     lstat = os.lstat
-    make = tuple.__new__  # Entry's own constructor is a Python call; 13,000 of them show
     pack = STAT.pack
-    try:  # each stat result dropped as soon as read: 13,000 of them at once are megabytes
-        found = [
-            make(
-                Entry,
-                (prefix + name, pack(st.st_mtime_ns, st.st_size, st.st_ino), None),
-            )
-            for name in names
-            if S_ISREG((st := lstat(name, dir_fd=fd)).st_mode)
+    keys: list[bytes | None] = []
+    add = keys.append
+    for fd, name in items:  # each stat result dropped as soon as read: 13,000 are megabytes
+        try:
+            st = lstat(name, dir_fd=fd)
+            add(pack(st.st_mtime_ns, st.st_size, st.st_ino) if S_ISREG(st.st_mode) else None)
+        except (OSError, StructError):
+            add(None)
+    return keys
+
+
+def _as_sent(_: Sequence[tuple[int, str]], keys: list[bytes | None]) -> list[bytes | None]:
+    return keys
+
+
+def _keys_received(items: Sequence[tuple[int, str]], keys: Any) -> list[bytes | None]:
+    if type(keys) is not list or not all(key is None or type(key) is bytes for key in keys):
+        raise TypeError("not stat keys")
+    return keys
+
+
+def _entries(ws: Workspace, listing: _Listing, keys: list[bytes | None]) -> list[Entry]:
+    prefix = listing.folder + "/"
+    if None in keys:  # symlinks, folders, pipes, files gone: each looked at closely
+        return [
+            _odd_entry(ws, prefix + name, f"{listing.base}/{name}", listing.fd, None)
+            for name in listing.names
         ]
-    except (OSError, StructError):  # a file went between the listing and its stat; a key
-        # that does not pack (an mtime past 2262): each file looked at closely, below
-        found = []
-    if len(found) < len(names):  # symlinks, folders, pipes, files gone: each looked at closely
-        return [_odd_entry(ws, prefix + name, f"{base}/{name}", fd, None) for name in names]
-    return found
+    make = tuple.__new__  # Entry's own constructor is a Python call; 13,000 of them show
+    return [
+        make(Entry, (prefix + name, key, None))
+        for name, key in zip(listing.names, keys, strict=True)
+    ]
 
 
 def _odd_entry(ws: Workspace, rel: str, path: str, fd: int, st: os.stat_result | None) -> Entry:
@@ -668,13 +711,26 @@ def _parse_record(
     return Record(rel, fields, lines, fm.body_line, None, suspect, digest)
 
 
-def _encoded(item: tuple[Entry, Record | None], record: Record) -> Any:
-    """A record parsed in a forked process, as it comes back (see forked.py): None when it is
-    the record it had (same bytes); its path is the parent's."""
-    if record is item[1]:
-        return None
-    problem = tuple(record.problem) if record.problem else None
-    return (record.fields, record.lines, record.body_line, problem, record.suspect, record.digest)
+def _size(entry: Entry) -> int:
+    return stat_parts(entry.key)[1]  # type: ignore[arg-type]
+
+
+def _encoded(share: Sequence[tuple[Entry, Record | None]], records: list[Record]) -> Any:
+    """Records parsed in a forked process, as they come back (see forked.py): None for one
+    that is the record it had (same bytes); their paths are the parent's."""
+    return [
+        None
+        if record is same
+        else (
+            record.fields,
+            record.lines,
+            record.body_line,
+            tuple(record.problem) if record.problem else None,
+            record.suspect,
+            record.digest,
+        )
+        for (_, same), record in zip(share, records, strict=True)
+    ]
 
 
 def _decoded(

@@ -29,10 +29,11 @@ MAX_PROCESSES = 8  # past this, the parent's decoding of what comes back is what
 MARSHAL = 4
 
 
-def processes(items: int) -> int:
-    """How many processes to parse `items` files in: 1 unless they are many and there are
-    cores to spare."""
-    if items < 2 * PER_PROCESS or not hasattr(os, "fork"):
+def processes(items: int, per_process: int | None = None) -> int:
+    """How many processes to work `items` things in, each at least `per_process` of them
+    (PER_PROCESS files to parse): 1 unless they are many and there are cores to spare."""
+    per_process = per_process or PER_PROCESS
+    if items < 2 * per_process or not hasattr(os, "fork"):
         return 1
     threading = sys.modules.get("threading")
     if threading is not None and threading.active_count() > 1:
@@ -45,27 +46,28 @@ def processes(items: int) -> int:
             limit = min(limit, max(1, int(asked)))
         except ValueError:
             pass  # a setting that is not a number is no setting: the default
-    return max(1, min(limit, items // PER_PROCESS))
+    return max(1, min(limit, items // per_process))
 
 
 def map_forked(
     items: Sequence[Item],
-    work: Callable[[Item], Result],
-    encode: Callable[[Item, Result], Any],
-    decode: Callable[[Item, Any], Result],
+    work: Callable[[Sequence[Item]], list[Result]],
+    encode: Callable[[Sequence[Item], list[Result]], Any],
+    decode: Callable[[Sequence[Item], Any], list[Result]],
     count: int,
 ) -> list[Result]:
-    """`[work(item) for item in items]`, its shares after the first worked in `count - 1`
-    forked processes. `encode` turns a process's result into what marshal writes; `decode`
-    turns that back, and raises (ValueError, TypeError) on anything of another shape."""
+    """`work(items)`, its shares after the first worked in `count - 1` forked processes.
+    `work` answers a share with a result for each item; `encode` turns a share's results into
+    what marshal writes; `decode` turns that back, and raises (ValueError, TypeError) on
+    anything else."""
     if count <= 1:
-        return [work(item) for item in items]
+        return work(items)
     size = -(-len(items) // count)
     shares = [items[start : start + size] for start in range(0, len(items), size)]
     pending: list[tuple[Sequence[Item], tuple[int, int] | None]] = []
     try:
         pending.extend((share, _start(share, work, encode)) for share in shares[1:])
-        results = [work(item) for item in shares[0]]  # the parent's share, as the others work
+        results = work(shares[0])  # the parent's share, as the others work theirs
         while pending:
             share, child = pending.pop(0)
             results.extend(_collect(share, child, work, decode))
@@ -78,7 +80,9 @@ def map_forked(
 
 
 def _start(
-    share: Sequence[Item], work: Callable[[Item], Result], encode: Callable[[Item, Result], Any]
+    share: Sequence[Item],
+    work: Callable[[Sequence[Item]], list[Result]],
+    encode: Callable[[Sequence[Item], list[Result]], Any],
 ) -> tuple[int, int] | None:
     """A forked process working `share`, and the pipe its results come back on; None when no
     process could be started (its share is worked by the parent)."""
@@ -96,7 +100,7 @@ def _start(
         code = 1
         try:
             os.close(read_end)
-            data = marshal.dumps([encode(item, work(item)) for item in share], MARSHAL)
+            data = marshal.dumps(encode(share, work(share)), MARSHAL)
             view = memoryview(data)
             while view:
                 view = view[os.write(write_end, view) :]
@@ -110,13 +114,13 @@ def _start(
 def _collect(
     share: Sequence[Item],
     child: tuple[int, int] | None,
-    work: Callable[[Item], Result],
-    decode: Callable[[Item, Any], Result],
+    work: Callable[[Sequence[Item]], list[Result]],
+    decode: Callable[[Sequence[Item], Any], list[Result]],
 ) -> list[Result]:
     """What the process working `share` sent back, decoded; its share worked here when it
     sent back anything but a whole answer."""
     if child is None:
-        return [work(item) for item in share]
+        return work(share)
     pid, read_end = child
     chunks = []
     status = None
@@ -130,12 +134,12 @@ def _collect(
             _stop(pid)
     if os.waitstatus_to_exitcode(status) == 0:
         try:
-            values = marshal.loads(b"".join(chunks))
-            if type(values) is list and len(values) == len(share):
-                return [decode(item, value) for item, value in zip(share, values, strict=True)]
+            found = decode(share, marshal.loads(b"".join(chunks)))
+            if len(found) == len(share):
+                return found
         except (EOFError, ValueError, TypeError):
             pass
-    return [work(item) for item in share]
+    return work(share)
 
 
 def _stop(pid: int) -> None:
