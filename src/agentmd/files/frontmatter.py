@@ -31,13 +31,11 @@ BOOL_RE = re.compile(
 NULL_RE = re.compile(r"(?:~|null|Null|NULL|)\Z")
 SIMPLE_INT_RE = re.compile(r"[-+]?(?:0|[1-9][0-9]*)\Z")
 SIMPLE_FLOAT_RE = re.compile(r"[-+]?[0-9]+\.[0-9]+\Z")
-NUMBER_RE = re.compile(
-    r"""(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+
+# Compiled when first asked (2 ms: most front matter holds no such number)
+NUMBER = r"""(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+
     |[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+
     |[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?
-    |[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))\Z""",
-    re.X,
-)
+    |[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))\Z"""
 # The bool and null words of YAML 1.1, as a table (what BOOL_RE and NULL_RE match).
 WORDS: dict[str, bool | None] = {
     **{w: True for w in ("yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON")},
@@ -387,7 +385,7 @@ def _scalar(value: str, flow: bool = False) -> Any:
             return int(value)
         if SIMPLE_FLOAT_RE.match(value):
             return float(value)
-        if NUMBER_RE.match(value):
+        if re.match(NUMBER, value, re.X):  # a YAML 1.1 number: YAML reads it
             raise _Fallback
     if first in INDICATORS or value.endswith(":") or ": " in value or " #" in value:
         raise _Fallback
