@@ -9,12 +9,17 @@ import socket
 from importlib import resources
 from pathlib import Path
 
+from hypothesis import example, given
+from hypothesis import strategies as st
+
 from agentmd import templates
 from agentmd.tasks import claims
 from agentmd.workspace import scaffold
 from agentmd.workspace.folder import Workspace
-from agentmd.workspace.records import Handoff, Record, Task
+from agentmd.workspace.records import Handoff, Record, Task, as_strings
 from conftest import cli, imported_modules
+
+LISTS = ("depends_on", "inputs", "outputs", "verify")
 
 
 def task_of(fields: dict) -> Task:
@@ -34,6 +39,29 @@ def test_a_status_and_priority_are_stripped_and_lower_cased_as_before():
     assert ranked_as({"status": "   ", "priority": False}) == ("", "medium")
     # the usual words are one object each, whatever the file wrote
     assert task_of({"status": "DONE"}).status is task_of({"status": "done"}).status
+
+
+LIST_VALUES = st.one_of(
+    st.none(),
+    st.text(max_size=5),
+    st.integers(),
+    st.lists(st.text(max_size=4), max_size=3),
+    st.lists(st.one_of(st.text(max_size=4), st.integers(), st.none(), st.booleans()), max_size=3),
+)
+
+
+@given(st.fixed_dictionaries({}, optional=dict.fromkeys(LISTS, LIST_VALUES)))
+@example({"depends_on": ["a"], "inputs": [], "outputs": ["b"], "verify": "pytest"})
+@example({"depends_on": [], "inputs": [], "outputs": [], "verify": ["a", 1]})
+@example({"depends_on": "t1", "inputs": [], "outputs": [], "verify": []})
+@example({"depends_on": [], "inputs": [], "outputs": None, "verify": []})
+def test_a_tasks_lists_are_what_as_strings_reads_in_each_field(fields):
+    task = task_of(fields)
+    for name in LISTS:
+        read, expected = getattr(task, name), as_strings(fields.get(name))
+        assert type(read) is type(expected) and list(read) == list(expected)
+        if type(fields.get(name)) is list and all(type(item) is str for item in fields[name]):
+            assert read is fields[name]  # held as the record holds it, not copied
 
 
 def test_a_handoff_status_is_lower_cased_and_not_stripped_as_before():

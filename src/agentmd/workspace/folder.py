@@ -160,10 +160,15 @@ class Workspace:
                 if type(d) is str  # not an item YAML made a list or a mapping
             }
             built: dict[str, Task] = {}
+            make = Task.from_record
             for r in records:
-                task = before.get(r.stem)
+                path = r.path
+                stem = path[path.rfind("/") + 1 :]
+                if stem[-3:] == ".md":
+                    stem = stem[:-3]
+                task = before.get(stem) if before else None
                 if task is None or task.record is not r:
-                    task = Task.from_record(r, named)
+                    task = make(r, named, stem)
                 built[task.id] = task
             self._tasks_built = built
             return built
