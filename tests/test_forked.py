@@ -68,6 +68,30 @@ def test_a_share_sent_back_in_another_shape_or_cut_short_is_worked_by_the_parent
             assert results == [(n * n, PARENT) for n in range(30)]
 
 
+def test_a_forked_process_does_not_run_the_parents_signal_handlers(tmp_path):
+    import signal
+
+    ran = tmp_path / "handler-ran"
+
+    def handler(number, frame):
+        ran.write_text(str(os.getpid()))
+
+    def terminated(share) -> list[tuple[int, int]]:
+        if os.getpid() != PARENT:
+            os.kill(os.getpid(), signal.SIGTERM)  # as a loop's shutdown would reach it
+            time.sleep(5)
+        return squares(share)
+
+    before = signal.signal(signal.SIGTERM, handler)
+    try:
+        results = forked.map_forked(range(20), terminated, as_sent, as_received, 2)
+    finally:
+        signal.signal(signal.SIGTERM, before)
+    assert results == [(n * n, PARENT) for n in range(20)]  # its share, worked here
+    assert not ran.exists()  # the handler is the parent's: the child just ended
+    assert os.getpid() == PARENT
+
+
 def test_an_interrupted_parent_leaves_no_process_working(tmp_path):
     def slow(share) -> list[tuple[int, int]]:
         if os.getpid() != PARENT:
