@@ -38,9 +38,11 @@ def test_the_shares_worked_in_other_processes_come_back_in_order():
     results = forked.map_forked(range(30), squares, as_sent, as_received, 3)
     assert [value for value, _ in results] == [n * n for n in range(30)]
     workers = [pid for _, pid in results]
-    assert workers[:10] == [PARENT] * 10  # the first share is the parent's own
-    assert len(set(workers[10:20])) == len(set(workers[20:])) == 1
-    assert len({PARENT, workers[10], workers[20]}) == 3  # and the two others, two processes'
+    # dealt out as cards are: every third item the parent's own, the others two processes'
+    assert workers[0::3] == [PARENT] * 10
+    assert len(set(workers[1::3])) == len(set(workers[2::3])) == 1
+    assert len({PARENT, workers[1], workers[2]}) == 3
+    assert forked.map_forked([7], squares, as_sent, as_received, 3) == [(49, PARENT)]
 
 
 def test_a_share_whose_process_fails_is_worked_by_the_parent():
