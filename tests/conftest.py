@@ -8,6 +8,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -43,8 +44,12 @@ PROXY_ENV = tuple(
 
 @pytest.fixture(autouse=True)
 def isolated_env(tmp_path_factory, monkeypatch):
-    """No test touches $HOME or the user's git config."""
+    """No test touches $HOME, the user's git config or the machine's temporary folder (a
+    crash report goes there); none inherits a cap on forked processes."""
     home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("TMPDIR", str(tmp_path_factory.mktemp("tmp")))
+    monkeypatch.setattr(tempfile, "tempdir", None)  # found again, from TMPDIR
+    monkeypatch.delenv("AGENTMD_JOBS", raising=False)
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
