@@ -48,11 +48,12 @@ class Measurement:
 def child_env() -> dict[str, str]:
     """The environment of every command run: as installed, Python keeps compiled bytecode (a
     shell that sets PYTHONDONTWRITEBYTECODE would make each run compile agentmd from source);
-    no inherited GIT_* variable points git elsewhere; commits have a fixed author."""
+    no inherited GIT_* variable points git elsewhere, nor AGENTMD_JOBS caps the processes a
+    cold read forks (a row sets it where it means to); commits have a fixed author."""
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith("GIT_") and k != "PYTHONDONTWRITEBYTECODE"
+        if not k.startswith("GIT_") and k not in ("PYTHONDONTWRITEBYTECODE", "AGENTMD_JOBS")
     }
     env.update(
         GIT_AUTHOR_NAME="bench",

@@ -90,6 +90,7 @@ NEXT_AFTER_LIST = "`agentmd next` (nothing changed; `list --json` remembered jus
 NEXT_ONE = "`agentmd next` (one task file changed)"
 NEXT_COLD = "`agentmd next` (cold: every task file's mtime changed)"
 NEXT_NO_CACHE = "`agentmd next` (cold: .agents/.cache/ deleted)"
+NEXT_NO_CACHE_ONE = "`agentmd next` (cold: .agents/.cache/ deleted; one process: AGENTMD_JOBS=1)"
 READER = "reference: a hand-written front-matter reader (bench/fm_reader.py)"
 LIST = "`agentmd list --json` (nothing changed)"
 PARALLEL_IDLE = "`agentmd next --parallel 8` (nothing changed)"
@@ -109,6 +110,7 @@ TARGETS: dict[str, Target | None] = {
     NEXT_ONE: Target(seconds=1, mb=100),  # a cold run's limit: one changed file is less work
     NEXT_COLD: Target(seconds=1, mb=100),
     NEXT_NO_CACHE: Target(x_reference=1.3, mb=MIB_40),  # at 10,000 tasks
+    NEXT_NO_CACHE_ONE: None,  # what one core pays (the reader's lot): beside the row above
     READER: None,
     LIST: None,
     PARALLEL_IDLE: Target(x_floor=3),
@@ -221,8 +223,16 @@ def core_rows(root: Path, size: int, env: dict[str, str], runs: int) -> list[Row
     reader = measure([sys.executable, str(BENCH / "fm_reader.py"), str(root)], root, env, runs)
     cache = root / ".agents" / ".cache"
     no_cache = measure(argv, root, env, runs, lambda: shutil.rmtree(cache, ignore_errors=True))
+    one = measure(
+        argv,
+        root,
+        {**env, "AGENTMD_JOBS": "1"},
+        runs,
+        lambda: shutil.rmtree(cache, ignore_errors=True),
+    )
     rows.append(row(READER, size, reader))
     rows.append(row(NEXT_NO_CACHE, size, no_cache)._replace(reference_seconds=reader.seconds))
+    rows.append(row(NEXT_NO_CACHE_ONE, size, one)._replace(reference_seconds=reader.seconds))
     call(argv, root, env)  # the cache again, for the rows after
     refresh_git_index(root, env)
     rows.append(row(LIST, size, measure([AGENTMD, "list", "--json"], root, env, runs)))
