@@ -302,7 +302,7 @@ def table(rows: list[Row], runs: int, load: float) -> str:
         f"cores, median of {runs} run{'s' * (runs != 1)} "
         f"(load {load:.2f} at start). "
         'Floor: `python -c "import click, yaml"`, run turn about with each command. '
-        "Peak memory: the process's peak RSS.",
+        "Peak memory: the peak RSS of the command's largest process (a cold read forks).",
         "",
         "| command | tasks | median wall time | floor | × floor | peak memory | target | met |",
         "| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |",
