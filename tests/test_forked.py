@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -119,6 +121,7 @@ def test_an_interrupted_parent_leaves_no_process_working(tmp_path):
 
 def test_how_many_processes(monkeypatch):
     monkeypatch.delenv(forked.JOBS_ENV, raising=False)
+    monkeypatch.setattr(forked, "_cgroup_quota", lambda: 0)
     monkeypatch.setattr(os, "sched_getaffinity", lambda _: {0, 1, 2, 3}, raising=False)
     many = 10 * forked.PER_PROCESS
     assert forked.processes(many) == 4  # a process a core
@@ -142,37 +145,146 @@ def test_how_many_processes(monkeypatch):
         stop.set()
         watcher.join()
     assert forked.processes(many) == 4
+    monkeypatch.setattr(forked, "_cgroup_quota", lambda: 2)  # a container's quota of 2 CPUs
+    assert forked.processes(many) == 2
+    monkeypatch.setattr(forked, "_cgroup_quota", lambda: 0)
+
+    def refused(_):
+        raise OSError("not in this sandbox")
+
+    monkeypatch.setattr(os, "sched_getaffinity", refused, raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 3)
+    assert forked.processes(many) == 3  # then the machine's count
+    monkeypatch.setattr(sys, "platform", "darwin")
+    assert forked.processes(many) == 1  # only where it is tested: Linux
+
+
+@pytest.mark.parametrize(
+    "files, cpus",
+    [
+        ({"cpu.max": "max 100000\n"}, 0),
+        ({"cpu.max": "50000 100000\n"}, 1),
+        ({"cpu.max": "150000 100000\n"}, 2),
+        ({"cpu/cpu.cfs_quota_us": "200000\n", "cpu/cpu.cfs_period_us": "100000\n"}, 2),
+        ({"cpu/cpu.cfs_quota_us": "-1\n", "cpu/cpu.cfs_period_us": "100000\n"}, 0),
+        ({"cpu.max": "junk\n"}, 0),
+        ({}, 0),
+    ],
+)
+def test_a_cgroups_cpu_quota_is_read_from_v2_or_v1_files(tmp_path, files, cpus):
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    assert forked._cgroup_quota(str(tmp_path)) == cpus
+
+
+def test_with_sigchld_ignored_the_children_are_reaped_by_the_system_and_still_used():
+    import signal
+
+    before = signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # as a supervisor may pass it on
+    try:
+        results = forked.map_forked(range(30), squares, as_sent, as_received, 3)
+    finally:
+        signal.signal(signal.SIGCHLD, before)
+    assert [value for value, _ in results] == [n * n for n in range(30)]
+    assert len({pid for _, pid in results}) == 3  # what the two others sent was used
+
+
+WINDOW = """
+import atexit, ctypes, functools, os, signal, sys
+from agentmd.workspace import forked
+parent = os.getpid()
+libc = ctypes.CDLL(None)
+side = sys.argv[1]
+# A ^C that lands just as os.fork() returns, in the child or in the parent
+hook = functools.partial(getattr(libc, "raise"), signal.SIGINT)
+os.register_at_fork(**{f"after_in_{side}": hook})
+atexit.register(lambda: print(f"atexit in {'the parent' if os.getpid() == parent else 'a child'}"))
+sys.stdout.write("written before the fork, not flushed\\n")
+fds = len(os.listdir("/proc/self/fd"))
+def work(share):
+    return [(x, os.getpid()) for x in share]
+try:
+    found = forked.map_forked(list(range(10)), work, lambda s, r: r, lambda s, v: v, 3)
+    print("results from", "the parent alone" if {p for _, p in found} == {parent} else "children")
+except KeyboardInterrupt:
+    print(f"interrupted in {'the parent' if os.getpid() == parent else 'a child'}")
+children = open(f"/proc/self/task/{parent}/children").read().split()
+print(f"children left {len(children)}, fds left {len(os.listdir('/proc/self/fd')) - fds}")
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs Linux's /proc")
+@pytest.mark.parametrize(
+    "side, said",
+    [
+        # the child ends by the ^C, before anything of the parent's runs in it: its share is
+        # worked by the parent
+        ("child", "results from the parent alone"),
+        # the parent takes the ^C once it knows the child, and stops it
+        ("parent", "interrupted in the parent"),
+    ],
+)
+def test_a_sigint_just_as_a_fork_returns_runs_nothing_of_the_parents_twice(tmp_path, side, said):
+    script = tmp_path / "window.py"
+    script.write_text(WINDOW)
+    run = subprocess.run(
+        [sys.executable, str(script), side], capture_output=True, text=True, timeout=60
+    )
+    assert run.stdout.splitlines() == [
+        "written before the fork, not flushed",
+        said,
+        "children left 0, fds left 0",
+        "atexit in the parent",
+    ], run.stderr
 
 
 @pytest.fixture
 def forking(monkeypatch):
     """A scan and a cold read of a small plan fork as those of thousands of files do on four
-    cores; the number of processes each used is recorded."""
+    cores. Recorded for each: the processes asked for, and how many shares the parent worked
+    (one, its own, when every other process's came back and was used)."""
+    assert threading.active_count() == 1, "a thread left running: nothing here would fork"
     monkeypatch.delenv(forked.JOBS_ENV, raising=False)
     monkeypatch.setattr(forked, "PER_PROCESS", 5)
     monkeypatch.setattr(folder, "SCAN_PER_PROCESS", 5)
     monkeypatch.setattr(os, "sched_getaffinity", lambda _: {0, 1, 2, 3}, raising=False)
-    counts: list[int] = []
+    monkeypatch.setattr(forked, "_cgroup_quota", lambda: 0)
+    runs: list[tuple[int, int]] = []
     real = forked.map_forked
-    monkeypatch.setattr(
-        forked, "map_forked", lambda items, *rest: counts.append(rest[-1]) or real(items, *rest)
-    )
-    return counts
+
+    def recorded(items, work, encode, decode, count):
+        here = []
+
+        def counted(share):
+            if os.getpid() == PARENT:
+                here.append(len(share))
+            return work(share)
+
+        found = real(items, counted, encode, decode, count)
+        runs.append((count, len(here)))
+        return found
+
+    monkeypatch.setattr(forked, "map_forked", recorded)
+    return runs
 
 
 def test_a_cold_read_on_four_cores_gives_the_records_of_one_process(repo, forking, monkeypatch):
     agents = plan_with_odd_files(repo)
+    # a value marshal cannot write: that one file is parsed by the parent, the share is used
+    (agents / "tasks" / "dated.md").write_text("---\ntitle: d\ndue: !!timestamp 2024-01-02\n---\n")
     age_all(agents, 60)
     forked_read = records_now(repo)
-    assert forking == [4, 4]  # the scan, then the parse
+    assert forking == [(4, 1), (4, 1)]  # the scan, then the parse: 3 shares came back
     (agents / ".cache" / index_cache.FILE).unlink()
     monkeypatch.setenv(forked.JOBS_ENV, "1")
     alone = records_now(repo)
-    assert forking == [4, 4, 1, 1]
+    assert forking[2:] == [(1, 1), (1, 1)]
     fresh = {rel: folder.read_record(Workspace(repo), rel) for rel in alone}
     assert forked_read == alone == fresh  # the broken, the odd and the twice-set alike
     assert forked_read["tasks/broken.md"].problem.code == "not-utf8"
     assert forked_read["tasks/twice.md"].suspect
+    assert repr(forked_read["tasks/dated.md"].fields["due"]) == "datetime.date(2024, 1, 2)"
     # One `lines` dict for each layout, whichever process parsed the file.
     tasks = sorted(rel for rel in forked_read if rel.startswith("tasks/t"))
     layouts = {id(forked_read[rel].lines) for rel in tasks}
@@ -195,7 +307,7 @@ def test_a_touch_of_every_file_read_on_four_cores_copies_the_cache(repo, forking
     in_cache = index_cache.read(agents / ".cache" / index_cache.FILE, {}, {})[0]
     cached = {rel: record for rel, (_, record) in in_cache.items()}
     again = records_now(repo)
-    assert forking == [4, 4, 4, 4] and again == first == cached
+    assert forking == [(4, 1)] * 4 and again == first == cached
     assert encoded == []  # every record the one read from the cache: the file copied
     ws.index  # noqa: B018 - and what it copied reads back
     assert dict(ws._known) == first
@@ -206,12 +318,12 @@ def test_next_on_four_cores_prints_what_one_process_prints(repo, forking, monkey
     (agents / "tasks" / "broken.md").unlink()
     age_all(agents, 60)
     four = cli(repo, "next")
-    assert forking == [4, 4] and four.exit_code == 0, four.output
+    assert forking == [(4, 1), (4, 1)] and four.exit_code == 0, four.output
     assert "t2" in four.stdout
     shutil.rmtree(agents / ".cache")
     monkeypatch.setenv(forked.JOBS_ENV, "1")
     one = cli(repo, "next")
-    assert forking == [4, 4, 1, 1]
+    assert forking[2:] == [(1, 1), (1, 1)]
     assert (one.exit_code, one.stdout, one.stderr) == (four.exit_code, four.stdout, four.stderr)
 
 
@@ -222,7 +334,7 @@ def test_the_processes_leave_nothing_behind(repo, forking):
     if not children.exists():
         pytest.skip("needs Linux's /proc")
     records_now(repo)
-    assert forking == [4, 4]
+    assert forking == [(4, 1), (4, 1)]
     assert children.read_text().split() == []  # none left, running or a zombie
 
 
@@ -238,7 +350,7 @@ def test_a_scan_on_four_cores_finds_what_one_process_finds(repo, tmp_path, forki
     many = folder.scan(Workspace(repo))
     monkeypatch.setenv(forked.JOBS_ENV, "1")
     one = folder.scan(Workspace(repo))
-    assert forking == [4, 1]
+    assert forking == [(4, 1), (1, 1)]
     assert many == one
     by_rel = {entry.rel: entry for entry in many}
     assert by_rel["tasks/inside.md"].key is not None  # a symlink within the repository

@@ -21,5 +21,6 @@ def test_the_stop_race_line_is_dropped_and_nothing_else(repo, caplog):
     logger.error(watch.STOP_RACE)
     logger.error("inotify watch limit reached")
     assert [r.getMessage() for r in caplog.records] == ["inotify watch limit reached"]
-    watch.observe(Workspace(repo), threading.Event())  # once more: one filter, not two
+    again = watch.observe(Workspace(repo), threading.Event())  # once more: one filter, not two
+    watch.stop_observing(again)  # (its thread is not left to the tests after this one)
     assert logger.filters.count(watch._drop_stop_race) == 1

@@ -518,7 +518,9 @@ def load_index(ws: Workspace) -> Index:
             if type(values) is not list:
                 raise TypeError("not a list")
             return [
-                _decoded(e.rel, same, value, layouts)
+                parse(((e, same),))[0]  # a value marshal cannot write (a YAML date): here
+                if value is forked.UNSENT
+                else _decoded(e.rel, same, value, layouts)
                 for (e, same), value in zip(share, values, strict=True)
             ]
 

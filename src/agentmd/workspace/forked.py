@@ -1,4 +1,4 @@
-"""Parsing thousands of files on more than one core: forked processes, each taking a share and
+"""Reading thousands of files on more than one core: forked processes, each taking a share and
 sending back what it read, `marshal`-encoded, through a pipe.
 
 A cold run (no cache: a fresh clone, a deleted .agents/.cache/) reads and parses every file;
@@ -6,18 +6,20 @@ A cold run (no cache: a fresh clone, a deleted .agents/.cache/) reads and parses
 threads would take turns. Forked, each process starts with the parent's memory as it is (no
 imports again, nothing to pickle going out) and only results come back. A share that does not
 come back whole (the process died, sent something else, or the machine forbids a fork) is
-parsed by the parent itself: the answer never depends on the processes.
+worked by the parent itself: the answer never depends on the processes.
 
-AGENTMD_JOBS caps the processes (1: parse in this one). A process with other threads never
-forks (a thread holding a lock at the fork would leave the child stuck on it): the loop and the
-board, which watch files from threads, parse in one."""
+AGENTMD_JOBS caps the processes (1: work in this one). Only on Linux, where it is tested (on
+macOS a forked process may crash in a system library: Python's own pools spawn there). A
+process with other threads never forks (a thread holding a lock at the fork would leave the
+child stuck on it): the loop as it waits for changes, the board."""
 
 from __future__ import annotations
 
 import marshal
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 Item = TypeVar("Item")
@@ -27,19 +29,21 @@ JOBS_ENV = "AGENTMD_JOBS"
 PER_PROCESS = 1500  # fewer files than this to a process and the fork is not worth its cost
 MAX_PROCESSES = 8  # past this, the parent's decoding of what comes back is what grows
 MARSHAL = 4
+# What a process sends back for an item marshal cannot write (a date YAML made): `decode`
+# works that item in the parent, the rest of the share is used as sent.
+UNSENT = False
 
 
 def processes(items: int, per_process: int | None = None) -> int:
     """How many processes to work `items` things in, each at least `per_process` of them
     (PER_PROCESS files to parse): 1 unless they are many and there are cores to spare."""
     per_process = per_process or PER_PROCESS
-    if items < 2 * per_process or not hasattr(os, "fork"):
+    if items < 2 * per_process or not sys.platform.startswith("linux"):
         return 1
     threading = sys.modules.get("threading")
     if threading is not None and threading.active_count() > 1:
         return 1
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    limit = min(cores or 1, MAX_PROCESSES)
+    limit = min(_cores(), MAX_PROCESSES)
     asked = os.environ.get(JOBS_ENV, "").strip()
     if asked:
         try:
@@ -47,6 +51,37 @@ def processes(items: int, per_process: int | None = None) -> int:
         except ValueError:
             pass  # a setting that is not a number is no setting: the default
     return max(1, min(limit, items // per_process))
+
+
+def _cores() -> int:
+    """The cores this process may run on: its affinity, within a container's CPU quota."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # a sandbox may refuse the call
+        cores = os.cpu_count() or 1
+    quota = _cgroup_quota()
+    return max(1, min(cores, quota)) if quota else cores
+
+
+def _cgroup_quota(root: str = "/sys/fs/cgroup") -> int:
+    """The CPUs a cgroup's quota allows (rounded up), or 0 for no quota: cgroup v2's cpu.max,
+    else v1's cfs files."""
+    try:
+        with open(f"{root}/cpu.max") as handle:
+            quota, _, period = handle.read().partition(" ")
+        if quota.strip() == "max":
+            return 0
+        return max(1, -(-int(quota) // int(period)))
+    except (OSError, ValueError, ZeroDivisionError):
+        pass
+    try:
+        with open(f"{root}/cpu/cpu.cfs_quota_us") as handle:
+            quota_us = int(handle.read())
+        with open(f"{root}/cpu/cpu.cfs_period_us") as handle:
+            period_us = int(handle.read())
+    except (OSError, ValueError):
+        return 0
+    return max(1, -(-quota_us // period_us)) if quota_us > 0 and period_us > 0 else 0
 
 
 def map_forked(
@@ -58,8 +93,8 @@ def map_forked(
 ) -> list[Result]:
     """`work(items)`, its shares after the first worked in `count - 1` forked processes.
     `work` answers a share with a result for each item; `encode` turns a share's results into
-    what marshal writes; `decode` turns that back, and raises (ValueError, TypeError) on
-    anything else."""
+    a list that marshal writes (an item it cannot write goes as UNSENT); `decode` turns that
+    back, and raises (ValueError, TypeError) on anything else."""
     count = min(count, len(items))
     if count <= 1:
         return list(work(items))
@@ -69,16 +104,18 @@ def map_forked(
     pending: list[tuple[int, tuple[int, int] | None]] = []
     results: list[Result] = [None] * len(items)  # type: ignore[list-item]
     try:
-        pending.extend((n, _start(shares[n], work, encode)) for n in range(1, count))
+        for n in range(1, count):
+            with _signals_held():  # a ^C now is taken once the child is known, as pending
+                pending.append((n, _start(shares[n], work, encode)))
         results[0::count] = work(shares[0])  # the parent's share, as the others work theirs
         while pending:
-            n, child = pending.pop(0)
-            results[n::count] = _collect(shares[n], child, work, decode)
+            n, child = pending[0]
+            sent = _received(child, lambda: pending.pop(0))
+            results[n::count] = _decoded(shares[n], sent, work, decode)
     finally:  # interrupted (an error, ^C): no process is left working
         for _, child in pending:
             if child is not None:
-                os.close(child[1])
-                _stop(child[0])
+                _stop(*child)
     return results
 
 
@@ -88,7 +125,8 @@ def _start(
     encode: Callable[[Sequence[Item], list[Result]], Any],
 ) -> tuple[int, int] | None:
     """A forked process working `share`, and the pipe its results come back on; None when no
-    process could be started (its share is worked by the parent)."""
+    process could be started (its share is worked by the parent). Called with the signals
+    held (`_signals_held`): the child lets them go once its own handlers are the defaults."""
     try:
         read_end, write_end = os.pipe()
     except OSError:
@@ -102,9 +140,12 @@ def _start(
     if pid == 0:  # the child: nothing of the parent's exit runs here (no atexit, no flush)
         code = 1
         try:
+            import gc
+
+            gc.disable()  # the parent's garbage is the parent's: no finalizer of it runs here
+            _child_signals()
             os.close(read_end)
-            _default_signals()
-            data = marshal.dumps(encode(share, work(share)), MARSHAL)
+            data = _dumped(encode(share, work(share)))
             view = memoryview(data)
             while view:
                 view = view[os.write(write_end, view) :]
@@ -115,30 +156,52 @@ def _start(
     return pid, read_end
 
 
-def _collect(
+def _dumped(value: Any) -> bytes:
+    try:
+        return marshal.dumps(value, MARSHAL)
+    except ValueError:  # an item marshal cannot write: it alone goes as UNSENT
+        if type(value) is not list:
+            raise
+        return marshal.dumps([item if _writable(item) else UNSENT for item in value], MARSHAL)
+
+
+def _writable(item: Any) -> bool:
+    try:
+        marshal.dumps(item, MARSHAL)
+    except ValueError:
+        return False
+    return True
+
+
+def _received(child: tuple[int, int] | None, forget: Callable[[], object]) -> bytes | None:
+    """What the process sent back once it ended well; None when it did not, or never started.
+    Its pipe is closed, and it is reaped and `forget` called, as one step: an interrupt
+    before leaves it to be stopped, after, nothing of it to stop."""
+    if child is None:
+        forget()
+        return None
+    pid, read_end = child
+    chunks = []
+    with os.fdopen(os.dup(read_end), "rb") as pipe:
+        while chunk := pipe.read(1 << 20):
+            chunks.append(chunk)
+    with _signals_held():
+        ended = _reaped(pid)
+        os.close(read_end)
+        forget()
+    return b"".join(chunks) if ended else None
+
+
+def _decoded(
     share: Sequence[Item],
-    child: tuple[int, int] | None,
+    sent: bytes | None,
     work: Callable[[Sequence[Item]], list[Result]],
     decode: Callable[[Sequence[Item], Any], list[Result]],
 ) -> list[Result]:
-    """What the process working `share` sent back, decoded; its share worked here when it
-    sent back anything but a whole answer."""
-    if child is None:
-        return work(share)
-    pid, read_end = child
-    chunks = []
-    status = None
-    try:
-        with os.fdopen(read_end, "rb") as pipe:
-            while chunk := pipe.read(1 << 20):
-                chunks.append(chunk)
-        status = os.waitpid(pid, 0)[1]
-    finally:
-        if status is None:  # interrupted as it read: the process is not left working
-            _stop(pid)
-    if os.waitstatus_to_exitcode(status) == 0:
+    """The share's results as sent back; worked here when anything but a whole answer came."""
+    if sent is not None:
         try:
-            found = decode(share, marshal.loads(b"".join(chunks)))
+            found = decode(share, marshal.loads(sent))
             if len(found) == len(share):
                 return found
         except (EOFError, ValueError, TypeError):
@@ -146,22 +209,49 @@ def _collect(
     return work(share)
 
 
-def _default_signals() -> None:
+def _reaped(pid: int) -> bool:
+    """Whether the process ended well: exit 0, or ended where the system reaps children
+    itself (SIGCHLD ignored, as a supervisor may leave it): then what it sent decides."""
+    try:
+        status = os.waitpid(pid, 0)[1]
+    except ChildProcessError:
+        return True
+    return os.waitstatus_to_exitcode(status) == 0
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """^C, TERM and HUP held back for the block, and taken at its end: no interrupt lands
+    between a fork and the parent's knowing of the child, or between a child's reaping and
+    the parent's forgetting it."""
+    import signal  # here: its enums cost a run that never forks a millisecond
+
+    held = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+
+
+def _child_signals() -> None:
     """^C or a TERM ends a forked process as it ends any: a handler the parent set (a loop's
-    shutdown) is the parent's to run."""
-    import signal  # here: its enums cost the parent 2 ms
-
-    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
-        number = getattr(signal, name, None)
-        if number is not None:
-            signal.signal(number, signal.SIG_DFL)
-
-
-def _stop(pid: int) -> None:
+    shutdown) is the parent's to run. The signals held at the fork are let go after."""
     import signal
 
-    try:
-        os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
-    except OSError:
-        pass
+    for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(number, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM, signal.SIGHUP})
+
+
+def _stop(pid: int, read_end: int) -> None:
+    """A child still working: killed, reaped, its pipe closed."""
+    import signal
+
+    with _signals_held():
+        try:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        except OSError:
+            pass
+        os.close(read_end)
