@@ -22,13 +22,14 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
+from agentmd.workspace.index_cache import MARSHAL, encodable
+
 Item = TypeVar("Item")
 Result = TypeVar("Result")
 
 JOBS_ENV = "AGENTMD_JOBS"
 PER_PROCESS = 1500  # fewer files than this to a process and the fork is not worth its cost
 MAX_PROCESSES = 8  # past this, the parent's decoding of what comes back is what grows
-MARSHAL = 4
 # What a process sends back for an item marshal cannot write (a date YAML made): `decode`
 # works that item in the parent, the rest of the share is used as sent.
 UNSENT = False
@@ -162,15 +163,7 @@ def _dumped(value: Any) -> bytes:
     except ValueError:  # an item marshal cannot write: it alone goes as UNSENT
         if type(value) is not list:
             raise
-        return marshal.dumps([item if _writable(item) else UNSENT for item in value], MARSHAL)
-
-
-def _writable(item: Any) -> bool:
-    try:
-        marshal.dumps(item, MARSHAL)
-    except ValueError:
-        return False
-    return True
+        return marshal.dumps([item if encodable(item) else UNSENT for item in value], MARSHAL)
 
 
 def _received(child: tuple[int, int] | None, forget: Callable[[], object]) -> bytes | None:

@@ -178,7 +178,7 @@ def _encoded(records: dict[str, tuple[Key, Record]], written: int) -> Iterator[b
         except ValueError:  # a value marshal cannot hold (a type YAML gave that it does not
             # know; a nesting too deep): the files that hold one are left out, parsed again
             # next time, and the batch too if it still cannot be written
-            kept = [(k, item) for k, item in zip(keys, batch, strict=True) if _encodable(item)]
+            kept = [(k, item) for k, item in zip(keys, batch, strict=True) if encodable(item)]
             try:
                 frames = _framed(tuple(k for k, _ in kept)) + _framed(tuple(i for _, i in kept))
             except ValueError:
@@ -187,7 +187,9 @@ def _encoded(records: dict[str, tuple[Key, Record]], written: int) -> Iterator[b
     yield _framed(None)
 
 
-def _encodable(item: tuple) -> bool:
+def encodable(item: Any) -> bool:
+    """Whether marshal can write `item` (not a type YAML gave that it does not know, nor a
+    nesting too deep)."""
     try:
         marshal.dumps(item, MARSHAL)
     except ValueError:
