@@ -162,10 +162,7 @@ class Workspace:
             built: dict[str, Task] = {}
             make = Task.from_record
             for r in records:
-                path = r.path
-                stem = path[path.rfind("/") + 1 :]
-                if stem[-3:] == ".md":
-                    stem = stem[:-3]
+                stem = r.stem  # asked once, for the task kept and the one built
                 task = before.get(stem) if before else None
                 if task is None or task.record is not r:
                     task = make(r, named, stem)

@@ -175,9 +175,8 @@ def _received(child: tuple[int, int] | None, forget: Callable[[], object]) -> by
         return None
     pid, read_end = child
     chunks = []
-    with os.fdopen(os.dup(read_end), "rb") as pipe:
-        while chunk := pipe.read(1 << 20):
-            chunks.append(chunk)
+    while chunk := os.read(read_end, 1 << 20):
+        chunks.append(chunk)
     with _signals_held():
         ended = _reaped(pid)
         os.close(read_end)
@@ -219,8 +218,7 @@ def _signals_held() -> Iterator[None]:
     the parent's forgetting it."""
     import signal  # here: its enums cost a run that never forks a millisecond
 
-    held = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
-    before = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, _held(signal))
     try:
         yield
     finally:
@@ -232,9 +230,14 @@ def _child_signals() -> None:
     shutdown) is the parent's to run. The signals held at the fork are let go after."""
     import signal
 
-    for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+    for number in _held(signal):
         signal.signal(number, signal.SIG_DFL)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM, signal.SIGHUP})
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _held(signal))
+
+
+def _held(signal: Any) -> set[int]:
+    """The signals held across a fork and a reaping (`signal`: the module, imported late)."""
+    return {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
 
 
 def _stop(pid: int, read_end: int) -> None:

@@ -195,12 +195,15 @@ class Task(NamedTuple):
         priority = get("priority")
         title = get("title")
         lists = (get("depends_on"), get("inputs"), get("outputs"), get("verify"))
-        try:  # the usual task: each a list of strings, checked in C and held as it is
-            if list is type(lists[0]) is type(lists[1]) is type(lists[2]) is type(lists[3]):
+        # The usual task: each a list of strings, checked in C and held as it is
+        plain = False
+        if list is type(lists[0]) is type(lists[1]) is type(lists[2]) is type(lists[3]):
+            try:
                 "".join(lists[0]), "".join(lists[1]), "".join(lists[2]), "".join(lists[3])
-            else:
-                raise TypeError("not lists")
-        except TypeError:
+                plain = True
+            except TypeError:
+                pass
+        if not plain:
             lists = tuple(as_strings(value) for value in lists)  # type: ignore[assignment]
         return _make_task(
             cls,
