@@ -354,3 +354,55 @@ def test_click_goes_on_only_with_the_workspace_of_its_folder(plan, repo, tmp_pat
             assert again is not given and again.root == plan
     finally:
         os.chdir(old)
+
+
+LEAVE = """
+import atexit, sys, threading, time
+from agentmd import entry
+atexit.register(lambda: print("atexit ran"))
+sys.stdout.write("buffered, not flushed\\n")
+sys.stderr.write("on stderr too\\n")
+if sys.argv[1] == "thread":  # a thread still working: Python joins it, as always
+    threading.Thread(target=lambda: (time.sleep(0.3), print("the thread's last word"))).start()
+entry.leave(int(sys.argv[2]))
+"""
+
+
+@pytest.mark.parametrize("threads, said", [("none", []), ("thread", ["the thread's last word"])])
+def test_leaving_flushes_runs_the_atexit_handlers_and_keeps_the_code(tmp_path, threads, said):
+    script = tmp_path / "leave.py"
+    script.write_text(LEAVE)
+    for code in (0, 3):
+        run = subprocess.run(
+            [sys.executable, str(script), threads, str(code)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert run.returncode == code
+        assert run.stdout.splitlines() == ["buffered, not flushed", *said, "atexit ran"]
+        assert run.stderr == "on stderr too\n"
+
+
+def test_leaving_into_a_closed_pipe_says_so_as_python_does(tmp_path):
+    script = tmp_path / "leave.py"
+    script.write_text(LEAVE.replace("buffered, not flushed", "x" * 100_000))
+    reader = subprocess.Popen(
+        [sys.executable, str(script), "none", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert reader.stdout is not None and reader.stderr is not None
+    reader.stdout.close()  # gone before the output is flushed
+    stderr = reader.stderr.read().decode()
+    assert reader.wait(timeout=60) != 0  # not a silent success
+    assert "BrokenPipeError" in stderr
+
+
+def test_a_cold_next_through_the_console_script_prints_it_whole(plan):
+    shutil.rmtree(plan / ".agents" / ".cache", ignore_errors=True)
+    through_entry = fast(plan, "next")
+    shutil.rmtree(plan / ".agents" / ".cache")
+    through_click = slow(plan, "next")
+    assert through_entry == through_click and through_entry.code == 0
+    assert through_entry.stdout.endswith(b"\n") and len(through_entry.stdout) > 500

@@ -40,11 +40,59 @@ def test_the_shares_worked_in_other_processes_come_back_in_order():
     results = forked.map_forked(range(30), squares, as_sent, as_received, 3)
     assert [value for value, _ in results] == [n * n for n in range(30)]
     workers = [pid for _, pid in results]
-    # dealt out as cards are: every third item the parent's own, the others two processes'
-    assert workers[0::3] == [PARENT] * 10
+    # dealt out as cards are: every third item from 1 and from 2 one forked process's own;
+    # the parent's share (from 0) in pieces, each taken by whichever process was free
     assert len(set(workers[1::3])) == len(set(workers[2::3])) == 1
     assert len({PARENT, workers[1], workers[2]}) == 3
+    assert set(workers[0::3]) <= {PARENT, workers[1], workers[2]}
     assert forked.map_forked([7], squares, as_sent, as_received, 3) == [(49, PARENT)]
+
+
+def test_the_parents_pieces_are_taken_by_the_others_while_it_does_its_meanwhile(tmp_path):
+    def marked(share) -> list[tuple[int, int]]:
+        if os.getpid() != PARENT and share[0] % 2 == 0:  # one of the parent's pieces
+            for item in share:
+                (tmp_path / f"{item}.piece").write_text("")
+        return squares(share)
+
+    ran = []
+
+    def meanwhile() -> None:  # the parent's imports: here, until the others took every piece
+        ran.append(os.getpid())
+        deadline = time.monotonic() + 20
+        while len(list(tmp_path.glob("*.piece"))) < 40 and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+    results = forked.map_forked(range(80), marked, as_sent, as_received, 2, meanwhile)
+    assert ran == [PARENT]
+    assert [value for value, _ in results] == [n * n for n in range(80)]
+    child = results[1][1]
+    assert child != PARENT and {pid for _, pid in results} == {child}  # the child did it all
+    assert len(list(tmp_path.glob("*.piece"))) == 40  # the 40 items of the parent's share
+    # with one process there is nothing to do meanwhile: the command does it when it needs it
+    assert forked.map_forked(range(80), squares, as_sent, as_received, 1, meanwhile) == [
+        (n * n, PARENT) for n in range(80)
+    ]
+    assert ran == [PARENT]
+
+
+def test_a_piece_taken_by_a_process_that_fails_is_worked_by_the_parent(tmp_path):
+    gone = tmp_path / "gone"
+
+    def failing_late(share) -> list[tuple[int, int]]:
+        if os.getpid() != PARENT and share[0] % 2 == 0:  # one of the parent's pieces
+            gone.write_text("")
+            os._exit(3)  # after its own share, before sending anything back
+        return squares(share)
+
+    def meanwhile() -> None:  # until the child took a piece of the parent's share and died
+        deadline = time.monotonic() + 20
+        while not gone.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+    results = forked.map_forked(range(40), failing_late, as_sent, as_received, 2, meanwhile)
+    assert gone.exists()
+    assert results == [(n * n, PARENT) for n in range(40)]  # the lost piece too, worked here
 
 
 def test_a_share_whose_process_fails_is_worked_by_the_parent():
@@ -187,7 +235,8 @@ def test_with_sigchld_ignored_the_children_are_reaped_by_the_system_and_still_us
     finally:
         signal.signal(signal.SIGCHLD, before)
     assert [value for value, _ in results] == [n * n for n in range(30)]
-    assert len({pid for _, pid in results}) == 3  # what the two others sent was used
+    others = {pid for _, pid in results[1::3]} | {pid for _, pid in results[2::3]}
+    assert len(others) == 2 and PARENT not in others  # what the two others sent was used
 
 
 WINDOW = """
@@ -242,8 +291,8 @@ def test_a_sigint_just_as_a_fork_returns_runs_nothing_of_the_parents_twice(tmp_p
 @pytest.fixture
 def forking(monkeypatch):
     """A scan and a cold read of a small plan fork as those of thousands of files do on four
-    cores. Recorded for each: the processes asked for, and how many shares the parent worked
-    (one, its own, when every other process's came back and was used)."""
+    cores. Recorded for each: the processes asked for, and how many items of the other
+    processes' own shares the parent worked (none, when every share came back and was used)."""
     assert threading.active_count() == 1, "a thread left running: nothing here would fork"
     monkeypatch.delenv(forked.JOBS_ENV, raising=False)
     monkeypatch.setattr(forked, "PER_PROCESS", 5)
@@ -253,15 +302,16 @@ def forking(monkeypatch):
     runs: list[tuple[int, int]] = []
     real = forked.map_forked
 
-    def recorded(items, work, encode, decode, count):
+    def recorded(items, work, encode, decode, count, meanwhile=None):
+        theirs = {id(item) for first in range(1, count) for item in items[first::count]}
         here = []
 
         def counted(share):
             if os.getpid() == PARENT:
-                here.append(len(share))
+                here.extend(item for item in share if id(item) in theirs)
             return work(share)
 
-        found = real(items, counted, encode, decode, count)
+        found = real(items, counted, encode, decode, count, meanwhile)
         runs.append((count, len(here)))
         return found
 
@@ -275,11 +325,11 @@ def test_a_cold_read_on_four_cores_gives_the_records_of_one_process(repo, forkin
     (agents / "tasks" / "dated.md").write_text("---\ntitle: d\ndue: !!timestamp 2024-01-02\n---\n")
     age_all(agents, 60)
     forked_read = records_now(repo)
-    assert forking == [(4, 1), (4, 1)]  # the scan, then the parse: 3 shares came back
+    assert forking == [(4, 0), (4, 0)]  # the scan, then the parse: 3 shares came back
     (agents / ".cache" / index_cache.FILE).unlink()
     monkeypatch.setenv(forked.JOBS_ENV, "1")
     alone = records_now(repo)
-    assert forking[2:] == [(1, 1), (1, 1)]
+    assert forking[2:] == [(1, 0), (1, 0)]
     fresh = {rel: folder.read_record(Workspace(repo), rel) for rel in alone}
     assert forked_read == alone == fresh  # the broken, the odd and the twice-set alike
     assert forked_read["tasks/broken.md"].problem.code == "not-utf8"
@@ -307,7 +357,7 @@ def test_a_touch_of_every_file_read_on_four_cores_copies_the_cache(repo, forking
     in_cache = index_cache.read(agents / ".cache" / index_cache.FILE, {}, {})[0]
     cached = {rel: record for rel, (_, record) in in_cache.items()}
     again = records_now(repo)
-    assert forking == [(4, 1)] * 4 and again == first == cached
+    assert forking == [(4, 0)] * 4 and again == first == cached
     assert encoded == []  # every record the one read from the cache: the file copied
     ws.index  # noqa: B018 - and what it copied reads back
     assert dict(ws._known) == first
@@ -318,12 +368,12 @@ def test_next_on_four_cores_prints_what_one_process_prints(repo, forking, monkey
     (agents / "tasks" / "broken.md").unlink()
     age_all(agents, 60)
     four = cli(repo, "next")
-    assert forking == [(4, 1), (4, 1)] and four.exit_code == 0, four.output
+    assert forking == [(4, 0), (4, 0)] and four.exit_code == 0, four.output
     assert "t2" in four.stdout
     shutil.rmtree(agents / ".cache")
     monkeypatch.setenv(forked.JOBS_ENV, "1")
     one = cli(repo, "next")
-    assert forking[2:] == [(1, 1), (1, 1)]
+    assert forking[2:] == [(1, 0), (1, 0)]
     assert (one.exit_code, one.stdout, one.stderr) == (four.exit_code, four.stdout, four.stderr)
 
 
@@ -334,7 +384,7 @@ def test_the_processes_leave_nothing_behind(repo, forking):
     if not children.exists():
         pytest.skip("needs Linux's /proc")
     records_now(repo)
-    assert forking == [(4, 1), (4, 1)]
+    assert forking == [(4, 0), (4, 0)]
     assert children.read_text().split() == []  # none left, running or a zombie
 
 
@@ -350,10 +400,93 @@ def test_a_scan_on_four_cores_finds_what_one_process_finds(repo, tmp_path, forki
     many = folder.scan(Workspace(repo))
     monkeypatch.setenv(forked.JOBS_ENV, "1")
     one = folder.scan(Workspace(repo))
-    assert forking == [(4, 1), (1, 1)]
+    assert forking == [(4, 0), (1, 0)]
     assert many == one
     by_rel = {entry.rel: entry for entry in many}
     assert by_rel["tasks/inside.md"].key is not None  # a symlink within the repository
     problems = {rel: e.problem.problem.code for rel, e in by_rel.items() if e.problem}
     assert problems == {"tasks/outside.md": "symlink-outside", "tasks/folder.md": "not-a-file"}
     assert by_rel["rules/style.md"].key == folder.stat_key(os.lstat(agents / "rules/style.md"))
+
+
+def children_of_this_process() -> list[str]:
+    children = Path(f"/proc/{os.getpid()}/task/{os.getpid()}/children")
+    if not children.exists():
+        pytest.skip("needs Linux's /proc")
+    return children.read_text().split()
+
+
+def test_a_cold_next_writes_the_cache_behind_and_waits_for_it(repo, forking, monkeypatch):
+    from agentmd.prompt import next as core
+
+    agents = plan_with_odd_files(repo)
+    (agents / "tasks" / "broken.md").unlink()
+    age_all(agents, 60)
+    behind, prepared = [], []
+    real_background, real_prepare = forked.in_background, core.prepare
+    monkeypatch.setattr(
+        forked, "in_background", lambda t: behind.append(real_background(t)) or behind[-1]
+    )
+    monkeypatch.setattr(core, "prepare", lambda: prepared.append(os.getpid()) or real_prepare())
+    first = cli(repo, "next")
+    assert first.exit_code == 0, first.output
+    assert behind == [True] and forked._BACKGROUND == []  # written by a forked process,
+    assert children_of_this_process() == []  # which the command waited for as it ended
+    assert prepared == [PARENT]  # the prompt's imports, done while the others read
+    cached = index_cache.read(agents / ".cache" / index_cache.FILE, {}, {})[0]
+    shutil.rmtree(agents / ".cache")
+    monkeypatch.setenv(forked.JOBS_ENV, "1")
+    one = cli(repo, "next")  # in one process: no fork, no import ahead, the cache written here
+    assert (one.exit_code, one.stdout, one.stderr) == (0, first.stdout, first.stderr)
+    assert behind == [True] and prepared == [PARENT]
+    assert index_cache.read(agents / ".cache" / index_cache.FILE, {}, {})[0] == cached
+
+
+def test_a_library_read_writes_its_cache_itself(repo, forking, monkeypatch):
+    agents = plan_with_odd_files(repo)
+    age_all(agents, 60)
+    started = []
+    monkeypatch.setattr(forked, "in_background", lambda task: started.append(task))
+    records_now(repo)  # no command waits for a writer here: none is started
+    assert started == [] and (agents / ".cache" / index_cache.FILE).exists()
+
+
+def test_a_writer_that_fails_costs_the_cache_only(repo, forking, monkeypatch):
+    agents = plan_with_odd_files(repo)
+    (agents / "tasks" / "broken.md").unlink()
+    age_all(agents, 60)
+    said = cli(repo, "next")
+    expected = (said.exit_code, said.stdout, said.stderr)
+    shutil.rmtree(agents / ".cache")
+    real = index_cache.write
+
+    def crashing(*args):
+        if os.getpid() != PARENT:
+            raise RuntimeError("a bug in the writer")
+        return real(*args)
+
+    monkeypatch.setattr(index_cache, "write", crashing)
+    said = cli(repo, "next")
+    assert (said.exit_code, said.stdout, said.stderr) == expected
+    assert not (agents / ".cache" / index_cache.FILE).exists()
+    assert children_of_this_process() == []
+    monkeypatch.setattr(index_cache, "write", real)
+    shutil.rmtree(agents / ".cache")  # what the run remembered it printed, too
+    said = cli(repo, "next")  # read cold again, and the cache written this time
+    assert (said.exit_code, said.stdout, said.stderr) == expected
+    assert (agents / ".cache" / index_cache.FILE).exists()
+
+
+def test_nothing_starts_in_the_background_beside_another_thread_or_one_core(monkeypatch):
+    ran = []
+    stop = threading.Event()
+    watcher = threading.Thread(target=stop.wait)
+    watcher.start()
+    try:
+        assert forked.in_background(lambda: ran.append(1)) is False
+    finally:
+        stop.set()
+        watcher.join()
+    monkeypatch.setenv(forked.JOBS_ENV, "1")
+    assert forked.in_background(lambda: ran.append(1)) is False
+    assert ran == []  # the caller's to run

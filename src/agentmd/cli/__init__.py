@@ -86,7 +86,13 @@ def main(directory: str | None) -> None:
 
 
 def run(scanned: object = None) -> None:
-    """The command line, through click; `scanned`: the workspace entry.py already scanned."""
+    """The command line, through click."""
+    sys.exit(invoked(scanned))
+
+
+def invoked(scanned: object = None) -> int:
+    """The command line's exit code, through click; `scanned`: the workspace entry.py already
+    scanned."""
     from agentmd.cli.errors import invoke
 
-    sys.exit(invoke(main, scanned))
+    return invoke(main, scanned)

@@ -17,7 +17,8 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON (
 def open_workspace() -> Workspace:
     """The workspace the command runs in. The console entry may have scanned it already for
     this run (a remembered output it did not find): it hands it over as the context object,
-    taken once, so that a miss scans the files once."""
+    taken once, so that a miss scans the files once. Its index cache may be written behind
+    (Workspace.write_behind): the command waits for it as it ends."""
     found = Workspace.find(Path.cwd())
     ctx = click.get_current_context(silent=True)
     root = ctx.find_root() if ctx is not None else None
@@ -25,7 +26,8 @@ def open_workspace() -> Workspace:
     if isinstance(scanned, Workspace):
         root.obj = None  # type: ignore[union-attr]
         if scanned.root == found.root:
-            return scanned
+            found = scanned
+    found.write_behind = True  # the command waits for the writer as it ends (errors.invoke)
     return found
 
 

@@ -10,6 +10,15 @@ from agentmd import error_output
 
 def invoke(group: click.Group, obj: object = None) -> int:
     try:
+        return _invoked(group, obj)
+    finally:  # a cache written behind (Workspace.write_behind) is whole before the command ends
+        from agentmd.workspace import forked
+
+        forked.wait_background()
+
+
+def _invoked(group: click.Group, obj: object) -> int:
+    try:
         result = group.main(prog_name="agentmd", standalone_mode=False, obj=obj)
     except click.exceptions.Exit as exc:
         return exc.exit_code

@@ -72,6 +72,7 @@ def next_task(
     if push and not do_claim:
         raise click.UsageError("--push pushes a claim: use it with --claim")
     ws = open_workspace()
+    ws.while_reading = core.prepare
     ask = core.Ask(
         budget=budget, counter=token_counter, claim=do_claim, owner=owner, push=push,
         limit=parallel,

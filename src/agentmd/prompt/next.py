@@ -97,6 +97,19 @@ def remember_batch(
     ranked_memo.remember(ws, key, output, errors, pinned)
 
 
+def prepare() -> None:
+    """What compiling a prompt imports (the task graph, the checks, the compiler, markdown-it:
+    90-140 ms), imported while forked processes read a cold plan (Workspace.while_reading)."""
+    from agentmd.checks import readiness  # noqa: F401
+    from agentmd.files import sections
+    from agentmd.handoffs import latest  # noqa: F401
+    from agentmd.prompt import compiler, counters  # noqa: F401
+    from agentmd.tasks import claims, graph, moved  # noqa: F401
+    from agentmd.workspace import scaffold  # noqa: F401
+
+    sections.parser()  # markdown-it-py and its CommonMark rules
+
+
 def one(ws: Workspace, ask: Ask) -> Next:
     """The next ready task's prompt; claimed, and pushed, when asked. NothingToDo when no task
     is ready, TooLarge when the first one cannot fit its budget (then nothing is claimed)."""

@@ -8,8 +8,8 @@ import fcntl
 import gc
 import os
 import time
-from collections.abc import Iterator, Sequence
-from functools import cached_property
+from collections.abc import Callable, Iterator, Sequence
+from functools import cached_property, partial
 from operator import attrgetter
 from pathlib import Path
 from stat import S_ISLNK, S_ISREG
@@ -87,6 +87,12 @@ class Workspace:
         # checks.handoffs_pass's findings per handoff, kept by a process that checks again
         # (the loop, the board: `keep_findings`); a one-shot check keeps nothing
         self.handoffs_kept: Kept | None = None
+        # What the command needs once the files are read (its imports), done while forked
+        # processes read them: the parent would otherwise do it after, the other cores idle.
+        self.while_reading: Callable[[], object] | None = None
+        # The index cache written by a forked process while this one goes on (after a cold
+        # read of thousands of files): a command, which waits for it at its end, says so.
+        self.write_behind = False
 
     @classmethod
     def find(cls, start: Path) -> Workspace:
@@ -514,15 +520,16 @@ def load_index(ws: Workspace) -> Index:
         def decode(share: Sequence[tuple[Entry, Record | None]], values: Any) -> list[Record]:
             if type(values) is not list:
                 raise TypeError("not a list")
+            sent_layouts: dict[int, dict[str, int]] = {}  # see _decoded
             return [
                 parse(((e, same),))[0]  # a value marshal cannot write (a YAML date): here
                 if value is forked.UNSENT
-                else _decoded(e.rel, same, value, layouts)
+                else _decoded(e.rel, same, value, layouts, sent_layouts)
                 for (e, same), value in zip(share, values, strict=True)
             ]
 
         count = forked.processes(len(todo))
-        found = forked.map_forked(todo, parse, _encoded, decode, count)
+        found = forked.map_forked(todo, parse, _encoded, decode, count, ws.while_reading)
         for (entry, same), record in zip(todo, found, strict=True):
             records[entry.rel] = record
             reuse = reuse and record is same  # (`same` from the cache: none is known then)
@@ -546,7 +553,12 @@ def load_index(ws: Workspace) -> Index:
         keyed = {e.rel: (e.key, records[e.rel]) for e in ws.scanned if e.key is not None}
         as_read = kept_records is not None and reuse and not cached
         as_read = as_read and len(records) == kept_records.files  # type: ignore[union-attr]
-        index_cache.write(cache_path, keyed, started, kept_records if as_read else None)
+        write = partial(
+            index_cache.write, cache_path, keyed, started, kept_records if as_read else None
+        )
+        big = forked.processes(len(keyed)) > 1  # as many as a read that forks, and the cores
+        if not (ws.write_behind and big and forked.in_background(write)):
+            write()
         ws._unsaved = 0
     ws._known, ws._known_entries, ws._known_at = records, ws.scanned, started
     return Index(plan, groups)
@@ -738,9 +750,16 @@ def _encoded(share: Sequence[tuple[Entry, Record | None]], records: list[Record]
 
 
 def _decoded(
-    rel: str, same: Record | None, value: Any, layouts: dict[tuple, dict[str, int]]
+    rel: str,
+    same: Record | None,
+    value: Any,
+    layouts: dict[tuple, dict[str, int]],
+    sent_layouts: dict[int, dict[str, int]],
 ) -> Record:
-    """`_encoded`'s record again; TypeError for anything of another shape."""
+    """`_encoded`'s record again; TypeError for anything of another shape. `sent_layouts`: the
+    layouts met in this piece, by the id of the dict marshal made (a dict the process sent for
+    many records comes back as one object), for a record's layout to be found without its
+    (names, lines) key built again."""
     if value is None:
         if same is None:
             raise TypeError("no record")
@@ -748,7 +767,11 @@ def _decoded(
     fields, lines, body_line, problem, suspect, digest = value
     if type(fields) is not dict or type(lines) is not dict or type(digest) is not bytes:
         raise TypeError("a record of another shape")
-    lines = layouts.setdefault((tuple(lines), tuple(lines.values())), lines)
+    kept = sent_layouts.get(id(lines))  # (the values decoded hold every such dict alive)
+    if kept is None:
+        kept = layouts.setdefault((tuple(lines), tuple(lines.values())), lines)
+        sent_layouts[id(lines)] = kept
+    lines = kept
     problem = problem and Problem(*problem)
     return _make_record(Record, (rel, fields, lines, body_line, problem, suspect, digest))
 

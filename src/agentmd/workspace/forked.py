@@ -30,6 +30,7 @@ Result = TypeVar("Result")
 JOBS_ENV = "AGENTMD_JOBS"
 PER_PROCESS = 1500  # fewer files than this to a process and the fork is not worth its cost
 MAX_PROCESSES = 8  # past this, the parent's decoding of what comes back is what grows
+PIECES = 16  # the parent's share, in pieces that any process may take once its own is done
 # What a process sends back for an item marshal cannot write (a date YAML made): `decode`
 # works that item in the parent, the rest of the share is used as sent.
 UNSENT = False
@@ -91,43 +92,133 @@ def map_forked(
     encode: Callable[[Sequence[Item], list[Result]], Any],
     decode: Callable[[Sequence[Item], Any], list[Result]],
     count: int,
+    meanwhile: Callable[[], object] | None = None,
 ) -> list[Result]:
-    """`work(items)`, its shares after the first worked in `count - 1` forked processes.
-    `work` answers a share with a result for each item; `encode` turns a share's results into
-    a list that marshal writes (an item it cannot write goes as UNSENT); `decode` turns that
-    back, and raises (ValueError, TypeError) on anything else."""
+    """`work(items)` in `count` processes, the parent and `count - 1` forked ones. Each forked
+    process works its share, then takes pieces of the parent's; the parent does `meanwhile()`
+    first (what the command needs next: its imports) and takes pieces too, so that the work
+    ends on every core at once. `work` answers a piece with a result for each item; `encode`
+    turns a piece's results into a list that marshal writes (an item it cannot write goes as
+    UNSENT); `decode` turns that back, and raises (ValueError, TypeError) on anything else."""
     count = min(count, len(items))
     if count <= 1:
         return list(work(items))
     # Dealt out as cards are: each share holds as many of each kind of item (a plan's task
     # files come before its handoffs, which parse in half the time) and ends as soon.
     shares = [items[first::count] for first in range(count)]
+    step = -(-len(shares[0]) // PIECES)
+    pieces = [shares[0][at : at + step] for at in range(0, len(shares[0]), step)]
+    pool = len(pieces)  # pieces[:pool], the parent's share; then each other process's own
+    pieces += shares[1:]
+    found: list[list[Result] | None] = [None] * len(pieces)
+    queue = _queue(pool)
     pending: list[tuple[int, tuple[int, int] | None]] = []
-    results: list[Result] = [None] * len(items)  # type: ignore[list-item]
     try:
         for n in range(1, count):
             with _signals_held():  # a ^C now is taken once the child is known, as pending
-                pending.append((n, _start(shares[n], work, encode)))
-        results[0::count] = work(shares[0])  # the parent's share, as the others work theirs
+                pending.append((n, _start(pieces, pool + n - 1, queue, work, encode)))
+        if meanwhile is not None:
+            meanwhile()
+        for piece in _taken(queue, pool):
+            found[piece] = work(pieces[piece])
         while pending:
-            n, child = pending[0]
+            _, child = pending[0]
             sent = _received(child, lambda: pending.pop(0))
-            results[n::count] = _decoded(shares[n], sent, work, decode)
+            for piece, values in _sent_pieces(sent, len(pieces)):
+                if found[piece] is None:
+                    found[piece] = _decoded(pieces[piece], values, decode)
     finally:  # interrupted (an error, ^C): no process is left working
         for _, child in pending:
             if child is not None:
                 _stop(*child)
+        if queue is not None:
+            os.close(queue)
+    results: list[Result] = [None] * len(items)  # type: ignore[list-item]
+    for piece, worked in enumerate(found):  # what did not come back whole is worked here
+        if worked is None:
+            found[piece] = work(pieces[piece])
+    results[0::count] = [result for worked in found[:pool] for result in worked]  # type: ignore[union-attr]
+    for n in range(1, count):
+        results[n::count] = found[pool + n - 1]  # type: ignore[assignment]
     return results
 
 
+def in_background(task: Callable[[], object]) -> bool:
+    """`task()` in a forked process while this one goes on (writing a cache this process has
+    no more need of), when there is a core to spare: False when not started, for the caller
+    to run it. `wait_background` waits for it."""
+    wait_background()  # one at a time: a second write waits for the first
+    if processes(2, 1) < 2:
+        return False
+    with _signals_held():  # a ^C now is taken once the child is known, as running
+        try:
+            pid = os.fork()
+        except OSError:
+            return False
+        if pid == 0:  # the child: nothing of the parent's exit runs here (no atexit, no flush)
+            code = 1
+            try:
+                import gc
+
+                gc.disable()
+                _child_signals()
+                task()
+                code = 0
+            finally:
+                os._exit(code)
+        _BACKGROUND.append(pid)
+    return True
+
+
+def wait_background() -> None:
+    """Wait for what `in_background` started (a command waits before it ends)."""
+    while _BACKGROUND:
+        with _signals_held():
+            try:
+                os.waitpid(_BACKGROUND[-1], 0)
+            except ChildProcessError:  # reaped by the system (SIGCHLD ignored)
+                pass
+            _BACKGROUND.pop()
+
+
+_BACKGROUND: list[int] = []  # the processes `in_background` started, not yet waited for
+
+
+def _queue(pieces: int) -> int | None:
+    """A pipe holding each piece's number, its writing end closed: each process reads the
+    next number (two bytes: a read never splits one) until the pipe is empty. None when no
+    pipe could be made: the parent takes every piece."""
+    try:
+        read_end, write_end = os.pipe()
+    except OSError:
+        return None
+    try:
+        os.write(write_end, b"".join(n.to_bytes(2, "little") for n in range(pieces)))
+    finally:
+        os.close(write_end)
+    return read_end
+
+
+def _taken(queue: int | None, pieces: int) -> Iterator[int]:
+    """The numbers of the pieces this process takes from the queue (all of them: no queue)."""
+    if queue is None:
+        yield from range(pieces)
+        return
+    while len(number := os.read(queue, 2)) == 2:
+        yield int.from_bytes(number, "little")
+
+
 def _start(
-    share: Sequence[Item],
+    pieces: Sequence[Sequence[Item]],
+    own: int,
+    queue: int | None,
     work: Callable[[Sequence[Item]], list[Result]],
     encode: Callable[[Sequence[Item], list[Result]], Any],
 ) -> tuple[int, int] | None:
-    """A forked process working `share`, and the pipe its results come back on; None when no
-    process could be started (its share is worked by the parent). Called with the signals
-    held (`_signals_held`): the child lets them go once its own handlers are the defaults."""
+    """A forked process working `pieces[own]`, then what it takes from the queue, and the
+    pipe its results come back on; None when no process could be started (its share is worked
+    by the parent). Called with the signals held (`_signals_held`): the child lets them go
+    once its own handlers are the defaults."""
     try:
         read_end, write_end = os.pipe()
     except OSError:
@@ -146,8 +237,10 @@ def _start(
             gc.disable()  # the parent's garbage is the parent's: no finalizer of it runs here
             _child_signals()
             os.close(read_end)
-            data = _dumped(encode(share, work(share)))
-            view = memoryview(data)
+            sent = [(own, encode(pieces[own], work(pieces[own])))]
+            for piece in _taken(queue, 0):  # taken one at a time, once the last is worked
+                sent.append((piece, encode(pieces[piece], work(pieces[piece]))))
+            view = memoryview(_dumped(sent))
             while view:
                 view = view[os.write(write_end, view) :]
             code = 0
@@ -157,13 +250,19 @@ def _start(
     return pid, read_end
 
 
-def _dumped(value: Any) -> bytes:
+def _dumped(sent: list[tuple[int, Any]]) -> bytes:
     try:
-        return marshal.dumps(value, MARSHAL)
+        return marshal.dumps(sent, MARSHAL)
     except ValueError:  # an item marshal cannot write: it alone goes as UNSENT
-        if type(value) is not list:
-            raise
-        return marshal.dumps([item if encodable(item) else UNSENT for item in value], MARSHAL)
+        return marshal.dumps(
+            [
+                (piece, [item if encodable(item) else UNSENT for item in values])
+                if type(values) is list
+                else (piece, values)
+                for piece, values in sent
+            ],
+            MARSHAL,
+        )
 
 
 def _received(child: tuple[int, int] | None, forget: Callable[[], object]) -> bytes | None:
@@ -184,21 +283,31 @@ def _received(child: tuple[int, int] | None, forget: Callable[[], object]) -> by
     return b"".join(chunks) if ended else None
 
 
+def _sent_pieces(sent: bytes | None, pieces: int) -> Iterator[tuple[int, Any]]:
+    """(piece, values) for each piece a process sent back whole; nothing for anything else."""
+    if sent is None:
+        return
+    try:
+        found = marshal.loads(sent)
+    except (EOFError, ValueError, TypeError):
+        return
+    if type(found) is not list:
+        return
+    for pair in found:
+        if type(pair) is tuple and len(pair) == 2 and type(pair[0]) is int:
+            if 0 <= pair[0] < pieces:
+                yield pair
+
+
 def _decoded(
-    share: Sequence[Item],
-    sent: bytes | None,
-    work: Callable[[Sequence[Item]], list[Result]],
-    decode: Callable[[Sequence[Item], Any], list[Result]],
-) -> list[Result]:
-    """The share's results as sent back; worked here when anything but a whole answer came."""
-    if sent is not None:
-        try:
-            found = decode(share, marshal.loads(sent))
-            if len(found) == len(share):
-                return found
-        except (EOFError, ValueError, TypeError):
-            pass
-    return work(share)
+    piece: Sequence[Item], values: Any, decode: Callable[[Sequence[Item], Any], list[Result]]
+) -> list[Result] | None:
+    """The piece's results as sent back; None for anything but a whole answer."""
+    try:
+        found = decode(piece, values)
+    except (ValueError, TypeError):
+        return None
+    return found if len(found) == len(piece) else None
 
 
 def _reaped(pid: int) -> bool:
