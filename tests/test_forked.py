@@ -490,3 +490,21 @@ def test_nothing_starts_in_the_background_beside_another_thread_or_one_core(monk
     monkeypatch.setenv(forked.JOBS_ENV, "1")
     assert forked.in_background(lambda: ran.append(1)) is False
     assert ran == []  # the caller's to run
+
+
+def test_what_comes_back_is_read_whole_at_the_size_it_said_or_not_at_all():
+    def sent(*parts: bytes):
+        read_end, write_end = os.pipe()
+        for part in parts:
+            os.write(write_end, part)
+        os.close(write_end)
+        try:
+            return forked._read_sized(read_end)
+        finally:
+            os.close(read_end)
+
+    size = (10).to_bytes(forked.SIZE, "little")
+    assert sent(size, b"0123456789") == b"0123456789"
+    assert sent(size, b"01234", b"56789") == b"0123456789"  # in as many writes as it took
+    assert sent(size, b"01234") is None  # cut short
+    assert sent(size[:3]) is None and sent() is None  # not even its size

@@ -227,6 +227,34 @@ def test_unblock_counts_follow_a_new_dependency(example):
     assert ws.unblocks.of(ws.tasks)["tokenizer"] == 1
 
 
+def test_the_counts_are_worked_out_once_for_the_tasks_of_one_read(example, monkeypatch):
+    from agentmd.tasks import graph
+
+    ws = Workspace(example)
+    reckoned = []
+    real = graph.unblock_counts
+    monkeypatch.setattr(graph, "unblock_counts", lambda tasks: reckoned.append(1) or real(tasks))
+    compared = []
+
+    class Edges(dict):  # what the kept edges are compared with, each time they are
+        def __ne__(self, other):
+            compared.append(1)
+            return dict.__ne__(self, other)
+
+    first = ws.unblocks.of(ws.tasks)
+    ws.unblocks.edges = Edges(ws.unblocks.edges)
+    for _ in range(8):  # as each prompt compiled in a cycle asks
+        assert ws.unblocks.of(ws.tasks) is first
+        ws.unblocks.waiting(ws.tasks)
+    assert reckoned == [1] and compared == []
+    ws.refresh()  # a new read: its tasks are compared, and equal edges keep the counts
+    assert ws.unblocks.of(ws.tasks) is first and reckoned == [1]
+    counter = example / ".agents/tasks/counter.md"
+    counter.write_text(counter.read_text().replace("status: todo", "status: done"))
+    ws.refresh()
+    assert ws.unblocks.of(ws.tasks) == real(ws.tasks) and reckoned == [1, 1]
+
+
 def test_the_gate_asks_for_errors_only_and_gets_every_error(handed_off):
     """The loop's gate leaves out the passes that can only warn (an expired lease, inputs
     changed since planned): it still gets every error a full check finds."""

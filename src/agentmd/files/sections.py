@@ -14,7 +14,7 @@ CHECKBOX_RE = re.compile(r"\[([ xX])\][ \t]+(.*)", re.S)
 _PARSER = None
 
 
-def parser():
+def _parser():
     global _PARSER
     if _PARSER is None:
         from markdown_it import MarkdownIt
@@ -54,7 +54,7 @@ def normalise(title: str) -> str:
 
 def parse(body: str, first_line: int = 1) -> list[Section]:
     """The sections of a Markdown body that starts at file line `first_line`."""
-    tokens = parser().parse(body)
+    tokens = _parser().parse(body)
     lines = body.split("\n")
     headings: list[tuple[int, int, int, str]] = []  # level, start, content start, title
     boxes: list[tuple[int, bool, str]] = []

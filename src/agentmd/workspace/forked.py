@@ -30,6 +30,7 @@ Result = TypeVar("Result")
 JOBS_ENV = "AGENTMD_JOBS"
 PER_PROCESS = 1500  # fewer files than this to a process and the fork is not worth its cost
 MAX_PROCESSES = 8  # past this, the parent's decoding of what comes back is what grows
+SIZE = 8  # the bytes that say how many a process sends back
 PIECES = 16  # the parent's share, in pieces that any process may take once its own is done
 # What a process sends back for an item marshal cannot write (a date YAML made): `decode`
 # works that item in the parent, the rest of the share is used as sent.
@@ -240,9 +241,9 @@ def _start(
             sent = [(own, encode(pieces[own], work(pieces[own])))]
             for piece in _taken(queue, 0):  # taken one at a time, once the last is worked
                 sent.append((piece, encode(pieces[piece], work(pieces[piece]))))
-            view = memoryview(_dumped(sent))
-            while view:
-                view = view[os.write(write_end, view) :]
+            data = _dumped(sent)
+            _write_all(write_end, len(data).to_bytes(SIZE, "little"))  # for the parent to
+            _write_all(write_end, data)  # read it into a buffer of its size: one copy
             code = 0
         finally:
             os._exit(code)
@@ -265,7 +266,13 @@ def _dumped(sent: list[tuple[int, Any]]) -> bytes:
         )
 
 
-def _received(child: tuple[int, int] | None, forget: Callable[[], object]) -> bytes | None:
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _received(child: tuple[int, int] | None, forget: Callable[[], object]) -> bytearray | None:
     """What the process sent back once it ended well; None when it did not, or never started.
     Its pipe is closed, and it is reaped and `forget` called, as one step: an interrupt
     before leaves it to be stopped, after, nothing of it to stop."""
@@ -273,17 +280,35 @@ def _received(child: tuple[int, int] | None, forget: Callable[[], object]) -> by
         forget()
         return None
     pid, read_end = child
-    chunks = []
-    while chunk := os.read(read_end, 1 << 20):
-        chunks.append(chunk)
+    sent = _read_sized(read_end)
     with _signals_held():
         ended = _reaped(pid)
         os.close(read_end)
         forget()
-    return b"".join(chunks) if ended else None
+    return sent if ended else None
 
 
-def _sent_pieces(sent: bytes | None, pieces: int) -> Iterator[tuple[int, Any]]:
+def _read_sized(fd: int) -> bytearray | None:
+    """The bytes a process sent after their size, read into one buffer of that size (a cold
+    read's share is megabytes: read in pieces and joined, it was there twice at the peak);
+    None when fewer came."""
+    size = _read_into(fd, bytearray(SIZE))
+    if size is None:
+        return None
+    return _read_into(fd, bytearray(int.from_bytes(size, "little")))
+
+
+def _read_into(fd: int, buffer: bytearray) -> bytearray | None:
+    view, got = memoryview(buffer), 0
+    while got < len(buffer):
+        count = os.readv(fd, [view[got:]])
+        if not count:
+            return None
+        got += count
+    return buffer
+
+
+def _sent_pieces(sent: bytearray | None, pieces: int) -> Iterator[tuple[int, Any]]:
     """(piece, values) for each piece a process sent back whole; nothing for anything else."""
     if sent is None:
         return
