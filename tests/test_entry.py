@@ -360,16 +360,24 @@ LEAVE = """
 import atexit, sys, threading, time
 from agentmd import entry
 atexit.register(lambda: print("atexit ran"))
+if sys.argv[1] == "closed":  # once the reader is gone
+    sys.stdin.read()
 sys.stdout.write("buffered, not flushed\\n")
-sys.stderr.write("on stderr too\\n")
+sys.stderr.write("on stderr too")
 if sys.argv[1] == "thread":  # a thread still working: Python joins it, as always
     threading.Thread(target=lambda: (time.sleep(0.3), print("the thread's last word"))).start()
 entry.leave(int(sys.argv[2]))
 """
 
 
+def buffered_env() -> dict[str, str]:
+    """The environment as a shell gives it: output buffered (a sandbox may set
+    PYTHONUNBUFFERED, and then nothing would be left to flush)."""
+    return {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+
+
 @pytest.mark.parametrize("threads, said", [("none", []), ("thread", ["the thread's last word"])])
-def test_leaving_flushes_runs_the_atexit_handlers_and_keeps_the_code(tmp_path, threads, said):
+def test_leaving_runs_the_atexit_handlers_then_flushes_and_keeps_the_code(tmp_path, threads, said):
     script = tmp_path / "leave.py"
     script.write_text(LEAVE)
     for code in (0, 3):
@@ -378,24 +386,30 @@ def test_leaving_flushes_runs_the_atexit_handlers_and_keeps_the_code(tmp_path, t
             capture_output=True,
             text=True,
             timeout=60,
+            env=buffered_env(),
         )
         assert run.returncode == code
+        # what the atexit handler printed is flushed too
         assert run.stdout.splitlines() == ["buffered, not flushed", *said, "atexit ran"]
-        assert run.stderr == "on stderr too\n"
+        assert run.stderr == "on stderr too"
 
 
 def test_leaving_into_a_closed_pipe_says_so_as_python_does(tmp_path):
     script = tmp_path / "leave.py"
-    script.write_text(LEAVE.replace("buffered, not flushed", "x" * 100_000))
-    reader = subprocess.Popen(
-        [sys.executable, str(script), "none", "0"],
+    script.write_text(LEAVE)
+    run = subprocess.Popen(
+        [sys.executable, str(script), "closed", "0"],
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        env=buffered_env(),
     )
-    assert reader.stdout is not None and reader.stderr is not None
-    reader.stdout.close()  # gone before the output is flushed
-    stderr = reader.stderr.read().decode()
-    assert reader.wait(timeout=60) != 0  # not a silent success
+    assert run.stdin is not None and run.stdout is not None and run.stderr is not None
+    run.stdout.close()  # the reader is gone before anything is flushed
+    run.stdin.close()  # and then the script writes, and leaves
+    stderr = run.stderr.read().decode()
+    # Python's own exit when stdout cannot be flushed: 120, and the reason on stderr
+    assert run.wait(timeout=60) == 120
     assert "BrokenPipeError" in stderr
 
 

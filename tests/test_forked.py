@@ -508,3 +508,153 @@ def test_what_comes_back_is_read_whole_at_the_size_it_said_or_not_at_all():
     assert sent(size, b"01234", b"56789") == b"0123456789"  # in as many writes as it took
     assert sent(size, b"01234") is None  # cut short
     assert sent(size[:3]) is None and sent() is None  # not even its size
+    assert sent((1 << 40).to_bytes(forked.SIZE, "little"), b"x") is None  # junk, not a size
+
+
+@pytest.fixture
+def two_cores(monkeypatch):
+    """A machine of two cores, whatever this one has: `in_background` starts its process."""
+    monkeypatch.delenv(forked.JOBS_ENV, raising=False)
+    monkeypatch.setattr(forked, "_cores", lambda: 2)
+    assert threading.active_count() == 1, "a thread left running: nothing here would fork"
+
+
+def test_a_process_working_alone_cleans_up_on_a_term_and_keeps_an_ignored_hup(tmp_path, two_cores):
+    import signal
+
+    def terminated() -> None:
+        try:
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(5)
+            (tmp_path / "survived").write_text("")
+        finally:  # raised, not killed: the task's cleanup runs
+            (tmp_path / "cleaned").write_text("")
+
+    assert forked.in_background(terminated)
+    forked.wait_background()
+    assert (tmp_path / "cleaned").exists() and not (tmp_path / "survived").exists()
+
+    def hung_up() -> None:
+        os.kill(os.getpid(), signal.SIGHUP)
+        (tmp_path / "went on").write_text("")
+
+    before = signal.signal(signal.SIGHUP, signal.SIG_IGN)  # as under nohup
+    try:
+        assert forked.in_background(hung_up)
+        forked.wait_background()
+    finally:
+        signal.signal(signal.SIGHUP, before)
+    assert (tmp_path / "went on").exists()
+
+
+def test_a_cache_written_alone_and_terminated_leaves_no_temp_file(tmp_path, two_cores):
+    import signal
+
+    from agentmd.files import cachefile
+
+    target = tmp_path / "cache" / "index.bin"
+
+    def chunks():
+        yield b"the first batch"
+        os.kill(os.getpid(), signal.SIGTERM)  # as a TERM sent to the whole group would
+        time.sleep(5)
+        yield b"never written"
+
+    assert forked.in_background(lambda: cachefile.write_chunks(target, chunks()))
+    forked.wait_background()
+    assert list(target.parent.iterdir()) == []  # neither the cache nor its temp file
+
+
+def test_a_process_working_alone_holds_no_file_of_its_parent(tmp_path, two_cores):
+    import fcntl
+
+    lock = os.open(tmp_path / "lock", os.O_RDWR | os.O_CREAT)
+    fcntl.flock(lock, fcntl.LOCK_EX)
+    seen = tmp_path / "seen"
+
+    def look() -> None:
+        fds = sorted(int(fd) for fd in os.listdir("/proc/self/fd"))
+        seen.write_text(f"{fds[:3]} {os.readlink('/proc/self/fd/1')}")
+        time.sleep(2)
+
+    assert forked.in_background(look)
+    try:
+        deadline = time.monotonic() + 20
+        while not seen.exists() and time.monotonic() < deadline:  # it has started its task
+            time.sleep(0.01)
+        os.close(lock)  # the parent lets go of the lock while the other process still runs
+        other = os.open(tmp_path / "lock", os.O_RDWR)
+        try:
+            fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)  # free at once: nobody holds it
+        finally:
+            os.close(other)
+    finally:
+        forked.wait_background()
+    assert seen.read_text() == f"[0, 1, 2] {os.devnull}"
+
+
+INTERRUPTED_WAIT = """
+import os, signal, sys, threading, time
+import click
+from agentmd.cli.errors import invoke
+from agentmd.workspace import forked
+forked._cores = lambda: 2
+@click.command()
+def write_behind():
+    assert forked.in_background(lambda: time.sleep(30))
+    # a ^C while the command waits for what it started (from a thread started after the fork)
+    threading.Timer(1, os.kill, (os.getpid(), signal.SIGINT)).start()
+started = time.monotonic()
+print("code", invoke(write_behind), "at once" if time.monotonic() - started < 20 else "late")
+for pid in forked._BACKGROUND:
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+"""
+
+
+def test_a_sigint_while_the_command_waits_for_its_writer_is_said_as_any(tmp_path):
+    script = tmp_path / "wait.py"
+    script.write_text(INTERRUPTED_WAIT)
+    env = {k: v for k, v in os.environ.items() if k != forked.JOBS_ENV}
+    run = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=60, env=env
+    )
+    assert run.stdout.splitlines() == ["code 130 at once"], run.stderr
+    assert "Traceback" not in run.stderr
+
+
+def test_finished_writers_are_reaped_without_waiting(two_cores):
+    assert forked.in_background(lambda: None)
+    pid = forked._BACKGROUND[-1]
+    deadline = time.monotonic() + 20
+    while forked._BACKGROUND and time.monotonic() < deadline:
+        forked.reap_background()
+        time.sleep(0.01)
+    assert forked._BACKGROUND == []
+    with pytest.raises(ChildProcessError):  # reaped: no zombie left
+        os.waitpid(pid, os.WNOHANG)
+
+
+def test_a_process_that_sends_more_than_it_said_is_not_waited_for_forever(monkeypatch):
+    import signal
+
+    real = forked._write_all
+
+    def too_much(fd: int, data: bytes) -> None:
+        real(fd, data)
+        if len(data) > forked.SIZE:
+            real(fd, b"x" * (1 << 20))  # past the pipe's room: it blocks until the parent reads
+
+    monkeypatch.setattr(forked, "_write_all", too_much)
+
+    def stuck(number, frame):
+        raise AssertionError("the parent waited for a process that cannot end")
+
+    before = signal.signal(signal.SIGALRM, stuck)
+    signal.alarm(30)
+    try:
+        results = forked.map_forked(range(30), squares, as_sent, as_received, 2)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, before)
+    assert [value for value, _ in results] == [n * n for n in range(30)]

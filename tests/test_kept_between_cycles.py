@@ -248,7 +248,7 @@ def test_the_counts_are_worked_out_once_for_the_tasks_of_one_read(example, monke
         ws.unblocks.waiting(ws.tasks)
     assert reckoned == [1] and compared == []
     ws.refresh()  # a new read: its tasks are compared, and equal edges keep the counts
-    assert ws.unblocks.of(ws.tasks) is first and reckoned == [1]
+    assert ws.unblocks.of(ws.tasks) is first and reckoned == [1] and compared == [1]
     counter = example / ".agents/tasks/counter.md"
     counter.write_text(counter.read_text().replace("status: todo", "status: done"))
     ws.refresh()

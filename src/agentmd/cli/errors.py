@@ -9,12 +9,16 @@ from agentmd import error_output
 
 
 def invoke(group: click.Group, obj: object = None) -> int:
-    try:
-        return _invoked(group, obj)
-    finally:  # a cache written behind (Workspace.write_behind) is whole before the command ends
-        from agentmd.workspace import forked
+    from agentmd.workspace import forked
 
-        forked.wait_background()
+    try:
+        code = _invoked(group, obj)
+    finally:
+        try:  # a cache written behind (Workspace.write_behind) is whole as the command ends
+            forked.wait_background()
+        except KeyboardInterrupt as exc:  # ^C as it waits: said as any ^C is
+            code = error_output.report(exc, "agentmd")
+    return code
 
 
 def _invoked(group: click.Group, obj: object) -> int:

@@ -100,8 +100,8 @@ def remember_batch(
 def prepare() -> None:
     """What compiling a prompt imports (the task graph, the checks, the compiler: 50-80 ms),
     imported while forked processes read a cold plan (Workspace.while_reading). Not
-    markdown-it-py: imported then, its 1.8 MB stand beside the records rather than in the
-    room the read leaves (the run's peak went from 40.8 to 42.1 MB)."""
+    markdown-it-py: imported before the records are read, its 1.8 MB add to the run's peak
+    (40.8 MB went to 42.1); imported after, they take memory the read freed."""
     from agentmd.checks import readiness  # noqa: F401
     from agentmd.handoffs import latest  # noqa: F401
     from agentmd.prompt import compiler, counters  # noqa: F401

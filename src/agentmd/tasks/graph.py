@@ -106,7 +106,9 @@ def order_key(candidate: Candidate) -> tuple:
 class KeptCounts:
     """`unblock_counts`, and the tasks waiting on each, kept between rankings in one process
     (the loop): they follow from the ids of the tasks not done and their dependencies alone,
-    so they are worked out again only when one of those changed."""
+    so they are worked out again only when one of those changed. A tasks dict is never
+    changed once built (Workspace.tasks builds a new one for each read): asked again of the
+    same dict, nothing is compared."""
 
     def __init__(self) -> None:
         self.edges: dict[str, Sequence[str]] | None = None

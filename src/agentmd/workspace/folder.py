@@ -90,8 +90,8 @@ class Workspace:
         # What the command needs once the files are read (its imports), done while forked
         # processes read them: the parent would otherwise do it after, the other cores idle.
         self.while_reading: Callable[[], object] | None = None
-        # The index cache written by a forked process while this one goes on (after a cold
-        # read of thousands of files): a command, which waits for it at its end, says so.
+        # The index cache (of thousands of records) written by a forked process while this one
+        # goes on: a command, which waits for it at its end, says so.
         self.write_behind = False
 
     @classmethod
@@ -465,6 +465,7 @@ def load_index(ws: Workspace) -> Index:
     """Every file's record: from this process's last reading of an unchanged file, else from the
     cache in .agents/.cache/, else parsed now."""
     cache_path = ws.agents / CACHE_DIR / index_cache.FILE
+    forked.reap_background()  # a cache written behind by an earlier read, if it is done
     # As git's racy-clean rule: a file changed in the same second as it was last read may have
     # changed again without its mtime moving; such files are parsed again.
     known, known_before = ws._known, older_than(ws._known_at - RACY_NS)  # a key bound

@@ -8,6 +8,9 @@ imports again, nothing to pickle going out) and only results come back. A share 
 come back whole (the process died, sent something else, or the machine forbids a fork) is
 worked by the parent itself: the answer never depends on the processes.
 
+After such a read, the cache that keeps what was read is written by one more forked process
+while the command goes on (`in_background`); the command waits for it before it ends.
+
 AGENTMD_JOBS caps the processes (1: work in this one). Only on Linux, where it is tested (on
 macOS a forked process may crash in a system library: Python's own pools spawn there). A
 process with other threads never forks (a thread holding a lock at the fork would leave the
@@ -31,6 +34,8 @@ JOBS_ENV = "AGENTMD_JOBS"
 PER_PROCESS = 1500  # fewer files than this to a process and the fork is not worth its cost
 MAX_PROCESSES = 8  # past this, the parent's decoding of what comes back is what grows
 SIZE = 8  # the bytes that say how many a process sends back
+MAX_SENT = 1 << 32  # more than a process could send: the size is junk
+MAX_FD = 1 << 20  # past any file descriptor a process holds (closerange's end)
 PIECES = 16  # the parent's share, in pieces that any process may take once its own is done
 # What a process sends back for an item marshal cannot write (a date YAML made): `decode`
 # works that item in the parent, the rest of the share is used as sent.
@@ -146,8 +151,11 @@ def map_forked(
 
 def in_background(task: Callable[[], object]) -> bool:
     """`task()` in a forked process while this one goes on (writing a cache this process has
-    no more need of), when there is a core to spare: False when not started, for the caller
-    to run it. `wait_background` waits for it."""
+    no more need of), on a machine of two cores or more and in a process with no other
+    thread: False when not started, for the caller to run it. The process holds no file of
+    this one's open (a lock this one lets go of is let go), and ^C, TERM and HUP raise in it
+    as they would here, for the task's `finally` to clean up; a signal this process ignores,
+    it ignores. `wait_background` waits for it; this process does at its exit in any case."""
     wait_background()  # one at a time: a second write waits for the first
     if processes(2, 1) < 2:
         return False
@@ -162,27 +170,65 @@ def in_background(task: Callable[[], object]) -> bool:
                 import gc
 
                 gc.disable()
-                _child_signals()
+                _alone()
+                _child_signals(_raise)
                 task()
                 code = 0
             finally:
                 os._exit(code)
+        if not _BACKGROUND_WAITED:
+            import atexit
+
+            atexit.register(wait_background)
+            _BACKGROUND_WAITED.append(True)
         _BACKGROUND.append(pid)
     return True
 
 
 def wait_background() -> None:
-    """Wait for what `in_background` started (a command waits before it ends)."""
+    """Wait for what `in_background` started (a command waits before it ends). A ^C while
+    it waits is raised here, the process left to finish alone."""
     while _BACKGROUND:
-        with _signals_held():
-            try:
-                os.waitpid(_BACKGROUND[-1], 0)
-            except ChildProcessError:  # reaped by the system (SIGCHLD ignored)
-                pass
-            _BACKGROUND.pop()
+        try:
+            os.waitpid(_BACKGROUND[-1], 0)
+        except ChildProcessError:  # reaped by the system (SIGCHLD ignored)
+            pass
+        _BACKGROUND.pop()
+
+
+def reap_background() -> None:
+    """Reap what `in_background` started that has ended, waiting for none (a process that
+    goes on for hours, the loop, leaves no zombie behind)."""
+    for pid in list(_BACKGROUND):
+        try:
+            done = os.waitpid(pid, os.WNOHANG)[0] == pid
+        except ChildProcessError:
+            done = True
+        if done:
+            _BACKGROUND.remove(pid)
 
 
 _BACKGROUND: list[int] = []  # the processes `in_background` started, not yet waited for
+_BACKGROUND_WAITED: list[bool] = []  # whether the exit waits for them (registered once)
+
+
+def _alone() -> None:
+    """In a process forked to work alone: no file of the parent's held open (a lock the
+    parent releases stays released; a pipe the parent's reader waits on ends with the
+    parent), the standard streams on /dev/null."""
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)
+    os.closerange(3, MAX_FD)
+
+
+def _raise(number: int, frame: object) -> None:
+    """^C, TERM or HUP in a process working alone: raised, as Python raises ^C."""
+    import signal
+
+    if number == signal.SIGINT:
+        raise KeyboardInterrupt
+    raise SystemExit(128 + number)
 
 
 def _queue(pieces: int) -> int | None:
@@ -282,8 +328,8 @@ def _received(child: tuple[int, int] | None, forget: Callable[[], object]) -> by
     pid, read_end = child
     sent = _read_sized(read_end)
     with _signals_held():
+        os.close(read_end)  # first: a process that sends more than it said then ends too
         ended = _reaped(pid)
-        os.close(read_end)
         forget()
     return sent if ended else None
 
@@ -293,7 +339,7 @@ def _read_sized(fd: int) -> bytearray | None:
     read's share is megabytes: read in pieces and joined, it was there twice at the peak);
     None when fewer came."""
     size = _read_into(fd, bytearray(SIZE))
-    if size is None:
+    if size is None or int.from_bytes(size, "little") > MAX_SENT:  # junk, not a size
         return None
     return _read_into(fd, bytearray(int.from_bytes(size, "little")))
 
@@ -349,7 +395,8 @@ def _reaped(pid: int) -> bool:
 def _signals_held() -> Iterator[None]:
     """^C, TERM and HUP held back for the block, and taken at its end: no interrupt lands
     between a fork and the parent's knowing of the child, or between a child's reaping and
-    the parent's forgetting it."""
+    the parent's forgetting it. (Never across a wait that can be long: the one for a process
+    working alone, `wait_background`, can be interrupted.)"""
     import signal  # here: its enums cost a run that never forks a millisecond
 
     before = signal.pthread_sigmask(signal.SIG_BLOCK, _held(signal))
@@ -359,13 +406,16 @@ def _signals_held() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
-def _child_signals() -> None:
-    """^C or a TERM ends a forked process as it ends any: a handler the parent set (a loop's
-    shutdown) is the parent's to run. The signals held at the fork are let go after."""
+def _child_signals(handler: Any = None) -> None:
+    """^C or a TERM ends a forked process as it ends any (`handler`: what they do instead): a
+    handler the parent set (a loop's shutdown) is the parent's to run, and a signal the parent
+    ignores (nohup, a script's `&`) stays ignored. The signals held at the fork are let go
+    after."""
     import signal
 
     for number in _held(signal):
-        signal.signal(number, signal.SIG_DFL)
+        if signal.getsignal(number) != signal.SIG_IGN:
+            signal.signal(number, handler or signal.SIG_DFL)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, _held(signal))
 
 
