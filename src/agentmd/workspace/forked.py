@@ -159,29 +159,21 @@ def in_background(task: Callable[[], object]) -> bool:
     wait_background()  # one at a time: a second write waits for the first
     if processes(2, 1) < 2:
         return False
+
+    def alone() -> None:
+        _alone()
+        _child_signals(_raise)
+        task()
+
+    import atexit
+
     with _signals_held():  # a ^C now is taken once the child is known, as running
-        try:
-            pid = os.fork()
-        except OSError:
+        pid = _fork(alone)
+        if pid is None:
             return False
-        if pid == 0:  # the child: nothing of the parent's exit runs here (no atexit, no flush)
-            code = 1
-            try:
-                import gc
-
-                gc.disable()
-                _alone()
-                _child_signals(_raise)
-                task()
-                code = 0
-            finally:
-                os._exit(code)
-        if not _BACKGROUND_WAITED:
-            import atexit
-
-            atexit.register(wait_background)
-            _BACKGROUND_WAITED.append(True)
         _BACKGROUND.append(pid)
+    atexit.unregister(wait_background)  # registered once, however many were started
+    atexit.register(wait_background)
     return True
 
 
@@ -209,7 +201,28 @@ def reap_background() -> None:
 
 
 _BACKGROUND: list[int] = []  # the processes `in_background` started, not yet waited for
-_BACKGROUND_WAITED: list[bool] = []  # whether the exit waits for them (registered once)
+
+
+def _fork(body: Callable[[], object]) -> int | None:
+    """A forked process that runs `body()` and exits, 0 when it returned and 1 when it raised:
+    its pid, or None when the system refused the fork. Nothing of the parent's exit runs in
+    it (no atexit, no flush), nor its cyclic collector (no finalizer of the parent's garbage).
+    Called with the signals held (`_signals_held`)."""
+    try:
+        pid = os.fork()
+    except OSError:
+        return None
+    if pid == 0:
+        code = 1
+        try:
+            import gc
+
+            gc.disable()
+            body()
+            code = 0
+        finally:
+            os._exit(code)
+    return pid
 
 
 def _alone() -> None:
@@ -270,30 +283,22 @@ def _start(
         read_end, write_end = os.pipe()
     except OSError:
         return None
-    try:
-        pid = os.fork()
-    except OSError:
-        os.close(read_end)
-        os.close(write_end)
-        return None
-    if pid == 0:  # the child: nothing of the parent's exit runs here (no atexit, no flush)
-        code = 1
-        try:
-            import gc
 
-            gc.disable()  # the parent's garbage is the parent's: no finalizer of it runs here
-            _child_signals()
-            os.close(read_end)
-            sent = [(own, encode(pieces[own], work(pieces[own])))]
-            for piece in _taken(queue, 0):  # taken one at a time, once the last is worked
-                sent.append((piece, encode(pieces[piece], work(pieces[piece]))))
-            data = _dumped(sent)
-            _write_all(write_end, len(data).to_bytes(SIZE, "little"))  # for the parent to
-            _write_all(write_end, data)  # read it into a buffer of its size: one copy
-            code = 0
-        finally:
-            os._exit(code)
+    def send() -> None:
+        _child_signals()
+        os.close(read_end)
+        sent = [(own, encode(pieces[own], work(pieces[own])))]
+        for piece in _taken(queue, 0):  # taken one at a time, once the last is worked
+            sent.append((piece, encode(pieces[piece], work(pieces[piece]))))
+        data = _dumped(sent)
+        _write_all(write_end, len(data).to_bytes(SIZE, "little"))  # for the parent to read
+        _write_all(write_end, data)  # it into a buffer of its size: one copy
+
+    pid = _fork(send)
     os.close(write_end)
+    if pid is None:
+        os.close(read_end)
+        return None
     return pid, read_end
 
 
@@ -338,10 +343,11 @@ def _read_sized(fd: int) -> bytearray | None:
     """The bytes a process sent after their size, read into one buffer of that size (a cold
     read's share is megabytes: read in pieces and joined, it was there twice at the peak);
     None when fewer came."""
-    size = _read_into(fd, bytearray(SIZE))
-    if size is None or int.from_bytes(size, "little") > MAX_SENT:  # junk, not a size
+    said = _read_into(fd, bytearray(SIZE))
+    size = -1 if said is None else int.from_bytes(said, "little")
+    if not 0 <= size <= MAX_SENT:  # cut short, or junk rather than a size
         return None
-    return _read_into(fd, bytearray(int.from_bytes(size, "little")))
+    return _read_into(fd, bytearray(size))
 
 
 def _read_into(fd: int, buffer: bytearray) -> bytearray | None:
