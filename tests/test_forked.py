@@ -92,7 +92,10 @@ def test_a_piece_taken_by_a_process_that_fails_is_worked_by_the_parent(tmp_path)
 
     results = forked.map_forked(range(40), failing_late, as_sent, as_received, 2, meanwhile)
     assert gone.exists()
-    assert results == [(n * n, PARENT) for n in range(40)]  # the lost piece too, worked here
+    assert [value for value, _ in results] == [n * n for n in range(40)]
+    assert {pid for _, pid in results[0::2]} == {PARENT}  # the lost piece too, worked here
+    # the pieces of its own share it sent before it failed came back whole: they are used
+    assert PARENT not in {pid for _, pid in results[1::2]}
 
 
 def test_a_share_whose_process_fails_is_worked_by_the_parent():
@@ -325,11 +328,11 @@ def test_a_cold_read_on_four_cores_gives_the_records_of_one_process(repo, forkin
     (agents / "tasks" / "dated.md").write_text("---\ntitle: d\ndue: !!timestamp 2024-01-02\n---\n")
     age_all(agents, 60)
     forked_read = records_now(repo)
-    assert forking == [(4, 0), (4, 0)]  # the scan, then the parse: 3 shares came back
+    assert forking == [(4, 0)]  # no cache: each file stat'ed as it is parsed; 3 shares back
     (agents / ".cache" / index_cache.FILE).unlink()
     monkeypatch.setenv(forked.JOBS_ENV, "1")
     alone = records_now(repo)
-    assert forking[2:] == [(1, 0), (1, 0)]
+    assert forking[1:] == [(1, 0)]
     fresh = {rel: folder.read_record(Workspace(repo), rel) for rel in alone}
     assert forked_read == alone == fresh  # the broken, the odd and the twice-set alike
     assert forked_read["tasks/broken.md"].problem.code == "not-utf8"
@@ -357,7 +360,8 @@ def test_a_touch_of_every_file_read_on_four_cores_copies_the_cache(repo, forking
     in_cache = index_cache.read(agents / ".cache" / index_cache.FILE, {}, {})[0]
     cached = {rel: record for rel, (_, record) in in_cache.items()}
     again = records_now(repo)
-    assert forking == [(4, 0)] * 4 and again == first == cached
+    assert forking == [(4, 0)] * 3 and again == first == cached  # the first read, then a
+    # scan and the reading of every file again
     assert encoded == []  # every record the one read from the cache: the file copied
     ws.index  # noqa: B018 - and what it copied reads back
     assert dict(ws._known) == first
@@ -368,12 +372,12 @@ def test_next_on_four_cores_prints_what_one_process_prints(repo, forking, monkey
     (agents / "tasks" / "broken.md").unlink()
     age_all(agents, 60)
     four = cli(repo, "next")
-    assert forking == [(4, 0), (4, 0)] and four.exit_code == 0, four.output
+    assert forking == [(4, 0)] and four.exit_code == 0, four.output
     assert "t2" in four.stdout
     shutil.rmtree(agents / ".cache")
     monkeypatch.setenv(forked.JOBS_ENV, "1")
     one = cli(repo, "next")
-    assert forking[2:] == [(1, 0), (1, 0)]
+    assert forking[1:] == [(1, 0)]
     assert (one.exit_code, one.stdout, one.stderr) == (four.exit_code, four.stdout, four.stderr)
 
 
@@ -384,7 +388,7 @@ def test_the_processes_leave_nothing_behind(repo, forking):
     if not children.exists():
         pytest.skip("needs Linux's /proc")
     records_now(repo)
-    assert forking == [(4, 0), (4, 0)]
+    assert forking == [(4, 0)]
     assert children.read_text().split() == []  # none left, running or a zombie
 
 
@@ -407,6 +411,47 @@ def test_a_scan_on_four_cores_finds_what_one_process_finds(repo, tmp_path, forki
     problems = {rel: e.problem.problem.code for rel, e in by_rel.items() if e.problem}
     assert problems == {"tasks/outside.md": "symlink-outside", "tasks/folder.md": "not-a-file"}
     assert by_rel["rules/style.md"].key == folder.stat_key(os.lstat(agents / "rules/style.md"))
+
+
+@pytest.mark.parametrize("cores", [4, 1])
+def test_a_cold_read_stats_each_file_as_it_opens_it_and_finds_what_a_scan_finds(
+    repo, tmp_path, forking, monkeypatch, cores
+):
+    agents = plan_with_odd_files(repo)
+    (agents / "tasks" / "inside.md").symlink_to(agents / "tasks" / "t3.md")
+    outside = tmp_path / "outside.md"
+    outside.write_text("---\ntitle: elsewhere\n---\n")
+    (agents / "tasks" / "outside.md").symlink_to(outside)
+    (agents / "tasks" / "folder.md").mkdir()
+    os.mkfifo(agents / "tasks" / "pipe.md")  # never opened for reading: it would block
+    (agents / "tasks" / "empty.md").write_text("")
+    shutil.rmtree(agents / "memory" / "decisions")  # a folder that is missing
+    (agents / "rules").mkdir(exist_ok=True)
+    (agents / "rules" / "style.md").write_text("---\ntitle: Style\n---\nShort lines.\n")
+    age_all(agents, 60)
+    (agents / "tasks" / "gone.md").symlink_to(agents / "tasks" / "nothing.md")
+    if cores == 1:
+        monkeypatch.setenv(forked.JOBS_ENV, "1")
+    cold = Workspace(repo)
+    cold.index  # noqa: B018 - no cache, nothing scanned: read as it is stat'ed
+    assert forking == [(cores, 0)]  # the read, and no scan before it
+    assert (agents / ".cache" / index_cache.FILE).exists()
+    (agents / ".cache" / index_cache.FILE).unlink()
+    scanned = Workspace(repo)
+    assert scanned.scanned == cold.scanned  # the entries, each file's stat key, the problems
+    scanned.index  # noqa: B018 - scanned first: the scan's way, then each file parsed
+    assert forking[1:] == [(cores, 0)] * 2
+    assert dict(cold._known) == dict(scanned._known)
+    assert list(cold._known) == [e.rel for e in cold.scanned]  # in the scan's order
+    problems = {e.rel: e.problem.problem.code for e in cold.scanned if e.problem}
+    assert problems == {
+        "tasks/outside.md": "symlink-outside",
+        "tasks/gone.md": "unreadable",
+        "tasks/folder.md": "not-a-file",
+        "tasks/pipe.md": "not-a-file",
+    }
+    assert cold._known["tasks/inside.md"].fields == cold._known["tasks/t3.md"].fields
+    assert cold._known["tasks/empty.md"].fields == {}
 
 
 def children_of_this_process() -> list[str]:
@@ -492,23 +537,41 @@ def test_nothing_starts_in_the_background_beside_another_thread_or_one_core(monk
     assert ran == []  # the caller's to run
 
 
-def test_what_comes_back_is_read_whole_at_the_size_it_said_or_not_at_all():
-    def sent(*parts: bytes):
+def test_what_comes_back_is_used_a_whole_piece_at_a_time():
+    import marshal
+
+    def sent(*parts: bytes) -> list:
         read_end, write_end = os.pipe()
         for part in parts:
             os.write(write_end, part)
         os.close(write_end)
+        found: list = [None] * 3
+        child = forked._Child(0, read_end)
         try:
-            return forked._read_sized(read_end)
+            forked._receive(child, [[1], [2], [3]], found, as_received)
         finally:
             os.close(read_end)
+        assert not child.reading  # it ended, or sent junk: nothing more is read from it
+        return found
 
-    size = (10).to_bytes(forked.SIZE, "little")
-    assert sent(size, b"0123456789") == b"0123456789"
-    assert sent(size, b"01234", b"56789") == b"0123456789"  # in as many writes as it took
-    assert sent(size, b"01234") is None  # cut short
-    assert sent(size[:3]) is None and sent() is None  # not even its size
-    assert sent((1 << 40).to_bytes(forked.SIZE, "little"), b"x") is None  # junk, not a size
+    def piece(number: int, values: object) -> bytes:
+        data = marshal.dumps((number, values))
+        return len(data).to_bytes(forked.SIZE, "little") + data
+
+    one, two = piece(0, [[1, 7]]), piece(2, [[9, 7]])
+    assert sent(one, two) == [[(1, 7)], None, [(9, 7)]]
+    assert sent(one[:5], one[5:] + two[:3], two[3:]) == [[(1, 7)], None, [(9, 7)]]  # any writes
+    assert sent(one, two[:-1]) == [[(1, 7)], None, None]  # cut short: that piece is not used
+    assert sent(one[:3]) == [None] * 3 and sent() == [None] * 3  # not even its size
+    junk_size = (1 << 40).to_bytes(forked.SIZE, "little")
+    assert sent(one, junk_size, two) == [[(1, 7)], None, None]  # junk, not a size: no more
+    assert sent(piece(5, [[1, 1]]), piece(1, "x"), piece(0, [[4, 4]]), piece(0, [[5, 5]])) == [
+        [(4, 4)],  # the first answer for a piece is used; a number out of range is not
+        None,  # values of another shape
+        None,
+    ]
+    not_marshal = (3).to_bytes(forked.SIZE, "little") + b"\xff\xff\xff"
+    assert sent(not_marshal, two) == [None, None, [(9, 7)]]  # a whole piece of junk is skipped
 
 
 @pytest.fixture

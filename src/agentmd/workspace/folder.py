@@ -376,30 +376,7 @@ class Entry(NamedTuple):
 
 def scan(ws: Workspace) -> list[Entry]:
     """Every file the index reads, with its stat key; cheap (no file is opened)."""
-    entries = []
-    plan = ws.agents / "plan.md"
-    try:
-        st = plan.stat()
-        if not S_ISREG(st.st_mode):
-            entries.append(
-                Entry(
-                    "plan.md",
-                    None,
-                    _broken(ws, "plan.md", "not-a-file", textfile.not_a_file(st.st_mode)),
-                )
-            )
-        else:
-            entries.append(Entry("plan.md", stat_key(st), None))
-    except FileNotFoundError:
-        pass
-    except OSError as exc:
-        entries.append(
-            Entry(
-                "plan.md",
-                None,
-                _broken(ws, "plan.md", "unreadable", exc.strerror or str(exc)),
-            )
-        )
+    entries = _plan_entry(ws)
     # Each folder listed, then every name stat'ed: in forked processes when there are many
     # (13,000 stats are most of what a run whose output is remembered costs).
     listings: list[_Listing | list[Entry]] = []
@@ -418,10 +395,30 @@ def scan(ws: Workspace) -> list[Entry]:
             entries.extend(_entries(ws, listing, keys[start:end]))
             start = end
     finally:
-        for listing in listings:
-            if type(listing) is _Listing:
-                os.close(listing.fd)
+        _close(listings)
     return entries
+
+
+def _plan_entry(ws: Workspace) -> list[Entry]:
+    """plan.md's entry (none when there is no plan.md): the scan's first."""
+    plan = ws.agents / "plan.md"
+    try:
+        st = plan.stat()
+    except FileNotFoundError:
+        return []
+    except OSError as exc:
+        problem = _broken(ws, "plan.md", "unreadable", exc.strerror or str(exc))
+        return [Entry("plan.md", None, problem)]
+    if not S_ISREG(st.st_mode):
+        problem = _broken(ws, "plan.md", "not-a-file", textfile.not_a_file(st.st_mode))
+        return [Entry("plan.md", None, problem)]
+    return [Entry("plan.md", stat_key(st), None)]
+
+
+def _close(listings: list[_Listing | list[Entry]]) -> None:
+    for listing in listings:
+        if type(listing) is _Listing:
+            os.close(listing.fd)
 
 
 def signature(entries: list[Entry]) -> str:
@@ -466,25 +463,77 @@ def load_index(ws: Workspace) -> Index:
     cache in .agents/.cache/, else parsed now."""
     cache_path = ws.agents / CACHE_DIR / index_cache.FILE
     forked.reap_background()  # a cache written behind by an earlier read, if it is done
+    # Files written from one template say on which line each field stands alike: their records
+    # share one `lines` dict (10,000 copies of the same dict are megabytes).
+    layouts: dict[tuple, dict[str, int]] = {}
+    strings: dict[str, str] = {}  # the values read (parsed or from the cache): one copy of each
+    if not ws._known and "scanned" not in ws.__dict__ and not cache_path.exists():
+        # Nothing cached and nothing scanned yet (a fresh clone, a deleted .agents/.cache/):
+        # every file is parsed, so each is stat'ed as it is opened, where it is parsed.
+        read = _read_unscanned(ws, layouts, strings)
+    else:
+        read = _read_changed(ws, cache_path, layouts, strings)
+    records = read.records
+    plan: Record | None = None
+    groups: dict[str, list[Record]] = {name: [] for name in FOLDERS}
+    group_of = {folder: name for name, folder in FOLDERS.items()}
+    for rel, record in records.items():
+        if rel == "plan.md":
+            plan = record
+        else:
+            groups[group_of[rel.rsplit("/", 1)[0]]].append(record)
+    strings.clear()  # its table (a megabyte at 10,000 tasks) goes before the cache is written
+    for group in groups.values():
+        group.sort(key=_path_of)
+    # Rewriting the whole cache for a few changed files costs more than parsing them again
+    # next time (10,000 entries take tens of milliseconds to write; a file, tens of microseconds).
+    ws._unsaved += read.parsed + read.gone
+    if ws._unsaved > max(REWRITE_AFTER, len(records) // 64) or (
+        ws._unsaved and not ws._known and not read.had_cache
+    ):
+        keyed = {e.rel: (e.key, records[e.rel]) for e in ws.scanned if e.key is not None}
+        as_read = read.kept if read.kept and len(records) == read.kept.files else None
+        write = partial(index_cache.write, cache_path, keyed, read.started, as_read)
+        big = forked.processes(len(keyed)) > 1  # as many as a read that forks, and the cores
+        if not (ws.write_behind and big and forked.in_background(write)):
+            write()
+        ws._unsaved = 0
+    ws._known, ws._known_entries, ws._known_at = records, ws.scanned, read.started
+    return Index(plan, groups)
+
+
+class _Read(NamedTuple):
+    """What a reading of the files found, for `load_index` to index and cache."""
+
+    records: dict[str, Record]  # every file's, in scan order
+    parsed: int  # how many files were parsed
+    gone: int  # how many records it had (known, or in the cache) are of files gone
+    started: int  # when the reading began: a file changed since is racy (RACY_NS)
+    had_cache: bool  # the cache file held records
+    kept: index_cache.Kept | None = None  # the cache file, when every record is as it held it
+
+
+def _read_changed(
+    ws: Workspace, cache_path: Path, layouts: dict[tuple, dict[str, int]], strings: dict[str, str]
+) -> _Read:
+    """The scan's files: a record this process read, or the cache holds, of a file unchanged
+    since; every other file read, and parsed unless its bytes are the ones last parsed."""
     # As git's racy-clean rule: a file changed in the same second as it was last read may have
     # changed again without its mtime moving; such files are parsed again.
     known, known_before = ws._known, older_than(ws._known_at - RACY_NS)  # a key bound
     # Each file's stat key when last read, from that run's scan (no pair kept per file)
     known_keys = {e.rel: e.key for e in ws._known_entries} if known else {}
-    # Files written from one template say on which line each field stands alike: their records
-    # share one `lines` dict (10,000 copies of the same dict are megabytes).
-    layouts: dict[tuple, dict[str, int]] = {}
     entries = ws.scanned
-    # The values read (parsed or from the cache): one copy of each, the scan's paths first.
-    strings: dict[str, str] = {e.rel: e.rel for e in entries} if not known else {}
-    cached, written, kept_records = (
+    if not known:
+        strings.update((e.rel, e.rel) for e in entries)  # the scan's paths first
+    cached, written, kept = (
         index_cache.read(cache_path, layouts, strings) if not known else ({}, 0, None)
     )
     cached_before = older_than(written - RACY_NS)
     had_cache = bool(cached)
     # The cache's records, as written, are written again when every record is one of them and
     # only stat keys moved (a checkout, a touch): 10,000 records are not encoded a second time.
-    reuse = kept_records is not None
+    reuse = kept is not None
     started = time.time_ns()
     records: dict[str, Record] = {}
     agents = f"{ws.agents}/"
@@ -509,7 +558,6 @@ def load_index(ws: Workspace) -> Index:
             # content when the stat data differs).
             records[entry.rel] = _PENDING  # its place, for the records to stay in scan order
             todo.append((entry, mine if mine is not None else hit[1] if hit else None))
-    parsed = len(todo)
     if todo:
 
         def parse(share: Sequence[tuple[Entry, Record | None]]) -> list[Record]:
@@ -534,35 +582,144 @@ def load_index(ws: Workspace) -> Index:
         for (entry, same), record in zip(todo, found, strict=True):
             records[entry.rel] = record
             reuse = reuse and record is same  # (`same` from the cache: none is known then)
-    plan: Record | None = None
-    groups: dict[str, list[Record]] = {name: [] for name in FOLDERS}
-    group_of = {folder: name for name, folder in FOLDERS.items()}
-    for rel, record in records.items():
-        if rel == "plan.md":
-            plan = record
-        else:
-            groups[group_of[rel.rsplit("/", 1)[0]]].append(record)
-    strings.clear()  # its table (a megabyte at 10,000 tasks) goes before the cache is written
-    for group in groups.values():
-        group.sort(key=_path_of)
-    # Rewriting the whole cache for a few changed files costs more than parsing them again
-    # next time (10,000 entries take tens of milliseconds to write; a file, tens of microseconds).
-    ws._unsaved += parsed + (len(known.keys() - records.keys()) if known else len(cached))
-    if ws._unsaved > max(REWRITE_AFTER, len(records) // 64) or (
-        ws._unsaved and not known and not had_cache
-    ):
-        keyed = {e.rel: (e.key, records[e.rel]) for e in ws.scanned if e.key is not None}
-        as_read = kept_records is not None and reuse and not cached
-        as_read = as_read and len(records) == kept_records.files  # type: ignore[union-attr]
-        write = partial(
-            index_cache.write, cache_path, keyed, started, kept_records if as_read else None
-        )
-        big = forked.processes(len(keyed)) > 1  # as many as a read that forks, and the cores
-        if not (ws.write_behind and big and forked.in_background(write)):
-            write()
-        ws._unsaved = 0
-    ws._known, ws._known_entries, ws._known_at = records, ws.scanned, started
-    return Index(plan, groups)
+    gone = len(known.keys() - records.keys()) if known else len(cached)
+    as_read = kept if reuse and not cached else None  # no file gone that the cache held
+    return _Read(records, len(todo), gone, started, had_cache, as_read)
+
+
+def _read_unscanned(
+    ws: Workspace, layouts: dict[tuple, dict[str, int]], strings: dict[str, str]
+) -> _Read:
+    """Every file's record, for a workspace not scanned yet: each file is stat'ed once it is
+    open (13,000 stats of their own by name were a tenth of a cold run), where it is parsed,
+    in forked processes when there are thousands; the scan is what those stats found
+    (ws.scanned). A name that is not plainly a regular file is looked at as the scan looks at
+    it (`_odd_entry`)."""
+    started = time.time_ns()
+    entries = _plan_entry(ws)
+    records = {
+        e.rel: e.problem or _parse_record(ws, e.rel, str(ws.agents / e.rel), layouts)
+        for e in entries
+    }
+    parsed = len(records) - sum(1 for e in entries if e.problem)
+    listings: list[_Listing | list[Entry]] = []
+    try:
+        # Each listing's names are the files' paths under .agents/ (the records' own strings),
+        # opened from there: no (folder, name) pair is held for each of 13,000 files.
+        listings.extend(_listing(ws, folder, as_paths=True) for folder in FOLDERS.values())
+        rels = [rel for it in listings if type(it) is _Listing for rel in it.names]
+        strings.update(zip(rels, rels, strict=True))
+        found = _read_all(ws, rels, layouts, strings)
+        agents = f"{ws.agents}/"
+        make = tuple.__new__  # as in _entries
+        at = 0
+        for listing in listings:
+            if type(listing) is list:  # a folder that is not one, or cannot be read
+                entries.extend(listing)
+                records.update((e.rel, e.problem) for e in listing)  # type: ignore[misc]
+                continue
+            assert type(listing) is _Listing
+            end = at + len(listing.names)
+            for rel, got in zip(listing.names, found[at:end], strict=True):
+                if got is not None:
+                    entries.append(make(Entry, (rel, got[0], None)))
+                    records[rel] = got[1]
+                    parsed += 1
+                    continue
+                name = rel[len(listing.folder) + 1 :]
+                entry = _odd_entry(ws, rel, f"{listing.base}/{name}", listing.fd, None)
+                entries.append(entry)
+                if entry.problem is not None:
+                    records[rel] = entry.problem
+                else:
+                    records[rel] = _parse_record(
+                        ws, rel, agents + rel, layouts, None, _size(entry), strings
+                    )
+                    parsed += 1
+            at = end
+    finally:
+        _close(listings)
+    ws.__dict__["scanned"] = entries
+    return _Read(records, parsed, 0, started, False)
+
+
+def _read_all(
+    ws: Workspace, rels: list[str], layouts: dict[tuple, dict[str, int]], strings: dict[str, str]
+) -> list[tuple[bytes, Record] | None]:
+    """`_read_at` for each path, in forked processes when there are thousands."""
+    agents_fd = os.open(ws.agents, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+
+        def read(share: Sequence[str]) -> list[tuple[bytes, Record] | None]:
+            return [_read_at(ws, agents_fd, rel, layouts, strings) for rel in share]
+
+        def decode(share: Sequence[str], values: Any) -> list[tuple[bytes, Record] | None]:
+            if type(values) is not list:
+                raise TypeError("not a list")
+            sent_layouts: dict[int, dict[str, int]] = {}  # see _decoded
+            return [
+                read((rel,))[0]  # a value marshal cannot write (a YAML date): read here
+                if value is forked.UNSENT
+                else _decoded_read(rel, value, layouts, sent_layouts)
+                for rel, value in zip(share, values, strict=True)
+            ]
+
+        count = forked.processes(len(rels))
+        return forked.map_forked(rels, read, _encoded_read, decode, count, ws.while_reading)
+    finally:
+        os.close(agents_fd)
+
+
+_READ_FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC
+
+
+def _read_at(
+    ws: Workspace,
+    agents_fd: int,
+    rel: str,
+    layouts: dict[tuple, dict[str, int]],
+    strings: dict[str, str],
+) -> tuple[bytes, Record] | None:
+    """The stat key and record of the file at `rel` in the open .agents/ folder, stat'ed once
+    open; None when it is not plainly a regular file that reads back at the size its stat gave
+    (a symlink, a folder, a pipe, a file gone, growing or too large): `_odd_entry` looks."""
+    try:
+        file = os.open(rel, _READ_FLAGS, dir_fd=agents_fd)
+    except OSError:
+        return None
+    try:
+        st = os.fstat(file)
+        size = st.st_size
+        if not S_ISREG(st.st_mode) or size > textfile.MAX_BYTES:
+            return None
+        data = os.read(file, size + 1)
+        key = STAT.pack(st.st_mtime_ns, size, st.st_ino)
+    except (OSError, StructError):
+        return None
+    finally:
+        os.close(file)
+    if len(data) != size:
+        return None
+    return key, _record_of(ws, rel, data, layouts, None, strings)
+
+
+def _encoded_read(_: Sequence[str], found: list[tuple[bytes, Record] | None]) -> list[tuple | None]:
+    """`_read_at`'s answers as they go back to the parent: (stat key, *the record as sent)."""
+    return [None if got is None else (got[0], *_sent(got[1])) for got in found]
+
+
+def _decoded_read(
+    rel: str,
+    value: Any,
+    layouts: dict[tuple, dict[str, int]],
+    sent_layouts: dict[int, dict[str, int]],
+) -> tuple[bytes, Record] | None:
+    """`_encoded_read`'s answer again; TypeError for anything of another shape."""
+    if value is None:
+        return None
+    if type(value) is not tuple or not value or type(value[0]) is not bytes:
+        raise TypeError("not a stat key and a record")
+    return value[0], _decoded(rel, None, value[1:], layouts, sent_layouts)
 
 
 _PENDING = Record("", {}, {}, 0)
@@ -575,12 +732,12 @@ class _Listing(NamedTuple):
     folder: str
     base: str  # its path
     fd: int
-    names: list[str]
+    names: list[str]  # or their paths under .agents/ (`as_paths`)
 
 
-def _listing(ws: Workspace, folder: str) -> _Listing | list[Entry]:
+def _listing(ws: Workspace, folder: str, as_paths: bool = False) -> _Listing | list[Entry]:
     """The folder's listing, or what stands for it in the scan: nothing when it is missing, a
-    problem when it cannot be read."""
+    problem when it cannot be read. `as_paths`: each name as its path under .agents/."""
     base = ws.agents / folder
     try:
         fd = os.open(base, os.O_RDONLY | os.O_DIRECTORY)
@@ -592,6 +749,8 @@ def _listing(ws: Workspace, folder: str) -> _Listing | list[Entry]:
         return [Entry(folder, None, _broken(ws, folder, "unreadable", exc.strerror or str(exc)))]
     try:
         names = [name for name in os.listdir(fd) if name[-3:] == ".md" and name[0] != "."]
+        if as_paths:
+            names = [f"{folder}/{name}" for name in names]
     except OSError as exc:
         os.close(fd)
         return [Entry(folder, None, _broken(ws, folder, "unreadable", exc.strerror or str(exc)))]
@@ -663,9 +822,7 @@ def _odd_entry(ws: Workspace, rel: str, path: str, fd: int, st: os.stat_result |
     except OSError as exc:
         return Entry(rel, None, _broken(ws, rel, "unreadable", exc.strerror or str(exc)))
     if not S_ISREG(st.st_mode):
-        return Entry(
-            rel, None, _broken(ws, rel, "not-a-file", textfile.not_a_file(st.st_mode))
-        )
+        return Entry(rel, None, _broken(ws, rel, "not-a-file", textfile.not_a_file(st.st_mode)))
     return Entry(rel, stat_key(st), None)
 
 
@@ -691,15 +848,30 @@ def _parse_record(
     `size`: what the scan's stat said, to read the file without a stat of its own; `strings`:
     the values of the files parsed before (frontmatter._tiled_load)."""
     display = ws.display(rel)
-    digest = b""
     try:
         if size is None:
             data = textfile.read_bytes(path, display)
         else:
             data = textfile.read_sized(path, display, size)
-        digest = textfile.blob_bytes(data)
-        if same is not None and same.digest == digest:
-            return same
+    except LocatedError as exc:
+        return Record(rel, {}, {}, 1, exc.problem, True, b"")
+    return _record_of(ws, rel, data, layouts, same, strings)
+
+
+def _record_of(
+    ws: Workspace,
+    rel: str,
+    data: bytes,
+    layouts: dict[tuple, dict[str, int]] | None = None,
+    same: Record | None = None,
+    strings: dict[str, str] | None = None,
+) -> Record:
+    """The record of a file that holds `data` (`_parse_record`'s, once the file is read)."""
+    display = ws.display(rel)
+    digest = textfile.blob_bytes(data)
+    if same is not None and same.digest == digest:
+        return same
+    try:
         text = textfile.decode(data, display)
     except LocatedError as exc:  # with the blob id of bytes that are not UTF-8: same bytes, same
         return Record(rel, {}, {}, 1, exc.problem, True, digest)  # problem, after a touch too
@@ -736,18 +908,21 @@ def _encoded(share: Sequence[tuple[Entry, Record | None]], records: list[Record]
     """Records parsed in a forked process, as they come back (see forked.py): None for one
     that is the record it had (same bytes); their paths are the parent's."""
     return [
-        None
-        if record is same
-        else (
-            record.fields,
-            record.lines,
-            record.body_line,
-            tuple(record.problem) if record.problem else None,
-            record.suspect,
-            record.digest,
-        )
+        None if record is same else _sent(record)
         for (_, same), record in zip(share, records, strict=True)
     ]
+
+
+def _sent(record: Record) -> tuple:
+    """A record as a forked process sends it (its path is the parent's)."""
+    return (
+        record.fields,
+        record.lines,
+        record.body_line,
+        tuple(record.problem) if record.problem else None,
+        record.suspect,
+        record.digest,
+    )
 
 
 def _decoded(

@@ -23,6 +23,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from itertools import chain
 from typing import Any, TypeVar
 
 from agentmd.workspace.index_cache import MARSHAL, encodable
@@ -36,7 +37,8 @@ MAX_PROCESSES = 8  # past this, the parent's decoding of what comes back is what
 SIZE = 8  # the bytes that say how many a process sends back
 MAX_SENT = 1 << 32  # more than a process could send: the size is junk
 MAX_FD = 1 << 20  # past any file descriptor a process holds (closerange's end)
-PIECES = 16  # the parent's share, in pieces that any process may take once its own is done
+PIECES = 16  # each share, in pieces: the parent's any process may take once its own is done
+PIPE_ROOM = 1 << 20  # a pipe's room, asked for (Linux's limit for a user): pieces of a share
 # What a process sends back for an item marshal cannot write (a date YAML made): `decode`
 # works that item in the parent, the rest of the share is used as sent.
 UNSENT = False
@@ -105,7 +107,11 @@ def map_forked(
     first (what the command needs next: its imports) and takes pieces too, so that the work
     ends on every core at once. `work` answers a piece with a result for each item; `encode`
     turns a piece's results into a list that marshal writes (an item it cannot write goes as
-    UNSENT); `decode` turns that back, and raises (ValueError, TypeError) on anything else."""
+    UNSENT); `decode` turns that back, and raises (ValueError, TypeError) on anything else.
+
+    Each share is worked and sent back a piece at a time, and the parent decodes what has
+    come between its own pieces: at the end it waits for one piece, not for a whole share to
+    be encoded, sent and decoded (nor holds a share's bytes at once)."""
     count = min(count, len(items))
     if count <= 1:
         return list(work(items))
@@ -113,39 +119,43 @@ def map_forked(
     # files come before its handoffs, which parse in half the time) and ends as soon.
     shares = [items[first::count] for first in range(count)]
     step = -(-len(shares[0]) // PIECES)
-    pieces = [shares[0][at : at + step] for at in range(0, len(shares[0]), step)]
-    pool = len(pieces)  # pieces[:pool], the parent's share; then each other process's own
-    pieces += shares[1:]
+    pieces: list[Sequence[Item]] = []
+    owned: list[range] = []  # each share's pieces; the parent's (the first) are the queue's
+    for share in shares:
+        first = len(pieces)
+        pieces += [share[at : at + step] for at in range(0, len(share), step)]
+        owned.append(range(first, len(pieces)))
     found: list[list[Result] | None] = [None] * len(pieces)
-    queue = _queue(pool)
-    pending: list[tuple[int, tuple[int, int] | None]] = []
+    queue = _queue(len(owned[0]))
+    pending: list[_Child] = []
     try:
         for n in range(1, count):
             with _signals_held():  # a ^C now is taken once the child is known, as pending
-                pending.append((n, _start(pieces, pool + n - 1, queue, work, encode)))
+                child = _start(pieces, owned[n], queue, work, encode)
+                if child is not None:
+                    pending.append(child)
         if meanwhile is not None:
             meanwhile()
-        for piece in _taken(queue, pool):
+        for piece in _taken(queue, len(owned[0])):
             found[piece] = work(pieces[piece])
+            for child in pending:  # what has come meanwhile (a pipe's room is not a share)
+                _receive(child, pieces, found, decode)
         while pending:
-            _, child = pending[0]
-            sent = _received(child, lambda: pending.pop(0))
-            for piece, values in _sent_pieces(sent, len(pieces)):
-                if found[piece] is None:
-                    found[piece] = _decoded(pieces[piece], values, decode)
+            child = pending[0]
+            os.set_blocking(child.read_end, True)
+            _receive(child, pieces, found, decode)  # until it ends, or sends junk
+            _end(child, lambda: pending.pop(0))
     finally:  # interrupted (an error, ^C): no process is left working
-        for _, child in pending:
-            if child is not None:
-                _stop(*child)
+        for child in pending:
+            _stop(child.pid, child.read_end)
         if queue is not None:
             os.close(queue)
-    results: list[Result] = [None] * len(items)  # type: ignore[list-item]
     for piece, worked in enumerate(found):  # what did not come back whole is worked here
         if worked is None:
             found[piece] = work(pieces[piece])
-    results[0::count] = [result for worked in found[:pool] for result in worked]  # type: ignore[union-attr]
-    for n in range(1, count):
-        results[n::count] = found[pool + n - 1]  # type: ignore[assignment]
+    results: list[Result] = [None] * len(items)  # type: ignore[list-item]
+    for n, mine in enumerate(owned):
+        results[n::count] = [result for piece in mine for result in found[piece]]  # type: ignore[union-attr]
     return results
 
 
@@ -268,53 +278,71 @@ def _taken(queue: int | None, pieces: int) -> Iterator[int]:
         yield int.from_bytes(number, "little")
 
 
+class _Child:
+    """A forked process working a share: its pid, the pipe its pieces come back on (read
+    without waiting while the parent works), and the piece being read: its size first, then
+    its bytes, each into a buffer of its size."""
+
+    def __init__(self, pid: int, read_end: int):
+        self.pid = pid
+        self.read_end = read_end
+        self.buffer = bytearray(SIZE)  # what is being read: a size, or a piece of that size
+        self.got = 0  # how much of it has come
+        self.sized = False  # the buffer is a piece's (its size was read)
+        self.reading = True  # False once it ended, or sent what is not a piece
+
+
 def _start(
     pieces: Sequence[Sequence[Item]],
-    own: int,
+    own: range,
     queue: int | None,
     work: Callable[[Sequence[Item]], list[Result]],
     encode: Callable[[Sequence[Item], list[Result]], Any],
-) -> tuple[int, int] | None:
-    """A forked process working `pieces[own]`, then what it takes from the queue, and the
-    pipe its results come back on; None when no process could be started (its share is worked
-    by the parent). Called with the signals held (`_signals_held`): the child lets them go
-    once its own handlers are the defaults."""
+) -> _Child | None:
+    """A forked process working `pieces[own]`, then what it takes from the queue, sending each
+    piece back as it is done; None when no process could be started (its share is worked by
+    the parent). Called with the signals held (`_signals_held`): the child lets them go once
+    its own handlers are the defaults."""
     try:
         read_end, write_end = os.pipe()
     except OSError:
         return None
+    _widen(write_end)
 
     def send() -> None:
         _child_signals()
         os.close(read_end)
-        sent = [(own, encode(pieces[own], work(pieces[own])))]
-        for piece in _taken(queue, 0):  # taken one at a time, once the last is worked
-            sent.append((piece, encode(pieces[piece], work(pieces[piece]))))
-        data = _dumped(sent)
-        _write_all(write_end, len(data).to_bytes(SIZE, "little"))  # for the parent to read
-        _write_all(write_end, data)  # it into a buffer of its size: one copy
+        for piece in chain(own, _taken(queue, 0)):  # the queue's taken one at a time
+            data = _dumped(piece, encode(pieces[piece], work(pieces[piece])))
+            _write_all(write_end, len(data).to_bytes(SIZE, "little") + data)
 
     pid = _fork(send)
     os.close(write_end)
     if pid is None:
         os.close(read_end)
         return None
-    return pid, read_end
+    os.set_blocking(read_end, False)
+    return _Child(pid, read_end)
 
 
-def _dumped(sent: list[tuple[int, Any]]) -> bytes:
+def _widen(pipe: int) -> None:
+    """A pipe's room raised to PIPE_ROOM, where the system allows: with the default 64 KB, a
+    process would wait for the parent to read after each piece."""
     try:
-        return marshal.dumps(sent, MARSHAL)
+        import fcntl
+
+        fcntl.fcntl(pipe, fcntl.F_SETPIPE_SZ, PIPE_ROOM)
+    except (ImportError, AttributeError, OSError):
+        pass  # the default room: slower, the same answers
+
+
+def _dumped(piece: int, values: Any) -> bytes:
+    try:
+        return marshal.dumps((piece, values), MARSHAL)
     except ValueError:  # an item marshal cannot write: it alone goes as UNSENT
-        return marshal.dumps(
-            [
-                (piece, [item if encodable(item) else UNSENT for item in values])
-                if type(values) is list
-                else (piece, values)
-                for piece, values in sent
-            ],
-            MARSHAL,
-        )
+        if type(values) is list:
+            values = [item if encodable(item) else UNSENT for item in values]
+        return marshal.dumps((piece, values), MARSHAL)
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -323,57 +351,61 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view) :]
 
 
-def _received(child: tuple[int, int] | None, forget: Callable[[], object]) -> bytearray | None:
-    """What the process sent back once it ended well; None when it did not, or never started.
-    Its pipe is closed, and it is reaped and `forget` called, as one step: an interrupt
-    before leaves it to be stopped, after, nothing of it to stop."""
-    if child is None:
-        forget()
-        return None
-    pid, read_end = child
-    sent = _read_sized(read_end)
-    with _signals_held():
-        os.close(read_end)  # first: a process that sends more than it said then ends too
-        ended = _reaped(pid)
-        forget()
-    return sent if ended else None
-
-
-def _read_sized(fd: int) -> bytearray | None:
-    """The bytes a process sent after their size, read into one buffer of that size (a cold
-    read's share is megabytes: read in pieces and joined, it was there twice at the peak);
-    None when fewer came."""
-    said = _read_into(fd, bytearray(SIZE))
-    size = -1 if said is None else int.from_bytes(said, "little")
-    if not 0 <= size <= MAX_SENT:  # cut short, or junk rather than a size
-        return None
-    return _read_into(fd, bytearray(size))
-
-
-def _read_into(fd: int, buffer: bytearray) -> bytearray | None:
-    view, got = memoryview(buffer), 0
-    while got < len(buffer):
-        count = os.readv(fd, [view[got:]])
+def _receive(
+    child: _Child,
+    pieces: Sequence[Sequence[Item]],
+    found: list[list[Result] | None],
+    decode: Callable[[Sequence[Item], Any], list[Result]],
+) -> None:
+    """Each whole piece the process has sent, decoded into `found`: what is there now, or
+    (its pipe blocking) all it sends until it ends. Its size first, then the piece's number and
+    values, read into a buffer of that size; a size past MAX_SENT is junk, and nothing more is
+    read from it: what did not come back whole is the parent's to work."""
+    while child.reading:
+        try:
+            with memoryview(child.buffer) as view:
+                count = os.readv(child.read_end, [view[child.got :]])
+        except BlockingIOError:
+            return
         if not count:
-            return None
-        got += count
-    return buffer
+            child.reading = False
+            return
+        child.got += count
+        if child.got < len(child.buffer):
+            continue
+        if not child.sized:
+            size = int.from_bytes(child.buffer, "little")
+            if size > MAX_SENT:
+                child.reading = False
+                return
+            child.buffer, child.got, child.sized = bytearray(size), 0, True
+            if size:
+                continue
+        sent = _loaded(child.buffer)
+        child.buffer, child.got, child.sized = bytearray(SIZE), 0, False
+        if sent is not None and 0 <= sent[0] < len(pieces) and found[sent[0]] is None:
+            found[sent[0]] = _decoded(pieces[sent[0]], sent[1], decode)
 
 
-def _sent_pieces(sent: bytearray | None, pieces: int) -> Iterator[tuple[int, Any]]:
-    """(piece, values) for each piece a process sent back whole; nothing for anything else."""
-    if sent is None:
-        return
+def _loaded(data: bytearray) -> tuple[int, Any] | None:
+    """A piece as sent: (its number, its values); None for anything else."""
     try:
-        found = marshal.loads(sent)
+        sent = marshal.loads(data)
     except (EOFError, ValueError, TypeError):
-        return
-    if type(found) is not list:
-        return
-    for pair in found:
-        if type(pair) is tuple and len(pair) == 2 and type(pair[0]) is int:
-            if 0 <= pair[0] < pieces:
-                yield pair
+        return None
+    if type(sent) is tuple and len(sent) == 2 and type(sent[0]) is int:
+        return sent
+    return None
+
+
+def _end(child: _Child, forget: Callable[[], object]) -> None:
+    """A process whose pieces are in: its pipe closed, then it is reaped and `forget` called,
+    as one step (an interrupt before leaves it to be stopped, after, nothing of it to stop).
+    Closed first: a process that sends more than it should then ends too."""
+    with _signals_held():
+        os.close(child.read_end)
+        _reap(child.pid)
+        forget()
 
 
 def _decoded(
@@ -387,14 +419,13 @@ def _decoded(
     return found if len(found) == len(piece) else None
 
 
-def _reaped(pid: int) -> bool:
-    """Whether the process ended well: exit 0, or ended where the system reaps children
-    itself (SIGCHLD ignored, as a supervisor may leave it): then what it sent decides."""
+def _reap(pid: int) -> None:
+    """Wait for the process to end (where the system reaps children itself, SIGCHLD ignored
+    as a supervisor may leave it, there is nothing to wait for)."""
     try:
-        status = os.waitpid(pid, 0)[1]
+        os.waitpid(pid, 0)
     except ChildProcessError:
-        return True
-    return os.waitstatus_to_exitcode(status) == 0
+        pass
 
 
 @contextmanager
