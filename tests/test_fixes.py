@@ -50,8 +50,10 @@ def test_fix_leaves_a_file_it_cannot_fix_byte_identical(example):
     path.write_text(text)
     result = cli(example, "check", "--fix")
     assert result.stdout.endswith(  # still found, and not touched
-        ".agents/tasks/odd.md:3:7: error yaml: front matter is not valid YAML: "
-        "did not find expected ',' or ']'\n"
+        ".agents/tasks/odd.md:2:8: error yaml: front matter is not valid YAML: the '[' here is "
+        "never closed\n"
+        "  hint: close it with ']' on the same line, or quote it if it is text: "
+        'title: "[unclosed"\n'
     )
     assert "fixed .agents/tasks/odd.md" not in result.output
     assert path.read_text() == text

@@ -129,6 +129,13 @@ def test_unclosed_front_matter_is_located():
         ("owner: @alice", "t.md:3:8", 'quote the value: owner: "@alice"'),
         ("glob: *.py", "t.md:3:", 'quote the value: glob: "*.py"'),
         ("\tstatus: todo", "t.md:3:", "indent with spaces"),
+        # found by YAML only at the next line: said where the bracket opens
+        (
+            "title: [draft",
+            "t.md:3:8",
+            "close it with ']' on the same line, or quote it if it is text: title: \"[draft\"",
+        ),
+        ("tags: {a: 1", "t.md:3:7", "close it with '}'"),
     ],
 )
 def test_yaml_errors_name_the_line_and_the_likely_fix(line, where, hint):

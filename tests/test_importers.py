@@ -201,8 +201,8 @@ def test_unreadable_backlog_file_is_refused_at_its_line_and_the_rest_imported(re
     result = cli(repo, "import", "backlog", "backlog")
     assert result.exit_code == 1
     assert (
-        "backlog/tasks/back-9 - Broken.md:4:1: error yaml: front matter is not valid YAML"
-        in result.stderr
+        "backlog/tasks/back-9 - Broken.md:3:9: error yaml: front matter is not valid YAML: "
+        "the '[' here is never closed" in result.stderr
     )
     assert (
         "backlog/tasks/notes.md:1:1: error not-a-task: no front matter and no id in the file name"

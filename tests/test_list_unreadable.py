@@ -18,6 +18,7 @@ def test_list_marks_an_unreadable_task_file_not_ready_with_its_finding(example):
     (row,) = [r for r in rows if r["id"] == "broken"]
     assert row["ready"] is False
     assert row["errors"] == [
-        ".agents/tasks/broken.md:3:1: error yaml: front matter is not valid YAML: did not find "
-        "expected ',' or ']'"
+        ".agents/tasks/broken.md:2:8: error yaml: front matter is not valid YAML: the '[' here "
+        "is never closed\n  hint: close it with ']' on the same line, or quote it if it is text: "
+        'title: "[broken"'
     ]

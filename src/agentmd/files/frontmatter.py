@@ -471,6 +471,9 @@ def load_yaml(fm: FrontMatter, display: str) -> dict[str, Any]:
     try:
         data = yaml_load_text(fm.raw)
     except yaml.MarkedYAMLError as exc:
+        unclosed = _unclosed(fm, display, exc)
+        if unclosed is not None:
+            raise LocatedError(unclosed) from None
         mark = exc.problem_mark or exc.context_mark
         line = fm.first_line + (mark.line if mark else 0)
         col = (mark.column + 1) if mark else 1
@@ -509,6 +512,37 @@ def load_yaml(fm: FrontMatter, display: str) -> dict[str, Any]:
             )
         )
     return {str(key): value for key, value in data.items()}
+
+
+def _unclosed(fm: FrontMatter, display: str, exc: Any) -> Problem | None:
+    """A `[` or `{` never closed, located where it opens: YAML finds it out only on a later line
+    (`title: [draft` is found at the next key)."""
+    opened, found = exc.context_mark, exc.problem_mark
+    context = exc.context or ""
+    if opened is None or found is None or opened.line >= found.line:
+        return None
+    if not context.startswith("while parsing a flow"):
+        return None
+    bracket, close = ("[", "]") if "sequence" in context else ("{", "}")
+    lines = fm.raw.split("\n")
+    if not (
+        0 <= opened.line < len(lines)
+        and lines[opened.line][opened.column : opened.column + 1] == bracket
+    ):
+        return None
+    line = lines[opened.line].rstrip("\r")
+    head, value = line[: opened.column], line[opened.column :].rstrip(" \t")
+    hint = f"close it with '{close}' on the same line"
+    if head.rstrip(" \t").endswith(":"):  # the value of a key: it may be text that starts so
+        hint += f", or quote it if it is text: {head}{json.dumps(value, ensure_ascii=False)}"
+    return Problem(
+        display,
+        fm.first_line + opened.line,
+        opened.column + 1,
+        "yaml",
+        f"front matter is not valid YAML: the '{bracket}' here is never closed",
+        hint,
+    )
 
 
 def _hint_for(lines: list[str], candidates: list[int]) -> tuple[str, int | None]:

@@ -105,7 +105,7 @@ def prepare() -> None:
     from agentmd.checks import readiness  # noqa: F401
     from agentmd.handoffs import latest  # noqa: F401
     from agentmd.prompt import compiler, counters  # noqa: F401
-    from agentmd.tasks import claims, graph, moved  # noqa: F401
+    from agentmd.tasks import graph, moved  # noqa: F401
     from agentmd.workspace import scaffold  # noqa: F401
 
 
@@ -115,7 +115,9 @@ def one(ws: Workspace, ask: Ask) -> Next:
     from agentmd.checks import readiness
     from agentmd.prompt import compiler
     from agentmd.prompt.counters import counter_for
-    from agentmd.tasks import claims
+
+    if ask.claim:  # (imported only to claim: 10 ms, the lease, git and verification with it)
+        from agentmd.tasks import claims
 
     counter = counter_for(ask.counter, ws)
     mode = "claimed" if ask.claim else None

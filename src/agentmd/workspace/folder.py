@@ -14,7 +14,7 @@ from operator import attrgetter
 from pathlib import Path
 from stat import S_ISLNK, S_ISREG
 from struct import error as StructError
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from agentmd import AGENTS_DIR
 from agentmd.errors import AgentmdError, LocatedError, Problem
@@ -491,15 +491,28 @@ def load_index(ws: Workspace) -> Index:
     if ws._unsaved > max(REWRITE_AFTER, len(records) // 64) or (
         ws._unsaved and not ws._known and not read.had_cache
     ):
-        keyed = {e.rel: (e.key, records[e.rel]) for e in ws.scanned if e.key is not None}
         as_read = read.kept if read.kept and len(records) == read.kept.files else None
-        write = partial(index_cache.write, cache_path, keyed, read.started, as_read)
-        big = forked.processes(len(keyed)) > 1  # as many as a read that forks, and the cores
+        write = partial(_write_cache, cache_path, ws.scanned, records, read.started, as_read)
+        big = forked.processes(len(records)) > 1  # as many as a read that forks, and the cores
         if not (ws.write_behind and big and forked.in_background(write)):
             write()
         ws._unsaved = 0
     ws._known, ws._known_entries, ws._known_at = records, ws.scanned, read.started
     return Index(plan, groups)
+
+
+def _write_cache(
+    path: Path,
+    entries: list[Entry],
+    records: dict[str, Record],
+    started: int,
+    kept: index_cache.Kept | None,
+) -> None:
+    """The index cache of `records`, each keyed by its entry's stat key. (Paired up here, in the
+    process that writes it: a parent that built 13,000 pairs and let them go once a writer had
+    forked would copy each page they touched.)"""
+    keyed = {e.rel: (e.key, records[e.rel]) for e in entries if e.key is not None}
+    index_cache.write(path, keyed, started, kept)
 
 
 class _Read(NamedTuple):
@@ -620,7 +633,16 @@ def _read_unscanned(
                 continue
             assert type(listing) is _Listing
             end = at + len(listing.names)
-            for rel, got in zip(listing.names, found[at:end], strict=True):
+            mine = found[at:end]
+            if None not in mine:  # each file read as it was stat'ed: the usual
+                read = cast(list[tuple[bytes, Record]], mine)
+                pairs = list(zip(listing.names, read, strict=True))
+                entries += [make(Entry, (rel, got[0], None)) for rel, got in pairs]
+                records.update([(rel, got[1]) for rel, got in pairs])
+                parsed += len(mine)
+                at = end
+                continue
+            for rel, got in zip(listing.names, mine, strict=True):
                 if got is not None:
                     entries.append(make(Entry, (rel, got[0], None)))
                     records[rel] = got[1]
