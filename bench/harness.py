@@ -39,6 +39,7 @@ class Measurement:
     floor_seconds: float  # median of the floor's runs, each right after one of the command's
     floor_mb: float
     cpu_seconds: float = 0.0  # median of the command's user + system time
+    beside_seconds: float | None = None  # median of `beside`'s runs, each right after one
 
     @property
     def ratio(self) -> float:
@@ -119,25 +120,33 @@ def measure(
     runs: int,
     before: Callable[[], None] | None = None,
     expect: int = 0,
+    beside: Iterable[str] | None = None,
 ) -> Measurement:
     """`runs` runs of the command, each followed by one of the floor, so that a busy machine
     slows both alike. One untimed run of each first: caches warm, bytecode written. `before`
-    prepares each timed run, untimed."""
+    prepares each timed run, untimed. `beside`: a reference command run turn about too (the
+    hand-written reader beside a cold `next`), its median in `beside_seconds`."""
     argv = list(argv)
+    others = [FLOOR] + ([list(beside)] if beside is not None else [])
     run(argv, cwd, env, expect)
-    run(FLOOR, cwd, env)
-    mine, floor = [], []
+    for other in others:
+        run(other, cwd, env)
+    mine: list[Sample] = []
+    theirs: list[list[Sample]] = [[] for _ in others]
     for _ in range(runs):
         if before is not None:
             before()
         mine.append(run(argv, cwd, env, expect))
-        floor.append(run(FLOOR, cwd, env))
+        for other, samples in zip(others, theirs, strict=True):
+            samples.append(run(other, cwd, env))
+    floor = theirs[0]
     return Measurement(
         statistics.median(s.seconds for s in mine),
         max(s.peak_mb for s in mine),
         statistics.median(s.seconds for s in floor),
         max(s.peak_mb for s in floor),
         statistics.median(s.cpu_seconds for s in mine),
+        statistics.median(s.seconds for s in theirs[1]) if beside is not None else None,
     )
 
 

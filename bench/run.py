@@ -220,19 +220,23 @@ def core_rows(root: Path, size: int, env: dict[str, str], runs: int) -> list[Row
         row(NEXT_ONE, size, measure(argv, root, env, runs, lambda: touch(tasks[-1:]))),
         row(NEXT_COLD, size, measure(argv, root, env, runs, lambda: touch(tasks))),
     ]
-    reader = measure([sys.executable, str(BENCH / "fm_reader.py"), str(root)], root, env, runs)
+    reader_argv = [sys.executable, str(BENCH / "fm_reader.py"), str(root)]
+    reader = measure(reader_argv, root, env, runs)
     cache = root / ".agents" / ".cache"
-    no_cache = measure(argv, root, env, runs, lambda: shutil.rmtree(cache, ignore_errors=True))
-    one = measure(
-        argv,
-        root,
-        {**env, "AGENTMD_JOBS": "1"},
-        runs,
-        lambda: shutil.rmtree(cache, ignore_errors=True),
-    )
+
+    def cold(environment: dict[str, str]) -> Row:
+        # the reader run turn about with it: the ratio is of runs side by side, not of two
+        # blocks minutes apart on a machine whose speed drifts
+        m = measure(
+            argv, root, environment, runs, lambda: shutil.rmtree(cache, ignore_errors=True),
+            beside=reader_argv,
+        )  # fmt: skip
+        name = NEXT_NO_CACHE if "AGENTMD_JOBS" not in environment else NEXT_NO_CACHE_ONE
+        return row(name, size, m)._replace(reference_seconds=m.beside_seconds)
+
     rows.append(row(READER, size, reader))
-    rows.append(row(NEXT_NO_CACHE, size, no_cache)._replace(reference_seconds=reader.seconds))
-    rows.append(row(NEXT_NO_CACHE_ONE, size, one)._replace(reference_seconds=reader.seconds))
+    rows.append(cold(env))
+    rows.append(cold({**env, "AGENTMD_JOBS": "1"}))
     call(argv, root, env)  # the cache again, for the rows after
     refresh_git_index(root, env)
     rows.append(row(LIST, size, measure([AGENTMD, "list", "--json"], root, env, runs)))
@@ -311,6 +315,9 @@ def table(rows: list[Row], runs: int, load: float) -> str:
         floor = "–" if r.floor_seconds is None else f"{r.floor_seconds * 1000:,.0f} ms"
         ratio = "–" if r.floor_seconds is None else f"{r.seconds / r.floor_seconds:.2f}"
         met = "" if r.target is None else ("yes" if r.target.met(r) else "**no**")
+        if r.reference_seconds is not None:  # the reader, run turn about with this row
+            times = r.seconds / r.reference_seconds
+            met += f" ({times:.2f}× the reader's {r.reference_seconds * 1000:,.0f} ms beside it)"
         lines.append(
             f"| {r.command} | {'–' if r.tasks is None else f'{r.tasks:,}'} "
             f"| {r.seconds * 1000:,.0f} ms | {floor} "
