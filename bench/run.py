@@ -224,19 +224,18 @@ def core_rows(root: Path, size: int, env: dict[str, str], runs: int) -> list[Row
     reader = measure(reader_argv, root, env, runs)
     cache = root / ".agents" / ".cache"
 
-    def cold(environment: dict[str, str]) -> Row:
+    def cold(name: str, environment: dict[str, str]) -> Row:
         # the reader run turn about with it: the ratio is of runs side by side, not of two
         # blocks minutes apart on a machine whose speed drifts
         m = measure(
             argv, root, environment, runs, lambda: shutil.rmtree(cache, ignore_errors=True),
             beside=reader_argv,
         )  # fmt: skip
-        name = NEXT_NO_CACHE if "AGENTMD_JOBS" not in environment else NEXT_NO_CACHE_ONE
         return row(name, size, m)._replace(reference_seconds=m.beside_seconds)
 
     rows.append(row(READER, size, reader))
-    rows.append(cold(env))
-    rows.append(cold({**env, "AGENTMD_JOBS": "1"}))
+    rows.append(cold(NEXT_NO_CACHE, env))
+    rows.append(cold(NEXT_NO_CACHE_ONE, {**env, "AGENTMD_JOBS": "1"}))
     call(argv, root, env)  # the cache again, for the rows after
     refresh_git_index(root, env)
     rows.append(row(LIST, size, measure([AGENTMD, "list", "--json"], root, env, runs)))

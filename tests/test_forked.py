@@ -392,13 +392,20 @@ def test_the_processes_leave_nothing_behind(repo, forking):
     assert children.read_text().split() == []  # none left, running or a zombie
 
 
-def test_a_scan_on_four_cores_finds_what_one_process_finds(repo, tmp_path, forking, monkeypatch):
+def plan_with_odd_names(repo: Path, tmp_path: Path) -> Path:
+    """`plan_with_odd_files`, and names that are not plain files: a symlink within the
+    repository, one out of it, a folder."""
     agents = plan_with_odd_files(repo)
     (agents / "tasks" / "inside.md").symlink_to(agents / "tasks" / "t3.md")
     outside = tmp_path / "outside.md"
     outside.write_text("---\ntitle: elsewhere\n---\n")
     (agents / "tasks" / "outside.md").symlink_to(outside)
     (agents / "tasks" / "folder.md").mkdir()
+    return agents
+
+
+def test_a_scan_on_four_cores_finds_what_one_process_finds(repo, tmp_path, forking, monkeypatch):
+    agents = plan_with_odd_names(repo, tmp_path)
     (agents / "rules").mkdir(exist_ok=True)
     (agents / "rules" / "style.md").write_text("---\ntitle: Style\n---\nShort lines.\n")
     many = folder.scan(Workspace(repo))
@@ -417,12 +424,7 @@ def test_a_scan_on_four_cores_finds_what_one_process_finds(repo, tmp_path, forki
 def test_a_cold_read_stats_each_file_as_it_opens_it_and_finds_what_a_scan_finds(
     repo, tmp_path, forking, monkeypatch, cores
 ):
-    agents = plan_with_odd_files(repo)
-    (agents / "tasks" / "inside.md").symlink_to(agents / "tasks" / "t3.md")
-    outside = tmp_path / "outside.md"
-    outside.write_text("---\ntitle: elsewhere\n---\n")
-    (agents / "tasks" / "outside.md").symlink_to(outside)
-    (agents / "tasks" / "folder.md").mkdir()
+    agents = plan_with_odd_names(repo, tmp_path)
     os.mkfifo(agents / "tasks" / "pipe.md")  # never opened for reading: it would block
     (agents / "tasks" / "empty.md").write_text("")
     shutil.rmtree(agents / "memory" / "decisions")  # a folder that is missing
