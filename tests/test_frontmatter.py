@@ -147,6 +147,32 @@ def test_yaml_errors_name_the_line_and_the_likely_fix(line, where, hint):
     assert hint in rendered
 
 
+@pytest.mark.parametrize(
+    "value",
+    [
+        '[\n  "a"\n  "b",\n]',  # closed, a comma missing: YAML's own message, at "b"
+        '[\n  "a]"\n  "b", # ]\n]',  # a ']' in quotes or a comment does not close it
+    ],
+)
+def test_a_flow_list_closed_on_a_later_line_is_not_called_unclosed(value):
+    text = f"---\nid: 1\ndepends_on: {value}\n---\n"
+    with pytest.raises(LocatedError) as error:
+        load(split(text, "t.md"), "t.md")
+    rendered = error.value.problem.render()
+    assert "never closed" not in rendered
+    assert rendered.startswith(
+        "t.md:5:3: error yaml: front matter is not valid YAML: did not find expected ',' or ']'"
+    ), rendered
+
+
+def test_a_flow_list_still_open_after_an_inner_one_closes_is_unclosed():
+    text = "---\nid: 1\ntitle: [draft\ntags: [a, b]\n---\n"
+    with pytest.raises(LocatedError) as error:
+        load(split(text, "t.md"), "t.md")
+    assert error.value.problem.render().startswith("t.md:3:8: error yaml:")
+    assert "never closed" in error.value.problem.render()
+
+
 def test_a_list_is_not_a_mapping():
     with pytest.raises(LocatedError) as error:
         parse("---\n- a\n- b\n---\n", "t.md")

@@ -530,6 +530,8 @@ def _unclosed(fm: FrontMatter, display: str, exc: Any) -> Problem | None:
         and lines[opened.line][opened.column : opened.column + 1] == bracket
     ):
         return None
+    if _closed_later(lines, opened.line, opened.column):
+        return None  # closed on a later line: YAML's own message is the right one (a missing ',')
     line = lines[opened.line].rstrip("\r")
     head, value = line[: opened.column], line[opened.column :].rstrip(" \t")
     hint = f"close it with '{close}' on the same line"
@@ -543,6 +545,46 @@ def _unclosed(fm: FrontMatter, display: str, exc: Any) -> Problem | None:
         f"front matter is not valid YAML: the '{bracket}' here is never closed",
         hint,
     )
+
+
+def _closed_later(lines: list[str], line: int, column: int) -> bool:
+    """Whether the flow collection opening at (line, column) is closed somewhere after it:
+    brackets counted, quoted text and comments skipped."""
+    depth = 0
+    for index in range(line, len(lines)):
+        text = lines[index]
+        at = column if index == line else 0
+        while at < len(text):
+            char = text[at]
+            if char in "[{":
+                depth += 1
+            elif char in "]}":
+                depth -= 1
+                if depth == 0:
+                    return True
+            elif char == "#" and (at == 0 or text[at - 1] in " \t"):
+                break  # a comment, to the end of the line
+            elif char in "'\"":
+                at = _quote_end(text, at)
+            at += 1
+    return False
+
+
+def _quote_end(text: str, start: int) -> int:
+    """Where the quoted text opening at `start` ends on its line (its last index if it does
+    not): '' escapes a quote in single quotes, a backslash in double quotes."""
+    quote, at = text[start], start + 1
+    while at < len(text):
+        if text[at] == "\\" and quote == '"':
+            at += 2
+            continue
+        if text[at] == quote:
+            if quote == "'" and text[at + 1 : at + 2] == "'":
+                at += 2
+                continue
+            return at
+        at += 1
+    return len(text) - 1
 
 
 def _hint_for(lines: list[str], candidates: list[int]) -> tuple[str, int | None]:
