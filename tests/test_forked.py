@@ -8,9 +8,11 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -121,6 +123,54 @@ def test_a_share_sent_back_in_another_shape_or_cut_short_is_worked_by_the_parent
         for count in (2, 3):
             results = forked.map_forked(range(30), squares, encode, as_received, count)
             assert results == [(n * n, PARENT) for n in range(30)]
+
+
+def test_a_process_that_sends_junk_and_writes_on_is_stopped(monkeypatch):
+    """Three processes: the first forked sends a size that is junk, then writes past its
+    pipe's room. The one forked after it holds that pipe open too, and itself sends more than
+    its own pipe's room once the parent waits: only killing the first ends its write. The
+    parent works its share and answers."""
+    import signal
+
+    junk, slept = [], []  # set in the process that sends junk; in the other
+
+    def work(share) -> list[tuple[int, int]]:
+        if os.getpid() != PARENT:
+            if 1 in share:
+                junk.append(True)
+            elif not slept:
+                slept.append(time.sleep(0.5))  # sends once the parent has done its own share
+        return squares(share)
+
+    def padded(share, results: list) -> list:  # 300 KB for each result: past a pipe's room
+        return [[*result, "x" * 300_000] for result in results]
+
+    def unpadded(share, values: object) -> list[tuple[int, int]]:
+        return as_received(share, [v[:2] for v in values])  # type: ignore[attr-defined]
+
+    real_write = forked._write_all
+
+    def write(fd: int, data: bytes) -> None:
+        if not junk:
+            return real_write(fd, data)
+        real_write(fd, (1 << 40).to_bytes(forked.SIZE, "little"))
+        while True:  # blocks once the pipe is full: it never ends by itself
+            real_write(fd, bytes(1 << 20))
+
+    def hung(number, frame):
+        raise TimeoutError("map_forked waited forever for a process that sent junk")
+
+    monkeypatch.setattr(forked, "_write_all", write)
+    before = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(20)
+    try:
+        results = forked.map_forked(range(30), work, padded, unpadded, 3)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, before)
+    assert [result for result, _ in results] == [n * n for n in range(30)]
+    assert {pid for _, pid in results[1::3]} == {PARENT}  # the junk sender's share, worked here
+    assert PARENT not in {pid for _, pid in results[2::3]}  # the other's, as it sent it
 
 
 def test_a_forked_process_does_not_run_the_parents_signal_handlers(tmp_path):
@@ -425,7 +475,19 @@ def test_a_cold_read_stats_each_file_as_it_opens_it_and_finds_what_a_scan_finds(
     repo, tmp_path, forking, monkeypatch, cores
 ):
     agents = plan_with_odd_names(repo, tmp_path)
-    os.mkfifo(agents / "tasks" / "pipe.md")  # never opened for reading: it would block
+    (agents / "tasks" / "link.md").symlink_to("t2.md")  # a relative link, read where forked
+    os.mkfifo(agents / "tasks" / "pipe.md")  # never opened: it would block, or free a writer
+    writer = subprocess.Popen(  # waits in open() for a reader; it gets none
+        [
+            sys.executable,
+            "-c",
+            "import os, sys; print(flush=True); os.open(sys.argv[1], os.O_WRONLY)",
+            str(agents / "tasks" / "pipe.md"),
+        ],
+        stdout=subprocess.PIPE,
+    )
+    assert writer.stdout is not None and writer.stdout.readline() == b"\n"
+    time.sleep(0.2)  # into its open()
     (agents / "tasks" / "empty.md").write_text("")
     shutil.rmtree(agents / "memory" / "decisions")  # a folder that is missing
     (agents / "rules").mkdir(exist_ok=True)
@@ -434,9 +496,26 @@ def test_a_cold_read_stats_each_file_as_it_opens_it_and_finds_what_a_scan_finds(
     (agents / "tasks" / "gone.md").symlink_to(agents / "tasks" / "nothing.md")
     if cores == 1:
         monkeypatch.setenv(forked.JOBS_ENV, "1")
+    parsed_here = []
+    real_parse = folder._parse_record
+    monkeypatch.setattr(
+        folder,
+        "_parse_record",
+        lambda ws, rel, *rest: (
+            (os.getpid() == PARENT and parsed_here.append(rel)) or real_parse(ws, rel, *rest)
+        ),
+    )
     cold = Workspace(repo)
-    cold.index  # noqa: B018 - no cache, nothing scanned: read as it is stat'ed
+    try:
+        cold.index  # noqa: B018 - no cache, nothing scanned: read as it is stat'ed
+        with pytest.raises(subprocess.TimeoutExpired):
+            writer.wait(timeout=0.3)  # still waiting: the pipe was never opened
+    finally:
+        writer.kill()
+        writer.wait()
     assert forking == [(cores, 0)]  # the read, and no scan before it
+    if cores > 1:  # links within the repository were read in the other processes
+        assert parsed_here == ["plan.md"]
     assert (agents / ".cache" / index_cache.FILE).exists()
     (agents / ".cache" / index_cache.FILE).unlink()
     scanned = Workspace(repo)
@@ -453,6 +532,7 @@ def test_a_cold_read_stats_each_file_as_it_opens_it_and_finds_what_a_scan_finds(
         "tasks/pipe.md": "not-a-file",
     }
     assert cold._known["tasks/inside.md"].fields == cold._known["tasks/t3.md"].fields
+    assert cold._known["tasks/link.md"].fields == cold._known["tasks/t2.md"].fields
     assert cold._known["tasks/empty.md"].fields == {}
 
 
@@ -723,3 +803,59 @@ def test_a_process_that_sends_more_than_it_said_is_not_waited_for_forever(monkey
         signal.alarm(0)
         signal.signal(signal.SIGALRM, before)
     assert [value for value, _ in results] == [n * n for n in range(30)]
+
+
+def test_an_agents_folder_that_can_be_entered_but_not_listed_is_read_cold(tmp_path):
+    """`.agents/` at mode 0311: its folders are listed, each file opened by its path. Only a
+    user the mode binds shows it (root is let through): as root, the read is done in a forked
+    process that has become nobody (every module it needs already imported, as nobody could
+    not read root's Python)."""
+    as_root = os.geteuid() == 0
+    base = Path(tempfile.mkdtemp(dir="/tmp")) if as_root else tmp_path  # nobody can reach it
+    try:
+        repo = base / "repo"
+        repo.mkdir()
+        subprocess.run(["git", "init", "-q", "-b", "main"], cwd=repo, check=True)
+        agents = plan_with_odd_files(repo)
+        (agents / "tasks" / "broken.md").unlink()
+        expected = cli(repo, "next")
+        assert expected.exit_code == 0, expected.stderr
+        shutil.rmtree(agents / ".cache")
+        if as_root:
+            os.chmod(base, 0o755)
+            for path in [base, *base.rglob("*")]:
+                os.lchown(path, 65534, 65534)
+        agents.chmod(0o311)
+        said = in_a_process_of(65534 if as_root else None, lambda: cli(repo, "next"))
+        assert (said.exit_code, said.stdout, said.stderr) == (0, expected.stdout, expected.stderr)
+        assert (agents / ".cache" / index_cache.FILE).exists()  # and its cache written
+    finally:
+        if as_root:
+            shutil.rmtree(base, ignore_errors=True)
+
+
+def in_a_process_of(uid: int | None, work):
+    """`work()`'s answer, from a forked process run as `uid` (None: as this one)."""
+    import pickle
+
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: it ends here, whatever happens
+        try:
+            os.close(read_end)
+            if uid is not None:
+                os.setgroups([])
+                os.setgid(uid)
+                os.setuid(uid)
+            answer = work()
+            with os.fdopen(write_end, "wb") as out:
+                pickle.dump((answer.exit_code, answer.stdout, answer.stderr), out)
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as got:
+        data = got.read()
+    os.waitpid(pid, 0)
+    assert data, "the process as nobody gave no answer"
+    exit_code, stdout, stderr = pickle.loads(data)  # noqa: S301 - our own child's
+    return SimpleNamespace(exit_code=exit_code, stdout=stdout, stderr=stderr)

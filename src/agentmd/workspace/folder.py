@@ -621,8 +621,9 @@ def _read_unscanned(
         # opened from there: no (folder, name) pair is held for each of 13,000 files.
         listings.extend(_listing(ws, folder, as_paths=True) for folder in FOLDERS.values())
         rels = [rel for it in listings if type(it) is _Listing for rel in it.names]
+        odd = {rel: link for it in listings if type(it) is _Listing for rel, link in it.odd.items()}
         strings.update(zip(rels, rels, strict=True))
-        found = _read_all(ws, rels, layouts, strings)
+        found = _read_all(ws, rels, odd, layouts, strings)
         agents = f"{ws.agents}/"
         make = tuple.__new__  # as in _entries
         at = 0
@@ -666,14 +667,33 @@ def _read_unscanned(
 
 
 def _read_all(
-    ws: Workspace, rels: list[str], layouts: dict[tuple, dict[str, int]], strings: dict[str, str]
+    ws: Workspace,
+    rels: list[str],
+    odd: dict[str, bool],
+    layouts: dict[tuple, dict[str, int]],
+    strings: dict[str, str],
 ) -> list[tuple[bytes, Record] | None]:
-    """`_read_at` for each path, in forked processes when there are thousands."""
-    agents_fd = os.open(ws.agents, os.O_RDONLY | os.O_DIRECTORY)
+    """`_read_at` for each path, in forked processes when there are thousands; a symlink in
+    `odd` (True) is read there too when it points within the repository, anything else in it
+    (a folder, a pipe, a device) is left to `_odd_entry`, unopened."""
+    try:  # O_PATH: the folder needs only to be searchable (a mode 0311 .agents/), not listable
+        agents_fd = os.open(ws.agents, _AGENTS_FLAGS)
+    except OSError:  # gone since it was listed: each name looked at by `_odd_entry`
+        return [None] * len(rels)
+    root = str(ws.root.resolve()) if any(odd.values()) else ""
     try:
 
         def read(share: Sequence[str]) -> list[tuple[bytes, Record] | None]:
-            return [_read_at(ws, agents_fd, rel, layouts, strings) for rel in share]
+            if not odd:
+                return [_read_at(ws, agents_fd, rel, layouts, strings) for rel in share]
+            return [
+                _read_at(ws, agents_fd, rel, layouts, strings)
+                if rel not in odd
+                else _read_link(ws, agents_fd, rel, root, layouts, strings)
+                if odd[rel]
+                else None
+                for rel in share
+            ]
 
         def decode(share: Sequence[str], values: Any) -> list[tuple[bytes, Record] | None]:
             if type(values) is not list:
@@ -692,7 +712,9 @@ def _read_all(
         os.close(agents_fd)
 
 
-_READ_FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC
+_AGENTS_FLAGS = getattr(os, "O_PATH", os.O_RDONLY) | os.O_DIRECTORY | os.O_CLOEXEC
+_FOLLOW_FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC  # O_NONBLOCK: a FIFO put in its
+_READ_FLAGS = _FOLLOW_FLAGS | os.O_NOFOLLOW  # place since it was listed is not waited on
 
 
 def _read_at(
@@ -701,12 +723,13 @@ def _read_at(
     rel: str,
     layouts: dict[tuple, dict[str, int]],
     strings: dict[str, str],
+    flags: int = _READ_FLAGS,
 ) -> tuple[bytes, Record] | None:
     """The stat key and record of the file at `rel` in the open .agents/ folder, stat'ed once
     open; None when it is not plainly a regular file that reads back at the size its stat gave
     (a symlink, a folder, a pipe, a file gone, growing or too large): `_odd_entry` looks."""
     try:
-        file = os.open(rel, _READ_FLAGS, dir_fd=agents_fd)
+        file = os.open(rel, flags, dir_fd=agents_fd)
     except OSError:
         return None
     try:
@@ -723,6 +746,25 @@ def _read_at(
     if len(data) != size:
         return None
     return key, _record_of(ws, rel, data, layouts, None, strings)
+
+
+def _read_link(
+    ws: Workspace,
+    agents_fd: int,
+    rel: str,
+    root: str,
+    layouts: dict[tuple, dict[str, int]],
+    strings: dict[str, str],
+) -> tuple[bytes, Record] | None:
+    """`_read_at` of a symlink that points at a regular file within the repository (`root`,
+    resolved), as `_odd_entry` follows it; None for any other (`_odd_entry` says why)."""
+    try:
+        target = os.path.realpath(f"{ws.agents}/{rel}")
+        if not target.startswith(root + os.sep) or not S_ISREG(os.stat(target).st_mode):
+            return None
+    except OSError:
+        return None
+    return _read_at(ws, agents_fd, rel, layouts, strings, _FOLLOW_FLAGS)
 
 
 def _encoded_read(_: Sequence[str], found: list[tuple[bytes, Record] | None]) -> list[tuple | None]:
@@ -755,6 +797,7 @@ class _Listing(NamedTuple):
     base: str  # its path
     fd: int
     names: list[str]  # or their paths under .agents/ (`as_paths`)
+    odd: dict[str, bool] = {}  # `as_paths`: the names not plainly regular files (True: a link)
 
 
 def _listing(ws: Workspace, folder: str, as_paths: bool = False) -> _Listing | list[Entry]:
@@ -770,13 +813,23 @@ def _listing(ws: Workspace, folder: str, as_paths: bool = False) -> _Listing | l
     except OSError as exc:
         return [Entry(folder, None, _broken(ws, folder, "unreadable", exc.strerror or str(exc)))]
     try:
-        names = [name for name in os.listdir(fd) if name[-3:] == ".md" and name[0] != "."]
-        if as_paths:
-            names = [f"{folder}/{name}" for name in names]
+        if not as_paths:
+            names = [name for name in os.listdir(fd) if name[-3:] == ".md" and name[0] != "."]
+            return _Listing(folder, str(base), fd, names)
+        # The listing's own file types (no stat): a FIFO or a device is never opened, a link is
+        # followed where it is read.
+        with os.scandir(fd) as listed:
+            items = [it for it in listed if it.name[-3:] == ".md" and it.name[0] != "."]
+        prefix = folder + "/"
+        odd = {
+            prefix + it.name: it.is_symlink()
+            for it in items
+            if not it.is_file(follow_symlinks=False)
+        }
+        return _Listing(folder, str(base), fd, [prefix + it.name for it in items], odd)
     except OSError as exc:
         os.close(fd)
         return [Entry(folder, None, _broken(ws, folder, "unreadable", exc.strerror or str(exc)))]
-    return _Listing(folder, str(base), fd, names)
 
 
 def _stat_keys(items: Sequence[tuple[int, str]]) -> list[bytes | None]:

@@ -290,6 +290,7 @@ class _Child:
         self.got = 0  # how much of it has come
         self.sized = False  # the buffer is a piece's (its size was read)
         self.reading = True  # False once it ended, or sent what is not a piece
+        self.ended = False  # its pipe ended: it closed it, or exited
 
 
 def _start(
@@ -368,7 +369,7 @@ def _receive(
         except BlockingIOError:
             return
         if not count:
-            child.reading = False
+            child.reading, child.ended = False, True
             return
         child.got += count
         if child.got < len(child.buffer):
@@ -401,10 +402,14 @@ def _loaded(data: bytearray) -> tuple[int, Any] | None:
 def _end(child: _Child, forget: Callable[[], object]) -> None:
     """A process whose pieces are in: its pipe closed, then it is reaped and `forget` called,
     as one step (an interrupt before leaves it to be stopped, after, nothing of it to stop).
-    Closed first: a process that sends more than it should then ends too."""
+    One that sent junk is killed first: it may be writing still, and closing its pipe here
+    would not stop it (a process forked after it holds that pipe's reading end too)."""
     with _signals_held():
-        os.close(child.read_end)
-        _reap(child.pid)
+        if child.ended:
+            os.close(child.read_end)
+            _reap(child.pid)
+        else:
+            _stop(child.pid, child.read_end)
         forget()
 
 
