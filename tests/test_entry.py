@@ -332,6 +332,29 @@ def test_a_miss_hands_its_scan_to_click(plan, monkeypatch):
     assert entry.recall_of(plan, ["next"]) == (printed.decode(), err.getvalue().decode())
 
 
+def test_a_cold_miss_is_read_before_click_runs_and_handed_to_it(plan, monkeypatch):
+    from agentmd.cli.errors import invoke
+    from agentmd.workspace import forked
+
+    expected = slow(plan, "next")
+    shutil.rmtree(plan / ".agents" / ".cache")
+    monkeypatch.chdir(plan)
+    scanned: list = []
+    assert entry.remembered(["next"], scanned) is None
+    [ws] = scanned
+    assert "index" in vars(ws) and ws.write_behind  # read ahead, its cache written behind
+    forked.wait_background()
+    assert (plan / ".agents" / ".cache" / "index.bin").exists()
+    runner = CliRunner()
+    with runner.isolation() as (out, err, *_):
+        code = invoke_with_args(lambda group: invoke(group, ws), ["next"])
+        printed = out.getvalue()
+    assert (code, printed, err.getvalue()) == (expected.code, expected.stdout, expected.stderr)
+    scanned.clear()
+    assert entry.remembered(["next", "--parallel", "2"], scanned) is None  # no cold read ahead:
+    assert "index" not in vars(scanned[0])  # a batch is the command's to read
+
+
 def test_click_goes_on_only_with_the_workspace_of_its_folder(plan, repo, tmp_path):
     from agentmd.cli import main
     from agentmd.cli.common import open_workspace

@@ -341,6 +341,11 @@ def test_a_sigint_just_as_a_fork_returns_runs_nothing_of_the_parents_twice(tmp_p
     ], run.stderr
 
 
+# A cold read of `plan_with_odd_files`: the tasks on four processes, then the other files, too
+# few to fork, in one.
+COLD = [(4, 0), (1, 0)]
+
+
 @pytest.fixture
 def forking(monkeypatch):
     """A scan and a cold read of a small plan fork as those of thousands of files do on four
@@ -378,11 +383,11 @@ def test_a_cold_read_on_four_cores_gives_the_records_of_one_process(repo, forkin
     (agents / "tasks" / "dated.md").write_text("---\ntitle: d\ndue: !!timestamp 2024-01-02\n---\n")
     age_all(agents, 60)
     forked_read = records_now(repo)
-    assert forking == [(4, 0)]  # no cache: each file stat'ed as it is parsed; 3 shares back
+    assert forking == COLD  # no cache: each file stat'ed as it is parsed; 3 shares back
     (agents / ".cache" / index_cache.FILE).unlink()
     monkeypatch.setenv(forked.JOBS_ENV, "1")
     alone = records_now(repo)
-    assert forking[1:] == [(1, 0)]
+    assert forking[2:] == [(1, 0)] * 2
     fresh = {rel: folder.read_record(Workspace(repo), rel) for rel in alone}
     assert forked_read == alone == fresh  # the broken, the odd and the twice-set alike
     assert forked_read["tasks/broken.md"].problem.code == "not-utf8"
@@ -410,8 +415,8 @@ def test_a_touch_of_every_file_read_on_four_cores_copies_the_cache(repo, forking
     in_cache = index_cache.read(agents / ".cache" / index_cache.FILE, {}, {})[0]
     cached = {rel: record for rel, (_, record) in in_cache.items()}
     again = records_now(repo)
-    assert forking == [(4, 0)] * 3 and again == first == cached  # the first read, then a
-    # scan and the reading of every file again
+    assert forking == [*COLD, (4, 0), (4, 0)] and again == first == cached  # the first read,
+    # then a scan and the reading of every file again
     assert encoded == []  # every record the one read from the cache: the file copied
     ws.index  # noqa: B018 - and what it copied reads back
     assert dict(ws._known) == first
@@ -422,13 +427,65 @@ def test_next_on_four_cores_prints_what_one_process_prints(repo, forking, monkey
     (agents / "tasks" / "broken.md").unlink()
     age_all(agents, 60)
     four = cli(repo, "next")
-    assert forking == [(4, 0)] and four.exit_code == 0, four.output
+    assert forking == COLD and four.exit_code == 0, four.output
     assert "t2" in four.stdout
     shutil.rmtree(agents / ".cache")
     monkeypatch.setenv(forked.JOBS_ENV, "1")
     one = cli(repo, "next")
-    assert forking[1:] == [(1, 0)]
+    assert forking[2:] == [(1, 0)] * 2
     assert (one.exit_code, one.stdout, one.stderr) == (four.exit_code, four.stdout, four.stderr)
+
+
+def test_a_cold_next_ranks_the_tasks_while_the_other_files_are_read(repo, forking, monkeypatch):
+    from agentmd.prompt import next as core
+
+    agents = plan_with_odd_files(repo)
+    (agents / "tasks" / "broken.md").unlink()
+    for n in range(12):  # enough handoffs for their read to fork too
+        handoff = f"---\ntask: t{n % 2}\nstatus: done\n---\n## Summary\n\nHandoff {n}.\n"
+        (agents / "handoffs" / f"2026-06-{n + 1:02d}-t{n % 2}.md").write_text(handoff)
+    age_all(agents, 60)
+    seen = []
+    real_rank_ahead = core.rank_ahead
+
+    def rank_ahead(ws):
+        index = ws.__dict__.get("index")  # the index as it is then: plan.md and the tasks
+        seen.append({name: len(group) for name, group in index.groups.items()})
+        real_rank_ahead(ws)
+
+    monkeypatch.setattr(core, "rank_ahead", rank_ahead)
+    four = cli(repo, "next")
+    assert four.exit_code == 0, four.output
+    assert forking == [(4, 0), (2, 0)]  # the tasks, then the other files
+    tasks = len(list((agents / "tasks").glob("*.md")))
+    assert seen == [{"tasks": tasks, "handoffs": 0, "decisions": 0, "gotchas": 0, "rules": 0}]
+    shutil.rmtree(agents / ".cache")
+    monkeypatch.setenv(forked.JOBS_ENV, "1")
+    one = cli(repo, "next")  # in one process, ranked once every file is read
+    assert forking[2:] == [(1, 0)] * 2 and len(seen) == 1
+    assert (one.exit_code, one.stdout, one.stderr) == (four.exit_code, four.stdout, four.stderr)
+    assert "t2" in four.stdout
+
+
+def test_a_ranking_ahead_that_fails_fails_where_the_command_ranks(repo, forking, monkeypatch):
+    from agentmd.tasks import graph
+
+    agents = plan_with_odd_files(repo)
+    (agents / "tasks" / "broken.md").unlink()
+    for n in range(12):
+        (agents / "handoffs" / f"2026-06-{n + 1:02d}-t0.md").write_text("---\ntask: t0\n---\n")
+    age_all(agents, 60)
+    calls = []
+
+    def failing(tasks):
+        calls.append(os.getpid())
+        raise RuntimeError("a bug in the ranking")
+
+    monkeypatch.setattr(graph, "unblocked", failing)
+    said = cli(repo, "next")
+    assert said.exit_code != 0 and "a bug in the ranking" in said.output
+    assert calls == [PARENT, PARENT]  # ahead, and again where the command ranks
+    assert forking == [(4, 0), (2, 0)]
 
 
 def test_the_processes_leave_nothing_behind(repo, forking):
@@ -438,7 +495,7 @@ def test_the_processes_leave_nothing_behind(repo, forking):
     if not children.exists():
         pytest.skip("needs Linux's /proc")
     records_now(repo)
-    assert forking == [(4, 0)]
+    assert forking == COLD
     assert children.read_text().split() == []  # none left, running or a zombie
 
 
@@ -513,7 +570,7 @@ def test_a_cold_read_stats_each_file_as_it_opens_it_and_finds_what_a_scan_finds(
     finally:
         writer.kill()
         writer.wait()
-    assert forking == [(cores, 0)]  # the read, and no scan before it
+    assert forking == [(cores, 0), (1, 0)]  # the read (the tasks, the rest), no scan before it
     if cores > 1:  # links within the repository were read in the other processes
         assert parsed_here == ["plan.md"]
     assert (agents / ".cache" / index_cache.FILE).exists()
@@ -521,7 +578,7 @@ def test_a_cold_read_stats_each_file_as_it_opens_it_and_finds_what_a_scan_finds(
     scanned = Workspace(repo)
     assert scanned.scanned == cold.scanned  # the entries, each file's stat key, the problems
     scanned.index  # noqa: B018 - scanned first: the scan's way, then each file parsed
-    assert forking[1:] == [(cores, 0)] * 2
+    assert forking[2:] == [(cores, 0)] * 2
     assert dict(cold._known) == dict(scanned._known)
     assert list(cold._known) == [e.rel for e in cold.scanned]  # in the scan's order
     problems = {e.rel: e.problem.problem.code for e in cold.scanned if e.problem}

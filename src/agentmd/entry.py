@@ -108,7 +108,10 @@ def recall_of(
         from agentmd.prompt import next as core
 
         ask = core.Ask(budget=options.get("--budget"), limit=options.get("--parallel"))
-        return core.recall_for(ws, ask, as_json, bool(options.get("--explain")))
+        said = core.recall_for(ws, ask, as_json, bool(options.get("--explain")))
+        if said is None and ask.limit is None and scanned is not None:
+            core.read_ahead(ws)  # a cold read: begun before click is imported, for click's run
+        return said
     if command == "prime":
         from agentmd.hosts import prime_key
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING
 
 import click
@@ -73,6 +74,7 @@ def next_task(
         raise click.UsageError("--push pushes a claim: use it with --claim")
     ws = open_workspace()
     ws.while_reading = core.prepare
+    ws.once_tasks_read = partial(core.rank_ahead, ws)
     ask = core.Ask(
         budget=budget, counter=token_counter, claim=do_claim, owner=owner, push=push,
         limit=parallel,

@@ -90,6 +90,9 @@ class Workspace:
         # What the command needs once the files are read (its imports), done while forked
         # processes read them: the parent would otherwise do it after, the other cores idle.
         self.while_reading: Callable[[], object] | None = None
+        # What the command does with the tasks (ranks them), done on a cold read while forked
+        # processes read the other files: the index then holds plan.md and the tasks alone.
+        self.once_tasks_read: Callable[[], object] | None = None
         # The index cache (of thousands of records) written by a forked process while this one
         # goes on: a command, which waits for it at its end, says so.
         self.write_behind = False
@@ -458,6 +461,16 @@ def newest_mtime(entries: list[Entry]) -> int:
     return max(stat_parts(e.key)[0] for e in entries if e.key)
 
 
+def is_cold(ws: Workspace) -> bool:
+    """Nothing of the files is known yet: not read by this process, not scanned, not cached."""
+    return (
+        not ws._known
+        and "scanned" not in ws.__dict__
+        and "index" not in ws.__dict__
+        and not (ws.agents / CACHE_DIR / index_cache.FILE).exists()
+    )
+
+
 def load_index(ws: Workspace) -> Index:
     """Every file's record: from this process's last reading of an unchanged file, else from the
     cache in .agents/.cache/, else parsed now."""
@@ -467,7 +480,7 @@ def load_index(ws: Workspace) -> Index:
     # share one `lines` dict (10,000 copies of the same dict are megabytes).
     layouts: dict[tuple, dict[str, int]] = {}
     strings: dict[str, str] = {}  # the values read (parsed or from the cache): one copy of each
-    if not ws._known and "scanned" not in ws.__dict__ and not cache_path.exists():
+    if is_cold(ws):
         # Nothing cached and nothing scanned yet (a fresh clone, a deleted .agents/.cache/):
         # every file is parsed, so each is stat'ed as it is opened, where it is parsed.
         read = _read_unscanned(ws, layouts, strings)
@@ -607,7 +620,11 @@ def _read_unscanned(
     open (13,000 stats of their own by name were a tenth of a cold run), where it is parsed,
     in forked processes when there are thousands; the scan is what those stats found
     (ws.scanned). A name that is not plainly a regular file is looked at as the scan looks at
-    it (`_odd_entry`)."""
+    it (`_odd_entry`).
+
+    The tasks are read first, then the other files; while forked processes read those, the
+    parent does `ws.once_tasks_read()` (a command ranks the tasks), the index then holding
+    plan.md and the tasks alone."""
     started = time.time_ns()
     entries = _plan_entry(ws)
     records = {
@@ -620,50 +637,102 @@ def _read_unscanned(
         # Each listing's names are the files' paths under .agents/ (the records' own strings),
         # opened from there: no (folder, name) pair is held for each of 13,000 files.
         listings.extend(_listing(ws, folder, as_paths=True) for folder in FOLDERS.values())
-        rels = [rel for it in listings if type(it) is _Listing for rel in it.names]
-        odd = {rel: link for it in listings if type(it) is _Listing for rel, link in it.odd.items()}
-        strings.update(zip(rels, rels, strict=True))
-        found = _read_all(ws, rels, odd, layouts, strings)
-        agents = f"{ws.agents}/"
-        make = tuple.__new__  # as in _entries
-        at = 0
-        for listing in listings:
-            if type(listing) is list:  # a folder that is not one, or cannot be read
-                entries.extend(listing)
-                records.update((e.rel, e.problem) for e in listing)  # type: ignore[misc]
-                continue
-            assert type(listing) is _Listing
-            end = at + len(listing.names)
-            mine = found[at:end]
-            if None not in mine:  # each file read as it was stat'ed: the usual
-                read = cast(list[tuple[bytes, Record]], mine)
-                pairs = list(zip(listing.names, read, strict=True))
-                entries += [make(Entry, (rel, got[0], None)) for rel, got in pairs]
-                records.update([(rel, got[1]) for rel, got in pairs])
-                parsed += len(mine)
-                at = end
-                continue
-            for rel, got in zip(listing.names, mine, strict=True):
-                if got is not None:
-                    entries.append(make(Entry, (rel, got[0], None)))
-                    records[rel] = got[1]
-                    parsed += 1
-                    continue
-                name = rel[len(listing.folder) + 1 :]
-                entry = _odd_entry(ws, rel, f"{listing.base}/{name}", listing.fd, None)
-                entries.append(entry)
-                if entry.problem is not None:
-                    records[rel] = entry.problem
-                else:
-                    records[rel] = _parse_record(
-                        ws, rel, agents + rel, layouts, None, _size(entry), strings
-                    )
-                    parsed += 1
-            at = end
+        tasks, rest = listings[:1], listings[1:]
+        rels = _paths(tasks, strings)
+        found = _read_all(ws, rels, _odd(tasks), layouts, strings, ws.while_reading)
+        parsed += _gathered(ws, tasks, found, entries, records, layouts, strings)
+        rels = _paths(rest, strings)
+        then = ws.once_tasks_read
+        if then is not None and forked.processes(len(rels)) > 1:
+            group = sorted((r for rel, r in records.items() if rel != "plan.md"), key=_path_of)
+            plan = records.get("plan.md")
+            ws.__dict__["index"] = Index(plan, {name: [] for name in FOLDERS} | {"tasks": group})
+        else:
+            then = None  # nothing read meanwhile: the command ranks once every file is read
+        meanwhile = None if then is None else partial(_ahead, ws, then)
+        try:
+            found = _read_all(ws, rels, _odd(rest), layouts, strings, meanwhile)
+        finally:
+            if then is not None:  # the whole index is load_index's to answer
+                del ws.__dict__["index"]
+        parsed += _gathered(ws, rest, found, entries, records, layouts, strings)
     finally:
         _close(listings)
     ws.__dict__["scanned"] = entries
     return _Read(records, parsed, 0, started, False)
+
+
+def _paths(listings: list[_Listing | list[Entry]], strings: dict[str, str]) -> list[str]:
+    """The listings' paths under .agents/, each the string its record is read with."""
+    rels = [rel for it in listings if type(it) is _Listing for rel in it.names]
+    strings.update(zip(rels, rels, strict=True))
+    return rels
+
+
+def _odd(listings: list[_Listing | list[Entry]]) -> dict[str, bool]:
+    return {rel: link for it in listings if type(it) is _Listing for rel, link in it.odd.items()}
+
+
+def _ahead(ws: Workspace, then: Callable[[], object]) -> None:
+    """`then()` (the command's work on the tasks) while the other files are read; should it
+    fail, what it kept is dropped, for the command to meet the failure where it would have."""
+    try:
+        then()
+    except Exception:  # noqa: BLE001 - raised again where the command asks for it
+        for name in ("tasks", "unblocked"):
+            ws.__dict__.pop(name, None)
+        ws._unblocks = None
+
+
+def _gathered(
+    ws: Workspace,
+    listings: list[_Listing | list[Entry]],
+    found: list[tuple[bytes, Record] | None],
+    entries: list[Entry],
+    records: dict[str, Record],
+    layouts: dict[tuple, dict[str, int]],
+    strings: dict[str, str],
+) -> int:
+    """The entries and records of what `_read_all` found in `listings`, in their order, added
+    to `entries` and `records`; a name it could not read looked at by `_odd_entry`. How many
+    files were parsed."""
+    agents = f"{ws.agents}/"
+    make = tuple.__new__  # as in _entries
+    parsed = at = 0
+    for listing in listings:
+        if type(listing) is list:  # a folder that is not one, or cannot be read
+            entries.extend(listing)
+            records.update((e.rel, e.problem) for e in listing)  # type: ignore[misc]
+            continue
+        assert type(listing) is _Listing
+        end = at + len(listing.names)
+        mine = found[at:end]
+        if None not in mine:  # each file read as it was stat'ed: the usual
+            read = cast(list[tuple[bytes, Record]], mine)
+            pairs = list(zip(listing.names, read, strict=True))
+            entries += [make(Entry, (rel, got[0], None)) for rel, got in pairs]
+            records.update([(rel, got[1]) for rel, got in pairs])
+            parsed += len(mine)
+            at = end
+            continue
+        for rel, got in zip(listing.names, mine, strict=True):
+            if got is not None:
+                entries.append(make(Entry, (rel, got[0], None)))
+                records[rel] = got[1]
+                parsed += 1
+                continue
+            name = rel[len(listing.folder) + 1 :]
+            entry = _odd_entry(ws, rel, f"{listing.base}/{name}", listing.fd, None)
+            entries.append(entry)
+            if entry.problem is not None:
+                records[rel] = entry.problem
+            else:
+                records[rel] = _parse_record(
+                    ws, rel, agents + rel, layouts, None, _size(entry), strings
+                )
+                parsed += 1
+        at = end
+    return parsed
 
 
 def _read_all(
@@ -672,6 +741,7 @@ def _read_all(
     odd: dict[str, bool],
     layouts: dict[tuple, dict[str, int]],
     strings: dict[str, str],
+    meanwhile: Callable[[], object] | None = None,
 ) -> list[tuple[bytes, Record] | None]:
     """`_read_at` for each path, in forked processes when there are thousands; a symlink in
     `odd` (True) is read there too when it points within the repository, anything else in it
@@ -707,7 +777,7 @@ def _read_all(
             ]
 
         count = forked.processes(len(rels))
-        return forked.map_forked(rels, read, _encoded_read, decode, count, ws.while_reading)
+        return forked.map_forked(rels, read, _encoded_read, decode, count, meanwhile)
     finally:
         os.close(agents_fd)
 
