@@ -100,9 +100,8 @@ def remember_batch(
 
 def prepare() -> None:
     """What compiling a prompt imports (the task graph, the checks, the compiler: 50-80 ms),
-    imported while forked processes read a cold plan (Workspace.while_reading). Not
-    markdown-it-py: imported before the records are read, its 1.8 MB add to the run's peak
-    (40.8 MB went to 42.1); imported after, they take memory the read freed."""
+    imported while forked processes read a cold plan (Workspace.while_reading); a cold read
+    the console entry begins imports markdown-it-py too (`_imported`)."""
     from agentmd.checks import readiness  # noqa: F401
     from agentmd.handoffs import latest  # noqa: F401
     from agentmd.prompt import compiler, counters  # noqa: F401
@@ -124,9 +123,15 @@ def read_ahead(ws: Workspace) -> None:
 
 
 def _imported() -> None:
+    """What the rest of a cold `next` imports: click and the commands, what compiling imports
+    (`prepare`), and markdown-it-py with its parser (60 ms here), the prompt's sections'. (Its
+    1.8 MB come before the records: the table of the values the tasks share is let go before
+    they are ranked, and the peak stays under 40 MiB.)"""
     import agentmd.cli  # noqa: F401 - click, and every command
+    from agentmd.files import sections
 
     prepare()
+    sections._parser()
 
 
 def rank_ahead(ws: Workspace) -> None:
