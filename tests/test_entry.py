@@ -355,6 +355,20 @@ def test_a_cold_miss_is_read_before_click_runs_and_handed_to_it(plan, monkeypatc
     assert "index" not in vars(scanned[0])  # a batch is the command's to read
 
 
+def test_a_ctrl_c_in_a_cold_read_the_entry_began_is_said_as_click_says_it(plan):
+    shutil.rmtree(plan / ".agents" / ".cache", ignore_errors=True)
+    interrupted = (
+        "from agentmd.prompt import next as core\n"
+        "def read_ahead(ws):\n"
+        "    raise KeyboardInterrupt\n"
+        "core.read_ahead = read_ahead\n"
+        "from agentmd.entry import run\n"
+        "run()\n"
+    )
+    said = _run([sys.executable, "-c", interrupted, "next"], plan, None)
+    assert (said.code, said.stdout, said.stderr) == (130, b"", b"\nagentmd: aborted\n")
+
+
 def test_click_goes_on_only_with_the_workspace_of_its_folder(plan, repo, tmp_path):
     from agentmd.cli import main
     from agentmd.cli.common import open_workspace

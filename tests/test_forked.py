@@ -11,6 +11,7 @@ import sys
 import tempfile
 import threading
 import time
+from functools import partial
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -19,7 +20,7 @@ import pytest
 from agentmd.workspace import folder, forked, index_cache
 from agentmd.workspace.folder import Workspace
 from conftest import cli
-from test_cold_paths import age_all, plan_with_odd_files, records_now
+from test_cold_paths import TASK, age_all, plan_with_odd_files, records_now
 
 PARENT = os.getpid()
 
@@ -488,6 +489,34 @@ def test_a_ranking_ahead_that_fails_fails_where_the_command_ranks(repo, forking,
     assert forking == [(4, 0), (2, 0)]
 
 
+def test_a_read_that_fails_after_ranking_ahead_keeps_nothing_it_ranked(repo, forking, monkeypatch):
+    from agentmd.prompt import next as core
+
+    agents = plan_with_odd_files(repo)
+    for n in range(12):  # enough handoffs for their read to fork, the tasks ranked meanwhile
+        (agents / "handoffs" / f"2026-06-{n + 1:02d}-t0.md").write_text("---\ntask: t0\n---\n")
+    age_all(agents, 60)
+    real = folder._gathered
+    calls = []
+
+    def failing_once(ws, listings, *rest):
+        calls.append(len(calls))
+        if len(calls) == 2:  # the other files', once the tasks were ranked
+            raise RuntimeError("a read that fails")
+        return real(ws, listings, *rest)
+
+    monkeypatch.setattr(folder, "_gathered", failing_once)
+    ws = Workspace(repo)
+    ws.once_tasks_read = partial(core.rank_ahead, ws)
+    with pytest.raises(RuntimeError):
+        ws.index  # noqa: B018 - fails, with the tasks ranked ahead
+    assert forking == [(4, 0), (2, 0)]
+    assert {"tasks", "unblocked", "index"}.isdisjoint(vars(ws)) and ws._unblocks is None
+    (agents / "tasks" / "t2.md").write_text(TASK.format(n=2, status="done", deps="t1"))
+    ws.index  # noqa: B018 - read again: the ranking is of this read's tasks
+    assert ws.tasks["t2"].status == "done"
+
+
 def test_the_processes_leave_nothing_behind(repo, forking):
     agents = plan_with_odd_files(repo)
     age_all(agents, 60)
@@ -916,3 +945,23 @@ def in_a_process_of(uid: int | None, work):
     assert data, "the process as nobody gave no answer"
     exit_code, stdout, stderr = pickle.loads(data)  # noqa: S301 - our own child's
     return SimpleNamespace(exit_code=exit_code, stdout=stdout, stderr=stderr)
+
+
+def test_a_name_whose_type_the_listing_cannot_tell_is_looked_at_alone(repo):
+    """Where a file system gives no types (DT_UNKNOWN), DirEntry.is_file() stats the name,
+    and may fail: that name alone is odd (`_odd_entry` says why), not its whole folder."""
+    agents = plan_with_odd_files(repo)
+
+    class Untold:  # a DirEntry of a file system that gives no types, whose stat is refused
+        name = "t1.md"
+
+        def is_file(self, follow_symlinks=True):
+            raise PermissionError(13, "Permission denied")
+
+        is_symlink = is_file
+
+    (agents / "tasks" / "in.md").symlink_to("t0.md")
+    listed = {item.name: item for item in os.scandir(agents / "tasks")}
+    assert folder._not_plain(listed["t0.md"]) is None  # a regular file, from its type
+    assert folder._not_plain(listed["in.md"]) is True  # a link, to follow where it is read
+    assert folder._not_plain(Untold()) is False  # odd, and no link to follow

@@ -152,6 +152,7 @@ def test_yaml_errors_name_the_line_and_the_likely_fix(line, where, hint):
     [
         '[\n  "a"\n  "b",\n]',  # closed, a comma missing: YAML's own message, at "b"
         '[\n  "a]"\n  "b", # ]\n]',  # a ']' in quotes or a comment does not close it
+        '[a,\n  "b"\n  what\'s-new.md]',  # an apostrophe in a word opens no quote (review)
     ],
 )
 def test_a_flow_list_closed_on_a_later_line_is_not_called_unclosed(value):
@@ -165,12 +166,27 @@ def test_a_flow_list_closed_on_a_later_line_is_not_called_unclosed(value):
     ), rendered
 
 
-def test_a_flow_list_still_open_after_an_inner_one_closes_is_unclosed():
-    text = "---\nid: 1\ntitle: [draft\ntags: [a, b]\n---\n"
+@pytest.mark.parametrize(
+    "after",
+    [
+        "tags: [a, b]",  # a list of its own: opened and closed, the first still open
+        "status: todo\nnotes: step 2] done",  # a ']' past the next key is not its closer
+    ],
+)
+def test_a_flow_list_left_open_before_the_next_key_is_unclosed(after):
+    text = f"---\nid: 1\ntitle: [draft\n{after}\n---\n"
     with pytest.raises(LocatedError) as error:
         load(split(text, "t.md"), "t.md")
     assert error.value.problem.render().startswith("t.md:3:8: error yaml:")
     assert "never closed" in error.value.problem.render()
+
+
+def test_a_tagged_date_that_is_no_date_is_located():
+    text = "---\nid: 1\ndue: !!timestamp 2024-02-30\n---\n"
+    with pytest.raises(LocatedError) as error:
+        load(split(text, "t.md"), "t.md")
+    rendered = error.value.problem.render()
+    assert rendered.startswith("t.md:3:1: error yaml: front matter is not valid YAML: day is")
 
 
 def test_a_list_is_not_a_mapping():

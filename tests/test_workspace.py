@@ -161,6 +161,18 @@ def test_a_file_or_folder_in_the_way_of_a_write_is_located_and_exits_2(
     assert result.stderr == stderr
 
 
+@pytest.mark.parametrize("folder", ["memory/decisions", "rules", "handoffs"])
+def test_a_file_where_a_folder_of_agents_belongs_is_named_cold_and_cached(example, folder):
+    path = example / ".agents" / folder
+    shutil.rmtree(path)
+    path.write_text("")
+    for read in ("cold", "cached"):  # no cache yet, then the one the first run wrote
+        result = cli(example, "next")
+        assert result.exit_code == 0, (read, result.output)
+        listed = cli(example, "list")
+        assert f".agents/{folder}:1:1: error not-a-folder: should be a folder" in listed.stderr
+
+
 def test_a_directory_where_a_task_file_should_be_is_named(repo):
     cli(repo, "init")
     (repo / ".agents/tasks/folder.md").mkdir()

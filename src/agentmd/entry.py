@@ -39,7 +39,11 @@ OPTIONS: dict[str, dict[str, object]] = {
 
 def run() -> None:
     scanned: list[Workspace] = []  # the workspace a miss scanned: click's run goes on with it
-    code = remembered(sys.argv[1:], scanned)
+    try:
+        code = remembered(sys.argv[1:], scanned)
+    except KeyboardInterrupt:  # in a cold read begun here: said as click says it
+        sys.stderr.write("\nagentmd: aborted\n")
+        leave(130)
     if code is None:
         from agentmd.cli import invoked
 

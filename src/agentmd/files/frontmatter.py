@@ -15,6 +15,7 @@ LINE_RE = re.compile(r"[^\n]*\n|[^\n]+\Z")
 DELIMITER_RE = re.compile(r"---[ \t]*\r?\n?\Z")
 CLOSE_RE = re.compile(r"^---[ \t]*\r?$", re.M)
 # Plain values that can only be strings: the fast path's shortcut past the general rules.
+TOP_KEY_START_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*:(?:[ \t]|\Z)")
 SAFE_PLAIN_RE = re.compile(r"[A-Za-z_/][A-Za-z0-9_./ -]*\Z")
 SAFE_FLOW_RE = re.compile(r"[A-Za-z0-9_./ ,-]*\Z")
 KEY_RE = re.compile(r"([A-Za-z_][A-Za-z0-9_.-]*)[ \t]*:(?:[ \t]+(.*?))?[ \t]*\Z")
@@ -498,6 +499,19 @@ def load_yaml(fm: FrontMatter, display: str) -> dict[str, Any]:
         raise LocatedError(
             Problem(display, fm.first_line, 1, "yaml", "front matter is nested too deeply")
         ) from None
+    except (ValueError, OverflowError) as exc:  # a tagged value YAML cannot make: 2024-02-30
+        tagged = [n for n, line in enumerate(fm.raw.split("\n")) if "!!" in line]
+        at = tagged[0] if len(tagged) == 1 else 0
+        raise LocatedError(
+            Problem(
+                display,
+                fm.first_line + at,
+                1,
+                "yaml",
+                f"front matter is not valid YAML: {exc}",
+                "write a value YAML can make of its tag, or quote it as text",
+            )
+        ) from None
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -548,11 +562,13 @@ def _unclosed(fm: FrontMatter, display: str, exc: Any) -> Problem | None:
 
 
 def _closed_later(lines: list[str], line: int, column: int) -> bool:
-    """Whether the flow collection opening at (line, column) is closed somewhere after it:
-    brackets counted, quoted text and comments skipped."""
+    """Whether the flow collection opening at (line, column) is closed after it, before the
+    next line that starts a key: brackets counted, quoted text and comments skipped."""
     depth = 0
     for index in range(line, len(lines)):
         text = lines[index]
+        if index > line and TOP_KEY_START_RE.match(text):
+            return False  # a key of its own: the collection ran into it unclosed
         at = column if index == line else 0
         while at < len(text):
             char = text[at]
@@ -564,7 +580,7 @@ def _closed_later(lines: list[str], line: int, column: int) -> bool:
                     return True
             elif char == "#" and (at == 0 or text[at - 1] in " \t"):
                 break  # a comment, to the end of the line
-            elif char in "'\"":
+            elif char in "'\"" and (at == 0 or text[at - 1] in " \t[{,:"):  # (what's: no quote)
                 at = _quote_end(text, at)
             at += 1
     return False

@@ -127,8 +127,14 @@ class Workspace:
 
     @cached_property
     def index(self) -> Index:
-        with _no_gc():
-            return load_index(self)
+        try:
+            with _no_gc():
+                return load_index(self)
+        except BaseException:  # what was ranked ahead of a read that failed is of no read
+            for name in ("tasks", "unblocked"):
+                self.__dict__.pop(name, None)
+            self._unblocks = None
+            raise
 
     def refresh(self) -> None:
         for name in (
@@ -493,8 +499,8 @@ def load_index(ws: Workspace) -> Index:
     for rel, record in records.items():
         if rel == "plan.md":
             plan = record
-        else:
-            groups[group_of[rel.rsplit("/", 1)[0]]].append(record)
+        else:  # (a file where a folder belongs is that folder's problem: its rel is the folder)
+            groups[group_of.get(rel.rsplit("/", 1)[0]) or group_of[rel]].append(record)
     strings.clear()  # its table (a megabyte at 10,000 tasks) goes before the cache is written
     for group in groups.values():
         group.sort(key=_path_of)
@@ -895,15 +901,21 @@ def _listing(ws: Workspace, folder: str, as_paths: bool = False) -> _Listing | l
         with os.scandir(fd) as listed:
             items = [it for it in listed if it.name[-3:] == ".md" and it.name[0] != "."]
         prefix = folder + "/"
-        odd = {
-            prefix + it.name: it.is_symlink()
-            for it in items
-            if not it.is_file(follow_symlinks=False)
-        }
+        odd = {prefix + it.name: link for it in items if (link := _not_plain(it)) is not None}
         return _Listing(folder, str(base), fd, [prefix + it.name for it in items], odd)
     except OSError as exc:
         os.close(fd)
         return [Entry(folder, None, _broken(ws, folder, "unreadable", exc.strerror or str(exc)))]
+
+
+def _not_plain(item: os.DirEntry) -> bool | None:
+    """None for a regular file, as the listing says; else whether it is a symlink. (Where the
+    file system gives no types, asking stats it: a name that cannot be stat'ed is odd, and
+    `_odd_entry` says why.)"""
+    try:
+        return None if item.is_file(follow_symlinks=False) else item.is_symlink()
+    except OSError:
+        return False
 
 
 def _stat_keys(items: Sequence[tuple[int, str]]) -> list[bytes | None]:
