@@ -122,6 +122,29 @@ def test_the_scan_keys_each_file_by_its_own_stat_and_sizes_are_the_files_sizes(r
     assert set(ws.sizes) == {e.rel for e in ws.scanned if e.key}
 
 
+def test_the_size_of_a_few_files_is_each_files_own_and_of_many_from_the_sizes(repo, monkeypatch):
+    from agentmd.workspace import folder
+
+    cli(repo, "init")
+    agents = repo / ".agents"
+    (agents / "tasks/b.md").write_text("---\ntitle: B, longer\n---\nbody\n")
+    (repo / "docs").mkdir()
+    (repo / "docs" / "c-task.md").write_text("---\ntitle: C\n---\n")
+    (agents / "tasks/c.md").symlink_to(repo / "docs" / "c-task.md")
+    (agents / "tasks/dir.md").mkdir()
+    ws = Workspace(repo)
+    assert ws.size_of("tasks/b.md") == len("---\ntitle: B, longer\n---\nbody\n")
+    assert ws.size_of("tasks/none.md", 7) == 7  # not a file the read found
+    assert "sizes" not in vars(ws)  # a plain file: stat'ed, the sizes of all not worked out
+    expected = Workspace(repo).sizes
+    assert ws.size_of("tasks/c.md") == expected["tasks/c.md"]  # a link: from the sizes
+    assert ws.size_of("tasks/dir.md", 3) == 3 and "sizes" in vars(ws)
+    many = Workspace(repo)
+    monkeypatch.setattr(folder, "SIZES_AFTER", 2)
+    asked = [many.size_of(rel) for rel in expected]
+    assert asked == list(expected.values()) and "sizes" in vars(many)  # past 2: the sizes
+
+
 def set_mtime(path: Path, ns: int) -> None:
     os.utime(path, ns=(ns, ns))
     if os.stat(path).st_mtime_ns != ns:

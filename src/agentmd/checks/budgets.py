@@ -162,7 +162,7 @@ class PromptFit:
     def __init__(self, ws: Workspace, counter: Counter):
         self.ws = ws
         self.counter = counter
-        self.size = ws.sizes.get
+        self.size = ws.size_of
         shared = self.size("plan.md", 0) + PROMPT_SLACK
         for group in ("rules", "decisions", "gotchas"):
             shared += sum(self.size(record.path, 0) for record in ws.index.groups[group])

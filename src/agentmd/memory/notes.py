@@ -127,7 +127,7 @@ def budget_problems(ws: Workspace, counter: Counter) -> list[Problem]:
     for)."""
     budget = memory_budget(ws)
     notes = current(ws, [*ws.decisions, *ws.gotchas])
-    size = ws.sizes.get
+    size = ws.size_of
     if sum(size(note.path, budget) for note in notes) <= budget:
         return []
     cost: dict[str, int] = {}
