@@ -11,6 +11,8 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 from types import SimpleNamespace
@@ -37,6 +39,23 @@ def as_received(share, values: object) -> list[tuple[int, int]]:
     if type(values) is not list or not all(type(v) is list and len(v) == 2 for v in values):
         raise TypeError("another shape")
     return [(v[0], v[1]) for v in values]
+
+
+@contextmanager
+def failing_after(seconds: int, why: str) -> Iterator[None]:
+    """The block, failed with `why` if it has not ended within `seconds` (SIGALRM)."""
+    import signal
+
+    def ring(number, frame):
+        raise TimeoutError(why)
+
+    before = signal.signal(signal.SIGALRM, ring)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, before)
 
 
 def test_the_shares_worked_in_other_processes_come_back_in_order():
@@ -131,7 +150,6 @@ def test_a_process_that_sends_junk_and_writes_on_is_stopped(monkeypatch):
     pipe's room. The one forked after it holds that pipe open too, and itself sends more than
     its own pipe's room once the parent waits: only killing the first ends its write. The
     parent works its share and answers."""
-    import signal
 
     junk, slept = [], []  # set in the process that sends junk; in the other
 
@@ -158,17 +176,9 @@ def test_a_process_that_sends_junk_and_writes_on_is_stopped(monkeypatch):
         while True:  # blocks once the pipe is full: it never ends by itself
             real_write(fd, bytes(1 << 20))
 
-    def hung(number, frame):
-        raise TimeoutError("map_forked waited forever for a process that sent junk")
-
     monkeypatch.setattr(forked, "_write_all", write)
-    before = signal.signal(signal.SIGALRM, hung)
-    signal.alarm(20)
-    try:
+    with failing_after(20, "map_forked waited forever for a process that sent junk"):
         results = forked.map_forked(range(30), work, padded, unpadded, 3)
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, before)
     assert [result for result, _ in results] == [n * n for n in range(30)]
     assert {pid for _, pid in results[1::3]} == {PARENT}  # the junk sender's share, worked here
     assert PARENT not in {pid for _, pid in results[2::3]}  # the other's, as it sent it
@@ -867,7 +877,6 @@ def test_finished_writers_are_reaped_without_waiting(two_cores):
 
 
 def test_a_process_that_sends_more_than_it_said_is_not_waited_for_forever(monkeypatch):
-    import signal
 
     real = forked._write_all
 
@@ -877,17 +886,8 @@ def test_a_process_that_sends_more_than_it_said_is_not_waited_for_forever(monkey
             real(fd, b"x" * (1 << 20))  # past the pipe's room: it blocks until the parent reads
 
     monkeypatch.setattr(forked, "_write_all", too_much)
-
-    def stuck(number, frame):
-        raise AssertionError("the parent waited for a process that cannot end")
-
-    before = signal.signal(signal.SIGALRM, stuck)
-    signal.alarm(30)
-    try:
+    with failing_after(30, "the parent waited for a process that cannot end"):
         results = forked.map_forked(range(30), squares, as_sent, as_received, 2)
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, before)
     assert [value for value, _ in results] == [n * n for n in range(30)]
 
 
