@@ -124,14 +124,14 @@ def read_ahead(ws: Workspace) -> None:
 
 def _imported() -> None:
     """What the rest of a cold `next` imports: click and the commands, what compiling imports
-    (`prepare`), and markdown-it-py with its parser (60 ms here), the prompt's sections'. (Its
-    1.8 MB come before the records: the table of the values the tasks share is let go before
-    they are ranked, and the peak stays under 40 MiB.)"""
+    (`prepare`), and markdown-it-py with the parser of the prompt's sections (60 ms here). Its
+    1.8 MB come before the records; the read's table of shared values, let go before the
+    ranking, and `Workspace.size_of` keep the peak under 40 MiB."""
     import agentmd.cli  # noqa: F401 - click, and every command
     from agentmd.files import sections
 
     prepare()
-    sections._parser()
+    sections.parse("")  # the parser built once, for every section parsed after
 
 
 def rank_ahead(ws: Workspace) -> None:
