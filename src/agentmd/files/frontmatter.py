@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import re
 import sys
-from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from agentmd.errors import LocatedError, Problem
@@ -656,8 +655,8 @@ def suggest_quote(line: str) -> str | None:
 # -- where each field is, for locating and editing -------------------------------------------
 
 
-@dataclass(frozen=True)
-class FieldSpan:
+class FieldSpan(NamedTuple):  # (not a dataclass: `dataclasses` imports `inspect`, 15 ms of
+    # every cold read, before its processes fork)
     key: str
     start: int  # index of the key's line among the front matter's lines
     end: int  # index just past its last line (trailing blank and comment lines excluded)
