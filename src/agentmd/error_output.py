@@ -84,7 +84,8 @@ def _crash(exc: Exception, who: str) -> int:
         handle.write(f"{who} {' '.join(sys.argv[1:])}\n\n")
         handle.write("".join(traceback.format_exception(exc)))
     _say(
-        f"{who}: internal error: {type(exc).__name__}: {exc} (details in {path}; please report it)"
+        f"{who}: internal error: {type(exc).__name__}: "
+        f"{exc} (details in {path}; please report it)"
     )
     return EXIT_USAGE
 

@@ -369,6 +369,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+
 class CommitTree(Staged):
     """A commit as the handoff checks see it (a `Tree`): what the loop merges is a branch's
     commit, not what its worktree holds besides."""

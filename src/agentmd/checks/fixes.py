@@ -97,7 +97,7 @@ def _quote_items(text: str, fm, fields: dict, display: str) -> tuple[str, list[F
         for item in value:
             if not (isinstance(item, dict) and len(item) == 1):
                 continue
-            ((name, inner),) = item.items()
+            (name, inner), = item.items()
             if not isinstance(inner, str | int | float) or isinstance(inner, bool):
                 continue
             words = rf"{re.escape(str(name))}:[ \t]+{re.escape(str(inner))}"

@@ -290,7 +290,9 @@ def notes_pass(ws: Workspace) -> list[Problem]:
     for group in ("decisions", "gotchas", "rules"):
         for record in ws.index.groups[group]:
             if record.problem is None:
-                problems += fields.check_note(ws.display(record.path), record.fields, record.lines)
+                problems += fields.check_note(
+                    ws.display(record.path), record.fields, record.lines
+                )
     return problems
 
 
@@ -320,7 +322,9 @@ def raw_files_pass(ws: Workspace) -> tuple[list[Problem], int]:
                 problems.append(exc.problem)
             continue
         if b"<<<<<<<" in data or b">>>>>>>" in data:
-            problems += fields.conflict_markers(data.decode("utf-8", "replace"), ws.display(rel))
+            problems += fields.conflict_markers(
+                data.decode("utf-8", "replace"), ws.display(rel)
+            )
         if record is not None and record.problem is None:
             text = data.decode("utf-8", "replace")
             fm = _split(text, ws.display(rel))

@@ -23,7 +23,7 @@ DEBOUNCE = 0.2  # seconds of quiet after a change under .agents/ before the next
     "--worker",
     metavar="CMD",
     help="The worker command (default: plan.md's worker): "
-    "prompt on stdin, the task's worktree as cwd.",
+         "prompt on stdin, the task's worktree as cwd.",
 )
 @click.option(
     "--slots",

@@ -25,6 +25,7 @@ DEGRADED = (
 )
 
 
+
 class WorkTree(changes.WorkTree):
     """The working tree as it is, which also judges its handoffs, each once."""
 
@@ -33,7 +34,6 @@ class WorkTree(changes.WorkTree):
         if path not in self.findings:
             self.findings[path] = check_handoff_file(self.ws, path, tree=self)
         return self.findings[path]
-
 
 def check_handoff_file(
     ws: Workspace, rel_or_path: str | Path, *, lenient: bool = False, tree: WorkTree | None = None
@@ -74,7 +74,9 @@ def locate(ws: Workspace, rel_or_path: str | Path) -> tuple[Path, str]:
     return ws.agents / given, ws.display(given.as_posix())
 
 
-def task_handoff_problems(ws: Workspace, task: Task, tree: WorkTree | None = None) -> list[Problem]:
+def task_handoff_problems(
+    ws: Workspace, task: Task, tree: WorkTree | None = None
+) -> list[Problem]:
     """The latest handoff for `task` (`handoffs.latest`), validated; no handoff at all is
     itself a finding."""
     from agentmd.handoffs.latest import task_findings

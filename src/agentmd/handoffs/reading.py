@@ -132,7 +132,9 @@ class Readings:
     def _shard(self, shard: str) -> dict[str, str]:
         if shard not in self._shards:
             self._shards[shard] = (
-                cachefile.load(self.folder / f"{shard}.json", READING_FORMAT) if self.folder else {}
+                cachefile.load(self.folder / f"{shard}.json", READING_FORMAT)
+                if self.folder
+                else {}
             )
         return self._shards[shard]
 
@@ -423,11 +425,8 @@ def _items(lines, found, add) -> list[tuple[int, int, tuple[str, ...]]]:
                         dict.fromkeys(w for w in stripped if w and ".." not in w and w[0] != "/")
                     )
                     plain.append((line_no, match.start(1) + 1, words))
-            elif (
-                not spans
-                and not REASON_RE.search(item)
-                or spans
-                and not REASON_RE.search(item + " " + " ".join(span for _, span in spans))
+            elif not spans and not REASON_RE.search(item) or spans and not REASON_RE.search(
+                item + " " + " ".join(span for _, span in spans)
             ):
                 add(
                     line_no,
@@ -531,10 +530,9 @@ def _named_paths(lines, found, artifacts, future: bool = False) -> list[tuple[st
     for line_no, blanked, spans in lines:
         if any(section.line <= line_no < section.end_line for section in ahead) != future:
             continue
-        listed = (
-            "Artifacts" in found
-            and found["Artifacts"].line <= line_no < found["Artifacts"].end_line
-        )  # entries there are paths already, named at column 1
+        listed = "Artifacts" in found and found["Artifacts"].line <= line_no < found[
+            "Artifacts"
+        ].end_line  # entries there are paths already, named at column 1
         if not listed and not blanked.lstrip().startswith("#"):
             for match in PLAIN_PATH_RE.finditer(blanked):
                 token = match.group(0).rstrip(".")

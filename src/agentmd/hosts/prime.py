@@ -262,7 +262,11 @@ def _assemble(
     parts.append(
         f"## Ready ({n_ready:,}), in the order `agentmd next` takes them\n\n" + "\n".join(ready)
         if ready
-        else (f"## Ready\n\n{idle}" if not n_ready else f"## Ready ({n_ready:,})")
+        else (
+            f"## Ready\n\n{idle}"
+            if not n_ready
+            else f"## Ready ({n_ready:,})"
+        )
     )
     parts.append(COMMANDS)
     text = "\n\n".join(part for part in parts if part) + "\n"

@@ -26,7 +26,9 @@ def claude(verify: list[str]) -> str:
     # without asking; the Bash rules: git on the branch, agentmd, and each verify command exactly.
     tools = [f"Bash({c}:*)" for c in GIT] + ["Bash(agentmd:*)"] + [f"Bash({c})" for c in verify]
     flags = "-p --output-format json --permission-mode acceptEdits"
-    return f"claude {flags} --allowedTools " + " ".join(shlex.quote(tool) for tool in tools)
+    return f"claude {flags} --allowedTools " + " ".join(
+        shlex.quote(tool) for tool in tools
+    )
 
 
 def codex(verify: list[str]) -> str:

@@ -181,9 +181,8 @@ def finish(ws: Workspace, run: runs.Run, task: Task) -> str:
         )
     markers = [
         line.split(": ", 1)[0]
-        for line in git.out(
-            ["diff", "--check", run.conflict, "HEAD"], tree, check=False
-        ).splitlines()
+        for line in git.out(["diff", "--check", run.conflict, "HEAD"], tree, check=False)
+        .splitlines()
         if line.endswith(MARKER)
     ]
     if markers:

@@ -806,7 +806,9 @@ class Loop:
         merge.copy_included(self.ws, tree.path)
         return self._launch(task, tree, compiled.prompt, intent)
 
-    def _launch(self, task: Task, tree: worktrees.Worktree, prompt: str, intent: runs.Run) -> bool:
+    def _launch(
+        self, task: Task, tree: worktrees.Worktree, prompt: str, intent: runs.Run
+    ) -> bool:
         """Start the worker in `tree` for the run `intent` (saved before the claim). A conflict
         worker's (loop/conflicts.py) gets the worktree as it is, its rebase stopped, and no
         worktree_setup again."""

@@ -39,7 +39,9 @@ def plan_problems(ws: Workspace) -> list[Problem]:
     ]
 
 
-def scope_drift(tree: Path, base: str, outputs: Sequence[str], task_path: str = "") -> list[str]:
+def scope_drift(
+    tree: Path, base: str, outputs: Sequence[str], task_path: str = ""
+) -> list[str]:
     """Files the branch changed since `base` that are outside the task's outputs. What agentmd
     writes for the worker (its handoff, memory notes and log, its own task file's bookkeeping
     fields) is not drift."""
@@ -107,11 +109,8 @@ def branch_tree(ws: Workspace, tree: worktrees.Worktree):
 def uncommitted(tree: worktrees.Worktree, commit: str) -> list[str]:
     """Why the worktree's files are not what was judged: what it holds uncommitted."""
     status = git.split_z(
-        git.out(
-            ["status", "--porcelain", "-z", "--no-renames", "--untracked-files=all"],
-            tree.path,
-            check=False,
-        )  # fmt: skip
+        git.out(["status", "--porcelain", "-z", "--no-renames", "--untracked-files=all"],
+                tree.path, check=False)  # fmt: skip
     )
     paths = [entry[3:] for entry in status if len(entry) > 3]
     if not paths:

@@ -55,7 +55,9 @@ def write_claim(ws: Workspace, task: Task, owner: str) -> None:
     lifecycle.log(ws, "claim", task.id, f"by {owner}" + (f" at {base[:12]}" if base else ""))
 
 
-def claim(ws: Workspace, task_id: str, owner: str, errors: graph.Errors | None = None) -> Task:
+def claim(
+    ws: Workspace, task_id: str, owner: str, errors: graph.Errors | None = None
+) -> Task:
     """Claim one ready task, under the workspace lock so that only one claimant wins; `errors`
     are the tasks `check` calls broken (checks/readiness.py), which are not ready."""
     with lifecycle.changing(ws):

@@ -36,7 +36,9 @@ class Plan:
     cycles: list[list[str]]
 
 
-def blockers(task: Task, tasks: dict[str, Task], errors: Errors | None = None) -> list[str]:
+def blockers(
+    task: Task, tasks: dict[str, Task], errors: Errors | None = None
+) -> list[str]:
     """Why a todo task is not ready; empty when it is. Fails closed on what it cannot know.
     `errors`: the findings `check` has on tasks (checks/readiness.py): a task with one is not
     ready either."""
@@ -173,7 +175,9 @@ def unblock_counts(tasks: dict[str, Task]) -> dict[str, int]:
     # not kept: 7,000 ints of up to 7,000 bits each are megabytes.
     position = {tid: n for n, tid in enumerate(ids)}
     number = position.get
-    deps = [[n for d in set(tasks[tid].depends_on) if (n := number(d)) is not None] for tid in ids]
+    deps = [
+        [n for d in set(tasks[tid].depends_on) if (n := number(d)) is not None] for tid in ids
+    ]
     del position
     dependents: list[list[int] | None] = [None] * len(ids)
     pending = [0] * len(ids)  # dependents not yet computed

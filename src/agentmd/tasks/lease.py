@@ -13,7 +13,6 @@ from agentmd.workspace.records import Task
 if TYPE_CHECKING:
     import datetime as dt
 
-
 @dataclass(frozen=True)
 class Claim:
     """A held claim and where its lease stands."""

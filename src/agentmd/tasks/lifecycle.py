@@ -343,3 +343,4 @@ def fail(ws: Workspace, task_id: str, reason: str, by: str = "") -> Task:
         log(ws, "fail", task_id, f"attempt {attempt}, now {status}: {reason.strip()}")
     ws.refresh()
     return ws.task(task_id)
+

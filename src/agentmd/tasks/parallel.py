@@ -149,3 +149,4 @@ def pick(
 def ready(tasks: dict[str, Task], errors: graph.Errors | None = None) -> list[Candidate]:
     """The ready tasks in order, without the search for cycles (a task on one is never ready)."""
     return graph.ready(tasks, errors)
+

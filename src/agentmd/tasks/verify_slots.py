@@ -44,7 +44,9 @@ def lock_folder(ws: Workspace) -> Path:
 
 
 @contextmanager
-def held(ws: Workspace, note: Callable[[str], None] | None = None) -> Iterator[dict[str, str]]:
+def held(
+    ws: Workspace, note: Callable[[str], None] | None = None
+) -> Iterator[dict[str, str]]:
     """Hold one verify slot while the block runs, which gets the environment its commands add
     (the slot's number); without a cap, none is needed. While every slot is taken it waits,
     and says so once through `note`. A verify run inside one (a verify command that runs
