@@ -133,10 +133,15 @@ class Workspace:
             with _no_gc():
                 return load_index(self)
         except BaseException:  # what was ranked ahead of a read that failed is of no read
-            for name in ("tasks", "unblocked"):
-                self.__dict__.pop(name, None)
-            self._unblocks = None
+            self._forget_ranking()
             raise
+
+    def _forget_ranking(self) -> None:
+        """Drop the tasks, the unblocked ones and their counts (worked out ahead, on a cold
+        read's tasks: see `once_tasks_read`), to be worked out again when asked."""
+        for name in ("tasks", "unblocked"):
+            self.__dict__.pop(name, None)
+        self._unblocks = None
 
     def refresh(self) -> None:
         for name in (
@@ -674,18 +679,16 @@ def _read_unscanned(
         # 10,000 tasks) goes before the tasks are ranked: the other files share their own.
         strings.clear()
         rels = _paths(rest, strings)
-        then = ws.once_tasks_read
-        if then is not None and forked.processes(len(rels)) > 1:
+        meanwhile = None  # unless the rest forks, the command ranks once every file is read
+        if ws.once_tasks_read is not None and forked.processes(len(rels)) > 1:
             group = sorted((r for rel, r in records.items() if rel != "plan.md"), key=_path_of)
             plan = records.get("plan.md")
             ws.__dict__["index"] = Index(plan, {name: [] for name in FOLDERS} | {"tasks": group})
-        else:
-            then = None  # nothing read meanwhile: the command ranks once every file is read
-        meanwhile = None if then is None else partial(_ahead, ws, then)
+            meanwhile = partial(_ahead, ws, ws.once_tasks_read)
         try:
             found = _read_all(ws, rels, _odd(rest), layouts, strings, meanwhile)
         finally:
-            if then is not None:  # the whole index is load_index's to answer
+            if meanwhile is not None:  # the whole index is load_index's to answer
                 del ws.__dict__["index"]
         parsed += _gathered(ws, rest, found, entries, records, layouts, strings)
     finally:
@@ -711,9 +714,7 @@ def _ahead(ws: Workspace, then: Callable[[], object]) -> None:
     try:
         then()
     except Exception:  # noqa: BLE001 - raised again where the command asks for it
-        for name in ("tasks", "unblocked"):
-            ws.__dict__.pop(name, None)
-        ws._unblocks = None
+        ws._forget_ranking()
 
 
 def _gathered(
