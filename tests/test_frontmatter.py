@@ -136,6 +136,8 @@ def test_unclosed_front_matter_is_located():
             "close it with ']' on the same line, or quote it if it is text: title: \"[draft\"",
         ),
         ("tags: {a: 1", "t.md:3:7", "close it with '}'"),
+        # a list item with no key: its value is the item's (this raised an IndexError)
+        ("deps:\n- *alias", "t.md:4:", "'*' starts an alias: quote the value: - \"*alias\""),
     ],
 )
 def test_yaml_errors_name_the_line_and_the_likely_fix(line, where, hint):

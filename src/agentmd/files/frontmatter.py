@@ -6,9 +6,12 @@ from __future__ import annotations
 import json
 import re
 import sys
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from agentmd.errors import LocatedError, Problem
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 LINE_RE = re.compile(r"[^\n]*\n|[^\n]+\Z")
 DELIMITER_RE = re.compile(r"---[ \t]*\r?\n?\Z")
@@ -127,6 +130,10 @@ def load_counted(
     raw = fm.raw
     index: dict[str, int] = {}
     if "\t" not in raw and "\r" not in raw and raw.endswith("\n"):
+        if strings is not None and _SHAPES:
+            shaped = _shaped_load(raw, fm.first_line, strings)
+            if shaped is not None:
+                return shaped
         tiled = _tiled_load(raw, index, fm.first_line, strings)
         if tiled is not None:
             return tiled[0], index, tiled[1]
@@ -224,16 +231,10 @@ def _tiled_load(
                 result[key] = None
                 open_key, item_indent = key, None
                 continue
-            if value[0] == "[":
-                return None
-            if SAFE_PLAIN_RE.match(value) and value not in words:
-                result[key] = keep(value, value)
-                continue
             try:
-                found = _scalar(value)
+                result[key] = _other(value, keep)
             except _Fallback:
                 return None
-            result[key] = keep(found, found) if type(found) is str else found
             continue
         number += 1
         if open_key is None or not item:
@@ -249,7 +250,156 @@ def _tiled_load(
         if result[key] is items:  # (not a key set again since)
             result[key] = items[:]
     key_index.update(index)
+    if strings is not None and _learning:
+        _learn(tiles, keys == len(index))
     return result, keys
+
+
+def _other(value: str, keep: Callable[[str, str], str]) -> Any:
+    """A value TILE_RE found neither plain nor a flow list of plain items, stripped, neither
+    empty nor a comment: as `_plain_load` reads it; _Fallback when YAML must."""
+    if value[0] == "[":
+        raise _Fallback
+    if SAFE_PLAIN_RE.match(value) and value not in WORDS:
+        return keep(value, value)
+    found = _scalar(value)
+    return keep(found, found) if type(found) is str else found
+
+
+# -- shapes: the front matter of files written from one template, read by one regex ----------
+#
+# The tiled path splits each line with TILE_RE, then reads the pieces in a Python loop: 25 µs a
+# task file. Files written from one template (a plan's tasks, its handoffs) hold the same keys
+# in the same order, each written the same way (a plain value, a flow list, a block list...):
+# once such a shape has been read SHAPE_AFTER times, it becomes one regex of its own, which
+# splits a whole file of that shape in one match, its groups the values in the order of its
+# keys. A file it matches is read as `_tiled_load` reads it (the same value rules, the same
+# lines); any other goes the tiled way. Only reads of many files (given `strings`) learn and
+# use shapes, at most MAX_SHAPES in a process; it stops looking for new ones once
+# MAX_SEEN ways have been seen and none repeated enough.
+SHAPE_AFTER = 16  # files of one shape before it gets a regex (compiling one costs 2 ms)
+MAX_SHAPES = 8
+MAX_SEEN = 256
+
+
+class _Shape(NamedTuple):
+    regex: re.Pattern[str]
+    keys: tuple[tuple[str, str, int], ...]  # (key, kind, length of a block item's prefix)
+    lines: dict[tuple[int, ...], dict[str, int]]  # each key's line, by those lines
+
+
+_SHAPES: list[_Shape] = []
+_seen: dict[tuple[tuple[str, str], ...], int] = {}
+_learning = True
+# Each kind's line in a shape's regex; a block list's items (B) carry their indent.
+_SHAPE_LINES = {
+    "P": rf": ({_PLAIN_VALUE}|{_DATE})\n",  # a plain value (TILE_RE's second group)
+    "F": rf": \[((?:{_PLAIN_ITEM}(?:, {_PLAIN_ITEM})*)?)\]\n",  # its items, without [ ]
+    "O": ": ([^\n]*)\n",  # anything else after `key: `: `_other` reads it
+    "N": ":()\n",  # `key:` alone
+}
+
+
+def _learn(tiles: list[tuple[str, ...]], distinct: bool) -> None:
+    """Count the shape of a front matter the tiled path read (TILE_RE's `tiles`; `distinct`:
+    no key set twice), and make it a regex once seen SHAPE_AFTER times."""
+    global _learning
+    shape: list[tuple[str, str]] = []
+    for key, plain, flow, other, indent, _ in tiles:
+        if not key:  # an item: the list of the key before
+            if shape[-1][1] == "N":
+                shape[-1] = (shape[-1][0], "B" + indent)
+        elif plain:
+            shape.append((key, "P"))
+        elif flow:
+            shape.append((key, "F"))
+        elif other:
+            value = other.strip(" ")
+            if not value or value[0] == "#":
+                return  # `key: ` or `key: # note`: left to the tiled path
+            shape.append((key, "O"))
+        else:
+            shape.append((key, "N"))
+    if not distinct or not shape:
+        return
+    found = tuple(shape)
+    seen = _seen[found] = _seen.get(found, 0) + 1
+    if seen == SHAPE_AFTER:
+        _SHAPES.append(_shape_of(found))
+        _learning = len(_SHAPES) < MAX_SHAPES
+    elif len(_seen) > MAX_SEEN:
+        _learning = False
+
+
+def _shape_of(shape: tuple[tuple[str, str], ...]) -> _Shape:
+    pattern = []
+    keys = []
+    for key, kind in shape:
+        if kind[0] == "B":
+            prefix = f"{kind[1:]}- "
+            line = f":\n((?:{re.escape(prefix)}{_PLAIN_VALUE}\n)+)"
+            keys.append((key, "B", len(prefix)))
+        else:
+            line = _SHAPE_LINES[kind]
+            keys.append((key, kind, 0))
+        pattern.append(re.escape(key) + line)
+    return _Shape(re.compile("".join(pattern)), tuple(keys), {})
+
+
+def _shaped_load(
+    raw: str, first_line: int, strings: dict[str, str]
+) -> tuple[dict[str, Any], dict[str, int], int] | None:
+    """`load_counted`'s answer for a front matter of a shape learned (see `_learn`), read as
+    `_tiled_load` reads it; None when it is of no such shape, or holds what the tiled path
+    would not decide alike."""
+    for shape in _SHAPES:
+        found = shape.regex.fullmatch(raw)
+        if found is not None:
+            break
+    else:
+        return None
+    words = WORDS
+    keep = strings.setdefault
+    result: dict[str, Any] = {}
+    counts = [first_line]  # and each block list's length: the lines every key stands on
+    for (key, kind, cut), value in zip(shape.keys, found.groups(), strict=True):
+        if kind == "P":
+            result[key] = words[value] if value in words else keep(value, value)
+        elif kind == "F":
+            parts = value.split(", ") if value else []
+            if not words.keys().isdisjoint(parts):
+                return None
+            result[key] = [keep(part, part) for part in parts][:]  # (at its size: _tiled_load)
+        elif kind == "O":
+            value = value.strip(" ")
+            if not value or value[0] == "#":
+                return None
+            try:
+                result[key] = _other(value, keep)
+            except _Fallback:
+                return None
+        elif kind == "N":
+            result[key] = None
+        else:  # B: the items, each on a line of its own after the prefix
+            items = value[cut:-1].split("\n" + value[:cut])
+            counts.append(len(items))
+            result[key] = [words[item] if item in words else keep(item, item) for item in items][:]
+    at = tuple(counts)
+    lines = shape.lines.get(at)
+    if lines is None:
+        lines = shape.lines[at] = _shape_lines(shape, counts)
+    return result, lines, len(shape.keys)
+
+
+def _shape_lines(shape: _Shape, counts: list[int]) -> dict[str, int]:
+    """The line of each key of a front matter of `shape` that begins on line `counts[0]` and
+    whose block lists hold `counts[1:]` items."""
+    number, blocks = counts[0], iter(counts[1:])
+    lines = {}
+    for key, kind, _ in shape.keys:
+        lines[key] = number
+        number += 1 + (next(blocks) if kind == "B" else 0)
+    return lines
 
 
 def _interned(value: str, _: str) -> str:
@@ -610,9 +760,10 @@ def _hint_for(lines: list[str], candidates: list[int]) -> tuple[str, int | None]
         indent = line[: len(line) - len(line.lstrip(" \t"))]
         if "\t" in indent:
             return "YAML does not allow tabs for indentation: indent with spaces", index
-        fixed = suggest_quote(line)
-        if fixed is not None:
-            value = line.split(":", 1)[1].strip()
+        parts = _quote_parts(line)
+        if parts is not None:
+            head, value, tail = parts
+            fixed = head + json.dumps(value, ensure_ascii=False) + tail
             why = {
                 "@": "a value cannot start with '@'",
                 "`": "a value cannot start with '`'",
@@ -632,6 +783,16 @@ COMMENT_RE = re.compile(r"[ \t]+#.*\Z")  # a YAML comment after a value: ' # ...
 def suggest_quote(line: str) -> str | None:
     """`key: value` (or a list item `- value`) rewritten with the value double-quoted, when
     quoting is the likely fix; a trailing comment stays a comment, outside the quotes."""
+    parts = _quote_parts(line)
+    if parts is None:
+        return None
+    head, value, tail = parts
+    return head + json.dumps(value, ensure_ascii=False) + tail
+
+
+def _quote_parts(line: str) -> tuple[str, str, str] | None:
+    """`suggest_quote`'s line as (what comes before the value, the value, what comes after
+    it), when quoting the value is the likely fix."""
     match = re.match(r"([ \t]*(?:-[ \t]+)?[A-Za-z_][\w.-]*:[ \t]+)(.+?)([ \t]*)\r?\Z", line)
     item = re.match(r"([ \t]*-[ \t]+)(.+?)([ \t]*)\r?\Z", line)
     if match and item and ": " in item.group(2) and " " in item.group(2).split(": ", 1)[0]:
@@ -648,7 +809,7 @@ def suggest_quote(line: str) -> str | None:
     if not value or value[0] in "\"'[{|>#":
         return None
     if value[0] in "@`*&!%" or ": " in value or value.endswith(":"):
-        return head + json.dumps(value, ensure_ascii=False) + tail
+        return head, value, tail
     return None
 
 
