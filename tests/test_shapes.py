@@ -198,3 +198,13 @@ def test_a_plan_read_cold_with_shapes_holds_the_records_it_held_without(tmp_path
     shutil.rmtree(agents / ".cache")  # cold again: every file parsed
     without = [tuple(r) for r in Workspace(tmp_path).index.groups["tasks"]]
     assert with_shapes == without
+
+
+def test_a_shape_keeps_the_lines_of_so_many_block_lengths(monkeypatch):
+    monkeypatch.setattr(frontmatter, "MAX_LAYOUTS", 3)
+    learn("verify:\n  - a\nk: x\n")
+    for n in range(1, 8):
+        raw = "verify:\n" + "  - a\n" * n + "k: x\n"
+        assert answer(raw) == unshaped(raw)
+        assert answer(raw)[2]["k"] == 3 + n
+    assert len(frontmatter._SHAPES[0].lines) == 3

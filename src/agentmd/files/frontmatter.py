@@ -280,6 +280,7 @@ def _other(value: str, keep: Callable[[str, str], str]) -> Any:
 SHAPE_AFTER = 16  # files of one shape before it gets a regex (compiling one costs 2 ms)
 MAX_SHAPES = 8
 MAX_SEEN = 256
+MAX_LAYOUTS = 64  # the `lines` a shape keeps, one for each length of its block lists
 
 
 class _Shape(NamedTuple):
@@ -387,7 +388,9 @@ def _shaped_load(
     at = tuple(counts)
     lines = shape.lines.get(at)
     if lines is None:
-        lines = shape.lines[at] = _shape_lines(shape, counts)
+        lines = _shape_lines(shape, counts)
+        if len(shape.lines) < MAX_LAYOUTS:  # (block lists of many lengths: built each time)
+            shape.lines[at] = lines
     return result, lines, len(shape.keys)
 
 
