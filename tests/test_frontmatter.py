@@ -183,6 +183,17 @@ def test_a_flow_list_left_open_before_the_next_key_is_unclosed(after):
     assert "never closed" in error.value.problem.render()
 
 
+def test_a_bracket_in_quoted_text_that_goes_on_past_its_line_closes_nothing():
+    # The ']' on the second line is inside "b ... c": the list is never closed, and is named
+    # where it opens (it was taken for the closer, and YAML's message given at the next key).
+    text = '---\nid: 1\ntags: [a, "b\n  ] c", d\nstatus: todo\n---\n'
+    with pytest.raises(LocatedError) as error:
+        load(split(text, "t.md"), "t.md")
+    rendered = error.value.problem.render()
+    assert rendered.startswith("t.md:3:7: error yaml:"), rendered
+    assert "the '[' here is never closed" in rendered
+
+
 def test_a_tagged_date_that_is_no_date_is_located():
     text = "---\nid: 1\ndue: !!timestamp 2024-02-30\n---\n"
     with pytest.raises(LocatedError) as error:

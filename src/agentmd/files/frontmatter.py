@@ -717,11 +717,17 @@ def _closed_later(lines: list[str], line: int, column: int) -> bool:
     """Whether the flow collection opening at (line, column) is closed after it, before the
     next line that starts a key: brackets counted, quoted text and comments skipped."""
     depth = 0
+    quote = ""  # the quote of a quoted text that goes on past its line ('' or the quote)
     for index in range(line, len(lines)):
         text = lines[index]
-        if index > line and TOP_KEY_START_RE.match(text):
+        if index > line and not quote and TOP_KEY_START_RE.match(text):
             return False  # a key of its own: the collection ran into it unclosed
         at = column if index == line else 0
+        if quote:  # its line folded into the quoted text: the text goes on here
+            at, quote = _quote_end(text, at, quote)
+            if quote:
+                continue
+            at += 1
         while at < len(text):
             char = text[at]
             if char in "[{":
@@ -733,15 +739,17 @@ def _closed_later(lines: list[str], line: int, column: int) -> bool:
             elif char == "#" and (at == 0 or text[at - 1] in " \t"):
                 break  # a comment, to the end of the line
             elif char in "'\"" and (at == 0 or text[at - 1] in " \t[{,:"):  # (what's: no quote)
-                at = _quote_end(text, at)
+                at, quote = _quote_end(text, at + 1, char)
+                if quote:
+                    break
             at += 1
     return False
 
 
-def _quote_end(text: str, start: int) -> int:
-    """Where the quoted text opening at `start` ends on its line (its last index if it does
-    not): '' escapes a quote in single quotes, a backslash in double quotes."""
-    quote, at = text[start], start + 1
+def _quote_end(text: str, at: int, quote: str) -> tuple[int, str]:
+    """Where quoted text in `quote`s, going on at `at`, ends on this line: (the index of its
+    closing quote, ""), or (the line's end, `quote`) when it goes on past the line. '' escapes
+    a quote in single quotes, a backslash in double quotes."""
     while at < len(text):
         if text[at] == "\\" and quote == '"':
             at += 2
@@ -750,9 +758,9 @@ def _quote_end(text: str, start: int) -> int:
             if quote == "'" and text[at + 1 : at + 2] == "'":
                 at += 2
                 continue
-            return at
+            return at, ""
         at += 1
-    return len(text) - 1
+    return len(text), quote
 
 
 def _hint_for(lines: list[str], candidates: list[int]) -> tuple[str, int | None]:
