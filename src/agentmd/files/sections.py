@@ -7,7 +7,7 @@ block is not a heading and every finding can name its line.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 CHECKBOX_RE = re.compile(r"\[([ xX])\][ \t]+(.*)", re.S)
 
@@ -25,15 +25,13 @@ def _parser():
     return _PARSER
 
 
-@dataclass(frozen=True)
-class Checkbox:
+class Checkbox(NamedTuple):
     line: int  # 1-based file line
     checked: bool
     text: str
 
 
-@dataclass(frozen=True)
-class Section:
+class Section(NamedTuple):
     title: str
     level: int
     line: int  # 1-based file line of the heading

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any, Protocol
+from functools import partial
+from typing import Any, NamedTuple, Protocol
 
 from agentmd.workspace.records import PRIORITIES, Task
 
@@ -18,8 +18,7 @@ class Errors(Protocol):
     def get(self, key: str, default: Any = ..., /) -> Any: ...
 
 
-@dataclass(frozen=True)
-class Candidate:
+class Candidate(NamedTuple):  # (a NamedTuple: built for each ready task, 3,500 at 10,000 tasks)
     task: Task
     unblocks: int  # tasks not yet done that wait on it, directly or transitively
 
@@ -29,8 +28,7 @@ class Candidate:
         return ", ".join(parts)
 
 
-@dataclass(frozen=True)
-class Plan:
+class Plan(NamedTuple):
     ready: list[Candidate]  # in the order `next` takes them
     blocked: dict[str, list[str]]  # todo task id -> why it is not ready
     cycles: list[list[str]]
@@ -81,26 +79,38 @@ def ready(tasks: dict[str, Task], errors: Errors | None = None) -> list[Candidat
 
 
 def unblocked(tasks: dict[str, Task]) -> list[Task]:
-    """The todo tasks nothing blocks (`check`'s findings aside), in the plan's order."""
-    return [t for t in tasks.values() if t.status == "todo" and not blockers(t, tasks)]
+    """The todo tasks nothing blocks (`check`'s findings aside), in the plan's order: those
+    `blockers` finds nothing against, asked without its reasons (7,000 todo tasks' lists)."""
+    get = tasks.get
+    found = []
+    for task in tasks.values():
+        if task.status != "todo" or task.broken:
+            continue
+        for dep in task.depends_on:
+            other = get(dep)
+            if other is None or other.broken or other.status != "done":
+                break
+        else:
+            found.append(task)
+    return found
 
 
 def rank(ready_tasks: list[Task], counts: dict[str, int]) -> list[Candidate]:
     """Ready tasks in the order `next` takes them, with their `unblock_counts`."""
-    found = [Candidate(task, counts.get(task.id, 0)) for task in ready_tasks]
+    count = counts.get
+    found = [_candidate((task, count(task.id, 0))) for task in ready_tasks]
     found.sort(key=order_key)
     return found
 
 
+_candidate = partial(tuple.__new__, Candidate)  # its own constructor is a Python call
+
+
 def order_key(candidate: Candidate) -> tuple:
-    task = candidate.task
-    return (
-        PRIORITY_RANK.get(task.priority, 1),
-        -candidate.unblocks,
-        task.created == "",
-        task.created,
-        task.id,
-    )
+    task, unblocks = candidate
+    created = task.record.fields.get("created")  # Task.created, asked of 3,500 in one sort
+    created = "" if created is None else created if type(created) is str else str(created)
+    return (PRIORITY_RANK.get(task.priority, 1), -unblocks, created == "", created, task.id)
 
 
 class KeptCounts:

@@ -5,7 +5,7 @@ code that is gone."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from agentmd import git
 from agentmd.errors import Problem
@@ -16,8 +16,7 @@ from agentmd.workspace.records import Task
 MAX_FILES = 20  # listed in the prompt; the rest are counted
 
 
-@dataclass(frozen=True)
-class Moved:
+class Moved(NamedTuple):
     since: str  # the planned_at commit
     files: tuple[tuple[str, str], ...]  # (path, "+12 -3" or "deleted" or "binary")
 

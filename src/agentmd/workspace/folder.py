@@ -184,7 +184,8 @@ class Workspace:
             built: dict[str, Task] = {}
             make = Task.from_record
             for r in records:
-                stem = r.stem  # asked once, for the task kept and the one built
+                path = r.path  # its stem, asked once for the task kept and the one built:
+                stem = path[6:-3] if path[-3:] == ".md" and path[:6] == "tasks/" else r.stem
                 task = before.get(stem) if before else None
                 if task is None or task.record is not r:
                     task = make(r, named, stem)
@@ -522,12 +523,13 @@ def load_index(ws: Workspace) -> Index:
     records = read.records
     plan: Record | None = None
     groups: dict[str, list[Record]] = {name: [] for name in FOLDERS}
-    group_of = {folder: name for name, folder in FOLDERS.items()}
+    group_of = {folder: groups[name] for name, folder in FOLDERS.items()}
     for rel, record in records.items():
         if rel == "plan.md":
             plan = record
         else:  # (a file where a folder belongs is that folder's problem: its rel is the folder)
-            groups[group_of.get(rel.rsplit("/", 1)[0]) or group_of[rel]].append(record)
+            group = group_of.get(rel[: rel.rfind("/")])
+            (group if group is not None else group_of[rel]).append(record)
     strings.clear()  # its table (a megabyte at 10,000 tasks) goes before the cache is written
     for group in groups.values():
         group.sort(key=_path_of)

@@ -120,6 +120,12 @@ def _lower(value: Any, default: str) -> str:
     return _LOWERED.get(lowered, lowered)
 
 
+def _lowered(value: Any) -> str:
+    """A handoff's status, lower-cased as written (not stripped: `check` says it is unknown)."""
+    status = as_text(value).lower()
+    return _LOWERED.get(status, status)
+
+
 def as_text(value: Any) -> str:
     return "" if value is None else value if type(value) is str else str(value)
 
@@ -205,7 +211,7 @@ class Task(NamedTuple):
                 pass
         if not plain:
             lists = tuple(as_strings(value) for value in lists)  # type: ignore[assignment]
-        return _make_task(
+        return _make_tuple(
             cls,
             (
                 stem,
@@ -280,14 +286,19 @@ class Handoff(NamedTuple):
 
     @classmethod
     def from_record(cls, record: Record) -> Handoff:
-        f = record.fields
-        status = as_text(f.get("status")).lower()
-        return cls(
-            record.path,
-            as_text(f.get("task")),
-            _LOWERED.get(status, status),
-            as_text(f.get("base")),
-            record,
+        get = record.fields.get
+        status = get("status")
+        task = get("task")
+        base = get("base")
+        return _make_tuple(  # (tuple.__new__: a cold `next` builds 3,000)
+            cls,
+            (
+                record.path,
+                task if type(task) is str else as_text(task),
+                type(status) is str and _LOWERED.get(status) or _lowered(status),
+                base if type(base) is str else as_text(base),
+                record,
+            ),
         )
 
 
@@ -318,4 +329,4 @@ class Note(NamedTuple):
         )
 
 
-_make_task = tuple.__new__  # a NamedTuple's own constructor is a Python call: 10,000 show
+_make_tuple = tuple.__new__  # a NamedTuple's own constructor is a Python call: 10,000 show
