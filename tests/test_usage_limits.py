@@ -29,6 +29,12 @@ def _until(hour: int, minute: int, zone: str) -> float:
     return at.timestamp() - NOW
 
 
+def _on(year: int, month: int, day: int, hour: int, minute: int, zone: str = "") -> float:
+    """Seconds from NOW to that time, on the clock of `zone` (else the local one)."""
+    at = dt.datetime(year, month, day, hour, minute, tzinfo=ZoneInfo(zone) if zone else None)
+    return at.timestamp() - NOW
+
+
 @pytest.mark.parametrize(
     ("message", "seconds"),
     [
@@ -48,7 +54,24 @@ def _until(hour: int, minute: int, zone: str) -> float:
         ("You've hit your session limit · resets 3:50pm (Asia/Tokyo)",
          _until(15, 50, "Asia/Tokyo")),
         ("You've reached your usage limit. Try again after your limit resets.", None),
-        ("You've hit your weekly limit · resets Mon 9am", None),
+        # a weekly limit's day or date (anthropics/claude-code#65802, #92834, #16618;
+        # openai/codex#39603, #26668): NOW is Tuesday 1 December 2026
+        ("You've hit your weekly limit · resets Mon 9am", _on(2026, 12, 7, 9, 0)),
+        ("You've hit your weekly limit · resets Tue 9am", _on(2026, 12, 8, 9, 0)),
+        ("You've hit your weekly limit · resets Dec 5, 4pm (Europe/Rome)",
+         _on(2026, 12, 5, 16, 0, "Europe/Rome")),
+        ("You've hit your weekly limit · resets Dec 3 at 7pm", _on(2026, 12, 3, 19, 0)),
+        ("You've hit your weekly limit · resets Jan 2, 10:59am (America/New_York)",
+         _on(2027, 1, 2, 10, 59, "America/New_York")),
+        ("You've hit your usage limit. Upgrade to Plus to continue using Codex, or try again at "
+         "Dec 4th, 2026 8:19 PM.", _on(2026, 12, 4, 20, 19)),
+        ("You've hit your usage limit... or try again at Dec 6, 2026, 7:38 AM",
+         _on(2026, 12, 6, 7, 38)),
+        ("You've hit your usage limit. Try again in 5 days 22 hours 11 minutes.",
+         5 * 86400 + 22 * 3600 + 11 * 60),
+        ("You've hit your weekly limit · resets Feb 30, 1pm", None),  # no such day
+        # a day of the month is not an hour (openai/codex#28089)
+        ("You've hit your usage limit... try again at 10 de jul. de 2026, 11:52.", None),
         ("You've hit your usage limit. Try again in 2 hours 5 minutes.", 2 * 3600 + 300),
         ("API Error: 429 Too Many Requests; retry-after: 30", 30),
         ("Rate limit reached for requests", None),
@@ -93,6 +116,23 @@ def test_without_a_reset_time_the_pause_backs_off_doubling(repo):
     assert limits.pause(ws, "rate limited", now=NOW).until == NOW + 120
     limits.clear(ws)
     assert limits.pause(ws, "rate limited", now=NOW).until == NOW + 60
+
+
+def test_a_weekly_limit_pauses_until_its_date_and_a_date_past_or_too_far_backs_off(repo):
+    make_plan(repo, {"a": []})
+    ws = Workspace(repo)
+    weekly = "You've hit your weekly limit · resets Mon 9am"
+    until = limits.pause(ws, weekly, now=NOW).until
+    assert until == NOW + _on(2026, 12, 7, 9, 0)
+    assert limits.when(until, now=NOW) == "2026-12-07 09:00:00"  # the loop's "starts until"
+    assert limits.when(NOW + 3600, now=NOW) == "11:00:00"  # today: the time alone
+    limits.clear(ws)
+    # the message of a limit that has already reset: no year given, so the next Dec 1 is a
+    # year away, which is no weekly limit
+    assert limits.pause(ws, "weekly limit reached · resets Dec 1, 9am", now=NOW).until == NOW + 60
+    # a date with its year, gone by (openai/codex#39603's stale message)
+    stale = "You've hit your usage limit, or try again at Aug 20, 2026, 7:38 AM"
+    assert limits.pause(ws, stale, now=NOW).until == NOW + 120
 
 
 @pytest.mark.slow
@@ -153,13 +193,14 @@ def test_a_loop_killed_mid_pause_keeps_the_pause_when_started_again(repo, tmp_pa
     paused = json.loads(state.read_text())
     reset = dt.datetime.fromtimestamp(paused["until"]).astimezone()
     assert (reset.hour, reset.minute) == (15, 0)
+    shown = "%H:%M:%S" if reset.date() == dt.date.today() else "%Y-%m-%d %H:%M:%S"  # after 3pm
     assert status_of(repo, "a") == "todo"
     # The loop started again starts nothing until then, and says so once.
     result = run_agentmd(repo, "run", "--worker", worker("limit"), "--once", env=env)
     assert result.returncode == 0, result.stderr
     assert result.stdout == (
         "wait: a worker hit a usage limit (Claude usage limit reached. Your limit will reset "
-        f"at 3pm); no worker starts until {reset.strftime('%H:%M:%S')}\n"
+        f"at 3pm); no worker starts until {reset.strftime(shown)}\n"
     )
     assert status_of(repo, "a") == "todo"
     assert "attempts:" not in (repo / ".agents/tasks/a.md").read_text()

@@ -19,7 +19,9 @@ from agentmd.workspace.records import as_list
 
 STATE_FILE = "limit.json"  # under .agents/.cache/
 BACKOFF = (60.0, 3600.0)  # no reset time given: a minute, doubling up to an hour
-MAX_WAIT = 24 * 3600.0  # a reset read as further away than this is a misreading
+# A reset read as further away than this is a misreading (weekly limits reset within 7 days:
+# "resets Jun 7, 4pm", "try again in 5 days 22 hours").
+MAX_WAIT = 8 * 24 * 3600.0
 # plan.md's limit_patterns replaces these (docs/commands/run.md lists them).
 DEFAULT_PATTERNS = (
     r"usage limit reached",  # Claude Code: "Claude AI usage limit reached|1767225600"
@@ -82,12 +84,36 @@ def _message(line: str, found: tuple[re.Pattern, ...]) -> str:
 
 
 _EPOCH = re.compile(r"\|(\d{10})\b")
+# A clock time, "3pm", "3:28 PM", "15:30", and the zone a host may name after it in parentheses
+# (the zone of that clock time; else it is the local one).
+_CLOCK = (
+    r"(\d{1,2})(?::(\d{2}))?\s*([ap]\.?m\.?)?(?![\w:/])"
+    r"(?:\s*\(([A-Za-z_]+(?:/[A-Za-z0-9_+-]+)*)\))?"
+)
 # "resets 3pm (Europe/London)", "reset at 5pm (UTC)" (Claude Code), "try again at 3:28 PM"
-# (Codex); a zone in parentheses is the zone of that clock time, else it is the local one.
-_AT = re.compile(
-    r"\b(?:resets?|try again)\s+(?:at\s+)?(\d{1,2})(?::(\d{2}))?\s*([ap]\.?m\.?)?"
-    r"(?![\w:/])(?:\s*\(([A-Za-z_]+(?:/[A-Za-z0-9_+-]+)*)\))?",
+# (Codex)
+_AT = re.compile(r"\b(?:resets?|try again)\s+(?:at\s+)?" + _CLOCK, re.I)
+# Month and day names as hosts write them in English, short or whole ("Sep", "Sept", "September")
+_MONTH = (
+    r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b\.?"
+)
+_DAY = (
+    r"(mon(?:day)?|tue(?:s(?:day)?)?|wed(?:nesday)?|thu(?:r(?:s(?:day)?)?)?|fri(?:day)?"
+    r"|sat(?:urday)?|sun(?:day)?)\b\.?"
+)
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+# A weekly limit's date: "resets Jun 7, 4pm (Europe/Rome)", "resets Sep 15 at 7pm" (Claude
+# Code), "try again at Aug 20, 2026, 7:38 AM", "try again at Jul 5th, 2026 8:19 PM" (Codex)
+_ON_DATE = re.compile(
+    r"\b(?:resets?|try again)\s+(?:at\s+|on\s+)?" + _MONTH + r"\s*(\d{1,2})(?:st|nd|rd|th)?\b"
+    r",?\s*(?:(\d{4})\b,?\s*)?(?:at\s+)?" + _CLOCK,
     re.I,
+)
+# "resets Mon 9am", "resets on Monday at 9am"
+_ON_DAY = re.compile(
+    r"\b(?:resets?|try again)\s+(?:at\s+|on\s+)?" + _DAY + r",?\s*(?:at\s+)?" + _CLOCK, re.I
 )
 _IN = re.compile(
     r"\b(?:try again|retry|resets?)\s+in\s+((?:\d+\s*(?:days?|d|hours?|h|minutes?|mins?|m|"
@@ -107,21 +133,50 @@ def reset_time(text: str, now: float) -> float | None:
         return now + sum(int(n) * _SECONDS[u[0].lower()] for n, u in _UNIT.findall(m.group(1)))
     if m := _AFTER.search(text):
         return now + int(m.group(1))
-    if m := _AT.search(text):
-        hour, minute = int(m.group(1)), int(m.group(2) or 0)
-        half = (m.group(3) or "").lower().replace(".", "")
-        if half == "pm" and hour < 12:
-            hour += 12
-        elif half == "am" and hour == 12:
-            hour = 0
-        if hour > 23 or minute > 59:
+    if m := _ON_DATE.search(text):
+        month, day, year = _MONTHS.index(m.group(1)[:3].lower()) + 1, int(m.group(2)), m.group(3)
+        local = dt.datetime.fromtimestamp(now, _zone(m.group(7)))
+        at = _at(local, m.group(4, 5, 6))
+        try:
+            if at is not None:
+                at = at.replace(year=int(year or local.year), month=month, day=day)
+                if not year and at.timestamp() <= now:  # no year given: the next such date
+                    at = at.replace(year=at.year + 1)
+        except ValueError:  # Feb 30, or a Feb 29 whose next year has none
             return None
-        local = dt.datetime.fromtimestamp(now, _zone(m.group(4)))
-        at = local.replace(hour=hour, minute=minute, second=0, microsecond=0)
+        return at.timestamp() if at else None
+    if m := _ON_DAY.search(text):
+        local = dt.datetime.fromtimestamp(now, _zone(m.group(5)))
+        at = _at(local, m.group(2, 3, 4))
+        if at is None:
+            return None
+        at += dt.timedelta(days=(_DAYS.index(m.group(1)[:3].lower()) - at.weekday()) % 7)
         if at.timestamp() <= now:
-            at += dt.timedelta(days=1)
+            at += dt.timedelta(days=7)
         return at.timestamp()
+    if m := _AT.search(text):
+        local = dt.datetime.fromtimestamp(now, _zone(m.group(4)))
+        at = _at(local, m.group(1, 2, 3))
+        if at is not None and at.timestamp() <= now:
+            at += dt.timedelta(days=1)
+        return at.timestamp() if at else None
     return None
+
+
+def _at(day: dt.datetime, clock: tuple[str | None, ...]) -> dt.datetime | None:
+    """`day` at the clock time a message gave (hour, minutes, am/pm); None for no such time, or
+    a bare number ("try again at 10 de jul.": a day of the month, read as 10 o'clock)."""
+    hour, minute = int(clock[0] or 0), int(clock[1] or 0)
+    half = (clock[2] or "").lower().replace(".", "")
+    if (half and not 1 <= hour <= 12) or not (half or clock[1]):
+        return None
+    if half == "pm" and hour < 12:
+        hour += 12
+    elif half == "am" and hour == 12:
+        hour = 0
+    if hour > 23 or minute > 59:
+        return None
+    return day.replace(hour=hour, minute=minute, second=0, microsecond=0)
 
 
 def _zone(name: str | None) -> dt.tzinfo | None:
@@ -182,5 +237,8 @@ def board_lines(ws: Workspace, now: float | None = None) -> list[str]:
     ]
 
 
-def when(until: float) -> str:
-    return dt.datetime.fromtimestamp(until).astimezone().strftime("%H:%M:%S")
+def when(until: float, now: float | None = None) -> str:
+    """The local time a pause ends, with its date when that is not today (a weekly limit)."""
+    at = dt.datetime.fromtimestamp(until)
+    today = dt.datetime.fromtimestamp(time.time() if now is None else now).date()
+    return at.strftime("%H:%M:%S" if at.date() == today else "%Y-%m-%d %H:%M:%S")
