@@ -194,6 +194,26 @@ def test_a_bracket_in_quoted_text_that_goes_on_past_its_line_closes_nothing():
     assert "the '[' here is never closed" in rendered
 
 
+@pytest.mark.parametrize(
+    ("text", "where", "says"),
+    [
+        # an apostrophe inside plain text opens no quote: the list is never closed
+        ("---\ntags: [the '90s\nstatus: todo\ntitle: Fix 'x]'\n---\n", "t.md:2:7:",
+         "the '[' here is never closed"),
+        # ... nor here, where the list is closed, two lines on, and a ',' is missing
+        ("---\ntags: [the '90s,\n  \"eighties\" \"x\",\n  y]\n---\n", "t.md:3:",
+         "did not find expected ',' or ']'"),
+    ],
+)
+def test_an_apostrophe_in_plain_text_is_no_quote_for_the_unclosed_bracket_check(
+    text, where, says
+):
+    with pytest.raises(LocatedError) as error:
+        load(split(text, "t.md"), "t.md")
+    rendered = error.value.problem.render()
+    assert rendered.startswith(where) and says in rendered, rendered
+
+
 def test_a_tagged_date_that_is_no_date_is_located():
     text = "---\nid: 1\ndue: !!timestamp 2024-02-30\n---\n"
     with pytest.raises(LocatedError) as error:

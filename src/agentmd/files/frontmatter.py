@@ -738,7 +738,8 @@ def _closed_later(lines: list[str], line: int, column: int) -> bool:
                     return True
             elif char == "#" and (at == 0 or text[at - 1] in " \t"):
                 break  # a comment, to the end of the line
-            elif char in "'\"" and (at == 0 or text[at - 1] in " \t[{,:"):  # (what's: no quote)
+            elif char in "'\"" and text[:at].rstrip(" \t")[-1:] in ("", *"[{,:"):
+                # a quote that starts an item (not "what's", nor "the '90s" in plain text)
                 at, quote = _quote_end(text, at + 1, char)
                 if quote:
                     break
