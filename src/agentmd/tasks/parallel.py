@@ -142,8 +142,7 @@ def pick(
                 return "not ready: " + "; ".join(found)
             return accept(task) if accept is not None else None
 
-    ranked = graph.rank(ws.unblocked, ws.unblocks.of(ws.tasks))
-    return select(ranked, busy_tasks(ws.tasks), limit, coupling.load(ws), sound)
+    return select(ws.ranked, busy_tasks(ws.tasks), limit, coupling.load(ws), sound)
 
 
 def ready(tasks: dict[str, Task], errors: graph.Errors | None = None) -> list[Candidate]:

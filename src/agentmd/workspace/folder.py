@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from agentmd.files.document import Document
     from agentmd.files.edit import Editor
     from agentmd.handoffs.kept import Kept
-    from agentmd.tasks.graph import KeptCounts
+    from agentmd.tasks.graph import Candidate, KeptCounts
 
 # The parser and editor are imported where they are used: a run whose output is remembered
 # (memo.py) needs neither, and start-up time is what a commit hook pays on every commit.
@@ -139,7 +139,7 @@ class Workspace:
     def _forget_ranking(self) -> None:
         """Drop the tasks, the unblocked ones and their counts (worked out ahead, on a cold
         read's tasks: see `once_tasks_read`), to be worked out again when asked."""
-        for name in ("tasks", "unblocked"):
+        for name in ("tasks", "unblocked", "ranked"):
             self.__dict__.pop(name, None)
         self._unblocks = None
 
@@ -150,6 +150,7 @@ class Workspace:
             "settings",
             "tasks",
             "unblocked",
+            "ranked",
             "sizes",
             "handoffs",
             "latest_handoffs",
@@ -242,6 +243,14 @@ class Workspace:
         from agentmd.tasks.graph import unblocked
 
         return unblocked(self.tasks)
+
+    @cached_property
+    def ranked(self) -> list[Candidate]:
+        """The ready tasks in `next` order (graph.rank), by the kept unblock counts: worked out
+        once per read. Without the search for cycles: a task on one is never unblocked."""
+        from agentmd.tasks.graph import rank
+
+        return rank(self.unblocked, self.unblocks.of(self.tasks))
 
     @cached_property
     def handoffs(self) -> list[Handoff]:
