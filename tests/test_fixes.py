@@ -20,6 +20,8 @@ TROUBLE = st.one_of(
     st.builds(lambda a, b: f"{a.strip() or 'x'}: {b.strip() or 'y'}", WORDS, WORDS),
     st.builds(lambda a: "@" + (a.strip() or "x"), WORDS),
     st.builds(lambda a: "*" + (a.strip() or "x"), WORDS),
+    # a title that starts with a bracketed tag: YAML reads a list, then finds text after it
+    st.builds(lambda a, b: f"[{a.strip() or 'x'}] {b.strip() or 'y'}", WORDS, WORDS),
 )
 
 
@@ -42,6 +44,41 @@ def test_a_quoted_fix_parses_to_the_value_meant_and_changes_one_line(value):
     before, after = text.split("\n"), fixed.split("\n")
     assert [n for n, (a, b) in enumerate(zip(before, after, strict=True)) if a != b] == [1]
     assert [fix.line for fix in fixes] == [2]
+
+
+@settings(max_examples=100, deadline=None)
+@given(TROUBLE, WORDS)
+def test_a_value_over_two_lines_is_quoted_onto_one_as_yaml_folds_it(value, more):
+    more = more.strip() or "z"
+    text = f"---\ntitle: {value}\n  {more}\nstatus: todo\n---\nBody\n"
+    fixed, fixes = fix_text(text, "t.md", SETTINGS, is_task=True)
+    try:
+        frontmatter.load(frontmatter.split(text, "t.md"), "t.md")
+        return  # it parsed already (YAML took the second line as part of a value it could read)
+    except Exception:  # noqa: BLE001 - the case under test
+        pass
+    if not fixes:
+        assert fixed == text
+        return
+    fm = frontmatter.split(fixed, "t.md")
+    assert frontmatter.load(fm, "t.md")["title"] == f"{value} {more}"
+    assert fixed.split("\n")[2:] == text.split("\n")[3:]  # the two lines became one
+    assert [fix.line for fix in fixes] == [2] and "its 2 lines joined" in fixes[0].what
+
+
+def test_check_fix_quotes_a_bracketed_title_over_two_lines(example):
+    path = example / ".agents/tasks/odd.md"
+    path.write_text("---\ntitle: [draft] fix the\n  parser for good\nstatus: todo\n---\n\nBody\n")
+    found = cli(example, "check")
+    assert (
+        ".agents/tasks/odd.md:2:16: error yaml: front matter is not valid YAML: did not find "
+        "expected key\n  hint: a value that starts with '[' is a list, and text follows its "
+        "']': quote the value, on one line: title: \"[draft] fix the parser for good\"\n"
+    ) in found.stdout
+    cli(example, "check", "--fix")
+    assert path.read_text() == (
+        '---\ntitle: "[draft] fix the parser for good"\nstatus: todo\n---\n\nBody\n'
+    )
 
 
 def test_fix_leaves_a_file_it_cannot_fix_byte_identical(example):

@@ -43,16 +43,19 @@ def fix_text(text: str, display: str, settings: Settings, is_task: bool) -> tupl
             ending = lines[index][len(lines[index].rstrip("\r\n")) :]
             line = lines[index].rstrip("\r\n")
             indent = line[: len(line) - len(line.lstrip(" \t"))]
+            count = 1
             if "\t" in indent:
                 # YAML forbids tabs there: two spaces each, which the file's other lines use
                 fixed = indent.replace("\t", "  ") + line[len(indent) :]
                 what = "indented with spaces, not tabs"
             else:
-                quoted = frontmatter.suggest_quote(line)
+                quoted = frontmatter.quote_fix(lines, index)
                 if quoted is None:
                     return text, fixes
-                fixed, what = quoted, f"quoted the value: {quoted.strip()}"
-            lines[index] = fixed + ending
+                fixed, count = quoted  # a value over several lines: joined onto the one
+                joined = f" (its {count} lines joined)" if count > 1 else ""
+                what = f"quoted the value{joined}: {fixed.strip()}"
+            lines[index : index + count] = [fixed + ending]
             text = "".join(lines)
             fixes.append(Fix(display, index + 1, what))
     else:

@@ -774,7 +774,8 @@ def _hint_for(lines: list[str], candidates: list[int]) -> tuple[str, int | None]
             return "YAML does not allow tabs for indentation: indent with spaces", index
         parts = _quote_parts(line)
         if parts is not None:
-            value, fixed = parts[1], _quoted(*parts)
+            value = parts[1]
+            fixed, count = _folded(lines, index, parts)
             why = {
                 "@": "a value cannot start with '@'",
                 "`": "a value cannot start with '`'",
@@ -782,9 +783,12 @@ def _hint_for(lines: list[str], candidates: list[int]) -> tuple[str, int | None]
                 "&": "'&' starts an anchor",
                 "!": "'!' starts a tag",
                 "%": "a value cannot start with '%'",
+                "[": "a value that starts with '[' is a list, and text follows its ']'",
+                "{": "a value that starts with '{' is a mapping, and text follows its '}'",
             }.get(value[:1], "the value contains ': '" if ": " in value else "")
             prefix = f"{why}: " if why else ""
-            return f"{prefix}quote the value: {fixed.strip()}", index
+            where = ", on one line" if count > 1 else ""
+            return f"{prefix}quote the value{where}: {fixed.strip()}", index
     return "", None
 
 
@@ -796,6 +800,30 @@ def suggest_quote(line: str) -> str | None:
     quoting is the likely fix; a trailing comment stays a comment, outside the quotes."""
     parts = _quote_parts(line)
     return None if parts is None else _quoted(*parts)
+
+
+def quote_fix(lines: list[str], index: int) -> tuple[str, int] | None:
+    """`suggest_quote` of the line at `index`, and how many lines it replaces: a plain value
+    that goes on over more-indented lines is joined onto the one quoted line, as YAML folds it
+    (each line break a space)."""
+    parts = _quote_parts(lines[index].rstrip("\r\n"))
+    return None if parts is None else _folded(lines, index, parts)
+
+
+def _folded(lines: list[str], index: int, parts: tuple[str, str, str]) -> tuple[str, int]:
+    line = lines[index].rstrip("\r\n")
+    head, value, tail = parts
+    count = 1
+    if not tail.strip():  # (after a comment, the value does not go on)
+        indent = len(line) - len(line.lstrip(" "))
+        for more in lines[index + 1 :]:
+            text = more.rstrip("\r\n")
+            words = text.lstrip(" ")
+            if not words or words[0] in "#\t" or len(text) - len(words) <= indent:
+                break
+            value += " " + words.rstrip(" \t")
+            count += 1
+    return _quoted(head, value, tail), count
 
 
 def _quoted(head: str, value: str, tail: str) -> str:
@@ -818,10 +846,31 @@ def _quote_parts(line: str) -> tuple[str, str, str] | None:
     comment = COMMENT_RE.search(value)
     if comment:
         value, tail = value[: comment.start()], value[comment.start() :] + tail
-    if not value or value[0] in "\"'[{|>#":
+    if value[:1] in ("[", "{"):  # a list or mapping, unless text follows its closer: [draft] x
+        end = _flow_end(value)
+        return (head, value, tail) if end is not None and value[end + 1 :].strip() else None
+    if not value or value[0] in "\"'|>#":
         return None
     if value[0] in "@`*&!%" or ": " in value or value.endswith(":"):
         return head, value, tail
+    return None
+
+
+def _flow_end(value: str) -> int | None:
+    """The index of the bracket that closes the one `value` starts with; None if none does."""
+    depth = 0
+    quote = ""
+    for at, char in enumerate(value):
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "\"'" and value[:at].rstrip(" ")[-1:] in "[{,:":
+            quote = char
+        elif char in "[{":
+            depth += 1
+        elif char in "]}":
+            depth -= 1
+            if depth == 0:
+                return at
     return None
 
 
