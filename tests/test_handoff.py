@@ -114,6 +114,47 @@ def test_artifacts_that_the_diff_does_not_touch_are_the_sign_of_a_degraded_sessi
     )
 
 
+def test_an_artifact_outside_the_repository_is_an_error_where_it_stands(worked):
+    # (they were dropped without a word: a handoff could claim /etc/passwd and pass)
+    text = GOOD.replace(
+        "- src/tally/tokenize.py\n",
+        "- src/tally/tokenize.py\n- tests/test_tokenize.py\n- /no/such/file\n"
+        "- `../../etc/passwd`\n- ~/notes.md\n- src/../../elsewhere.py\n",
+    )
+    rel = write_handoff(worked, text)
+    result = check(worked, rel)
+    assert result.exit_code == 1
+    hint = "  hint: list the files the work changed, by their paths from the repository's root\n"
+    assert result.stdout == "".join(
+        f"{rel}:{line}:1: error handoff-artifact-outside: Artifacts lists '{path}', which is "
+        f"outside the repository: no diff of the work holds it\n{hint}"
+        for line, path in [
+            (34, "/no/such/file"),
+            (35, "../../etc/passwd"),
+            (36, "~/notes.md"),
+            (37, "src/../../elsewhere.py"),
+        ]
+    )
+
+
+def test_a_folder_named_etc_is_no_vague_etc(worked):
+    (worked / "etc").mkdir()
+    (worked / "etc/app.ini").write_text("[app]\n")
+    (worked / "docs").mkdir()
+    (worked / "docs/stuff.md").write_text("# Stuff\n")
+    git(worked, "add", "-A")
+    git(worked, "commit", "-q", "-m", "config")
+    text = GOOD.replace(
+        "- src/tally/tokenize.py\n",
+        "- src/tally/tokenize.py\n- tests/test_tokenize.py\n- etc/app.ini\n- docs/stuff.md\n",
+    ).replace(
+        "case-folded words\n", "case-folded words\n- etc/app.ini: the app's section\n"
+    )
+    rel = write_handoff(worked, text)
+    result = check(worked, rel)
+    assert result.stdout == "" and result.exit_code == 0, result.stdout
+
+
 def test_vague_phrases_are_flagged_where_they_stand(worked):
     text = GOOD.replace(
         "- `src/tally/tokenize.py`: `words(text)` returns the case-folded words\n",

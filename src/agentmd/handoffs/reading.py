@@ -6,6 +6,7 @@ structure above all) is the slow part of a check, so it is done once per content
 from __future__ import annotations
 
 import json
+import posixpath
 import re
 from pathlib import Path
 from typing import NamedTuple
@@ -17,20 +18,20 @@ from agentmd.handoffs.names import PROMPTS, SECTIONS, sections_of
 from agentmd.workspace.records import HANDOFF_STATUSES
 
 READINGS = ".cache/handoff-readings"  # under .agents/: one JSON file per shard
-READING_FORMAT = 6  # bump when what a reading holds, or how it is found, changes
+READING_FORMAT = 7  # bump when what a reading holds, or how it is found, changes
 MAX_SUMMARY_SENTENCES = 4
 NONE_RE = re.compile(r"(?:none|n/?a|nothing|-|nil)\.?\Z", re.I)
 NONE_ALLOWED = ("Gotchas", "Lessons")  # and Remaining when the handoff's status is done
 # Compiled where it is used, on a handoff's first reading: the hook, which finds the readings
 # kept, never pays for compiling it.
-VAGUE = (
-    r"\b(?:some (?:issues|problems|changes|fixes|stuff|tweaks)|various "
+VAGUE = (  # (none inside a path: etc/app.ini, docs/stuff.md)
+    r"(?<![/.\-])\b(?:some (?:issues|problems|changes|fixes|stuff|tweaks)|various "
     r"(?:fixes|changes|issues|improvements|things)"
     r"|misc(?:ellaneous)? (?:fixes|changes)|minor "
     r"(?:fixes|changes|tweaks)|small fixes|a few (?:things|fixes|changes)"
     r"|etc\b\.?|and so on|and more|should (?:work|be fine|be ok)|probably works|seems to work"
     r"|as discussed|as mentioned(?: earlier| before)?|tbd|fixed (?:bugs|stuff|things)|stuff"
-    r"|(?:finish|do|complete) the rest|made it work|did the work)(?![\w-])"
+    r"|(?:finish|do|complete) the rest|made it work|did the work)(?![\w/-]|\.\w)"
 )
 CODE_SPAN_RE = re.compile(r"(`+)(.+?)\1")
 FENCE_RE = re.compile(r"[ ]{0,3}(`{3,}|~{3,})")
@@ -77,7 +78,17 @@ def read_handoff(doc: Document, lenient: bool) -> Reading:
     artifacts_none = _completeness(doc, found, status, add, lenient)
     _vague(lines, add)
     plain_items = _items(lines, found, add) if not lenient else []
-    artifacts = artifact_items(lines, found["Artifacts"]) if "Artifacts" in found else []
+    outside: list[tuple[int, str]] = []
+    artifacts = artifact_items(lines, found["Artifacts"], outside) if "Artifacts" in found else []
+    for line, path in outside:
+        add(
+            line,
+            1,
+            "handoff-artifact-outside",
+            f"Artifacts lists '{path}', which is outside the repository: no diff of the work "
+            "holds it",
+            "list the files the work changed, by their paths from the repository's root",
+        )
     named = [] if lenient else _named_paths(lines, found, artifacts)
     planned = [] if lenient else _named_paths(lines, found, [], future=True)
     artifacts_line = found["Artifacts"].line if "Artifacts" in found else 0
@@ -478,26 +489,35 @@ RENAME_RE = re.compile(r"\s+(?:->|=>|\u2192)\s+")
 NOTE_RE = re.compile(r"\s+\((?:deleted|removed|new|added|renamed|moved)[^)]*\)\Z", re.I)
 
 
-def artifact_paths(entry: str) -> list[str]:
+def artifact_paths(entry: str, outside: list[str] | None = None) -> list[str]:
     """The paths an Artifacts entry names. Every entry is a path, whatever its name: no
     extension (`Makefile`), a dot file, spaces or non-ASCII inside backticks, a rename
-    `old -> new` (both sides), a deleted file `path (deleted)`."""
+    `old -> new` (both sides), a deleted file `path (deleted)`. A path outside the repository
+    (`/etc/passwd`, `~/x`, `../x`) is none of the work's files: it goes to `outside`."""
     entry = NOTE_RE.sub("", entry.strip())
     paths = []
     for part in RENAME_RE.split(entry):
         part = part.strip().strip("`").strip()
         if part.startswith("./"):
             part = part[2:]
-        if part and "://" not in part and not part.startswith(("/", "~", "..")):
-            paths.append(part)
+        if not part or "://" in part:
+            continue
+        if part.startswith(("/", "~")) or posixpath.normpath(part).split("/")[0] == "..":
+            if outside is not None:
+                outside.append(part)
+            continue
+        paths.append(part)
     return paths
 
 
-def artifact_items(lines, section) -> list[tuple[int, str]]:
+def artifact_items(
+    lines, section, outside: list[tuple[int, str]] | None = None
+) -> list[tuple[int, str]]:
     """(line, path) for each path an entry under Artifacts names: its code spans when it has
     any (`a` -> `b` names both), else its first word (or both sides of `old -> new`); `lines`
-    are the handoff's `_body_lines`."""
+    are the handoff's `_body_lines`. A path outside the repository goes to `outside`."""
     items = []
+    away: list[str] = []
     for line_no, text, spans in lines:
         stripped = text.strip()
         if not section.line < line_no < section.end_line or stripped.startswith("#"):
@@ -509,15 +529,18 @@ def artifact_items(lines, section) -> list[tuple[int, str]]:
             between = text[spans[0][0] + len(spans[0][1]) : spans[1][0]] if len(spans) > 1 else ""
             rename = between.strip() in ("->", "=>", "\u2192")
             chosen = spans[:2] if rename else spans[:1]
-            candidates = [p for _, span in chosen for p in artifact_paths(span)]
+            candidates = [p for _, span in chosen for p in artifact_paths(span, away)]
         else:
             words = match.group(1).split() if match else []
             if len(words) >= 3 and RENAME_RE.fullmatch(f" {words[1]} "):
                 words = [words[0], words[2]]
             else:
                 words = words[:1]
-            candidates = [p for w in words for p in artifact_paths(w.rstrip(":,;"))]
+            candidates = [p for w in words for p in artifact_paths(w.rstrip(":,;"), away)]
         items += [(line_no, path) for path in candidates]
+        if outside is not None:
+            outside += [(line_no, path) for path in away]
+        away.clear()
     return items
 
 
