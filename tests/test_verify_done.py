@@ -117,6 +117,31 @@ def test_done_accepts_after_a_pass_at_head_and_a_valid_handoff(claimed):
     assert "status: done" in (claimed / ".agents/tasks/tokenizer.md").read_text()
 
 
+def test_done_says_a_failed_verify_failed_wherever_it_ran(claimed):
+    # (over uncommitted changes, or at an older commit, it said "the pass does not hold" or
+    # "not at HEAD": there was no pass)
+    set_verify(claimed, "test -f src/tally/tokenize.py", "exit 3")
+    (claimed / "src/tally/tokenize.py").write_text("def words(text):\n    return []\n")
+    assert cli(claimed, "verify", "tokenizer").exit_code == 1  # over uncommitted changes
+    failed = (
+        ".agents/tasks/tokenizer.md:8:1: error verify-not-passed: its verify commands failed "
+        "(exit codes [0, 3]): fix them, commit the work and run 'agentmd verify tokenizer'\n"
+    )
+    assert cli(claimed, "done", "tokenizer").stderr.startswith(failed)
+    git(claimed, "commit", "-qam", "later change")  # now at an older commit
+    assert cli(claimed, "done", "tokenizer").stderr.startswith(failed)
+
+
+def test_done_asks_again_when_the_verify_commands_changed_since_they_ran(claimed):
+    assert cli(claimed, "verify", "tokenizer").exit_code == 0
+    set_verify(claimed, "test -f src/tally/tokenize.py", "true")
+    git(claimed, "commit", "-qam", "one more check")
+    assert cli(claimed, "done", "tokenizer").stderr.startswith(
+        ".agents/tasks/tokenizer.md:8:1: error verify-not-passed: its verify commands changed "
+        "since they ran (1 recorded, 2 now): run 'agentmd verify tokenizer' again\n"
+    )
+
+
 def test_done_refuses_a_pass_recorded_at_an_older_commit(claimed):
     assert cli(claimed, "verify", "tokenizer").exit_code == 0
     old = head(claimed)

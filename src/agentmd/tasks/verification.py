@@ -184,6 +184,11 @@ def recorded_pass(ws: Workspace, task: Task) -> str | None:
     commit, exits = fields.get("verified_commit"), fields.get("verify_exit")
     if not fields.get("verified_at") or not isinstance(exits, list):
         return f"its verify commands have not been run: run 'agentmd verify {task.id}'"
+    if any(code != 0 for code in exits):  # said first: wherever it ran, there was no pass
+        return (
+            f"its verify commands failed (exit codes {exits}): fix them, commit the work and "
+            f"run 'agentmd verify {task.id}'"
+        )
     if fields.get("verified_clean") is not True:
         why = (
             "ran over uncommitted changes"
@@ -201,9 +206,9 @@ def recorded_pass(ws: Workspace, task: Task) -> str | None:
             f"{head[:12]}, and files outside {AGENTS_DIR}/ changed since: "
             f"run 'agentmd verify {task.id}' again"
         )
-    if len(exits) != len(task.verify) or any(code != 0 for code in exits):
+    if len(exits) != len(task.verify):
         return (
-            f"its verify commands failed (exit codes {exits}): "
-            f"fix them and run 'agentmd verify {task.id}'"
+            f"its verify commands changed since they ran ({len(exits)} recorded, "
+            f"{len(task.verify)} now): run 'agentmd verify {task.id}' again"
         )
     return None
