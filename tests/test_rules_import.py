@@ -208,3 +208,35 @@ def test_an_imported_rules_imports_still_name_the_same_files_where_it_is_built(r
         ".claude/rules/web-claude.md",
         "web/docs/style.md",
     ]
+
+
+def test_setups_workflow_block_is_not_imported_and_survives_a_build_until_setup_removes_it(repo):
+    # (import copied the block into the rule: once setup took it out of AGENTS.md, the build
+    # put it back and `rules build --check` failed)
+    assert cli(repo, "init").exit_code == 0
+    write(repo, {"AGENTS.md": "# Project\n\nUse tabs in Makefiles.\n"})
+    assert cli(repo, "setup", "codex").exit_code == 0
+    assert cli(repo, "rules", "import").exit_code == 0
+    rule = (repo / ".agents/rules/agents.md").read_text()
+    assert rule.endswith("---\n# Project\n\nUse tabs in Makefiles.\n")
+    assert cli(repo, "rules", "build").exit_code == 0
+    built = (repo / "AGENTS.md").read_text()
+    assert "Use tabs in Makefiles." in built and "<!-- agentmd:workflow:start -->" in built
+    assert cli(repo, "rules", "build", "--check").exit_code == 0
+    assert cli(repo, "setup", "codex", "--remove").exit_code == 0
+    assert "agentmd:workflow" not in (repo / "AGENTS.md").read_text()
+    checked = cli(repo, "rules", "build", "--check")
+    assert checked.exit_code == 0, checked.output
+    # setup again, after the build: the block goes back in, and the build keeps it
+    assert cli(repo, "setup", "codex").exit_code == 0
+    assert cli(repo, "rules", "build", "--check").exit_code == 0
+
+
+def test_an_agents_md_of_setups_block_alone_is_left_as_it_is(repo):
+    assert cli(repo, "init").exit_code == 0
+    assert cli(repo, "setup", "codex").exit_code == 0
+    result = cli(repo, "rules", "import")
+    assert "AGENTS.md: holds only the workflow block 'agentmd setup' wrote: left as it is" in (
+        result.output
+    )
+    assert not (repo / ".agents/rules/agents.md").exists()

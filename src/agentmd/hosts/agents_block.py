@@ -49,6 +49,12 @@ def written(text: str | None) -> str:
     return text + separator + BLOCK
 
 
+def outside(text: str) -> str:
+    """`text` without the block (what a person wrote around it)."""
+    where = span(text)
+    return text if where is None else text[: where[0]] + text[where[1] :]
+
+
 def removed(text: str) -> str | None:
     """AGENTS.md without the block and the blank line before it; None when nothing else is left."""
     where = span(text)

@@ -19,6 +19,7 @@ from typing import NamedTuple
 from agentmd import AGENTS_DIR
 from agentmd.errors import Problem
 from agentmd.files import edit, globs, textfile
+from agentmd.hosts import agents_block
 from agentmd.rules import imports, markers
 from agentmd.rules.tree import Tree, join
 from agentmd.workspace.folder import Workspace
@@ -206,10 +207,11 @@ def imported_bodies(ws: Workspace) -> dict[str, set[str]]:
 
 
 def own_text(text: str) -> str:
-    """A host file's own words: front matter and agentmd's block left out."""
+    """A host file's own words: front matter and agentmd's blocks left out (the rules block,
+    and the workflow block `agentmd setup` writes into AGENTS.md)."""
     from agentmd.files import frontmatter
 
-    rest = markers.outside(text)
+    rest = agents_block.outside(markers.outside(text))
     try:
         fm = frontmatter.split(rest, "")
     except Exception:
@@ -274,6 +276,8 @@ def plan(ws: Workspace, tree: Tree, hosts: list[str]) -> Plan:
             continue
         if old is None or owned(output.path, old, taken):
             new = generated_text(output, hosts)
+            if old is not None and agents_block.span(old) is not None:
+                new = agents_block.written(new)  # setup's block stays, for setup to remove
             why = "new" if old is None else "out of date"
         elif output.shared:
             new = markers.with_block(old, output.body)
@@ -300,7 +304,8 @@ def plan(ws: Workspace, tree: Tree, hosts: list[str]) -> Plan:
         if text is None:
             continue
         if owned(rel, text, taken):
-            changes.append(Change(rel, text, None, "no rule produces it any more"))
+            left = agents_block.BLOCK if agents_block.span(text) is not None else None
+            changes.append(Change(rel, text, left, "no rule produces it any more"))
         elif markers.block_span(text) is not None:
             changes.append(Change(rel, text, markers.outside(text), "its agentmd block is stale"))
     return Plan(hosts, sorted(changes), problems, outputs)

@@ -10,6 +10,7 @@ from typing import NamedTuple
 from agentmd import AGENTS_DIR
 from agentmd.errors import LocatedError, Problem
 from agentmd.files import edit, frontmatter, globs, textfile
+from agentmd.hosts import agents_block
 from agentmd.rules import imports, markers
 from agentmd.rules.build import _normal, host_files, own_text
 from agentmd.rules.hosts import front_fields, patterns
@@ -58,6 +59,8 @@ def read_one(tree: Tree, rel: str) -> Found | str:
     fields = front_fields(text, rel)
     lines = frontmatter.key_lines(fm) if fm else {}
     body = own_text(text).strip("\n")
+    if not body.strip() and agents_block.span(text) is not None:
+        return "holds only the workflow block 'agentmd setup' wrote"
     if not body.strip():
         raise LocatedError(
             Problem(
