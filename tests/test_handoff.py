@@ -155,6 +155,28 @@ def test_a_folder_named_etc_is_no_vague_etc(worked):
     assert result.stdout == "" and result.exit_code == 0, result.stdout
 
 
+def test_a_path_git_ignores_is_no_claim_of_a_file_but_a_missing_one_still_is(worked):
+    # (a handoff could not say what its .gitignore change ignores: `.venv-trial/` "did not
+    # exist")
+    (worked / ".gitignore").write_text(".venv-trial/\nbuild/\n")
+    git(worked, "add", "-A")
+    git(worked, "commit", "-q", "-m", "ignore")
+    text = GOOD.replace(
+        "- src/tally/tokenize.py\n",
+        "- src/tally/tokenize.py\n- tests/test_tokenize.py\n- .gitignore\n",
+    ).replace(
+        "case-folded words\n",
+        "case-folded words\n- `.gitignore`: ignores `.venv-trial/` and `build/`, not "
+        "`src/tally/gone/`\n",
+    )
+    rel = write_handoff(worked, text)
+    result = check(worked, rel)
+    assert result.stdout == (
+        f"{rel}:13:59: error handoff-path-missing: 'src/tally/gone/' does not exist\n"
+        "  hint: fix the path, or say where the file went\n"
+    )
+
+
 def test_vague_phrases_are_flagged_where_they_stand(worked):
     text = GOOD.replace(
         "- `src/tally/tokenize.py`: `words(text)` returns the case-folded words\n",

@@ -185,11 +185,29 @@ def _missing(named, tree: Tree, changes: Changes | None) -> list[tuple[str, int,
         return []
     existing = tree.existing([path.rstrip("/") for path, _, _ in named])
     deleted = changes.deleted if changes is not None else frozenset()
-    return [
+    missing = [
         (path, line, col)
         for path, line, col in named
         if path.rstrip("/") not in existing and path not in deleted
     ]
+    if not missing:
+        return []
+    ignored = _ignored(tree.root, sorted({path for path, _, _ in missing}))
+    return [item for item in missing if item[0] not in ignored]
+
+
+def _ignored(root, paths: list[str]) -> set[str]:
+    """Those of `paths` git ignores: a build folder, a virtual environment, a pattern of the
+    .gitignore the work changed (`.venv-trial/`) name no file a handoff could claim."""
+    from agentmd import git
+
+    found = git.run(
+        ["check-ignore", "-z", "--stdin", "--no-index"],
+        root,
+        check=False,
+        input="".join(f"{path}\0" for path in paths),
+    )
+    return set(git.split_z(found.stdout)) if found.returncode == 0 else set()
 
 
 def _paths(named, tree: Tree, changes: Changes | None, add) -> None:
