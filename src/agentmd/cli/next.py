@@ -145,6 +145,9 @@ def _joined(results: list[Compiled]) -> str:
 
 
 def _explain(ws: Workspace, plan: graph.Plan, as_json: bool) -> int:
+    from agentmd.tasks import graph
+
+    blocked = plan.blocked | graph.unknown_status(ws.tasks, ws.settings.statuses)
     if as_json:
         emit_json(
             {
@@ -160,7 +163,7 @@ def _explain(ws: Workspace, plan: graph.Plan, as_json: bool) -> int:
                     for n, c in enumerate(plan.ready, 1)
                 ],
                 "blocked": [
-                    {"id": tid, "reasons": reasons} for tid, reasons in sorted(plan.blocked.items())
+                    {"id": tid, "reasons": reasons} for tid, reasons in sorted(blocked.items())
                 ],
                 "cycles": plan.cycles,
             }
@@ -173,9 +176,9 @@ def _explain(ws: Workspace, plan: graph.Plan, as_json: bool) -> int:
             click.echo(f"  {n}. {c.task.id:<{width}}  {c.reason()}")
     else:
         click.echo(core.nothing_ready_message(ws, plan))
-    if plan.blocked:
-        click.echo(f"blocked ({len(plan.blocked)}):")
-        for tid, reasons in sorted(plan.blocked.items()):
+    if blocked:
+        click.echo(f"blocked ({len(blocked)}):")
+        for tid, reasons in sorted(blocked.items()):
             click.echo(f"  {tid}: " + "; ".join(reasons))
     for cycle in plan.cycles:
         click.echo("cycle: " + " -> ".join([*cycle, cycle[0]]))

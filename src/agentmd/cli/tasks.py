@@ -123,11 +123,17 @@ def _list_output(ws, statuses, ready: bool, as_json: bool) -> str:
             rows.append(row)
         return json_text({"tasks": rows})
     width = max((len(t.id) for t in tasks), default=0)
+    known = ws.settings.statuses
+    marks = ["ready" if t.id in ready_set else t.status for t in tasks]
+    mark_width = max([7, *map(len, marks)])  # (blocked, the longest of the default statuses)
     lines = []
-    for t in tasks:
-        mark = "ready" if t.id in ready_set else t.status
+    for t, mark in zip(tasks, marks, strict=True):
         broken = f"  (not ready: {errors[t.id][0].code})" if t.id in errors else ""
-        lines.append(f"{t.id:<{width}}  {mark:<7}  {t.priority:<6}  {t.title}{broken}\n")
+        if t.status not in known:
+            broken = "  (never ready: the status is none of plan.md's statuses)"
+        lines.append(
+            f"{t.id:<{width}}  {mark:<{mark_width}}  {t.priority:<6}  {t.title}{broken}\n"
+        )
     return "".join(lines)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import partial
+from operator import attrgetter
 from typing import Any, NamedTuple, Protocol
 
 from agentmd.workspace.records import PRIORITIES, Task
@@ -93,6 +94,17 @@ def unblocked(tasks: dict[str, Task]) -> list[Task]:
         else:
             found.append(task)
     return found
+
+
+def unknown_status(tasks: dict[str, Task], statuses: Sequence[str]) -> dict[str, list[str]]:
+    """The tasks whose status is none of `statuses` (a typo, another tool's `in-progress`):
+    never handed out, and no blocker says why, as they are not todo either."""
+    known = ", ".join(statuses)
+    return {
+        task.id: [f"status '{task.status}' is none of {known}: never handed out"]
+        for task in sorted(tasks.values(), key=attrgetter("id"))
+        if task.status not in statuses
+    }
 
 
 def rank(ready_tasks: list[Task], counts: dict[str, int]) -> list[Candidate]:

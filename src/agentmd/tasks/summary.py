@@ -71,7 +71,7 @@ def build(
     active = lease.claims(ws, moment)
     ordered = sorted(tasks.values(), key=lambda t: t.id)
     review = [t for t in ordered if t.status == "review"]
-    blocked = dict(plan.blocked)
+    blocked = dict(plan.blocked) | graph.unknown_status(tasks, ws.settings.statuses)
     for task in ordered:
         if task.status == "blocked":
             why = str(task.record.fields.get("blocked_reason") or "").strip()
