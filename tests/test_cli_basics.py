@@ -30,6 +30,6 @@ def test_a_task_of_a_status_no_plan_knows_is_said_to_be_never_handed_out(example
     )
     assert listed[5] == "tokenizer         ready        high    Split text into words"
     explained = cli(example, "next", "--explain").stdout
-    assert f"blocked (4):\n  cli: depends on 'counter' (todo)\n" in explained
+    assert "blocked (4):\n  cli: depends on 'counter' (todo)\n" in explained
     assert f"  readme-usage: {why}\n" in explained
     assert f"  readme-usage: {why}\n" in cli(example, "status").stdout

@@ -52,6 +52,7 @@ def test_the_sdk_client_lists_measures_and_calls_every_tool(example):
             "handoff_check": await session.call_tool("handoff_check", {}),
             "done_refused": await session.call_tool("done", {"id": "tokenizer"}),
             "bad_argument": await session.call_tool("next", {"claim": "maybe"}),
+            "lax_argument": await session.call_tool("next", {"claim": "yes"}),
             "unknown_task": await session.call_tool("done", {"id": "no-such-task"}),
             "fail": await session.call_tool("done", {"id": "tokenizer", "fail_reason": "stuck"}),
             "still_alive": await session.call_tool("status", {}),
@@ -75,10 +76,13 @@ def test_the_sdk_client_lists_measures_and_calls_every_tool(example):
     assert got["handoff_check"].is_error is False
     refused = text_of(got["done_refused"])
     assert got["done_refused"].is_error is True
-    assert "refused to mark 'tokenizer' done" in refused
+    assert "refused to mark 'tokenizer' done: 2 problem(s):\n" in refused
+    assert "above" not in refused  # (nothing is above it in a tool's answer)
     assert ".agents/tasks/tokenizer.md:" in refused and "error handoff-missing:" in refused
     assert got["bad_argument"].is_error is True
     assert "claim" in text_of(got["bad_argument"])
+    assert got["lax_argument"].is_error is True  # "yes" is no boolean
+    assert "claim" in text_of(got["lax_argument"])
     assert got["unknown_task"].is_error is True
     assert "no task 'no-such-task'" in text_of(got["unknown_task"])
     failed = json.loads(text_of(got["fail"]))

@@ -12,6 +12,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from pydantic import StrictBool  # (the SDK's own; a tool's annotations are read from here)
+
 from agentmd import JSON_SCHEMA
 from agentmd.errors import AgentmdError, LocatedError, Problem
 from agentmd.workspace.folder import Workspace
@@ -94,8 +96,12 @@ class Tools:
         else:
             try:
                 task = lifecycle.done(ws, id)
-            except lifecycle.DoneRefused as exc:
-                raise AgentmdError(f"{exc.message}\n{_findings(exc.problems)}") from None
+            except lifecycle.DoneRefused as exc:  # (its message says "above": a terminal's)
+                raise AgentmdError(
+                    f"refused to mark '{id}' done: {len(exc.problems)} problem(s):\n"
+                    f"{_findings(exc.problems)}",
+                    exc.hint,
+                ) from None
         return _data({"task": task.summary()})
 
     def status(self) -> str:
@@ -154,7 +160,8 @@ def build_server(root: Path):
             raise ToolError(f"{exc.filename or ''}: {exc.strerror or exc}") from None
 
     @server.tool(description=DESCRIPTIONS["next"])
-    def next(claim: bool = False, owner: str | None = None) -> str:  # noqa: A001
+    def next(claim: StrictBool = False, owner: str | None = None) -> str:  # noqa: A001
+        # (strict: pydantic would take "yes" or "on" for true; a wrong type is a tool error)
         return guarded(lambda: tools.next(claim, owner))
 
     @server.tool(description=DESCRIPTIONS["handoff_check"])
