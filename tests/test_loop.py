@@ -512,3 +512,17 @@ def test_a_model_review_in_the_worktree_is_kept_in_the_repository_and_the_worktr
     pruned = cli(repo, "worktree", "prune")
     assert pruned.stdout == "no worktrees to prune\n"
     assert pruned.exit_code == 0
+
+
+def test_a_task_that_declares_no_outputs_may_change_anything_and_is_merged(repo):
+    # (the review called every change of such a task scope drift, so an imported plan, whose
+    # tasks declare no outputs, burnt every attempt)
+    make_plan(repo, {"a": []})
+    task = repo / ".agents/tasks/a.md"
+    task.write_text(task.read_text().replace("outputs: [out/a.txt]", "outputs: []"))
+    git(repo, "commit", "-qam", "no outputs")
+    result = run(repo, "--worker", worker("drift"), "--until-done")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "scope drift" not in result.stdout
+    assert "done a: verify passed, handoff valid, merged agentmd/a" in result.stdout
+    assert (repo / "notes.txt").exists() and status_of(repo, "a") == "done"

@@ -44,7 +44,10 @@ def scope_drift(
 ) -> list[str]:
     """Files the branch changed since `base` that are outside the task's outputs. What agentmd
     writes for the worker (its handoff, memory notes and log, its own task file's bookkeeping
-    fields) is not drift."""
+    fields) is not drift. A task that declares no outputs may change anything (it runs alone:
+    docs/conventions.md), so nothing it changes is drift."""
+    if not outputs:
+        return []
     changed = git.split_z(
         git.out(["diff", "--name-only", "--no-renames", "-z", base, "HEAD", "--"], tree)
     )
@@ -80,9 +83,9 @@ def review_problems(
     if tree and task.base:
         drift = scope_drift(tree.path, task.base, task.outputs, task.path)
         if drift:
-            allowed = ", ".join(task.outputs) or "none declared"
             problems.append(
-                f"scope drift: changed {', '.join(drift)} outside its outputs ({allowed})"
+                f"scope drift: changed {', '.join(drift)} outside its outputs "
+                f"({', '.join(task.outputs)})"
             )
     outcome = run_verify(where, task, record=False, extra_env=extra_env, note=note)
     problems += [f"verify: {line}" for line in outcome.problems()]
