@@ -139,10 +139,11 @@ def test_a_txt_file_that_is_no_export_is_refused_at_its_line(repo):
     (folder / "task_009.txt").write_text("some notes\n")
     result = cli(repo, "import", "taskmaster", ".taskmaster")
     assert result.exit_code == 1
-    assert result.stderr == (
+    assert result.stderr.startswith(
         ".taskmaster/tasks/task_009.txt:1:1: error not-a-task-file: no '# Task ID:' line: "
         "not a file `task-master generate` wrote\n"
         "  hint: name the folder of task_001.txt files, or tasks.json\n"
+        "agentmd: note: 1 task(s) in progress in .taskmaster/tasks were imported as active"
     )
     assert result.stdout.endswith("(2 done in the source); 1 refused\n")
     assert len(list((repo / ".agents/tasks").glob("*.md"))) == 4

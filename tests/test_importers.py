@@ -75,13 +75,21 @@ def backlog(repo: Path) -> Path:
     return folder
 
 
-def test_backlog_folder_is_imported_with_mapped_fields_and_notes(repo):
+def test_backlog_folder_is_imported_with_mapped_fields_and_notes(repo, monkeypatch):
+    monkeypatch.setenv("AGENTMD_NOW", "2026-12-01T10:00:00Z")
     init(repo)
     backlog(repo)
     result = cli(repo, "import", "backlog", "backlog")
     assert result.exit_code == 0, result.output
     assert result.stdout == (
         "imported 3 task(s) from backlog: 3 new, 0 updated, 0 unchanged (1 done in the source)\n"
+    )
+    # In progress in the source: claimed by nobody from now, so the plan's lease runs out
+    # (with no claimed_at it never did, and the loop waited on the task forever)
+    assert result.stderr == (
+        "agentmd: note: 1 task(s) in progress in backlog were imported as active, claimed by "
+        "nobody (back-7): nothing hands them out until their lease (2h) runs out; 'agentmd "
+        "release ID' hands one back now\n"
     )
     head = git(repo, "rev-parse", "HEAD").strip()  # planned_at: the commit it was imported at
     assert (
@@ -96,6 +104,7 @@ tags: [core, parser]
 created: 2026-01-02
 source: backlog#back-7
 imported_as: active
+claimed_at: 2026-12-01T10:00:00Z
 planned_at: {head}
 ---
 ## Goal
@@ -394,7 +403,8 @@ CHECKLIST = """\
 """
 
 
-def test_checklist_states_from_box_and_heading_and_nesting(repo):
+def test_checklist_states_from_box_and_heading_and_nesting(repo, monkeypatch):
+    monkeypatch.setenv("AGENTMD_NOW", "2026-12-01T10:00:00Z")
     init(repo)
     (repo / "TODO.md").write_text(CHECKLIST)
     result = cli(repo, "import", "checklist", "TODO.md")
@@ -406,7 +416,8 @@ def test_checklist_states_from_box_and_heading_and_nesting(repo):
     assert printer.startswith(
         "---\ntitle: Write the printer\nstatus: active\npriority: medium\n"
         "depends_on: [colours, widths]\nsource: TODO.md#write-the-printer\n"
-        f"imported_as: active\nplanned_at: {git(repo, 'rev-parse', 'HEAD').strip()}\n---\n"
+        "imported_as: active\nclaimed_at: 2026-12-01T10:00:00Z\n"
+        f"planned_at: {git(repo, 'rev-parse', 'HEAD').strip()}\n---\n"
     )
     assert "- under: Plan > In Progress\n- line in the source: 9\n" in printer
     assert "status: todo\n" in (repo / ".agents/tasks/colours.md").read_text()
@@ -538,3 +549,47 @@ def test_the_commit_hook_takes_tasks_imported_as_done_without_handoffs(repo):
     assert refused.returncode != 0
     assert "handoff-missing: task 'new-work' is staged as done" in refused.stdout + refused.stderr
     assert "old-work" not in refused.stdout + refused.stderr
+
+
+def test_a_task_the_source_moves_into_progress_gets_its_claims_time_once(repo, monkeypatch):
+    init(repo)
+    path = repo / ".taskmaster/tasks/tasks.json"
+    path.parent.mkdir(parents=True)
+    tasks = [{"id": 1, "title": "Spike", "status": "pending", "dependencies": []}]
+    path.write_text(json.dumps({"tasks": tasks}))
+    assert cli(repo, "import", "taskmaster", str(path)).exit_code == 0
+    task = repo / ".agents/tasks/tm-1.md"
+    assert "claimed_at" not in task.read_text()
+    tasks[0]["status"] = "in-progress"
+    path.write_text(json.dumps({"tasks": tasks}))
+    monkeypatch.setenv("AGENTMD_NOW", "2026-12-01T10:00:00Z")
+    moved = cli(repo, "import", "taskmaster", str(path))
+    assert "status: active\n" in task.read_text()
+    assert "claimed_at: 2026-12-01T10:00:00Z\n" in task.read_text()
+    assert "1 task(s) in progress in" in moved.stderr and "(tm-1)" in moved.stderr
+    monkeypatch.setenv("AGENTMD_NOW", "2026-12-01T11:00:00Z")
+    again = cli(repo, "import", "taskmaster", str(path))  # unchanged: its claim's time stays
+    assert again.stdout.endswith("0 new, 0 updated, 1 unchanged (0 done in the source)\n")
+    assert "claimed_at: 2026-12-01T10:00:00Z\n" in task.read_text()
+    assert "in progress" not in again.stderr
+
+
+def test_a_dependency_cycle_the_import_breaks_is_warned_of(repo):
+    # (the warning was added after the warnings had been printed: the cycle was broken silently)
+    init(repo)
+    path = repo / "tasks.json"
+    path.write_text(
+        json.dumps(
+            {
+                "tasks": [
+                    {"id": 4, "title": "A", "status": "pending", "dependencies": [5]},
+                    {"id": 5, "title": "B", "status": "pending", "dependencies": [4]},
+                ]
+            }
+        )
+    )
+    result = cli(repo, "import", "taskmaster", "tasks.json")
+    assert result.exit_code == 0, result.output
+    assert "warning dependency-cycle: tm-5 -> tm-4 closes a dependency cycle: dropped" in (
+        result.stderr
+    )

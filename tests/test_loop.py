@@ -526,3 +526,32 @@ def test_a_task_that_declares_no_outputs_may_change_anything_and_is_merged(repo)
     assert "scope drift" not in result.stdout
     assert "done a: verify passed, handoff valid, merged agentmd/a" in result.stdout
     assert (repo / "notes.txt").exists() and status_of(repo, "a") == "done"
+
+
+def test_an_active_task_the_loop_did_not_start_is_named_once_and_released_when_its_lease_ends(
+    repo,
+):
+    # (an imported task in progress, claimed by nobody and never timed, held every other task
+    # back: the loop waited forever and said nothing)
+    make_plan(repo, {"a": [], "b": []})
+    task = repo / ".agents/tasks/a.md"
+    task.write_text(
+        task.read_text()
+        .replace("status: todo", "status: active")
+        .replace("outputs: [out/a.txt]", "outputs: []")
+    )
+    git(repo, "commit", "-qam", "a in progress elsewhere")
+    result = run(repo, "--worker", worker("good"), "--once")
+    assert result.stdout == (
+        "wait: 1 ready task(s) held back by active tasks the loop did not start: a (claimed by "
+        "nobody; claimed at an unknown time, so its lease never ends); 'agentmd release ID' "
+        "hands one back\n"
+    )
+    # claimed long ago (as an import writes claimed_at): the plan's lease (2h) has run out
+    claimed = "status: active\nclaimed_at: 2026-01-01T00:00:00Z"
+    task.write_text(task.read_text().replace("status: active", claimed))
+    git(repo, "commit", "-qam", "claimed in January")
+    result = run(repo, "--worker", worker("good"), "--until-done", "--slots", "2")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.startswith("release a: its lease (2h) expired ")
+    assert status_of(repo, "a") == "done" and status_of(repo, "b") == "done"

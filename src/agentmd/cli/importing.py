@@ -58,9 +58,9 @@ def import_plan(fmt, path, dry_run, labels, decompose) -> int:
         from agentmd.importers import github_issues
 
         imp = github_issues.decomposed(ws, imp)
+    result = writer.plan(ws, imp)  # (before the warnings: it adds those of cycles it breaks)
     for problem in imp.refused + imp.warnings:
         click.echo(problem.render(), err=True)
-    result = writer.plan(ws, imp)
     if dry_run:
         click.echo(writer.dry_run_text(ws, result), nl=False)
     elif result.count("new") or result.count("updated"):
@@ -71,6 +71,16 @@ def import_plan(fmt, path, dry_run, labels, decompose) -> int:
         click.echo(
             f"agentmd: note: '{orphan}' was imported from {imp.origin} before and is no longer "
             "there: left as it is",
+            err=True,
+        )
+    active = [c.id for c in result.changes if c.claimed]
+    if active:
+        shown = ", ".join(active[:5]) + (f" and {len(active) - 5} more" if len(active) > 5 else "")
+        click.echo(
+            f"agentmd: note: {len(active)} task(s) in progress in {imp.origin} "
+            f"{'would be' if dry_run else 'were'} imported as active, claimed by nobody ({shown}): "
+            f"nothing hands them out until their lease ({ws.settings.lease}) runs out; "
+            "'agentmd release ID' hands one back now",
             err=True,
         )
     verb = "would import" if dry_run else "imported"

@@ -10,7 +10,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from agentmd import git
+from agentmd import clock, git
 from agentmd.errors import Problem
 from agentmd.files import textfile
 from agentmd.files.edit import Editor, render_scalar
@@ -31,6 +31,7 @@ class Change:
     old: str | None = None
     fields: list[str] = field(default_factory=list)  # what an update changed
     done: bool = False
+    claimed: bool = False  # written active (in progress in the source), its claim's time set
 
 
 @dataclass
@@ -75,7 +76,8 @@ def plan(ws: Workspace, imp: Import) -> Plan:
             changes.append(_update(ws, rel, task_id, item, deps))
         else:
             text = render(item, deps, planned)
-            changes.append(Change(rel, task_id, "new", text, done=_done(item)))
+            claimed = item.status == "active"
+            changes.append(Change(rel, task_id, "new", text, done=_done(item), claimed=claimed))
     prefix = imp.origin + "#"
     seen = set(id_of)
     orphans = sorted(
@@ -121,6 +123,8 @@ def render(item: Item, deps: list[str], planned_at: str | None = None) -> str:
         lines.append(f"created: {created}")
     lines.append(f"source: {render_scalar(item.source)}")
     lines.append(f"imported_as: {item.status}")
+    if item.status == "active":  # claimed by nobody, from now: the plan's lease runs out
+        lines.append(f"claimed_at: {clock.stamp()}")
     if item.status == "blocked" and item.blocked_reason:
         lines.append(f"blocked_reason: {render_scalar(item.blocked_reason)}")
     if planned_at:
@@ -154,17 +158,21 @@ def _update(ws: Workspace, rel: str, task_id: str, item: Item, deps: list[str]) 
         put("tags", item.tags, list(fields.get("tags") or []))
     # The status follows the source only when the source changed it since the last import:
     # work moved on in agentmd (claimed, done with a handoff) is not undone by a re-import.
+    claimed = False
     if fields.get("imported_as") != item.status:
         put("status", item.status, fields.get("status"))
         editor.set("imported_as", item.status)
         changed.append("imported_as")
+        if item.status == "active" and fields.get("status") != "active":  # as `render` writes
+            put("claimed_at", clock.stamp(), fields.get("claimed_at"))
+            claimed = True
         if item.status == "blocked" and item.blocked_reason:
             put("blocked_reason", item.blocked_reason, fields.get("blocked_reason"))
         elif fields.get("imported_as") == "blocked" and "blocked_reason" in fields:
             editor.delete("blocked_reason")  # the source unblocked it: its reason goes too
             changed.append("blocked_reason")
     kind = "updated" if editor.text != old else "unchanged"
-    return Change(rel, task_id, kind, editor.text, old, changed, done=_done(item))
+    return Change(rel, task_id, kind, editor.text, old, changed, done=_done(item), claimed=claimed)
 
 
 def dry_run_text(ws: Workspace, result: Plan) -> str:

@@ -131,6 +131,7 @@ class Loop:
             True  # a file changed so recently that its stat key may not show the next change
         )
         self._pause_said = 0.0  # the usage-limit pause this process has reported
+        self._claims_said: frozenset[str] = frozenset()  # the claims `_say_claims` named
         self._budget_said: set[str] = set()  # budgets this process has said are spent ("": plan)
         self._book: tuple | None = None  # (the log's stat key, its ledger)
         self._checked: tuple | None = (
@@ -771,7 +772,33 @@ class Loop:
             if self.stopping:
                 break
             started |= self._start(task, compiled[task.id])
+        if not started:
+            self._say_claims(selection.held)
         return started
+
+    def _say_claims(self, held: list[parallel.Held]) -> None:
+        """Once for each set of them: the claims the loop did not make (a person's, an imported
+        task in progress) that hold ready tasks back, and when each runs out."""
+        own = self._live_runs()
+        theirs = [c for c in lease.claims(self.ws) if c.task.id not in own]
+        ids = {c.task.id for c in theirs}
+        if not any(h.because in ids or (not h.because and "runs alone" in h.reason) for h in held):
+            return
+        if frozenset(ids) == self._claims_said:
+            return
+        self._claims_said = frozenset(ids)
+        parts = []
+        for c in theirs:
+            ends = (
+                f"its lease ends {limits.when(c.expires.timestamp())}"
+                if c.expires
+                else "claimed at an unknown time, so its lease never ends"
+            )
+            parts.append(f"{c.task.id} (claimed by {c.owner or 'nobody'}; {ends})")
+        self.say(
+            f"wait: {len(held)} ready task(s) held back by active tasks the loop did not start: "
+            f"{', '.join(parts)}; 'agentmd release ID' hands one back"
+        )
 
     def _start(self, task: Task, compiled: compiler.Compiled) -> bool:
         if not self.opt.worker:
