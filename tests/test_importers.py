@@ -593,3 +593,17 @@ def test_a_dependency_cycle_the_import_breaks_is_warned_of(repo):
     assert "warning dependency-cycle: tm-5 -> tm-4 closes a dependency cycle: dropped" in (
         result.stderr
     )
+
+
+def test_a_checklist_item_met_twice_is_imported_twice_with_a_warning_at_the_second(repo):
+    init(repo)
+    item = "- [ ] Add a `maxLength` option\n"
+    (repo / "TODO.md").write_text(f"# Plan\n\n{item}{item}")
+    result = cli(repo, "import", "checklist", "TODO.md")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (
+        "TODO.md:4:1: warning duplicate-id: 'Add a `maxLength` option' a second time: imported "
+        "too, as add-a-maxlength-option-2\n"
+        "  hint: give the items titles of their own if they are different work\n"
+    )
+    assert names(repo) == ["add-a-maxlength-option-2.md", "add-a-maxlength-option.md"]

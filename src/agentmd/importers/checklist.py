@@ -35,6 +35,14 @@ def read(path: Path, root: Path) -> Import:
         n = counts[key]
         item = checklist_item(box, title, f"{shown}#{key}" + (f"~{n}" if n > 1 else ""), shown)
         item.id = key if n == 1 else f"{key}-{n}"
+        if n > 1:
+            imp.warn(
+                shown,
+                box.line,
+                "duplicate-id",
+                f"'{title}' a second time: imported too, as {item.id}",
+                "give the items titles of their own if they are different work",
+            )
         sources[box.line] = item.source
         imp.items.append(item)
     link_children(imp, sources, boxes)
