@@ -607,3 +607,30 @@ def test_a_checklist_item_met_twice_is_imported_twice_with_a_warning_at_the_seco
         "  hint: give the items titles of their own if they are different work\n"
     )
     assert names(repo) == ["add-a-maxlength-option-2.md", "add-a-maxlength-option.md"]
+
+
+def test_taskmaster_findings_stand_at_their_tasks_lines_after_a_task_with_no_id(repo):
+    # (each task took the line of the next "id" key: after one without an id, every finding
+    # stood a task too far down)
+    init(repo)
+    (repo / "tasks.json").write_text(
+        '{"tasks": [\n'
+        '  {"title": "no id", "status": "pending"},\n'
+        '  {"id": 7, "title": "Seven", "status": "pending",\n'
+        '   "dependencies": [99]},\n'
+        '  {"id": 9, "title": "Nine", "status": "pending", "dependencies": [98],\n'
+        '   "subtasks": [\n'
+        '     {"title": "sub no id"},\n'
+        '     {"id": 1, "title": "s1", "dependencies": [97]}]}\n'
+        "]}\n"
+    )
+    result = cli(repo, "import", "taskmaster", "tasks.json")
+    found = [line.split(" ", 1)[0] + " " + line.split(" ")[2] for line in result.stderr.splitlines()
+             if line.startswith("tasks.json:")]  # fmt: skip
+    assert found == [
+        "tasks.json:2:1: no-id:",
+        "tasks.json:7:1: no-id:",
+        "tasks.json:3:1: dependency-dropped:",
+        "tasks.json:5:1: dependency-dropped:",
+        "tasks.json:8:1: dependency-dropped:",
+    ]

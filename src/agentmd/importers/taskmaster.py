@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 from agentmd.errors import LocatedError, Problem
 from agentmd.files import textfile
@@ -39,8 +40,8 @@ def read(path: Path, root: Path) -> Import:
     imp = Import("taskmaster", shown)
     text = textfile.read_text(file, shown)
     hint = "Task Master writes this file: restore it from git or fix the JSON"
-    data = load_json(text, shown, hint)
-    lines = _IdLines(text, shown)
+    lines = _IdLines(text, load_json(text, shown, hint), shown)
+    data = lines.data
     if isinstance(data, dict) and isinstance(data.get("tasks"), list):
         tags = {"master": data}
     elif isinstance(data, dict) and all(isinstance(v, dict) for v in data.values()):
@@ -119,23 +120,60 @@ def _current_tag(file: Path, tags: dict) -> str:
 
 
 class _IdLines:
-    """The line of each `"id":` in the file, taken in order: JSON keeps no positions."""
+    """The line each task and subtask of tasks.json starts on (JSON keeps no positions). The
+    `"id":` keys, in order, one a task, found in one pass; where they do not pair off with the
+    tasks (one has no id, another object has an "id"), the file is decoded again, noting where
+    each object starts (in Python, so only then)."""
 
-    def __init__(self, text: str, shown: str):
+    def __init__(self, text: str, data: Any, shown: str):
         self.shown = shown
-        self.lines = []
+        self.data = data  # the tasks, as objects whose places are known
+        objects = list(_task_objects(data))
+        at = [match.start() for match in ID_KEY_RE.finditer(text)]
+        if len(at) != len(objects) or not all(
+            isinstance(o, dict) and o.get("id") not in (None, "") for o in objects
+        ):
+            self.data, starts = _decoded_with_starts(text)
+            objects, at = [o for o, _ in starts], [start for _, start in starts]
+        self.line_of: dict[int, int] = {}
         line, last = 1, 0
-        for match in ID_KEY_RE.finditer(text):  # counted once, in one pass
-            line += text.count("\n", last, match.start())
-            last = match.start()
-            self.lines.append(line)
-        self.next = 0
+        for start, obj in sorted(zip(at, map(id, objects), strict=True)):  # one pass over text
+            line += text.count("\n", last, start)
+            last = start
+            self.line_of[obj] = line
 
-    def take(self) -> tuple[str, int]:
-        if self.next >= len(self.lines):
-            return self.shown, 1
-        self.next += 1
-        return self.shown, self.lines[self.next - 1]
+    def take(self, obj: object) -> tuple[str, int]:
+        return self.shown, self.line_of.get(id(obj), 1)
+
+
+def _task_objects(data: Any):
+    """Each task and subtask object, in the order of the file (a task, then its subtasks)."""
+    tags = {"master": data} if isinstance(data, dict) and "tasks" in data else data
+    for block in tags.values() if isinstance(tags, dict) else ():
+        tasks = block.get("tasks") if isinstance(block, dict) else None
+        for task in tasks if isinstance(tasks, list) else ():
+            yield task
+            subtasks = task.get("subtasks") if isinstance(task, dict) else None
+            yield from subtasks if isinstance(subtasks, list) else ()
+
+
+def _decoded_with_starts(text: str) -> tuple[Any, list[tuple[object, int]]]:
+    """`text` decoded by json's own Python scanner, with each object and where it starts."""
+    import json.decoder
+    import json.scanner
+
+    starts: list[tuple[object, int]] = []
+    decoder = json.JSONDecoder()
+
+    def parse_object(s_and_end, *args):
+        found, end = json.decoder.JSONObject(s_and_end, *args)  # type: ignore[attr-defined]
+        starts.append((found, s_and_end[1] - 1))  # the '{'
+        return found, end
+
+    decoder.parse_object = parse_object  # type: ignore[attr-defined]
+    decoder.scan_once = json.scanner.py_make_scanner(decoder)  # type: ignore[attr-defined]
+    data = decoder.decode(text)
+    return data, starts
 
 
 class _Places:
@@ -144,7 +182,7 @@ class _Places:
     def __init__(self, places: list[tuple[str, int]]):
         self.places = iter(places)
 
-    def take(self) -> tuple[str, int]:
+    def take(self, obj: object = None) -> tuple[str, int]:
         return next(self.places)
 
 
@@ -152,7 +190,7 @@ def _read_tag(imp: Import, tag: str, prefix: str, tasks: list, lines) -> None:
     made: list[tuple[Item, list, str | None]] = []  # item, raw deps, parent native id
     native: dict[str, str] = {}  # "7" / "7.2" -> source
     for task in tasks:
-        shown, line = lines.take()
+        shown, line = lines.take(task)
         if not isinstance(task, dict) or task.get("id") in (None, ""):
             imp.refuse(shown, line, "no-id", f"a task in tag '{tag}' has no id")
             continue
@@ -163,7 +201,7 @@ def _read_tag(imp: Import, tag: str, prefix: str, tasks: list, lines) -> None:
         made.append((item, _list(task.get("dependencies")), None))
         subtasks = task.get("subtasks") or []
         for sub in subtasks if isinstance(subtasks, list) else []:
-            sub_shown, sub_line = lines.take()
+            sub_shown, sub_line = lines.take(sub)
             if not isinstance(sub, dict) or sub.get("id") in (None, ""):
                 imp.refuse(sub_shown, sub_line, "no-id", f"a subtask of task {tid} has no id")
                 continue
