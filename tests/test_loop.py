@@ -57,6 +57,12 @@ def test_a_vague_handoff_sends_the_task_back_with_the_finding_then_fails_it(repo
     assert "failed a: attempt 2 of 2: review found problems:" in result.stdout
     assert result.stdout.splitlines()[-1] == "nothing is ready, active or in review"
     assert not (repo / "out" / "a.txt").exists()  # never merged
+    # The retry started the branch over: attempt 1's work is kept under a ref of its own (it
+    # was lost), attempt 2's is on the branch
+    kept = git(repo, "for-each-ref", "--format=%(refname)", "refs/agentmd/attempts/").split()
+    assert kept == ["refs/agentmd/attempts/a/1"]
+    assert git(repo, "show", "refs/agentmd/attempts/a/1:out/a.txt") == "done a\n"
+    assert git(repo, "show", "agentmd/a:out/a.txt") == "done a\n"
 
 
 def test_a_worker_that_touches_files_outside_its_outputs_is_sent_back_for_scope_drift(repo):

@@ -80,7 +80,8 @@ def test_prune_removes_a_failed_tasks_worktree_and_keeps_its_branch(example):
     assert result.exit_code == 0, result.output
     assert result.stdout == (
         "removed .agents/.cache/worktrees/tokenizer (tokenizer is failed); branch "
-        "agentmd/tokenizer kept: it holds the failed attempts\n"
+        "agentmd/tokenizer kept: it holds the last failed attempt (each earlier one: "
+        "refs/agentmd/attempts/tokenizer/N)\n"
     )
     assert not (example / ".agents/.cache/worktrees/tokenizer").exists()
     assert "agentmd/tokenizer" in git(example, "branch", "--list")

@@ -136,8 +136,30 @@ def create(
     if branch_exists(ws.root, branch) and not fresh:
         git.run(["worktree", "add", "--quiet", str(path), branch], ws.root)
     else:
+        if fresh:
+            keep_attempt(ws, task.id, branch, base)
         git.run(["worktree", "add", "--quiet", "-B", branch, str(path), base], ws.root)
     return Worktree(task.id, path.resolve(), branch), True
+
+
+ATTEMPTS = "refs/agentmd/attempts"  # /<task id>/<n>: what an attempt left, before a retry
+
+
+def keep_attempt(ws: Workspace, task_id: str, branch: str, base: str) -> str | None:
+    """The branch's commit, kept as `refs/agentmd/attempts/<id>/<n>` when it holds work beyond
+    `base`, before a retry starts the branch over: the failed attempt stays there to look at
+    (`git log refs/agentmd/attempts/<id>/1`). The ref it wrote, or None."""
+    found = [
+        git.run(["rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"], ws.root, check=False)
+        .stdout.strip()
+        for rev in (f"refs/heads/{branch}", base)
+    ]
+    if not all(found) or found[0] == found[1]:
+        return None
+    held = git.run(["for-each-ref", "--format=%(refname)", f"{ATTEMPTS}/{task_id}/"], ws.root)
+    ref = f"{ATTEMPTS}/{task_id}/{len(held.stdout.split()) + 1}"
+    git.run(["update-ref", ref, found[0]], ws.root)
+    return ref
 
 
 def remove(ws: Workspace, tree: Worktree, *, force: bool = False) -> str | None:

@@ -91,7 +91,12 @@ def prune(force: bool, dry_run: bool, as_json: bool) -> int:
             elif r.refused:
                 click.echo(f"kept    {where}: {r.refused} (--force removes it)")
             else:
-                why = "it holds the failed attempts" if r.status == "failed" else "not merged"
+                why = (
+                    f"it holds the last failed attempt (each earlier one: "
+                    f"{worktrees.ATTEMPTS}/{r.tree.task_id}/N)"
+                    if r.status == "failed"
+                    else "not merged"
+                )
                 kept = "" if r.branch_deleted else f"; branch {r.tree.branch} kept: {why}"
                 click.echo(f"removed {where} ({r.tree.task_id} is {r.status}){kept}")
     return 1 if any(r.refused for r in results) else 0
