@@ -33,13 +33,20 @@ def test_a_failed_command_is_followed_by_the_line_of_its_output_that_names_the_e
     )
 
 
-def test_review_problems_stay_one_item_each_and_a_log_tail_is_left_out():
+def test_review_problems_stay_one_item_each_and_a_log_tail_gives_its_telling_line():
     review = "review found problems:\n- scope drift: changed notes.txt\n- verify: `x` exited 1"
     assert one_line(review) == (
         "review found problems: scope drift: changed notes.txt; verify: `x` exited 1"
     )
-    crash = "the worker exited 3; the end of its log:\n  Traceback (most recent call last):"
-    assert one_line(crash) == "the worker exited 3; the end of its log:"
+    # (the line ended at the colon, the tail left out: it said nothing of what went wrong)
+    crash = (
+        "the worker exited 3; the end of its log:\nTraceback (most recent call last):\n"
+        '  File "w.py", line 3\nRuntimeError: boom\nbye'
+    )
+    assert one_line(crash) == "the worker exited 3; the end of its log: RuntimeError: boom"
+    assert one_line("the worker exited 3; the end of its log:\nbye") == (
+        "the worker exited 3; the end of its log: bye"
+    )
 
 
 def test_status_shows_a_failed_tasks_last_reason_with_the_error_its_command_printed(

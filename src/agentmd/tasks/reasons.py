@@ -25,6 +25,10 @@ def one_line(reason: str, limit: int = 600) -> str:
             item += f" {said}" if said else ""
         items.append(item)
     text = lines[0] + (" " + "; ".join(items) if items else "")
+    if not items and text.endswith(":"):  # a heading over a log's tail: the line that says most
+        rest = [line.strip() for line in lines[1:] if line.strip()]
+        named = [line for line in rest if ERROR_LINE.search(line)]
+        text += f" {(named or rest)[-1]}" if rest else ""
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
