@@ -76,3 +76,13 @@ def test_the_same_files_give_the_same_bytes(example):
     ws, task = _tokenizer(example)
     first = compiler.compile_prompt(ws, task).prompt
     assert compiler.compile_prompt(Workspace(example), task).prompt == first
+
+
+def test_a_prompt_for_reading_says_where_its_task_stands(example):
+    # (the board's page of a done task said it was "not claimed yet")
+    ws = Workspace.find(example)
+    todo = compiler.compile_prompt(ws, ws.task("tokenizer")).prompt
+    assert "This prompt is for reading: task `tokenizer` is not claimed yet." in todo
+    done = compiler.compile_prompt(ws, ws.task("package-skeleton")).prompt
+    assert "This prompt is for reading: task `package-skeleton` is done." in done
+    assert "not claimed yet" not in done

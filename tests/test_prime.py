@@ -117,7 +117,7 @@ def test_the_bench_plan_of_10000_tasks_primes_within_its_budget_and_names_the_re
     assert data["dropped"][0]["item"].endswith("more ready tasks")
     assert int(data["dropped"][0]["item"].split()[0].replace(",", "")) > 1000
     assert (
-        "Left out to fit: " in data["text"] and "(`agentmd status` shows them all)" in data["text"]
+        "Not shown: " in data["text"] and "(`agentmd status` shows them all)" in data["text"]
     )
 
 

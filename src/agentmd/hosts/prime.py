@@ -272,7 +272,7 @@ def _assemble(
     text = "\n\n".join(part for part in parts if part) + "\n"
     if dropped:
         left = "; ".join(name for name, _ in dropped)
-        text += f"\nLeft out to fit: {left} (`agentmd status` shows them all).\n"
+        text += f"\nNot shown: {left} (`agentmd status` shows them all).\n"  # (cap or budget)
     return text
 
 

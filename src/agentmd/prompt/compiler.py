@@ -215,12 +215,14 @@ def _header(ws: Workspace, task: Task, mode: str) -> str:
             f" The repository's own {names} {'is' if len(present) == 1 else 'are'} not repeated "
             "here: your agent host loads them; if yours does not, read them first."
         )
-    if mode == "plain":
+    if mode == "plain" and task.status == "todo":
         text += (
             f"\n\nThis prompt is for reading: task `{task.id}` is not claimed yet. To work on "
             'it, claim it first (step 1 under "When you finish"): the claim records the commit '
             "your work starts from, which the handoff and `agentmd done` are checked against."
         )
+    elif mode == "plain":  # (the board's page of a task done, active or failed)
+        text += f"\n\nThis prompt is for reading: task `{task.id}` is {task.status}."
     return text
 
 
