@@ -4,6 +4,7 @@ exported again shows that task checked and nothing else changed."""
 
 from __future__ import annotations
 
+from agentmd import clock
 from conftest import cli, git
 
 TODO = """\
@@ -62,10 +63,14 @@ Ship it.
 """
 
 
+NOW = clock.stamp()  # the import's, which an active task's claim dates from
+
+
 def imported(repo):
     assert cli(repo, "init").exit_code == 0
     (repo / "TODO.md").write_text(TODO)
-    assert cli(repo, "import", "checklist", "TODO.md").exit_code == 0
+    # (in progress in TODO.md: claimed by nobody from the import's time, within its lease)
+    assert cli(repo, "import", "checklist", "TODO.md", env={"AGENTMD_NOW": NOW}).exit_code == 0
     ship = repo / ".agents/tasks/ship-it.md"
     ship.write_text(ship.read_text().replace("depends_on: []", "depends_on: [write-the-printer]"))
     git(repo, "add", "-A")
@@ -84,7 +89,7 @@ PAGE = """\
 
 ## In Progress (1)
 
-- [ ] `write-the-printer` Write the printer
+- [ ] `write-the-printer` Write the printer (since {now})
 
 ## Pending (2)
 
@@ -97,7 +102,7 @@ def test_export_prints_the_plan_as_one_page_the_same_every_time(repo):
     imported(repo)
     first = cli(repo, "export", "checklist")
     assert first.exit_code == 0, first.output
-    assert first.stdout == PAGE
+    assert first.stdout == PAGE.format(now=NOW)
     assert cli(repo, "export", "checklist").stdout == first.stdout
 
 
