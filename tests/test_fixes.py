@@ -95,3 +95,25 @@ def test_fix_leaves_a_file_it_cannot_fix_byte_identical(example):
     assert "fixed .agents/tasks/odd.md" not in result.output
     assert path.read_text() == text
     assert result.exit_code == 1
+
+
+def test_a_broken_list_field_is_not_quoted_into_one_string_but_a_list_item_of_text_is():
+    # (from review: `outputs: [src/a.py] [src/b.py]` was "fixed" into one glob, silently)
+    broken = "---\ntitle: a\nstatus: todo\noutputs: [src/a.py] [src/b.py]\n---\n"
+    assert fix_text(broken, "t.md", SETTINGS, is_task=True) == (broken, [])
+    shell = "---\ntitle: a\nstatus: todo\nverify:\n  - [ -f a ] && echo ok\n---\n"
+    fixed, fixes = fix_text(shell, "t.md", SETTINGS, is_task=True)
+    assert frontmatter.load(frontmatter.split(fixed, "t.md"), "t.md")["verify"] == [
+        "[ -f a ] && echo ok"
+    ]
+    assert [fix.line for fix in fixes] == [5]
+
+
+def test_a_value_folded_over_a_blank_line_keeps_it_as_a_line_break():
+    text = "---\ntitle: @foo bar\n  baz\n\n  qux\nstatus: todo\n---\nBody\n"
+    fixed, fixes = fix_text(text, "t.md", SETTINGS, is_task=True)
+    assert fixed == '---\ntitle: "@foo bar baz\\nqux"\nstatus: todo\n---\nBody\n'
+    assert frontmatter.load(frontmatter.split(fixed, "t.md"), "t.md")["title"] == (
+        "@foo bar baz\nqux"  # as YAML folds the plain value
+    )
+    assert "its 4 lines joined" in fixes[0].what

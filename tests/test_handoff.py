@@ -538,3 +538,37 @@ def test_a_file_next_action_names_must_exist_or_be_a_tasks_output(worked):
     gone = good.replace("write `src/tally/count.py`.", "read docs/nowhere.md first.")
     rel = write_handoff(worked, gone)  # a plain-text path, neither there nor planned
     assert f"{rel}:{line}:23: error handoff-path-missing: 'docs/nowhere.md'" in check(worked).stdout
+
+
+def test_git_is_asked_which_paths_it_ignores_once_a_check_and_never_of_a_file_to_be_written(
+    worked, monkeypatch
+):
+    # (from review: a `git check-ignore` per handoff, even for the file a Remaining names and a
+    # task will write: 2 ms a handoff)
+    from agentmd import git as agentmd_git
+
+    (worked / ".gitignore").write_text("build/\n")
+    git(worked, "add", "-A")
+    git(worked, "commit", "-q", "-m", "ignore")
+    text = GOOD.replace(
+        "- src/tally/tokenize.py\n",
+        "- src/tally/tokenize.py\n- tests/test_tokenize.py\n- .gitignore\n",
+    )
+    asked = []
+    run = agentmd_git.run
+
+    def counted(args, *rest, **kwargs):
+        asked.append(args[0])
+        return run(args, *rest, **kwargs)
+
+    monkeypatch.setattr(agentmd_git, "run", counted)
+    # Next action names `src/tally/count.py`, which task counter lists: git is not asked
+    future = write_handoff(worked, text, name="2026-11-20-tokenizer.md")
+    assert check(worked, future).stdout == ""
+    assert "check-ignore" not in asked
+    # three handoffs that name `build/`, which git ignores: one question, for the check
+    text = text.replace("write `src/tally/count.py`.", "write `src/tally/count.py` in `build/`.")
+    rels = [write_handoff(worked, text, name=f"2026-11-2{day}-tokenizer.md") for day in "123"]
+    result = check(worked, *rels)
+    assert result.stdout == "", result.stdout
+    assert asked.count("check-ignore") == 1

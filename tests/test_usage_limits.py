@@ -70,6 +70,8 @@ def _on(year: int, month: int, day: int, hour: int, minute: int, zone: str = "")
         ("You've hit your usage limit. Try again in 5 days 22 hours 11 minutes.",
          5 * 86400 + 22 * 3600 + 11 * 60),
         ("You've hit your weekly limit · resets Feb 30, 1pm", None),  # no such day
+        ("You've hit your weekly limit · resets Jan 1, 0001, 1am", None),  # no such clock
+        ("You've hit your limit · resets 4pm (A" + "/b" * 300 + ")", None),
         # a day of the month is not an hour (openai/codex#28089)
         ("You've hit your usage limit... try again at 10 de jul. de 2026, 11:52.", None),
         ("You've hit your usage limit. Try again in 2 hours 5 minutes.", 2 * 3600 + 300),

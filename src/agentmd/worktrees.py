@@ -137,7 +137,7 @@ def create(
         git.run(["worktree", "add", "--quiet", str(path), branch], ws.root)
     else:
         if fresh:
-            keep_attempt(ws, task.id, branch, base)
+            keep_attempt(ws, task.id, branch, base, task.attempts)
         git.run(["worktree", "add", "--quiet", "-B", branch, str(path), base], ws.root)
     return Worktree(task.id, path.resolve(), branch), True
 
@@ -145,10 +145,14 @@ def create(
 ATTEMPTS = "refs/agentmd/attempts"  # /<task id>/<n>: what an attempt left, before a retry
 
 
-def keep_attempt(ws: Workspace, task_id: str, branch: str, base: str) -> str | None:
-    """The branch's commit, kept as `refs/agentmd/attempts/<id>/<n>` when it holds work beyond
-    `base`, before a retry starts the branch over: the failed attempt stays there to look at
-    (`git log refs/agentmd/attempts/<id>/1`). The ref it wrote, or None."""
+def keep_attempt(
+    ws: Workspace, task_id: str, branch: str, base: str, attempt: int
+) -> str | None:
+    """The branch's commit, kept as `refs/agentmd/attempts/<id>/<attempt>` when it holds work
+    beyond `base`, before a retry starts the branch over: the failed attempt stays there to
+    look at (`git log refs/agentmd/attempts/<id>/1`). A ref of that name already there (a
+    task reopened, its attempts counted anew) is never written over: the next free number is
+    taken. The ref it wrote, or None."""
     found = [
         git.run(["rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"], ws.root, check=False)
         .stdout.strip()
@@ -157,8 +161,12 @@ def keep_attempt(ws: Workspace, task_id: str, branch: str, base: str) -> str | N
     if not all(found) or found[0] == found[1]:
         return None
     held = git.run(["for-each-ref", "--format=%(refname)", f"{ATTEMPTS}/{task_id}/"], ws.root)
-    ref = f"{ATTEMPTS}/{task_id}/{len(held.stdout.split()) + 1}"
-    git.run(["update-ref", ref, found[0]], ws.root)
+    taken = set(held.stdout.split())
+    number = max(attempt, 1)
+    while f"{ATTEMPTS}/{task_id}/{number}" in taken:
+        number += 1
+    ref = f"{ATTEMPTS}/{task_id}/{number}"
+    git.run(["update-ref", ref, found[0], ""], ws.root)  # ("": only if there is none)
     return ref
 
 

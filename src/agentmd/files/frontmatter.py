@@ -816,13 +816,18 @@ def _folded(lines: list[str], index: int, parts: tuple[str, str, str]) -> tuple[
     count = 1
     if not tail.strip():  # (after a comment, the value does not go on)
         indent = len(line) - len(line.lstrip(" "))
+        blank = 0  # blank lines met: a line break each, if the value goes on after them
         for more in lines[index + 1 :]:
             text = more.rstrip("\r\n")
             words = text.lstrip(" ")
-            if not words or words[0] in "#\t" or len(text) - len(words) <= indent:
+            if not words.strip():
+                blank += 1
+                continue
+            if words[0] in "#\t" or len(text) - len(words) <= indent:
                 break
-            value += " " + words.rstrip(" \t")
-            count += 1
+            value += ("\n" * blank or " ") + words.rstrip(" \t")
+            count += 1 + blank
+            blank = 0
     return _quoted(head, value, tail), count
 
 
@@ -847,6 +852,8 @@ def _quote_parts(line: str) -> tuple[str, str, str] | None:
     if comment:
         value, tail = value[: comment.start()], value[comment.start() :] + tail
     if value[:1] in ("[", "{"):  # a list or mapping, unless text follows its closer: [draft] x
+        if head.strip().rstrip(":") in LIST_FIELDS:
+            return None  # (`outputs: [a] [b]` is a broken list: quoted, it would be one glob)
         end = _flow_end(value)
         return (head, value, tail) if end is not None and value[end + 1 :].strip() else None
     if not value or value[0] in "\"'|>#":
@@ -854,6 +861,14 @@ def _quote_parts(line: str) -> tuple[str, str, str] | None:
     if value[0] in "@`*&!%" or ": " in value or value.endswith(":"):
         return head, value, tail
     return None
+
+
+# Fields whose value is a list: one that starts with '[' and has text after its ']' is a broken
+# list, not text (a list item, `- [ -f x ] && y`, is text: a shell test).
+LIST_FIELDS = frozenset(
+    "depends_on inputs outputs verify tags resources statuses limit_patterns origin paths globs"
+    .split()
+)
 
 
 def _flow_end(value: str) -> int | None:

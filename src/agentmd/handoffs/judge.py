@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import TYPE_CHECKING
+from weakref import WeakKeyDictionary
 
 from agentmd import AGENTS_DIR
 from agentmd.errors import LocatedError, Problem
@@ -15,6 +16,9 @@ from agentmd.handoffs.changes import Changes, parse_name_status  # noqa: F401 - 
 from agentmd.handoffs.reading import Reading, Readings, none_artifacts, vague_item
 
 if TYPE_CHECKING:  # the commit hook imports this module, and needs no workspace
+    from collections.abc import Callable
+    from typing import Any
+
     from agentmd.handoffs.changes import Tree
     from agentmd.workspace.folder import Workspace
     from agentmd.workspace.records import Task
@@ -179,8 +183,11 @@ def _base(base: str, end: str | None, changes: Changes | None, line: int, tree: 
         )
 
 
-def _missing(named, tree: Tree, changes: Changes | None) -> list[tuple[str, int, int]]:
-    """Of (path, line, col), those that neither exist in the tree nor were deleted by the work."""
+def _missing(
+    named, tree: Tree, changes: Changes | None, excused: Callable[[str], bool] | None = None
+) -> list[tuple[str, int, int]]:
+    """Of (path, line, col), those that neither exist in the tree nor were deleted by the work,
+    nor are `excused`, nor ignored by git."""
     if not named:
         return []
     existing = tree.existing([path.rstrip("/") for path, _, _ in named])
@@ -188,26 +195,38 @@ def _missing(named, tree: Tree, changes: Changes | None) -> list[tuple[str, int,
     missing = [
         (path, line, col)
         for path, line, col in named
-        if path.rstrip("/") not in existing and path not in deleted
+        if path.rstrip("/") not in existing
+        and path not in deleted
+        and not (excused and excused(path))
     ]
     if not missing:
         return []
-    ignored = _ignored(tree.root, sorted({path for path, _, _ in missing}))
+    ignored = _ignored(tree, {path for path, _, _ in missing})
     return [item for item in missing if item[0] not in ignored]
 
 
-def _ignored(root, paths: list[str]) -> set[str]:
+_IGNORED: WeakKeyDictionary[Any, dict[str, bool]] = WeakKeyDictionary()  # a tree's answers
+
+
+def _ignored(tree: Tree, paths: set[str]) -> set[str]:
     """Those of `paths` git ignores: a build folder, a virtual environment, a pattern of the
-    .gitignore the work changed (`.venv-trial/`) name no file a handoff could claim."""
+    .gitignore the work changed (`.venv-trial/`) name no file a handoff could claim. One `git
+    check-ignore` for the paths a tree was not asked of yet (a check of 3,000 handoffs that
+    name the same folder asks once)."""
     from agentmd import git
 
-    found = git.run(
-        ["check-ignore", "-z", "--stdin", "--no-index"],
-        root,
-        check=False,
-        input="".join(f"{path}\0" for path in paths),
-    )
-    return set(git.split_z(found.stdout)) if found.returncode == 0 else set()
+    known = _IGNORED.setdefault(tree, {})
+    asked = sorted(paths - known.keys())
+    if asked:
+        found = git.run(
+            ["check-ignore", "-z", "--stdin", "--no-index"],
+            tree.root,
+            check=False,
+            input="".join(f"{path}\0" for path in asked),
+        )
+        said = set(git.split_z(found.stdout)) if found.returncode == 0 else set()
+        known.update((path, path in said) for path in asked)
+    return {path for path in paths if known[path]}
 
 
 def _paths(named, tree: Tree, changes: Changes | None, add) -> None:
@@ -229,15 +248,16 @@ def _planned_paths(planned, tree: Tree, changes: Changes | None, add) -> None:
     create (it matches a task's outputs): else it is a wrong or invented name."""
     if not planned:
         return
-    missing = _missing(planned, tree, changes)
-    if not missing:
-        return
     from agentmd.files import globs
 
-    outputs = tree.task_outputs()
-    for path, line_no, col in missing:
-        if any(globs.matches(path.rstrip("/"), output, rooted=True) for output in outputs):
-            continue
+    outputs: list[str] | None = None
+
+    def to_be_written(path: str) -> bool:  # (asked before git is: one a task will create)
+        nonlocal outputs
+        outputs = tree.task_outputs() if outputs is None else outputs
+        return any(globs.matches(path.rstrip("/"), output, rooted=True) for output in outputs)
+
+    for path, line_no, col in _missing(planned, tree, changes, to_be_written):
         add(
             line_no,
             col,

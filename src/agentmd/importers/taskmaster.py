@@ -133,8 +133,11 @@ class _IdLines:
         if len(at) != len(objects) or not all(
             isinstance(o, dict) and o.get("id") not in (None, "") for o in objects
         ):
-            self.data, starts = _decoded_with_starts(text)
-            objects, at = [o for o, _ in starts], [start for _, start in starts]
+            try:
+                self.data, starts = _decoded_with_starts(text)
+                objects, at = [o for o, _ in starts], [start for _, start in starts]
+            except RecursionError:  # nested deeper than Python's scanner goes: lines paired off
+                objects, at = objects[: len(at)], at[: len(objects)]
         self.line_of: dict[int, int] = {}
         line, last = 1, 0
         for start, obj in sorted(zip(at, map(id, objects), strict=True)):  # one pass over text

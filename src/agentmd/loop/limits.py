@@ -126,7 +126,15 @@ _SECONDS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
 
 
 def reset_time(text: str, now: float) -> float | None:
-    """When the limit resets, read from the host's message; None when it does not say."""
+    """When the limit resets, read from the host's message; None when it does not say, or
+    says what no clock can be (`resets Jan 1, 0001, 1am`, a zone name nested 300 deep)."""
+    try:
+        return _reset_time(text, now)
+    except (ValueError, OverflowError, OSError, RecursionError):
+        return None
+
+
+def _reset_time(text: str, now: float) -> float | None:
     if m := _EPOCH.search(text):
         return float(m.group(1))
     if m := _IN.search(text):
