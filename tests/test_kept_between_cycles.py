@@ -110,6 +110,18 @@ def test_a_named_file_deleted_is_found_by_the_next_check(handed_off, judged):
     ]
 
 
+def test_a_gitignore_changed_drops_what_was_kept(handed_off, judged):
+    # (from review: a path git ignores is no claim of a file, so the .gitignore is something
+    # the findings follow from; editing it left stale findings kept)
+    ws = Workspace(handed_off)
+    findings(ws)
+    judged.clear()
+    (handed_off / ".gitignore").write_text("build/\n")
+    after = findings(ws)
+    assert HANDOFF in judged
+    assert after == fresh(handed_off)
+
+
 def test_a_folder_changed_just_now_keeps_nothing(handed_off, judged):
     ws = Workspace(handed_off)
     findings(ws)

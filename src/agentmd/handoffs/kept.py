@@ -5,10 +5,11 @@ A committed handoff's findings follow from its text, the commits its base and it
 name (which cannot change), the task ids and outputs, and which of the paths it names exist.
 So they are kept until its file changes (the index gives a new record for it), a commit
 touches it, the task ids or outputs change, HEAD moves to a commit that does not descend from
-the last one, or a folder that holds a path it names gains or loses an entry (the folder's
+the last one, a folder that holds a path it names gains or loses an entry (the folder's
 mtime or inode moves; a folder changed within the racy window keeps nothing, as git's racy
-rule). A handoff not committed yet is held to the working tree's diff, which any edit moves:
-it is judged every time."""
+rule), or the repository's .gitignore or .git/info/exclude changes (a path git ignores is no
+claim of a file). A handoff not committed yet is held to the working tree's diff, which any
+edit moves: it is judged every time."""
 
 from __future__ import annotations
 
@@ -42,6 +43,7 @@ class Kept:
         self.entries: dict[str, Entry] = {}
         self.head: str | None = None
         self.context: tuple | None = None
+        self.ignores: tuple | None = None  # the stat keys of what says which paths git ignores
         self.root = "."
         self._folders: dict[str, FolderKey] = {}  # this check's look at each folder
         self._now = 0
@@ -51,7 +53,8 @@ class Kept:
         judgement reads of the tasks), make stale."""
         self.root, self._folders, self._now = str(root), {}, time.time_ns()
         head = git.head(root)
-        if context != self.context or head is None or self.head is None:
+        ignores = _ignores_key(root)
+        if context != self.context or head is None or self.head is None or ignores != self.ignores:
             self.entries = {}
         elif head != self.head:
             touched = _touched(root, self.head, head)
@@ -59,7 +62,7 @@ class Kept:
                 self.entries = {}
             for path in touched or ():
                 self.entries.pop(path, None)
-        self.context, self.head = context, head
+        self.context, self.head, self.ignores = context, head, ignores
 
     def get(self, record: Record) -> list[Problem] | None:
         """The findings kept for `record`, when nothing they follow from has changed."""
@@ -103,6 +106,18 @@ class Kept:
             key = None if st.st_mtime_ns >= self._now - RACY_NS else (st.st_mtime_ns, st.st_ino)
         self._folders[name] = key
         return key
+
+
+def _ignores_key(root: Path) -> tuple:
+    """The stat keys of the repository's .gitignore and .git/info/exclude (None: not there)."""
+    keys: list[tuple[int, int, int] | None] = []
+    for name in (".gitignore", ".git/info/exclude"):
+        try:
+            st = os.stat(f"{root}/{name}")
+            keys.append((st.st_mtime_ns, st.st_size, st.st_ino))
+        except OSError:
+            keys.append(None)
+    return tuple(keys)
 
 
 def _touched(root: Path, old: str, new: str) -> set[str] | None:
