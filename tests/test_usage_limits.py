@@ -166,6 +166,9 @@ def test_a_worker_stopped_by_a_usage_limit_is_released_uncounted_and_retried_aft
         "release a: its worker hit a usage limit:" in (repo / ".agents/memory/log.md").read_text()
     )
     assert not (repo / ".agents/.cache/limit.json").exists()  # cleared once a worker got through
+    # the limited start's log is kept beside (the attempt started again under its number)
+    kept = repo / ".agents/.cache/runs/a/attempt-1.limit-1.log"
+    assert "You've hit your usage limit. Try again in 2 seconds." in kept.read_text()
 
 
 @pytest.mark.slow

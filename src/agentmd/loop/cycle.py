@@ -251,7 +251,7 @@ class Loop:
             elif code == 0:
                 acted |= self._to_review(task, run)
             elif line := limits.match(self.ws, runs.tail(run.log(self.ws))):
-                acted |= self._limited(task, line)
+                acted |= self._limited(task, run, line)
             else:
                 log = os.path.relpath(run.log(self.ws), self.ws.root)
                 acted |= self._send_back(
@@ -274,13 +274,14 @@ class Loop:
         costs.record(self.ws, task.id, run.attempt, code, spend)
         return costs.describe(spend, code)
 
-    def _limited(self, task: Task, line: str) -> bool:
+    def _limited(self, task: Task, run: runs.Run, line: str) -> bool:
         """A worker stopped by its host's usage limit: not a failed attempt."""
         if self.opt.dry_run:
             self.say(f"would release {task.id}: its worker hit a usage limit ({line})")
             return True
         state = limits.pause(self.ws, line)
         claims.release(self.ws, task.id, f"its worker hit a usage limit: {line}")
+        runs.set_aside(self.ws, run, "limit")  # its number is started again: its log kept beside
         runs.drop(self.ws, task.id)
         self._commit_state(task, f"release {task.id}")
         self.say(

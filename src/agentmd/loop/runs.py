@@ -54,6 +54,23 @@ def save(ws: Workspace, run: Run) -> None:
     textfile.atomic_write(folder(ws, run.task) / RECORD, json.dumps(asdict(run), indent=1) + "\n")
 
 
+def set_aside(ws: Workspace, run: Run, why: str) -> Path | None:
+    """The attempt's log renamed `attempt-N.WHY-K.log`, K the first free: an attempt not
+    counted (a usage limit) is started again under its number, whose log would be written
+    over. The new path, or None when there was no log."""
+    log = run.log(ws)
+    for k in range(1, 1000):
+        kept = log.with_name(f"attempt-{run.attempt}.{why}-{k}.log")
+        if kept.exists():
+            continue
+        try:
+            os.rename(log, kept)
+        except OSError:
+            return None
+        return kept
+    return None
+
+
 def drop(ws: Workspace, task_id: str) -> None:
     """Forget the run; the logs of its attempts stay."""
     try:
