@@ -137,17 +137,24 @@ def test_an_artifact_outside_the_repository_is_an_error_where_it_stands(worked):
     )
 
 
+def committed(repo, files: dict[str, str]) -> None:
+    """`files` (path -> text) written and committed."""
+    for rel, text in files.items():
+        (repo / rel).parent.mkdir(parents=True, exist_ok=True)
+        (repo / rel).write_text(text)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "files")
+
+
+def listing(*more: str) -> str:
+    """GOOD with its test file and `more` listed under Artifacts too."""
+    listed = "".join(f"- {path}\n" for path in ("tests/test_tokenize.py", *more))
+    return GOOD.replace("- src/tally/tokenize.py\n", "- src/tally/tokenize.py\n" + listed)
+
+
 def test_a_folder_named_etc_is_no_vague_etc(worked):
-    (worked / "etc").mkdir()
-    (worked / "etc/app.ini").write_text("[app]\n")
-    (worked / "docs").mkdir()
-    (worked / "docs/stuff.md").write_text("# Stuff\n")
-    git(worked, "add", "-A")
-    git(worked, "commit", "-q", "-m", "config")
-    text = GOOD.replace(
-        "- src/tally/tokenize.py\n",
-        "- src/tally/tokenize.py\n- tests/test_tokenize.py\n- etc/app.ini\n- docs/stuff.md\n",
-    ).replace(
+    committed(worked, {"etc/app.ini": "[app]\n", "docs/stuff.md": "# Stuff\n"})
+    text = listing("etc/app.ini", "docs/stuff.md").replace(
         "case-folded words\n", "case-folded words\n- etc/app.ini: the app's section\n"
     )
     rel = write_handoff(worked, text)
@@ -158,13 +165,8 @@ def test_a_folder_named_etc_is_no_vague_etc(worked):
 def test_a_path_git_ignores_is_no_claim_of_a_file_but_a_missing_one_still_is(worked):
     # (a handoff could not say what its .gitignore change ignores: `.venv-trial/` "did not
     # exist")
-    (worked / ".gitignore").write_text(".venv-trial/\nbuild/\n")
-    git(worked, "add", "-A")
-    git(worked, "commit", "-q", "-m", "ignore")
-    text = GOOD.replace(
-        "- src/tally/tokenize.py\n",
-        "- src/tally/tokenize.py\n- tests/test_tokenize.py\n- .gitignore\n",
-    ).replace(
+    committed(worked, {".gitignore": ".venv-trial/\nbuild/\n"})
+    text = listing(".gitignore").replace(
         "case-folded words\n",
         "case-folded words\n- `.gitignore`: ignores `.venv-trial/` and `build/`, not "
         "`src/tally/gone/`\n",
@@ -547,13 +549,8 @@ def test_git_is_asked_which_paths_it_ignores_once_a_check_and_never_of_a_file_to
     # task will write: 2 ms a handoff)
     from agentmd import git as agentmd_git
 
-    (worked / ".gitignore").write_text("build/\n")
-    git(worked, "add", "-A")
-    git(worked, "commit", "-q", "-m", "ignore")
-    text = GOOD.replace(
-        "- src/tally/tokenize.py\n",
-        "- src/tally/tokenize.py\n- tests/test_tokenize.py\n- .gitignore\n",
-    )
+    committed(worked, {".gitignore": "build/\n"})
+    text = listing(".gitignore")
     asked = []
     run = agentmd_git.run
 
