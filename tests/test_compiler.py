@@ -86,3 +86,28 @@ def test_a_prompt_for_reading_says_where_its_task_stands(example):
     done = compiler.compile_prompt(ws, ws.task("package-skeleton")).prompt
     assert "This prompt is for reading: task `package-skeleton` is done." in done
     assert "not claimed yet" not in done
+
+
+def test_an_always_rule_the_roots_agents_md_holds_is_not_repeated_but_named(example):
+    # (a project's own AGENTS.md, imported by `rules import`, reached the session twice: the
+    # host loads it, and the prompt repeated every always-rule; 13,550 tokens for a small task)
+    ws = Workspace.find(example)
+    before = compiler.compile_prompt(ws, ws.task("tokenizer")).prompt
+    body = "- Type hints on every public function; docstrings say why, not what."
+    assert body in before
+    (example / "AGENTS.md").write_text(
+        "# Project\n\n## Python style\n\n- Type hints on every public function;\n  docstrings "
+        "say why, not what.\n- No new runtime dependencies without a decision under "
+        "`.agents/memory/decisions/`.\n- Run `python -m pytest -q` before you write the handoff.\n"
+    )
+    ws = Workspace.find(example)
+    after = compiler.compile_prompt(ws, ws.task("tokenizer")).prompt
+    assert body not in after
+    assert (
+        "The rules that always apply (Python style) are in `AGENTS.md`, which your agent host "
+        "loads: they are not repeated here." in after
+    )
+    assert "One test file per module" in after  # a scoped rule is the prompt's to give
+    (example / "AGENTS.md").write_text("# Project\n\nSomething else.\n")  # not word for word
+    ws = Workspace.find(example)
+    assert body in compiler.compile_prompt(ws, ws.task("tokenizer")).prompt

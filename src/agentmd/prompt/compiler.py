@@ -208,7 +208,7 @@ def _header(ws: Workspace, task: Task, mode: str) -> str:
         "sessions finished and decided, the rules to follow, and how to hand off. Work on this "
         "task only."
     )
-    present = [name for name in HOST_FILES if (ws.root / name).is_file()]
+    present = _host_files(ws)
     if present:
         names = " and ".join(f"`{name}`" for name in present)
         text += (
@@ -415,9 +415,14 @@ def _rules(ws: Workspace, task: Task) -> list[Item]:
     files = Files(ws)
     chosen = [rule for rule in ws.rules if applies(rule, task, tags, files)]
     items = []
+    loaded = _host_words(ws)
+    carried = []  # always-rules a root host file holds word for word: the host loads them
     for rule in sorted(chosen, key=lambda r: (not r.always, r.path)):
         body = _note_body(ws, rule)
         if body is None:
+            continue
+        if rule.always and loaded and " ".join(body.split()) in loaded:
+            carried.append(rule)
             continue
         scope = (
             "always"
@@ -430,11 +435,39 @@ def _rules(ws: Workspace, task: Task) -> list[Item]:
         sorted((i for i in items if not i.required), key=lambda i: -len(i.text))
     ):
         item.order = order
+    if carried:
+        names = " and ".join(f"`{name}`" for name in _host_files(ws))
+        titles = ", ".join(rule.title for rule in carried)
+        text = (
+            f"The rules that always apply ({titles}) are in {names}, which your agent host "
+            "loads: they are not repeated here."
+        )
+        items.insert(0, Item("rules", "rules carried", text, required=True))
     if items:
         items.insert(
             0, Item("rules", "rules heading", "## Rules that apply", required=True, heading=True)
         )
     return items
+
+
+def _host_files(ws: Workspace) -> list[str]:
+    return [name for name in HOST_FILES if (ws.root / name).is_file()]
+
+
+def _host_words(ws: Workspace) -> str:
+    """The words of the root's AGENTS.md and CLAUDE.md, whitespace made single spaces (read
+    once per read of the workspace): a rule they hold word for word reaches the session
+    through its host, not through the prompt (the header says those files are not repeated)."""
+    found = ws.__dict__.get("host_words")
+    if found is None:
+        texts = []
+        for name in _host_files(ws):
+            try:
+                texts.append((ws.root / name).read_text(encoding="utf-8", errors="replace"))
+            except OSError:
+                pass
+        found = ws.__dict__["host_words"] = " ".join(" ".join(texts).split())
+    return found
 
 
 def _memory(ws: Workspace, task: Task) -> list[Item]:

@@ -151,6 +151,7 @@ class Workspace:
             "tasks",
             "unblocked",
             "ranked",
+            "host_words",
             "sizes",
             "handoffs",
             "latest_handoffs",
