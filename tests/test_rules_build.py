@@ -312,3 +312,20 @@ def test_built_always_rules_are_counted_once_by_check(repo):
     assert (
         ".agents/rules/style.md" not in over.stdout.split("always-loaded-budget")[1].split("\n")[0]
     )
+
+
+def test_a_build_that_writes_more_than_codex_reads_says_where_it_cuts_and_exits_1(repo):
+    # (a build merged 39 KB of imported rules into AGENTS.md, exit 0 and --check passing,
+    # while Codex read its first 32 KiB: the rest reached no session, and nothing said so)
+    assert cli(repo, "init").exit_code == 0
+    body = "\n".join(f"- Rule {n}: always do the careful thing with widgets." for n in range(700))
+    (repo / ".agents/rules/big.md").write_text(f"---\ntitle: Big\nalways: true\n---\n{body}\n")
+    built = cli(repo, "rules", "build")
+    assert built.exit_code == 1
+    assert built.stdout == "wrote AGENTS.md (new)\n"
+    assert built.stderr.startswith("AGENTS.md:")
+    assert "error host-cut: Codex stops reading here:" in built.stderr
+    line = int(built.stderr.split(":")[1])
+    assert (repo / "AGENTS.md").read_text().encode()[:32768].count(b"\n") + 1 == line
+    checked = cli(repo, "rules", "build", "--check")  # up to date, and still cut: CI fails
+    assert checked.exit_code == 1 and "error host-cut" in checked.stderr

@@ -39,7 +39,13 @@ def build(dry_run: bool, check_only: bool) -> int:
     tree = Tree(ws.root)
     hosts = configured_hosts(ws, tree)
     plan = building.plan(ws, tree, hosts)
-    for problem in plan.problems:
+    from agentmd.prompt.tokens import ESTIMATE
+    from agentmd.rules.measure import cuts_after
+
+    # A file a host would cut is written all the same (the rules are the person's to move), but
+    # never quietly: each cut is an error, at its line, and the exit is 1.
+    cut = cuts_after(ws, tree, plan.changes, {o.path for o in plan.outputs}, ESTIMATE)
+    for problem in plan.problems + cut:
         click.echo(problem.render(), err=True)
     if check_only:
         for change in plan.changes:
@@ -47,11 +53,11 @@ def build(dry_run: bool, check_only: bool) -> int:
                 f"{change.path}:1:1: error rules-out-of-date: {change.why}\n"
                 "  hint: run 'agentmd rules build'"
             )
-        return EXIT_FINDINGS if plan.changes or plan.problems else 0
+        return EXIT_FINDINGS if plan.changes or plan.problems or cut else 0
     if dry_run:
         for change in plan.changes:
             click.echo(change.diff(), nl=False)
-        return EXIT_FINDINGS if plan.problems else 0
+        return EXIT_FINDINGS if plan.problems or cut else 0
     building.apply(tree, plan.changes)
     for change in plan.changes:
         verb = "removed" if change.new is None else "wrote"
@@ -60,7 +66,7 @@ def build(dry_run: bool, check_only: bool) -> int:
         click.echo("nothing to build: no rule in .agents/rules/ has `always: true` or `applies_to`")
     elif not plan.changes:
         click.echo(f"up to date: {len(plan.outputs)} file(s) for {', '.join(hosts)}")
-    return EXIT_FINDINGS if plan.problems else 0
+    return EXIT_FINDINGS if plan.problems or cut else 0
 
 
 @rules.command("import")

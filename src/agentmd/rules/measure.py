@@ -133,3 +133,21 @@ def without_built_rules(ws: Workspace, files: list[tuple[str, Path]]) -> list[tu
     if not built:
         return files
     return [(d, p) for d, p in files if not d.startswith(f"{AGENTS_DIR}/rules/")]
+
+
+def cuts_after(
+    ws: Workspace, tree: Tree, changes: list, outputs: set[str], counter: Counter
+) -> list[Problem]:
+    """Where a host would cut the files a build makes (`outputs`, once `changes` are applied
+    to `tree`): `rules build` says so as it writes them, as `check` would after."""
+    gone = {c.path for c in changes if c.new is None}
+    written = {c.path for c in changes if c.new is not None}
+    after = Tree(tree.root, sorted((set(tree.files) | written) - gone))
+    for change in changes:
+        if change.new is not None:
+            after._texts[change.path] = change.new
+    return [
+        p
+        for p in host_problems(ws, counter, after)
+        if p.code == "host-cut" and p.path in outputs | written
+    ]
