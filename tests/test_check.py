@@ -323,8 +323,12 @@ def test_every_corpus_file_is_checked_without_a_crash_and_bad_yaml_is_located(ex
         try:
             yaml.safe_load(fm.raw)
         except yaml.YAMLError as exc:
-            rejected += 1
             line = fm.first_line + exc.problem_mark.line
+            if path.suffix == ".mdc":  # Cursor reads it line by line: no finding
+                said = [x for x in result.stdout.splitlines() if x.startswith(f"{path}:")]
+                assert not [x for x in said if " error yaml: " in x], path
+                continue
+            rejected += 1
             assert f"{path}:{line}:" in result.stdout and " error yaml: " in result.stdout, path
     assert rejected >= 1
 
@@ -475,3 +479,17 @@ def test_a_projects_own_task_template_is_what_counts_as_unfilled(example):
         "task-unfilled: section 'Why' still holds the template's text\n"
         "  hint: write what this task needs: an agent given it gets exactly this\n"
     )
+
+
+def test_a_cursor_rules_front_matter_is_read_as_cursor_reads_it(repo):
+    # (`globs: **/*.tsx` unquoted is how Cursor rules are written; check called it a YAML
+    # error, failing CI on a file Cursor reads, and `rules import` takes)
+    rule = repo / ".cursor/rules/react.mdc"
+    rule.parent.mkdir(parents=True)
+    rule.write_text("---\ndescription: React\nglobs: **/*.tsx\nalwaysApply: false\n---\nHooks.\n")
+    result = cli(repo, "check", ".cursor")
+    assert result.exit_code == 0, result.output
+    assert "error" not in result.output
+    broken = repo / "notes.md"  # a Markdown file is still held to YAML
+    broken.write_text("---\nglobs: **/*.tsx\n---\nx\n")
+    assert cli(repo, "check", "notes.md").exit_code == 1
