@@ -4,6 +4,7 @@ hand-written file keeps every byte outside agentmd's markers."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -41,9 +42,11 @@ def workspace(repo: Path, hosts: str | None) -> Path:
 
 
 def outputs(repo: Path) -> dict[str, str]:
+    """Each file a build made, its marker's digest taken out (each digest is checked once, in
+    the test of hand edits)."""
     skip = (".git/", ".agents/", "src/api/handlers.py", "README.md")
     return {
-        p.relative_to(repo).as_posix(): p.read_text()
+        p.relative_to(repo).as_posix(): re.sub(r" \(digest [0-9a-f]{12}\)", "", p.read_text())
         for p in sorted(repo.rglob("*"))
         if p.is_file() and not p.relative_to(repo).as_posix().startswith(skip)
     }
@@ -151,18 +154,35 @@ def test_detected_hosts_stay_the_same_after_a_build(repo):
     assert again.stdout == "up to date: 4 file(s) for claude, cursor\n", again.output
 
 
-def test_check_catches_a_hand_edit_of_a_generated_file(repo):
+def test_a_hand_edit_of_a_generated_file_is_named_and_kept_until_forced(repo):
+    # (the hint said to build, and the build dropped the edit without a word)
     workspace(repo, "cursor")
     assert cli(repo, "rules", "build").exit_code == 0
     path = repo / ".cursor/rules/style.mdc"
+    assert "(digest " in path.read_text()
     path.write_text(path.read_text().replace("four", "two"))
-    result = cli(repo, "rules", "build", "--check")
-    assert result.exit_code == 1
-    assert result.stdout == (
-        ".cursor/rules/style.mdc:1:1: error rules-out-of-date: out of date\n"
-        "  hint: run 'agentmd rules build'\n"
+    edited = path.read_text()
+    said = (
+        ".cursor/rules/style.mdc:1:1: error rules-hand-edited: edited by hand since `agentmd "
+        "rules build` wrote it: a build would drop the edit, so it is left as it is\n"
+        "  hint: it is made from .agents/rules/: move the edit into the rule there, then build "
+        "('agentmd rules build --force' drops the edit)\n"
     )
-    assert "two" in path.read_text()  # --check writes nothing
+    result = cli(repo, "rules", "build", "--check")
+    assert result.exit_code == 1 and result.stderr == said
+    built = cli(repo, "rules", "build")
+    assert built.exit_code == 1 and built.stderr == said
+    assert path.read_text() == edited  # kept
+    # the edit moved into the rule: the build writes the file again, and it is its own
+    rule = repo / ".agents/rules/style.md"
+    rule.write_text(rule.read_text().replace("four", "two"))
+    assert cli(repo, "rules", "build").exit_code == 0  # nothing of the edit is lost now
+    assert "Use two spaces." in path.read_text()
+    assert cli(repo, "rules", "build", "--check").exit_code == 0
+    # --force drops an edit
+    path.write_text(path.read_text().replace("two", "three"))
+    assert cli(repo, "rules", "build", "--force").exit_code == 0
+    assert "Use two spaces." in path.read_text()
 
 
 def test_check_catches_a_file_whose_rule_is_gone(repo):
@@ -234,7 +254,7 @@ def test_a_claude_md_symlink_to_agents_md_is_left_alone(repo):
     result = cli(repo, "rules", "build")
     assert result.exit_code == 0, result.output
     assert (repo / "CLAUDE.md").is_symlink()
-    assert (repo / "AGENTS.md").read_text() == mark("claude") + ALWAYS
+    assert outputs(repo)["AGENTS.md"] == mark("claude") + ALWAYS
     shown = cli(repo, "tokens", "--as", "claude", "src/api/handlers.py").stdout
     assert "CLAUDE.md  (at the root)" in shown
     assert "AGENTS.md" not in shown.replace("CLAUDE.md", "")
@@ -283,7 +303,7 @@ def test_the_pre_commit_framework_runs_rules_build_check_by_its_id(repo):
         [pre_commit, "run", "agentmd-rules"], cwd=repo, capture_output=True, text=True, env=env
     )
     assert run.returncode == 1, run.stdout + run.stderr
-    assert ".cursor/rules/style.mdc:1:1: error rules-out-of-date: out of date" in run.stdout
+    assert ".cursor/rules/style.mdc:1:1: error rules-hand-edited: edited by hand" in run.stdout
 
 
 def test_a_plan_without_rules_says_there_is_nothing_to_build(repo):

@@ -22,7 +22,12 @@ def rules() -> None:
     is_flag=True,
     help="Write nothing; exit 1 when a file is out of date or outlived its rule (CI, hooks).",
 )
-def build(dry_run: bool, check_only: bool) -> int:
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Also rewrite a generated file edited by hand since the last build (the edit is lost).",
+)
+def build(dry_run: bool, check_only: bool, force: bool) -> int:
     """Write each configured host's files from .agents/rules/.
 
     The hosts are plan.md's `hosts:`; without it, those whose files are there; else AGENTS.md
@@ -38,7 +43,7 @@ def build(dry_run: bool, check_only: bool) -> int:
     ws = open_workspace()
     tree = Tree(ws.root)
     hosts = configured_hosts(ws, tree)
-    plan = building.plan(ws, tree, hosts)
+    plan = building.plan(ws, tree, hosts, force)
     from agentmd.prompt.tokens import ESTIMATE
     from agentmd.rules.measure import cuts_after
 

@@ -192,7 +192,8 @@ def _sections(rules: list[Rule], rel: str) -> str:
 
 def generated_text(output: Output, hosts: list[str]) -> str:
     head = f"---\n{output.front}\n---\n" if output.front else ""
-    return f"{head}{markers.generated(hosts)}\n\n{output.body}"
+    digest = markers.content_digest(f"{head}{markers.generated(hosts)}\n\n{output.body}")
+    return f"{head}{markers.generated(hosts, digest)}\n\n{output.body}"
 
 
 def imported_bodies(ws: Workspace) -> dict[str, set[str]]:
@@ -244,7 +245,9 @@ def host_files(tree: Tree) -> list[str]:
     ]
 
 
-def plan(ws: Workspace, tree: Tree, hosts: list[str]) -> Plan:
+def plan(ws: Workspace, tree: Tree, hosts: list[str], force: bool = False) -> Plan:
+    """What a build writes. A generated file edited by hand since (its text is not what its
+    marker's digest says was written) is left as it is and named, unless `force`."""
     rules = read_rules(ws, tree)
     outputs = plan_outputs(tree, hosts, rules)
     taken = imported_bodies(ws)
@@ -276,6 +279,9 @@ def plan(ws: Workspace, tree: Tree, hosts: list[str]) -> Plan:
             continue
         if old is None or owned(output.path, old, taken):
             new = generated_text(output, hosts)
+            if old is not None and not force and _loses_an_edit(old, new):
+                problems.append(_hand_edited(output.path))
+                continue
             if old is not None and agents_block.span(old) is not None:
                 new = agents_block.written(new)  # setup's block stays, for setup to remove
             why = "new" if old is None else "out of date"
@@ -303,12 +309,35 @@ def plan(ws: Workspace, tree: Tree, hosts: list[str]) -> Plan:
         text = tree.text(rel)
         if text is None:
             continue
-        if owned(rel, text, taken):
+        if owned(rel, text, taken) and not force and markers.edited_by_hand(text):
+            problems.append(_hand_edited(rel))
+        elif owned(rel, text, taken):
             left = agents_block.BLOCK if agents_block.span(text) is not None else None
             changes.append(Change(rel, text, left, "no rule produces it any more"))
         elif markers.block_span(text) is not None:
             changes.append(Change(rel, text, markers.outside(text), "its agentmd block is stale"))
     return Plan(hosts, sorted(changes), problems, outputs)
+
+
+def _loses_an_edit(old: str, new: str) -> bool:
+    """`old`, a generated file, was edited by hand since, and `new` does not hold the edit (a
+    rule changed to say what the edit says is no loss)."""
+    return markers.edited_by_hand(old) and markers.content_digest(new) != markers.content_digest(
+        old
+    )
+
+
+def _hand_edited(rel: str) -> Problem:
+    return Problem(
+        rel,
+        1,
+        1,
+        "rules-hand-edited",
+        "edited by hand since `agentmd rules build` wrote it: a build would drop the edit, so "
+        "it is left as it is",
+        f"it is made from {AGENTS_DIR}/rules/: move the edit into the rule there, then build "
+        "('agentmd rules build --force' drops the edit)",
+    )
 
 
 def apply(tree: Tree, changes: list[Change]) -> None:

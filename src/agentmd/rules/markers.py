@@ -11,11 +11,37 @@ START = "<!-- agentmd:rules:start -->"
 END = "<!-- agentmd:rules:end -->"
 
 
-def generated(hosts: list[str]) -> str:
-    """The line that marks a file agentmd wrote, naming the hosts it was written for."""
-    return (
-        f"{GENERATED_TAG} for {', '.join(hosts)} from .agents/rules/ by `agentmd rules build` -->"
-    )
+DIGEST_RE = re.compile(r"\(digest ([0-9a-f]{12})\) -->")
+
+
+def generated(hosts: list[str], digest: str = "") -> str:
+    """The line that marks a file agentmd wrote, naming the hosts it was written for, and the
+    digest of what it wrote (`content_digest`): a hand edit since is told from a rule changed."""
+    made = f"{GENERATED_TAG} for {', '.join(hosts)} from .agents/rules/ by `agentmd rules build`"
+    return f"{made} (digest {digest}) -->" if digest else f"{made} -->"
+
+
+def content_digest(text: str) -> str:
+    """Of a generated file: every line but its marker line, each without trailing blanks, the
+    workflow block `agentmd setup` adds to AGENTS.md left out (setup's, not the build's)."""
+    import hashlib
+
+    from agentmd.hosts import agents_block
+
+    lines = [
+        line.rstrip()
+        for line in agents_block.outside(text).splitlines()
+        if not line.startswith(GENERATED_TAG)
+    ]
+    data = "\n".join(lines).strip().encode("utf-8", "surrogateescape")
+    return hashlib.sha256(data).hexdigest()[:12]
+
+
+def edited_by_hand(text: str) -> bool:
+    """A generated file whose text is not what its marker says the build wrote."""
+    marker = next((line for line in text.splitlines()[:40] if line.startswith(GENERATED_TAG)), "")
+    found = DIGEST_RE.search(marker)
+    return found is not None and found.group(1) != content_digest(text)
 
 
 def is_generated(text: str) -> bool:
