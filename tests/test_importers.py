@@ -421,8 +421,34 @@ def test_checklist_states_from_box_and_heading_and_nesting(repo, monkeypatch):
     )
     assert "- under: Plan > In Progress\n- line in the source: 9\n" in printer
     assert "status: todo\n" in (repo / ".agents/tasks/colours.md").read_text()
-    assert "## Goal\n\nwith a changelog\n" in (repo / ".agents/tasks/ship-it.md").read_text()
+    # a sentence wrapped onto the next line is the title's, as Markdown reads it; the task keeps
+    # the id of its own line (what an import before this one made of it)
+    ship = (repo / ".agents/tasks/ship-it.md").read_text()
+    assert ship.startswith("---\ntitle: Ship it with a changelog\n")
+    assert "## Goal\n\nwith a changelog\n" not in ship
     assert cli(repo, "check").exit_code == 0
+
+
+def test_a_wrapped_item_is_one_title_and_a_line_of_its_own_after_it_its_goal(repo):
+    # (jlevy's TODO.md: "... pre-0.7.0 clients refuse" as the title, "upgraded repositories,
+    # and ..." as its Goal)
+    init(repo)
+    (repo / "TODO.md").write_text(
+        "# Plan\n\n"
+        "- [ ] Release notes lead with the two facts: old clients refuse\n"
+        "  upgraded repositories, and `setup --auto` is required\n"
+        "- [ ] Add login\n"
+        "  Use OAuth; tokens go in the keychain.\n"
+    )
+    assert cli(repo, "import", "checklist", "TODO.md").exit_code == 0
+    notes = (repo / ".agents/tasks/release-notes-lead-with-the-two-facts-old-clients-refuse.md")
+    assert notes.read_text().startswith(
+        '---\ntitle: "Release notes lead with the two facts: old clients refuse upgraded '
+        'repositories, and `setup --auto` is required"\n'
+    )
+    login = (repo / ".agents/tasks/add-login.md").read_text()
+    assert login.startswith("---\ntitle: Add login\n")
+    assert "Use OAuth; tokens go in the keychain." in login.split("## Goal")[1]
 
 
 def test_an_id_taken_by_a_hand_written_task_gets_a_suffix(repo):

@@ -26,6 +26,7 @@ class Box:
     parent: Box | None = None
     children: list[Box] = field(default_factory=list)
     extra: list[str] = field(default_factory=list)  # lines nested under it, dedented
+    first: str = ""  # its line's own text: what it is known by (a wrapped line adds to `text`)
 
     @property
     def done(self) -> bool:
@@ -40,13 +41,31 @@ def _width(indent: str) -> int:
     return len(indent.replace("\t", "    "))
 
 
+LIST_ITEM_RE = re.compile(r"^[ \t]*(?:[-*+]|\d+[.)])[ \t]")
+
+
 def scan(text: str) -> list[Box]:
-    """Every checkbox item, in the file's order."""
+    """Every checkbox item, in the file's order. A line that goes on from an item's line (no
+    blank line between, not a list item of its own, its first word lowercase: a sentence
+    wrapped) is part of its text, as Markdown reads it; the rest is nested under it."""
     boxes: list[Box] = []
     headings: list[tuple[int, str]] = []
     stack: list[Box] = []
     fence = ""
+    wrapping: Box | None = None  # the item whose first line may still go on
     for number, line in enumerate(text.splitlines(), 1):
+        if wrapping is not None and not fence:
+            went_on = line.strip() and not (
+                LIST_ITEM_RE.match(line) or HEADING_RE.match(line) or FENCE_RE.match(line)
+            )
+            if (
+                went_on
+                and line.strip()[:1].islower()  # a sentence going on, not a line of its own
+                and _width(line[: len(line) - len(line.lstrip())]) > wrapping.indent
+            ):
+                wrapping.text = f"{wrapping.text} {line.strip()}".strip()
+                continue
+            wrapping = None
         if fence:
             if line.strip().startswith(fence):
                 fence = ""
@@ -82,11 +101,13 @@ def scan(text: str) -> list[Box]:
                 tuple(t for _, t in headings),
                 optional=bool(box.group("star")),
                 parent=stack[-1] if stack else None,
+                first=(box.group("text") or "").strip(),
             )
             if item.parent is not None:
                 item.parent.children.append(item)
             boxes.append(item)
             stack.append(item)
+            wrapping = item
             continue
         if not line.strip():
             continue

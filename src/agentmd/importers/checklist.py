@@ -30,7 +30,7 @@ def read(path: Path, root: Path) -> Import:
         if not title:
             imp.refuse(shown, box.line, "empty-item", "a checkbox with no text")
             continue
-        key = slug(title)
+        key = slug(plain(box.first) or title)  # (its own line: a wrapped title keeps its id)
         counts[key] = counts.get(key, 0) + 1
         n = counts[key]
         item = checklist_item(box, title, f"{shown}#{key}" + (f"~{n}" if n > 1 else ""), shown)

@@ -56,7 +56,7 @@ def read(path: Path, root: Path, flavour: str = "speckit") -> Import:
             key = number.lower()
         else:
             number, rest = "", box.text
-            key = slug(plain(box.text))
+            key = slug(plain(box.first) or plain(box.text))
         seen[key] = seen.get(key, 0) + 1
         if seen[key] > 1:
             imp.warn(
