@@ -349,3 +349,22 @@ def test_a_build_that_writes_more_than_codex_reads_says_where_it_cuts_and_exits_
     assert (repo / "AGENTS.md").read_text().encode()[:32768].count(b"\n") + 1 == line
     checked = cli(repo, "rules", "build", "--check")  # up to date, and still cut: CI fails
     assert checked.exit_code == 1 and "error host-cut" in checked.stderr
+
+
+def test_a_claude_md_that_imports_agents_md_gets_no_block_importing_it_again(repo):
+    # (a CLAUDE.md holding `@AGENTS.md` got a block holding `@AGENTS.md`: imported twice)
+    assert cli(repo, "init").exit_code == 0
+    (repo / "AGENTS.md").write_text("# Rules\n\nBe careful.\n")
+    (repo / "CLAUDE.md").write_text("@AGENTS.md\n")
+    assert cli(repo, "rules", "import").exit_code == 0
+    assert cli(repo, "rules", "build").exit_code == 0
+    assert (repo / "CLAUDE.md").read_text() == "@AGENTS.md\n"
+    assert "Be careful." in (repo / "AGENTS.md").read_text()
+    assert cli(repo, "rules", "build", "--check").exit_code == 0
+    # a block an earlier build wrote there is taken out
+    (repo / "CLAUDE.md").write_text(
+        "@AGENTS.md\n\n<!-- agentmd:rules:start -->\n@AGENTS.md\n<!-- agentmd:rules:end -->\n"
+    )
+    built = cli(repo, "rules", "build")
+    assert built.stdout.startswith("wrote CLAUDE.md (its agentmd block is stale)")
+    assert (repo / "CLAUDE.md").read_text() == "@AGENTS.md\n"

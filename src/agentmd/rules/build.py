@@ -285,6 +285,10 @@ def plan(ws: Workspace, tree: Tree, hosts: list[str], force: bool = False) -> Pl
             if old is not None and agents_block.span(old) is not None:
                 new = agents_block.written(new)  # setup's block stays, for setup to remove
             why = "new" if old is None else "out of date"
+        elif output.shared and _imports_already(old, output.body):
+            new = markers.outside(old)  # (a block of it would import the same file twice)
+            new = new.rstrip("\n") + "\n" if new.endswith("\n\n") else new
+            why = "its agentmd block is stale"
         elif output.shared:
             new = markers.with_block(old, output.body)
             why = "its agentmd block is out of date"
@@ -317,6 +321,16 @@ def plan(ws: Workspace, tree: Tree, hosts: list[str], force: bool = False) -> Pl
         elif markers.block_span(text) is not None:
             changes.append(Change(rel, text, markers.outside(text), "its agentmd block is stale"))
     return Plan(hosts, sorted(changes), problems, outputs)
+
+
+def _imports_already(text: str, body: str) -> bool:
+    """The block would hold only `@file` imports that the person's own text has already (a
+    CLAUDE.md that is `@AGENTS.md`)."""
+    wanted = [line.strip() for line in body.splitlines() if line.strip()]
+    if not wanted or not all(line.startswith("@") for line in wanted):
+        return False
+    own = {line.strip() for line in markers.outside(text).splitlines()}
+    return all(line in own for line in wanted)
 
 
 def _loses_an_edit(old: str, new: str) -> bool:
