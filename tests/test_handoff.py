@@ -569,3 +569,19 @@ def test_git_is_asked_which_paths_it_ignores_once_a_check_and_never_of_a_file_to
     result = check(worked, *rels)
     assert result.stdout == "", result.stdout
     assert asked.count("check-ignore") == 1
+
+
+def test_a_heading_that_joins_two_names_or_starts_with_one_names_that_section():
+    # (real handoffs: "Verification Run", "Known Issues / Risks", "Open Risks / Blockers" were
+    # sections missing)
+    from agentmd.handoffs.names import canonical
+
+    assert canonical("Verification Run") == "Verification"
+    assert canonical("Known Issues / Risks") == "Gotchas"
+    assert canonical("Open Risks / Blockers") == "Remaining"
+    assert canonical("Decisions & Rationale") == "Decisions"
+    assert canonical("Summary of changes") == "Summary"
+    assert canonical("Files Changed") == "Artifacts"
+    # a general word at the start names nothing, nor does a long heading
+    assert canonical("Next release") is None and canonical("Tests added") is None
+    assert canonical("Verification of the old parser's output") is None

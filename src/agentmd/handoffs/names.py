@@ -57,11 +57,28 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
 OPTIONAL = ("Lessons",)  # checked when present, never required
 
 
+BY_NAME = {synonym: name for name, names in reversed(SYNONYMS.items()) for synonym in names}
+# One-word names too general to name a section when a heading only starts with them ("Next
+# release", "Tests added", "Files to read")
+GENERAL = frozenset("next files issues done changes status progress tests checks todo".split())
+ALTERNATIVES_RE = re.compile(r"/|&|\+|,|;|\band\b", re.I)
+
+
 def canonical(title: str) -> str | None:
+    """The section a heading names: one of its names (normalised), else one of the names it
+    joins ("Known Issues / Risks"), else the name it starts with ("Verification run")."""
     key = normalise(title)
-    for name, names in SYNONYMS.items():
-        if key in names:
-            return name
+    if key in BY_NAME:
+        return BY_NAME[key]
+    parts = [normalise(part) for part in ALTERNATIVES_RE.split(title)]
+    for part in parts if len(parts) > 1 else ():
+        if part in BY_NAME:
+            return BY_NAME[part]
+    words = key.split()
+    for n in range(min(3, len(words) - 1), 0, -1) if len(words) <= 4 else ():
+        start = " ".join(words[:n])
+        if start in BY_NAME and start not in GENERAL:
+            return BY_NAME[start]
     return None
 
 

@@ -18,7 +18,7 @@ from agentmd.handoffs.names import PROMPTS, SECTIONS, sections_of
 from agentmd.workspace.records import HANDOFF_STATUSES
 
 READINGS = ".cache/handoff-readings"  # under .agents/: one JSON file per shard
-READING_FORMAT = 7  # bump when what a reading holds, or how it is found, changes
+READING_FORMAT = 8  # bump when what a reading holds, or how it is found, changes
 MAX_SUMMARY_SENTENCES = 4
 NONE_RE = re.compile(r"(?:none|n/?a|nothing|-|nil)\.?\Z", re.I)
 NONE_ALLOWED = ("Gotchas", "Lessons")  # and Remaining when the handoff's status is done
