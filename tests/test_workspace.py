@@ -377,3 +377,22 @@ def test_status_counts_one_task_in_the_singular(repo):
     assert cli(repo, "status").stdout.splitlines()[0] == "repo: 1 task (1 todo)"
     assert cli(repo, "add", "Write the printer").exit_code == 0
     assert cli(repo, "status").stdout.splitlines()[0] == "repo: 2 tasks (2 todo)"
+
+
+def test_init_names_the_commands_that_take_in_the_rules_and_plans_already_kept(repo):
+    # (init said nothing of an AGENTS.md, a Cursor rule or a TODO.md there before it)
+    (repo / "AGENTS.md").write_text("# Rules\n\nBe careful.\n")
+    (repo / ".cursor/rules").mkdir(parents=True)
+    (repo / ".cursor/rules/style.mdc").write_text("---\nalwaysApply: true\n---\nTabs.\n")
+    (repo / "TODO.md").write_text("# Plan\n\n- [ ] Ship it\n")
+    (repo / "NOTES.md").write_text("- [ ] not a plan's name\n")
+    git(repo, "add", "-A")
+    before = {p: p.read_bytes() for p in repo.rglob("*") if p.is_file() and ".git" not in p.parts}
+    result = cli(repo, "init")
+    assert result.stdout.endswith(
+        "\nFound what this repository kept before agentmd; to take it in:\n"
+        "  agentmd rules import                           # .cursor/rules/style.mdc, AGENTS.md "
+        "into .agents/rules/\n"
+        "  agentmd import checklist TODO.md               # its checkbox items\n"
+    )
+    assert all(p.read_bytes() == data for p, data in before.items())  # none of them touched

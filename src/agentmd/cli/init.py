@@ -34,4 +34,38 @@ def init(example: bool) -> int:
         click.echo(f"added {added} file(s) and folder(s) to {AGENTS_DIR}/; nothing else changed")
     if example:
         click.echo("\nNext: agentmd next")
+        return 0
+    found = _kept_before(root)
+    if found:
+        click.echo("\nFound what this repository kept before agentmd; to take it in:")
+        for command, what in found:
+            click.echo(f"  {command:<46} # {what}")
     return 0
+
+
+PLAN_NAMES = ("PLAN.md", "TODO.md", "TASKS.md", "ROADMAP.md", "BACKLOG.md")
+
+
+def _kept_before(root: Path) -> list[tuple[str, str]]:
+    """The commands that import the rules and plans a repository already keeps."""
+    from agentmd.rules.importer import discover
+    from agentmd.rules.tree import Tree
+
+    found = []
+    rules = discover(Tree(root))
+    if rules:
+        shown = ", ".join(rules[:3]) + (f" and {len(rules) - 3} more" if len(rules) > 3 else "")
+        found.append(("agentmd rules import", f"{shown} into {AGENTS_DIR}/rules/"))
+    for entry in sorted(root.iterdir(), key=lambda e: e.name.lower()):
+        if entry.name.upper() in {name.upper() for name in PLAN_NAMES} and entry.is_file():
+            try:
+                text = entry.read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                continue
+            if "- [ ]" in text or "- [x]" in text.lower():
+                found.append((f"agentmd import checklist {entry.name}", "its checkbox items"))
+    if (root / ".taskmaster/tasks/tasks.json").is_file():
+        found.append(("agentmd import taskmaster .taskmaster/tasks/tasks.json", "Task Master"))
+    if (root / "backlog/tasks").is_dir():
+        found.append(("agentmd import backlog backlog/", "Backlog.md"))
+    return found
