@@ -493,3 +493,16 @@ def test_a_cursor_rules_front_matter_is_read_as_cursor_reads_it(repo):
     broken = repo / "notes.md"  # a Markdown file is still held to YAML
     broken.write_text("---\nglobs: **/*.tsx\n---\nx\n")
     assert cli(repo, "check", "notes.md").exit_code == 1
+
+
+def test_a_nested_claude_md_checked_alone_counts_the_files_above_it(repo):
+    # (its folder's load left out the root CLAUDE.md, which the host loads there too)
+    assert cli(repo, "init").exit_code == 0
+    (repo / "CLAUDE.md").write_text("# Root\n\n" + "word " * 260 + "\n")
+    (repo / "tests").mkdir()
+    (repo / "tests/CLAUDE.md").write_text("# Tests\n\n" + "test " * 260 + "\n")
+    result = cli(repo, "check", "tests/CLAUDE.md")
+    assert "warning always-loaded-budget: an agent working in tests/ loads" in result.stdout
+    said = next(line for line in result.stdout.splitlines() if "always-loaded-budget" in line)
+    assert said.endswith("(tests/CLAUDE.md 437; CLAUDE.md 437)")
+    assert cli(repo, "check", "CLAUDE.md").stdout.count("always-loaded-budget") == 0

@@ -471,10 +471,9 @@ def check_paths(ws: Workspace | None, paths: list[str], counter: Counter) -> Rep
         if doc.fm is not None:
             problems += fields.duplicate_keys(doc.fm, display)
         problems += _id_clash(doc, display, ids)
-        if path.name in ALWAYS_LOADED:
-            problems += (
-                budget_problems(ws, [(display, path)], counter, settings.rules_budget) if ws else []
-            )
+        if path.name in ALWAYS_LOADED and ws is not None:
+            loaded = [(display, path), *_loaded_above(ws, path)]
+            problems += budget_problems(ws, loaded, counter, settings.rules_budget)
         if rel is not None and ws is not None:
             problems += _agents_file(ws, rel, doc, tree, readings, settings)
         elif HANDOFF_NAME_RE.search(path.name) or len(sections_of(doc)) >= 3:
@@ -483,6 +482,25 @@ def check_paths(ws: Workspace | None, paths: list[str], counter: Counter) -> Rep
         tree.save()
     readings.save()
     return Report(problems, len(files))
+
+
+def _loaded_above(ws: Workspace, path: Path) -> list[tuple[str, Path]]:
+    """The AGENTS.md and CLAUDE.md files an agent working beside `path` also loads: those of
+    each folder above it, up to the repository's root (as the folder's own load counts them)."""
+    try:
+        folder = path.resolve().parent
+        folder.relative_to(ws.root.resolve())
+    except (OSError, ValueError):
+        return []
+    found = []
+    root = ws.root.resolve()
+    while folder != root:
+        folder = folder.parent
+        for name in ALWAYS_LOADED:
+            above = folder / name
+            if above.is_file():
+                found.append((os.path.relpath(above), above))
+    return found
 
 
 def agents_rel(ws: Workspace | None, path: Path) -> str | None:
