@@ -240,3 +240,25 @@ def test_an_agents_md_of_setups_block_alone_is_left_as_it_is(repo):
         result.output
     )
     assert not (repo / ".agents/rules/agents.md").exists()
+
+
+def test_a_refused_file_can_be_left_out_and_the_rest_imported(repo):
+    # (one refused file among nine stopped them all, and naming the other eight was the only way)
+    assert cli(repo, "init").exit_code == 0
+    write(
+        repo,
+        {
+            "AGENTS.md": "Good rules.\n",
+            ".cursor/rules/ask.mdc": "---\ndescription: Only when asked\n---\nAsk.\n",
+        },
+    )
+    refused = cli(repo, "rules", "import")
+    assert refused.exit_code == 1
+    assert refused.stderr.endswith(
+        "nothing imported: fix the files named above, or leave them out "
+        "('agentmd rules import --skip .cursor/rules/ask.mdc')\n"
+    )
+    result = cli(repo, "rules", "import", "--skip", ".cursor/rules/ask.mdc")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "created .agents/rules/agents.md from AGENTS.md\n"
+    assert (repo / ".cursor/rules/ask.mdc").read_text().endswith("Ask.\n")  # left as it was

@@ -76,7 +76,14 @@ def build(dry_run: bool, check_only: bool, force: bool) -> int:
 
 @rules.command("import")
 @click.argument("paths", nargs=-1, metavar="[PATH...]")
-def import_rules(paths: tuple[str, ...]) -> int:
+@click.option(
+    "--skip",
+    "skipped",
+    multiple=True,
+    metavar="PATH",
+    help="Leave this file out (repeatable): the others are imported without it.",
+)
+def import_rules(paths: tuple[str, ...], skipped: tuple[str, ...]) -> int:
     """Read the hosts' rule files (all there are, or the PATHs named) into .agents/rules/.
 
     Scoping is kept (globs, applyTo, paths, a nested AGENTS.md's folder), the same rule found
@@ -91,7 +98,8 @@ def import_rules(paths: tuple[str, ...]) -> int:
     ws = open_workspace()
     tree = Tree(ws.root)
     named = [_relative(ws.root, Path(p)) for p in paths]
-    outcome = run_import(ws, tree, named or None)
+    left_out = {_relative(ws.root, Path(p)) for p in skipped}
+    outcome = run_import(ws, tree, named or None, left_out)
     for problem in outcome.problems:
         click.echo(problem.render(), err=True)
     for note in outcome.notes:
@@ -99,7 +107,12 @@ def import_rules(paths: tuple[str, ...]) -> int:
     for rel, origins in outcome.written:
         click.echo(f"created {rel} from {', '.join(origins)}")
     if outcome.problems:
-        click.echo("nothing imported: fix or leave out the files named above", err=True)
+        refused = " ".join(f"--skip {p.path}" for p in outcome.problems if p.path)
+        click.echo(
+            "nothing imported: fix the files named above, or leave them out "
+            f"('agentmd rules import {refused}')",
+            err=True,
+        )
         return EXIT_FINDINGS
     if not outcome.written and not outcome.notes:
         click.echo("no host rule files to import")

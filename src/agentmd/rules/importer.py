@@ -172,9 +172,12 @@ def _title(body: str, rel: str) -> str:
     return match.group(1).strip() if match else _rule_name(rel)
 
 
-def run_import(ws: Workspace, tree: Tree, paths: list[str] | None = None) -> Outcome:
-    """Read every host file (or the ones named), then write the rules, or nothing."""
-    targets = discover(tree) if not paths else paths
+def run_import(
+    ws: Workspace, tree: Tree, paths: list[str] | None = None, skipped: set[str] | None = None
+) -> Outcome:
+    """Read every host file (or the ones named), but those `skipped`, then write the rules, or
+    nothing."""
+    targets = [t for t in (discover(tree) if not paths else paths) if t not in (skipped or ())]
     found: list[Found] = []
     notes: list[str] = []
     problems: list[Problem] = []
