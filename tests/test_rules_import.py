@@ -124,7 +124,8 @@ def test_import_then_build_loads_the_same_rules_for_the_same_paths(repo):
     assert cli(repo, "rules", "build").stdout.startswith("up to date: ")
 
 
-def test_import_is_all_or_nothing(repo):
+def one_file_refused(repo: Path) -> None:
+    """A workspace beside an AGENTS.md and a Cursor rule that import refuses (no scope)."""
     assert cli(repo, "init").exit_code == 0
     write(
         repo,
@@ -133,6 +134,10 @@ def test_import_is_all_or_nothing(repo):
             ".cursor/rules/ask.mdc": "---\ndescription: Only when asked\n---\nAsk.\n",
         },
     )
+
+
+def test_import_is_all_or_nothing(repo):
+    one_file_refused(repo)
     result = cli(repo, "rules", "import")
     assert result.exit_code == 1
     assert result.stderr.startswith(
@@ -244,14 +249,7 @@ def test_an_agents_md_of_setups_block_alone_is_left_as_it_is(repo):
 
 def test_a_refused_file_can_be_left_out_and_the_rest_imported(repo):
     # (one refused file among nine stopped them all, and naming the other eight was the only way)
-    assert cli(repo, "init").exit_code == 0
-    write(
-        repo,
-        {
-            "AGENTS.md": "Good rules.\n",
-            ".cursor/rules/ask.mdc": "---\ndescription: Only when asked\n---\nAsk.\n",
-        },
-    )
+    one_file_refused(repo)
     refused = cli(repo, "rules", "import")
     assert refused.exit_code == 1
     assert refused.stderr.endswith(

@@ -43,7 +43,7 @@ def init(example: bool) -> int:
     return 0
 
 
-PLAN_NAMES = ("PLAN.md", "TODO.md", "TASKS.md", "ROADMAP.md", "BACKLOG.md")
+PLAN_NAMES = frozenset(("PLAN.MD", "TODO.MD", "TASKS.MD", "ROADMAP.MD", "BACKLOG.MD"))  # upper
 
 
 def _kept_before(root: Path) -> list[tuple[str, str]]:
@@ -57,7 +57,7 @@ def _kept_before(root: Path) -> list[tuple[str, str]]:
         shown = ", ".join(rules[:3]) + (f" and {len(rules) - 3} more" if len(rules) > 3 else "")
         found.append(("agentmd rules import", f"{shown} into {AGENTS_DIR}/rules/"))
     for entry in sorted(root.iterdir(), key=lambda e: e.name.lower()):
-        if entry.name.upper() in {name.upper() for name in PLAN_NAMES} and entry.is_file():
+        if entry.name.upper() in PLAN_NAMES and entry.is_file():
             try:
                 text = entry.read_text(encoding="utf-8", errors="replace")
             except OSError:

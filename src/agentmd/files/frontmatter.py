@@ -738,13 +738,18 @@ def _closed_later(lines: list[str], line: int, column: int) -> bool:
                     return True
             elif char == "#" and (at == 0 or text[at - 1] in " \t"):
                 break  # a comment, to the end of the line
-            elif char in "'\"" and text[:at].rstrip(" \t")[-1:] in ("", *"[{,:"):
-                # a quote that starts an item (not "what's", nor "the '90s" in plain text)
+            elif char in "'\"" and _opens_quote(text, at):
                 at, quote = _quote_end(text, at + 1, char)
                 if quote:
                     break
             at += 1
     return False
+
+
+def _opens_quote(text: str, at: int) -> bool:
+    """The quote at `at` starts a quoted item of a flow collection: it comes first on its line
+    or after `[`, `{`, `,` or `:` (not "what's", nor "the '90s" in plain text)."""
+    return text[:at].rstrip(" \t")[-1:] in ("", *"[{,:")
 
 
 def _quote_end(text: str, at: int, quote: str) -> tuple[int, str]:
@@ -873,19 +878,20 @@ LIST_FIELDS = frozenset(
 
 def _flow_end(value: str) -> int | None:
     """The index of the bracket that closes the one `value` starts with; None if none does."""
-    depth = 0
-    quote = ""
-    for at, char in enumerate(value):
-        if quote:
-            quote = "" if char == quote else quote
-        elif char in "\"'" and value[:at].rstrip(" ")[-1:] in "[{,:":
-            quote = char
+    depth = at = 0
+    while at < len(value):
+        char = value[at]
+        if char in "\"'" and _opens_quote(value, at):
+            at, still_open = _quote_end(value, at + 1, char)
+            if still_open:
+                return None
         elif char in "[{":
             depth += 1
         elif char in "]}":
             depth -= 1
             if depth == 0:
                 return at
+        at += 1
     return None
 
 

@@ -41,12 +41,8 @@ def read(path: Path, root: Path) -> Import:
     text = textfile.read_text(file, shown)
     hint = "Task Master writes this file: restore it from git or fix the JSON"
     lines = _IdLines(text, load_json(text, shown, hint), shown)
-    data = lines.data
-    if isinstance(data, dict) and isinstance(data.get("tasks"), list):
-        tags = {"master": data}
-    elif isinstance(data, dict) and all(isinstance(v, dict) for v in data.values()):
-        tags = data
-    else:
+    tags = _tags(lines.data)
+    if tags is None:
         raise LocatedError(
             Problem(
                 shown,
@@ -149,10 +145,18 @@ class _IdLines:
         return self.shown, self.line_of.get(id(obj), 1)
 
 
+def _tags(data: Any) -> dict | None:
+    """tasks.json's tags: {"tasks": [...]} is the one tag "master"; None for neither shape."""
+    if isinstance(data, dict) and isinstance(data.get("tasks"), list):
+        return {"master": data}
+    if isinstance(data, dict) and all(isinstance(v, dict) for v in data.values()):
+        return data
+    return None
+
+
 def _task_objects(data: Any):
     """Each task and subtask object, in the order of the file (a task, then its subtasks)."""
-    tags = {"master": data} if isinstance(data, dict) and "tasks" in data else data
-    for block in tags.values() if isinstance(tags, dict) else ():
+    for block in (_tags(data) or {}).values():
         tasks = block.get("tasks") if isinstance(block, dict) else None
         for task in tasks if isinstance(tasks, list) else ():
             yield task

@@ -208,7 +208,7 @@ def _header(ws: Workspace, task: Task, mode: str) -> str:
         "sessions finished and decided, the rules to follow, and how to hand off. Work on this "
         "task only."
     )
-    present = _host_files(ws)
+    present = _host(ws)[0]
     if present:
         names = " and ".join(f"`{name}`" for name in present)
         text += (
@@ -415,7 +415,7 @@ def _rules(ws: Workspace, task: Task) -> list[Item]:
     files = Files(ws)
     chosen = [rule for rule in ws.rules if applies(rule, task, tags, files)]
     items = []
-    loaded = _host_words(ws)
+    loaded = _host(ws)[1]
     carried = []  # always-rules a root host file holds word for word: the host loads them
     for rule in sorted(chosen, key=lambda r: (not r.always, r.path)):
         body = _note_body(ws, rule)
@@ -436,7 +436,7 @@ def _rules(ws: Workspace, task: Task) -> list[Item]:
     ):
         item.order = order
     if carried:
-        names = " and ".join(f"`{name}`" for name in _host_files(ws))
+        names = " and ".join(f"`{name}`" for name in _host(ws)[0])
         titles = ", ".join(rule.title for rule in carried)
         text = (
             f"The rules that always apply ({titles}) are in {names}, which your agent host "
@@ -450,23 +450,21 @@ def _rules(ws: Workspace, task: Task) -> list[Item]:
     return items
 
 
-def _host_files(ws: Workspace) -> list[str]:
-    return [name for name in HOST_FILES if (ws.root / name).is_file()]
-
-
-def _host_words(ws: Workspace) -> str:
-    """The words of the root's AGENTS.md and CLAUDE.md, whitespace made single spaces (read
-    once per read of the workspace): a rule they hold word for word reaches the session
-    through its host, not through the prompt (the header says those files are not repeated)."""
+def _host(ws: Workspace) -> tuple[list[str], str]:
+    """The root's AGENTS.md and CLAUDE.md that are there, and their words, whitespace made
+    single spaces (looked at once per read of the workspace): a rule they hold word for word
+    reaches the session through its host, not through the prompt (the header says those files
+    are not repeated)."""
     found = ws.__dict__.get("host_words")
     if found is None:
-        texts = []
-        for name in _host_files(ws):
+        names, texts = [], []
+        for name in HOST_FILES:
             try:
                 texts.append((ws.root / name).read_text(encoding="utf-8", errors="replace"))
-            except OSError:
+                names.append(name)
+            except OSError:  # not there (or a folder, unreadable): not loaded
                 pass
-        found = ws.__dict__["host_words"] = " ".join(" ".join(texts).split())
+        found = ws.__dict__["host_words"] = (names, " ".join(" ".join(texts).split()))
     return found
 
 

@@ -313,9 +313,10 @@ def plan(ws: Workspace, tree: Tree, hosts: list[str], force: bool = False) -> Pl
         text = tree.text(rel)
         if text is None:
             continue
-        if owned(rel, text, taken) and not force and markers.edited_by_hand(text):
-            problems.append(_hand_edited(rel))
-        elif owned(rel, text, taken):
+        if owned(rel, text, taken):
+            if not force and markers.edited_by_hand(text):
+                problems.append(_hand_edited(rel))
+                continue
             left = agents_block.BLOCK if agents_block.span(text) is not None else None
             changes.append(Change(rel, text, left, "no rule produces it any more"))
         elif markers.block_span(text) is not None:

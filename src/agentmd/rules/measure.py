@@ -140,12 +140,8 @@ def cuts_after(
 ) -> list[Problem]:
     """Where a host would cut the files a build makes (`outputs`, once `changes` are applied
     to `tree`): `rules build` says so as it writes them, as `check` would after."""
-    gone = {c.path for c in changes if c.new is None}
     written = {c.path for c in changes if c.new is not None}
-    after = Tree(tree.root, sorted((set(tree.files) | written) - gone))
-    for change in changes:
-        if change.new is not None:
-            after._texts[change.path] = change.new
+    after = tree.after({c.path: c.new for c in changes})
     return [
         p
         for p in host_problems(ws, counter, after)

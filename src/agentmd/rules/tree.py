@@ -57,6 +57,15 @@ class Tree:
         self._texts: dict[str, str | None] = {}
         self.problems: dict[str, object] = {}  # rel -> Problem
 
+    def after(self, texts: dict[str, str | None]) -> Tree:
+        """This tree once each file in `texts` holds its text (None: the file is gone)."""
+        files = (set(self.files) | {rel for rel, text in texts.items() if text is not None}) - {
+            rel for rel, text in texts.items() if text is None
+        }
+        made = Tree(self.root, sorted(files))
+        made._texts.update((rel, text) for rel, text in texts.items() if text is not None)
+        return made
+
     def exists(self, rel: str) -> bool:
         return rel in self.present
 
