@@ -384,7 +384,22 @@ def forking(monkeypatch):
         runs.append((count, len(here)))
         return found
 
+    real_alongside = forked.alongside
+
+    def alongside(items, work, encode, decode, meanwhile, then):  # one process reads them all
+        here = []
+
+        def counted(share):
+            if os.getpid() == PARENT:
+                here.extend(share)
+            return work(share)
+
+        found = real_alongside(items, counted, encode, decode, meanwhile, then)
+        runs.append((2, len(here)))
+        return found
+
     monkeypatch.setattr(forked, "map_forked", recorded)
+    monkeypatch.setattr(forked, "alongside", alongside)
     return runs
 
 
@@ -663,6 +678,111 @@ def test_a_cold_next_writes_the_cache_behind_and_waits_for_it(repo, forking, mon
     assert (one.exit_code, one.stdout, one.stderr) == (0, first.stdout, first.stderr)
     assert behind == [True] and prepared == [PARENT]
     assert index_cache.read(agents / ".cache" / index_cache.FILE, {}, {})[0] == cached
+
+
+def test_a_cold_next_has_the_reader_of_the_other_files_write_the_cache(
+    repo, forking, monkeypatch, tmp_path
+):
+    """The process that reads the handoffs and memory holds every record once it has sent
+    them: it writes the cache while the command ranks and compiles, and no writer forks
+    after the read."""
+    agents = plan_with_odd_files(repo)
+    (agents / "tasks" / "broken.md").unlink()
+    for n in range(12):  # enough handoffs for their read to fork
+        handoff = f"---\ntask: t{n % 2}\nstatus: done\n---\n## Summary\n\nHandoff {n}.\n"
+        (agents / "handoffs" / f"2026-06-{n + 1:02d}-t{n % 2}.md").write_text(handoff)
+    age_all(agents, 60)
+    behind, writers = [], tmp_path / "writers"
+    monkeypatch.setattr(forked, "in_background", lambda task: behind.append(task))
+    real_write = index_cache.write
+
+    def write(*args):
+        with writers.open("a") as handle:  # (a forked process's list is its own)
+            handle.write(f"{os.getpid()}\n")
+        return real_write(*args)
+
+    monkeypatch.setattr(index_cache, "write", write)
+    first = cli(repo, "next")
+    assert first.exit_code == 0, first.output
+    assert forking[-1] == (2, 0)  # the other files, all read by the one process
+    assert behind == []  # no writer forked after the read
+    (writer,) = map(int, writers.read_text().split())
+    assert writer != PARENT and forked._BACKGROUND == []  # waited for as the command ended
+    assert children_of_this_process() == []
+    cached = index_cache.read(agents / ".cache" / index_cache.FILE, {}, {})[0]
+    shutil.rmtree(agents / ".cache")
+    monkeypatch.setenv(forked.JOBS_ENV, "1")
+    one = cli(repo, "next")  # in one process, the cache written here
+    assert (one.exit_code, one.stdout, one.stderr) == (0, first.stdout, first.stderr)
+    assert writers.read_text().split()[1:] == [str(PARENT)]
+    assert index_cache.read(agents / ".cache" / index_cache.FILE, {}, {})[0] == cached
+    assert set(cached) == {e.rel for e in Workspace(repo).scanned if e.key}
+
+
+def test_alongside_leaves_what_follows_to_the_process_that_worked(tmp_path):
+    done = tmp_path / "then"
+    ran = []
+
+    def then(results) -> None:
+        done.write_text(repr(results))
+
+    results, left = forked.alongside(
+        range(40), squares, as_sent, as_received, lambda: ran.append(os.getpid()), then
+    )
+    assert ran == [PARENT] and left
+    assert [value for value, _ in results] == [n * n for n in range(40)]
+    assert PARENT not in {pid for _, pid in results}  # every piece worked by the other one
+    forked.wait_background()  # as a command does at its exit
+    assert eval(done.read_text()) == results  # noqa: S307 - what it worked, all of it
+
+
+def test_alongside_works_what_did_not_come_back_and_leaves_nothing_to_a_lost_process(tmp_path):
+    done = tmp_path / "then"
+
+    def dying(share) -> list[tuple[int, int]]:
+        if os.getpid() != PARENT and 30 in share:
+            os._exit(3)  # halfway: the pieces before it were sent
+        return squares(share)
+
+    results, left = forked.alongside(
+        range(40), dying, as_sent, as_received, lambda: None, lambda r: done.write_text("")
+    )
+    assert not left and not done.exists()  # the caller's to do
+    assert [value for value, _ in results] == [n * n for n in range(40)]
+    assert {pid for _, pid in results[:30]} - {PARENT} and results[-1][1] == PARENT
+    assert forked._BACKGROUND == [] and children_of_this_process() == []
+
+    def shapeless(share, found) -> object:  # every piece sent, one of another shape
+        return [[1, 2, 3]] * len(found) if 0 in share else as_sent(share, found)
+
+    results, left = forked.alongside(
+        range(40), squares, shapeless, as_received, lambda: None, lambda r: done.write_text("")
+    )
+    assert not left and [value for value, _ in results] == [n * n for n in range(40)]
+    assert done.exists() and children_of_this_process() == []  # it wrote: waited for
+
+
+def test_alongside_interrupted_leaves_no_process_working(tmp_path):
+    started = tmp_path / "started"
+
+    def slow(share) -> list[tuple[int, int]]:
+        started.write_text(str(os.getpid()))
+        time.sleep(60)
+        return squares(share)
+
+    def meanwhile() -> None:
+        deadline = time.monotonic() + 20
+        while not started.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        raise KeyboardInterrupt
+
+    begun = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        forked.alongside(range(40), slow, as_sent, as_received, meanwhile, lambda r: None)
+    assert time.monotonic() - begun < 30
+    with pytest.raises(ProcessLookupError):  # stopped and reaped
+        os.kill(int(started.read_text()), 0)
+    assert forked._BACKGROUND == []
 
 
 def test_a_library_read_writes_its_cache_itself(repo, forking, monkeypatch):

@@ -96,7 +96,8 @@ class Workspace:
         # processes read the other files: the index then holds plan.md and the tasks alone.
         self.once_tasks_read: Callable[[], object] | None = None
         # The index cache (of thousands of records) written by a forked process while this one
-        # goes on: a command, which waits for it at its end, says so.
+        # goes on (by the one that read the last files, on a cold read that ranks while they
+        # are read): a command, which waits for it at its end, says so.
         self.write_behind = False
 
     @classmethod
@@ -546,7 +547,9 @@ def load_index(ws: Workspace) -> Index:
     # Rewriting the whole cache for a few changed files costs more than parsing them again
     # next time (10,000 entries take tens of milliseconds to write; a file, tens of microseconds).
     ws._unsaved += read.parsed + read.gone
-    if ws._unsaved > max(REWRITE_AFTER, len(records) // 64) or (
+    if read.written_behind:
+        ws._unsaved = 0
+    elif ws._unsaved > max(REWRITE_AFTER, len(records) // 64) or (
         ws._unsaved and not ws._known and not read.had_cache
     ):
         as_read = read.kept if read.kept and len(records) == read.kept.files else None
@@ -582,6 +585,7 @@ class _Read(NamedTuple):
     started: int  # when the reading began: a file changed since is racy (RACY_NS)
     had_cache: bool  # the cache file held records
     kept: index_cache.Kept | None = None  # the cache file, when every record is as it held it
+    written_behind: bool = False  # the process that read the last files writes the cache
 
 
 def _read_changed(
@@ -684,21 +688,24 @@ def _read_unscanned(
         listings.extend(_listing(ws, folder, as_paths=True) for folder in FOLDERS.values())
         tasks, rest = listings[:1], listings[1:]
         rels = _paths(tasks, strings)
-        found = _read_all(ws, rels, _odd(tasks), layouts, strings, ws.while_reading)
+        found = _read_all(ws, rels, _odd(tasks), layouts, strings, ws.while_reading)[0]
         parsed += _gathered(ws, tasks, found, entries, records, layouts, strings)
         del found
         # The values the tasks share are theirs now; the table that found them (megabytes at
         # 10,000 tasks) goes before the tasks are ranked: the other files share their own.
         strings.clear()
         rels = _paths(rest, strings)
-        meanwhile = None  # unless the rest forks, the command ranks once every file is read
+        meanwhile = then = None  # unless the rest forks, the command ranks once all is read
         if ws.once_tasks_read is not None and forked.processes(len(rels)) > 1:
             group = sorted((r for rel, r in records.items() if rel != "plan.md"), key=_path_of)
             plan = records.get("plan.md")
             ws.__dict__["index"] = Index(plan, {name: [] for name in FOLDERS} | {"tasks": group})
             meanwhile = partial(_ahead, ws, ws.once_tasks_read)
+            if ws.write_behind:  # the process that reads the rest holds every record: it
+                # writes the cache, while this one ranks and compiles (no writer forks after)
+                then = partial(_write_read, ws, rest, entries, records, layouts, strings, started)
         try:
-            found = _read_all(ws, rels, _odd(rest), layouts, strings, meanwhile)
+            found, written = _read_all(ws, rels, _odd(rest), layouts, strings, meanwhile, then)
         finally:
             if meanwhile is not None:  # the whole index is load_index's to answer
                 del ws.__dict__["index"]
@@ -706,7 +713,26 @@ def _read_unscanned(
     finally:
         _close(listings)
     ws.__dict__["scanned"] = entries
-    return _Read(records, parsed, 0, started, False)
+    return _Read(records, parsed, 0, started, False, written_behind=written)
+
+
+def _write_read(
+    ws: Workspace,
+    listings: list[_Listing | list[Entry]],
+    entries: list[Entry],
+    records: dict[str, Record],
+    layouts: dict[tuple, dict[str, int]],
+    strings: dict[str, str],
+    started: int,
+    found: list[tuple[bytes, Record] | None],
+) -> None:
+    """In the process that read the files of `listings` (`found`), the others' entries and
+    records as they were when it forked: the index cache of them all, as `load_index` writes
+    it. (Its listings' folders are open in the parent alone: a name it could not read is
+    looked at by path.)"""
+    _gathered(ws, listings, found, entries, records, layouts, strings)
+    strings.clear()
+    _write_cache(ws.agents / CACHE_DIR / index_cache.FILE, entries, records, started, None)
 
 
 def _paths(listings: list[_Listing | list[Entry]], strings: dict[str, str]) -> list[str]:
@@ -787,14 +813,17 @@ def _read_all(
     layouts: dict[tuple, dict[str, int]],
     strings: dict[str, str],
     meanwhile: Callable[[], object] | None = None,
-) -> list[tuple[bytes, Record] | None]:
+    then: Callable[[list[tuple[bytes, Record] | None]], object] | None = None,
+) -> tuple[list[tuple[bytes, Record] | None], bool]:
     """`_read_at` for each path, in forked processes when there are thousands; a symlink in
     `odd` (True) is read there too when it points within the repository, anything else in it
-    (a folder, a pipe, a device) is left to `_odd_entry`, unopened."""
+    (a folder, a pipe, a device) is left to `_odd_entry`, unopened. With `then` (and
+    `meanwhile`), one forked process reads them all and then does `then(what it read)`
+    (forked.alongside); and whether it was left to do so."""
     try:  # O_PATH: the folder needs only to be searchable (a mode 0311 .agents/), not listable
         agents_fd = os.open(ws.agents, _AGENTS_FLAGS)
     except OSError:  # gone since it was listed: each name looked at by `_odd_entry`
-        return [None] * len(rels)
+        return [None] * len(rels), False
     root = str(ws.root.resolve()) if any(odd.values()) else ""
     try:
 
@@ -822,7 +851,9 @@ def _read_all(
             ]
 
         count = forked.processes(len(rels))
-        return forked.map_forked(rels, read, _encoded_read, decode, count, meanwhile)
+        if then is not None and meanwhile is not None and count > 1:
+            return forked.alongside(rels, read, _encoded_read, decode, meanwhile, then)
+        return forked.map_forked(rels, read, _encoded_read, decode, count, meanwhile), False
     finally:
         os.close(agents_fd)
 

@@ -9,7 +9,11 @@ come back whole (the process died, sent something else, or the machine forbids a
 worked by the parent itself: the answer never depends on the processes.
 
 After such a read, the cache that keeps what was read is written by one more forked process
-while the command goes on (`in_background`); the command waits for it before it ends.
+while the command goes on (`in_background`); the command waits for it before it ends. Where
+the last files are read by one forked process while the command ranks the tasks
+(`alongside`), that process holds every record once it has sent its own: it writes the cache
+itself, and no other forks to write it (a fork of a parent holding 13,000 records has each
+page either touches copied).
 
 AGENTMD_JOBS caps the processes (1: work in this one). Only on Linux, where it is tested (on
 macOS a forked process may crash in a system library: Python's own pools spawn there). A
@@ -159,6 +163,50 @@ def map_forked(
     return results
 
 
+def alongside(
+    items: Sequence[Item],
+    work: Callable[[Sequence[Item]], list[Result]],
+    encode: Callable[[Sequence[Item], list[Result]], Any],
+    decode: Callable[[Sequence[Item], Any], list[Result]],
+    meanwhile: Callable[[], object],
+    then: Callable[[list[Result]], object],
+) -> tuple[list[Result], bool]:
+    """`work(items)` in one forked process while this one does `meanwhile()` (what the command
+    does next: it ranks the tasks); once that process has sent every piece back (as
+    map_forked's do), it does `then(results)` working alone (writes the cache of what was
+    read, which it holds: no other process forks to write it), and this one goes on without
+    waiting for it, as for `in_background`. The results, and whether `then` was left to the
+    process: False when there was none, or it died or sent junk (what did not come back is
+    worked here), and `then` is the caller's. Called where `processes` gave two or more."""
+    wait_background()  # one writer at a time: the process may write
+    step = -(-len(items) // PIECES)
+    pieces = [items[at : at + step] for at in range(0, len(items), step)]
+    found: list[list[Result] | None] = [None] * len(pieces)
+    with _signals_held():  # a ^C now is taken once the child is known, as pending
+        child = _start(pieces, range(len(pieces)), None, work, encode, then)
+    left = False
+    try:
+        meanwhile()
+        if child is not None:
+            os.set_blocking(child.read_end, True)
+            _receive(child, pieces, found, decode)  # until it ends, or sends junk
+            left = child.ended and None not in found  # every piece sent: it goes on to `then`
+            if left:
+                with _signals_held():
+                    os.close(child.read_end)
+                    _leave_behind(child.pid)
+            else:  # (one that sent a piece it could not decode is waited for: it may write)
+                _end(child, lambda: None)
+            child = None
+    finally:  # interrupted (an error, ^C): no process is left working
+        if child is not None:
+            _stop(child.pid, child.read_end)
+    for piece, worked in enumerate(found):
+        if worked is None:
+            found[piece] = work(pieces[piece])
+    return [result for piece in found for result in piece], left  # type: ignore[union-attr]
+
+
 def in_background(task: Callable[[], object]) -> bool:
     """`task()` in a forked process while this one goes on (writing a cache this process has
     no more need of), on a machine of two cores or more and in a process with no other
@@ -175,16 +223,21 @@ def in_background(task: Callable[[], object]) -> bool:
         _child_signals(_raise)
         task()
 
-    import atexit
-
     with _signals_held():  # a ^C now is taken once the child is known, as running
         pid = _fork(alone)
         if pid is None:
             return False
-        _BACKGROUND.append(pid)
+        _leave_behind(pid)
+    return True
+
+
+def _leave_behind(pid: int) -> None:
+    """A process working alone, waited for at this one's exit (or by `wait_background`)."""
+    import atexit
+
+    _BACKGROUND.append(pid)
     atexit.unregister(wait_background)  # registered once, however many were started
     atexit.register(wait_background)
-    return True
 
 
 def wait_background() -> None:
@@ -299,11 +352,13 @@ def _start(
     queue: int | None,
     work: Callable[[Sequence[Item]], list[Result]],
     encode: Callable[[Sequence[Item], list[Result]], Any],
+    then: Callable[[list[Result]], object] | None = None,
 ) -> _Child | None:
     """A forked process working `pieces[own]`, then what it takes from the queue, sending each
-    piece back as it is done; None when no process could be started (its share is worked by
-    the parent). Called with the signals held (`_signals_held`): the child lets them go once
-    its own handlers are the defaults."""
+    piece back as it is done, then doing `then(its results)` working alone (`alongside`);
+    None when no process could be started (its share is worked by the parent). Called with
+    the signals held (`_signals_held`): the child lets them go once its own handlers are the
+    defaults."""
     try:
         read_end, write_end = os.pipe()
     except OSError:
@@ -313,9 +368,17 @@ def _start(
     def send() -> None:
         _child_signals()
         os.close(read_end)
+        worked: list[Result] = []
         for piece in chain(own, _taken(queue, 0)):  # the queue's taken one at a time
-            data = _dumped(piece, encode(pieces[piece], work(pieces[piece])))
+            results = work(pieces[piece])
+            data = _dumped(piece, encode(pieces[piece], results))
             _write_all(write_end, len(data).to_bytes(SIZE, "little") + data)
+            if then is not None:
+                worked += results
+        if then is not None:
+            _alone()  # its pipe closed with the rest: the parent has every piece
+            _child_signals(_raise)
+            then(worked)
 
     pid = _fork(send)
     os.close(write_end)
