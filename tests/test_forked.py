@@ -354,14 +354,15 @@ def test_a_sigint_just_as_a_fork_returns_runs_nothing_of_the_parents_twice(tmp_p
 
 # A cold read of `plan_with_odd_files`: the tasks on four processes, then the other files, too
 # few to fork, in one.
-COLD = [(4, 0), (1, 0)]
+COLD = [(4, 0)]  # one read: the tasks, then the other files
 
 
 @pytest.fixture
 def forking(monkeypatch):
     """A scan and a cold read of a small plan fork as those of thousands of files do on four
-    cores. Recorded for each: the processes asked for, and how many items of the other
-    processes' own shares the parent worked (none, when every share came back and was used)."""
+    cores. Recorded for each (forked.staged, which map_forked calls): the processes asked for,
+    and how many items of the other processes' own shares the parent worked (none, when every
+    share came back and was used)."""
     assert threading.active_count() == 1, "a thread left running: nothing here would fork"
     monkeypatch.delenv(forked.JOBS_ENV, raising=False)
     monkeypatch.setattr(forked, "PER_PROCESS", 5)
@@ -369,10 +370,12 @@ def forking(monkeypatch):
     monkeypatch.setattr(os, "sched_getaffinity", lambda _: {0, 1, 2, 3}, raising=False)
     monkeypatch.setattr(forked, "_cgroup_quota", lambda: 0)
     runs: list[tuple[int, int]] = []
-    real = forked.map_forked
+    real = forked.staged
 
-    def recorded(items, work, encode, decode, count, meanwhile=None):
-        theirs = {id(item) for first in range(1, count) for item in items[first::count]}
+    def recorded(first, later, work, encode, decode, count, meanwhile=None, *rest):
+        # the other processes' own: their shares of the first items, and every later one
+        theirs = {id(item) for n in range(1, count) for item in first[n::count]}
+        theirs |= {id(item) for item in later} if count > 1 else set()
         here = []
 
         def counted(share):
@@ -380,26 +383,11 @@ def forking(monkeypatch):
                 here.extend(item for item in share if id(item) in theirs)
             return work(share)
 
-        found = real(items, counted, encode, decode, count, meanwhile)
+        found = real(first, later, counted, encode, decode, count, meanwhile, *rest)
         runs.append((count, len(here)))
         return found
 
-    real_alongside = forked.alongside
-
-    def alongside(items, work, encode, decode, meanwhile, then):  # one process reads them all
-        here = []
-
-        def counted(share):
-            if os.getpid() == PARENT:
-                here.extend(share)
-            return work(share)
-
-        found = real_alongside(items, counted, encode, decode, meanwhile, then)
-        runs.append((2, len(here)))
-        return found
-
-    monkeypatch.setattr(forked, "map_forked", recorded)
-    monkeypatch.setattr(forked, "alongside", alongside)
+    monkeypatch.setattr(forked, "staged", recorded)  # map_forked's too
     return runs
 
 
@@ -413,7 +401,7 @@ def test_a_cold_read_on_four_cores_gives_the_records_of_one_process(repo, forkin
     (agents / ".cache" / index_cache.FILE).unlink()
     monkeypatch.setenv(forked.JOBS_ENV, "1")
     alone = records_now(repo)
-    assert forking[2:] == [(1, 0)] * 2
+    assert forking[1:] == [(1, 0)]
     fresh = {rel: folder.read_record(Workspace(repo), rel) for rel in alone}
     assert forked_read == alone == fresh  # the broken, the odd and the twice-set alike
     assert forked_read["tasks/broken.md"].problem.code == "not-utf8"
@@ -458,7 +446,7 @@ def test_next_on_four_cores_prints_what_one_process_prints(repo, forking, monkey
     shutil.rmtree(agents / ".cache")
     monkeypatch.setenv(forked.JOBS_ENV, "1")
     one = cli(repo, "next")
-    assert forking[2:] == [(1, 0)] * 2
+    assert forking[1:] == [(1, 0)]
     assert (one.exit_code, one.stdout, one.stderr) == (four.exit_code, four.stdout, four.stderr)
 
 
@@ -482,13 +470,13 @@ def test_a_cold_next_ranks_the_tasks_while_the_other_files_are_read(repo, forkin
     monkeypatch.setattr(core, "rank_ahead", rank_ahead)
     four = cli(repo, "next")
     assert four.exit_code == 0, four.output
-    assert forking == [(4, 0), (2, 0)]  # the tasks, then the other files
+    assert forking == [(4, 0)]  # the tasks, then the other files, in one read
     tasks = len(list((agents / "tasks").glob("*.md")))
     assert seen == [{"tasks": tasks, "handoffs": 0, "decisions": 0, "gotchas": 0, "rules": 0}]
     shutil.rmtree(agents / ".cache")
     monkeypatch.setenv(forked.JOBS_ENV, "1")
     one = cli(repo, "next")  # in one process, ranked once every file is read
-    assert forking[2:] == [(1, 0)] * 2 and len(seen) == 1
+    assert forking[1:] == [(1, 0)] and len(seen) == 1
     assert (one.exit_code, one.stdout, one.stderr) == (four.exit_code, four.stdout, four.stderr)
     assert "t2" in four.stdout
 
@@ -511,7 +499,7 @@ def test_a_ranking_ahead_that_fails_fails_where_the_command_ranks(repo, forking,
     said = cli(repo, "next")
     assert said.exit_code != 0 and "a bug in the ranking" in said.output
     assert calls == [PARENT, PARENT]  # ahead, and again where the command ranks
-    assert forking == [(4, 0), (2, 0)]
+    assert forking == [(4, 0)]
 
 
 def test_a_read_that_fails_after_ranking_ahead_keeps_nothing_it_ranked(repo, forking, monkeypatch):
@@ -535,7 +523,7 @@ def test_a_read_that_fails_after_ranking_ahead_keeps_nothing_it_ranked(repo, for
     ws.once_tasks_read = partial(core.rank_ahead, ws)
     with pytest.raises(RuntimeError):
         ws.index  # noqa: B018 - fails, with the tasks ranked ahead
-    assert forking == [(4, 0), (2, 0)]
+    assert forking == [(4, 0)]
     assert {"tasks", "unblocked", "index"}.isdisjoint(vars(ws)) and ws._unblocks is None
     (agents / "tasks" / "t2.md").write_text(TASK.format(n=2, status="done", deps="t1"))
     ws.index  # noqa: B018 - read again: the ranking is of this read's tasks
@@ -624,7 +612,7 @@ def test_a_cold_read_stats_each_file_as_it_opens_it_and_finds_what_a_scan_finds(
     finally:
         writer.kill()
         writer.wait()
-    assert forking == [(cores, 0), (1, 0)]  # the read (the tasks, the rest), no scan before it
+    assert forking == [(cores, 0)]  # the read (the tasks, the rest), no scan before it
     if cores > 1:  # links within the repository were read in the other processes
         assert parsed_here == ["plan.md"]
     assert (agents / ".cache" / index_cache.FILE).exists()
@@ -632,7 +620,7 @@ def test_a_cold_read_stats_each_file_as_it_opens_it_and_finds_what_a_scan_finds(
     scanned = Workspace(repo)
     assert scanned.scanned == cold.scanned  # the entries, each file's stat key, the problems
     scanned.index  # noqa: B018 - scanned first: the scan's way, then each file parsed
-    assert forking[2:] == [(cores, 0)] * 2
+    assert forking[1:] == [(cores, 0)] * 2
     assert dict(cold._known) == dict(scanned._known)
     assert list(cold._known) == [e.rel for e in cold.scanned]  # in the scan's order
     problems = {e.rel: e.problem.problem.code for e in cold.scanned if e.problem}
@@ -668,15 +656,15 @@ def test_a_cold_next_writes_the_cache_behind_and_waits_for_it(repo, forking, mon
     monkeypatch.setattr(core, "prepare", lambda: prepared.append(os.getpid()) or real_prepare())
     first = cli(repo, "next")
     assert first.exit_code == 0, first.output
-    assert behind == [True] and forked._BACKGROUND == []  # written by a forked process,
-    assert children_of_this_process() == []  # which the command waited for as it ended
+    assert behind == [] and forked._BACKGROUND == []  # written by the process that read the
+    assert children_of_this_process() == []  # other files, waited for as the command ended
     assert prepared == [PARENT]  # the prompt's imports, done while the others read
     cached = index_cache.read(agents / ".cache" / index_cache.FILE, {}, {})[0]
     shutil.rmtree(agents / ".cache")
     monkeypatch.setenv(forked.JOBS_ENV, "1")
     one = cli(repo, "next")  # in one process: no fork, no import ahead, the cache written here
     assert (one.exit_code, one.stdout, one.stderr) == (0, first.stdout, first.stderr)
-    assert behind == [True] and prepared == [PARENT]
+    assert behind == [] and prepared == [PARENT]
     assert index_cache.read(agents / ".cache" / index_cache.FILE, {}, {})[0] == cached
 
 
@@ -704,7 +692,7 @@ def test_a_cold_next_has_the_reader_of_the_other_files_write_the_cache(
     monkeypatch.setattr(index_cache, "write", write)
     first = cli(repo, "next")
     assert first.exit_code == 0, first.output
-    assert forking[-1] == (2, 0)  # the other files, all read by the one process
+    assert forking == [(4, 0)]  # the other files, all read by that one process
     assert behind == []  # no writer forked after the read
     (writer,) = map(int, writers.read_text().split())
     assert writer != PARENT and forked._BACKGROUND == []  # waited for as the command ended
@@ -719,66 +707,87 @@ def test_a_cold_next_has_the_reader_of_the_other_files_write_the_cache(
     assert set(cached) == {e.rel for e in Workspace(repo).scanned if e.key}
 
 
-def test_alongside_leaves_what_follows_to_the_process_that_worked(tmp_path):
-    done = tmp_path / "then"
-    ran = []
+def test_staged_has_one_process_work_the_later_items_and_what_follows(tmp_path):
+    """The first items dealt out among three processes; `between` here once they are all
+    in; the later ones worked by one forked process, which is then handed every first result
+    it did not work (this process's, the third's) and does `then` with them all."""
+    done, seen = tmp_path / "then", []
 
-    def then(results) -> None:
-        done.write_text(repr(results))
+    def then(first, later) -> None:
+        done.write_text(repr((first, later)))
 
-    results, left = forked.alongside(
-        range(40), squares, as_sent, as_received, lambda: ran.append(os.getpid()), then
-    )
-    assert ran == [PARENT] and left
-    assert [value for value, _ in results] == [n * n for n in range(40)]
-    assert PARENT not in {pid for _, pid in results}  # every piece worked by the other one
+    first, later, left = forked.staged(
+        range(30), range(30, 50), squares, as_sent, as_received, 3,
+        lambda: seen.append("meanwhile"), lambda found: seen.append(list(found)), then,
+    )  # fmt: skip
+    assert left and seen == ["meanwhile", first]
+    assert [value for value, _ in first] == [n * n for n in range(30)]
+    assert [value for value, _ in later] == [n * n for n in range(30, 50)]
+    (writer,) = {pid for _, pid in later}
+    assert writer != PARENT and len({pid for _, pid in first} - {writer}) >= 1
     forked.wait_background()  # as a command does at its exit
-    assert eval(done.read_text()) == results  # noqa: S307 - what it worked, all of it
+    assert eval(done.read_text()) == (first, later)  # noqa: S307 - each result, handed over
+    assert children_of_this_process() == []
+    # in one process: each here, `between` in between, nothing left to do
+    seen.clear()
+    assert forked.staged(
+        range(3), range(3, 5), squares, as_sent, as_received, 1,
+        lambda: seen.append("meanwhile"), lambda found: seen.append(len(found)), then,
+    ) == ([(n * n, PARENT) for n in range(3)], [(n * n, PARENT) for n in range(3, 5)], False)  # fmt: skip
+    assert seen == [3]
 
 
-def test_alongside_works_what_did_not_come_back_and_leaves_nothing_to_a_lost_process(tmp_path):
+def test_staged_works_what_did_not_come_back_and_leaves_nothing_to_a_lost_writer(tmp_path):
     done = tmp_path / "then"
 
     def dying(share) -> list[tuple[int, int]]:
-        if os.getpid() != PARENT and 30 in share:
-            os._exit(3)  # halfway: the pieces before it were sent
+        if os.getpid() != PARENT and 45 in share:
+            os._exit(3)  # among the later items: the pieces before it were sent
         return squares(share)
 
-    results, left = forked.alongside(
-        range(40), dying, as_sent, as_received, lambda: None, lambda r: done.write_text("")
-    )
+    first, later, left = forked.staged(
+        range(30), range(30, 50), dying, as_sent, as_received, 2,
+        None, None, lambda *found: done.write_text(""),
+    )  # fmt: skip
     assert not left and not done.exists()  # the caller's to do
-    assert [value for value, _ in results] == [n * n for n in range(40)]
-    assert {pid for _, pid in results[:30]} - {PARENT} and results[-1][1] == PARENT
+    assert [value for value, _ in first + later] == [n * n for n in range(50)]
+    assert later[-1][1] == PARENT and PARENT not in {pid for _, pid in later[:10]}
     assert forked._BACKGROUND == [] and children_of_this_process() == []
 
     def shapeless(share, found) -> object:  # every piece sent, one of another shape
-        return [[1, 2, 3]] * len(found) if 0 in share else as_sent(share, found)
+        return [[1, 2, 3]] * len(found) if 40 in share else as_sent(share, found)
 
-    results, left = forked.alongside(
-        range(40), squares, shapeless, as_received, lambda: None, lambda r: done.write_text("")
-    )
-    assert not left and [value for value, _ in results] == [n * n for n in range(40)]
-    assert done.exists() and children_of_this_process() == []  # it wrote: waited for
+    first, later, left = forked.staged(
+        range(30), range(30, 50), squares, shapeless, as_received, 2,
+        None, None, lambda *found: done.write_text(""),
+    )  # fmt: skip
+    assert not left and [value for value, _ in first + later] == [n * n for n in range(50)]
+    assert done.exists() and children_of_this_process() == []  # it did `then`: waited for
 
 
-def test_alongside_interrupted_leaves_no_process_working(tmp_path):
+@pytest.mark.parametrize("where", ["meanwhile", "between"])
+def test_staged_interrupted_leaves_no_process_working(tmp_path, where):
     started = tmp_path / "started"
 
     def slow(share) -> list[tuple[int, int]]:
-        started.write_text(str(os.getpid()))
-        time.sleep(60)
+        if os.getpid() != PARENT and 30 in share:  # the writer, at the later items
+            (tmp_path / "pid").write_text(str(os.getpid()))
+            (tmp_path / "pid").rename(started)
+            time.sleep(60)
         return squares(share)
 
-    def meanwhile() -> None:
+    def interrupted(*_) -> None:
         deadline = time.monotonic() + 20
         while not started.exists() and time.monotonic() < deadline:
             time.sleep(0.01)
         raise KeyboardInterrupt
 
+    steps = {"meanwhile": (interrupted, None), "between": (None, interrupted)}[where]
     begun = time.monotonic()
     with pytest.raises(KeyboardInterrupt):
-        forked.alongside(range(40), slow, as_sent, as_received, meanwhile, lambda r: None)
+        forked.staged(
+            range(30), range(30, 50), slow, as_sent, as_received, 2, *steps, lambda *r: None
+        )
     assert time.monotonic() - begun < 30
     with pytest.raises(ProcessLookupError):  # stopped and reaped
         os.kill(int(started.read_text()), 0)

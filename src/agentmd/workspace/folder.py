@@ -671,9 +671,10 @@ def _read_unscanned(
     (ws.scanned). A name that is not plainly a regular file is looked at as the scan looks at
     it (`_odd_entry`).
 
-    The tasks are read first, then the other files; while forked processes read those, the
+    The tasks are read first, then the other files; while a forked process reads those, the
     parent does `ws.once_tasks_read()` (a command ranks the tasks), the index then holding
-    plan.md and the tasks alone."""
+    plan.md and the tasks alone; and that process, which then holds every record, writes the
+    cache for a command that waits for it (Workspace.write_behind)."""
     started = time.time_ns()
     entries = _plan_entry(ws)
     records = {
@@ -687,28 +688,30 @@ def _read_unscanned(
         # opened from there: no (folder, name) pair is held for each of 13,000 files.
         listings.extend(_listing(ws, folder, as_paths=True) for folder in FOLDERS.values())
         tasks, rest = listings[:1], listings[1:]
-        rels = _paths(tasks, strings)
-        found = _read_all(ws, rels, _odd(tasks), layouts, strings, ws.while_reading)[0]
-        parsed += _gathered(ws, tasks, found, entries, records, layouts, strings)
-        del found
-        # The values the tasks share are theirs now; the table that found them (megabytes at
-        # 10,000 tasks) goes before the tasks are ranked: the other files share their own.
-        strings.clear()
-        rels = _paths(rest, strings)
-        meanwhile = then = None  # unless the rest forks, the command ranks once all is read
-        if ws.once_tasks_read is not None and forked.processes(len(rels)) > 1:
+        first, later = _paths(tasks, strings), _paths(rest, strings)
+        count = forked.processes(len(first) + len(later))
+
+        def tasks_read(found: list[tuple[bytes, Record] | None]) -> None:
+            nonlocal parsed
+            parsed += _gathered(ws, tasks, found, entries, records, layouts, strings)
+            # The values the tasks share are theirs now; the table that found them (megabytes
+            # at 10,000 tasks) goes before the tasks are ranked: the other files share their own.
+            strings.clear()
+            if ws.once_tasks_read is None or count < 2:
+                return  # in one process the command ranks once every file is read
             group = sorted((r for rel, r in records.items() if rel != "plan.md"), key=_path_of)
             plan = records.get("plan.md")
             ws.__dict__["index"] = Index(plan, {name: [] for name in FOLDERS} | {"tasks": group})
-            meanwhile = partial(_ahead, ws, ws.once_tasks_read)
-            if ws.write_behind:  # the process that reads the rest holds every record: it
-                # writes the cache, while this one ranks and compiles (no writer forks after)
-                then = partial(_write_read, ws, rest, entries, records, layouts, strings, started)
-        try:
-            found, written = _read_all(ws, rels, _odd(rest), layouts, strings, meanwhile, then)
-        finally:
-            if meanwhile is not None:  # the whole index is load_index's to answer
+            try:
+                _ahead(ws, ws.once_tasks_read)
+            finally:  # the whole index is load_index's to answer
                 del ws.__dict__["index"]
+
+        then = None
+        if ws.write_behind:  # the process that reads the rest writes the cache of them all
+            then = partial(_write_read, ws, listings, entries, records, layouts, strings, started)
+        odd = _odd(listings)
+        found, written = _read_all(ws, first, later, odd, layouts, strings, count, tasks_read, then)
         parsed += _gathered(ws, rest, found, entries, records, layouts, strings)
     finally:
         _close(listings)
@@ -724,14 +727,16 @@ def _write_read(
     layouts: dict[tuple, dict[str, int]],
     strings: dict[str, str],
     started: int,
-    found: list[tuple[bytes, Record] | None],
+    tasks: list[tuple[bytes, Record] | None],
+    rest: list[tuple[bytes, Record] | None],
 ) -> None:
-    """In the process that read the files of `listings` (`found`), the others' entries and
-    records as they were when it forked: the index cache of them all, as `load_index` writes
-    it. (Its listings' folders are open in the parent alone: a name it could not read is
-    looked at by path.)"""
-    _gathered(ws, listings, found, entries, records, layouts, strings)
+    """In the forked process that read the other files and was handed the tasks' records
+    (forked.staged): the entries and records of them all, added to plan.md's as they were
+    when it forked, and the index cache of them, as `load_index` writes it. (The listings'
+    folders are not open in it: a name it could not read is looked at by its path.)"""
+    _gathered(ws, listings[:1], tasks, entries, records, layouts, strings, by_path=True)
     strings.clear()
+    _gathered(ws, listings[1:], rest, entries, records, layouts, strings, by_path=True)
     _write_cache(ws.agents / CACHE_DIR / index_cache.FILE, entries, records, started, None)
 
 
@@ -763,10 +768,11 @@ def _gathered(
     records: dict[str, Record],
     layouts: dict[tuple, dict[str, int]],
     strings: dict[str, str],
+    by_path: bool = False,
 ) -> int:
     """The entries and records of what `_read_all` found in `listings`, in their order, added
-    to `entries` and `records`; a name it could not read looked at by `_odd_entry`. How many
-    files were parsed."""
+    to `entries` and `records`; a name it could not read looked at by `_odd_entry` (`by_path`:
+    in a process that does not hold the listings' folders open). How many files were parsed."""
     agents = f"{ws.agents}/"
     make = tuple.__new__  # as in _entries
     parsed = at = 0
@@ -793,7 +799,8 @@ def _gathered(
                 parsed += 1
                 continue
             name = rel[len(listing.folder) + 1 :]
-            entry = _odd_entry(ws, rel, f"{listing.base}/{name}", listing.fd, None)
+            fd = None if by_path else listing.fd
+            entry = _odd_entry(ws, rel, f"{listing.base}/{name}", fd, None)
             entries.append(entry)
             if entry.problem is not None:
                 records[rel] = entry.problem
@@ -808,22 +815,25 @@ def _gathered(
 
 def _read_all(
     ws: Workspace,
-    rels: list[str],
+    first: list[str],
+    later: list[str],
     odd: dict[str, bool],
     layouts: dict[tuple, dict[str, int]],
     strings: dict[str, str],
-    meanwhile: Callable[[], object] | None = None,
-    then: Callable[[list[tuple[bytes, Record] | None]], object] | None = None,
+    count: int,
+    between: Callable[[list[tuple[bytes, Record] | None]], object],
+    then: Callable[..., object] | None,
 ) -> tuple[list[tuple[bytes, Record] | None], bool]:
-    """`_read_at` for each path, in forked processes when there are thousands; a symlink in
-    `odd` (True) is read there too when it points within the repository, anything else in it
-    (a folder, a pipe, a device) is left to `_odd_entry`, unopened. With `then` (and
-    `meanwhile`), one forked process reads them all and then does `then(what it read)`
-    (forked.alongside); and whether it was left to do so."""
+    """`_read_at` for each path, `first` then `later`, in forked processes when there are
+    thousands (forked.staged: `between(what the first gave)` in between, `then` left to the
+    process that read the later ones); a symlink in `odd` (True) is read there too when it
+    points within the repository, anything else in it (a folder, a pipe, a device) is left to
+    `_odd_entry`, unopened. What the later paths gave, and whether `then` was left."""
     try:  # O_PATH: the folder needs only to be searchable (a mode 0311 .agents/), not listable
         agents_fd = os.open(ws.agents, _AGENTS_FLAGS)
     except OSError:  # gone since it was listed: each name looked at by `_odd_entry`
-        return [None] * len(rels), False
+        between([None] * len(first))
+        return [None] * len(later), False
     root = str(ws.root.resolve()) if any(odd.values()) else ""
     try:
 
@@ -850,10 +860,10 @@ def _read_all(
                 for rel, value in zip(share, values, strict=True)
             ]
 
-        count = forked.processes(len(rels))
-        if then is not None and meanwhile is not None and count > 1:
-            return forked.alongside(rels, read, _encoded_read, decode, meanwhile, then)
-        return forked.map_forked(rels, read, _encoded_read, decode, count, meanwhile), False
+        _, found, left = forked.staged(
+            first, later, read, _encoded_read, decode, count, ws.while_reading, between, then
+        )
+        return found, left
     finally:
         os.close(agents_fd)
 
@@ -1025,12 +1035,15 @@ def _entries(ws: Workspace, listing: _Listing, keys: list[bytes | None]) -> list
     ]
 
 
-def _odd_entry(ws: Workspace, rel: str, path: str, fd: int, st: os.stat_result | None) -> Entry:
+def _odd_entry(
+    ws: Workspace, rel: str, path: str, fd: int | None, st: os.stat_result | None
+) -> Entry:
     """The entry of a name that may not be a plain file: a symlink is followed only within the
     repository; anything but a regular file is a problem."""
     try:
+        name = path.rsplit("/", 1)[1] if fd is not None else path
         if st is None:
-            st = os.lstat(path.rsplit("/", 1)[1], dir_fd=fd)
+            st = os.lstat(name, dir_fd=fd)
         if S_ISLNK(st.st_mode):
             root = str(ws.root.resolve())
             target = os.path.realpath(path)
@@ -1045,7 +1058,7 @@ def _odd_entry(ws: Workspace, rel: str, path: str, fd: int, st: os.stat_result |
                         "is a symlink that points outside the repository",
                     ),
                 )
-            st = os.stat(path.rsplit("/", 1)[1], dir_fd=fd)
+            st = os.stat(name, dir_fd=fd)
     except OSError as exc:
         return Entry(rel, None, _broken(ws, rel, "unreadable", exc.strerror or str(exc)))
     if not S_ISREG(st.st_mode):

@@ -27,8 +27,9 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from functools import partial
 from itertools import chain
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from agentmd.workspace.index_cache import MARSHAL, encodable
 
@@ -116,95 +117,220 @@ def map_forked(
     Each share is worked and sent back a piece at a time, and the parent decodes what has
     come between its own pieces: at the end it waits for one piece, not for a whole share to
     be encoded, sent and decoded (nor holds a share's bytes at once)."""
-    count = min(count, len(items))
+    return staged(items, (), work, encode, decode, count, meanwhile)[0]
+
+
+def staged(
+    first: Sequence[Item],
+    later: Sequence[Item],
+    work: Callable[[Sequence[Item]], list[Result]],
+    encode: Callable[[Sequence[Item], list[Result]], Any],
+    decode: Callable[[Sequence[Item], Any], list[Result]],
+    count: int,
+    meanwhile: Callable[[], object] | None = None,
+    between: Callable[[list[Result]], object] | None = None,
+    then: Callable[[list[Result], list[Result]], object] | None = None,
+) -> tuple[list[Result], list[Result], bool]:
+    """`map_forked` of `first`, then `between(their results)` here, then the `later` items
+    (the tasks, the command ranks them, the other files): the first dealt out among `count`
+    processes, the later ones all worked by one forked process, the writer, while this one
+    does `between` on memory of its own (forked before any result was, the writer shares no
+    page of them: a fork after, and each page either process touched would be copied). With
+    `then`, the writer, once it has sent everything back, is handed the first results it did
+    not work (this process's, and the other processes', as they were sent: a memfd) and does
+    `then(first results, later results)` working alone, as `in_background` does (writes the
+    cache of every record: no process forks after to write it); this one does not wait for
+    it but at its exit. One process (`count` 1): each worked here, `between` in between.
+
+    The results of each, and whether `then` was left to the writer: False when there was
+    none, it died or sent junk (what did not come back is worked here), or the hand-over
+    could not be made: then `then` is the caller's."""
+    count = min(count, len(first) + bool(later))
     if count <= 1:
-        return list(work(items))
+        done = list(work(first)) if first else []
+        if between is not None:
+            between(done)
+        return done, list(work(later)) if later else [], False
+    wait_background()  # one writer at a time: the writer may write
     # Dealt out as cards are: each share holds as many of each kind of item (a plan's task
     # files come before its handoffs, which parse in half the time) and ends as soon.
-    shares = [items[first::count] for first in range(count)]
-    step = -(-len(shares[0]) // PIECES)
+    shares = [first[at::count] for at in range(count)]
     pieces: list[Sequence[Item]] = []
     owned: list[range] = []  # each share's pieces; the parent's (the first) are the queue's
+    step = max(1, -(-len(shares[0]) // PIECES))
     for share in shares:
-        first = len(pieces)
-        pieces += [share[at : at + step] for at in range(0, len(share), step)]
-        owned.append(range(first, len(pieces)))
+        at = len(pieces)
+        pieces += [share[n : n + step] for n in range(0, len(share), step)]
+        owned.append(range(at, len(pieces)))
+    firsts = len(pieces)
+    step = max(1, -(-len(later) // PIECES))
+    pieces += [later[n : n + step] for n in range(0, len(later), step)]
+    lasts = range(firsts, len(pieces))  # the writer's, once the first are done
     found: list[list[Result] | None] = [None] * len(pieces)
+    in_order = partial(_ordered, owned=owned, count=count, size=len(first))
     queue = _queue(len(owned[0]))
+    handover: _Handover | None = None
     pending: list[_Child] = []
+    writer: _Child | None = None
+    left = False
     try:
-        for n in range(1, count):
+        for n in (*range(2, count), 1):  # the writer last: no other holds its hand-over
             with _signals_held():  # a ^C now is taken once the child is known, as pending
-                child = _start(pieces, owned[n], queue, work, encode)
+                if n == 1 and then is not None:
+                    handover = _Handover.made()
+                task = _Task(owned[n])
+                if n == 1:
+                    task = _Task(owned[n], lasts, handover, then, in_order)
+                child = _start(pieces, queue, work, encode, decode, task)
                 if child is not None:
                     pending.append(child)
+                    writer = child if n == 1 else writer
+        if handover is not None:
+            handover.forked(writer is not None)
         if meanwhile is not None:
             meanwhile()
+        send = handover.add if handover is not None and writer is not None else None
         for piece in _taken(queue, len(owned[0])):
             found[piece] = work(pieces[piece])
+            if send is not None:
+                send(_dumped(piece, encode(pieces[piece], found[piece])))  # type: ignore[arg-type]
             for child in pending:  # what has come meanwhile (a pipe's room is not a share)
-                _receive(child, pieces, found, decode)
-        while pending:
-            child = pending[0]
+                _receive(child, pieces, found, decode, send if child is not writer else None)
+
+        def first_done() -> bool:
+            return None not in found[:firsts]
+
+        for child in list(pending):  # every first piece: the writer goes on to the later ones
             os.set_blocking(child.read_end, True)
-            _receive(child, pieces, found, decode)  # until it ends, or sends junk
-            _end(child, lambda: pending.pop(0))
+            if child is writer:  # until the first are in: the writer goes on
+                _receive(child, pieces, found, decode, None, first_done)
+            else:
+                _receive(child, pieces, found, decode, send)
+                _end(child, partial(pending.remove, child))
+        for piece in range(firsts):  # what did not come back whole is worked here
+            if found[piece] is None:
+                found[piece] = work(pieces[piece])
+                if send is not None:
+                    send(_dumped(piece, encode(pieces[piece], found[piece])))  # type: ignore[arg-type]
+        if handover is not None:
+            handover.done()  # the writer may read what it was handed
+        done_first = in_order(found)
+        if between is not None:
+            between(done_first)
+        if writer is not None and writer in pending:
+            _receive(writer, pieces, found, decode)  # until it ends, or sends junk
+            left = (
+                then is not None and handover is not None and handover.whole
+                and writer.ended and None not in found
+            )  # fmt: skip
+            with _signals_held():
+                if left:
+                    os.close(writer.read_end)
+                    _leave_behind(writer.pid)
+                    pending.remove(writer)
+            if not left:  # (one that sent a piece not decoded here is waited for: it may write)
+                _end(writer, partial(pending.remove, writer))
     finally:  # interrupted (an error, ^C): no process is left working
         for child in pending:
             _stop(child.pid, child.read_end)
         if queue is not None:
             os.close(queue)
-    for piece, worked in enumerate(found):  # what did not come back whole is worked here
-        if worked is None:
+        if handover is not None:
+            handover.close()
+    for piece in lasts:  # what did not come back whole is worked here
+        if found[piece] is None:
             found[piece] = work(pieces[piece])
-    results: list[Result] = [None] * len(items)  # type: ignore[list-item]
+    return done_first, [result for piece in lasts for result in found[piece]], left  # type: ignore[union-attr]
+
+
+def _ordered(
+    found: Sequence[Sequence[Result] | None], owned: list[range], count: int, size: int
+) -> list[Result]:
+    """The first items' results in their order, from the pieces each share was cut in."""
+    results: list[Result] = [None] * size  # type: ignore[list-item]
     for n, mine in enumerate(owned):
         results[n::count] = [result for piece in mine for result in found[piece]]  # type: ignore[union-attr]
     return results
 
 
-def alongside(
-    items: Sequence[Item],
-    work: Callable[[Sequence[Item]], list[Result]],
-    encode: Callable[[Sequence[Item], list[Result]], Any],
-    decode: Callable[[Sequence[Item], Any], list[Result]],
-    meanwhile: Callable[[], object],
-    then: Callable[[list[Result]], object],
-) -> tuple[list[Result], bool]:
-    """`work(items)` in one forked process while this one does `meanwhile()` (what the command
-    does next: it ranks the tasks); once that process has sent every piece back (as
-    map_forked's do), it does `then(results)` working alone (writes the cache of what was
-    read, which it holds: no other process forks to write it), and this one goes on without
-    waiting for it, as for `in_background`. The results, and whether `then` was left to the
-    process: False when there was none, or it died or sent junk (what did not come back is
-    worked here), and `then` is the caller's. Called where `processes` gave two or more."""
-    wait_background()  # one writer at a time: the process may write
-    step = -(-len(items) // PIECES)
-    pieces = [items[at : at + step] for at in range(0, len(items), step)]
-    found: list[list[Result] | None] = [None] * len(pieces)
-    with _signals_held():  # a ^C now is taken once the child is known, as pending
-        child = _start(pieces, range(len(pieces)), None, work, encode, then)
-    left = False
-    try:
-        meanwhile()
-        if child is not None:
-            os.set_blocking(child.read_end, True)
-            _receive(child, pieces, found, decode)  # until it ends, or sends junk
-            left = child.ended and None not in found  # every piece sent: it goes on to `then`
-            if left:
-                with _signals_held():
-                    os.close(child.read_end)
-                    _leave_behind(child.pid)
-            else:  # (one that sent a piece it could not decode is waited for: it may write)
-                _end(child, lambda: None)
-            child = None
-    finally:  # interrupted (an error, ^C): no process is left working
-        if child is not None:
-            _stop(child.pid, child.read_end)
-    for piece, worked in enumerate(found):
-        if worked is None:
-            found[piece] = work(pieces[piece])
-    return [result for piece in found for result in piece], left  # type: ignore[union-attr]
+class _Task(NamedTuple):
+    """What a forked process works: its share's pieces, then the queue's, then `later`; and,
+    for the writer, the hand-over it reads and `then`, which it does with every result."""
+
+    own: range
+    later: range = range(0)
+    handover: _Handover | None = None
+    then: Callable[[list[Any], list[Any]], object] | None = None
+    ordered: Callable[[list[Any]], list[Any]] = list  # the first results, from every piece's
+
+
+class _Handover:
+    """The first results the writer did not work, handed to it: each piece as sent (its size,
+    then what marshal wrote), in a memfd this process writes and the writer reads once told
+    (a byte on a pipe: 1, every piece is there; nothing, this process failed or was stopped).
+    A memfd never fills as a pipe does: this process never waits on the writer."""
+
+    def __init__(self, memfd: int, told: int, tell: int):
+        self.memfd, self.told, self.tell = memfd, told, tell
+        self.whole = True  # every piece written so far
+
+    @classmethod
+    def made(cls) -> _Handover | None:
+        try:
+            memfd = os.memfd_create("agentmd-handover", os.MFD_CLOEXEC)
+        except (AttributeError, OSError):  # not Linux, or not allowed: no hand-over
+            return None
+        try:
+            told, tell = os.pipe()
+        except OSError:
+            os.close(memfd)
+            return None
+        return cls(memfd, told, tell)
+
+    def forked(self, writer: bool) -> None:
+        """In this process once the writer is forked: its reading end is the writer's."""
+        os.close(self.told)
+        self.told = -1
+        self.whole = self.whole and writer
+
+    def add(self, data: bytes) -> None:
+        if self.whole:
+            try:
+                _write_all(self.memfd, len(data).to_bytes(SIZE, "little") + data)
+            except OSError:  # (a memory limit): the writer is told no
+                self.whole = False
+
+    def done(self) -> None:
+        if self.tell >= 0:
+            try:
+                if self.whole:
+                    os.write(self.tell, b"1")
+            except OSError:
+                self.whole = False
+            os.close(self.tell)
+            self.tell = -1
+
+    def close(self) -> None:
+        self.done()
+        for fd in (self.memfd, self.told):
+            if fd >= 0:
+                os.close(fd)
+        self.memfd = self.told = -1
+
+    def taken(self) -> Iterator[tuple[int, Any]]:
+        """In the writer: each piece handed over, (its number, its values) as sent, once this
+        process says all are there; ValueError when it says nothing (it failed)."""
+        os.close(self.tell)
+        if os.read(self.told, 1) != b"1":
+            raise ValueError("nothing handed over")
+        at, size = 0, os.fstat(self.memfd).st_size
+        while at < size:
+            length = int.from_bytes(os.pread(self.memfd, SIZE, at), "little")
+            sent = _loaded(bytearray(os.pread(self.memfd, length, at + SIZE)))
+            if sent is None:
+                raise ValueError("a piece cut short")
+            yield sent
+            at += SIZE + length
 
 
 def in_background(task: Callable[[], object]) -> bool:
@@ -348,17 +474,17 @@ class _Child:
 
 def _start(
     pieces: Sequence[Sequence[Item]],
-    own: range,
     queue: int | None,
     work: Callable[[Sequence[Item]], list[Result]],
     encode: Callable[[Sequence[Item], list[Result]], Any],
-    then: Callable[[list[Result]], object] | None = None,
+    decode: Callable[[Sequence[Item], Any], list[Result]],
+    task: _Task,
 ) -> _Child | None:
-    """A forked process working `pieces[own]`, then what it takes from the queue, sending each
-    piece back as it is done, then doing `then(its results)` working alone (`alongside`);
-    None when no process could be started (its share is worked by the parent). Called with
-    the signals held (`_signals_held`): the child lets them go once its own handlers are the
-    defaults."""
+    """A forked process working `pieces[task.own]`, then what it takes from the queue, then
+    `task.later`, sending each piece back as it is done; the writer then takes what it is
+    handed over and does `task.then` working alone (`staged`). None when no process could be
+    started (its pieces are worked by the parent). Called with the signals held
+    (`_signals_held`): the child lets them go once its own handlers are the defaults."""
     try:
         read_end, write_end = os.pipe()
     except OSError:
@@ -368,17 +494,23 @@ def _start(
     def send() -> None:
         _child_signals()
         os.close(read_end)
-        worked: list[Result] = []
-        for piece in chain(own, _taken(queue, 0)):  # the queue's taken one at a time
+        worked: list[list[Result] | None] = [None] * len(pieces)
+        for piece in chain(task.own, _taken(queue, 0), task.later):  # the queue's one at a time
             results = work(pieces[piece])
             data = _dumped(piece, encode(pieces[piece], results))
             _write_all(write_end, len(data).to_bytes(SIZE, "little") + data)
-            if then is not None:
-                worked += results
-        if then is not None:
-            _alone()  # its pipe closed with the rest: the parent has every piece
-            _child_signals(_raise)
-            then(worked)
+            worked[piece] = results
+        if task.then is None or task.handover is None:
+            return
+        os.close(write_end)  # the parent has every piece, and goes on
+        for piece, values in task.handover.taken():
+            if 0 <= piece < len(pieces) and worked[piece] is None:
+                worked[piece] = _decoded(pieces[piece], values, decode)
+        if None in worked:
+            raise ValueError("a piece not handed over")
+        _alone()
+        _child_signals(_raise)
+        task.then(task.ordered(worked), [r for p in task.later for r in worked[p]])  # type: ignore[union-attr]
 
     pid = _fork(send)
     os.close(write_end)
@@ -387,7 +519,6 @@ def _start(
         return None
     os.set_blocking(read_end, False)
     return _Child(pid, read_end)
-
 
 def _widen(pipe: int) -> None:
     """A pipe's room raised to PIPE_ROOM, where the system allows: with the default 64 KB, a
@@ -420,11 +551,16 @@ def _receive(
     pieces: Sequence[Sequence[Item]],
     found: list[list[Result] | None],
     decode: Callable[[Sequence[Item], Any], list[Result]],
+    forward: Callable[[bytes], object] | None = None,
+    enough: Callable[[], bool] | None = None,
 ) -> None:
     """Each whole piece the process has sent, decoded into `found`: what is there now, or
-    (its pipe blocking) all it sends until it ends. Its size first, then the piece's number and
-    values, read into a buffer of that size; a size past MAX_SENT is junk, and nothing more is
-    read from it: what did not come back whole is the parent's to work."""
+    (its pipe blocking) all it sends until it ends, or until `enough()`. Its size first, then
+    the piece's number and values, read into a buffer of that size; a size past MAX_SENT is
+    junk, and nothing more is read from it: what did not come back whole is the parent's to
+    work. `forward`: given each piece used, as sent (the writer's hand-over)."""
+    if enough is not None and enough():
+        return
     while child.reading:
         try:
             with memoryview(child.buffer) as view:
@@ -445,10 +581,14 @@ def _receive(
             child.buffer, child.got, child.sized = bytearray(size), 0, True
             if size:
                 continue
-        sent = _loaded(child.buffer)
+        sent, data = _loaded(child.buffer), child.buffer
         child.buffer, child.got, child.sized = bytearray(SIZE), 0, False
         if sent is not None and 0 <= sent[0] < len(pieces) and found[sent[0]] is None:
             found[sent[0]] = _decoded(pieces[sent[0]], sent[1], decode)
+            if forward is not None and found[sent[0]] is not None:
+                forward(bytes(data))
+            if enough is not None and enough():
+                return
 
 
 def _loaded(data: bytearray) -> tuple[int, Any] | None:
