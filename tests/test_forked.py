@@ -716,11 +716,12 @@ def test_staged_has_one_process_work_the_later_items_and_what_follows(tmp_path):
     def then(first, later) -> None:
         done.write_text(repr((first, later)))
 
-    first, later, left = forked.staged(
+    none, later, left = forked.staged(
         range(30), range(30, 50), squares, as_sent, as_received, 3,
         lambda: seen.append("meanwhile"), lambda found: seen.append(list(found)), then,
     )  # fmt: skip
-    assert left and seen == ["meanwhile", first]
+    assert left and none == [] and seen[0] == "meanwhile"  # the first are `between`'s
+    first = seen[1]
     assert [value for value, _ in first] == [n * n for n in range(30)]
     assert [value for value, _ in later] == [n * n for n in range(30, 50)]
     (writer,) = {pid for _, pid in later}
@@ -733,7 +734,7 @@ def test_staged_has_one_process_work_the_later_items_and_what_follows(tmp_path):
     assert forked.staged(
         range(3), range(3, 5), squares, as_sent, as_received, 1,
         lambda: seen.append("meanwhile"), lambda found: seen.append(len(found)), then,
-    ) == ([(n * n, PARENT) for n in range(3)], [(n * n, PARENT) for n in range(3, 5)], False)  # fmt: skip
+    ) == ([], [(n * n, PARENT) for n in range(3, 5)], False)  # fmt: skip
     assert seen == [3]
 
 
@@ -748,7 +749,7 @@ def test_staged_works_what_did_not_come_back_and_leaves_nothing_to_a_lost_writer
     first, later, left = forked.staged(
         range(30), range(30, 50), dying, as_sent, as_received, 2,
         None, None, lambda *found: done.write_text(""),
-    )  # fmt: skip
+    )  # fmt: skip (no `between`: the first results are returned)
     assert not left and not done.exists()  # the caller's to do
     assert [value for value, _ in first + later] == [n * n for n in range(50)]
     assert later[-1][1] == PARENT and PARENT not in {pid for _, pid in later[:10]}

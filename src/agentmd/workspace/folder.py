@@ -695,8 +695,10 @@ def _read_unscanned(
             nonlocal parsed
             parsed += _gathered(ws, tasks, found, entries, records, layouts, strings)
             # The values the tasks share are theirs now; the table that found them (megabytes
-            # at 10,000 tasks) goes before the tasks are ranked: the other files share their own.
+            # at 10,000 tasks) goes before the tasks are ranked, as do the (key, record) pairs
+            # read: the other files share their own.
             strings.clear()
+            found.clear()
             if ws.once_tasks_read is None or count < 2:
                 return  # in one process the command ranks once every file is read
             group = sorted((r for rel, r in records.items() if rel != "plan.md"), key=_path_of)

@@ -142,14 +142,16 @@ def staged(
     cache of every record: no process forks after to write it); this one does not wait for
     it but at its exit. One process (`count` 1): each worked here, `between` in between.
 
-    The results of each, and whether `then` was left to the writer: False when there was
-    none, it died or sent junk (what did not come back is worked here), or the hand-over
-    could not be made: then `then` is the caller's."""
+    The results of each (with a `between`, the first are its own, for it to let go of once
+    it has used them: none are returned), and whether `then` was left to the writer: False
+    when there was none, it died or sent junk (what did not come back is worked here), or the
+    hand-over could not be made: then `then` is the caller's."""
     count = min(count, len(first) + bool(later))
     if count <= 1:
         done = list(work(first)) if first else []
         if between is not None:
             between(done)
+            done = []
         return done, list(work(later)) if later else [], False
     wait_background()  # one writer at a time: the writer may write
     # Dealt out as cards are: each share holds as many of each kind of item (a plan's task
@@ -215,8 +217,10 @@ def staged(
         if handover is not None:
             handover.done()  # the writer may read what it was handed
         done_first = in_order(found)
+        found[:firsts] = [[]] * firsts  # held by `done_first` alone: `between` may let it go
         if between is not None:
             between(done_first)
+            done_first = []
         if writer is not None and writer in pending:
             _receive(writer, pieces, found, decode)  # until it ends, or sends junk
             left = (
