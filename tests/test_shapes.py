@@ -139,6 +139,20 @@ def test_the_shape_of_a_plans_task_files_is_learned_and_read_by_it():
     assert lines["created"] == 11 and lines["verify"] == 8 and starts == 8
 
 
+def test_a_shapes_reader_holds_no_text_of_the_files(monkeypatch):
+    """The reader written for a shape names its keys and separators by place: keys that are
+    no Python names, or are the reader's own names, are read as keys, as the tiled path
+    reads them."""
+    monkeypatch.setattr(frontmatter, "SHAPE_AFTER", 1)
+    keys = ["k.x", "a-b", "v0", "keep", "K", "found", "words", "first_line", "_"]
+    raw = "".join(f"{key}: [v{n}]\n" for n, key in enumerate(keys)) + "end:\n   - z\n"
+    learn(raw)
+    assert len(frontmatter._SHAPES) == 1
+    got = answer(raw.replace("z", "w"))
+    assert got == unshaped(raw.replace("z", "w"))
+    assert list(got[1]) == [*keys, "end"] and got[1]["end"] == ["w"] and got[1]["v0"] == ["v2"]
+
+
 def test_learning_stops_at_its_limits(monkeypatch):
     monkeypatch.setattr(frontmatter, "SHAPE_AFTER", 1)
     for n in range(frontmatter.MAX_SHAPES + 3):

@@ -287,6 +287,9 @@ class _Shape(NamedTuple):
     regex: re.Pattern[str]
     keys: tuple[tuple[str, str, int], ...]  # (key, kind, length of a block item's prefix)
     lines: dict[tuple[int, ...], dict[str, int]]  # each key's line, by those lines
+    # The regex's match read: (the fields, (the first line, each block list's length)), or
+    # None for what the tiled path would not decide alike (`_shape_reader`)
+    read: Callable[[re.Match[str], int, Callable[[str, str], str]], tuple | None]
 
 
 _SHAPES: list[_Shape] = []
@@ -335,16 +338,64 @@ def _learn(tiles: list[tuple[str, ...]], distinct: bool) -> None:
 def _shape_of(shape: tuple[tuple[str, str], ...]) -> _Shape:
     pattern = []
     keys = []
+    prefixes = []
     for key, kind in shape:
         if kind[0] == "B":
             prefix = f"{kind[1:]}- "
             line = f":\n((?:{re.escape(prefix)}{_PLAIN_VALUE}\n)+)"
             keys.append((key, "B", len(prefix)))
         else:
-            line = _SHAPE_LINES[kind]
+            prefix, line = "", _SHAPE_LINES[kind]
             keys.append((key, kind, 0))
+        prefixes.append(prefix)
         pattern.append(re.escape(key) + line)
-    return _Shape(re.compile("".join(pattern)), tuple(keys), {})
+    read = _shape_reader(tuple(keys), tuple(prefixes))
+    return _Shape(re.compile("".join(pattern)), tuple(keys), {}, read)
+
+
+def _shape_reader(
+    keys: tuple[tuple[str, str, int], ...], prefixes: tuple[str, ...]
+) -> Callable[[re.Match[str], int, Callable[[str, str], str]], tuple | None]:
+    """The function that reads a match of a shape of `keys` (as `_tiled_load` reads the same
+    values), written out for that shape and compiled (as `collections.namedtuple` writes its
+    classes): a loop over the keys, asking each its kind, was two thirds of a task file's
+    read. The source holds no text of the files: the keys and a block list's separator are
+    named by their place in `K` and `S` (`prefixes`: each block list's item prefix)."""
+    names = [f"v{n}" for n in range(len(keys))]
+    body = [f"    {', '.join(names)}, = found.groups()"]
+    values, counts, flows = [], ["first_line"], []
+    for n, (_, kind, cut) in enumerate(keys):
+        v = names[n]
+        if kind == "P":
+            values.append(f"words[{v}] if {v} in words else keep({v}, {v})")
+        elif kind == "F":
+            body.append(f"    {v} = {v}.split(', ') if {v} else []")
+            flows.append(f"words.keys().isdisjoint({v})")
+            values.append(f"[keep(x, x) for x in {v}][:]")  # (at its size: _tiled_load)
+        elif kind == "O":
+            body += [
+                f"    {v} = {v}.strip(' ')",
+                f"    if not {v} or {v}[0] == '#':",
+                "        return None",
+                f"    {v} = other({v}, keep)",
+            ]
+            values.append(v)
+        elif kind == "N":
+            values.append("None")
+        else:  # B: the items, each on a line of its own after the prefix
+            body.append(f"    {v} = {v}[{cut}:-1].split(S[{n}])")
+            counts.append(f"len({v})")
+            values.append(f"[words[x] if x in words else keep(x, x) for x in {v}][:]")
+    if flows:
+        body += [f"    if not ({' and '.join(flows)}):", "        return None"]
+    fields = ", ".join(f"K[{n}]: {value}" for n, value in enumerate(values))
+    body.append(f"    return {{{fields}}}, ({', '.join(counts)},)")
+    source = "def read(found, first_line, keep):\n" + "\n".join(body)
+    separators = tuple(f"\n{prefix}" for prefix in prefixes)
+    space: dict[str, Any] = {"K": tuple(key for key, _, _ in keys), "S": separators}
+    space.update(words=WORDS, other=_other)  # other's _Fallback: the tiled path's to read
+    exec(compile(source, "<agentmd shape>", "exec"), space)  # noqa: S102 - our own source
+    return space["read"]
 
 
 def _shaped_load(
@@ -359,42 +410,22 @@ def _shaped_load(
             break
     else:
         return None
-    words = WORDS
-    keep = strings.setdefault
-    result: dict[str, Any] = {}
-    counts = [first_line]  # and each block list's length: the lines every key stands on
-    for (key, kind, cut), value in zip(shape.keys, found.groups(), strict=True):
-        if kind == "P":
-            result[key] = words[value] if value in words else keep(value, value)
-        elif kind == "F":
-            parts = value.split(", ") if value else []
-            if not words.keys().isdisjoint(parts):
-                return None
-            result[key] = [keep(part, part) for part in parts][:]  # (at its size: _tiled_load)
-        elif kind == "O":
-            value = value.strip(" ")
-            if not value or value[0] == "#":
-                return None
-            try:
-                result[key] = _other(value, keep)
-            except _Fallback:
-                return None
-        elif kind == "N":
-            result[key] = None
-        else:  # B: the items, each on a line of its own after the prefix
-            items = value[cut:-1].split("\n" + value[:cut])
-            counts.append(len(items))
-            result[key] = [words[item] if item in words else keep(item, item) for item in items][:]
-    at = tuple(counts)
+    try:
+        read = shape.read(found, first_line, strings.setdefault)
+    except _Fallback:  # a value YAML must read
+        return None
+    if read is None:
+        return None
+    result, at = read
     lines = shape.lines.get(at)
     if lines is None:
-        lines = _shape_lines(shape, counts)
+        lines = _shape_lines(shape, at)
         if len(shape.lines) < MAX_LAYOUTS:  # (block lists of many lengths: built each time)
             shape.lines[at] = lines
     return result, lines, len(shape.keys)
 
 
-def _shape_lines(shape: _Shape, counts: list[int]) -> dict[str, int]:
+def _shape_lines(shape: _Shape, counts: tuple[int, ...]) -> dict[str, int]:
     """The line of each key of a front matter of `shape` that begins on line `counts[0]` and
     whose block lists hold `counts[1:]` items."""
     number, blocks = counts[0], iter(counts[1:])

@@ -1124,7 +1124,7 @@ def _record_of(
     suspect = (
         "<<<<<<<" in text
         or ">>>>>>>" in text
-        or (rel.startswith("tasks/") and any(prompt in text for prompt in TASK_PROMPTS))
+        or (rel[:6] == "tasks/" and (_GOAL_PROMPT in text or _CRITERION_PROMPT in text))
     )
     try:
         fm = frontmatter.split(text, display)
@@ -1195,6 +1195,7 @@ def _decoded(
 
 
 _make_record = tuple.__new__  # Record's own constructor is a Python call: thousands show
+_GOAL_PROMPT, _CRITERION_PROMPT = TASK_PROMPTS  # asked of every task file as it is read
 
 
 def _may_repeat_a_key(raw: str, keys: int) -> bool:
