@@ -729,6 +729,14 @@ def test_staged_has_one_process_work_the_later_items_and_what_follows(tmp_path):
     forked.wait_background()  # as a command does at its exit
     assert eval(done.read_text()) == (first, later)  # noqa: S307 - each result, handed over
     assert children_of_this_process() == []
+    # nothing later (a plan of tasks alone): the writer still does what follows
+    seen.clear()
+    none, later, left = forked.staged(
+        range(30), (), squares, as_sent, as_received, 2, None, seen.append, then
+    )
+    assert left and none == later == [] and [v for v, _ in seen[0]] == [n * n for n in range(30)]
+    forked.wait_background()
+    assert eval(done.read_text()) == (seen[0], [])  # noqa: S307
     # in one process: each here, `between` in between, nothing left to do
     seen.clear()
     assert forked.staged(
