@@ -754,10 +754,11 @@ def test_staged_works_what_did_not_come_back_and_leaves_nothing_to_a_lost_writer
             os._exit(3)  # among the later items: the pieces before it were sent
         return squares(share)
 
+    # no `between`: the first results are returned
     first, later, left = forked.staged(
         range(30), range(30, 50), dying, as_sent, as_received, 2,
         None, None, lambda *found: done.write_text(""),
-    )  # fmt: skip (no `between`: the first results are returned)
+    )  # fmt: skip
     assert not left and not done.exists()  # the caller's to do
     assert [value for value, _ in first + later] == [n * n for n in range(50)]
     assert later[-1][1] == PARENT and PARENT not in {pid for _, pid in later[:10]}

@@ -524,6 +524,7 @@ def _start(
     os.set_blocking(read_end, False)
     return _Child(pid, read_end)
 
+
 def _widen(pipe: int) -> None:
     """A pipe's room raised to PIPE_ROOM, where the system allows: with the default 64 KB, a
     process would wait for the parent to read after each piece."""
