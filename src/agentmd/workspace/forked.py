@@ -8,12 +8,11 @@ imports again, nothing to pickle going out) and only results come back. A share 
 come back whole (the process died, sent something else, or the machine forbids a fork) is
 worked by the parent itself: the answer never depends on the processes.
 
-After such a read, the cache that keeps what was read is written by one more forked process
-while the command goes on (`in_background`); the command waits for it before it ends. Where
-the last files are read by one forked process while the command ranks the tasks
-(`alongside`), that process holds every record once it has sent its own: it writes the cache
-itself, and no other forks to write it (a fork of a parent holding 13,000 records has each
-page either touches copied).
+A cold read is staged (`staged`): the tasks shared out, then every other file read by one
+forked process, the writer, while the command ranks the tasks; the writer, handed the records
+it did not read, writes the cache that keeps them all while the command goes on. A cache
+rewritten after many changes is written by one more forked process (`in_background`). The
+command waits for either before it ends.
 
 AGENTMD_JOBS caps the processes (1: work in this one). Only on Linux, where it is tested (on
 macOS a forked process may crash in a system library: Python's own pools spawn there). A
