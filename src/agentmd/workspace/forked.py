@@ -152,7 +152,8 @@ def staged(
             between(done)
             done = []
         return done, list(work(later)) if later else [], False
-    wait_background()  # one writer at a time: the writer may write
+    if then is not None:
+        wait_background()  # one writer at a time: the writer may write
     # Dealt out as cards are: each share holds as many of each kind of item (a plan's task
     # files come before its handoffs, which parse in half the time) and ends as soon.
     shares = [first[at::count] for at in range(count)]
@@ -191,10 +192,14 @@ def staged(
         if meanwhile is not None:
             meanwhile()
         send = handover.add if handover is not None and writer is not None else None
-        for piece in _taken(queue, len(owned[0])):
+
+        def work_here(piece: int) -> None:
             found[piece] = work(pieces[piece])
-            if send is not None:
+            if send is not None:  # handed to the writer, which did not work it
                 send(_dumped(piece, encode(pieces[piece], found[piece])))  # type: ignore[arg-type]
+
+        for piece in _taken(queue, len(owned[0])):
+            work_here(piece)
             for child in pending:  # what has come meanwhile (a pipe's room is not a share)
                 _receive(child, pieces, found, decode, send if child is not writer else None)
 
@@ -210,9 +215,7 @@ def staged(
                 _end(child, partial(pending.remove, child))
         for piece in range(firsts):  # what did not come back whole is worked here
             if found[piece] is None:
-                found[piece] = work(pieces[piece])
-                if send is not None:
-                    send(_dumped(piece, encode(pieces[piece], found[piece])))  # type: ignore[arg-type]
+                work_here(piece)
         if handover is not None:
             handover.done()  # the writer may read what it was handed
         done_first = in_order(found)
@@ -222,10 +225,8 @@ def staged(
             done_first = []
         if writer is not None and writer in pending:
             _receive(writer, pieces, found, decode)  # until it ends, or sends junk
-            left = (
-                then is not None and handover is not None and handover.whole
-                and writer.ended and None not in found
-            )  # fmt: skip
+            # (a hand-over is made for a `then` alone, and is whole only with a writer)
+            left = handover is not None and handover.whole and writer.ended and None not in found
             with _signals_held():
                 if left:
                     os.close(writer.read_end)
